@@ -1,0 +1,38 @@
+import { Context, Schema, type Effect } from "effect"
+
+export type Role = "USER" | "ADMINISTRATOR"
+
+export interface User {
+  readonly id: string
+  readonly name: string
+  readonly email: string
+  readonly phone: string | null
+  readonly avatar: string | null
+  readonly role: Role
+  readonly isActive: boolean
+  readonly passwordHash: string
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export class EmailAlreadyRegistered extends Schema.TaggedError<EmailAlreadyRegistered>()("EmailAlreadyRegistered", {
+  field: Schema.String
+}) {}
+
+export interface ProfileChanges {
+  readonly name?: string | undefined
+  readonly phone?: string | null | undefined
+  readonly avatar?: string | null | undefined
+}
+
+export interface UsersService {
+  /** Fails when the email (or phone) is already taken, naming the field. */
+  readonly create: (user: User) => Effect.Effect<void, EmailAlreadyRegistered>
+  readonly findById: (id: string) => Effect.Effect<User | undefined>
+  readonly findByEmail: (email: string) => Effect.Effect<User | undefined>
+  readonly updateProfile: (id: string, changes: ProfileChanges, now: Date) => Effect.Effect<User | undefined, EmailAlreadyRegistered>
+  readonly setPasswordHash: (id: string, passwordHash: string, now: Date) => Effect.Effect<void>
+  readonly setRole: (id: string, role: Role, now: Date) => Effect.Effect<void>
+}
+
+export class Users extends Context.Tag("app/Users")<Users, UsersService>() {}

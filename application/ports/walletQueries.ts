@@ -1,0 +1,53 @@
+import { Context, type Effect } from "effect"
+import type { TransferKind } from "../../domain/ledger/index.ts"
+
+export interface WalletSummary {
+  readonly userId: string
+  readonly balance: number
+  readonly totalTopUp: number
+  readonly totalSpent: number
+}
+
+/** One row of a user's transaction list (the read model of wallet events). */
+export interface LedgerEntry {
+  readonly transactionId: string
+  readonly userId: string
+  readonly type: TransferKind
+  readonly status: "COMPLETED"
+  /** From the wallet's point of view. */
+  readonly direction: "CREDIT" | "DEBIT"
+  readonly amount: number
+  readonly balanceBefore: number
+  readonly balanceAfter: number
+  readonly fromAccount: string
+  readonly toAccount: string
+  readonly causeType: string
+  readonly causeId: string
+  readonly description: string
+  readonly position: number
+  readonly createdAt: string
+}
+
+export interface TransactionFilter {
+  readonly type?: TransferKind | undefined
+  readonly status?: string | undefined
+  readonly page: number
+  readonly limit: number
+}
+
+export interface Page<A> {
+  readonly items: ReadonlyArray<A>
+  readonly total: number
+}
+
+export interface WalletQueriesService {
+  readonly summary: (userId: string) => Effect.Effect<WalletSummary>
+  /** Newest first. */
+  readonly transactions: (userId: string, filter: TransactionFilter) => Effect.Effect<Page<LedgerEntry>>
+  /** Every wallet's projection row, for the audit. */
+  readonly allSummaries: Effect.Effect<ReadonlyArray<WalletSummary>>
+  /** Balance of every account as summed from the transaction list, for the audit. */
+  readonly accountTotals: Effect.Effect<ReadonlyMap<string, number>>
+}
+
+export class WalletQueries extends Context.Tag("app/WalletQueries")<WalletQueries, WalletQueriesService>() {}

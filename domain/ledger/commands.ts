@@ -1,0 +1,52 @@
+import type { ChargeCause } from "./events.ts"
+
+/**
+ * Every command carries a `reference`: the idempotency key of the movement it asks for
+ * (a payment order id, a subscription period, a refund id, an Idempotency-Key…).
+ * A command whose reference was already applied to the wallet decides to no events.
+ */
+export type WalletCommand =
+  | {
+    readonly _tag: "CreditTopUp"
+    readonly transactionId: string
+    readonly amount: number
+    readonly reference: string
+  }
+  | {
+    readonly _tag: "ChargeWallet"
+    readonly transactionId: string
+    readonly amount: number
+    readonly reference: string
+    readonly cause: ChargeCause
+    readonly description: string
+  }
+  | {
+    readonly _tag: "RefundCharge"
+    readonly transactionId: string
+    readonly amount: number
+    readonly reference: string
+    readonly chargeTransactionId: string
+    readonly reason: string
+  }
+  | {
+    readonly _tag: "AdjustCredit"
+    readonly transactionId: string
+    /** Signed: positive credits the wallet, negative debits it. */
+    readonly amount: number
+    readonly reference: string
+    readonly adminId: string
+    readonly reason: string
+  }
+  | {
+    readonly _tag: "GrantCouponCredit"
+    readonly transactionId: string
+    readonly amount: number
+    readonly reference: string
+    readonly couponCode: string
+  }
+
+/** The idempotency key of a charge: one per subscription period, one per upgrade (invariant 5). */
+export const chargeReference = (cause: ChargeCause): string =>
+  cause._tag === "SubscriptionPeriod"
+    ? `period:${cause.subscriptionId}:${cause.periodStart}`
+    : `upgrade:${cause.subscriptionId}:${cause.upgradeId}`

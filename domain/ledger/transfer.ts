@@ -1,0 +1,84 @@
+import { SystemAccounts, walletAccount } from "./accounts.ts"
+import type { WalletEvent } from "./events.ts"
+
+/** The ledger's kinds of movement, as shown to users (seed TransactionType, plus coupons). */
+export type TransferKind = "TOP_UP" | "SUBSCRIPTION" | "UPGRADE" | "REFUND" | "ADMIN_ADJUSTMENT" | "COUPON_CREDIT"
+
+/** A double-entry transfer: `amount` leaves `from` and arrives in `to`. */
+export interface Transfer {
+  readonly transactionId: string
+  readonly kind: TransferKind
+  readonly from: string
+  readonly to: string
+  readonly amount: number
+  /** What the movement is for: the type and id of its cause (invariant 4). */
+  readonly causeType: string
+  readonly causeId: string
+  readonly description: string
+}
+
+/** Every wallet event is exactly one transfer touching that wallet. */
+export const transferOf = (userId: string, event: WalletEvent): Transfer => {
+  const wallet = walletAccount(userId)
+  const base = { transactionId: event.transactionId, amount: event.amount }
+  switch (event._tag) {
+    case "TopUpCredited":
+      return {
+        ...base,
+        kind: "TOP_UP",
+        from: SystemAccounts.gateway,
+        to: wallet,
+        causeType: "payment",
+        causeId: event.reference,
+        description: "Top-up credit"
+      }
+    case "WalletCharged":
+      return {
+        ...base,
+        kind: event.cause._tag === "SubscriptionPeriod" ? "SUBSCRIPTION" : "UPGRADE",
+        from: wallet,
+        to: SystemAccounts.revenue,
+        causeType: event.cause._tag === "SubscriptionPeriod" ? "subscription-period" : "upgrade",
+        causeId: event.cause._tag === "SubscriptionPeriod"
+          ? `${event.cause.subscriptionId}@${event.cause.periodStart}`
+          : `${event.cause.subscriptionId}#${event.cause.upgradeId}`,
+        description: event.description
+      }
+    case "ChargeRefunded":
+      return {
+        ...base,
+        kind: "REFUND",
+        from: SystemAccounts.revenue,
+        to: wallet,
+        causeType: "refund",
+        causeId: event.chargeTransactionId,
+        description: `Refund of ${event.chargeTransactionId}: ${event.reason}`
+      }
+    case "CreditAdjusted":
+      return {
+        ...base,
+        kind: "ADMIN_ADJUSTMENT",
+        from: event.direction === "CREDIT" ? SystemAccounts.adjustments : wallet,
+        to: event.direction === "CREDIT" ? wallet : SystemAccounts.adjustments,
+        causeType: "admin",
+        causeId: event.adminId,
+        description: event.reason
+      }
+    case "CouponCreditGranted":
+      return {
+        ...base,
+        kind: "COUPON_CREDIT",
+        from: SystemAccounts.promotions,
+        to: wallet,
+        causeType: "coupon",
+        causeId: event.couponCode,
+        description: `Coupon ${event.couponCode}`
+      }
+  }
+}
+
+/** Applies a transfer to a map of account balances (double entry: the sum stays 0). */
+export const postTransfer = (balances: Map<string, number>, transfer: Transfer): void => {
+  balances.set(transfer.from, (balances.get(transfer.from) ?? 0) - transfer.amount)
+  balances.set(transfer.to, (balances.get(transfer.to) ?? 0) + transfer.amount)
+}
