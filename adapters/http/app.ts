@@ -1,0 +1,244 @@
+import { createHash, randomUUID } from "node:crypto"
+import { bodyParser } from "@koa/bodyparser"
+import Router from "@koa/router"
+import { Cause, Clock, Effect, Either, Exit, Option, ParseResult, Schema } from "effect"
+import Koa from "koa"
+import client from "prom-client"
+import { authenticate, type Principal, requireAdministrator } from "../../application/accounts/useCases.ts"
+import type { AccessTokens } from "../../application/ports/auth.ts"
+import { IdempotencyStore } from "../../application/ports/idempotency.ts"
+import type { Users } from "../../application/ports/users.ts"
+import { canonicalEncode } from "../../application/shared/eventHash.ts"
+import { detailsOf, errorTable, internalError } from "./errors.ts"
+import { openApiDocument } from "./openapi.ts"
+import type { Route } from "./route.ts"
+
+export type Runner<R> = <A, E>(effect: Effect.Effect<A, E, R>) => Promise<Exit.Exit<A, E>>
+
+export interface HttpLogger {
+  readonly info: (message: string, fields: Record<string, unknown>) => void
+  readonly warn: (message: string, fields: Record<string, unknown>) => void
+  readonly error: (message: string, fields: Record<string, unknown>) => void
+}
+
+/** What the edge itself needs: authentication and Idempotency-Key records. */
+export type EdgeServices = Users | AccessTokens | IdempotencyStore
+
+export interface HttpOptions<R> {
+  readonly routes: ReadonlyArray<Route<R>>
+  readonly run: Runner<R | EdgeServices>
+  readonly logger: HttpLogger
+  readonly bodyLimitBytes: number
+  readonly trustProxy: boolean
+  /** Readiness: resolves when the database answers. */
+  readonly ready: () => Promise<boolean>
+}
+
+interface Failure {
+  readonly status: number
+  readonly code: string
+  readonly message: string
+  readonly details?: unknown
+}
+
+class HttpFailure extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message)
+  }
+}
+
+const fail = (tag: string, details?: unknown): HttpFailure => {
+  const entry = errorTable[tag] ?? internalError
+  return new HttpFailure({ ...entry, ...(details === undefined ? {} : { details }) })
+}
+
+/** Decodes one part of the request; a failure names every bad field. */
+const decode = (schema: Schema.Schema<any, any> | undefined, value: unknown, where: string) => {
+  if (schema === undefined) return undefined
+  const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(value)
+  if (Either.isRight(result)) return result.right
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left).map((issue) => ({
+    field: [where, ...issue.path.map(String)].join("."),
+    message: issue.message
+  }))
+  throw fail("RequestInvalid", issues)
+}
+
+const requestIdPattern = /^[\w.-]{1,100}$/
+
+export const makeHttpApp = <R>(options: HttpOptions<R>) => {
+  const { run, logger } = options
+  const app = new Koa({ proxy: options.trustProxy })
+  const registry = new client.Registry()
+  client.collectDefaultMetrics({ register: registry })
+  const requests = new client.Counter({
+    name: "http_requests_total",
+    help: "HTTP requests by method, route and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry]
+  })
+  const latency = new client.Histogram({
+    name: "http_request_duration_seconds",
+    help: "HTTP request latency",
+    labelNames: ["method", "route"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry]
+  })
+
+  /** Runs a use case; typed failures become HTTP failures through the one table. */
+  const execute = async <A>(effect: Effect.Effect<A, { readonly _tag: string }, R | EdgeServices>, requestId: string): Promise<A> => {
+    const exit = await run(effect)
+    if (Exit.isSuccess(exit)) return exit.value
+    const failure = Cause.failureOption(exit.cause)
+    if (Option.isSome(failure) && errorTable[failure.value._tag] !== undefined) {
+      throw fail(failure.value._tag, detailsOf(failure.value))
+    }
+    logger.error("unhandled failure", { requestId, cause: Cause.pretty(exit.cause) })
+    throw new HttpFailure(internalError)
+  }
+
+  app.use(async (ctx, next) => {
+    const started = performance.now()
+    const incoming = ctx.get("x-request-id")
+    const requestId = requestIdPattern.test(incoming) ? incoming : randomUUID()
+    ctx.state["requestId"] = requestId
+    ctx.set("X-Request-Id", requestId)
+    try {
+      await next()
+      if (ctx.body === undefined && ctx.status === 404) throw fail("RouteNotFound")
+    } catch (error) {
+      const failure = toFailure(error)
+      if (failure.status >= 500) logger.error("request failed", { requestId, error: String(error) })
+      ctx.status = failure.status
+      if (failure.status === 429 && typeof failure.details === "object" && failure.details !== null) {
+        ctx.set("Retry-After", String((failure.details as { retryAfterSeconds?: number }).retryAfterSeconds ?? 60))
+      }
+      ctx.body = {
+        success: false,
+        message: failure.message,
+        error: { code: failure.code, ...(failure.details === undefined ? {} : { details: failure.details }) }
+      }
+    }
+    const routeLabel = (ctx.state["routePath"] as string | undefined) ?? "unmatched"
+    const seconds = (performance.now() - started) / 1000
+    requests.inc({ method: ctx.method, route: routeLabel, status: String(ctx.status) })
+    latency.observe({ method: ctx.method, route: routeLabel }, seconds)
+    logger.info("request", {
+      requestId,
+      method: ctx.method,
+      path: ctx.path,
+      route: routeLabel,
+      status: ctx.status,
+      durationMs: Math.round(seconds * 1000 * 10) / 10
+    })
+  })
+
+  app.use(bodyParser({
+    enableTypes: ["json"],
+    jsonLimit: options.bodyLimitBytes,
+    encoding: "utf-8",
+    onError: (error) => {
+      const status = (error as { status?: number }).status
+      throw status === 413
+        ? fail("PayloadTooLarge", { limitBytes: options.bodyLimitBytes })
+        : fail("RequestInvalid", [{ field: "body", message: "is not valid JSON" }])
+    }
+  }))
+
+  const router = new Router()
+  router.get("/healthz", (ctx) => {
+    ctx.body = { success: true, message: "ok", data: { status: "ok" } }
+  })
+  router.get("/readyz", async (ctx) => {
+    const ready = await options.ready().catch(() => false)
+    ctx.status = ready ? 200 : 503
+    ctx.body = ready
+      ? { success: true, message: "ready", data: { database: "ok" } }
+      : { success: false, message: "not ready", error: { code: "INTERNAL", details: { database: "unreachable" } } }
+  })
+  router.get("/metrics", async (ctx) => {
+    ctx.type = registry.contentType
+    ctx.body = await registry.metrics()
+  })
+  const openapi = openApiDocument(options.routes as ReadonlyArray<Route<unknown>>)
+  router.get("/openapi.json", (ctx) => {
+    ctx.body = openapi
+  })
+
+  for (const r of options.routes) {
+    router[r.method](r.path, async (ctx) => {
+      ctx.state["routePath"] = r.path
+      const requestId = ctx.state["requestId"] as string
+      let principal: Principal | undefined
+      if (r.access !== "public") {
+        const header = ctx.get("authorization")
+        const token = /^Bearer ([\w.-]+)$/.exec(header)?.[1]
+        if (token === undefined) throw fail("Unauthenticated", { reason: "missing bearer token" })
+        principal = await execute(authenticate(token), requestId)
+        if (r.access === "admin") await execute(requireAdministrator(principal), requestId)
+      }
+      const params = decode(r.params, ctx.params, "params")
+      const query = decode(r.query, ctx.query, "query")
+      const body = decode(r.body, ctx.request.body ?? {}, "body")
+      const idempotencyKey = r.idempotent ? ctx.get("idempotency-key") || undefined : undefined
+      if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+        throw fail("RequestInvalid", [{ field: "headers.idempotency-key", message: "must be 1-255 visible ASCII characters" }])
+      }
+      const handle = () =>
+        execute(r.handle({
+          params,
+          query,
+          body,
+          principal: principal!,
+          requestId,
+          clientAddress: ctx.ip,
+          idempotencyKey
+        }), requestId)
+
+      if (idempotencyKey === undefined) {
+        const reply = await handle()
+        ctx.status = reply.status ?? 200
+        ctx.body = { success: true, message: reply.message, data: reply.data }
+        return
+      }
+      const scope = `${principal?.userId ?? "anonymous"} ${r.method.toUpperCase()} ${ctx.path}`
+      const requestHash = createHash("sha256").update(canonicalEncode(ctx.request.body ?? null)).digest("hex")
+      const claim = await execute(Effect.flatMap(
+        Effect.zip(IdempotencyStore, Clock.currentTimeMillis),
+        ([store, now]) => store.claim(scope, idempotencyKey, requestHash, new Date(now))
+      ), requestId)
+      if (claim._tag === "Mismatch") throw fail("IdempotencyKeyReused")
+      if (claim._tag === "InProgress") throw fail("IdempotencyKeyInProgress")
+      if (claim._tag === "Replay") {
+        ctx.status = claim.status
+        ctx.set("Idempotent-Replayed", "true")
+        ctx.body = claim.body
+        return
+      }
+      try {
+        const reply = await handle()
+        const status = reply.status ?? 200
+        const responseBody = { success: true, message: reply.message, data: reply.data }
+        await execute(Effect.flatMap(IdempotencyStore, (s) => s.complete(scope, idempotencyKey, status, responseBody)), requestId)
+        ctx.status = status
+        ctx.body = responseBody
+      } catch (error) {
+        // Only successes are replayed; a failed attempt frees the key for a retry.
+        await execute(Effect.flatMap(IdempotencyStore, (s) => s.release(scope, idempotencyKey)), requestId).catch(() => undefined)
+        throw error
+      }
+    })
+  }
+  app.use(router.routes())
+  app.use(router.allowedMethods({ throw: false }))
+  return app
+}
+
+const toFailure = (error: unknown): Failure => {
+  if (error instanceof HttpFailure) return error.failure
+  const status = (error as { status?: number; expose?: boolean }).status
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return { status, code: status === 413 ? "VALIDATION_FAILED" : "VALIDATION_FAILED", message: "Bad request" }
+  }
+  return internalError
+}

@@ -1,0 +1,32 @@
+/** The one table mapping every typed error tag to an HTTP status and a stable API code. */
+export const errorTable: Readonly<Record<string, { readonly status: number; readonly code: string; readonly message: string }>> = {
+  RequestInvalid: { status: 400, code: "VALIDATION_FAILED", message: "Request validation failed" },
+  FieldInvalid: { status: 400, code: "VALIDATION_FAILED", message: "Request validation failed" },
+  InvalidLedgerCommand: { status: 400, code: "VALIDATION_FAILED", message: "Request validation failed" },
+  Unauthenticated: { status: 401, code: "UNAUTHENTICATED", message: "Authentication required" },
+  InvalidCredentials: { status: 401, code: "UNAUTHENTICATED", message: "Invalid email or password" },
+  InvalidRefreshToken: { status: 401, code: "UNAUTHENTICATED", message: "Invalid refresh token" },
+  InsufficientCredit: { status: 402, code: "INSUFFICIENT_CREDIT", message: "Insufficient credit" },
+  Forbidden: { status: 403, code: "FORBIDDEN", message: "Not allowed" },
+  UserNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
+  ChargeNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
+  RouteNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
+  EmailAlreadyRegistered: { status: 409, code: "CONFLICT", message: "Already registered" },
+  VersionConflict: { status: 409, code: "CONFLICT", message: "Concurrent update, please retry" },
+  RefundExceedsCharge: { status: 409, code: "CONFLICT", message: "Refund exceeds what is left of the charge" },
+  IdempotencyKeyReused: { status: 409, code: "CONFLICT", message: "Idempotency-Key was used with another request" },
+  IdempotencyKeyInProgress: { status: 409, code: "CONFLICT", message: "A request with this Idempotency-Key is in progress" },
+  PayloadTooLarge: { status: 413, code: "VALIDATION_FAILED", message: "Request body too large" },
+  TooManyAttempts: { status: 429, code: "RATE_LIMITED", message: "Too many attempts, try again later" }
+}
+
+export const internalError = { status: 500, code: "INTERNAL", message: "Internal server error" } as const
+
+/** The error's own fields, minus its tag, become `error.details` (never a stack or SQL). */
+export const detailsOf = (error: { readonly _tag: string }): unknown => {
+  const { _tag, ...fields } = error as unknown as Record<string, unknown>
+  void _tag
+  delete fields["stack"]
+  delete fields["message"]
+  return Object.keys(fields).length === 0 ? undefined : fields
+}

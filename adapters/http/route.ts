@@ -1,0 +1,53 @@
+import type { Effect } from "effect"
+import { Schema } from "effect"
+import type { Principal } from "../../application/accounts/useCases.ts"
+
+export type Access = "public" | "user" | "admin"
+
+export interface RouteInput<P, Q, B> {
+  readonly params: P
+  readonly query: Q
+  readonly body: B
+  /** Present on "user" and "admin" routes. */
+  readonly principal: Principal
+  readonly requestId: string
+  readonly clientAddress: string
+  readonly idempotencyKey: string | undefined
+}
+
+export interface Reply {
+  readonly status?: number
+  readonly message: string
+  readonly data: unknown
+}
+
+export interface Route<R> {
+  readonly method: "get" | "post" | "put" | "delete"
+  readonly path: string
+  readonly summary: string
+  readonly tag: string
+  readonly access: Access
+  readonly params?: Schema.Schema<any, any>
+  readonly query?: Schema.Schema<any, any>
+  readonly body?: Schema.Schema<any, any>
+  /** Honours the Idempotency-Key header (requests that move money). */
+  readonly idempotent?: boolean
+  readonly handle: (input: RouteInput<any, any, any>) => Effect.Effect<Reply, { readonly _tag: string }, R>
+}
+
+/** Declares a route; the Schemas validate the request and describe it in /openapi.json. */
+export const route = <R, P = undefined, Q = undefined, B = undefined>(spec: {
+  readonly method: Route<R>["method"]
+  readonly path: string
+  readonly summary: string
+  readonly tag: string
+  readonly access: Access
+  readonly params?: Schema.Schema<P, any>
+  readonly query?: Schema.Schema<Q, any>
+  readonly body?: Schema.Schema<B, any>
+  readonly idempotent?: boolean
+  readonly handle: (input: RouteInput<P, Q, B>) => Effect.Effect<Reply, { readonly _tag: string }, R>
+}): Route<R> => spec as Route<R>
+
+export const ok = (message: string, data: unknown, status?: number): Reply =>
+  status === undefined ? { message, data } : { message, data, status }

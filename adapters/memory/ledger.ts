@@ -1,0 +1,155 @@
+import { Context, Effect, Either, Layer } from "effect"
+import { walletProjectionStep } from "../../application/ledger/walletProjection.ts"
+import {
+  EventStore,
+  type EventMetadata,
+  type LoadedStream,
+  type NewEvent,
+  type RecordedEvent,
+  type StreamEvents,
+  VersionConflict
+} from "../../application/ports/eventStore.ts"
+import { IdGenerator, TransactionIds } from "../../application/ports/ids.ts"
+import { type LedgerEntry, WalletQueries, type WalletSummary } from "../../application/ports/walletQueries.ts"
+import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
+import { isWalletStream } from "../../domain/ledger/index.ts"
+
+/**
+ * In-memory event store with the wallet read model as its inline projection. For domain and
+ * application tests (and as a labelled embedded default); same contract as the Postgres one.
+ * Commands run synchronously on one thread, so each transact is atomic and isolated.
+ */
+const makeMemoryLedger = (newEventId: () => string) => {
+  const log: Array<RecordedEvent> = []
+  const streams = new Map<string, Array<RecordedEvent>>()
+  const wallets = new Map<string, WalletSummary>()
+  const entries: Array<LedgerEntry> = []
+  let transactionNumber = 100
+
+  const load = (streamId: string): LoadedStream => {
+    const events = streams.get(streamId) ?? []
+    return { streamId, version: events.length, events: [...events] }
+  }
+
+  const project = (event: RecordedEvent) => {
+    if (!isWalletStream(event.streamId)) return
+    const step = walletProjectionStep(event)
+    const before = wallets.get(step.userId) ?? { userId: step.userId, balance: 0, totalTopUp: 0, totalSpent: 0 }
+    const after = {
+      userId: step.userId,
+      balance: before.balance + step.balanceDelta,
+      totalTopUp: before.totalTopUp + step.topUpDelta,
+      totalSpent: before.totalSpent + step.spentDelta
+    }
+    if (after.balance < 0) throw new Error("wallet_balances check: balance below zero") // mirrors the SQL check
+    wallets.set(step.userId, after)
+    entries.push({
+      ...step.entry,
+      userId: step.userId,
+      status: "COMPLETED",
+      balanceBefore: before.balance,
+      balanceAfter: after.balance
+    })
+  }
+
+  /** Validates every expected version first, then writes: all or nothing. */
+  const write = (
+    appends: ReadonlyArray<{ streamId: string; expectedVersion: number; events: ReadonlyArray<NewEvent> }>,
+    metadata: EventMetadata,
+    recordedAt: Date
+  ): Either.Either<ReadonlyArray<RecordedEvent>, VersionConflict> => {
+    for (const a of appends) {
+      if ((streams.get(a.streamId)?.length ?? 0) !== a.expectedVersion) {
+        return Either.left(new VersionConflict({ streamId: a.streamId, expectedVersion: a.expectedVersion }))
+      }
+    }
+    const recorded: Array<RecordedEvent> = []
+    for (const a of appends) {
+      const stream = streams.get(a.streamId) ?? []
+      for (const event of a.events) {
+        const fields = {
+          streamId: a.streamId,
+          version: stream.length + 1,
+          eventId: newEventId(),
+          type: event.type,
+          data: structuredClone(event.data),
+          metadata: structuredClone(metadata),
+          recordedAt: recordedAt.toISOString(),
+          prevHash: stream[stream.length - 1]?.hash ?? GENESIS_HASH
+        }
+        const stored: RecordedEvent = { ...fields, position: log.length + 1, hash: hashEvent(fields) }
+        stream.push(stored)
+        log.push(stored)
+        recorded.push(stored)
+        project(stored)
+      }
+      streams.set(a.streamId, stream)
+    }
+    return Either.right(recorded)
+  }
+
+  const store = EventStore.of({
+    append: (appends, metadata, recordedAt) => Effect.suspend(() => write(appends, metadata, recordedAt)),
+    transact: <E>(
+      streamIds: ReadonlyArray<string>,
+      decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<ReadonlyArray<StreamEvents>, E>,
+      metadata: EventMetadata,
+      recordedAt: Date
+    ): Effect.Effect<ReadonlyArray<RecordedEvent>, E | VersionConflict> =>
+      Effect.suspend(() => {
+        const loaded = new Map(streamIds.map((id) => [id, load(id)]))
+        return Either.flatMap(decide(loaded), (decided): Either.Either<ReadonlyArray<RecordedEvent>, E | VersionConflict> => {
+          for (const s of decided) {
+            if (!loaded.has(s.streamId)) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
+          }
+          return write(
+            decided.map((s) => ({ streamId: s.streamId, expectedVersion: loaded.get(s.streamId)!.version, events: s.events })),
+            metadata,
+            recordedAt
+          )
+        })
+      }),
+    readStream: (streamId) => Effect.sync(() => load(streamId)),
+    readAll: (afterPosition, limit) => Effect.sync(() => log.filter((e) => e.position > afterPosition).slice(0, limit))
+  })
+
+  const queries = WalletQueries.of({
+    summary: (userId) =>
+      Effect.sync(() => wallets.get(userId) ?? { userId, balance: 0, totalTopUp: 0, totalSpent: 0 }),
+    transactions: (userId, filter) =>
+      Effect.sync(() => {
+        const mine = entries
+          .filter((e) =>
+            e.userId === userId && (filter.type === undefined || e.type === filter.type) &&
+            (filter.status === undefined || e.status === filter.status)
+          )
+          .reverse()
+        const start = (filter.page - 1) * filter.limit
+        return { items: mine.slice(start, start + filter.limit), total: mine.length }
+      }),
+    allSummaries: Effect.sync(() => [...wallets.values()]),
+    accountTotals: Effect.sync(() => {
+      const totals = new Map<string, number>()
+      for (const e of entries) {
+        totals.set(e.fromAccount, (totals.get(e.fromAccount) ?? 0) - e.amount)
+        totals.set(e.toAccount, (totals.get(e.toAccount) ?? 0) + e.amount)
+      }
+      return totals
+    })
+  })
+
+  const transactionIds = TransactionIds.of({ next: Effect.sync(() => `TXMP-${++transactionNumber}`) })
+
+  return { store, queries, transactionIds }
+}
+
+/** EventStore + WalletQueries + TransactionIds, sharing one in-memory log. */
+export const LedgerMemory = Layer.effectContext(
+  Effect.map(IdGenerator, (ids) => {
+    const ledger = makeMemoryLedger(() => Effect.runSync(ids.uuid))
+    return Context.make(EventStore, ledger.store).pipe(
+      Context.add(WalletQueries, ledger.queries),
+      Context.add(TransactionIds, ledger.transactionIds)
+    )
+  })
+)

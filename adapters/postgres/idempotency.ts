@@ -1,0 +1,31 @@
+import { Effect, Layer } from "effect"
+import { IdempotencyStore } from "../../application/ports/idempotency.ts"
+import { Pg } from "./client.ts"
+
+export const IdempotencyStorePostgres = Layer.effect(
+  IdempotencyStore,
+  Effect.map(Pg, (sql) =>
+    IdempotencyStore.of({
+      claim: (scope, key, requestHash, now) =>
+        Effect.promise(async () => {
+          const inserted = await sql`
+            insert into idempotency_keys (scope, key, request_hash, created_at)
+            values (${scope}, ${key}, ${requestHash}, ${now}) on conflict do nothing`
+          if (inserted.count === 1) return { _tag: "Claimed" as const }
+          const [row] = await sql<Array<{ request_hash: string; status: number | null; body: unknown }>>`
+            select request_hash, status, body from idempotency_keys where scope = ${scope} and key = ${key}`
+          if (row === undefined) return { _tag: "InProgress" as const } // released in between: let the client retry
+          if (row.request_hash !== requestHash) return { _tag: "Mismatch" as const }
+          if (row.status === null) return { _tag: "InProgress" as const }
+          return { _tag: "Replay" as const, status: row.status, body: row.body }
+        }),
+      complete: (scope, key, status, body) =>
+        Effect.promise(() =>
+          sql`update idempotency_keys set status = ${status}, body = ${sql.json(body as never)}
+            where scope = ${scope} and key = ${key}`
+        ).pipe(Effect.asVoid),
+      release: (scope, key) =>
+        Effect.promise(() => sql`delete from idempotency_keys where scope = ${scope} and key = ${key} and status is null`)
+          .pipe(Effect.asVoid)
+    }))
+)

@@ -1,0 +1,84 @@
+import { Effect, Layer } from "effect"
+import { EmailAlreadyRegistered, type User, Users } from "../../application/ports/users.ts"
+import { isUniqueViolation, Pg } from "./client.ts"
+
+interface UserRow {
+  id: string
+  name: string
+  email: string
+  phone: string | null
+  avatar: string | null
+  role: User["role"]
+  is_active: boolean
+  password_hash: string
+  created_at: Date
+  updated_at: Date
+}
+
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  name: r.name,
+  email: r.email,
+  phone: r.phone,
+  avatar: r.avatar,
+  role: r.role,
+  isActive: r.is_active,
+  passwordHash: r.password_hash,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString()
+})
+
+const uniqueField = (error: { constraint_name?: string }) =>
+  error.constraint_name?.includes("phone") ? "phone" : "email"
+
+/** Wraps a write so that a unique violation becomes the typed error naming the field. */
+const guardUnique = <A>(run: () => Promise<A>) =>
+  Effect.tryPromise({ try: run, catch: (error) => error }).pipe(
+    Effect.catchAll((error) =>
+      isUniqueViolation(error) ? Effect.fail(new EmailAlreadyRegistered({ field: uniqueField(error) })) : Effect.die(error)
+    )
+  )
+
+const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export const UsersPostgres = Layer.effect(
+  Users,
+  Effect.map(Pg, (sql) => {
+    const byId = async (id: string) => {
+      if (!uuidShape.test(id)) return undefined // not an id we could have issued
+      const [row] = await sql<Array<UserRow>>`select * from users where id = ${id}`
+      return row && toUser(row)
+    }
+    return Users.of({
+      create: (user) =>
+        guardUnique(() =>
+          sql`insert into users (id, name, email, phone, avatar, role, is_active, password_hash, created_at, updated_at)
+            values (${user.id}, ${user.name}, ${user.email}, ${user.phone}, ${user.avatar}, ${user.role},
+              ${user.isActive}, ${user.passwordHash}, ${new Date(user.createdAt)}, ${new Date(user.updatedAt)})`
+        ).pipe(Effect.asVoid),
+      findById: (id) => Effect.promise(() => byId(id)),
+      findByEmail: (email) =>
+        Effect.promise(async () => {
+          const [row] = await sql<Array<UserRow>>`select * from users where email = ${email}`
+          return row && toUser(row)
+        }),
+      updateProfile: (id, changes, now) =>
+        guardUnique(async () => {
+          if (!uuidShape.test(id)) return undefined
+          const [row] = await sql<Array<UserRow>>`
+            update users set
+              name = ${changes.name === undefined ? sql`name` : changes.name},
+              phone = ${changes.phone === undefined ? sql`phone` : changes.phone},
+              avatar = ${changes.avatar === undefined ? sql`avatar` : changes.avatar},
+              updated_at = ${now}
+            where id = ${id} returning *`
+          return row && toUser(row)
+        }),
+      setPasswordHash: (id, passwordHash, now) =>
+        Effect.promise(() => sql`update users set password_hash = ${passwordHash}, updated_at = ${now} where id = ${id}`)
+          .pipe(Effect.asVoid),
+      setRole: (id, role, now) =>
+        Effect.promise(() => sql`update users set role = ${role}, updated_at = ${now} where id = ${id}`).pipe(Effect.asVoid)
+    })
+  })
+)

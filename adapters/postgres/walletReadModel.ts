@@ -1,0 +1,115 @@
+import { Effect, Layer } from "effect"
+import type postgres from "postgres"
+import { walletProjectionStep } from "../../application/ledger/walletProjection.ts"
+import type { RecordedEvent } from "../../application/ports/eventStore.ts"
+import { type LedgerEntry, WalletQueries, type WalletSummary } from "../../application/ports/walletQueries.ts"
+import { isWalletStream } from "../../domain/ledger/index.ts"
+import { Pg } from "./client.ts"
+
+type Tx = postgres.TransactionSql<{ bigint: number }>
+
+/** Inline projection of wallet events: balance row and transaction list, one statement per event. */
+export const walletProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
+  events.filter((e) => isWalletStream(e.streamId)).map((event) => {
+    const step = walletProjectionStep(event)
+    const e = step.entry
+    return tx`
+      with b as (
+        insert into wallet_balances as w (user_id, balance, total_top_up, total_spent)
+        values (${step.userId}, ${step.balanceDelta}, ${step.topUpDelta}, ${step.spentDelta})
+        on conflict (user_id) do update set
+          balance = w.balance + excluded.balance,
+          total_top_up = w.total_top_up + excluded.total_top_up,
+          total_spent = w.total_spent + excluded.total_spent
+        returning balance
+      )
+      insert into ledger_entries (transaction_id, user_id, type, status, direction, amount, balance_before,
+        balance_after, from_account, to_account, cause_type, cause_id, description, position, created_at)
+      select ${e.transactionId}, ${step.userId}, ${e.type}, 'COMPLETED', ${e.direction}, ${e.amount},
+        b.balance - ${step.balanceDelta}, b.balance, ${e.fromAccount}, ${e.toAccount}, ${e.causeType},
+        ${e.causeId}, ${e.description}, (select position from events where event_id = ${event.eventId}),
+        ${new Date(e.createdAt)}
+      from b`
+  })
+
+interface EntryRow {
+  transaction_id: string
+  user_id: string
+  type: LedgerEntry["type"]
+  status: "COMPLETED"
+  direction: "CREDIT" | "DEBIT"
+  amount: number
+  balance_before: number
+  balance_after: number
+  from_account: string
+  to_account: string
+  cause_type: string
+  cause_id: string
+  description: string
+  position: number
+  created_at: Date
+}
+
+const toEntry = (r: EntryRow): LedgerEntry => ({
+  transactionId: r.transaction_id,
+  userId: r.user_id,
+  type: r.type,
+  status: r.status,
+  direction: r.direction,
+  amount: r.amount,
+  balanceBefore: r.balance_before,
+  balanceAfter: r.balance_after,
+  fromAccount: r.from_account,
+  toAccount: r.to_account,
+  causeType: r.cause_type,
+  causeId: r.cause_id,
+  description: r.description,
+  position: r.position,
+  createdAt: r.created_at.toISOString()
+})
+
+export const WalletQueriesPostgres = Layer.effect(
+  WalletQueries,
+  Effect.gen(function*() {
+    const sql = yield* Pg
+    return WalletQueries.of({
+      summary: (userId) =>
+        Effect.promise(async () => {
+          const [row] = await sql<Array<{ balance: number; total_top_up: number; total_spent: number }>>`
+            select balance, total_top_up, total_spent from wallet_balances where user_id = ${userId}`
+          return {
+            userId,
+            balance: row?.balance ?? 0,
+            totalTopUp: row?.total_top_up ?? 0,
+            totalSpent: row?.total_spent ?? 0
+          } satisfies WalletSummary
+        }),
+      transactions: (userId, filter) =>
+        Effect.promise(async () => {
+          const where = sql`user_id = ${userId}
+            ${filter.type === undefined ? sql`` : sql`and type = ${filter.type}`}
+            ${filter.status === undefined ? sql`` : sql`and status = ${filter.status}`}`
+          const [rows, [count]] = await Promise.all([
+            sql<Array<EntryRow>>`select * from ledger_entries where ${where}
+              order by position desc limit ${filter.limit} offset ${(filter.page - 1) * filter.limit}`,
+            sql<Array<{ total: number }>>`select count(*) as total from ledger_entries where ${where}`
+          ])
+          return { items: rows.map(toEntry), total: count?.total ?? 0 }
+        }),
+      allSummaries: Effect.promise(async () => {
+        const rows = await sql<Array<{ user_id: string; balance: number; total_top_up: number; total_spent: number }>>`
+          select user_id, balance, total_top_up, total_spent from wallet_balances`
+        return rows.map((r) => ({ userId: r.user_id, balance: r.balance, totalTopUp: r.total_top_up, totalSpent: r.total_spent }))
+      }),
+      accountTotals: Effect.promise(async () => {
+        const rows = await sql<Array<{ account: string; total: number }>>`
+          select account, sum(delta)::bigint as total from (
+            select to_account as account, amount as delta from ledger_entries
+            union all
+            select from_account, -amount from ledger_entries
+          ) movements group by account`
+        return new Map(rows.map((r) => [r.account, r.total]))
+      })
+    })
+  })
+)

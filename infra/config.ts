@@ -1,0 +1,69 @@
+import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
+
+const port = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({ message: "must be a port number between 0 and 65535", validation: (n) => n >= 0 && n <= 65535 })
+  )
+
+const positive = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 })
+  )
+
+/** Every setting of the server and CLIs, from the environment, validated at start. */
+export const AppConfig = Config.all({
+  port: port("PORT", 3000),
+  host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
+  databaseUrl: Config.option(Config.redacted("DATABASE_URL")).pipe(
+    Config.validate({
+      message: "must be a postgres:// or postgresql:// URL",
+      validation: (url) => Option.isNone(url) || /^postgres(ql)?:\/\//.test(Redacted.value(url.value))
+    })
+  ),
+  databasePoolSize: positive("DATABASE_POOL_SIZE", 16),
+  embeddedDataDir: Config.string("EMBEDDED_PG_DATA_DIR").pipe(Config.withDefault(".data/postgres")),
+  embeddedPort: port("EMBEDDED_PG_PORT", 54329),
+  jwtSecret: Config.option(Config.redacted("JWT_SECRET")).pipe(
+    Config.validate({
+      message: "must be at least 32 characters",
+      validation: (s) => Option.isNone(s) || Redacted.value(s.value).length >= 32
+    })
+  ),
+  accessTokenTtlSeconds: positive("ACCESS_TOKEN_TTL_SECONDS", 900),
+  refreshTokenTtlSeconds: positive("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+  adminEmail: Config.option(Config.string("ADMIN_EMAIL")),
+  adminPassword: Config.option(Config.redacted("ADMIN_PASSWORD")).pipe(
+    Config.validate({
+      message: "must be at least 8 characters",
+      validation: (s) => Option.isNone(s) || Redacted.value(s.value).length >= 8
+    })
+  ),
+  loginWindowSeconds: positive("LOGIN_RATE_WINDOW_SECONDS", 900),
+  loginMaxPerAccount: positive("LOGIN_RATE_MAX_PER_ACCOUNT", 10),
+  loginMaxPerAddress: positive("LOGIN_RATE_MAX_PER_ADDRESS", 100),
+  bodyLimitBytes: positive("BODY_LIMIT_BYTES", 100 * 1024),
+  logLevel: Config.literal("debug", "info", "warning", "error")("LOG_LEVEL").pipe(Config.withDefault("info" as const)),
+  trustProxy: Config.boolean("TRUST_PROXY").pipe(Config.withDefault(false))
+})
+
+export type AppConfig = Config.Config.Success<typeof AppConfig>
+
+/** Loads the config or exits with a message naming each bad variable (values never printed). */
+export const loadConfig = async (): Promise<AppConfig> => {
+  const result = await Effect.runPromise(Effect.either(AppConfig))
+  if (Either.isRight(result)) return result.right
+  process.stderr.write(`invalid configuration:\n${describeConfigError(result.left)}\n`)
+  process.exit(2)
+}
+
+const describeConfigError = (error: ConfigError.ConfigError): string =>
+  ConfigError.reduceWithContext(error, undefined, {
+    andCase: (_, l: string, r: string) => `${l}\n${r}`,
+    orCase: (_, l: string, r: string) => `${l}\n${r}`,
+    invalidDataCase: (_, path, message) => `  ${path.join(".")}: ${message}`,
+    missingDataCase: (_, path, message) => `  ${path.join(".")}: ${message}`,
+    sourceUnavailableCase: (_, path, message) => `  ${path.join(".")}: ${message}`,
+    unsupportedCase: (_, path, message) => `  ${path.join(".")}: ${message}`
+  })

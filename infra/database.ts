@@ -1,0 +1,34 @@
+import { Redacted } from "effect"
+import { Option } from "effect"
+import type { AppConfig } from "./config.ts"
+import { startEmbeddedPostgres } from "./embeddedPostgres.ts"
+
+export interface Database {
+  readonly url: string
+  /** Printed at start: which database is in use (never the password). */
+  readonly description: string
+  readonly notes: ReadonlyArray<string>
+  readonly stop: () => Promise<void>
+}
+
+/** DATABASE_URL when set; otherwise the embedded PostgreSQL shared by every command of this checkout. */
+export const openDatabase = async (config: AppConfig): Promise<Database> => {
+  if (Option.isSome(config.databaseUrl)) {
+    const url = Redacted.value(config.databaseUrl.value)
+    const parsed = new URL(url)
+    return {
+      url,
+      description: `PostgreSQL at ${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname} (DATABASE_URL)`,
+      notes: [],
+      stop: async () => {}
+    }
+  }
+  const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort })
+  const port = new URL(embedded.url).port
+  return {
+    url: embedded.url,
+    description: `embedded PostgreSQL in ${embedded.dataDir} on 127.0.0.1:${port} (default; set DATABASE_URL for a real server)`,
+    notes: embedded.notes,
+    stop: embedded.stop
+  }
+}

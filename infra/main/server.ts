@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { fileURLToPath } from "node:url"
+import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { makeHttpApp } from "../../adapters/http/app.ts"
+import { connect, Pg } from "../../adapters/postgres/client.ts"
+import { migrate } from "../../adapters/postgres/migrator.ts"
+import { ensureAdministrator } from "../../application/accounts/useCases.ts"
+import { loadConfig } from "../config.ts"
+import { openDatabase } from "../database.ts"
+import { appLayer, jwtSecretOf } from "../layers.ts"
+import { effectLogging, jsonLogger } from "../logging.ts"
+import { routes } from "../routes.ts"
+
+const migrationsDir = fileURLToPath(new URL("../../migrations", import.meta.url))
+const devAdmin = { email: "admin@minispod.local", password: "minispod-admin" }
+
+const config = await loadConfig()
+const logger = jsonLogger(config.logLevel)
+const database = await openDatabase(config)
+const shutdownTimeoutMs = 30_000
+
+try {
+  const sql = connect(database.url, { max: 1 })
+  const result = await migrate(sql, migrationsDir).finally(() => sql.end())
+  logger.info("migrations", { applied: result.applied, alreadyApplied: result.alreadyApplied })
+} catch (error) {
+  logger.error("migrations failed", { error: String(error) })
+  await database.stop()
+  process.exit(1)
+}
+
+const jwt = jwtSecretOf(config, () => randomBytes(32).toString("base64url"))
+const runtime = ManagedRuntime.make(
+  Layer.merge(appLayer(database.url, config, jwt.secret), effectLogging(config.logLevel))
+)
+
+const admin = {
+  email: Option.getOrElse(config.adminEmail, () => devAdmin.email),
+  password: Option.match(config.adminPassword, { onNone: () => devAdmin.password, onSome: Redacted.value })
+}
+await runtime.runPromise(ensureAdministrator(admin))
+
+const app = makeHttpApp({
+  routes,
+  run: (effect) => runtime.runPromiseExit(effect),
+  logger,
+  bodyLimitBytes: config.bodyLimitBytes,
+  trustProxy: config.trustProxy,
+  ready: () =>
+    runtime.runPromise(
+      Effect.flatMap(Pg, (sql) => Effect.promise(() => sql`select 1`)).pipe(
+        Effect.as(true),
+        Effect.timeoutTo({ duration: "2 seconds", onSuccess: (ok) => ok, onTimeout: () => false })
+      )
+    )
+})
+
+const server = createServer(app.callback())
+server.listen(config.port, config.host, () => {
+  const { port } = server.address() as AddressInfo
+  const lines = [
+    `MinisPod listening on http://${config.host}:${port}`,
+    `  database: ${database.description}`,
+    ...database.notes.map((n) => `  note: ${n}`),
+    Option.isNone(config.adminEmail)
+      ? `  admin: ${devAdmin.email} / ${devAdmin.password} (dev default; set ADMIN_EMAIL and ADMIN_PASSWORD)`
+      : `  admin: ${admin.email} (from ADMIN_EMAIL)`,
+    jwt.generated ? "  jwt: generated for this run (set JWT_SECRET so tokens survive restarts and replicas)" : "  jwt: JWT_SECRET",
+    "  cluster: not used yet; payments: not used yet"
+  ]
+  process.stdout.write(`${lines.join("\n")}\n`)
+})
+
+let stopping = false
+const shutdown = (signal: string) => {
+  if (stopping) return
+  stopping = true
+  logger.info("shutting down", { signal })
+  const force = setTimeout(() => {
+    logger.error("shutdown timed out; exiting", {})
+    process.exit(1)
+  }, shutdownTimeoutMs)
+  force.unref()
+  // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
+  server.close(async () => {
+    await runtime.dispose()
+    await database.stop()
+    logger.info("stopped", {})
+    process.exit(0)
+  })
+  server.closeIdleConnections()
+}
+process.on("SIGINT", () => shutdown("SIGINT"))
+process.on("SIGTERM", () => shutdown("SIGTERM"))

@@ -1,0 +1,10 @@
+import type { Route } from "../adapters/http/route.ts"
+import { authRoutes } from "../adapters/http/routes/auth.ts"
+import { walletRoutes } from "../adapters/http/routes/wallet.ts"
+
+const all = [...authRoutes, ...walletRoutes]
+
+type ServicesOf<T> = T extends Route<infer R> ? R : never
+
+/** Every API route; their services must all be provided by the app layer (checked by the compiler). */
+export const routes: ReadonlyArray<Route<ServicesOf<(typeof all)[number]>>> = all
