@@ -57,11 +57,12 @@ const decode = (schema: Schema.Schema<any, any> | undefined, value: unknown, whe
   if (schema === undefined) return undefined
   const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(value)
   if (Either.isRight(result)) return result.right
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left).map((issue) => ({
-    field: [where, ...issue.path.map(String)].join("."),
-    message: issue.message
-  }))
-  throw fail("RequestInvalid", issues)
+  const byField = new Map<string, string>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(result.left)) {
+    const field = [where, ...issue.path.map(String)].join(".")
+    if (!byField.has(field)) byField.set(field, issue.message) // first reason per field is the useful one
+  }
+  throw fail("RequestInvalid", [...byField].map(([field, message]) => ({ field, message })))
 }
 
 const requestIdPattern = /^[\w.-]{1,100}$/

@@ -1,0 +1,105 @@
+import { Effect, Either, ManagedRuntime } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { EventStore, type StreamEvents } from "../../application/ports/eventStore.ts"
+import { verifyChain } from "../../application/shared/eventHash.ts"
+import { createTestDatabase, type TestDatabase } from "../support/database.ts"
+import { memoryLedgerLayer, postgresLedgerRuntime } from "../support/ledgerMother.ts"
+
+const at = new Date("2026-11-21T10:00:00.000Z")
+const meta = { actor: "contract", correlationId: "c-1" }
+const ev = (n: number) => ({ type: "Noted", data: { n } })
+
+type Runtime = ManagedRuntime.ManagedRuntime<EventStore, never>
+
+/** One contract, every adapter of the EventStore port. */
+const contract = (name: string, makeRuntime: () => Promise<{ runtime: Runtime; close: () => Promise<void> }>) =>
+  describe(`EventStore contract: ${name}`, () => {
+    let runtime: Runtime
+    let close: () => Promise<void>
+    beforeAll(async () => {
+      ;({ runtime, close } = await makeRuntime())
+    })
+    afterAll(() => close())
+    const run = <A, E>(effect: Effect.Effect<A, E, EventStore>) => runtime.runPromise(Effect.either(effect))
+
+    it("appends with expected versions and reads the stream back, hash-chained", async () => {
+      const r1 = await run(Effect.flatMap(EventStore, (s) => s.append([{ streamId: "a-1", expectedVersion: 0, events: [ev(1), ev(2)] }], meta, at)))
+      expect(Either.isRight(r1)).toBe(true)
+      const r2 = await run(Effect.flatMap(EventStore, (s) => s.append([{ streamId: "a-1", expectedVersion: 2, events: [ev(3)] }], meta, at)))
+      expect(Either.isRight(r2)).toBe(true)
+      const stream = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readStream("a-1")))
+      expect(stream.version).toBe(3)
+      expect(stream.events.map((e) => e.version)).toEqual([1, 2, 3])
+      expect(stream.events.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3])
+      expect(stream.events[0]!.metadata).toEqual(meta)
+      expect(stream.events[0]!.recordedAt).toBe(at.toISOString())
+      expect(verifyChain(stream.events)).toBeUndefined()
+    })
+
+    it("refuses a stale expected version with a typed VersionConflict", async () => {
+      await run(Effect.flatMap(EventStore, (s) => s.append([{ streamId: "b-1", expectedVersion: 0, events: [ev(1)] }], meta, at)))
+      const stale = await run(Effect.flatMap(EventStore, (s) => s.append([{ streamId: "b-1", expectedVersion: 0, events: [ev(2)] }], meta, at)))
+      expect(Either.isLeft(stale) && stale.left._tag).toBe("VersionConflict")
+    })
+
+    it("a multi-stream append whose second stream conflicts writes nothing", async () => {
+      await run(Effect.flatMap(EventStore, (s) => s.append([{ streamId: "c-2", expectedVersion: 0, events: [ev(1)] }], meta, at)))
+      const result = await run(Effect.flatMap(EventStore, (s) =>
+        s.append([
+          { streamId: "c-1", expectedVersion: 0, events: [ev(10)] },
+          { streamId: "c-2", expectedVersion: 0, events: [ev(20)] }
+        ], meta, at)
+      ))
+      expect(Either.isLeft(result) && result.left._tag).toBe("VersionConflict")
+      const [c1, c2] = await runtime.runPromise(Effect.flatMap(EventStore, (s) => Effect.all([s.readStream("c-1"), s.readStream("c-2")])))
+      expect(c1.events).toHaveLength(0)
+      expect(c2.events).toHaveLength(1)
+    })
+
+    it("transact appends to several streams in one go, or not at all when decide refuses", async () => {
+      const both = await run(Effect.flatMap(EventStore, (s) =>
+        s.transact(["d-2", "d-1"], (loaded) => {
+          expect([...loaded.keys()].sort()).toEqual(["d-1", "d-2"])
+          return Either.right<ReadonlyArray<StreamEvents>>([
+            { streamId: "d-1", events: [ev(1)] },
+            { streamId: "d-2", events: [ev(2), ev(3)] }
+          ])
+        }, meta, at)
+      ))
+      expect(Either.isRight(both) && both.right.map((e) => e.streamId)).toEqual(["d-1", "d-2", "d-2"])
+      const refused = await run(Effect.flatMap(EventStore, (s) =>
+        s.transact(["d-1"], () => Either.left({ _tag: "Nope" as const }), meta, at)
+      ))
+      expect(Either.isLeft(refused) && refused.left._tag).toBe("Nope")
+      const d1 = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readStream("d-1")))
+      expect(d1.version).toBe(1)
+    })
+
+    it("readAll returns every event once, in position order, paged", async () => {
+      const all = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readAll(0, 10_000)))
+      const positions = all.map((e) => e.position)
+      expect(positions).toEqual([...positions].sort((a, b) => a - b))
+      const firstPage = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readAll(0, 2)))
+      const rest = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readAll(firstPage[1]!.position, 10_000)))
+      expect([...firstPage, ...rest].map((e) => e.eventId)).toEqual(all.map((e) => e.eventId))
+    })
+  })
+
+contract("in-memory", async () => {
+  const runtime = ManagedRuntime.make(memoryLedgerLayer()) as unknown as Runtime
+  return { runtime, close: () => runtime.dispose() }
+})
+
+let db: TestDatabase
+contract("postgres", async () => {
+  db = await createTestDatabase()
+  const runtime = postgresLedgerRuntime(db.url) as unknown as Runtime
+  return {
+    runtime,
+    close: async () => {
+      await runtime.dispose()
+      await db.drop()
+    }
+  }
+})
+

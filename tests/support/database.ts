@@ -1,0 +1,42 @@
+import { randomBytes } from "node:crypto"
+import { fileURLToPath } from "node:url"
+import postgres from "postgres"
+import { inject } from "vitest"
+import { connect, type Sql } from "../../adapters/postgres/client.ts"
+import { migrate } from "../../adapters/postgres/migrator.ts"
+
+export const migrationsDir = fileURLToPath(new URL("../../migrations", import.meta.url))
+
+export interface TestDatabase {
+  readonly url: string
+  readonly sql: Sql
+  readonly drop: () => Promise<void>
+}
+
+const withDatabase = (url: string, database: string) => {
+  const parsed = new URL(url)
+  parsed.pathname = `/${database}`
+  return parsed.toString()
+}
+
+/** A fresh, migrated database of its own for one test file, so files run in parallel. */
+export const createTestDatabase = async (options: { readonly migrate?: boolean } = {}): Promise<TestDatabase> => {
+  const adminUrl = inject("adminDatabaseUrl")
+  const name = `minispod_test_${randomBytes(6).toString("hex")}`
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  await admin.end()
+  const url = withDatabase(adminUrl, name)
+  const sql = connect(url, { max: 20 })
+  if (options.migrate !== false) await migrate(sql, migrationsDir)
+  return {
+    url,
+    sql,
+    drop: async () => {
+      await sql.end({ timeout: 5 })
+      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} })
+      await dropper.unsafe(`drop database if exists ${name} with (force)`)
+      await dropper.end()
+    }
+  }
+}

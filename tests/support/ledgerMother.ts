@@ -1,0 +1,27 @@
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { IdGeneratorCrypto } from "../../adapters/crypto/ids.ts"
+import { LedgerMemory } from "../../adapters/memory/ledger.ts"
+import type { ChargeCause } from "../../domain/ledger/index.ts"
+import { ledgerLayer } from "../../infra/layers.ts"
+
+/** Object mother for ledger inputs. */
+export const period = (subscriptionId: string, periodStart = "2026-11-01"): ChargeCause => ({
+  _tag: "SubscriptionPeriod",
+  subscriptionId,
+  periodStart
+})
+
+export const upgrade = (subscriptionId: string, upgradeId: string): ChargeCause => ({
+  _tag: "Upgrade",
+  subscriptionId,
+  upgradeId
+})
+
+export const system = { actor: "test" } as const
+
+export const memoryLedgerLayer = () => LedgerMemory.pipe(Layer.provideMerge(IdGeneratorCrypto))
+
+export const postgresLedgerRuntime = (url: string) => ManagedRuntime.make(ledgerLayer(url, 20))
+
+export const runMemory = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<ReturnType<typeof memoryLedgerLayer>>>) =>
+  Effect.runPromise(Effect.provide(effect, memoryLedgerLayer()))
