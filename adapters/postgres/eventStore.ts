@@ -16,7 +16,10 @@ import { walletProjector } from "./walletReadModel.ts"
 
 type Tx = postgres.TransactionSql<{ bigint: number }>
 
-/** Runs in the appending transaction; returns statements to pipeline after the event inserts. */
+/**
+ * Runs in the appending transaction; returns statements to pipeline after the event inserts.
+ * Each statement must write exactly one row: anything else aborts the append.
+ */
 export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => ReadonlyArray<Promise<unknown>>
 
 const projectors: ReadonlyArray<PostgresProjector> = [walletProjector]
@@ -119,11 +122,15 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
     // Projections look positions up by event id, so they can be pipelined behind the insert.
     const provisional = pending.map((e) => ({ ...e, position: 0 }))
     const projected = projectors.flatMap((project) => project(tx, provisional))
-    const [positions, heads] = await Promise.all([inserted, Promise.all(headWrites), Promise.all(projected)])
-    heads.forEach((result, i) => {
-      if (result.count !== 1) throw new Abort(conflicts[i]!)
+    // postgres.js queries are lazy and run in the order they are awaited: insert, heads, projections.
+    const [positions, ...rest] = await Promise.all([inserted, ...headWrites, ...projected])
+    rest.slice(0, headWrites.length).forEach((result, i) => {
+      if ((result as { count: number }).count !== 1) throw new Abort(conflicts[i]!)
     })
-    return pending.map((e, i) => ({ ...e, position: positions[i]!.position }))
+    if (rest.slice(headWrites.length).some((result) => (result as { count: number }).count !== 1)) {
+      throw new Error("an inline projection did not write its row")
+    }
+    return pending.map((e, i) => ({ ...e, position: (positions as Array<{ position: number }>)[i]!.position }))
   }
 
   const run = <A, E>(body: (tx: Tx) => Promise<A>): Effect.Effect<A, E | VersionConflict> =>

@@ -8,21 +8,29 @@ import { Pg } from "./client.ts"
 
 type Tx = postgres.TransactionSql<{ bigint: number }>
 
-/** Inline projection of wallet events: balance row and transaction list, one statement per event. */
+/** Inline projection of wallet events: balance row and transaction list, one statement (one row) per event. */
 export const walletProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
   events.filter((e) => isWalletStream(e.streamId)).map((event) => {
     const step = walletProjectionStep(event)
     const e = step.entry
+    // A credit may create the row; a debit only ever updates it (the balance check applies to
+    // the candidate row of an upsert, so a debit cannot go through INSERT … ON CONFLICT).
+    const balance = step.balanceDelta > 0
+      ? tx`insert into wallet_balances as w (user_id, balance, total_top_up, total_spent)
+          values (${step.userId}, ${step.balanceDelta}, ${step.topUpDelta}, ${step.spentDelta})
+          on conflict (user_id) do update set
+            balance = w.balance + excluded.balance,
+            total_top_up = w.total_top_up + excluded.total_top_up,
+            total_spent = w.total_spent + excluded.total_spent
+          returning balance`
+      : tx`update wallet_balances set
+            balance = balance + ${step.balanceDelta},
+            total_top_up = total_top_up + ${step.topUpDelta},
+            total_spent = total_spent + ${step.spentDelta}
+          where user_id = ${step.userId}
+          returning balance`
     return tx`
-      with b as (
-        insert into wallet_balances as w (user_id, balance, total_top_up, total_spent)
-        values (${step.userId}, ${step.balanceDelta}, ${step.topUpDelta}, ${step.spentDelta})
-        on conflict (user_id) do update set
-          balance = w.balance + excluded.balance,
-          total_top_up = w.total_top_up + excluded.total_top_up,
-          total_spent = w.total_spent + excluded.total_spent
-        returning balance
-      )
+      with b as (${balance})
       insert into ledger_entries (transaction_id, user_id, type, status, direction, amount, balance_before,
         balance_after, from_account, to_account, cause_type, cause_id, description, position, created_at)
       select ${e.transactionId}, ${step.userId}, ${e.type}, 'COMPLETED', ${e.direction}, ${e.amount},
