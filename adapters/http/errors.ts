@@ -10,6 +10,7 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   Forbidden: { status: 403, code: "FORBIDDEN", message: "Not allowed" },
   UserNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   ChargeNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
+  TransactionNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   RouteNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   EmailAlreadyRegistered: { status: 409, code: "CONFLICT", message: "Already registered" },
   VersionConflict: { status: 409, code: "CONFLICT", message: "Concurrent update, please retry" },
@@ -24,6 +25,11 @@ export const internalError = { status: 500, code: "INTERNAL", message: "Internal
 
 /** The error's own fields, minus its tag, become `error.details` (never a stack or SQL). */
 export const detailsOf = (error: { readonly _tag: string }): unknown => {
+  // Field errors read like request validation errors: a list of { field, message }.
+  if (error._tag === "FieldInvalid" || error._tag === "InvalidLedgerCommand") {
+    const { field, problem } = error as unknown as { field: string; problem: string }
+    return [{ field, message: problem }]
+  }
   const { _tag, ...fields } = error as unknown as Record<string, unknown>
   void _tag
   delete fields["stack"]

@@ -80,3 +80,7 @@ export const CreditAdjustmentBody = Schema.Struct({
   ),
   reason: trimmed(3, 500)
 })
+
+export const TransactionIdParams = Schema.Struct({
+  id: Schema.String.pipe(Schema.pattern(/^TXMP-\d{1,18}$/, { message: () => "must be a transaction id like TXMP-101" }))
+})

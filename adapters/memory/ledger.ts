@@ -127,6 +127,8 @@ const makeMemoryLedger = (newEventId: () => string) => {
         const start = (filter.page - 1) * filter.limit
         return { items: mine.slice(start, start + filter.limit), total: mine.length }
       }),
+    transaction: (userId, transactionId) =>
+      Effect.sync(() => entries.find((e) => e.userId === userId && e.transactionId === transactionId)),
     allSummaries: Effect.sync(() => [...wallets.values()]),
     accountTotals: Effect.sync(() => {
       const totals = new Map<string, number>()

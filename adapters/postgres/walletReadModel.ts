@@ -104,6 +104,12 @@ export const WalletQueriesPostgres = Layer.effect(
           ])
           return { items: rows.map(toEntry), total: count?.total ?? 0 }
         }),
+      transaction: (userId, transactionId) =>
+        Effect.promise(async () => {
+          const [row] = await sql<Array<EntryRow>>`
+            select * from ledger_entries where transaction_id = ${transactionId} and user_id = ${userId}`
+          return row && toEntry(row)
+        }),
       allSummaries: Effect.promise(async () => {
         const rows = await sql<Array<{ user_id: string; balance: number; total_top_up: number; total_spent: number }>>`
           select user_id, balance, total_top_up, total_spent from wallet_balances`

@@ -186,7 +186,7 @@ export const changePassword = Effect.fn("Accounts.changePassword")(function*(
   const user = yield* users.findById(principal.userId)
   if (user === undefined) return yield* new UserNotFound({ userId: principal.userId })
   if (!(yield* hasher.verify(input.currentPassword, user.passwordHash))) {
-    return yield* new FieldInvalid({ field: "currentPassword", message: "does not match" })
+    return yield* new FieldInvalid({ field: "currentPassword", problem: "does not match" })
   }
   const at = yield* now
   yield* users.setPasswordHash(user.id, yield* hasher.hash(input.newPassword), at)

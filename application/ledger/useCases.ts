@@ -4,7 +4,7 @@ import type { EventMetadata } from "../ports/eventStore.ts"
 import { TransactionIds } from "../ports/ids.ts"
 import { type TransactionFilter, WalletQueries } from "../ports/walletQueries.ts"
 import { Users } from "../ports/users.ts"
-import { UserNotFound } from "../shared/errors.ts"
+import { TransactionNotFound, UserNotFound } from "../shared/errors.ts"
 import { executeWalletCommand } from "./walletStream.ts"
 
 /** gateway:midtrans → wallet, once per payment reference (invariant 3). */
@@ -108,4 +108,14 @@ export const listWalletTransactions = Effect.fn("Ledger.listWalletTransactions")
   filter: TransactionFilter
 ) {
   return yield* (yield* WalletQueries).transactions(userId, filter)
+})
+
+/** The caller's own entry only: another user's transaction is indistinguishable from none. */
+export const getWalletTransaction = Effect.fn("Ledger.getWalletTransaction")(function*(
+  userId: string,
+  transactionId: string
+) {
+  const entry = yield* (yield* WalletQueries).transaction(userId, transactionId)
+  if (entry === undefined) return yield* new TransactionNotFound({ transactionId })
+  return entry
 })

@@ -44,6 +44,7 @@ export interface WalletQueriesService {
   readonly summary: (userId: string) => Effect.Effect<WalletSummary>
   /** Newest first. */
   readonly transactions: (userId: string, filter: TransactionFilter) => Effect.Effect<Page<LedgerEntry>>
+  readonly transaction: (userId: string, transactionId: string) => Effect.Effect<LedgerEntry | undefined>
   /** Every wallet's projection row, for the audit. */
   readonly allSummaries: Effect.Effect<ReadonlyArray<WalletSummary>>
   /** Balance of every account as summed from the transaction list, for the audit. */

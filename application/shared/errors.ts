@@ -12,5 +12,9 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {}) 
 
 export class FieldInvalid extends Schema.TaggedError<FieldInvalid>()("FieldInvalid", {
   field: Schema.String,
-  message: Schema.String
+  problem: Schema.String
+}) {}
+
+export class TransactionNotFound extends Schema.TaggedError<TransactionNotFound>()("TransactionNotFound", {
+  transactionId: Schema.String
 }) {}

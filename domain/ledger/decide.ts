@@ -13,8 +13,8 @@ import type { WalletState } from "./state.ts"
 
 type Decision = Either.Either<ReadonlyArray<WalletEvent>, WalletError>
 
-const invalid = (field: string, message: string): Decision =>
-  Either.left(new InvalidLedgerCommand({ field, message }))
+const invalid = (field: string, problem: string): Decision =>
+  Either.left(new InvalidLedgerCommand({ field, problem }))
 
 const one = (event: WalletEvent): Decision => Either.right([event])
 
@@ -29,7 +29,7 @@ const ensureAffordable = (state: WalletState, amount: number): Either.Either<voi
 /** Credits must keep the balance a safe integer. */
 const ensureCreditable = (state: WalletState, amount: number): Either.Either<void, WalletError> =>
   addRupiah(state.balance, amount) === undefined
-    ? Either.left(new InvalidLedgerCommand({ field: "amount", message: "balance would exceed the safe range" }))
+    ? Either.left(new InvalidLedgerCommand({ field: "amount", problem: "balance would exceed the safe range" }))
     : Either.void
 
 /**

@@ -19,7 +19,7 @@ export class RefundExceedsCharge extends Schema.TaggedError<RefundExceedsCharge>
 /** A command that no valid request can produce (the edge validates first); decide still refuses it. */
 export class InvalidLedgerCommand extends Schema.TaggedError<InvalidLedgerCommand>()("InvalidLedgerCommand", {
   field: Schema.String,
-  message: Schema.String
+  problem: Schema.String
 }) {}
 
 export type WalletError = InsufficientCredit | ChargeNotFound | RefundExceedsCharge | InvalidLedgerCommand

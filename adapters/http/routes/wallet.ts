@@ -3,7 +3,7 @@ import * as Ledger from "../../../application/ledger/useCases.ts"
 import { IdGenerator } from "../../../application/ports/ids.ts"
 import type { LedgerEntry } from "../../../application/ports/walletQueries.ts"
 import { ok, route } from "../route.ts"
-import { CreditAdjustmentBody, TransactionsQuery, UserIdParams } from "../schemas.ts"
+import { CreditAdjustmentBody, TransactionIdParams, TransactionsQuery, UserIdParams } from "../schemas.ts"
 
 const entryView = (e: LedgerEntry) => ({
   id: e.transactionId,
@@ -49,6 +49,16 @@ export const walletRoutes = [
         Ledger.listWalletTransactions(principal.userId, query),
         (p) => ok("Transactions", pageOf(p.items.map(entryView), p.total, query.page, query.limit))
       )
+  }),
+  route({
+    method: "get",
+    path: "/api/wallet/transactions/:id",
+    summary: "One of the caller's ledger entries",
+    tag: "wallet",
+    access: "user",
+    params: TransactionIdParams,
+    handle: ({ principal, params }) =>
+      Effect.map(Ledger.getWalletTransaction(principal.userId, params.id), (e) => ok("Transaction", entryView(e)))
   }),
   route({
     method: "post",

@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { once } from "node:events"
+
+export interface StartedServer {
+  readonly baseUrl: string
+  readonly process: ChildProcess
+  output: () => string
+  /** SIGTERM and wait; resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+/** Starts the server the way a user does (`tsx infra/main/server.ts`) and waits for its banner. */
+export const startServer = async (env: Record<string, string | undefined>): Promise<StartedServer> => {
+  const child = spawn(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
+    env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", LOG_LEVEL: "warning", ...env } as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000)
+    const check = () => {
+      const match = /MinisPod listening on (http:\/\/\S+)/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolve(match[1]!)
+      }
+    }
+    child.stdout!.on("data", check)
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code}:\n${output}`))
+    })
+  })
+  return {
+    baseUrl,
+    process: child,
+    output: () => output,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode !== null) return child.exitCode
+      const exited = once(child, "exit")
+      child.kill(signal)
+      const [code] = await exited
+      return code as number | null
+    }
+  }
+}
+
+export interface ApiResponse {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: any
+}
+
+/** A tiny JSON client for the API. */
+export const api = (baseUrl: string) => {
+  const call = async (
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}
+  ): Promise<ApiResponse> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(options.body !== undefined || options.raw !== undefined ? { "content-type": "application/json" } : {}),
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...options.headers
+      },
+      ...(options.raw !== undefined ? { body: options.raw } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {})
+    })
+    const text = await response.text()
+    let body: unknown = text
+    try {
+      body = JSON.parse(text)
+    } catch {
+      // non-JSON (metrics)
+    }
+    return { status: response.status, headers: response.headers, body }
+  }
+  return {
+    get: (path: string, token?: string, headers?: Record<string, string>) =>
+      call("GET", path, { ...(token ? { token } : {}), ...(headers ? { headers } : {}) }),
+    post: (path: string, body: unknown, token?: string, headers?: Record<string, string>) =>
+      call("POST", path, { body, ...(token ? { token } : {}), ...(headers ? { headers } : {}) }),
+    put: (path: string, body: unknown, token?: string) => call("PUT", path, { body, ...(token ? { token } : {}) }),
+    raw: (method: string, path: string, raw: string, token?: string) => call(method, path, { raw, ...(token ? { token } : {}) })
+  }
+}
+
+let counter = 0
+/** Object mother for new accounts. */
+export const newUser = (label = "user") => ({
+  name: `Test ${label}`,
+  email: `${label}-${Date.now()}-${++counter}@example.com`,
+  password: "correct horse battery"
+})
