@@ -12,11 +12,12 @@ const positive = (name: string, fallback: number) =>
     Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 })
   )
 
-/** Every setting of the server and CLIs, from the environment, validated at start. */
-export const AppConfig = Config.all({
+const settings = {
   port: port("PORT", 3000),
   host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
   databaseUrl: Config.option(Config.redacted("DATABASE_URL")).pipe(
+    // An empty DATABASE_URL= means unset: the embedded database.
+    Config.map((url) => Option.filter(url, (u) => Redacted.value(u).length > 0)),
     Config.validate({
       message: "must be a postgres:// or postgresql:// URL",
       validation: (url) => Option.isNone(url) || /^postgres(ql)?:\/\//.test(Redacted.value(url.value))
@@ -46,24 +47,50 @@ export const AppConfig = Config.all({
   bodyLimitBytes: positive("BODY_LIMIT_BYTES", 100 * 1024),
   logLevel: Config.literal("debug", "info", "warning", "error")("LOG_LEVEL").pipe(Config.withDefault("info" as const)),
   trustProxy: Config.boolean("TRUST_PROXY").pipe(Config.withDefault(false))
-})
+}
+
+/** Environment variable of each setting, for messages (a failed validation does not carry its path). */
+const variableOf: Record<keyof typeof settings, string> = {
+  port: "PORT",
+  host: "HOST",
+  databaseUrl: "DATABASE_URL",
+  databasePoolSize: "DATABASE_POOL_SIZE",
+  embeddedDataDir: "EMBEDDED_PG_DATA_DIR",
+  embeddedPort: "EMBEDDED_PG_PORT",
+  jwtSecret: "JWT_SECRET",
+  accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS",
+  refreshTokenTtlSeconds: "REFRESH_TOKEN_TTL_SECONDS",
+  adminEmail: "ADMIN_EMAIL",
+  adminPassword: "ADMIN_PASSWORD",
+  loginWindowSeconds: "LOGIN_RATE_WINDOW_SECONDS",
+  loginMaxPerAccount: "LOGIN_RATE_MAX_PER_ACCOUNT",
+  loginMaxPerAddress: "LOGIN_RATE_MAX_PER_ADDRESS",
+  bodyLimitBytes: "BODY_LIMIT_BYTES",
+  logLevel: "LOG_LEVEL",
+  trustProxy: "TRUST_PROXY"
+}
+
+/** Every setting of the server and CLIs, from the environment, validated at start. */
+export const AppConfig = Config.all(settings)
 
 export type AppConfig = Config.Config.Success<typeof AppConfig>
 
-/** Loads the config or exits with a message naming each bad variable (values never printed). */
+/** Loads the config or exits with a message naming every bad variable (values never printed). */
 export const loadConfig = async (): Promise<AppConfig> => {
-  const result = await Effect.runPromise(Effect.either(AppConfig))
-  if (Either.isRight(result)) return result.right
-  process.stderr.write(`invalid configuration:\n${describeConfigError(result.left)}\n`)
+  const results = await Effect.runPromise(Effect.all(settings, { mode: "either" }))
+  const outcomes = Object.entries(results) as Array<[keyof typeof settings, Either.Either<unknown, ConfigError.ConfigError>]>
+  const errors = outcomes.flatMap(([key, r]) => (Either.isLeft(r) ? [describeConfigError(r.left, variableOf[key])] : []))
+  if (errors.length === 0) return await Effect.runPromise(AppConfig)
+  process.stderr.write(`invalid configuration:\n${errors.join("\n")}\n`)
   process.exit(2)
 }
 
-const describeConfigError = (error: ConfigError.ConfigError): string =>
+const describeConfigError = (error: ConfigError.ConfigError, variable: string): string =>
   ConfigError.reduceWithContext(error, undefined, {
     andCase: (_, l: string, r: string) => `${l}\n${r}`,
     orCase: (_, l: string, r: string) => `${l}\n${r}`,
-    invalidDataCase: (_, path, message) => `  ${path.join(".")}: ${message}`,
-    missingDataCase: (_, path, message) => `  ${path.join(".")}: ${message}`,
-    sourceUnavailableCase: (_, path, message) => `  ${path.join(".")}: ${message}`,
-    unsupportedCase: (_, path, message) => `  ${path.join(".")}: ${message}`
+    invalidDataCase: (_, path, message) => `  ${path.length === 0 ? variable : path.join(".")}: ${message}`,
+    missingDataCase: (_, path, message) => `  ${path.length === 0 ? variable : path.join(".")}: ${message}`,
+    sourceUnavailableCase: (_, path, message) => `  ${path.length === 0 ? variable : path.join(".")}: ${message}`,
+    unsupportedCase: (_, path, message) => `  ${path.length === 0 ? variable : path.join(".")}: ${message}`
   })

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
 import { access, chmod, constants, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir, userInfo } from "node:os"
@@ -56,12 +57,19 @@ const reachableByOthers = async (dir: string) => {
   }
 }
 
-const pidAlive = (pid: number) => {
+/** A process that exists and is not a zombie (an exited server nobody reaped is not running). */
+export const pidAlive = (pid: number) => {
+  if (!Number.isInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
+  } catch {
+    return true // no /proc (macOS): trust kill(0)
   }
 }
 

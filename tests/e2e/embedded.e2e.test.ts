@@ -1,0 +1,79 @@
+import { execFile } from "node:child_process"
+import { existsSync } from "node:fs"
+import { readFile, rm } from "node:fs/promises"
+import { createServer } from "node:net"
+import { dirname, join } from "node:path"
+import { promisify } from "node:util"
+import { afterAll, describe, expect, it } from "vitest"
+import { makeReachableTempDir, pidAlive } from "../../infra/embeddedPostgres.ts"
+import { api, newUser, startServer } from "../support/server.ts"
+
+const exec = promisify(execFile)
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+
+const postmasterPid = async (dataDir: string) =>
+  Number((await readFile(join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0])
+
+let dataDir: string
+
+afterAll(async () => {
+  if (dataDir) await rm(dirname(dataDir), { recursive: true, force: true })
+})
+
+describe("zero-setup start on the embedded PostgreSQL", () => {
+  it("starts with no DATABASE_URL, survives a kill -9, shares the database with npm run audit, stops it on SIGTERM", async () => {
+    dataDir = await makeReachableTempDir("minispod-e2e")
+    const env = { EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), JWT_SECRET: "embedded-secret-embedded-secret-00" }
+
+    const first = await startServer(env)
+    expect(first.output()).toMatch(/database: embedded PostgreSQL in /)
+    expect(first.output()).toMatch(/admin: admin@minispod\.local/)
+    const user = newUser("embedded")
+    expect((await api(first.baseUrl).post("/api/auth/register", user)).status).toBe(201)
+    const pgPid = await postmasterPid(dataDir)
+
+    // A crash: Node dies, PostgreSQL is left running with its postmaster.pid.
+    await first.stop("SIGKILL")
+    expect(pidAlive(pgPid)).toBe(true)
+
+    const second = await startServer(env)
+    expect(second.output()).toMatch(/adopted an embedded PostgreSQL left running/)
+    const login = await api(second.baseUrl).post("/api/auth/login", { email: user.email, password: user.password })
+    expect(login.status).toBe(200) // the data survived
+
+    // The audit CLI finds the running server's database and leaves it running.
+    const { DATABASE_URL: _, ...withoutUrl } = process.env
+    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...withoutUrl, ...env } })
+    expect(audit.stdout).toMatch(/sharing it|AUDIT OK/)
+    expect(audit.stdout).toMatch(/AUDIT OK/)
+    expect((await api(second.baseUrl).get("/readyz")).status).toBe(200)
+
+    // SIGTERM while requests are in flight: they finish, then the server and database stop.
+    const inFlight = Array.from({ length: 4 }, () =>
+      api(second.baseUrl).post("/api/auth/login", { email: user.email, password: user.password }).then((r) => r.status)
+    )
+    await new Promise((resolve) => setTimeout(resolve, 15))
+    const exitCode = second.stop("SIGTERM")
+    expect(await Promise.all(inFlight)).toEqual([200, 200, 200, 200])
+    expect(await exitCode).toBe(0)
+    expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false)
+    expect(pidAlive(pgPid)).toBe(false)
+  })
+
+  it("refuses a bad configuration value at start, naming the variable", async () => {
+    const result = await exec(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
+      env: { ...process.env, PORT: "not-a-port", JWT_SECRET: "short" }
+    }).then(() => expect.unreachable("must fail"), (error: { code: number; stderr: string }) => error)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/PORT/)
+    expect(result.stderr).toMatch(/JWT_SECRET: must be at least 32 characters/)
+    expect(result.stderr).not.toMatch(/short/)
+  })
+})
