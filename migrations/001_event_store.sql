@@ -1,4 +1,7 @@
 -- The event log (DESIGN.md §3): append-only, global position, per-stream versions and hash chain.
+-- Commands serialise per stream with a transaction-scoped advisory lock on the stream id (no
+-- row write, works for streams that do not exist yet); unique (stream_id, stream_version) is
+-- the backstop that turns any unlocked race into a version conflict.
 create table events (
   position       bigserial primary key,
   stream_id      text        not null,
@@ -15,13 +18,6 @@ create table events (
   unique (stream_id, stream_version)
 );
 
--- Stream heads: the row a command locks (SELECT … FOR UPDATE) before it loads, decides and appends.
-create table streams (
-  stream_id text    primary key,
-  version   integer not null check (version > 0),
-  last_hash text    not null
-);
-
 create function refuse_event_mutation() returns trigger language plpgsql as $$
 begin
   raise exception 'the events table is append-only: % refused', tg_op
@@ -36,3 +32,12 @@ create trigger events_refuse_update_delete
 create trigger events_refuse_truncate
   before truncate on events
   for each statement execute function refuse_event_mutation();
+
+-- Decider state at a version, written in the appending transaction: a command loads one row
+-- plus the events after it. Never trusted by the audit, which replays the events themselves.
+create table snapshots (
+  stream_id text    primary key,
+  version   integer not null check (version > 0),
+  last_hash text    not null,
+  state     jsonb   not null
+);

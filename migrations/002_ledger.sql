@@ -24,9 +24,7 @@ create table ledger_entries (
   cause_type     text        not null,
   cause_id       text        not null,
   description    text        not null,
-  position       bigint      not null unique,
+  position       bigint      not null,
   created_at     timestamptz not null
 );
 create index ledger_entries_user_position on ledger_entries (user_id, position desc);
-create index ledger_entries_from_account on ledger_entries (from_account);
-create index ledger_entries_to_account on ledger_entries (to_account);

@@ -22,13 +22,26 @@ import { isWalletStream } from "../../domain/ledger/index.ts"
 const makeMemoryLedger = (newEventId: () => string) => {
   const log: Array<RecordedEvent> = []
   const streams = new Map<string, Array<RecordedEvent>>()
+  const snapshots = new Map<string, { version: number; state: unknown }>()
   const wallets = new Map<string, WalletSummary>()
   const entries: Array<LedgerEntry> = []
   let transactionNumber = 100
 
-  const load = (streamId: string): LoadedStream => {
+  const readAllOf = (streamId: string): LoadedStream => {
     const events = streams.get(streamId) ?? []
     return { streamId, version: events.length, events: [...events] }
+  }
+
+  /** Same contract as Postgres: the latest snapshot and only the events after it. */
+  const load = (streamId: string): LoadedStream => {
+    const events = streams.get(streamId) ?? []
+    const snapshot = snapshots.get(streamId)
+    return {
+      streamId,
+      version: events.length,
+      snapshot: snapshot && structuredClone(snapshot),
+      events: events.slice(snapshot?.version ?? 0)
+    }
   }
 
   const project = (event: RecordedEvent) => {
@@ -54,7 +67,7 @@ const makeMemoryLedger = (newEventId: () => string) => {
 
   /** Validates every expected version first, then writes: all or nothing. */
   const write = (
-    appends: ReadonlyArray<{ streamId: string; expectedVersion: number; events: ReadonlyArray<NewEvent> }>,
+    appends: ReadonlyArray<{ streamId: string; expectedVersion: number; events: ReadonlyArray<NewEvent>; snapshot?: unknown }>,
     metadata: EventMetadata,
     recordedAt: Date
   ): Either.Either<ReadonlyArray<RecordedEvent>, VersionConflict> => {
@@ -84,6 +97,9 @@ const makeMemoryLedger = (newEventId: () => string) => {
         project(stored)
       }
       streams.set(a.streamId, stream)
+      if (a.snapshot !== undefined && a.events.length > 0) {
+        snapshots.set(a.streamId, { version: stream.length, state: structuredClone(a.snapshot) })
+      }
     }
     return Either.right(recorded)
   }
@@ -103,13 +119,18 @@ const makeMemoryLedger = (newEventId: () => string) => {
             if (!loaded.has(s.streamId)) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
           }
           return write(
-            decided.map((s) => ({ streamId: s.streamId, expectedVersion: loaded.get(s.streamId)!.version, events: s.events })),
+            decided.map((s) => ({
+              streamId: s.streamId,
+              expectedVersion: loaded.get(s.streamId)!.version,
+              events: s.events,
+              snapshot: s.snapshot
+            })),
             metadata,
             recordedAt
           )
         })
       }),
-    readStream: (streamId) => Effect.sync(() => load(streamId)),
+    readStream: (streamId) => Effect.sync(() => readAllOf(streamId)),
     readAll: (afterPosition, limit) => Effect.sync(() => log.filter((e) => e.position > afterPosition).slice(0, limit))
   })
 

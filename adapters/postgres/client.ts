@@ -37,3 +37,6 @@ export const PgLive = (url: string, options: { readonly max?: number } = {}) =>
 
 export const isUniqueViolation = (error: unknown): error is { code: string; constraint_name?: string } =>
   typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505"
+
+export const isDeadlock = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && (error as { code?: unknown }).code === "40P01"

@@ -11,14 +11,15 @@ import {
 } from "../../application/ports/eventStore.ts"
 import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
-import { isUniqueViolation, Pg, type Sql } from "./client.ts"
+import { isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
 import { walletProjector } from "./walletReadModel.ts"
 
-type Tx = postgres.TransactionSql<{ bigint: number }>
+type Tx = postgres.ReservedSql<{ bigint: number }>
 
 /**
- * Runs in the appending transaction; returns statements to pipeline after the event inserts.
- * Each statement must write exactly one row: anything else aborts the append.
+ * Runs in the appending transaction; returns statements pipelined after the event inserts and
+ * before COMMIT. A statement that cannot apply its event must raise an error (not just write
+ * nothing): the pipelined COMMIT then ends the transaction as a rollback.
  */
 export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => ReadonlyArray<Promise<unknown>>
 
@@ -60,22 +61,23 @@ class Abort<E> {
 interface Head {
   readonly version: number
   readonly hash: string
-  readonly exists: boolean
+}
+
+interface LoadedWithHead extends LoadedStream {
+  readonly head: Head
 }
 
 const makeStore = (sql: Sql, newEventId: () => string) => {
-  /** Inserts events and moves stream heads; the inline projections ride in the same pipeline. */
+  /** Inserts the events; the inline projections ride in the same pipeline, in the same transaction. */
   const write = async (
     tx: Tx,
-    appends: ReadonlyArray<{ streamId: string; head: Head; events: ReadonlyArray<NewEvent> }>,
+    appends: ReadonlyArray<{ streamId: string; head: Head; events: ReadonlyArray<NewEvent>; snapshot?: unknown }>,
     metadata: EventMetadata,
     recordedAt: Date
   ): Promise<ReadonlyArray<RecordedEvent>> => {
     const pending: Array<Omit<RecordedEvent, "position">> = []
-    const headWrites: Array<Promise<{ count: number }>> = []
-    const conflicts: Array<VersionConflict> = []
-    for (const { streamId, head, events } of appends) {
-      if (events.length === 0) continue
+    const snapshots: Array<Promise<unknown>> = []
+    for (const { streamId, head, events, snapshot } of appends) {
       let prevHash = head.hash
       let version = head.version
       for (const event of events) {
@@ -94,17 +96,17 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
         pending.push({ ...fields, hash })
         prevHash = hash
       }
-      const conflict = new VersionConflict({ streamId, expectedVersion: head.version })
-      conflicts.push(conflict)
-      headWrites.push(
-        head.exists
-          ? tx`update streams set version = ${version}, last_hash = ${prevHash}
-               where stream_id = ${streamId} and version = ${head.version}`
-          : tx`insert into streams (stream_id, version, last_hash) values (${streamId}, ${version}, ${prevHash})
-               on conflict (stream_id) do nothing`
-      )
+      if (snapshot !== undefined && events.length > 0) {
+        snapshots.push(tx`insert into snapshots (stream_id, version, last_hash, state)
+          values (${streamId}, ${version}, ${prevHash}, ${tx.json(snapshot as never)})
+          on conflict (stream_id) do update set
+            version = excluded.version, last_hash = excluded.last_hash, state = excluded.state`)
+      }
     }
-    if (pending.length === 0) return []
+    if (pending.length === 0) {
+      await tx`commit`
+      return []
+    }
     const rows = pending.map((e) => ({
       stream_id: e.streamId,
       stream_version: e.version,
@@ -120,27 +122,40 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
       insert into events ${tx(rows as never, "stream_id", "stream_version", "event_id", "type", "data", "metadata", "recorded_at", "prev_hash", "hash")}
       returning position`
     // Projections look positions up by event id, so they can be pipelined behind the insert.
-    const provisional = pending.map((e) => ({ ...e, position: 0 }))
-    const projected = projectors.flatMap((project) => project(tx, provisional))
-    // postgres.js queries are lazy and run in the order they are awaited: insert, heads, projections.
-    const [positions, ...rest] = await Promise.all([inserted, ...headWrites, ...projected])
-    rest.slice(0, headWrites.length).forEach((result, i) => {
-      if ((result as { count: number }).count !== 1) throw new Abort(conflicts[i]!)
-    })
-    if (rest.slice(headWrites.length).some((result) => (result as { count: number }).count !== 1)) {
-      throw new Error("an inline projection did not write its row")
-    }
-    return pending.map((e, i) => ({ ...e, position: (positions as Array<{ position: number }>)[i]!.position }))
+    const projected = projectors.flatMap((project) => project(tx, pending.map((e) => ({ ...e, position: 0 }))))
+    // postgres.js queries are lazy and run in the order they are awaited: insert, projections, COMMIT.
+    // One round trip; if any statement fails, Postgres turns the COMMIT into a ROLLBACK.
+    const settled = await Promise.allSettled([inserted, ...projected, ...snapshots, tx`commit`])
+    const failed = settled.find((r) => r.status === "rejected")
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+    const positions = (settled[0] as PromiseFulfilledResult<Array<{ position: number }>>).value
+    return pending.map((e, i) => ({ ...e, position: positions[i]!.position }))
   }
 
+  /**
+   * One transaction on a reserved connection. BEGIN is pipelined with the lock and the load, and
+   * `body` ends with COMMIT pipelined behind its writes: two round trips per command.
+   */
   const run = <A, E>(body: (tx: Tx) => Promise<A>): Effect.Effect<A, E | VersionConflict> =>
     Effect.async<A, E | VersionConflict>((resume) => {
-      sql.begin((tx) => body(tx as Tx)).then(
-        (value) => resume(Effect.succeed(value as A)),
+      const attempt = async () => {
+        const tx = (await sql.reserve()) as unknown as Tx
+        try {
+          return await body(tx)
+        } catch (error) {
+          // Ends a transaction a failure left open (after a pipelined COMMIT it is a no-op warning).
+          await tx`rollback`.catch(() => undefined)
+          throw error
+        } finally {
+          tx.release()
+        }
+      }
+      attempt().then(
+        (value) => resume(Effect.succeed(value)),
         (error: unknown) => {
           if (error instanceof Abort) return resume(Effect.fail(error.error as E | VersionConflict))
-          if (isUniqueViolation(error)) {
-            // Two commands created the same stream at once: the backstop unique key caught it.
+          if (isUniqueViolation(error) || isDeadlock(error)) {
+            // A writer that did not take the lock raced us; the unique key caught it. Retry.
             return resume(Effect.fail(new VersionConflict({ streamId: "?", expectedVersion: -1 })))
           }
           resume(Effect.die(error))
@@ -148,40 +163,55 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
       )
     })
 
-  const lockAndLoad = async (tx: Tx, streamIds: ReadonlyArray<string>) => {
+  /** Serialises commands per stream (sorted, so two commands never deadlock), then loads. */
+  const lockAndLoad = async (tx: Tx, streamIds: ReadonlyArray<string>): Promise<Map<string, LoadedWithHead>> => {
     const sorted = [...new Set(streamIds)].sort()
-    // Pipelined: the load runs on the backend after the locks are held.
-    const [heads, rows] = await Promise.all([
-      tx<Array<{ stream_id: string; version: number; last_hash: string }>>`
-        select stream_id, version, last_hash from streams
-        where stream_id = any(${sorted}) order by stream_id for update`,
+    // Pipelined with BEGIN: the loads run on the backend after the locks are held.
+    const [, , snapshotRows, rows] = await Promise.all([
+      tx`begin`,
+      sorted.length === 1
+        ? tx`select pg_advisory_xact_lock(hashtextextended(${sorted[0]!}, 0))`
+        : tx`select pg_advisory_xact_lock(hashtextextended(id, 0)) from unnest(${sorted}::text[]) with ordinality as s(id, n) order by n`,
+      tx<Array<{ stream_id: string; version: number; last_hash: string; state: unknown }>>`
+        select stream_id, version, last_hash, state from snapshots where stream_id = any(${sorted})`,
       tx<Array<EventRow>>`
-        select ${tx.unsafe(eventColumns)} from events
-        where stream_id = any(${sorted}) order by stream_id, stream_version`
+        select ${tx.unsafe(eventColumns)} from events e
+        where stream_id = any(${sorted})
+          and stream_version > coalesce((select version from snapshots s where s.stream_id = e.stream_id), 0)
+        order by stream_id, stream_version`
     ])
-    const loaded = new Map<string, LoadedStream>()
-    const headOf = new Map<string, Head>()
+    const loaded = new Map<string, LoadedWithHead>()
     for (const id of sorted) {
-      const head = heads.find((h) => h.stream_id === id)
+      const snap = snapshotRows.find((r) => r.stream_id === id)
       const events = rows.filter((r) => r.stream_id === id).map(toRecordedEvent)
-      headOf.set(id, head ? { version: head.version, hash: head.last_hash, exists: true } : { version: 0, hash: GENESIS_HASH, exists: false })
-      loaded.set(id, { streamId: id, version: head?.version ?? 0, events })
+      const last = events[events.length - 1]
+      const head = last
+        ? { version: last.version, hash: last.hash }
+        : snap
+        ? { version: snap.version, hash: snap.last_hash }
+        : { version: 0, hash: GENESIS_HASH }
+      loaded.set(id, {
+        streamId: id,
+        version: head.version,
+        snapshot: snap && { version: snap.version, state: snap.state },
+        events,
+        head
+      })
     }
-    return { loaded, headOf }
+    return loaded
   }
 
   return EventStore.of({
     append: (appends, metadata, recordedAt) =>
-      run((tx) =>
-        lockAndLoad(tx, appends.map((a) => a.streamId)).then(({ headOf }) => {
-          for (const a of appends) {
-            if (headOf.get(a.streamId)!.version !== a.expectedVersion) {
-              throw new Abort(new VersionConflict({ streamId: a.streamId, expectedVersion: a.expectedVersion }))
-            }
+      run(async (tx) => {
+        const loaded = await lockAndLoad(tx, appends.map((a) => a.streamId))
+        for (const a of appends) {
+          if (loaded.get(a.streamId)!.version !== a.expectedVersion) {
+            throw new Abort(new VersionConflict({ streamId: a.streamId, expectedVersion: a.expectedVersion }))
           }
-          return write(tx, appends.map((a) => ({ streamId: a.streamId, head: headOf.get(a.streamId)!, events: a.events })), metadata, recordedAt)
-        })
-      ),
+        }
+        return write(tx, appends.map((a) => ({ streamId: a.streamId, head: loaded.get(a.streamId)!.head, events: a.events })), metadata, recordedAt)
+      }),
     transact: <E>(
       streamIds: ReadonlyArray<string>,
       decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<ReadonlyArray<StreamEvents>, E>,
@@ -189,13 +219,13 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
       recordedAt: Date
     ) =>
       run<ReadonlyArray<RecordedEvent>, E>(async (tx) => {
-        const { loaded, headOf } = await lockAndLoad(tx, streamIds)
+        const loaded = await lockAndLoad(tx, streamIds)
         const decision = decide(loaded)
         if (Either.isLeft(decision)) throw new Abort(decision.left)
         const appends = decision.right.map((s) => {
-          const head = headOf.get(s.streamId)
-          if (head === undefined) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
-          return { streamId: s.streamId, head, events: s.events }
+          const stream = loaded.get(s.streamId)
+          if (stream === undefined) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
+          return { streamId: s.streamId, head: stream.head, events: s.events, snapshot: s.snapshot }
         })
         return write(tx, appends, metadata, recordedAt)
       }),
@@ -203,7 +233,7 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
       Effect.promise(async () => {
         const rows = await sql<Array<EventRow>>`
           select ${sql.unsafe(eventColumns)} from events where stream_id = ${streamId} order by stream_version`
-        return { streamId, version: rows.length === 0 ? 0 : rows[rows.length - 1]!.stream_version, events: rows.map(toRecordedEvent) }
+        return { streamId, version: rows.length, events: rows.map(toRecordedEvent) }
       }),
     readAll: (afterPosition, limit) =>
       Effect.promise(async () => {

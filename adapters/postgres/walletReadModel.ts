@@ -6,7 +6,7 @@ import { type LedgerEntry, WalletQueries, type WalletSummary } from "../../appli
 import { isWalletStream } from "../../domain/ledger/index.ts"
 import { Pg } from "./client.ts"
 
-type Tx = postgres.TransactionSql<{ bigint: number }>
+type Tx = postgres.ReservedSql<{ bigint: number }>
 
 /** Inline projection of wallet events: balance row and transaction list, one statement (one row) per event. */
 export const walletProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
@@ -29,6 +29,8 @@ export const walletProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): R
             total_spent = total_spent + ${step.spentDelta}
           where user_id = ${step.userId}
           returning balance`
+    // `one left join b`: a missing balance row yields NULLs, which the NOT NULL columns refuse,
+    // so the append fails (and its pipelined COMMIT rolls back) instead of silently skipping.
     return tx`
       with b as (${balance})
       insert into ledger_entries (transaction_id, user_id, type, status, direction, amount, balance_before,
@@ -37,7 +39,7 @@ export const walletProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): R
         b.balance - ${step.balanceDelta}, b.balance, ${e.fromAccount}, ${e.toAccount}, ${e.causeType},
         ${e.causeId}, ${e.description}, (select position from events where event_id = ${event.eventId}),
         ${new Date(e.createdAt)}
-      from b`
+      from (select 1) as one left join b on true`
   })
 
 interface EntryRow {

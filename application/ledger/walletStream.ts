@@ -18,8 +18,43 @@ const encodeEvent = Schema.encodeSync(WalletEvent)
 /** Our own stored events always decode; a failure here is corruption, surfaced by the audit. */
 export const decodeWalletEvent = (event: RecordedEvent): WalletEvent => decodeEvent(event.data)
 
+/** The wallet's decision state as stored in its snapshot (v1); Maps become entry lists. */
+const WalletSnapshot = Schema.Struct({
+  v: Schema.Literal(1),
+  balance: Schema.Number,
+  totalTopUp: Schema.Number,
+  totalSpent: Schema.Number,
+  applied: Schema.Array(Schema.Tuple(Schema.String, Schema.String)),
+  charges: Schema.Array(Schema.Tuple(Schema.String, Schema.Number, Schema.Number))
+})
+const decodeSnapshot = Schema.decodeUnknownSync(WalletSnapshot)
+
+const snapshotOf = (state: WalletState): typeof WalletSnapshot.Type => ({
+  v: 1,
+  balance: state.balance,
+  totalTopUp: state.totalTopUp,
+  totalSpent: state.totalSpent,
+  applied: [...state.applied],
+  charges: [...state.charges].map(([id, c]) => [id, c.amount, c.refunded] as const)
+})
+
+const stateOfSnapshot = (snapshot: unknown): WalletState => {
+  const s = decodeSnapshot(snapshot)
+  return {
+    balance: s.balance,
+    totalTopUp: s.totalTopUp,
+    totalSpent: s.totalSpent,
+    applied: new Map(s.applied),
+    charges: new Map(s.charges.map(([id, amount, refunded]) => [id, { amount, refunded }]))
+  }
+}
+
+/** Snapshot (if any) plus the events after it. */
 export const walletStateOf = (stream: LoadedStream | undefined): WalletState =>
-  replayWallet(emptyWallet, (stream?.events ?? []).map(decodeWalletEvent))
+  replayWallet(
+    stream?.snapshot === undefined ? emptyWallet : stateOfSnapshot(stream.snapshot.state),
+    (stream?.events ?? []).map(decodeWalletEvent)
+  )
 
 export interface WalletMovement {
   readonly transactionId: string
@@ -36,12 +71,17 @@ export const executeWalletCommand = (userId: string, command: WalletCommand, met
   return runCommand<WalletError>([streamId], (streams) => {
     const state = walletStateOf(streams.get(streamId))
     return Either.map(decideWallet(command, state), (events) => {
+      const after = replayWallet(state, events)
       outcome = {
         transactionId: events[0]?.transactionId ?? state.applied.get(command.reference) ?? command.transactionId,
         applied: events.length > 0,
-        balance: replayWallet(state, events).balance
+        balance: after.balance
       }
-      return events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encodeEvent(e) })) }]
+      return events.length === 0 ? [] : [{
+        streamId,
+        events: events.map((e) => ({ type: e._tag, data: encodeEvent(e) })),
+        snapshot: snapshotOf(after)
+      }]
     })
   }, metadata).pipe(Effect.map(() => outcome))
 }

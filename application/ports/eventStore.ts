@@ -31,10 +31,18 @@ export interface RecordedEvent {
   readonly hash: string
 }
 
+/** A decider's state at some version, stored beside the stream so loads stay O(1). */
+export interface Snapshot {
+  readonly version: number
+  readonly state: unknown
+}
+
 export interface LoadedStream {
   readonly streamId: string
   /** 0 for a stream with no events. */
   readonly version: number
+  /** The latest snapshot, if any; `events` are then only those after it. */
+  readonly snapshot?: Snapshot | undefined
   readonly events: ReadonlyArray<RecordedEvent>
 }
 
@@ -47,6 +55,8 @@ export interface StreamAppend {
 export interface StreamEvents {
   readonly streamId: string
   readonly events: ReadonlyArray<NewEvent>
+  /** The decider's encoded state after these events, stored as the stream's snapshot. */
+  readonly snapshot?: unknown
 }
 
 export class VersionConflict extends Schema.TaggedError<VersionConflict>()("VersionConflict", {
@@ -71,6 +81,7 @@ export interface EventStoreService {
     metadata: EventMetadata,
     recordedAt: Date
   ) => Effect.Effect<ReadonlyArray<RecordedEvent>, E | VersionConflict>
+  /** Every event of the stream, never a snapshot. */
   readonly readStream: (streamId: string) => Effect.Effect<LoadedStream>
   /** Events after a global position, in order, never skipping one whose transaction commits later. */
   readonly readAll: (afterPosition: number, limit: number) => Effect.Effect<ReadonlyArray<RecordedEvent>>

@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto"
+import { rm } from "node:fs/promises"
+import { createServer } from "node:net"
+import { dirname } from "node:path"
+import { fileURLToPath } from "node:url"
+import postgres from "postgres"
+import { connect } from "../adapters/postgres/client.ts"
+import { migrate } from "../adapters/postgres/migrator.ts"
+import { makeReachableTempDir, startEmbeddedPostgres } from "../infra/embeddedPostgres.ts"
+
+export interface RunStats {
+  readonly ops: number
+  readonly seconds: number
+  readonly opsPerSecond: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly failures: number
+}
+
+const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+/** Runs `op` from `concurrency` workers for `seconds`; latencies per op. Never used by tests. */
+export const measure = async (
+  concurrency: number,
+  seconds: number,
+  op: (worker: number, i: number) => Promise<unknown>
+): Promise<RunStats> => {
+  const latencies: Array<number> = []
+  let failures = 0
+  const started = performance.now()
+  const deadline = started + seconds * 1000
+  await Promise.all(Array.from({ length: concurrency }, async (_, worker) => {
+    for (let i = 0; performance.now() < deadline; i++) {
+      const t0 = performance.now()
+      try {
+        await op(worker, i)
+        latencies.push(performance.now() - t0)
+      } catch {
+        failures++
+      }
+    }
+  }))
+  const elapsed = (performance.now() - started) / 1000
+  latencies.sort((a, b) => a - b)
+  return {
+    ops: latencies.length,
+    seconds: elapsed,
+    opsPerSecond: latencies.length / elapsed,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    failures
+  }
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+
+/** A fresh, migrated database: on DATABASE_URL's server when set, else a throwaway embedded one. */
+export const benchDatabase = async () => {
+  const configured = process.env["DATABASE_URL"]
+  let adminUrl = configured
+  let stopEmbedded = async () => {}
+  let description = "DATABASE_URL server"
+  if (!adminUrl) {
+    const dataDir = await makeReachableTempDir("minispod-bench")
+    const db = await startEmbeddedPostgres({ dataDir, port: await freePort() })
+    adminUrl = db.url
+    description = "throwaway embedded PostgreSQL (durable commits)"
+    stopEmbedded = async () => {
+      await db.stop()
+      await rm(dirname(dataDir), { recursive: true, force: true })
+    }
+  }
+  const name = `minispod_bench_${randomBytes(4).toString("hex")}`
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  const sql = connect(url.toString(), { max: 2 })
+  await migrate(sql, fileURLToPath(new URL("../migrations", import.meta.url)))
+  await sql.end()
+  return {
+    url: url.toString(),
+    description,
+    close: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`)
+      await admin.end()
+      await stopEmbedded()
+    }
+  }
+}
+
+export const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8)
