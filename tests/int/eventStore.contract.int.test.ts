@@ -75,6 +75,28 @@ const contract = (name: string, makeRuntime: () => Promise<{ runtime: Runtime; c
       expect(d1.version).toBe(1)
     })
 
+    it("a snapshot written with an append comes back with only the events after it", async () => {
+      const write = (n: number, snapshot?: unknown) =>
+        run(Effect.flatMap(EventStore, (s) =>
+          s.transact(["e-1"], () => Either.right([{ streamId: "e-1", events: [ev(n)], ...(snapshot === undefined ? {} : { snapshot }) }]), meta, at)
+        ))
+      await write(1)
+      await write(2, { total: 3 })
+      await write(3)
+      let seen: unknown
+      await run(Effect.flatMap(EventStore, (s) =>
+        s.transact(["e-1"], (loaded) => {
+          seen = loaded.get("e-1")
+          return Either.right([])
+        }, meta, at)
+      ))
+      expect(seen).toMatchObject({ version: 3, snapshot: { version: 2, state: { total: 3 } } })
+      expect((seen as { events: Array<{ version: number }> }).events.map((e) => e.version)).toEqual([3])
+      const full = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readStream("e-1")))
+      expect(full.events.map((e) => e.version)).toEqual([1, 2, 3])
+      expect(verifyChain(full.events)).toBeUndefined() // the chain continues across the snapshot
+    })
+
     it("readAll returns every event once, in position order, paged", async () => {
       const all = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readAll(0, 10_000)))
       const positions = all.map((e) => e.position)

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { migrate, MigrationChanged } from "../../adapters/postgres/migrator.ts"
 import { auditLedger } from "../../application/audit/ledgerAudit.ts"
 import { chargeWallet, creditTopUp, refundCharge } from "../../application/ledger/useCases.ts"
-import { walletStateOf } from "../../application/ledger/walletStream.ts"
+import { executeWalletCommand, walletStateOf } from "../../application/ledger/walletStream.ts"
 import { EventStore } from "../../application/ports/eventStore.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { verifyChain } from "../../application/shared/eventHash.ts"
@@ -91,6 +91,29 @@ describe("ledger on Postgres under concurrency", () => {
   })
 })
 
+describe("inline projections", () => {
+  it("a projection that cannot apply its event rolls the whole append back", async () => {
+    const userId = "11111111-0000-0000-0000-000000000050"
+    await fund(userId, 10_000)
+    // Occupy the next transaction id in the read model, so the projection's insert must fail.
+    const [row] = await db.sql<Array<{ n: number }>>`select last_value + 1000 as n from transaction_number_seq`
+    const taken = `TXMP-${row!.n}`
+    await db.sql`insert into ledger_entries (transaction_id, user_id, type, status, direction, amount, balance_before,
+      balance_after, from_account, to_account, cause_type, cause_id, description, position, created_at)
+      values (${taken}, 'someone', 'TOP_UP', 'COMPLETED', 'CREDIT', 1, 0, 1, 'a', 'b', 'c', 'd', 'e', 0, now())`
+    const before = await run(Effect.flatMap(EventStore, (s) => s.readStream(walletStreamId(userId))))
+    const attempt = await runtime.runPromiseExit(
+      Effect.flatMap(EventStore, () =>
+        executeWalletCommand(userId, { _tag: "CreditTopUp", transactionId: taken, amount: 5_000, reference: "topup:clash" }, system))
+    )
+    expect(attempt._tag).toBe("Failure")
+    const after = await run(Effect.flatMap(EventStore, (s) => s.readStream(walletStreamId(userId))))
+    expect(after.events).toHaveLength(before.events.length)
+    expect((await run(Effect.flatMap(WalletQueries, (q) => q.summary(userId)))).balance).toBe(10_000)
+    await db.sql`delete from ledger_entries where transaction_id = ${taken}` // leave the read model honest
+  })
+})
+
 describe("events table", () => {
   it("refuses UPDATE, DELETE and TRUNCATE in the database itself", async () => {
     await fund("11111111-0000-0000-0000-000000000040", 20_000)
@@ -128,6 +151,11 @@ describe("audit", () => {
 
     const fresh = await createTestDatabase()
     const freshRuntime = makeRuntime(fresh.url)
+    const auditCli = (env: NodeJS.ProcessEnv) =>
+      exec("npx", ["tsx", "infra/main/audit.ts"], { env }).then(
+        () => expect.unreachable("audit must exit non-zero"),
+        (error: { code: number; stdout: string }) => error
+      )
     try {
       const userId = "22222222-0000-0000-0000-000000000001"
       for (const [i, amount] of [10_000, 20_000, 30_000].entries()) {
@@ -143,12 +171,16 @@ describe("audit", () => {
         await tx`set local session_replication_role = replica` // superuser: user triggers off
         await tx`update events set data = jsonb_set(data, '{amount}', '99999') where position = ${target!.position}`
       })
-      const failed = await exec("npx", ["tsx", "infra/main/audit.ts"], { env }).then(
-        () => expect.unreachable("audit must exit non-zero"),
-        (error: { code: number; stdout: string }) => error
-      )
+      const failed = await auditCli(env)
       expect(failed.code).toBe(1)
       expect(failed.stdout).toMatch(new RegExp(`first bad event: position=${target!.position} stream=wallet-${userId} version=2`))
+
+      // A read model edited behind the ledger's back is reported too.
+      const other = "22222222-0000-0000-0000-000000000002"
+      await freshRuntime.runPromise(creditTopUp({ userId: other, paymentReference: "pay-x", amount: 5_000 }, system))
+      await fresh.sql`update wallet_balances set balance = balance + 1000000 where user_id = ${other}`
+      const drift = await freshRuntime.runPromise(auditLedger())
+      expect(drift.problems.map((p) => p.problem).join("\n")).toMatch(new RegExp(`wallet-${other}[\\s\\S]*differs from replay|projection .*differs from replay`))
     } finally {
       await freshRuntime.dispose()
       await fresh.drop()
