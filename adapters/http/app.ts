@@ -120,7 +120,8 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
         error: { code: failure.code, ...(failure.details === undefined ? {} : { details: failure.details }) }
       }
     }
-    const routeLabel = (ctx.state["routePath"] as string | undefined) ?? "unmatched"
+    // The route template, never the raw path (ids would explode the metric's cardinality).
+    const routeLabel = (ctx as { _matchedRoute?: string })._matchedRoute ?? "unmatched"
     const seconds = (performance.now() - started) / 1000
     requests.inc({ method: ctx.method, route: routeLabel, status: String(ctx.status) })
     latency.observe({ method: ctx.method, route: routeLabel }, seconds)
@@ -168,7 +169,6 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
 
   for (const r of options.routes) {
     router[r.method](r.path, async (ctx) => {
-      ctx.state["routePath"] = r.path
       const requestId = ctx.state["requestId"] as string
       let principal: Principal | undefined
       if (r.access !== "public") {
