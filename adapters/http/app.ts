@@ -239,7 +239,7 @@ const toFailure = (error: unknown): Failure => {
   if (error instanceof HttpFailure) return error.failure
   const status = (error as { status?: number; expose?: boolean }).status
   if (typeof status === "number" && status >= 400 && status < 500) {
-    return { status, code: status === 413 ? "VALIDATION_FAILED" : "VALIDATION_FAILED", message: "Bad request" }
+    return { status, code: "VALIDATION_FAILED", message: "Bad request" }
   }
   return internalError
 }

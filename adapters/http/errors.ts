@@ -30,9 +30,7 @@ export const detailsOf = (error: { readonly _tag: string }): unknown => {
     const { field, problem } = error as unknown as { field: string; problem: string }
     return [{ field, message: problem }]
   }
-  const { _tag, ...fields } = error as unknown as Record<string, unknown>
-  void _tag
-  delete fields["stack"]
-  delete fields["message"]
+  const fields: Record<string, unknown> = { ...(error as unknown as Record<string, unknown>) }
+  for (const internal of ["_tag", "stack", "message"]) delete fields[internal]
   return Object.keys(fields).length === 0 ? undefined : fields
 }

@@ -1,4 +1,4 @@
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Layer, ManagedRuntime } from "effect"
 import { IdGeneratorCrypto } from "../../adapters/crypto/ids.ts"
 import { LedgerMemory } from "../../adapters/memory/ledger.ts"
 import type { ChargeCause } from "../../domain/ledger/index.ts"
@@ -22,6 +22,3 @@ export const system = { actor: "test" } as const
 export const memoryLedgerLayer = () => LedgerMemory.pipe(Layer.provideMerge(IdGeneratorCrypto))
 
 export const postgresLedgerRuntime = (url: string) => ManagedRuntime.make(ledgerLayer(url, 20))
-
-export const runMemory = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<ReturnType<typeof memoryLedgerLayer>>>) =>
-  Effect.runPromise(Effect.provide(effect, memoryLedgerLayer()))
