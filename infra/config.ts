@@ -1,4 +1,5 @@
 import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
+import cron from "node-cron"
 
 const port = (name: string, fallback: number) =>
   Config.integer(name).pipe(
@@ -46,7 +47,22 @@ const settings = {
   loginMaxPerAddress: positive("LOGIN_RATE_MAX_PER_ADDRESS", 100),
   bodyLimitBytes: positive("BODY_LIMIT_BYTES", 100 * 1024),
   logLevel: Config.literal("debug", "info", "warning", "error")("LOG_LEVEL").pipe(Config.withDefault("info" as const)),
-  trustProxy: Config.boolean("TRUST_PROXY").pipe(Config.withDefault(false))
+  trustProxy: Config.boolean("TRUST_PROXY").pipe(Config.withDefault(false)),
+  publicBaseUrl: Config.option(Config.url("PUBLIC_BASE_URL")),
+  midtransMode: Config.literal("simulator", "sandbox", "production")("MIDTRANS_MODE").pipe(Config.withDefault("simulator" as const)),
+  midtransServerKey: Config.option(Config.redacted("MIDTRANS_SERVER_KEY")),
+  midtransClientKey: Config.string("MIDTRANS_CLIENT_KEY").pipe(Config.withDefault("")),
+  midtransIsProduction: Config.option(Config.boolean("MIDTRANS_IS_PRODUCTION")),
+  midtransApiBaseUrl: Config.option(Config.url("MIDTRANS_API_BASE_URL")),
+  midtransSnapBaseUrl: Config.option(Config.url("MIDTRANS_SNAP_BASE_URL")),
+  midtransFinishUrl: Config.option(Config.url("MIDTRANS_FINISH_URL")),
+  midtransUnfinishUrl: Config.option(Config.url("MIDTRANS_UNFINISH_URL")),
+  midtransErrorUrl: Config.option(Config.url("MIDTRANS_ERROR_URL")),
+  midtransTimeoutMs: positive("MIDTRANS_TIMEOUT_MS", 10_000),
+  midtransConfirmStatus: Config.boolean("MIDTRANS_CONFIRM_STATUS").pipe(Config.withDefault(true)),
+  topUpExpirySeconds: positive("TOPUP_EXPIRY_SECONDS", 24 * 3600),
+  reconcileCron: Config.string("PAYMENT_RECONCILE_CRON").pipe(Config.withDefault("* * * * *")),
+  reconcileAfterSeconds: positive("PAYMENT_RECONCILE_AFTER_SECONDS", 300)
 }
 
 /** Environment variable of each setting, for messages (a failed validation does not carry its path). */
@@ -67,7 +83,22 @@ const variableOf: Record<keyof typeof settings, string> = {
   loginMaxPerAddress: "LOGIN_RATE_MAX_PER_ADDRESS",
   bodyLimitBytes: "BODY_LIMIT_BYTES",
   logLevel: "LOG_LEVEL",
-  trustProxy: "TRUST_PROXY"
+  trustProxy: "TRUST_PROXY",
+  publicBaseUrl: "PUBLIC_BASE_URL",
+  midtransMode: "MIDTRANS_MODE",
+  midtransServerKey: "MIDTRANS_SERVER_KEY",
+  midtransClientKey: "MIDTRANS_CLIENT_KEY",
+  midtransIsProduction: "MIDTRANS_IS_PRODUCTION",
+  midtransApiBaseUrl: "MIDTRANS_API_BASE_URL",
+  midtransSnapBaseUrl: "MIDTRANS_SNAP_BASE_URL",
+  midtransFinishUrl: "MIDTRANS_FINISH_URL",
+  midtransUnfinishUrl: "MIDTRANS_UNFINISH_URL",
+  midtransErrorUrl: "MIDTRANS_ERROR_URL",
+  midtransTimeoutMs: "MIDTRANS_TIMEOUT_MS",
+  midtransConfirmStatus: "MIDTRANS_CONFIRM_STATUS",
+  topUpExpirySeconds: "TOPUP_EXPIRY_SECONDS",
+  reconcileCron: "PAYMENT_RECONCILE_CRON",
+  reconcileAfterSeconds: "PAYMENT_RECONCILE_AFTER_SECONDS"
 }
 
 /** Every setting of the server and CLIs, from the environment, validated at start. */
@@ -80,7 +111,17 @@ export const loadConfig = async (): Promise<AppConfig> => {
   const results = await Effect.runPromise(Effect.all(settings, { mode: "either" }))
   const outcomes = Object.entries(results) as Array<[keyof typeof settings, Either.Either<unknown, ConfigError.ConfigError>]>
   const errors = outcomes.flatMap(([key, r]) => (Either.isLeft(r) ? [describeConfigError(r.left, variableOf[key])] : []))
-  if (errors.length === 0) return await Effect.runPromise(AppConfig)
+  if (errors.length === 0) {
+    const config = await Effect.runPromise(AppConfig)
+    const crossChecks = [
+      ...(config.midtransMode !== "simulator" && Option.isNone(config.midtransServerKey)
+        ? [`  MIDTRANS_SERVER_KEY: required when MIDTRANS_MODE=${config.midtransMode}`]
+        : []),
+      ...(cron.validate(config.reconcileCron) ? [] : ["  PAYMENT_RECONCILE_CRON: not a valid cron expression"])
+    ]
+    if (crossChecks.length === 0) return config
+    errors.push(...crossChecks)
+  }
   process.stderr.write(`invalid configuration:\n${errors.join("\n")}\n`)
   process.exit(2)
 }

@@ -10,7 +10,10 @@ import { RefreshTokensPostgres } from "../adapters/postgres/refreshTokens.ts"
 import { TransactionIdsPostgres } from "../adapters/postgres/transactionIds.ts"
 import { UsersPostgres } from "../adapters/postgres/users.ts"
 import { WalletQueriesPostgres } from "../adapters/postgres/walletReadModel.ts"
+import { PaymentGatewayMidtrans } from "../adapters/midtrans/gateway.ts"
+import { LeaderLockPostgres, PaymentQueriesPostgres } from "../adapters/postgres/paymentReadModel.ts"
 import { AuthPolicy } from "../application/accounts/useCases.ts"
+import { PaymentPolicy } from "../application/payments/useCases.ts"
 import type { AppConfig } from "./config.ts"
 
 /** Everything the ledger and the audit need, on Postgres. */
@@ -21,14 +24,44 @@ export const ledgerLayer = (url: string, poolSize: number) => {
     WalletQueriesPostgres,
     TransactionIdsPostgres,
     UsersPostgres,
+    PaymentQueriesPostgres,
+    LeaderLockPostgres,
     // Use-case spans (Effect.fn) cost ~7 % CPU per command and have no exporter yet.
     Layer.setTracerEnabled(false)
   ).pipe(Layer.provideMerge(pg), Layer.provideMerge(IdGeneratorCrypto))
 }
 
+export interface GatewaySetup {
+  readonly serverKey: string
+  /** This server's base URL, for the simulator's endpoints (known once it listens). */
+  readonly selfUrl: () => string
+}
+
+/** Midtrans through midtrans-client: the real API, or the local simulator via base-URL overrides. */
+export const gatewayLayer = (config: AppConfig, setup: GatewaySetup) => {
+  const simulator = config.midtransMode === "simulator"
+  const override = (url: Option.Option<URL>, fallback: () => string) =>
+    Option.match(url, { onNone: () => (simulator ? fallback : undefined), onSome: (u) => () => u.toString().replace(/\/$/, "") })
+  const url = (u: Option.Option<URL>) => Option.getOrUndefined(Option.map(u, (x) => x.toString()))
+  return Layer.merge(
+    PaymentGatewayMidtrans({
+      serverKey: setup.serverKey,
+      clientKey: config.midtransClientKey,
+      isProduction: config.midtransMode === "production" || Option.getOrElse(config.midtransIsProduction, () => false),
+      coreBaseUrl: override(config.midtransApiBaseUrl, () => `${setup.selfUrl()}/dev/midtrans`),
+      snapBaseUrl: override(config.midtransSnapBaseUrl, () => `${setup.selfUrl()}/dev/midtrans/snap/v1`),
+      timeoutMs: config.midtransTimeoutMs,
+      callbacks: { finish: url(config.midtransFinishUrl), unfinish: url(config.midtransUnfinishUrl), error: url(config.midtransErrorUrl) },
+      expiryMinutes: Math.max(1, Math.round(config.topUpExpirySeconds / 60))
+    }),
+    Layer.succeed(PaymentPolicy, { topUpExpirySeconds: config.topUpExpirySeconds, confirmWithStatusApi: config.midtransConfirmStatus })
+  )
+}
+
 /** The server's full set of ports. */
-export const appLayer = (url: string, config: AppConfig, jwtSecret: string) =>
+export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gateway: GatewaySetup) =>
   Layer.mergeAll(
+    gatewayLayer(config, gateway),
     RefreshTokensPostgres,
     IdempotencyStorePostgres,
     LoginThrottlePostgres({

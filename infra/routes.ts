@@ -1,8 +1,9 @@
 import type { Route } from "../adapters/http/route.ts"
 import { authRoutes } from "../adapters/http/routes/auth.ts"
+import { paymentRoutes } from "../adapters/http/routes/payments.ts"
 import { walletRoutes } from "../adapters/http/routes/wallet.ts"
 
-const all = [...authRoutes, ...walletRoutes]
+const all = [...authRoutes, ...walletRoutes, ...paymentRoutes]
 
 type ServicesOf<T> = T extends Route<infer R> ? R : never
 

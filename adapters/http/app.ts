@@ -32,6 +32,8 @@ export interface HttpOptions<R> {
   readonly trustProxy: boolean
   /** Readiness: resolves when the database answers. */
   readonly ready: () => Promise<boolean>
+  /** Non-API routers mounted beside the API (the local Midtrans simulator). */
+  readonly extraRouters?: ReadonlyArray<Router>
 }
 
 interface Failure {
@@ -230,6 +232,7 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       }
     })
   }
+  for (const extra of options.extraRouters ?? []) app.use(extra.routes())
   app.use(router.routes())
   app.use(router.allowedMethods({ throw: false }))
   return app

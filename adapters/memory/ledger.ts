@@ -10,6 +10,9 @@ import {
   VersionConflict
 } from "../../application/ports/eventStore.ts"
 import { IdGenerator, TransactionIds } from "../../application/ports/ids.ts"
+import { LeaderLock, PaymentQueries, type PaymentView } from "../../application/ports/paymentQueries.ts"
+import { projectPaymentEvent } from "../../application/payments/paymentProjection.ts"
+import { isPaymentStream } from "../../domain/payment/index.ts"
 import { type LedgerEntry, WalletQueries, type WalletSummary } from "../../application/ports/walletQueries.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
 import { isWalletStream } from "../../domain/ledger/index.ts"
@@ -25,6 +28,7 @@ const makeMemoryLedger = (newEventId: () => string) => {
   const snapshots = new Map<string, { version: number; state: unknown }>()
   const wallets = new Map<string, WalletSummary>()
   const entries: Array<LedgerEntry> = []
+  const payments = new Map<string, PaymentView>()
   let transactionNumber = 100
 
   const readAllOf = (streamId: string): LoadedStream => {
@@ -45,6 +49,11 @@ const makeMemoryLedger = (newEventId: () => string) => {
   }
 
   const project = (event: RecordedEvent) => {
+    if (isPaymentStream(event.streamId)) {
+      const view = projectPaymentEvent(payments.get(event.streamId.slice("payment-".length)), event)
+      payments.set(view.orderId, view)
+      return
+    }
     if (!isWalletStream(event.streamId)) return
     const step = walletProjectionStep(event)
     const before = wallets.get(step.userId) ?? { userId: step.userId, balance: 0, totalTopUp: 0, totalSpent: 0 }
@@ -134,22 +143,51 @@ const makeMemoryLedger = (newEventId: () => string) => {
     readAll: (afterPosition, limit) => Effect.sync(() => log.filter((e) => e.position > afterPosition).slice(0, limit))
   })
 
+  /** Same as the SQL union: ledger movements plus top-ups that have not settled, newest first. */
+  const userEntries = (userId: string): Array<LedgerEntry> =>
+    [
+      ...entries.filter((e) => e.userId === userId),
+      ...[...payments.values()].filter((p) => p.userId === userId && p.status !== "SETTLED").map((p): LedgerEntry => ({
+        transactionId: p.orderId,
+        userId,
+        type: "TOP_UP",
+        status: p.status === "PENDING" ? "PENDING" : p.status === "CANCELLED" ? "CANCELLED" : "FAILED",
+        direction: "CREDIT",
+        amount: p.amount,
+        balanceBefore: null,
+        balanceAfter: null,
+        fromAccount: "gateway:midtrans",
+        toAccount: `wallet:${userId}`,
+        causeType: "payment",
+        causeId: p.orderId,
+        description: `Top-up via ${p.paymentMethod} (${p.status.toLowerCase()})`,
+        position: p.position,
+        createdAt: p.createdAt
+      }))
+    ].sort((a, b) => b.position - a.position)
+
+  const paymentQueries = PaymentQueries.of({
+    find: (orderId) => Effect.sync(() => payments.get(orderId)),
+    pending: (olderThan, limit) =>
+      Effect.sync(() =>
+        [...payments.values()]
+          .filter((p) => p.status === "PENDING" && p.createdAt < olderThan.toISOString())
+          .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+          .slice(0, limit)
+      )
+  })
+
   const queries = WalletQueries.of({
     summary: (userId) =>
       Effect.sync(() => wallets.get(userId) ?? { userId, balance: 0, totalTopUp: 0, totalSpent: 0 }),
     transactions: (userId, filter) =>
       Effect.sync(() => {
-        const mine = entries
-          .filter((e) =>
-            e.userId === userId && (filter.type === undefined || e.type === filter.type) &&
-            (filter.status === undefined || e.status === filter.status)
-          )
-          .reverse()
+        const mine = userEntries(userId)
+          .filter((e) => (filter.type === undefined || e.type === filter.type) && (filter.status === undefined || e.status === filter.status))
         const start = (filter.page - 1) * filter.limit
         return { items: mine.slice(start, start + filter.limit), total: mine.length }
       }),
-    transaction: (userId, transactionId) =>
-      Effect.sync(() => entries.find((e) => e.userId === userId && e.transactionId === transactionId)),
+    transaction: (userId, transactionId) => Effect.sync(() => userEntries(userId).find((e) => e.transactionId === transactionId)),
     allSummaries: Effect.sync(() => [...wallets.values()]),
     accountTotals: Effect.sync(() => {
       const totals = new Map<string, number>()
@@ -163,16 +201,18 @@ const makeMemoryLedger = (newEventId: () => string) => {
 
   const transactionIds = TransactionIds.of({ next: Effect.sync(() => `TXMP-${++transactionNumber}`) })
 
-  return { store, queries, transactionIds }
+  return { store, queries, transactionIds, paymentQueries }
 }
 
-/** EventStore + WalletQueries + TransactionIds, sharing one in-memory log. */
+/** EventStore, its read models and TransactionIds, sharing one in-memory log; one process is always leader. */
 export const LedgerMemory = Layer.effectContext(
   Effect.map(IdGenerator, (ids) => {
     const ledger = makeMemoryLedger(() => Effect.runSync(ids.uuid))
     return Context.make(EventStore, ledger.store).pipe(
       Context.add(WalletQueries, ledger.queries),
-      Context.add(TransactionIds, ledger.transactionIds)
+      Context.add(TransactionIds, ledger.transactionIds),
+      Context.add(PaymentQueries, ledger.paymentQueries),
+      Context.add(LeaderLock, LeaderLock.of({ runIfLeader: (_name, effect) => Effect.as(effect, true) }))
     )
   })
 )

@@ -12,6 +12,7 @@ import {
 import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
 import { isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
+import { paymentProjector } from "./paymentReadModel.ts"
 import { walletProjector } from "./walletReadModel.ts"
 
 type Tx = postgres.ReservedSql<{ bigint: number }>
@@ -23,7 +24,7 @@ type Tx = postgres.ReservedSql<{ bigint: number }>
  */
 export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => ReadonlyArray<Promise<unknown>>
 
-const projectors: ReadonlyArray<PostgresProjector> = [walletProjector]
+const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector]
 
 interface EventRow {
   position: number

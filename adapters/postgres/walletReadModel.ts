@@ -46,11 +46,11 @@ interface EntryRow {
   transaction_id: string
   user_id: string
   type: LedgerEntry["type"]
-  status: "COMPLETED"
+  status: LedgerEntry["status"]
   direction: "CREDIT" | "DEBIT"
   amount: number
-  balance_before: number
-  balance_after: number
+  balance_before: number | null
+  balance_after: number | null
   from_account: string
   to_account: string
   cause_type: string
@@ -82,6 +82,16 @@ export const WalletQueriesPostgres = Layer.effect(
   WalletQueries,
   Effect.gen(function*() {
     const sql = yield* Pg
+    /** Ledger movements, plus top-ups that have not settled (a settled one is its credit entry). */
+    const userEntries = (userId: string) => sql`
+      select transaction_id, user_id, type, status, direction, amount, balance_before, balance_after, from_account,
+        to_account, cause_type, cause_id, description, position, created_at
+      from ledger_entries where user_id = ${userId}
+      union all
+      select order_id, user_id, 'TOP_UP', case status when 'PENDING' then 'PENDING' when 'CANCELLED' then 'CANCELLED' else 'FAILED' end,
+        'CREDIT', amount, null, null, 'gateway:midtrans', 'wallet:' || user_id, 'payment', order_id,
+        'Top-up via ' || payment_method || ' (' || lower(status) || ')', position, created_at
+      from payments where user_id = ${userId} and status <> 'SETTLED'`
     return WalletQueries.of({
       summary: (userId) =>
         Effect.promise(async () => {
@@ -96,20 +106,21 @@ export const WalletQueriesPostgres = Layer.effect(
         }),
       transactions: (userId, filter) =>
         Effect.promise(async () => {
-          const where = sql`user_id = ${userId}
+          const entries = userEntries(userId)
+          const where = sql`true
             ${filter.type === undefined ? sql`` : sql`and type = ${filter.type}`}
             ${filter.status === undefined ? sql`` : sql`and status = ${filter.status}`}`
           const [rows, [count]] = await Promise.all([
-            sql<Array<EntryRow>>`select * from ledger_entries where ${where}
+            sql<Array<EntryRow>>`select * from (${entries}) t where ${where}
               order by position desc limit ${filter.limit} offset ${(filter.page - 1) * filter.limit}`,
-            sql<Array<{ total: number }>>`select count(*) as total from ledger_entries where ${where}`
+            sql<Array<{ total: number }>>`select count(*) as total from (${userEntries(userId)}) t where ${where}`
           ])
           return { items: rows.map(toEntry), total: count?.total ?? 0 }
         }),
       transaction: (userId, transactionId) =>
         Effect.promise(async () => {
           const [row] = await sql<Array<EntryRow>>`
-            select * from ledger_entries where transaction_id = ${transactionId} and user_id = ${userId}`
+            select * from (${userEntries(userId)}) t where transaction_id = ${transactionId}`
           return row && toEntry(row)
         }),
       allSummaries: Effect.promise(async () => {

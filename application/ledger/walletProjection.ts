@@ -32,7 +32,11 @@ export const walletProjectionStep = (event: RecordedEvent): WalletProjectionStep
   return {
     userId,
     balanceDelta,
-    topUpDelta: walletEvent._tag === "TopUpCredited" ? walletEvent.amount : 0,
+    topUpDelta: walletEvent._tag === "TopUpCredited"
+      ? walletEvent.amount
+      : walletEvent._tag === "TopUpReversed"
+      ? -walletEvent.amount
+      : 0,
     spentDelta: walletEvent._tag === "WalletCharged"
       ? walletEvent.amount
       : walletEvent._tag === "ChargeRefunded"

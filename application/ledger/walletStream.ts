@@ -9,7 +9,7 @@ import {
   type WalletState,
   walletStreamId
 } from "../../domain/ledger/index.ts"
-import type { EventMetadata, LoadedStream, RecordedEvent } from "../ports/eventStore.ts"
+import type { EventMetadata, LoadedStream, RecordedEvent, StreamEvents } from "../ports/eventStore.ts"
 import { runCommand } from "../shared/runCommand.ts"
 
 const decodeEvent = Schema.decodeUnknownSync(WalletEvent)
@@ -61,6 +61,33 @@ export interface WalletMovement {
   /** false when the command's reference had already been applied (an idempotent replay). */
   readonly applied: boolean
   readonly balance: number
+}
+
+/**
+ * Decides a sequence of wallet commands against one state (used when another aggregate drives
+ * the wallet in the same transaction) and returns what to append, snapshot included.
+ */
+export const planWalletCommands = (
+  userId: string,
+  state: WalletState,
+  commands: ReadonlyArray<WalletCommand>
+): Either.Either<{ readonly append: StreamEvents | undefined; readonly after: WalletState }, WalletError> => {
+  let current = state
+  const events: Array<WalletEvent> = []
+  for (const command of commands) {
+    const decision = decideWallet(command, current)
+    if (Either.isLeft(decision)) return Either.left(decision.left)
+    events.push(...decision.right)
+    current = replayWallet(current, decision.right)
+  }
+  return Either.right({
+    after: current,
+    append: events.length === 0 ? undefined : {
+      streamId: walletStreamId(userId),
+      events: events.map((e) => ({ type: e._tag, data: encodeEvent(e) })),
+      snapshot: snapshotOf(current)
+    }
+  })
 }
 
 /** Runs one wallet command through the shared loop and reports the movement it produced. */

@@ -13,12 +13,14 @@ export interface LedgerEntry {
   readonly transactionId: string
   readonly userId: string
   readonly type: TransferKind
-  readonly status: "COMPLETED"
+  /** COMPLETED for ledger movements; top-ups not (yet) settled show PENDING, FAILED or CANCELLED. */
+  readonly status: "COMPLETED" | "PENDING" | "FAILED" | "CANCELLED"
   /** From the wallet's point of view. */
   readonly direction: "CREDIT" | "DEBIT"
   readonly amount: number
-  readonly balanceBefore: number
-  readonly balanceAfter: number
+  /** null for a top-up that has not moved money. */
+  readonly balanceBefore: number | null
+  readonly balanceAfter: number | null
   readonly fromAccount: string
   readonly toAccount: string
   readonly causeType: string

@@ -38,6 +38,14 @@ export type WalletCommand =
     readonly reason: string
   }
   | {
+    readonly _tag: "ReverseTopUp"
+    readonly transactionId: string
+    readonly amount: number
+    readonly reference: string
+    readonly orderId: string
+    readonly kind: "refund" | "partial_refund" | "chargeback"
+  }
+  | {
     readonly _tag: "GrantCouponCredit"
     readonly transactionId: string
     readonly amount: number

@@ -55,6 +55,15 @@ export const decideWallet = (command: WalletCommand, state: WalletState): Decisi
         ensureCreditable(state, magnitude),
         () => [{ _tag: "CouponCreditGranted", transactionId, amount: magnitude, reference, couponCode: command.couponCode }]
       )
+    case "ReverseTopUp":
+      return Either.map(ensureAffordable(state, magnitude), () => [{
+        _tag: "TopUpReversed",
+        transactionId,
+        amount: magnitude,
+        reference,
+        orderId: command.orderId,
+        kind: command.kind
+      }])
     case "ChargeWallet":
       return Either.map(ensureAffordable(state, magnitude), () => [{
         _tag: "WalletCharged",

@@ -62,8 +62,18 @@ export const CouponCreditGranted = Schema.TaggedStruct("CouponCreditGranted", {
   couponCode: NonEmpty
 })
 
+/** wallet → gateway:midtrans: a settled top-up refunded or charged back by the gateway. */
+export const TopUpReversed = Schema.TaggedStruct("TopUpReversed", {
+  transactionId: TransactionId,
+  amount: PositiveRupiah,
+  reference: NonEmpty,
+  orderId: NonEmpty,
+  kind: Schema.Literal("refund", "partial_refund", "chargeback")
+})
+
 export const WalletEvent = Schema.Union(
   TopUpCredited,
+  TopUpReversed,
   WalletCharged,
   ChargeRefunded,
   CreditAdjusted,
@@ -73,6 +83,7 @@ export type WalletEvent = typeof WalletEvent.Type
 
 export const walletEventTypes: ReadonlyArray<WalletEvent["_tag"]> = [
   "TopUpCredited",
+  "TopUpReversed",
   "WalletCharged",
   "ChargeRefunded",
   "CreditAdjusted",

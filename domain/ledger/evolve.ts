@@ -15,6 +15,13 @@ export const evolveWallet = (state: WalletState, event: WalletEvent): WalletStat
         balance: state.balance + event.amount,
         totalTopUp: state.totalTopUp + event.amount
       }
+    case "TopUpReversed":
+      return {
+        ...state,
+        applied,
+        balance: state.balance - event.amount,
+        totalTopUp: state.totalTopUp - event.amount
+      }
     case "CouponCreditGranted":
       return { ...state, applied, balance: state.balance + event.amount }
     case "WalletCharged":

@@ -2,7 +2,14 @@ import { SystemAccounts, walletAccount } from "./accounts.ts"
 import type { WalletEvent } from "./events.ts"
 
 /** The ledger's kinds of movement, as shown to users (seed TransactionType, plus coupons). */
-export type TransferKind = "TOP_UP" | "SUBSCRIPTION" | "UPGRADE" | "REFUND" | "ADMIN_ADJUSTMENT" | "COUPON_CREDIT"
+export type TransferKind =
+  | "TOP_UP"
+  | "TOP_UP_REVERSAL"
+  | "SUBSCRIPTION"
+  | "UPGRADE"
+  | "REFUND"
+  | "ADMIN_ADJUSTMENT"
+  | "COUPON_CREDIT"
 
 /** A double-entry transfer: `amount` leaves `from` and arrives in `to`. */
 export interface Transfer {
@@ -29,8 +36,18 @@ export const transferOf = (userId: string, event: WalletEvent): Transfer => {
         from: SystemAccounts.gateway,
         to: wallet,
         causeType: "payment",
-        causeId: event.reference,
+        causeId: event.reference.replace(/^topup:/, ""),
         description: "Top-up credit"
+      }
+    case "TopUpReversed":
+      return {
+        ...base,
+        kind: "TOP_UP_REVERSAL",
+        from: wallet,
+        to: SystemAccounts.gateway,
+        causeType: `payment-${event.kind}`,
+        causeId: event.orderId,
+        description: `Top-up ${event.orderId} reversed by the gateway (${event.kind})`
       }
     case "WalletCharged":
       return {

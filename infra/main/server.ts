@@ -3,7 +3,10 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import cron from "node-cron"
 import { makeHttpApp } from "../../adapters/http/app.ts"
+import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
+import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
 import { migrate } from "../../adapters/postgres/migrator.ts"
 import { ensureAdministrator } from "../../application/accounts/useCases.ts"
@@ -32,8 +35,14 @@ try {
 }
 
 const jwt = jwtSecretOf(config, () => randomBytes(32).toString("base64url"))
+const serverKey = Option.match(config.midtransServerKey, {
+  onNone: () => ({ value: `SB-Mid-server-dev-${randomBytes(12).toString("base64url")}`, generated: true }),
+  onSome: (key) => ({ value: Redacted.value(key), generated: false })
+})
+let selfUrl = ""
+const gateway = { serverKey: serverKey.value, selfUrl: () => selfUrl }
 const runtime = ManagedRuntime.make(
-  Layer.merge(appLayer(database.url, config, jwt.secret), effectLogging(config.logLevel))
+  Layer.merge(appLayer(database.url, config, jwt.secret, gateway), effectLogging(config.logLevel))
 )
 
 const admin = {
@@ -42,7 +51,12 @@ const admin = {
 }
 await runtime.runPromise(ensureAdministrator(admin))
 
+const simulator = config.midtransMode === "simulator"
+  ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
+  : []
+
 const app = makeHttpApp({
+  extraRouters: simulator,
   routes,
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
@@ -58,8 +72,18 @@ const app = makeHttpApp({
 })
 
 const server = createServer(app.callback())
+// The reconciliation job: every replica schedules it; one at a time runs it (advisory lock).
+const reconciliation = cron.schedule(config.reconcileCron, () => {
+  runtime.runPromise(reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 })).then(
+    (r) => r.checked > 0 && logger.info("payments reconciled", r),
+    (error: unknown) => logger.error("payment reconciliation failed", { error: String(error) })
+  )
+}, { noOverlap: true })
+
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo
+  const listenHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host
+  selfUrl = Option.match(config.publicBaseUrl, { onNone: () => `http://${listenHost}:${port}`, onSome: (u) => u.toString().replace(/\/$/, "") })
   const lines = [
     `MinisPod listening on http://${config.host}:${port}`,
     `  database: ${database.description}`,
@@ -68,7 +92,11 @@ server.listen(config.port, config.host, () => {
       ? `  admin: ${devAdmin.email} / ${devAdmin.password} (dev default; set ADMIN_EMAIL and ADMIN_PASSWORD)`
       : `  admin: ${admin.email} (from ADMIN_EMAIL)`,
     jwt.generated ? "  jwt: generated for this run (set JWT_SECRET so tokens survive restarts and replicas)" : "  jwt: JWT_SECRET",
-    "  cluster: not used yet; payments: not used yet"
+    config.midtransMode === "simulator"
+      ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
+        (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
+      : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
+    "  cluster: not used yet"
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
 })
@@ -83,6 +111,7 @@ const shutdown = (signal: string) => {
     process.exit(1)
   }, shutdownTimeoutMs)
   force.unref()
+  void reconciliation.stop()
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {
     await runtime.dispose()

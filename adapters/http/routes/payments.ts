@@ -1,0 +1,84 @@
+import { Effect } from "effect"
+import * as Payments from "../../../application/payments/useCases.ts"
+import type { PaymentView } from "../../../application/ports/paymentQueries.ts"
+import { ok, route } from "../route.ts"
+import { MidtransNotificationBody, TopUpBody, topUpLimits, TransactionIdParams } from "../schemas.ts"
+
+const paymentView = (p: PaymentView) => ({
+  transactionId: p.orderId,
+  amount: p.amount,
+  paymentMethod: p.paymentMethod,
+  status: p.status,
+  gatewayStatus: p.gatewayStatus,
+  snapToken: p.snapToken,
+  redirectUrl: p.redirectUrl,
+  reversedAmount: p.reversedAmount,
+  expiresAt: p.expiresAt,
+  createdAt: p.createdAt,
+  updatedAt: p.updatedAt
+})
+
+const methods = [
+  { code: "BANK_TRANSFER", name: "Bank transfer (virtual account)", channels: ["BCA", "BNI", "BRI", "Mandiri", "Permata"] },
+  { code: "E_WALLET", name: "E-wallet", channels: ["GoPay", "ShopeePay"] },
+  { code: "CREDIT_CARD", name: "Credit card", channels: ["Visa", "Mastercard"] },
+  { code: "QRIS", name: "QRIS", channels: ["QRIS"] }
+].map((m) => ({ ...m, minAmount: topUpLimits.min, maxAmount: topUpLimits.max, currency: "IDR" }))
+
+export const paymentRoutes = [
+  route({
+    method: "post",
+    path: "/api/wallet/topup",
+    summary: "Start a top-up through Midtrans Snap",
+    tag: "wallet",
+    access: "user",
+    body: TopUpBody,
+    idempotent: true,
+    handle: ({ principal, body, requestId }) =>
+      Effect.map(
+        Payments.requestTopUp({ userId: principal.userId, amount: body.amount, paymentMethod: body.paymentMethod }, { actor: principal.userId, correlationId: requestId }),
+        (t) => ok("Top-up created", t, 201)
+      )
+  }),
+  route({
+    method: "get",
+    path: "/api/wallet/payment-methods",
+    summary: "Payment methods and their limits",
+    tag: "wallet",
+    access: "user",
+    handle: () => Effect.succeed(ok("Payment methods", methods))
+  }),
+  route({
+    method: "get",
+    path: "/api/wallet/transactions/:id/status",
+    summary: "Refresh a top-up from the gateway",
+    tag: "wallet",
+    access: "user",
+    params: TransactionIdParams,
+    handle: ({ principal, params, requestId }) =>
+      Effect.map(Payments.refreshTopUp(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), (p) => ok("Top-up status", paymentView(p)))
+  }),
+  route({
+    method: "post",
+    path: "/api/wallet/transactions/:id/cancel",
+    summary: "Cancel one of the caller's pending top-ups",
+    tag: "wallet",
+    access: "user",
+    params: TransactionIdParams,
+    handle: ({ principal, params, requestId }) =>
+      Effect.map(Payments.cancelTopUp(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), (p) => ok("Top-up cancelled", paymentView(p)))
+  }),
+  route({
+    method: "post",
+    path: "/api/webhooks/midtrans",
+    summary: "Midtrans payment notification (signature verified)",
+    tag: "webhooks",
+    access: "public",
+    body: MidtransNotificationBody,
+    handle: ({ body, requestId }) =>
+      Effect.map(
+        Payments.handleMidtransNotification(body, { actor: "midtrans", correlationId: requestId }),
+        (r) => ok(r.applied ? "Notification applied" : "Notification already applied", r)
+      )
+  })
+]

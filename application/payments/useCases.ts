@@ -1,0 +1,241 @@
+import { Clock, Context, Effect, Either, Schema } from "effect"
+import { walletStreamId } from "../../domain/ledger/index.ts"
+import {
+  decidePayment,
+  GatewayAmountMismatch,
+  newPayment,
+  type PaymentCommand,
+  type PaymentError,
+  PaymentEvent,
+  type PaymentMethod,
+  paymentStreamId,
+  replayPayment
+} from "../../domain/payment/index.ts"
+import type { WalletCommand, WalletError } from "../../domain/ledger/index.ts"
+import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
+import type { EventMetadata, LoadedStream, StreamEvents } from "../ports/eventStore.ts"
+import { TransactionIds } from "../ports/ids.ts"
+import { type GatewayTransaction, PaymentGateway } from "../ports/paymentGateway.ts"
+import { LeaderLock, PaymentQueries, type PaymentView } from "../ports/paymentQueries.ts"
+import { Users } from "../ports/users.ts"
+import { runCommand } from "../shared/runCommand.ts"
+import { FieldInvalid, TransactionNotFound, UserNotFound } from "../shared/errors.ts"
+import { InvalidSignature, PaymentNotFound } from "./errors.ts"
+
+export interface PaymentPolicyService {
+  readonly topUpExpirySeconds: number
+  /** Confirm every verified notification with the gateway's status API before applying it. */
+  readonly confirmWithStatusApi: boolean
+}
+export class PaymentPolicy extends Context.Tag("app/PaymentPolicy")<PaymentPolicy, PaymentPolicyService>() {}
+
+const decodeEvent = Schema.decodeUnknownSync(PaymentEvent)
+const encodeEvent = Schema.encodeSync(PaymentEvent)
+
+const paymentStateOf = (stream: LoadedStream | undefined) =>
+  replayPayment(newPayment, (stream?.events ?? []).map((e) => decodeEvent(e.data)))
+
+/** Midtrans amounts are strings like "100000.00": integer rupiah only, exactly. */
+export const parseRupiah = (value: string): number | undefined => {
+  const match = /^(\d{1,15})(?:\.0{1,2})?$/.exec(value)
+  return match ? Number(match[1]) : undefined
+}
+
+const toPaymentEvents = (streamId: string, events: ReadonlyArray<PaymentEvent>): Array<StreamEvents> =>
+  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encodeEvent(e) })) }]
+
+/** A payment-only command (no money moves). */
+const runPaymentCommand = (orderId: string, command: PaymentCommand, metadata: EventMetadata) => {
+  const streamId = paymentStreamId(orderId)
+  return runCommand<PaymentError>([streamId], (streams) =>
+    Either.map(decidePayment(command, paymentStateOf(streams.get(streamId))), (events) => toPaymentEvents(streamId, events)), metadata)
+}
+
+/**
+ * Applies what the gateway says about a payment: the payment's state machine and the wallet
+ * move in one transaction (settlement credits, reversal debits), so a credit happens exactly
+ * once whatever the number, order or concurrency of reports.
+ */
+export const applyGatewayTransaction = Effect.fn("Payments.applyGatewayTransaction")(function*(
+  payment: PaymentView,
+  transaction: GatewayTransaction,
+  metadata: EventMetadata
+) {
+  const grossAmount = parseRupiah(transaction.grossAmount)
+  if (grossAmount === undefined) return yield* new FieldInvalid({ field: "gross_amount", problem: "is not an integer rupiah amount" })
+  const reversalAmount = transaction.refundAmount === undefined ? undefined : parseRupiah(transaction.refundAmount)
+  const debitTransactionId = yield* (yield* TransactionIds).next
+  const paymentStream = paymentStreamId(payment.orderId)
+  let applied = false
+  yield* runCommand<PaymentError | WalletError>([paymentStream, walletStreamId(payment.userId)], (streams) => {
+    const wallet = walletStateOf(streams.get(walletStreamId(payment.userId)))
+    const decision = decidePayment({
+      _tag: "ApplyGatewayReport",
+      report: {
+        transactionStatus: transaction.transactionStatus,
+        fraudStatus: transaction.fraudStatus,
+        grossAmount,
+        reversalAmount,
+        reversalKey: transaction.refundKey
+      },
+      creditTransactionId: payment.orderId,
+      debitTransactionId,
+      walletBalance: wallet.balance
+    }, paymentStateOf(streams.get(paymentStream)))
+    return Either.flatMap(decision, (events) => {
+      const walletCommands: Array<WalletCommand> = events.flatMap((e): Array<WalletCommand> => {
+        if (e._tag === "PaymentSettled") {
+          return [{ _tag: "CreditTopUp", transactionId: e.creditTransactionId, amount: payment.amount, reference: `topup:${e.orderId}` }]
+        }
+        if (e._tag === "PaymentReversed" && e.debited > 0) {
+          return [{
+            _tag: "ReverseTopUp",
+            transactionId: e.debitTransactionId!,
+            amount: e.debited,
+            reference: `reversal:${e.orderId}:${e.key}`,
+            orderId: e.orderId,
+            kind: e.kind
+          }]
+        }
+        return []
+      })
+      applied = events.length > 0
+      return Either.map(planWalletCommands(payment.userId, wallet, walletCommands), ({ append }) => [
+        ...toPaymentEvents(paymentStream, events),
+        ...(append ? [append] : [])
+      ])
+    })
+  }, metadata)
+  return { applied }
+})
+
+export const requestTopUp = Effect.fn("Payments.requestTopUp")(function*(
+  input: { readonly userId: string; readonly amount: number; readonly paymentMethod: PaymentMethod },
+  metadata: EventMetadata
+) {
+  const user = yield* (yield* Users).findById(input.userId)
+  if (user === undefined) return yield* new UserNotFound({ userId: input.userId })
+  const orderId = yield* (yield* TransactionIds).next
+  const now = yield* Clock.currentTimeMillis
+  const expiresAt = new Date(now + (yield* PaymentPolicy).topUpExpirySeconds * 1000).toISOString()
+  yield* runPaymentCommand(orderId, { _tag: "RequestTopUp", orderId, userId: user.id, amount: input.amount, paymentMethod: input.paymentMethod, expiresAt }, metadata)
+  const snap = yield* Effect.either((yield* PaymentGateway).createSnap({
+    orderId,
+    amount: input.amount,
+    paymentMethod: input.paymentMethod,
+    customer: { name: user.name, email: user.email, phone: user.phone }
+  }))
+  if (Either.isLeft(snap)) {
+    yield* runPaymentCommand(orderId, { _tag: "RecordSnapFailure", reason: snap.left._tag }, metadata)
+    return yield* snap.left
+  }
+  yield* runPaymentCommand(orderId, { _tag: "RecordSnapTransaction", snapToken: snap.right.token, redirectUrl: snap.right.redirectUrl }, metadata)
+  return { transactionId: orderId, amount: input.amount, status: "PENDING" as const, snapToken: snap.right.token, redirectUrl: snap.right.redirectUrl, expiresAt }
+})
+
+export interface MidtransNotification {
+  readonly order_id: string
+  readonly status_code: string
+  readonly gross_amount: string
+  readonly signature_key: string
+  readonly transaction_status: string
+  readonly fraud_status?: string | undefined
+  readonly refund_amount?: string | undefined
+  readonly refund_key?: string | undefined
+}
+
+/** POST /api/webhooks/midtrans: verify, check against our order, confirm, apply. */
+export const handleMidtransNotification = Effect.fn("Payments.handleMidtransNotification")(function*(
+  notification: MidtransNotification,
+  metadata: EventMetadata
+) {
+  const gateway = yield* PaymentGateway
+  const signed = yield* gateway.verifySignature({
+    orderId: notification.order_id,
+    statusCode: notification.status_code,
+    grossAmount: notification.gross_amount,
+    signatureKey: notification.signature_key
+  })
+  if (!signed) {
+    yield* Effect.logWarning("midtrans notification with a bad signature refused").pipe(Effect.annotateLogs({ orderId: notification.order_id }))
+    return yield* new InvalidSignature()
+  }
+  const payment = yield* (yield* PaymentQueries).find(notification.order_id)
+  if (payment === undefined) {
+    yield* Effect.logWarning("midtrans notification for an unknown order refused").pipe(Effect.annotateLogs({ orderId: notification.order_id }))
+    return yield* new PaymentNotFound({ orderId: notification.order_id })
+  }
+  const gross = parseRupiah(notification.gross_amount)
+  if (gross !== payment.amount) {
+    yield* Effect.logWarning("midtrans notification amount differs from the order").pipe(Effect.annotateLogs({ orderId: payment.orderId }))
+    return yield* new GatewayAmountMismatch({ orderId: payment.orderId, expected: payment.amount, reported: gross ?? -1 })
+  }
+  const fromNotification: GatewayTransaction = {
+    orderId: notification.order_id,
+    transactionStatus: notification.transaction_status,
+    fraudStatus: notification.fraud_status,
+    statusCode: notification.status_code,
+    grossAmount: notification.gross_amount,
+    refundAmount: notification.refund_amount,
+    refundKey: notification.refund_key
+  }
+  const confirmed = (yield* PaymentPolicy).confirmWithStatusApi ? yield* gateway.status(payment.orderId) : fromNotification
+  // A validly signed notification the status API does not know yet: apply it as sent.
+  const outcome = yield* applyGatewayTransaction(payment, confirmed ?? fromNotification, metadata)
+  return { orderId: payment.orderId, applied: outcome.applied }
+})
+
+const ownPayment = Effect.fn("Payments.ownPayment")(function*(userId: string, orderId: string) {
+  const payment = yield* (yield* PaymentQueries).find(orderId)
+  if (payment === undefined || payment.userId !== userId) return yield* new TransactionNotFound({ transactionId: orderId })
+  return payment
+})
+
+/** GET /api/wallet/transactions/:id/status: asks the gateway about a pending top-up. */
+export const refreshTopUp = Effect.fn("Payments.refreshTopUp")(function*(userId: string, orderId: string, metadata: EventMetadata) {
+  const payment = yield* ownPayment(userId, orderId)
+  if (payment.status === "PENDING") yield* reconcilePayment(payment, metadata)
+  return (yield* (yield* PaymentQueries).find(orderId))!
+})
+
+/** POST /api/wallet/transactions/:id/cancel: the owner's pending top-up only. */
+export const cancelTopUp = Effect.fn("Payments.cancelTopUp")(function*(userId: string, orderId: string, metadata: EventMetadata) {
+  yield* ownPayment(userId, orderId)
+  yield* runPaymentCommand(orderId, { _tag: "CancelTopUp", by: userId }, metadata).pipe(
+    Effect.zipLeft((yield* PaymentGateway).cancel(orderId).pipe(
+      // Best effort: if the money arrives anyway, the settlement still credits the wallet.
+      Effect.catchAll((error) => Effect.logWarning("gateway cancel failed").pipe(Effect.annotateLogs({ orderId, error: error._tag })))
+    ))
+  )
+  return (yield* (yield* PaymentQueries).find(orderId))!
+})
+
+/** Asks the gateway about one pending payment and applies the answer; expires it when due. */
+const reconcilePayment = Effect.fn("Payments.reconcilePayment")(function*(payment: PaymentView, metadata: EventMetadata) {
+  const transaction = yield* (yield* PaymentGateway).status(payment.orderId)
+  if (transaction !== undefined) return yield* applyGatewayTransaction(payment, transaction, metadata)
+  const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+  yield* runPaymentCommand(payment.orderId, { _tag: "ExpireTopUp", now }, metadata)
+  return { applied: false }
+})
+
+/** The reconciliation job: every pending payment older than `age`, on one replica at a time. */
+export const reconcilePendingPayments = Effect.fn("Payments.reconcilePendingPayments")(function*(
+  input: { readonly olderThanSeconds: number; readonly limit: number }
+) {
+  const counts = { checked: 0, failed: 0 }
+  const ran = yield* (yield* LeaderLock).runIfLeader("payments.reconcile", Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const pending = yield* (yield* PaymentQueries).pending(new Date(now - input.olderThanSeconds * 1000), input.limit)
+    for (const payment of pending) {
+      counts.checked++
+      yield* reconcilePayment(payment, { actor: "reconciliation" }).pipe(
+        Effect.catchAll((error) => {
+          counts.failed++
+          return Effect.logWarning("reconciliation of a payment failed").pipe(Effect.annotateLogs({ orderId: payment.orderId, error: error._tag }))
+        })
+      )
+    }
+  }))
+  return { ran, ...counts }
+})
