@@ -97,3 +97,34 @@ export const benchDatabase = async () => {
 }
 
 export const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8)
+
+/** The foundation's raw baseline: insert the transfer event + guarded balance update, one transaction. */
+export const rawLedgerBaseline = async (url: string, walletCount: number) => {
+  const sql = connect(url, { max: 2 })
+  await sql.unsafe(`
+    create table if not exists bench_events (position bigserial primary key, stream_id text not null, data jsonb not null, recorded_at timestamptz not null);
+    create table if not exists bench_balances (wallet text primary key, balance bigint not null check (balance >= 0));`)
+  const wallets = Array.from({ length: walletCount }, (_, i) => `raw-${i}`)
+  await sql`insert into bench_balances ${sql(wallets.map((wallet) => ({ wallet, balance: 1_000_000_000 })))} on conflict do nothing`
+  await sql.end()
+  return async (concurrency: number, seconds: number, hot = false): Promise<RunStats> => {
+    const pool = connect(url, { max: concurrency })
+    const stats = await measure(concurrency, seconds, async () => {
+      const wallet = hot ? wallets[0]! : wallets[Math.floor(Math.random() * walletCount)]!
+      await pool.begin(async (tx) => {
+        await tx`insert into bench_events (stream_id, data, recorded_at)
+          values (${`wallet-${wallet}`}, ${tx.json({ amount: 1, cause: randomBytes(8).toString("hex") })}, now())`
+        const updated = await tx`update bench_balances set balance = balance - 1 where wallet = ${wallet} and balance >= 1`
+        if (updated.count !== 1) throw new Error("insufficient")
+      })
+    })
+    await pool.end()
+    return stats
+  }
+}
+
+export const statsLine = (label: string, a: RunStats, b: RunStats) =>
+  `${label.padEnd(10)}${fmt(a.opsPerSecond)}${fmt(a.p50Ms, 2)}${fmt(a.p99Ms, 2)}   |${fmt(b.opsPerSecond)}${fmt(b.p50Ms, 2)}${fmt(b.p99Ms, 2)}   |${fmt(b.opsPerSecond / a.opsPerSecond, 3)}`
+
+export const statsHeader = (b: string) =>
+  `${"clients".padEnd(10)}${"raw op/s".padStart(8)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}   |${`${b} op/s`.padStart(8)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}   |${`${b}/raw`.padStart(8)}`

@@ -168,6 +168,7 @@ const makeMemoryLedger = (newEventId: () => string) => {
 
   const paymentQueries = PaymentQueries.of({
     find: (orderId) => Effect.sync(() => payments.get(orderId)),
+    all: Effect.sync(() => [...payments.values()]),
     pending: (olderThan, limit) =>
       Effect.sync(() =>
         [...payments.values()]

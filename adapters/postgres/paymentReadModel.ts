@@ -83,6 +83,7 @@ export const PaymentQueriesPostgres = Layer.effect(
           const [row] = await sql<Array<PaymentRow>>`select * from payments where order_id = ${orderId}`
           return row && toPaymentView(row)
         }),
+      all: Effect.promise(async () => (await sql<Array<PaymentRow>>`select * from payments`).map(toPaymentView)),
       pending: (olderThan, limit) =>
         Effect.promise(async () => {
           const rows = await sql<Array<PaymentRow>>`

@@ -10,7 +10,10 @@ import {
   type WalletState
 } from "../../domain/ledger/index.ts"
 import { EventStore, type RecordedEvent } from "../ports/eventStore.ts"
+import { PaymentQueries, type PaymentView } from "../ports/paymentQueries.ts"
 import { WalletQueries, type WalletSummary } from "../ports/walletQueries.ts"
+import { projectPaymentEvent } from "../payments/paymentProjection.ts"
+import { isPaymentStream } from "../../domain/payment/index.ts"
 import { GENESIS_HASH, hashEvent } from "../shared/eventHash.ts"
 import { decodeWalletEvent } from "../ledger/walletStream.ts"
 
@@ -27,6 +30,7 @@ export interface AuditReport {
   readonly eventsChecked: number
   readonly streamsChecked: number
   readonly walletsChecked: number
+  readonly paymentsChecked: number
   readonly accounts: Readonly<Record<string, number>>
   readonly accountSum: number
   readonly problems: ReadonlyArray<AuditProblem>
@@ -46,6 +50,7 @@ interface StreamCursor {
 export class LedgerReplay {
   private readonly cursors = new Map<string, StreamCursor>()
   private readonly wallets = new Map<string, WalletState>()
+  private readonly payments = new Map<string, PaymentView>()
   private readonly accounts = new Map<string, number>()
   private readonly problems: Array<AuditProblem> = []
   private events = 0
@@ -71,6 +76,16 @@ export class LedgerReplay {
     cursor.version = event.version
     cursor.hash = event.hash
     if (isWalletStream(event.streamId)) this.observeWalletEvent(event, at)
+    if (isPaymentStream(event.streamId)) this.observePaymentEvent(event, at)
+  }
+
+  private observePaymentEvent(event: RecordedEvent, at: Omit<AuditProblem, "problem">): void {
+    const orderId = event.streamId.slice("payment-".length)
+    try {
+      this.payments.set(orderId, projectPaymentEvent(this.payments.get(orderId), event))
+    } catch {
+      this.problems.push({ ...at, problem: `event does not apply as a payment event (${event.type})` })
+    }
   }
 
   private observeWalletEvent(event: RecordedEvent, at: Omit<AuditProblem, "problem">): void {
@@ -102,8 +117,22 @@ export class LedgerReplay {
   }
 
   /** Compares the replay with the read models and closes the report. */
-  report(summaries: ReadonlyArray<WalletSummary>, accountTotals: ReadonlyMap<string, number>): AuditReport {
+  report(
+    summaries: ReadonlyArray<WalletSummary>,
+    accountTotals: ReadonlyMap<string, number>,
+    payments: ReadonlyArray<PaymentView> = []
+  ): AuditReport {
     const problems = [...this.problems]
+    const paymentRows = new Map(payments.map((p) => [p.orderId, p]))
+    const paymentFacts = (p: PaymentView | undefined) =>
+      p && { userId: p.userId, amount: p.amount, status: p.status, reversedAmount: p.reversedAmount, shortfall: p.shortfall }
+    for (const orderId of new Set([...this.payments.keys(), ...paymentRows.keys()])) {
+      const replayed = paymentFacts(this.payments.get(orderId))
+      const row = paymentFacts(paymentRows.get(orderId))
+      if (JSON.stringify(replayed) !== JSON.stringify(row)) {
+        problems.push({ streamId: `payment-${orderId}`, problem: `payments row ${JSON.stringify(row ?? null)} differs from replay ${JSON.stringify(replayed ?? null)}` })
+      }
+    }
     const projected = new Map(summaries.map((s) => [s.userId, s]))
     for (const [userId, state] of this.wallets) {
       const row = projected.get(userId)
@@ -146,6 +175,7 @@ export class LedgerReplay {
       eventsChecked: this.events,
       streamsChecked: this.cursors.size,
       walletsChecked: this.wallets.size,
+      paymentsChecked: this.payments.size,
       accounts: Object.fromEntries([...this.accounts].sort(([a], [b]) => a.localeCompare(b))),
       accountSum,
       problems
@@ -167,5 +197,5 @@ export const auditLedger = Effect.fn("Audit.auditLedger")(function*() {
     if (batch.length < batchSize) break
     after = batch[batch.length - 1]!.position
   }
-  return replay.report(yield* queries.allSummaries, yield* queries.accountTotals)
+  return replay.report(yield* queries.allSummaries, yield* queries.accountTotals, yield* (yield* PaymentQueries).all)
 })

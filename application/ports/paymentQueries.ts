@@ -21,6 +21,8 @@ export interface PaymentView {
 
 export interface PaymentQueriesService {
   readonly find: (orderId: string) => Effect.Effect<PaymentView | undefined>
+  /** Every payment's read-model row, for the audit. */
+  readonly all: Effect.Effect<ReadonlyArray<PaymentView>>
   /** Pending payments created before `olderThan`, oldest first. */
   readonly pending: (olderThan: Date, limit: number) => Effect.Effect<ReadonlyArray<PaymentView>>
 }

@@ -14,12 +14,12 @@ try {
   const report = await runtime.runPromise(auditLedger())
   const out = process.stdout
   out.write(`MinisPod ledger audit — ${database.description}\n`)
-  out.write(`events checked: ${report.eventsChecked}, streams: ${report.streamsChecked}, wallets: ${report.walletsChecked}\n`)
+  out.write(`events checked: ${report.eventsChecked}, streams: ${report.streamsChecked}, wallets: ${report.walletsChecked}, payments: ${report.paymentsChecked}\n`)
   out.write("account balances (replayed):\n")
   for (const [account, balance] of Object.entries(report.accounts)) out.write(`  ${account.padEnd(48)} ${balance}\n`)
   out.write(`sum over all accounts: ${report.accountSum}\n`)
   if (report.ok) {
-    out.write("AUDIT OK: every hash chain verifies, every balance equals its replay, accounts sum to 0\n")
+    out.write("AUDIT OK: every hash chain verifies, every balance and payment equals its replay, accounts sum to 0\n")
   } else {
     exitCode = 1
     const first = report.problems[0]!

@@ -236,3 +236,17 @@ describe("cancel, refresh and reconciliation", () => {
     expect(row!.n).toBe(1)
   })
 })
+
+describe("after all of the above", () => {
+  it("npm run audit replays every wallet and payment and finds nothing wrong", async () => {
+    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    expect(audit.stdout).toMatch(/AUDIT OK/)
+    expect(audit.stdout).toMatch(/payments: [1-9]\d*/)
+    // A payments row edited behind the log's back is caught.
+    await db.sql`update payments set status = 'SETTLED' where status = 'CANCELLED'`
+    const failed = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+      .then(() => expect.unreachable("audit must fail"), (error: { code: number; stdout: string }) => error)
+    expect(failed.code).toBe(1)
+    expect(failed.stdout).toMatch(/payments row .* differs from replay/)
+  })
+})

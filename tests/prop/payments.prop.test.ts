@@ -92,7 +92,7 @@ describe("payments over random notification sequences", () => {
             const replay = new LedgerReplay()
             events.forEach((e) => replay.observe(e))
             const wq = yield* WalletQueries
-            expect(replay.report(yield* wq.allSummaries, yield* wq.accountTotals).problems).toEqual([])
+            expect(replay.report(yield* wq.allSummaries, yield* wq.accountTotals, yield* queries.all).problems).toEqual([])
           }).pipe(Effect.provide(layer())))
         }
       ),
