@@ -2,6 +2,7 @@
  * npm run bench:webhook — settled Midtrans notifications through HTTP (a started server, the
  * simulator answering its status-API confirmation) against the foundation's raw ledger
  * baseline, same database, same run. Each notification settles a distinct pending top-up.
+ * BENCH_CONFIRM=false measures without the status-API confirmation hop.
  */
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { midtransSignature } from "../adapters/midtrans/signature.ts"
