@@ -90,7 +90,7 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
 
   /** Runs a use case; typed failures become HTTP failures through the one table. */
   const execute = async <A>(effect: Effect.Effect<A, { readonly _tag: string }, R | EdgeServices>, requestId: string): Promise<A> => {
-    const exit = await run(effect)
+    const exit = await run(Effect.annotateLogs(effect, { requestId }))
     if (Exit.isSuccess(exit)) return exit.value
     const failure = Cause.failureOption(exit.cause)
     if (Option.isSome(failure) && errorTable[failure.value._tag] !== undefined) {
@@ -201,6 +201,11 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       if (idempotencyKey === undefined) {
         const reply = await handle()
         ctx.status = reply.status ?? 200
+        if (reply.raw) {
+          ctx.type = reply.raw.contentType
+          ctx.body = reply.raw.body
+          return
+        }
         ctx.body = { success: true, message: reply.message, data: reply.data }
         return
       }

@@ -19,6 +19,8 @@ export interface Reply {
   readonly status?: number
   readonly message: string
   readonly data: unknown
+  /** A raw body instead of the JSON envelope (exports). */
+  readonly raw?: { readonly contentType: string; readonly body: string }
 }
 
 export interface Route<R> {

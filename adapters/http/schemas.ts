@@ -108,3 +108,9 @@ export const MidtransNotificationBody = Schema.Struct({
   refund_amount: Schema.optional(GatewayField(32)),
   refund_key: Schema.optional(GatewayField(128))
 })
+
+export const AuditEventsQuery = Schema.Struct({
+  stream: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
+  after: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(0)), { default: () => 0 }),
+  limit: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1), Schema.lessThanOrEqualTo(10_000)), { default: () => 1_000 })
+})

@@ -204,6 +204,20 @@ describe("wallet and admin credit adjustment", () => {
     expect(await counts()).toEqual(before)
   })
 
+  it("serves the audit report and an NDJSON export of the log to administrators only", async () => {
+    const user = await register("auditor")
+    const token = await adminToken()
+    await http.post(`/api/admin/users/${user.id}/credit-adjustment`, { amount: 1_000, reason: "audit me" }, token)
+    const report = await http.get("/api/admin/audit/ledger", token)
+    expect(report.body.data).toMatchObject({ ok: true, accountSum: 0 })
+    expect((await http.get("/api/admin/audit/ledger", user.token)).status).toBe(403)
+    const exported = await fetch(`${server.baseUrl}/api/admin/audit/events?stream=wallet-${user.id}`, { headers: { authorization: `Bearer ${token}` } })
+    expect(exported.headers.get("content-type")).toMatch(/application\/x-ndjson/)
+    const lines = (await exported.text()).trim().split("\n").map((l) => JSON.parse(l))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatchObject({ streamId: `wallet-${user.id}`, version: 1, type: "CreditAdjusted" })
+  })
+
   it("rejects a duplicate email with 409 CONFLICT", async () => {
     const user = await register("dup")
     const again = await http.post("/api/auth/register", { ...newUser("dup2"), email: user.email.toUpperCase() })
