@@ -1,10 +1,11 @@
 import type { Route } from "../adapters/http/route.ts"
 import { auditRoutes } from "../adapters/http/routes/audit.ts"
 import { authRoutes } from "../adapters/http/routes/auth.ts"
+import { catalogRoutes } from "../adapters/http/routes/catalog.ts"
 import { paymentRoutes } from "../adapters/http/routes/payments.ts"
 import { walletRoutes } from "../adapters/http/routes/wallet.ts"
 
-const all = [...authRoutes, ...walletRoutes, ...paymentRoutes, ...auditRoutes]
+const all = [...authRoutes, ...walletRoutes, ...paymentRoutes, ...catalogRoutes, ...auditRoutes]
 
 type ServicesOf<T> = T extends Route<infer R> ? R : never
 

@@ -114,3 +114,62 @@ export const AuditEventsQuery = Schema.Struct({
   after: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(0)), { default: () => 0 }),
   limit: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1), Schema.lessThanOrEqualTo(10_000)), { default: () => 1_000 })
 })
+
+const Slug = Schema.String.pipe(Schema.pattern(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { message: () => "must be lowercase letters, digits and dashes" }), Schema.maxLength(64))
+const Name = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))
+const SortOrder = Schema.Int.pipe(Schema.between(-10_000, 10_000))
+const BoolFromString = Schema.Literal("true", "false").pipe(Schema.transform(Schema.Boolean, { decode: (s) => s === "true", encode: (b) => (b ? "true" : "false") }))
+
+export const SlugParams = Schema.Struct({ serviceSlug: Slug })
+export const CategorySlugParams = Schema.Struct({ categorySlug: Slug })
+export const IdParams = Schema.Struct({ id: Uuid })
+export const PlanParams = Schema.Struct({ id: Uuid, planId: Uuid })
+
+export const ServicesQuery = Schema.Struct({ ...PageQuery, category: Schema.optional(Slug), featured: Schema.optional(BoolFromString) })
+export const SearchQuery = Schema.Struct({ ...PageQuery, q: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100)) })
+
+export const CategoryBody = Schema.Struct({
+  name: Name,
+  slug: Slug,
+  description: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(1000)))),
+  sortOrder: Schema.optional(SortOrder),
+  isActive: Schema.optional(Schema.Boolean)
+})
+
+const EnvTemplate = Schema.Record({ key: Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/)), value: Schema.String.pipe(Schema.maxLength(1000)) })
+
+export const ServiceBody = Schema.Struct({
+  categoryId: Uuid,
+  name: Name,
+  slug: Slug,
+  description: Schema.optional(Schema.String.pipe(Schema.maxLength(5000))),
+  dockerImage: Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9._\-/:@]{0,254}$/i, { message: () => "must be a container image reference" })),
+  defaultPort: Schema.Int.pipe(Schema.between(1, 65_535)),
+  envTemplate: Schema.optional(EnvTemplate),
+  tags: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(40))).pipe(Schema.maxItems(20))),
+  isFeatured: Schema.optional(Schema.Boolean),
+  isActive: Schema.optional(Schema.Boolean),
+  isPublic: Schema.optional(Schema.Boolean),
+  sortOrder: Schema.optional(SortOrder)
+})
+
+const Positive = (max: number) => Schema.Int.pipe(Schema.between(1, max))
+
+export const PlanBody = Schema.Struct({
+  name: Name,
+  planType: Schema.Literal("FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE"),
+  monthlyPrice: Schema.Int.pipe(Schema.between(0, 100_000_000)),
+  cpuMilli: Positive(64_000),
+  memoryMb: Positive(262_144),
+  storageGb: Positive(10_000),
+  bandwidthGb: Schema.Int.pipe(Schema.between(0, 1_000_000)),
+  totalQuota: Schema.Int.pipe(Schema.between(0, 1_000_000)),
+  features: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))).pipe(Schema.maxItems(30))),
+  maxInstancesPerUser: Schema.optional(Positive(100)),
+  isActive: Schema.optional(Schema.Boolean),
+  isPopular: Schema.optional(Schema.Boolean),
+  sortOrder: Schema.optional(SortOrder)
+})
+
+export const PlanUpdateBody = PlanBody.pipe(Schema.omit("totalQuota"), Schema.partial)
+export const QuotaBody = Schema.Struct({ totalQuota: Schema.Int.pipe(Schema.between(0, 1_000_000)) })

@@ -13,6 +13,7 @@ import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
 import { isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
 import { paymentProjector } from "./paymentReadModel.ts"
+import { quotaProjector } from "./quotaReadModel.ts"
 import { walletProjector } from "./walletReadModel.ts"
 
 type Tx = postgres.ReservedSql<{ bigint: number }>
@@ -24,7 +25,7 @@ type Tx = postgres.ReservedSql<{ bigint: number }>
  */
 export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => ReadonlyArray<Promise<unknown>>
 
-const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector]
+const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector]
 
 interface EventRow {
   position: number

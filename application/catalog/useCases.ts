@@ -1,0 +1,58 @@
+import { Effect, Either, Schema } from "effect"
+import { decideQuota, type QuotaError, QuotaEvent, quotaStreamId, replayQuota } from "../../domain/quota/index.ts"
+import { Catalog, CatalogEntryNotFound, type CategoryInput, type PlanInput, type ServiceFilter, type ServiceInput } from "../ports/catalog.ts"
+import type { LoadedStream } from "../ports/eventStore.ts"
+import { IdGenerator } from "../ports/ids.ts"
+import { runCommand } from "../shared/runCommand.ts"
+
+const decodeQuota = Schema.decodeUnknownSync(QuotaEvent)
+const encodeQuota = Schema.encodeSync(QuotaEvent)
+
+export const quotaStateOf = (stream: LoadedStream | undefined) => replayQuota((stream?.events ?? []).map((e) => decodeQuota(e.data)))
+
+export const encodeQuotaEvents = (streamId: string, events: ReadonlyArray<QuotaEvent>) =>
+  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encodeQuota(e) })) }]
+
+export const listCategories = Effect.fn("Catalog.listCategories")(function*(includeHidden = false) {
+  return yield* (yield* Catalog).categories(includeHidden)
+})
+
+export const listServices = Effect.fn("Catalog.listServices")(function*(filter: ServiceFilter) {
+  return yield* (yield* Catalog).services(filter)
+})
+
+/** A public service with its active plans (404 for unknown, inactive or private ones). */
+export const serviceDetail = Effect.fn("Catalog.serviceDetail")(function*(slug: string) {
+  const catalog = yield* Catalog
+  const service = yield* catalog.serviceBySlug(slug, false)
+  if (service === undefined) return yield* new CatalogEntryNotFound({ entity: "service", id: slug })
+  return { ...service, plans: yield* catalog.plansOf(service.id, false) }
+})
+
+export const createCategory = Effect.fn("Catalog.createCategory")(function*(actor: string, input: CategoryInput) {
+  return yield* (yield* Catalog).createCategory(actor, yield* (yield* IdGenerator).uuid, input)
+})
+
+export const createService = Effect.fn("Catalog.createService")(function*(actor: string, input: ServiceInput) {
+  return yield* (yield* Catalog).createService(actor, yield* (yield* IdGenerator).uuid, input)
+})
+
+export const createPlan = Effect.fn("Catalog.createPlan")(function*(actor: string, serviceId: string, input: PlanInput) {
+  return yield* (yield* Catalog).createPlan(actor, serviceId, yield* (yield* IdGenerator).uuid, input)
+})
+
+/** PUT /api/admin/plans/:id/quota: through the plan's quota stream, so it serialises with subscribes. */
+export const setPlanQuota = Effect.fn("Catalog.setPlanQuota")(function*(actor: string, planId: string, totalQuota: number) {
+  const catalog = yield* Catalog
+  const before = yield* catalog.planById(planId)
+  if (before === undefined) return yield* new CatalogEntryNotFound({ entity: "plan", id: planId })
+  const streamId = quotaStreamId(planId)
+  yield* runCommand<QuotaError>([streamId], (streams) =>
+    Either.map(
+      decideQuota({ _tag: "SetCapacity", capacity: totalQuota, by: actor }, quotaStateOf(streams.get(streamId))),
+      (events) => encodeQuotaEvents(streamId, events)
+    ), { actor, reason: "quota capacity change" })
+  const after = (yield* catalog.planById(planId))!
+  yield* catalog.recordAdminAction({ actor, action: "set-quota", entity: "plan", entityId: planId, before: { totalQuota: before.totalQuota }, after: { totalQuota: after.totalQuota } })
+  return after
+})

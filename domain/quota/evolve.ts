@@ -1,0 +1,22 @@
+import type { QuotaEvent } from "./events.ts"
+import { emptyQuota, type QuotaState } from "./state.ts"
+
+export const evolveQuota = (state: QuotaState, event: QuotaEvent): QuotaState => {
+  switch (event._tag) {
+    case "QuotaCapacitySet":
+      return { ...state, capacity: event.capacity }
+    case "QuotaSlotTaken":
+      return { ...state, holders: new Set(state.holders).add(event.subscriptionId) }
+    case "QuotaSlotReleased": {
+      const holders = new Set(state.holders)
+      holders.delete(event.subscriptionId)
+      return { ...state, holders }
+    }
+  }
+}
+
+export const replayQuota = (events: Iterable<QuotaEvent>, initial: QuotaState = emptyQuota): QuotaState => {
+  let state = initial
+  for (const e of events) state = evolveQuota(state, e)
+  return state
+}
