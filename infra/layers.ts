@@ -12,6 +12,7 @@ import { UsersPostgres } from "../adapters/postgres/users.ts"
 import { WalletQueriesPostgres } from "../adapters/postgres/walletReadModel.ts"
 import { PaymentGatewayMidtrans } from "../adapters/midtrans/gateway.ts"
 import { CatalogPostgres } from "../adapters/postgres/catalog.ts"
+import { SubscriptionQueriesPostgres } from "../adapters/postgres/subscriptionReadModel.ts"
 import { LeaderLockPostgres, PaymentQueriesPostgres } from "../adapters/postgres/paymentReadModel.ts"
 import { AuthPolicy } from "../application/accounts/useCases.ts"
 import { PaymentPolicy } from "../application/payments/useCases.ts"
@@ -28,6 +29,7 @@ export const ledgerLayer = (url: string, poolSize: number) => {
     PaymentQueriesPostgres,
     LeaderLockPostgres,
     CatalogPostgres,
+    SubscriptionQueriesPostgres,
     // Use-case spans (Effect.fn) cost ~7 % CPU per command and have no exporter yet.
     Layer.setTracerEnabled(false)
   ).pipe(Layer.provideMerge(pg), Layer.provideMerge(IdGeneratorCrypto))

@@ -3,9 +3,10 @@ import { auditRoutes } from "../adapters/http/routes/audit.ts"
 import { authRoutes } from "../adapters/http/routes/auth.ts"
 import { catalogRoutes } from "../adapters/http/routes/catalog.ts"
 import { paymentRoutes } from "../adapters/http/routes/payments.ts"
+import { subscriptionRoutes } from "../adapters/http/routes/subscriptions.ts"
 import { walletRoutes } from "../adapters/http/routes/wallet.ts"
 
-const all = [...authRoutes, ...walletRoutes, ...paymentRoutes, ...catalogRoutes, ...auditRoutes]
+const all = [...authRoutes, ...walletRoutes, ...paymentRoutes, ...catalogRoutes, ...subscriptionRoutes, ...auditRoutes]
 
 type ServicesOf<T> = T extends Route<infer R> ? R : never
 

@@ -173,3 +173,13 @@ export const PlanBody = Schema.Struct({
 
 export const PlanUpdateBody = PlanBody.pipe(Schema.omit("totalQuota"), Schema.partial)
 export const QuotaBody = Schema.Struct({ totalQuota: Schema.Int.pipe(Schema.between(0, 1_000_000)) })
+
+export const SubscribeBody = Schema.Struct({
+  planId: Uuid,
+  couponCode: Schema.optional(Schema.String.pipe(Schema.maxLength(64))),
+  instanceName: Schema.optional(Schema.String.pipe(Schema.pattern(/^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/, { message: () => "must be a DNS label: lowercase letters, digits and dashes, 1-40 characters" }))),
+  autoRenew: Schema.optional(Schema.Boolean)
+})
+export const UpgradeBody = Schema.Struct({ newPlanId: Uuid })
+export const AutoRenewBody = Schema.Struct({ enabled: Schema.Boolean })
+export const SubscriptionListQuery = Schema.Struct(PageQuery)

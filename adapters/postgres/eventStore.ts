@@ -14,6 +14,7 @@ import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
 import { isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
 import { paymentProjector } from "./paymentReadModel.ts"
 import { quotaProjector } from "./quotaReadModel.ts"
+import { subscriptionProjector } from "./subscriptionReadModel.ts"
 import { walletProjector } from "./walletReadModel.ts"
 
 type Tx = postgres.ReservedSql<{ bigint: number }>
@@ -25,7 +26,7 @@ type Tx = postgres.ReservedSql<{ bigint: number }>
  */
 export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => ReadonlyArray<Promise<unknown>>
 
-const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector]
+const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector]
 
 interface EventRow {
   position: number

@@ -1,0 +1,67 @@
+import { Effect, Layer, Schema } from "effect"
+import type postgres from "postgres"
+import type { RecordedEvent } from "../../application/ports/eventStore.ts"
+import { SubscriptionQueries, type SubscriptionView } from "../../application/ports/subscriptionQueries.ts"
+import { isSubscriptionStream, SubscriptionEvent } from "../../domain/subscription/index.ts"
+import { Pg } from "./client.ts"
+
+type Tx = postgres.ReservedSql<{ bigint: number }>
+
+const decode = Schema.decodeUnknownSync(SubscriptionEvent)
+const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Inline projection into `subscriptions`; each statement touches exactly one row or raises. */
+export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
+  events.filter((e) => isSubscriptionStream(e.streamId)).map((recorded) => {
+    const event = decode(recorded.data)
+    const id = recorded.streamId.slice("subscription-".length)
+    const at = new Date(recorded.recordedAt)
+    const update = (change: postgres.PendingQuery<postgres.Row[]>) =>
+      tx`with u as (update subscriptions set ${change}, updated_at = ${at} where id = ${id} returning 1)
+         select expect_one_row((select count(*) from u), 'subscriptions')`
+    switch (event._tag) {
+      case "SubscriptionCreated":
+        // The instance is provisioned asynchronously (PENDING_DEPLOYMENT / PROVISIONING until then).
+        return tx`insert into subscriptions (id, user_id, service_id, plan_id, plan_type, monthly_price, status, instance_name,
+            instance_status, auto_renew, period_start, period_end, created_at, updated_at, position)
+          values (${id}, ${event.userId}, ${event.serviceId}, ${event.plan.planId}, ${event.plan.planType}, ${event.plan.monthlyPrice},
+            'PENDING_DEPLOYMENT', ${event.instanceName}, 'PROVISIONING', ${event.autoRenew}, ${new Date(event.periodStart)},
+            ${new Date(event.periodEnd)}, ${at}, ${at}, (select position from events where event_id = ${recorded.eventId}))`
+      case "SubscriptionUpgraded":
+        return update(tx`plan_id = ${event.to.planId}, plan_type = ${event.to.planType}, monthly_price = ${event.to.monthlyPrice}`)
+      case "AutoRenewChanged":
+        return update(tx`auto_renew = ${event.enabled}`)
+      case "SubscriptionCancelled":
+        return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)}`)
+    }
+  })
+
+const toView = (r: Record<string, any>): SubscriptionView => ({
+  id: r["id"], userId: r["user_id"], serviceId: r["service_id"], planId: r["plan_id"], planType: r["plan_type"],
+  monthlyPrice: r["monthly_price"], status: r["status"], instanceName: r["instance_name"], instanceStatus: r["instance_status"],
+  autoRenew: r["auto_renew"], periodStart: r["period_start"].toISOString(), periodEnd: r["period_end"].toISOString(),
+  nextBillingDate: r["auto_renew"] && r["status"] !== "CANCELLED" ? r["period_end"].toISOString() : null,
+  createdAt: r["created_at"].toISOString(), updatedAt: r["updated_at"].toISOString(),
+  cancelledAt: r["cancelled_at"] ? r["cancelled_at"].toISOString() : null
+})
+
+export const SubscriptionQueriesPostgres = Layer.effect(
+  SubscriptionQueries,
+  Effect.map(Pg, (sql) =>
+    SubscriptionQueries.of({
+      find: (id) =>
+        Effect.promise(async () => {
+          if (!uuidShape.test(id)) return undefined
+          const [row] = await sql`select * from subscriptions where id = ${id}`
+          return row && toView(row)
+        }),
+      listByUser: (userId, page, limit) =>
+        Effect.promise(async () => {
+          const [rows, [count]] = await Promise.all([
+            sql`select * from subscriptions where user_id = ${userId} order by position desc limit ${limit} offset ${(page - 1) * limit}`,
+            sql<Array<{ n: number }>>`select count(*)::int as n from subscriptions where user_id = ${userId}`
+          ])
+          return { items: rows.map(toView), total: count?.n ?? 0 }
+        })
+    }))
+)

@@ -1,0 +1,250 @@
+import { Clock, Effect, Either, Schema } from "effect"
+import { chargeReference, type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
+import { decideQuota, quotaStreamId } from "../../domain/quota/index.ts"
+import {
+  claimService,
+  decideSubscription,
+  noSubscription,
+  type PlanTerms,
+  refundAllocation,
+  releaseService,
+  replayGuard,
+  replaySubscription,
+  ServiceGuardEvent,
+  serviceGuardStreamId,
+  SubscriptionEvent,
+  subscriptionStreamId,
+  tierRank,
+  UpgradeRequired
+} from "../../domain/subscription/index.ts"
+import { encodeQuotaEvents, quotaStateOf } from "../catalog/useCases.ts"
+import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
+import { Catalog, type PlanView } from "../ports/catalog.ts"
+import { EventStore, type EventMetadata, type LoadedStream, type StreamEvents, VersionConflict } from "../ports/eventStore.ts"
+import { IdGenerator, TransactionIds } from "../ports/ids.ts"
+import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
+import { runCommand } from "../shared/runCommand.ts"
+import { PlanNotAvailable, SubscriptionNotFound } from "./errors.ts"
+
+const decodeSub = Schema.decodeUnknownSync(SubscriptionEvent)
+const encodeSub = Schema.encodeSync(SubscriptionEvent)
+const decodeGuard = Schema.decodeUnknownSync(ServiceGuardEvent)
+const encodeGuard = Schema.encodeSync(ServiceGuardEvent)
+
+const subStateOf = (s: LoadedStream | undefined) => replaySubscription(noSubscription, (s?.events ?? []).map((e) => decodeSub(e.data)))
+const guardStateOf = (s: LoadedStream | undefined) => replayGuard((s?.events ?? []).map((e) => decodeGuard(e.data)))
+const subEvents = (streamId: string, events: ReadonlyArray<SubscriptionEvent>): Array<StreamEvents> =>
+  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encodeSub(e) })) }]
+const guardEvents = (streamId: string, events: ReadonlyArray<ServiceGuardEvent>): Array<StreamEvents> =>
+  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encodeGuard(e) })) }]
+
+const terms = (plan: PlanView): PlanTerms => ({ planId: plan.id, planType: plan.planType, monthlyPrice: plan.monthlyPrice })
+const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
+
+/** The active plan and its service, or PlanNotAvailable. */
+const availablePlan = Effect.fn("Subscriptions.availablePlan")(function*(planId: string) {
+  const catalog = yield* Catalog
+  const plan = yield* catalog.planById(planId)
+  const service = plan && (yield* catalog.serviceById(plan.serviceId))
+  if (plan === undefined || service === undefined || !plan.isActive || !service.isActive) return yield* new PlanNotAvailable({ planId })
+  const higher = (yield* catalog.plansOf(service.id, false)).filter((p) => tierRank(p.planType) > tierRank(plan.planType))
+  return { plan, service, upgradeOptions: higher.map((p) => p.id) }
+})
+
+interface SubscribeInput {
+  readonly userId: string
+  readonly planId: string
+  readonly instanceName?: string | undefined
+  readonly autoRenew?: boolean | undefined
+}
+
+/** The whole subscribe decision over the four streams; shared by validate and subscribe. */
+const planSubscribe = (
+  loaded: ReadonlyMap<string, LoadedStream>,
+  ids: { subscriptionId: string; chargeTransactionId: string },
+  input: SubscribeInput,
+  found: { plan: PlanView; serviceId: string; serviceSlug: string; upgradeOptions: ReadonlyArray<string> },
+  now: string
+) => {
+  const { plan } = found
+  const guardId = serviceGuardStreamId(input.userId, found.serviceId)
+  const quotaId = quotaStreamId(plan.id)
+  const subId = subscriptionStreamId(ids.subscriptionId)
+  const price = plan.monthlyPrice
+  return Either.gen(function*() {
+    const guard = yield* claimService(ids.subscriptionId, found.upgradeOptions, guardStateOf(loaded.get(guardId)))
+    const wallet = walletStateOf(loaded.get(walletStreamId(input.userId)))
+    const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId: ids.subscriptionId, periodStart: now }
+    const charges: Array<WalletCommand> = price > 0
+      ? [{ _tag: "ChargeWallet", transactionId: ids.chargeTransactionId, amount: price, reference: chargeReference(cause), cause, description: `${plan.name}, first month` }]
+      : []
+    const walletPlan = yield* planWalletCommands(input.userId, wallet, charges)
+    const quota = yield* decideQuota({ _tag: "TakeSlot", subscriptionId: ids.subscriptionId, catalogCapacity: plan.totalQuota }, quotaStateOf(loaded.get(quotaId)))
+    const created = yield* decideSubscription({
+      _tag: "Subscribe",
+      subscriptionId: ids.subscriptionId,
+      userId: input.userId,
+      serviceId: found.serviceId,
+      plan: terms(plan),
+      charged: price,
+      chargeTransactionId: price > 0 ? ids.chargeTransactionId : null,
+      now,
+      autoRenew: input.autoRenew ?? true,
+      instanceName: input.instanceName ?? `${found.serviceSlug}-${ids.subscriptionId.slice(0, 8)}`
+    }, noSubscription)
+    return {
+      appends: [
+        ...guardEvents(guardId, guard),
+        ...(walletPlan.append ? [walletPlan.append] : []),
+        ...encodeQuotaEvents(quotaId, quota),
+        ...subEvents(subId, created)
+      ],
+      price,
+      balance: wallet.balance,
+      balanceAfter: walletPlan.after.balance
+    }
+  })
+}
+
+const subscribeStreams = (userId: string, serviceId: string, planId: string, subscriptionId: string) => [
+  walletStreamId(userId),
+  quotaStreamId(planId),
+  subscriptionStreamId(subscriptionId),
+  serviceGuardStreamId(userId, serviceId)
+]
+
+/** POST /api/subscriptions/validate: exactly what subscribe would decide, without doing it. */
+export const validateSubscription = Effect.fn("Subscriptions.validate")(function*(input: SubscribeInput) {
+  const found = yield* availablePlan(input.planId)
+  const now = yield* nowIso
+  const ids = { subscriptionId: "00000000-0000-4000-8000-000000000000", chargeTransactionId: "TXMP-0" }
+  const store = yield* EventStore
+  let report: { valid: boolean; price: number; discount: number; balance: number; balanceAfter: number; errors: ReadonlyArray<{ code: string; details: unknown }> } | undefined
+  yield* store.transact(subscribeStreams(input.userId, found.service.id, found.plan.id, ids.subscriptionId), (loaded) => {
+    const wallet = walletStateOf(loaded.get(walletStreamId(input.userId)))
+    const decision = planSubscribe(loaded, ids, input, { plan: found.plan, serviceId: found.service.id, serviceSlug: found.service.slug, upgradeOptions: found.upgradeOptions }, now)
+    report = Either.match(decision, {
+      onRight: (d) => ({ valid: true, price: d.price, discount: 0, balance: d.balance, balanceAfter: d.balanceAfter, errors: [] }),
+      onLeft: (e) => ({ valid: false, price: found.plan.monthlyPrice, discount: 0, balance: wallet.balance, balanceAfter: wallet.balance - found.plan.monthlyPrice, errors: [{ code: e._tag, details: e }] })
+    })
+    return Either.right([]) // a dry run writes nothing
+  }, {}, new Date())
+  return { ...report!, plan: found.plan, quotaAvailable: found.plan.availableQuota > 0 }
+})
+
+export const subscribe = Effect.fn("Subscriptions.subscribe")(function*(input: SubscribeInput, metadata: EventMetadata) {
+  const found = yield* availablePlan(input.planId)
+  const subscriptionId = yield* (yield* IdGenerator).uuid
+  const chargeTransactionId = yield* (yield* TransactionIds).next
+  const now = yield* nowIso
+  yield* runCommand(subscribeStreams(input.userId, found.service.id, found.plan.id, subscriptionId), (loaded) =>
+    Either.map(
+      planSubscribe(loaded, { subscriptionId, chargeTransactionId }, input, { plan: found.plan, serviceId: found.service.id, serviceSlug: found.service.slug, upgradeOptions: found.upgradeOptions }, now),
+      (d) => d.appends
+    ), metadata)
+  return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
+})
+
+/** The caller's own subscription (another user's is indistinguishable from none). */
+export const ownSubscription = Effect.fn("Subscriptions.own")(function*(userId: string, subscriptionId: string) {
+  const view = yield* (yield* SubscriptionQueries).find(subscriptionId)
+  if (view === undefined || view.userId !== userId) return yield* new SubscriptionNotFound({ subscriptionId })
+  return view
+})
+
+/**
+ * Upgrade: higher tier of the same service; prorated charge (rounded down), new slot taken and
+ * old released with the charge, period end unchanged. Retried if a concurrent upgrade moved the plan.
+ */
+export const upgradeSubscription = Effect.fn("Subscriptions.upgrade")(function*(
+  userId: string,
+  subscriptionId: string,
+  newPlanId: string,
+  options: { readonly bonus: boolean; readonly upgradeId?: string | undefined },
+  metadata: EventMetadata
+) {
+  const upgradeId = options.upgradeId ?? (yield* (yield* IdGenerator).uuid)
+  const chargeTransactionId = yield* (yield* TransactionIds).next
+  const attempt = Effect.gen(function*() {
+    const current = yield* ownSubscription(userId, subscriptionId)
+    const target = yield* availablePlan(newPlanId)
+    if (target.service.id !== current.serviceId) {
+      return yield* new UpgradeRequired({ currentPlanType: current.planType, requestedPlanType: target.plan.planType })
+    }
+    const now = yield* nowIso
+    const subId = subscriptionStreamId(subscriptionId)
+    const oldQuota = quotaStreamId(current.planId)
+    const newQuota = quotaStreamId(target.plan.id)
+    return yield* runCommand([walletStreamId(userId), oldQuota, newQuota, subId], (loaded) =>
+      Either.gen(function*() {
+        const sub = subStateOf(loaded.get(subId))
+        // The plan moved since we read it (a concurrent upgrade): start over with fresh reads.
+        if (sub.plan?.planId !== current.planId) return yield* Either.left(new VersionConflict({ streamId: subId, expectedVersion: -1 }))
+        const upgraded = yield* decideSubscription({ _tag: "Upgrade", upgradeId, to: terms(target.plan), now, chargeTransactionId, bonus: options.bonus }, sub)
+        const event = upgraded[0]
+        if (event === undefined || event._tag !== "SubscriptionUpgraded") return subEvents(subId, upgraded)
+        const released = yield* decideQuota({ _tag: "ReleaseSlot", subscriptionId }, quotaStateOf(loaded.get(oldQuota)))
+        const taken = yield* decideQuota({ _tag: "TakeSlot", subscriptionId, catalogCapacity: target.plan.totalQuota }, quotaStateOf(loaded.get(newQuota)))
+        const cause = { _tag: "Upgrade" as const, subscriptionId, upgradeId }
+        const walletPlan = yield* planWalletCommands(userId, walletStateOf(loaded.get(walletStreamId(userId))), event.charged > 0
+          ? [{ _tag: "ChargeWallet", transactionId: chargeTransactionId, amount: event.charged, reference: chargeReference(cause), cause, description: `Upgrade to ${target.plan.name}, prorated` }]
+          : [])
+        return [
+          ...(walletPlan.append ? [walletPlan.append] : []),
+          ...encodeQuotaEvents(oldQuota, released),
+          ...encodeQuotaEvents(newQuota, taken),
+          ...subEvents(subId, upgraded)
+        ]
+      }), metadata)
+  })
+  yield* attempt.pipe(Effect.retry({ while: (e) => e instanceof VersionConflict, times: 5 }))
+  return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
+})
+
+export const setAutoRenew = Effect.fn("Subscriptions.setAutoRenew")(function*(userId: string, subscriptionId: string, enabled: boolean, metadata: EventMetadata) {
+  yield* ownSubscription(userId, subscriptionId)
+  const subId = subscriptionStreamId(subscriptionId)
+  yield* runCommand([subId], (loaded) =>
+    Either.map(decideSubscription({ _tag: "SetAutoRenew", enabled }, subStateOf(loaded.get(subId))), (events) => subEvents(subId, events)), metadata)
+  return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
+})
+
+/** Cancel now: slot and service released, the unused part of the period refunded (rounded up). */
+export const cancelSubscription = Effect.fn("Subscriptions.cancel")(function*(
+  userId: string,
+  subscriptionId: string,
+  options: { readonly by: string; readonly reason: string; readonly refund: "prorated" | "none" | "full" },
+  metadata: EventMetadata
+) {
+  const view = yield* ownSubscription(userId, subscriptionId)
+  const now = yield* nowIso
+  const ids = yield* TransactionIds
+  const refundIds = [yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next]
+  const subId = subscriptionStreamId(subscriptionId)
+  const quotaId = quotaStreamId(view.planId)
+  const guardId = serviceGuardStreamId(userId, view.serviceId)
+  yield* runCommand([walletStreamId(userId), quotaId, subId, guardId], (loaded) =>
+    Either.gen(function*() {
+      const sub = subStateOf(loaded.get(subId))
+      const cancelled = yield* decideSubscription({ _tag: "Cancel", now, by: options.by, reason: options.reason, refund: options.refund }, sub)
+      const event = cancelled[0]
+      const refunded = event?._tag === "SubscriptionCancelled" ? event.refunded : 0
+      const refunds: Array<WalletCommand> = refundAllocation(refunded, sub.periodCharges).map((r, i) => ({
+        _tag: "RefundCharge",
+        transactionId: refundIds[i]!,
+        amount: r.amount,
+        reference: `cancel:${subscriptionId}:${r.transactionId}`,
+        chargeTransactionId: r.transactionId,
+        reason: `Cancellation of ${subscriptionId}: ${options.reason}`
+      }))
+      const walletPlan = yield* planWalletCommands(userId, walletStateOf(loaded.get(walletStreamId(userId))), refunds)
+      const released = yield* decideQuota({ _tag: "ReleaseSlot", subscriptionId }, quotaStateOf(loaded.get(quotaId)))
+      return [
+        ...(walletPlan.append ? [walletPlan.append] : []),
+        ...encodeQuotaEvents(quotaId, released),
+        ...subEvents(subId, cancelled),
+        ...guardEvents(guardId, releaseService(subscriptionId, guardStateOf(loaded.get(guardId))))
+      ]
+    }), metadata)
+  return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
+})

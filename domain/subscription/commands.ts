@@ -1,0 +1,26 @@
+import type { PlanTerms } from "./events.ts"
+
+export type SubscriptionCommand =
+  | {
+    readonly _tag: "Subscribe"
+    readonly subscriptionId: string
+    readonly userId: string
+    readonly serviceId: string
+    readonly plan: PlanTerms
+    readonly charged: number
+    readonly chargeTransactionId: string | null
+    readonly now: string
+    readonly autoRenew: boolean
+    readonly instanceName: string
+  }
+  | {
+    readonly _tag: "Upgrade"
+    readonly upgradeId: string
+    readonly to: PlanTerms
+    readonly now: string
+    readonly chargeTransactionId: string
+    /** An administrator's bonus upgrade: no charge. */
+    readonly bonus: boolean
+  }
+  | { readonly _tag: "SetAutoRenew"; readonly enabled: boolean }
+  | { readonly _tag: "Cancel"; readonly now: string; readonly by: string; readonly reason: string; readonly refund: "prorated" | "none" | "full" }

@@ -1,0 +1,79 @@
+import { Either } from "effect"
+import { addMonths } from "../shared/index.ts"
+import type { SubscriptionCommand } from "./commands.ts"
+import { DuplicateSubscription, type SubscriptionError, SubscriptionNotActive, UpgradeRequired } from "./errors.ts"
+import type { ServiceGuardEvent, SubscriptionEvent } from "./events.ts"
+import { cancellationRefund, upgradeCharge } from "./proration.ts"
+import type { ServiceGuardState, SubscriptionState } from "./state.ts"
+
+const tiers = ["FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE"] as const
+export const tierRank = (planType: string) => tiers.indexOf(planType as (typeof tiers)[number])
+
+type Decision = Either.Either<ReadonlyArray<SubscriptionEvent>, SubscriptionError>
+
+const notActive = (state: SubscriptionState) =>
+  Either.left(new SubscriptionNotActive({ subscriptionId: state.subscriptionId, status: state.status }))
+
+export const decideSubscription = (command: SubscriptionCommand, state: SubscriptionState): Decision => {
+  switch (command._tag) {
+    case "Subscribe":
+      if (state.status !== "NONE") return Either.right([]) // the same id twice: already created
+      return Either.right([{
+        _tag: "SubscriptionCreated",
+        subscriptionId: command.subscriptionId,
+        userId: command.userId,
+        serviceId: command.serviceId,
+        plan: command.plan,
+        charged: command.charged,
+        chargeTransactionId: command.chargeTransactionId,
+        periodStart: command.now,
+        periodEnd: addMonths(command.now, 1),
+        autoRenew: command.autoRenew,
+        instanceName: command.instanceName
+      }])
+    case "Upgrade": {
+      if (state.status !== "ACTIVE" || state.plan === undefined) return notActive(state)
+      if (state.upgrades.has(command.upgradeId)) return Either.right([])
+      if (tierRank(command.to.planType) <= tierRank(state.plan.planType)) {
+        return Either.left(new UpgradeRequired({ currentPlanType: state.plan.planType, requestedPlanType: command.to.planType }))
+      }
+      const charged = command.bonus ? 0 : upgradeCharge(state.plan.monthlyPrice, command.to.monthlyPrice, command.now, state.periodStart, state.periodEnd)
+      return Either.right([{
+        _tag: "SubscriptionUpgraded",
+        upgradeId: command.upgradeId,
+        from: state.plan,
+        to: command.to,
+        charged,
+        chargeTransactionId: charged > 0 ? command.chargeTransactionId : null
+      }])
+    }
+    case "SetAutoRenew":
+      if (state.status !== "ACTIVE") return notActive(state)
+      return Either.right(state.autoRenew === command.enabled ? [] : [{ _tag: "AutoRenewChanged", enabled: command.enabled }])
+    case "Cancel": {
+      if (state.status !== "ACTIVE" || state.plan === undefined) return notActive(state)
+      const paid = state.periodCharges.reduce((sum, c) => sum + c.amount, 0)
+      const refunded = command.refund === "none"
+        ? 0
+        : command.refund === "full"
+        ? paid
+        : cancellationRefund(state.plan.monthlyPrice, state.periodCharges, command.now, state.periodStart, state.periodEnd)
+      return Either.right([{ _tag: "SubscriptionCancelled", at: command.now, by: command.by, reason: command.reason, refunded }])
+    }
+  }
+}
+
+/** The upgrade-only policy, race-free: one holder per user and service. */
+export const claimService = (
+  subscriptionId: string,
+  upgradeOptions: ReadonlyArray<string>,
+  guard: ServiceGuardState
+): Either.Either<ReadonlyArray<ServiceGuardEvent>, DuplicateSubscription> =>
+  guard.holder === subscriptionId
+    ? Either.right([])
+    : guard.holder !== undefined
+    ? Either.left(new DuplicateSubscription({ existingSubscriptionId: guard.holder, upgradeOptions }))
+    : Either.right([{ _tag: "ServiceClaimed", subscriptionId }])
+
+export const releaseService = (subscriptionId: string, guard: ServiceGuardState): ReadonlyArray<ServiceGuardEvent> =>
+  guard.holder === subscriptionId ? [{ _tag: "ServiceReleased", subscriptionId }] : []

@@ -1,0 +1,51 @@
+import { Schema } from "effect"
+
+export const PlanType = Schema.Literal("FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE")
+
+/** The plan facts a subscription keeps (prices are fixed at the time they were charged). */
+export const PlanTerms = Schema.Struct({
+  planId: Schema.String,
+  planType: PlanType,
+  monthlyPrice: Schema.Int.pipe(Schema.nonNegative())
+})
+export type PlanTerms = typeof PlanTerms.Type
+
+export const SubscriptionCreated = Schema.TaggedStruct("SubscriptionCreated", {
+  subscriptionId: Schema.String,
+  userId: Schema.String,
+  serviceId: Schema.String,
+  plan: PlanTerms,
+  /** What the first period cost after discounts; 0 for a free plan. */
+  charged: Schema.Int.pipe(Schema.nonNegative()),
+  chargeTransactionId: Schema.NullOr(Schema.String),
+  periodStart: Schema.String,
+  periodEnd: Schema.String,
+  autoRenew: Schema.Boolean,
+  instanceName: Schema.String
+})
+
+export const SubscriptionUpgraded = Schema.TaggedStruct("SubscriptionUpgraded", {
+  upgradeId: Schema.String,
+  from: PlanTerms,
+  to: PlanTerms,
+  charged: Schema.Int.pipe(Schema.nonNegative()),
+  chargeTransactionId: Schema.NullOr(Schema.String)
+})
+
+export const AutoRenewChanged = Schema.TaggedStruct("AutoRenewChanged", { enabled: Schema.Boolean })
+
+export const SubscriptionCancelled = Schema.TaggedStruct("SubscriptionCancelled", {
+  at: Schema.String,
+  by: Schema.String,
+  reason: Schema.String,
+  refunded: Schema.Int.pipe(Schema.nonNegative())
+})
+
+export const SubscriptionEvent = Schema.Union(SubscriptionCreated, SubscriptionUpgraded, AutoRenewChanged, SubscriptionCancelled)
+export type SubscriptionEvent = typeof SubscriptionEvent.Type
+
+/** The per-user-per-service guard: at most one active subscription (upgrade-only policy). */
+export const ServiceClaimed = Schema.TaggedStruct("ServiceClaimed", { subscriptionId: Schema.String })
+export const ServiceReleased = Schema.TaggedStruct("ServiceReleased", { subscriptionId: Schema.String })
+export const ServiceGuardEvent = Schema.Union(ServiceClaimed, ServiceReleased)
+export type ServiceGuardEvent = typeof ServiceGuardEvent.Type

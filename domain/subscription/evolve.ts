@@ -1,0 +1,48 @@
+import type { ServiceGuardEvent, SubscriptionEvent } from "./events.ts"
+import type { ServiceGuardState, SubscriptionState } from "./state.ts"
+
+export const evolveSubscription = (state: SubscriptionState, event: SubscriptionEvent): SubscriptionState => {
+  switch (event._tag) {
+    case "SubscriptionCreated":
+      return {
+        ...state,
+        status: "ACTIVE",
+        subscriptionId: event.subscriptionId,
+        userId: event.userId,
+        serviceId: event.serviceId,
+        plan: event.plan,
+        periodStart: event.periodStart,
+        periodEnd: event.periodEnd,
+        autoRenew: event.autoRenew,
+        periodCharges: event.chargeTransactionId ? [{ transactionId: event.chargeTransactionId, amount: event.charged }] : []
+      }
+    case "SubscriptionUpgraded":
+      return {
+        ...state,
+        plan: event.to,
+        upgrades: new Set(state.upgrades).add(event.upgradeId),
+        periodCharges: event.chargeTransactionId
+          ? [...state.periodCharges, { transactionId: event.chargeTransactionId, amount: event.charged }]
+          : state.periodCharges
+      }
+    case "AutoRenewChanged":
+      return { ...state, autoRenew: event.enabled }
+    case "SubscriptionCancelled":
+      return { ...state, status: "CANCELLED", autoRenew: false }
+  }
+}
+
+export const replaySubscription = (initial: SubscriptionState, events: Iterable<SubscriptionEvent>): SubscriptionState => {
+  let state = initial
+  for (const e of events) state = evolveSubscription(state, e)
+  return state
+}
+
+export const evolveGuard = (state: ServiceGuardState, event: ServiceGuardEvent): ServiceGuardState =>
+  event._tag === "ServiceClaimed" ? { holder: event.subscriptionId } : state.holder === event.subscriptionId ? { holder: undefined } : state
+
+export const replayGuard = (events: Iterable<ServiceGuardEvent>): ServiceGuardState => {
+  let state: ServiceGuardState = { holder: undefined }
+  for (const e of events) state = evolveGuard(state, e)
+  return state
+}

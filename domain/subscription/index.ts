@@ -1,0 +1,11 @@
+export * from "./commands.ts"
+export * from "./decide.ts"
+export * from "./errors.ts"
+export * from "./events.ts"
+export * from "./evolve.ts"
+export * from "./proration.ts"
+export * from "./state.ts"
+
+export const subscriptionStreamId = (id: string): string => `subscription-${id}`
+export const isSubscriptionStream = (streamId: string): boolean => streamId.startsWith("subscription-")
+export const serviceGuardStreamId = (userId: string, serviceId: string): string => `user-service-${userId}-${serviceId}`

@@ -1,0 +1,140 @@
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createTestDatabase, type TestDatabase } from "../support/database.ts"
+import { api, newUser, type StartedServer, startServer } from "../support/server.ts"
+
+const exec = promisify(execFile)
+const plans = {
+  n8nFree: "90000000-0000-4000-8000-000000000001",
+  n8nBasic: "90000000-0000-4000-8000-000000000002",
+  n8nPro: "90000000-0000-4000-8000-000000000003",
+  ghostBasic: "90000000-0000-4000-8000-000000000004"
+}
+
+let db: TestDatabase
+let server: StartedServer
+let http: ReturnType<typeof api>
+let admin: string
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrate: false })
+  server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "subs-e2e-secret-subs-e2e-secret-subs" })
+  http = api(server.baseUrl)
+  admin = (await http.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
+})
+afterAll(async () => {
+  await server.stop()
+  await db.drop()
+})
+
+const customer = async (label: string, credit: number) => {
+  const registered = (await http.post("/api/auth/register", newUser(label))).body.data
+  if (credit > 0) await http.post(`/api/admin/users/${registered.user.id}/credit-adjustment`, { amount: credit, reason: "test credit" }, admin)
+  return { id: registered.user.id as string, token: registered.accessToken as string }
+}
+
+const balance = async (token: string) => (await http.get("/api/wallet/info", token)).body.data.balance as number
+
+describe("subscriptions", () => {
+  it("validate reports exactly what subscribe does; subscribe charges, takes a slot, creates the instance", async () => {
+    const user = await customer("subscriber", 200_000)
+    const before = (await http.get("/api/catalog/services/n8n/plans", user.token)).body.data.find((p: { id: string }) => p.id === plans.n8nBasic)
+    const validation = await http.post("/api/subscriptions/validate", { planId: plans.n8nBasic }, user.token)
+    expect(validation.body.data).toMatchObject({ valid: true, price: 50_000, balance: 200_000, balanceAfter: 150_000, errors: [] })
+    expect(await balance(user.token)).toBe(200_000) // validate changes nothing
+
+    const created = await http.post("/api/subscriptions", { planId: plans.n8nBasic, instanceName: "my-flows" }, user.token)
+    expect(created.status).toBe(201)
+    expect(created.body.data).toMatchObject({ planId: plans.n8nBasic, status: "PENDING_DEPLOYMENT", instanceStatus: "PROVISIONING", instanceName: "my-flows", autoRenew: true })
+    expect(await balance(user.token)).toBe(150_000)
+    const after = (await http.get("/api/catalog/services/n8n/plans", user.token)).body.data.find((p: { id: string }) => p.id === plans.n8nBasic)
+    expect(after.usedQuota).toBe(before.usedQuota + 1)
+
+    const duplicate = await http.post("/api/subscriptions", { planId: plans.n8nFree }, user.token)
+    expect(duplicate.status).toBe(409)
+    expect(duplicate.body.error.code).toBe("DUPLICATE_SUBSCRIPTION")
+    expect(duplicate.body.error.details.existingSubscriptionId).toBe(created.body.data.id)
+    expect(duplicate.body.error.details.upgradeOptions).toContain(plans.n8nBasic)
+    const dupValidation = await http.post("/api/subscriptions/validate", { planId: plans.n8nFree }, user.token)
+    expect(dupValidation.body.data.errors[0].code).toBe("DuplicateSubscription")
+  })
+
+  it("refuses with the shortfall when credit is short, and nothing is written", async () => {
+    const user = await customer("poor", 10_000)
+    const [before] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events`
+    const refused = await http.post("/api/subscriptions", { planId: plans.ghostBasic }, user.token)
+    expect(refused.status).toBe(402)
+    expect(refused.body.error).toMatchObject({ code: "INSUFFICIENT_CREDIT", details: { required: 75_000, available: 10_000, shortfall: 65_000 } })
+    const [after] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events`
+    expect(after!.n).toBe(before!.n)
+  })
+
+  it("upgrades with the documented proration, then cancels with the documented refund; audit clean", async () => {
+    const user = await customer("upgrader", 500_000)
+    const sub = (await http.post("/api/subscriptions", { planId: plans.n8nBasic }, user.token)).body.data
+    const periodMs = Date.parse(sub.periodEnd) - Date.parse(sub.periodStart)
+    const lower = await http.put(`/api/subscriptions/${sub.id}/upgrade`, { newPlanId: plans.n8nFree }, user.token)
+    expect(lower.status).toBe(409)
+    expect(lower.body.error.code).toBe("UPGRADE_REQUIRED")
+    const other = await http.put(`/api/subscriptions/${sub.id}/upgrade`, { newPlanId: plans.ghostBasic }, user.token)
+    expect(other.body.error.code).toBe("UPGRADE_REQUIRED")
+
+    const beforeUpgrade = await balance(user.token)
+    const t0 = Date.now()
+    const upgraded = await http.put(`/api/subscriptions/${sub.id}/upgrade`, { newPlanId: plans.n8nPro }, user.token)
+    const t1 = Date.now()
+    expect(upgraded.body.data).toMatchObject({ planId: plans.n8nPro, periodEnd: sub.periodEnd })
+    const charged = beforeUpgrade - (await balance(user.token))
+    // floor(100000 × remaining / period), remaining measured between t0 and t1
+    const bound = (at: number) => Math.floor((100_000 * (Date.parse(sub.periodEnd) - at)) / periodMs)
+    expect(charged).toBeLessThanOrEqual(bound(t0 - 5))
+    expect(charged).toBeGreaterThanOrEqual(bound(t1 + 5))
+
+    const beforeCancel = await balance(user.token)
+    const c0 = Date.now()
+    const cancelled = await http.delete(`/api/subscriptions/${sub.id}`, user.token)
+    const c1 = Date.now()
+    expect(cancelled.body.data).toMatchObject({ status: "CANCELLED", instanceStatus: "TERMINATED" })
+    const refunded = (await balance(user.token)) - beforeCancel
+    const refundBound = (at: number) => Math.ceil((150_000 * (Date.parse(sub.periodEnd) - at)) / periodMs)
+    expect(refunded).toBeLessThanOrEqual(Math.min(refundBound(c0 - 5), 50_000 + charged))
+    expect(refunded).toBeGreaterThanOrEqual(Math.min(refundBound(c1 + 5), 50_000 + charged))
+    expect((await http.delete(`/api/subscriptions/${sub.id}`, user.token)).body.error.code).toBe("INVALID_TRANSITION")
+    // Re-subscribing after a cancellation is allowed.
+    expect((await http.post("/api/subscriptions", { planId: plans.n8nBasic }, user.token)).status).toBe(201)
+
+    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    expect(audit.stdout).toMatch(/AUDIT OK/)
+  })
+
+  it("keeps users to their own subscriptions (404), toggles auto-renew, refuses coupons until they exist", async () => {
+    const owner = await customer("owner", 100_000)
+    const intruder = await customer("intruder", 0)
+    const sub = (await http.post("/api/subscriptions", { planId: plans.n8nFree }, owner.token)).body.data
+    expect((await http.get(`/api/subscriptions/${sub.id}`, intruder.token)).status).toBe(404)
+    expect((await http.delete(`/api/subscriptions/${sub.id}`, intruder.token)).status).toBe(404)
+    expect((await http.put(`/api/subscriptions/${sub.id}/auto-renew`, { enabled: false }, intruder.token)).status).toBe(404)
+    const renew = await http.put(`/api/subscriptions/${sub.id}/auto-renew`, { enabled: false }, owner.token)
+    expect(renew.body.data).toMatchObject({ autoRenew: false, nextBillingDate: null })
+    const detail = await http.get(`/api/subscriptions/${sub.id}`, owner.token)
+    expect(detail.body.data.instance).toEqual({ name: sub.instanceName, status: "PROVISIONING" })
+    expect((await http.get("/api/subscriptions", owner.token)).body.data.items).toHaveLength(1)
+    const coupon = await http.post("/api/subscriptions", { planId: plans.ghostBasic, couponCode: "WELCOME" }, owner.token)
+    expect(coupon.status).toBe(422)
+    expect((await http.post("/api/subscriptions", { planId: "not-a-uuid" }, owner.token)).status).toBe(400)
+  })
+
+  it("refuses a quota that is full, and a capacity below what is in use", async () => {
+    const user = await customer("quota", 100_000)
+    const other = await customer("quota2", 100_000)
+    await http.put(`/api/admin/plans/${plans.ghostBasic}/quota`, { totalQuota: 1 }, admin)
+    expect((await http.post("/api/subscriptions", { planId: plans.ghostBasic }, user.token)).status).toBe(201)
+    const full = await http.post("/api/subscriptions", { planId: plans.ghostBasic }, other.token)
+    expect(full.status).toBe(409)
+    expect(full.body.error.code).toBe("QUOTA_EXCEEDED")
+    const below = await http.put(`/api/admin/plans/${plans.ghostBasic}/quota`, { totalQuota: 0 }, admin)
+    expect(below.status).toBe(409)
+    expect(below.body.error.details).toEqual({ requested: 0, used: 1 })
+  })
+})
