@@ -1,0 +1,73 @@
+import { Effect, Either, ManagedRuntime } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { setPlanQuota } from "../../application/catalog/useCases.ts"
+import { creditTopUp } from "../../application/ledger/useCases.ts"
+import { Catalog } from "../../application/ports/catalog.ts"
+import { WalletQueries } from "../../application/ports/walletQueries.ts"
+import { subscribe, upgradeSubscription } from "../../application/subscriptions/useCases.ts"
+import { ledgerLayer } from "../../infra/layers.ts"
+import { createTestDatabase, type TestDatabase } from "../support/database.ts"
+import { system } from "../support/ledgerMother.ts"
+
+const ghostBasic = "90000000-0000-4000-8000-000000000004"
+const n8nBasic = "90000000-0000-4000-8000-000000000002"
+const n8nPro = "90000000-0000-4000-8000-000000000003"
+
+let db: TestDatabase
+const makeRuntime = (url: string) => ManagedRuntime.make(ledgerLayer(url, 50))
+let runtime: ReturnType<typeof makeRuntime>
+
+beforeAll(async () => {
+  db = await createTestDatabase()
+  runtime = makeRuntime(db.url)
+})
+afterAll(async () => {
+  await runtime.dispose()
+  await db.drop()
+})
+
+const user = (i: number) => `55555555-0000-4000-8000-${String(i).padStart(12, "0")}`
+const fund = (userId: string, amount: number) => runtime.runPromise(creditTopUp({ userId, paymentReference: `fund-${userId}`, amount }, system))
+const balanceOf = (userId: string) => runtime.runPromise(Effect.flatMap(WalletQueries, (q) => q.summary(userId))).then((s) => s.balance)
+
+describe("subscriptions on Postgres under concurrency", () => {
+  it("50 parallel subscribes for a plan with 10 free slots: exactly 10 succeed and only they are charged", async () => {
+    await runtime.runPromise(setPlanQuota("admin", ghostBasic, 10))
+    const users = Array.from({ length: 50 }, (_, i) => user(i))
+    await Promise.all(users.map((u) => fund(u, 100_000)))
+    const results = await Promise.all(users.map((u) => runtime.runPromise(Effect.either(subscribe({ userId: u, planId: ghostBasic }, system)))))
+    const won = results.filter(Either.isRight)
+    expect(won).toHaveLength(10)
+    expect(results.filter(Either.isLeft).map((r) => r.left._tag)).toEqual(Array(40).fill("QuotaExceeded"))
+    const balances = await Promise.all(users.map(balanceOf))
+    expect(balances.filter((b) => b === 25_000)).toHaveLength(10) // charged 75,000
+    expect(balances.filter((b) => b === 100_000)).toHaveLength(40)
+    const plan = await runtime.runPromise(Effect.flatMap(Catalog, (c) => c.planById(ghostBasic)))
+    expect(plan).toMatchObject({ totalQuota: 10, usedQuota: 10, availableQuota: 0 })
+  })
+
+  it("the same user subscribing to one service twice at once gets one subscription", async () => {
+    const u = user(100)
+    await fund(u, 500_000)
+    const results = await Promise.all([1, 2, 3].map(() => runtime.runPromise(Effect.either(subscribe({ userId: u, planId: n8nBasic }, system)))))
+    expect(results.filter(Either.isRight)).toHaveLength(1)
+    expect(results.filter(Either.isLeft).map((r) => r.left._tag)).toEqual(["DuplicateSubscription", "DuplicateSubscription"])
+    expect(await balanceOf(u)).toBe(450_000)
+  })
+
+  it("two parallel upgrades of one subscription: one wins, the other gets a conflict, one charge", async () => {
+    const u = user(200)
+    await fund(u, 500_000)
+    const sub = await runtime.runPromise(subscribe({ userId: u, planId: n8nBasic }, system))
+    const before = await balanceOf(u)
+    const results = await Promise.all([1, 2].map(() =>
+      runtime.runPromise(Effect.either(upgradeSubscription(u, sub.id, n8nPro, { bonus: false }, system)))))
+    expect(results.filter(Either.isRight)).toHaveLength(1)
+    expect(results.filter(Either.isLeft).map((r) => r.left._tag)).toEqual(["UpgradeRequired"])
+    const [charges] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from ledger_entries where user_id = ${u} and type = 'UPGRADE'`
+    expect(charges!.n).toBe(1)
+    expect(await balanceOf(u)).toBeLessThan(before)
+    const plan = await runtime.runPromise(Effect.flatMap(Catalog, (c) => c.planById(n8nPro)))
+    expect(plan!.usedQuota).toBe(1)
+  })
+})
