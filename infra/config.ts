@@ -62,7 +62,11 @@ const settings = {
   midtransConfirmStatus: Config.boolean("MIDTRANS_CONFIRM_STATUS").pipe(Config.withDefault(true)),
   topUpExpirySeconds: positive("TOPUP_EXPIRY_SECONDS", 24 * 3600),
   reconcileCron: Config.string("PAYMENT_RECONCILE_CRON").pipe(Config.withDefault("* * * * *")),
-  reconcileAfterSeconds: positive("PAYMENT_RECONCILE_AFTER_SECONDS", 300)
+  reconcileAfterSeconds: positive("PAYMENT_RECONCILE_AFTER_SECONDS", 300),
+  clusterBaseDomain: Config.string("CLUSTER_BASE_DOMAIN").pipe(Config.withDefault("apps.minispod.local")),
+  simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(Config.withDefault(1_500), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
+  provisioningTimeoutSeconds: positive("PROVISIONING_TIMEOUT_SECONDS", 300),
+  provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000)
 }
 
 /** Environment variable of each setting, for messages (a failed validation does not carry its path). */
@@ -98,7 +102,11 @@ const variableOf: Record<keyof typeof settings, string> = {
   midtransConfirmStatus: "MIDTRANS_CONFIRM_STATUS",
   topUpExpirySeconds: "TOPUP_EXPIRY_SECONDS",
   reconcileCron: "PAYMENT_RECONCILE_CRON",
-  reconcileAfterSeconds: "PAYMENT_RECONCILE_AFTER_SECONDS"
+  reconcileAfterSeconds: "PAYMENT_RECONCILE_AFTER_SECONDS",
+  clusterBaseDomain: "CLUSTER_BASE_DOMAIN",
+  simulatedReadyMs: "SIM_CLUSTER_READY_MS",
+  provisioningTimeoutSeconds: "PROVISIONING_TIMEOUT_SECONDS",
+  provisioningPollMs: "PROVISIONING_POLL_MS"
 }
 
 /** Every setting of the server and CLIs, from the environment, validated at start. */

@@ -10,7 +10,9 @@ import { RefreshTokensPostgres } from "../adapters/postgres/refreshTokens.ts"
 import { TransactionIdsPostgres } from "../adapters/postgres/transactionIds.ts"
 import { UsersPostgres } from "../adapters/postgres/users.ts"
 import { WalletQueriesPostgres } from "../adapters/postgres/walletReadModel.ts"
+import { ClusterSimulated } from "../adapters/cluster/simulated.ts"
 import { PaymentGatewayMidtrans } from "../adapters/midtrans/gateway.ts"
+import { ProvisioningPolicy } from "../application/subscriptions/provisioning.ts"
 import { CatalogPostgres } from "../adapters/postgres/catalog.ts"
 import { SubscriptionQueriesPostgres } from "../adapters/postgres/subscriptionReadModel.ts"
 import { LeaderLockPostgres, PaymentQueriesPostgres } from "../adapters/postgres/paymentReadModel.ts"
@@ -62,9 +64,17 @@ export const gatewayLayer = (config: AppConfig, setup: GatewaySetup) => {
   )
 }
 
+/** The simulated cluster is the only Cluster adapter so far (the Kubernetes one is a later issue). */
+export const clusterLayer = (config: AppConfig) =>
+  Layer.merge(
+    ClusterSimulated({ readinessDelayMs: config.simulatedReadyMs, failNames: /^fail-/, hangNames: /^hang-/ }),
+    Layer.succeed(ProvisioningPolicy, { baseDomain: config.clusterBaseDomain, timeoutSeconds: config.provisioningTimeoutSeconds })
+  )
+
 /** The server's full set of ports. */
 export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gateway: GatewaySetup) =>
   Layer.mergeAll(
+    clusterLayer(config),
     gatewayLayer(config, gateway),
     RefreshTokensPostgres,
     IdempotencyStorePostgres,

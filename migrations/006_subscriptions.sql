@@ -6,9 +6,10 @@ create table subscriptions (
   plan_id         uuid        not null,
   plan_type       text        not null,
   monthly_price   bigint      not null,
-  status          text        not null check (status in ('PENDING_DEPLOYMENT', 'ACTIVE', 'CANCELLED')),
+  status          text        not null check (status in ('PENDING_DEPLOYMENT', 'ACTIVE', 'FAILED', 'CANCELLED')),
   instance_name   text        not null,
   instance_status text        not null,
+  instance_error  text,
   auto_renew      boolean     not null,
   period_start    timestamptz not null,
   period_end      timestamptz not null,
@@ -19,3 +20,5 @@ create table subscriptions (
 );
 create index subscriptions_user on subscriptions (user_id, position desc);
 create index subscriptions_renewal on subscriptions (period_end) where status <> 'CANCELLED' and auto_renew;
+-- The provisioning worker's queue: instances still coming up, oldest first.
+create index subscriptions_coming_up on subscriptions (created_at) where instance_status in ('PROVISIONING', 'STARTING', 'RESTARTING');

@@ -33,6 +33,12 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
         return update(tx`auto_renew = ${event.enabled}`)
       case "SubscriptionCancelled":
         return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)}`)
+      case "InstanceRunning":
+        return update(tx`status = 'ACTIVE', instance_status = 'RUNNING', instance_error = null`)
+      case "InstanceProvisioningFailed":
+        return update(tx`status = 'FAILED', instance_status = 'ERROR', auto_renew = false, instance_error = ${event.reason}`)
+      case "InstanceTransitioned":
+        return update(tx`instance_status = ${event.to}`)
     }
   })
 
@@ -42,7 +48,8 @@ const toView = (r: Record<string, any>): SubscriptionView => ({
   autoRenew: r["auto_renew"], periodStart: r["period_start"].toISOString(), periodEnd: r["period_end"].toISOString(),
   nextBillingDate: r["auto_renew"] && r["status"] !== "CANCELLED" ? r["period_end"].toISOString() : null,
   createdAt: r["created_at"].toISOString(), updatedAt: r["updated_at"].toISOString(),
-  cancelledAt: r["cancelled_at"] ? r["cancelled_at"].toISOString() : null
+  cancelledAt: r["cancelled_at"] ? r["cancelled_at"].toISOString() : null,
+  instanceError: r["instance_error"] ?? null
 })
 
 export const SubscriptionQueriesPostgres = Layer.effect(
@@ -54,6 +61,11 @@ export const SubscriptionQueriesPostgres = Layer.effect(
           if (!uuidShape.test(id)) return undefined
           const [row] = await sql`select * from subscriptions where id = ${id}`
           return row && toView(row)
+        }),
+      provisioning: (limit) =>
+        Effect.promise(async () => {
+          const rows = await sql`select * from subscriptions where instance_status in ('PROVISIONING', 'STARTING', 'RESTARTING') order by created_at limit ${limit}`
+          return rows.map(toView)
         }),
       listByUser: (userId, page, limit) =>
         Effect.promise(async () => {

@@ -19,10 +19,13 @@ export interface SubscriptionView {
   readonly createdAt: string
   readonly updatedAt: string
   readonly cancelledAt: string | null
+  readonly instanceError: string | null
 }
 
 export interface SubscriptionQueriesService {
   readonly find: (id: string) => Effect.Effect<SubscriptionView | undefined>
+  /** The provisioning worker's queue: instances provisioning, starting or restarting, oldest first. */
+  readonly provisioning: (limit: number) => Effect.Effect<ReadonlyArray<SubscriptionView>>
   readonly listByUser: (userId: string, page: number, limit: number) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
 }
 

@@ -20,6 +20,8 @@ import {
 import { encodeQuotaEvents, quotaStateOf } from "../catalog/useCases.ts"
 import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import { Catalog, type PlanView } from "../ports/catalog.ts"
+import { Cluster } from "../ports/cluster.ts"
+import { namespaceOf } from "./naming.ts"
 import { EventStore, type EventMetadata, type LoadedStream, type StreamEvents, VersionConflict } from "../ports/eventStore.ts"
 import { IdGenerator, TransactionIds } from "../ports/ids.ts"
 import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
@@ -246,5 +248,9 @@ export const cancelSubscription = Effect.fn("Subscriptions.cancel")(function*(
         ...guardEvents(guardId, releaseService(subscriptionId, guardStateOf(loaded.get(guardId))))
       ]
     }), metadata)
+  // The instance's resources go after the money is settled; a failure here leaves an orphan for cleanup.
+  yield* (yield* Cluster).remove(namespaceOf(userId), view.instanceName).pipe(
+    Effect.catchAll((error) => Effect.logWarning("removing a cancelled instance failed").pipe(Effect.annotateLogs({ subscriptionId, error: error._tag })))
+  )
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
 })

@@ -23,4 +23,7 @@ export type SubscriptionCommand =
     readonly bonus: boolean
   }
   | { readonly _tag: "SetAutoRenew"; readonly enabled: boolean }
+  | { readonly _tag: "MarkRunning"; readonly now: string }
+  | { readonly _tag: "FailProvisioning"; readonly now: string; readonly reason: string }
+  | { readonly _tag: "Transition"; readonly now: string; readonly to: "STOPPING" | "STOPPED" | "STARTING" | "RESTARTING"; readonly by: string }
   | { readonly _tag: "Cancel"; readonly now: string; readonly by: string; readonly reason: string; readonly refund: "prorated" | "none" | "full" }

@@ -1,7 +1,7 @@
 import { Either } from "effect"
 import { addMonths } from "../shared/index.ts"
 import type { SubscriptionCommand } from "./commands.ts"
-import { DuplicateSubscription, type SubscriptionError, SubscriptionNotActive, UpgradeRequired } from "./errors.ts"
+import { DuplicateSubscription, InvalidInstanceTransition, type SubscriptionError, SubscriptionNotActive, UpgradeRequired } from "./errors.ts"
 import type { ServiceGuardEvent, SubscriptionEvent } from "./events.ts"
 import { cancellationRefund, upgradeCharge } from "./proration.ts"
 import type { ServiceGuardState, SubscriptionState } from "./state.ts"
@@ -50,6 +50,31 @@ export const decideSubscription = (command: SubscriptionCommand, state: Subscrip
     case "SetAutoRenew":
       if (state.status !== "ACTIVE") return notActive(state)
       return Either.right(state.autoRenew === command.enabled ? [] : [{ _tag: "AutoRenewChanged", enabled: command.enabled }])
+    case "MarkRunning":
+      // Provisioning, a start or a restart finished; anything else is a stale report (no-op).
+      return Either.right(
+        state.status === "ACTIVE" && ["PROVISIONING", "STARTING", "RESTARTING"].includes(state.instanceStatus)
+          ? [{ _tag: "InstanceRunning", at: command.now }]
+          : []
+      )
+    case "FailProvisioning": {
+      // Exactly once: only a subscription still provisioning can fail; a retry finds it failed.
+      if (state.status !== "ACTIVE" || state.instanceStatus !== "PROVISIONING") return Either.right([])
+      const refunded = state.periodCharges.reduce((sum, c) => sum + c.amount, 0)
+      return Either.right([{ _tag: "InstanceProvisioningFailed", at: command.now, reason: command.reason, refunded }])
+    }
+    case "Transition": {
+      if (state.status !== "ACTIVE") return notActive(state)
+      const allowed: Record<string, ReadonlyArray<string>> = {
+        STOPPING: ["RUNNING"],
+        STOPPED: ["STOPPING"],
+        STARTING: ["STOPPED"],
+        RESTARTING: ["RUNNING"]
+      }
+      return allowed[command.to]!.includes(state.instanceStatus)
+        ? Either.right([{ _tag: "InstanceTransitioned", at: command.now, from: state.instanceStatus, to: command.to, by: command.by }])
+        : Either.left(new InvalidInstanceTransition({ from: state.instanceStatus, to: command.to }))
+    }
     case "Cancel": {
       if (state.status !== "ACTIVE" || state.plan === undefined) return notActive(state)
       const paid = state.periodCharges.reduce((sum, c) => sum + c.amount, 0)

@@ -16,4 +16,9 @@ export class SubscriptionNotActive extends Schema.TaggedError<SubscriptionNotAct
   status: Schema.String
 }) {}
 
-export type SubscriptionError = DuplicateSubscription | UpgradeRequired | SubscriptionNotActive
+export class InvalidInstanceTransition extends Schema.TaggedError<InvalidInstanceTransition>()("InvalidInstanceTransition", {
+  from: Schema.String,
+  to: Schema.String
+}) {}
+
+export type SubscriptionError = DuplicateSubscription | UpgradeRequired | SubscriptionNotActive | InvalidInstanceTransition

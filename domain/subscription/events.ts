@@ -41,7 +41,32 @@ export const SubscriptionCancelled = Schema.TaggedStruct("SubscriptionCancelled"
   refunded: Schema.Int.pipe(Schema.nonNegative())
 })
 
-export const SubscriptionEvent = Schema.Union(SubscriptionCreated, SubscriptionUpgraded, AutoRenewChanged, SubscriptionCancelled)
+/** The instance's resources answered ready: RUNNING (subscription ACTIVE). */
+export const InstanceRunning = Schema.TaggedStruct("InstanceRunning", { at: Schema.String })
+
+/** Provisioning failed or timed out: resources cleaned, slot and service released, period refunded. */
+export const InstanceProvisioningFailed = Schema.TaggedStruct("InstanceProvisioningFailed", {
+  at: Schema.String,
+  reason: Schema.String,
+  refunded: Schema.Int.pipe(Schema.nonNegative())
+})
+
+export const InstanceTransitioned = Schema.TaggedStruct("InstanceTransitioned", {
+  at: Schema.String,
+  from: Schema.String,
+  to: Schema.Literal("STOPPING", "STOPPED", "STARTING", "RESTARTING"),
+  by: Schema.String
+})
+
+export const SubscriptionEvent = Schema.Union(
+  SubscriptionCreated,
+  SubscriptionUpgraded,
+  AutoRenewChanged,
+  SubscriptionCancelled,
+  InstanceRunning,
+  InstanceProvisioningFailed,
+  InstanceTransitioned
+)
 export type SubscriptionEvent = typeof SubscriptionEvent.Type
 
 /** The per-user-per-service guard: at most one active subscription (upgrade-only policy). */

@@ -14,7 +14,8 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
         periodStart: event.periodStart,
         periodEnd: event.periodEnd,
         autoRenew: event.autoRenew,
-        periodCharges: event.chargeTransactionId ? [{ transactionId: event.chargeTransactionId, amount: event.charged }] : []
+        periodCharges: event.chargeTransactionId ? [{ transactionId: event.chargeTransactionId, amount: event.charged }] : [],
+        instanceStatus: "PROVISIONING"
       }
     case "SubscriptionUpgraded":
       return {
@@ -28,7 +29,13 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
     case "AutoRenewChanged":
       return { ...state, autoRenew: event.enabled }
     case "SubscriptionCancelled":
-      return { ...state, status: "CANCELLED", autoRenew: false }
+      return { ...state, status: "CANCELLED", autoRenew: false, instanceStatus: "TERMINATED" }
+    case "InstanceRunning":
+      return { ...state, instanceStatus: "RUNNING" }
+    case "InstanceProvisioningFailed":
+      return { ...state, status: "FAILED", autoRenew: false, instanceStatus: "ERROR" }
+    case "InstanceTransitioned":
+      return { ...state, instanceStatus: event.to }
   }
 }
 

@@ -1,6 +1,9 @@
 import type { PlanTerms } from "./events.ts"
 
-export type SubscriptionStatus = "NONE" | "ACTIVE" | "CANCELLED"
+/** ACTIVE holds a slot and the user's place on the service; FAILED and CANCELLED hold nothing. */
+export type SubscriptionStatus = "NONE" | "ACTIVE" | "FAILED" | "CANCELLED"
+
+export type InstanceStatus = "NONE" | "PROVISIONING" | "RUNNING" | "STOPPING" | "STOPPED" | "STARTING" | "RESTARTING" | "ERROR" | "TERMINATED"
 
 export interface ChargeHeld {
   readonly transactionId: string
@@ -19,6 +22,7 @@ export interface SubscriptionState {
   /** Charges of the current period (first charge, upgrades), oldest first. */
   readonly periodCharges: ReadonlyArray<ChargeHeld>
   readonly upgrades: ReadonlySet<string>
+  readonly instanceStatus: InstanceStatus
 }
 
 export const noSubscription: SubscriptionState = {
@@ -31,7 +35,8 @@ export const noSubscription: SubscriptionState = {
   periodEnd: "",
   autoRenew: true,
   periodCharges: [],
-  upgrades: new Set()
+  upgrades: new Set(),
+  instanceStatus: "NONE"
 }
 
 /** The guard's state: the subscription holding the user's place on a service, if any. */

@@ -7,6 +7,7 @@ import cron from "node-cron"
 import { makeHttpApp } from "../../adapters/http/app.ts"
 import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
+import { provisionPending } from "../../application/subscriptions/provisioning.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
 import { migrate } from "../../adapters/postgres/migrator.ts"
 import { ensureAdministrator } from "../../application/accounts/useCases.ts"
@@ -80,6 +81,18 @@ const reconciliation = cron.schedule(config.reconcileCron, () => {
   )
 }, { noOverlap: true })
 
+// The provisioning worker: its queue is the read model, so work survives restarts; every step
+// is idempotent, so replicas may run it side by side.
+let provisioningBusy = false
+const provisioning = setInterval(() => {
+  if (provisioningBusy) return
+  provisioningBusy = true
+  runtime.runPromise(provisionPending()).then(
+    (r) => (r.running > 0 || r.failed > 0) && logger.info("provisioning", r),
+    (error: unknown) => logger.error("provisioning pass failed", { error: String(error) })
+  ).finally(() => (provisioningBusy = false))
+}, config.provisioningPollMs)
+
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo
   const listenHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host
@@ -96,7 +109,7 @@ server.listen(config.port, config.host, () => {
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
         (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
-    "  cluster: not used yet"
+    `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready`
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
 })
@@ -112,6 +125,7 @@ const shutdown = (signal: string) => {
   }, shutdownTimeoutMs)
   force.unref()
   void reconciliation.stop()
+  clearInterval(provisioning)
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {
     await runtime.dispose()

@@ -19,7 +19,7 @@ let admin: string
 
 beforeAll(async () => {
   db = await createTestDatabase({ migrate: false })
-  server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "subs-e2e-secret-subs-e2e-secret-subs" })
+  server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "subs-e2e-secret-subs-e2e-secret-subs", SIM_CLUSTER_READY_MS: "600000" })
   http = api(server.baseUrl)
   admin = (await http.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
 })

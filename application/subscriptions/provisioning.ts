@@ -1,0 +1,189 @@
+import { Clock, Context, Effect, Either, Schema } from "effect"
+import { type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
+import { decideQuota, quotaStreamId } from "../../domain/quota/index.ts"
+import {
+  decideSubscription,
+  noSubscription,
+  releaseService,
+  replayGuard,
+  replaySubscription,
+  ServiceGuardEvent,
+  serviceGuardStreamId,
+  SubscriptionEvent,
+  subscriptionStreamId
+} from "../../domain/subscription/index.ts"
+import { encodeQuotaEvents, quotaStateOf } from "../catalog/useCases.ts"
+import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
+import { Catalog } from "../ports/catalog.ts"
+import { Cluster, type InstanceSpec } from "../ports/cluster.ts"
+import type { EventMetadata, LoadedStream, StreamEvents } from "../ports/eventStore.ts"
+import { TransactionIds } from "../ports/ids.ts"
+import { SubscriptionQueries, type SubscriptionView } from "../ports/subscriptionQueries.ts"
+import { runCommand } from "../shared/runCommand.ts"
+import { namespaceOf } from "./naming.ts"
+import { ownSubscription } from "./useCases.ts"
+
+export interface ProvisioningPolicyService {
+  readonly baseDomain: string
+  readonly timeoutSeconds: number
+}
+export class ProvisioningPolicy extends Context.Tag("app/ProvisioningPolicy")<ProvisioningPolicy, ProvisioningPolicyService>() {}
+
+const decodeSub = Schema.decodeUnknownSync(SubscriptionEvent)
+const encodeSub = Schema.encodeSync(SubscriptionEvent)
+const decodeGuard = Schema.decodeUnknownSync(ServiceGuardEvent)
+const encodeGuard = Schema.encodeSync(ServiceGuardEvent)
+const subStateOf = (s: LoadedStream | undefined) => replaySubscription(noSubscription, (s?.events ?? []).map((e) => decodeSub(e.data)))
+const toStream = <E>(streamId: string, events: ReadonlyArray<E>, encode: (e: E) => unknown): Array<StreamEvents> =>
+  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: (e as { _tag: string })._tag, data: encode(e) })) }]
+
+const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
+const system: EventMetadata = { actor: "provisioning" }
+
+
+/** The instance's resources, from the catalog's service and the subscription's plan. */
+export const instanceSpecOf = Effect.fn("Provisioning.instanceSpecOf")(function*(view: SubscriptionView) {
+  const catalog = yield* Catalog
+  const policy = yield* ProvisioningPolicy
+  const service = (yield* catalog.serviceById(view.serviceId))!
+  const plan = (yield* catalog.planById(view.planId))!
+  const host = `${view.instanceName}-${view.id.slice(0, 8)}.${policy.baseDomain}`
+  const env = Object.fromEntries(Object.entries(service.envTemplate).map(([k, v]) => [k, v.replaceAll("{{domain}}", host)]))
+  return {
+    instanceId: view.id,
+    namespace: namespaceOf(view.userId),
+    name: view.instanceName,
+    image: service.dockerImage,
+    port: service.defaultPort,
+    env,
+    cpuMilli: plan.cpuMilli,
+    memoryMb: plan.memoryMb,
+    storageGb: plan.storageGb,
+    host
+  } satisfies InstanceSpec
+})
+
+/**
+ * Provisioning failed or timed out: partial resources removed, then in one transaction the
+ * instance goes to ERROR, the period's charges are refunded, the slot and the service released.
+ * Exactly once: the decision is a no-op unless the subscription is still provisioning.
+ */
+export const failProvisioning = Effect.fn("Provisioning.fail")(function*(view: SubscriptionView, reason: string) {
+  yield* (yield* Cluster).remove(namespaceOf(view.userId), view.instanceName).pipe(Effect.catchAll(() => Effect.void))
+  const ids = yield* TransactionIds
+  const refundIds = [yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next]
+  const now = yield* nowIso
+  const subId = subscriptionStreamId(view.id)
+  const quotaId = quotaStreamId(view.planId)
+  const guardId = serviceGuardStreamId(view.userId, view.serviceId)
+  yield* runCommand([walletStreamId(view.userId), quotaId, subId, guardId], (loaded) =>
+    Either.gen(function*() {
+      const sub = subStateOf(loaded.get(subId))
+      const failed = yield* decideSubscription({ _tag: "FailProvisioning", now, reason }, sub)
+      if (failed.length === 0) return []
+      const refunds: Array<WalletCommand> = sub.periodCharges.map((c, i) => ({
+        _tag: "RefundCharge",
+        transactionId: refundIds[i]!,
+        amount: c.amount,
+        reference: `provisioning-failed:${view.id}:${c.transactionId}`,
+        chargeTransactionId: c.transactionId,
+        reason: `Provisioning of ${view.instanceName} failed: ${reason}`
+      }))
+      const wallet = yield* planWalletCommands(view.userId, walletStateOf(loaded.get(walletStreamId(view.userId))), refunds)
+      const released = yield* decideQuota({ _tag: "ReleaseSlot", subscriptionId: view.id }, quotaStateOf(loaded.get(quotaId)))
+      const guard = releaseService(view.id, replayGuard((loaded.get(guardId)?.events ?? []).map((e) => decodeGuard(e.data))))
+      return [
+        ...(wallet.append ? [wallet.append] : []),
+        ...encodeQuotaEvents(quotaId, released),
+        ...toStream(subId, failed, encodeSub),
+        ...toStream(guardId, guard, encodeGuard)
+      ]
+    }), { ...system, reason })
+})
+
+const markRunning = (subscriptionId: string) =>
+  Effect.gen(function*() {
+    const now = yield* nowIso
+    const subId = subscriptionStreamId(subscriptionId)
+    yield* runCommand([subId], (loaded) =>
+      Either.map(decideSubscription({ _tag: "MarkRunning", now }, subStateOf(loaded.get(subId))), (events) => toStream(subId, events, encodeSub)), system)
+  })
+
+/** One pass of the worker: every instance coming up is applied, checked, and finished or failed. */
+export const provisionPending = Effect.fn("Provisioning.provisionPending")(function*(limit = 50) {
+  const cluster = yield* Cluster
+  const policy = yield* ProvisioningPolicy
+  const now = yield* Clock.currentTimeMillis
+  const pending = yield* (yield* SubscriptionQueries).provisioning(limit)
+  const outcome = { running: 0, failed: 0, waiting: 0 }
+  for (const view of pending) {
+    const step = Effect.gen(function*() {
+      if (view.instanceStatus === "PROVISIONING") {
+        if (now - Date.parse(view.createdAt) > policy.timeoutSeconds * 1000) {
+          yield* failProvisioning(view, `not ready after ${policy.timeoutSeconds} s`)
+          outcome.failed++
+          return
+        }
+        yield* cluster.apply(yield* instanceSpecOf(view))
+      }
+      const readiness = yield* cluster.readiness(namespaceOf(view.userId), view.instanceName)
+      if (readiness._tag === "Ready") {
+        yield* markRunning(view.id)
+        outcome.running++
+      } else if (readiness._tag === "Failed" && view.instanceStatus === "PROVISIONING") {
+        yield* failProvisioning(view, readiness.reason)
+        outcome.failed++
+      } else outcome.waiting++
+    })
+    yield* step.pipe(Effect.catchAll((error) => Effect.logWarning("provisioning step failed; retried next pass").pipe(Effect.annotateLogs({ subscriptionId: view.id, error: error._tag }))))
+  }
+  return outcome
+})
+
+/** stop (RUNNING→STOPPING→STOPPED), start (STOPPED→STARTING→RUNNING), restart (RUNNING→RESTARTING→RUNNING). */
+export const controlInstance = Effect.fn("Provisioning.controlInstance")(function*(
+  userId: string,
+  subscriptionId: string,
+  action: "stop" | "start" | "restart"
+) {
+  const view = yield* ownSubscription(userId, subscriptionId)
+  const cluster = yield* Cluster
+  const subId = subscriptionStreamId(subscriptionId)
+  const transition = (to: "STOPPING" | "STOPPED" | "STARTING" | "RESTARTING") =>
+    Effect.flatMap(nowIso, (now) =>
+      runCommand([subId], (loaded) =>
+        Either.map(decideSubscription({ _tag: "Transition", now, to, by: userId }, subStateOf(loaded.get(subId))), (events) => toStream(subId, events, encodeSub)), { actor: userId }))
+  const namespace = namespaceOf(view.userId)
+  switch (action) {
+    case "stop":
+      yield* transition("STOPPING")
+      yield* cluster.scale(namespace, view.instanceName, 0)
+      yield* transition("STOPPED")
+      break
+    case "start":
+      yield* transition("STARTING")
+      yield* cluster.scale(namespace, view.instanceName, 1)
+      break
+    case "restart":
+      yield* transition("RESTARTING")
+      yield* cluster.restart(namespace, view.instanceName, yield* nowIso)
+      break
+  }
+  return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
+})
+
+/** GET /api/subscriptions/:id/metrics, in the earlier version's shape. */
+export const instanceMetrics = Effect.fn("Provisioning.instanceMetrics")(function*(userId: string, subscriptionId: string) {
+  const view = yield* ownSubscription(userId, subscriptionId)
+  const metrics = yield* (yield* Cluster).metrics(namespaceOf(view.userId), view.instanceName)
+  const spec = yield* instanceSpecOf(view)
+  const pct = (used: number, limit: number) => (limit === 0 ? 0 : Math.round((used / limit) * 1000) / 10)
+  return {
+    instanceId: view.id,
+    status: view.instanceStatus,
+    cpu: { used: metrics?.cpu.usedMilli ?? 0, limit: metrics?.cpu.limitMilli ?? spec.cpuMilli, percentage: pct(metrics?.cpu.usedMilli ?? 0, metrics?.cpu.limitMilli ?? spec.cpuMilli) },
+    memory: { used: metrics?.memory.usedMb ?? 0, limit: metrics?.memory.limitMb ?? spec.memoryMb, percentage: pct(metrics?.memory.usedMb ?? 0, metrics?.memory.limitMb ?? spec.memoryMb) },
+    urls: { public: `https://${spec.host}` },
+    timestamp: new Date(yield* Clock.currentTimeMillis).toISOString()
+  }
+})

@@ -1,0 +1,108 @@
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createTestDatabase, type TestDatabase } from "../support/database.ts"
+import { api, newUser, type StartedServer, startServer } from "../support/server.ts"
+
+const exec = promisify(execFile)
+const n8nBasic = "90000000-0000-4000-8000-000000000002"
+const ghostBasic = "90000000-0000-4000-8000-000000000004"
+
+let db: TestDatabase
+let server: StartedServer
+let http: ReturnType<typeof api>
+let admin: string
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrate: false })
+  server = await startServer({
+    DATABASE_URL: db.url,
+    JWT_SECRET: "prov-e2e-secret-prov-e2e-secret-prov",
+    SIM_CLUSTER_READY_MS: "300",
+    PROVISIONING_POLL_MS: "100",
+    PROVISIONING_TIMEOUT_SECONDS: "2"
+  })
+  http = api(server.baseUrl)
+  admin = (await http.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
+})
+afterAll(async () => {
+  await server.stop()
+  await db.drop()
+})
+
+const customer = async (label: string, credit: number) => {
+  const registered = (await http.post("/api/auth/register", newUser(label))).body.data
+  await http.post(`/api/admin/users/${registered.user.id}/credit-adjustment`, { amount: credit, reason: "test credit" }, admin)
+  return { id: registered.user.id as string, token: registered.accessToken as string }
+}
+
+const waitFor = async (read: () => Promise<string>, wanted: string) => {
+  const deadline = Date.now() + 15_000
+  let last = await read()
+  while (last !== wanted && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100))
+    last = await read()
+  }
+  return last
+}
+
+const balance = async (token: string) => (await http.get("/api/wallet/info", token)).body.data.balance as number
+const status = (token: string, id: string) => async () => (await http.get(`/api/instances/${id}/status`, token)).body.data.status as string
+const usedQuota = async (token: string, service: string, planId: string) =>
+  (await http.get(`/api/catalog/services/${service}/plans`, token)).body.data.find((p: { id: string }) => p.id === planId).usedQuota as number
+
+describe("provisioning on the simulated cluster", () => {
+  it("subscribe → RUNNING → stop/start/restart with every transition checked → metrics → cancel", async () => {
+    const user = await customer("runner", 100_000)
+    const sub = (await http.post("/api/subscriptions", { planId: n8nBasic, instanceName: "flows" }, user.token)).body.data
+    expect(await waitFor(status(user.token, sub.id), "RUNNING")).toBe("RUNNING")
+    expect((await http.get(`/api/subscriptions/${sub.id}`, user.token)).body.data.status).toBe("ACTIVE")
+
+    expect((await http.put(`/api/subscriptions/${sub.id}/start`, {}, user.token)).body.error.code).toBe("INVALID_TRANSITION")
+    expect((await http.put(`/api/subscriptions/${sub.id}/stop`, {}, user.token)).body.data.status).toBe("STOPPED")
+    expect((await http.put(`/api/instances/${sub.id}/stop`, {}, user.token)).body.error.code).toBe("INVALID_TRANSITION")
+    expect((await http.put(`/api/instances/${sub.id}/start`, {}, user.token)).body.data.status).toBe("STARTING")
+    expect(await waitFor(status(user.token, sub.id), "RUNNING")).toBe("RUNNING")
+    expect((await http.post(`/api/subscriptions/${sub.id}/restart`, {}, user.token)).body.data.status).toBe("RESTARTING")
+    expect(await waitFor(status(user.token, sub.id), "RUNNING")).toBe("RUNNING")
+
+    const metrics = (await http.get(`/api/subscriptions/${sub.id}/metrics`, user.token)).body.data
+    expect(metrics).toMatchObject({ instanceId: sub.id, status: "RUNNING", cpu: { limit: 500 }, memory: { limit: 512 } })
+    expect(metrics.cpu.percentage).toBeGreaterThan(0)
+    expect(metrics.urls.public).toMatch(/^https:\/\/flows-[0-9a-f]{8}\.apps\.minispod\.local$/)
+
+    const [transitions] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events where stream_id = ${`subscription-${sub.id}`} and type in ('InstanceTransitioned', 'InstanceRunning')`
+    expect(transitions!.n).toBe(7) // running, stopping, stopped, starting, running, restarting, running
+    const other = await customer("peeker", 0)
+    expect((await http.put(`/api/instances/${sub.id}/stop`, {}, other.token)).status).toBe(404)
+    expect((await http.get(`/api/subscriptions/${sub.id}/metrics`, other.token)).status).toBe(404)
+    expect((await http.delete(`/api/subscriptions/${sub.id}`, user.token)).body.data.instanceStatus).toBe("TERMINATED")
+  })
+
+  it("an injected failure ends in ERROR with exactly one refund and the slot free", async () => {
+    const user = await customer("failing", 100_000)
+    const before = await usedQuota(user.token, "ghost", ghostBasic)
+    const sub = (await http.post("/api/subscriptions", { planId: ghostBasic, instanceName: "fail-blog" }, user.token)).body.data
+    expect(await balance(user.token)).toBe(25_000)
+    expect(await waitFor(status(user.token, sub.id), "ERROR")).toBe("ERROR")
+    await new Promise((r) => setTimeout(r, 500)) // several more worker passes: nothing more may happen
+    expect(await balance(user.token)).toBe(100_000)
+    const [refunds] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from ledger_entries where user_id = ${user.id} and type = 'REFUND'`
+    expect(refunds!.n).toBe(1)
+    expect(await usedQuota(user.token, "ghost", ghostBasic)).toBe(before)
+    const detail = (await http.get(`/api/subscriptions/${sub.id}`, user.token)).body.data
+    expect(detail).toMatchObject({ status: "FAILED", instanceError: expect.stringContaining("CrashLoopBackOff") })
+    // The service is free again: the user may subscribe anew.
+    expect((await http.post("/api/subscriptions", { planId: ghostBasic, instanceName: "blog" }, user.token)).status).toBe(201)
+  })
+
+  it("a provisioning that never gets ready times out the same way", async () => {
+    const user = await customer("hanging", 100_000)
+    const sub = (await http.post("/api/subscriptions", { planId: n8nBasic, instanceName: "hang-flows" }, user.token)).body.data
+    expect(await waitFor(status(user.token, sub.id), "ERROR")).toBe("ERROR")
+    expect(await balance(user.token)).toBe(100_000)
+    expect((await http.get(`/api/subscriptions/${sub.id}`, user.token)).body.data.instanceError).toMatch(/not ready after 2 s/)
+    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    expect(audit.stdout).toMatch(/AUDIT OK/)
+  })
+})
