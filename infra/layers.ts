@@ -14,6 +14,7 @@ import { ClusterSimulated } from "../adapters/cluster/simulated.ts"
 import { PaymentGatewayMidtrans } from "../adapters/midtrans/gateway.ts"
 import { ProvisioningPolicy } from "../application/subscriptions/provisioning.ts"
 import { CatalogPostgres } from "../adapters/postgres/catalog.ts"
+import { CouponsPostgres } from "../adapters/postgres/coupons.ts"
 import { SubscriptionQueriesPostgres } from "../adapters/postgres/subscriptionReadModel.ts"
 import { LeaderLockPostgres, PaymentQueriesPostgres } from "../adapters/postgres/paymentReadModel.ts"
 import { AuthPolicy } from "../application/accounts/useCases.ts"
@@ -32,6 +33,7 @@ export const ledgerLayer = (url: string, poolSize: number) => {
     LeaderLockPostgres,
     CatalogPostgres,
     SubscriptionQueriesPostgres,
+    CouponsPostgres,
     // Use-case spans (Effect.fn) cost ~7 % CPU per command and have no exporter yet.
     Layer.setTracerEnabled(false)
   ).pipe(Layer.provideMerge(pg), Layer.provideMerge(IdGeneratorCrypto))

@@ -2,12 +2,13 @@ import type { Route } from "../adapters/http/route.ts"
 import { auditRoutes } from "../adapters/http/routes/audit.ts"
 import { authRoutes } from "../adapters/http/routes/auth.ts"
 import { catalogRoutes } from "../adapters/http/routes/catalog.ts"
+import { couponRoutes } from "../adapters/http/routes/coupons.ts"
 import { instanceRoutes } from "../adapters/http/routes/instances.ts"
 import { paymentRoutes } from "../adapters/http/routes/payments.ts"
 import { subscriptionRoutes } from "../adapters/http/routes/subscriptions.ts"
 import { walletRoutes } from "../adapters/http/routes/wallet.ts"
 
-const all = [...authRoutes, ...walletRoutes, ...paymentRoutes, ...catalogRoutes, ...subscriptionRoutes, ...instanceRoutes, ...auditRoutes]
+const all = [...authRoutes, ...walletRoutes, ...paymentRoutes, ...catalogRoutes, ...subscriptionRoutes, ...instanceRoutes, ...couponRoutes, ...auditRoutes]
 
 type ServicesOf<T> = T extends Route<infer R> ? R : never
 

@@ -15,7 +15,7 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   CatalogConflict: { status: 409, code: "CONFLICT", message: "Conflicts with the catalog" },
   CapacityBelowUsage: { status: 409, code: "CONFLICT", message: "Capacity cannot go below what is in use" },
   QuotaExceeded: { status: 409, code: "QUOTA_EXCEEDED", message: "No capacity left on this plan" },
-  CouponsNotYetAvailable: { status: 422, code: "INVALID_COUPON", message: "Coupons are not available yet" },
+  InvalidCoupon: { status: 422, code: "INVALID_COUPON", message: "This coupon cannot be used" },
   InvalidInstanceTransition: { status: 409, code: "INVALID_TRANSITION", message: "Not possible in the instance's current state" },
   ClusterUnavailable: { status: 502, code: "PROVISIONING_FAILED", message: "The cluster did not answer, try again" },
   SubscriptionNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },

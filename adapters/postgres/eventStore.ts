@@ -12,6 +12,7 @@ import {
 import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
 import { isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
+import { couponProjector } from "./coupons.ts"
 import { paymentProjector } from "./paymentReadModel.ts"
 import { quotaProjector } from "./quotaReadModel.ts"
 import { subscriptionProjector } from "./subscriptionReadModel.ts"
@@ -26,7 +27,7 @@ type Tx = postgres.ReservedSql<{ bigint: number }>
  */
 export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => ReadonlyArray<Promise<unknown>>
 
-const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector]
+const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector, couponProjector]
 
 interface EventRow {
   position: number

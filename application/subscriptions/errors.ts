@@ -8,7 +8,3 @@ export class PlanNotAvailable extends Schema.TaggedError<PlanNotAvailable>()("Pl
   planId: Schema.String
 }) {}
 
-/** Coupons arrive with their own aggregate; until then a coupon code is refused, never ignored. */
-export class CouponsNotYetAvailable extends Schema.TaggedError<CouponsNotYetAvailable>()("CouponsNotYetAvailable", {
-  couponCode: Schema.String
-}) {}

@@ -18,6 +18,9 @@ import {
   UpgradeRequired
 } from "../../domain/subscription/index.ts"
 import { encodeQuotaEvents, quotaStateOf } from "../catalog/useCases.ts"
+import { couponEvents, couponStateOf, couponTerms } from "../coupons/useCases.ts"
+import { couponStreamId, decideCouponUse } from "../../domain/coupon/index.ts"
+import type { CouponView } from "../ports/coupons.ts"
 import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import { Catalog, type PlanView } from "../ports/catalog.ts"
 import { Cluster } from "../ports/cluster.ts"
@@ -56,6 +59,7 @@ const availablePlan = Effect.fn("Subscriptions.availablePlan")(function*(planId:
 interface SubscribeInput {
   readonly userId: string
   readonly planId: string
+  readonly couponCode?: string | undefined
   readonly instanceName?: string | undefined
   readonly autoRenew?: boolean | undefined
 }
@@ -65,16 +69,26 @@ const planSubscribe = (
   loaded: ReadonlyMap<string, LoadedStream>,
   ids: { subscriptionId: string; chargeTransactionId: string },
   input: SubscribeInput,
-  found: { plan: PlanView; serviceId: string; serviceSlug: string; upgradeOptions: ReadonlyArray<string> },
+  found: { plan: PlanView; serviceId: string; serviceSlug: string; upgradeOptions: ReadonlyArray<string>; coupon: CouponView | undefined },
   now: string
 ) => {
   const { plan } = found
   const guardId = serviceGuardStreamId(input.userId, found.serviceId)
   const quotaId = quotaStreamId(plan.id)
   const subId = subscriptionStreamId(ids.subscriptionId)
-  const price = plan.monthlyPrice
   return Either.gen(function*() {
     const guard = yield* claimService(ids.subscriptionId, found.upgradeOptions, guardStateOf(loaded.get(guardId)))
+    // Price after coupon: a discount or a free plan, counted under the coupon's own lock.
+    const couponId = found.coupon && couponStreamId(found.coupon.code)
+    const redeemed = found.coupon === undefined ? [] : (yield* decideCouponUse(found.coupon, {
+      redemptionId: ids.subscriptionId,
+      userId: input.userId,
+      now,
+      expectedType: ["SUBSCRIPTION_DISCOUNT", "FREE_SERVICE"],
+      plan: { planId: plan.id, serviceId: found.serviceId, price: plan.monthlyPrice }
+    }, couponStateOf(loaded.get(couponId!)))).map((e) => ({ ...e, subscriptionId: ids.subscriptionId }))
+    const discount = redeemed[0]?.amount ?? 0
+    const price = plan.monthlyPrice - discount
     const wallet = walletStateOf(loaded.get(walletStreamId(input.userId)))
     const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId: ids.subscriptionId, periodStart: now }
     const charges: Array<WalletCommand> = price > 0
@@ -97,23 +111,31 @@ const planSubscribe = (
     return {
       appends: [
         ...guardEvents(guardId, guard),
+        ...(couponId ? couponEvents(couponId, redeemed) : []),
         ...(walletPlan.append ? [walletPlan.append] : []),
         ...encodeQuotaEvents(quotaId, quota),
         ...subEvents(subId, created)
       ],
       price,
+      discount,
       balance: wallet.balance,
       balanceAfter: walletPlan.after.balance
     }
   })
 }
 
-const subscribeStreams = (userId: string, serviceId: string, planId: string, subscriptionId: string) => [
+const subscribeStreams = (userId: string, serviceId: string, planId: string, subscriptionId: string, couponCode: string | undefined) => [
   walletStreamId(userId),
   quotaStreamId(planId),
   subscriptionStreamId(subscriptionId),
-  serviceGuardStreamId(userId, serviceId)
+  serviceGuardStreamId(userId, serviceId),
+  ...(couponCode ? [couponStreamId(couponCode)] : [])
 ]
+
+const withCoupon = Effect.fn("Subscriptions.withCoupon")(function*(found: Effect.Effect.Success<ReturnType<typeof availablePlan>>, couponCode: string | undefined) {
+  const coupon = couponCode === undefined ? undefined : yield* couponTerms(couponCode)
+  return { plan: found.plan, serviceId: found.service.id, serviceSlug: found.service.slug, upgradeOptions: found.upgradeOptions, coupon }
+})
 
 /** POST /api/subscriptions/validate: exactly what subscribe would decide, without doing it. */
 export const validateSubscription = Effect.fn("Subscriptions.validate")(function*(input: SubscribeInput) {
@@ -122,11 +144,12 @@ export const validateSubscription = Effect.fn("Subscriptions.validate")(function
   const ids = { subscriptionId: "00000000-0000-4000-8000-000000000000", chargeTransactionId: "TXMP-0" }
   const store = yield* EventStore
   let report: { valid: boolean; price: number; discount: number; balance: number; balanceAfter: number; errors: ReadonlyArray<{ code: string; details: unknown }> } | undefined
-  yield* store.transact(subscribeStreams(input.userId, found.service.id, found.plan.id, ids.subscriptionId), (loaded) => {
+  const context = yield* withCoupon(found, input.couponCode)
+  yield* store.transact(subscribeStreams(input.userId, found.service.id, found.plan.id, ids.subscriptionId, context.coupon?.code), (loaded) => {
     const wallet = walletStateOf(loaded.get(walletStreamId(input.userId)))
-    const decision = planSubscribe(loaded, ids, input, { plan: found.plan, serviceId: found.service.id, serviceSlug: found.service.slug, upgradeOptions: found.upgradeOptions }, now)
+    const decision = planSubscribe(loaded, ids, input, context, now)
     report = Either.match(decision, {
-      onRight: (d) => ({ valid: true, price: d.price, discount: 0, balance: d.balance, balanceAfter: d.balanceAfter, errors: [] }),
+      onRight: (d) => ({ valid: true, price: d.price, discount: d.discount, balance: d.balance, balanceAfter: d.balanceAfter, errors: [] }),
       onLeft: (e) => ({ valid: false, price: found.plan.monthlyPrice, discount: 0, balance: wallet.balance, balanceAfter: wallet.balance - found.plan.monthlyPrice, errors: [{ code: e._tag, details: e }] })
     })
     return Either.right([]) // a dry run writes nothing
@@ -139,9 +162,10 @@ export const subscribe = Effect.fn("Subscriptions.subscribe")(function*(input: S
   const subscriptionId = yield* (yield* IdGenerator).uuid
   const chargeTransactionId = yield* (yield* TransactionIds).next
   const now = yield* nowIso
-  yield* runCommand(subscribeStreams(input.userId, found.service.id, found.plan.id, subscriptionId), (loaded) =>
+  const context = yield* withCoupon(found, input.couponCode)
+  yield* runCommand(subscribeStreams(input.userId, found.service.id, found.plan.id, subscriptionId, context.coupon?.code), (loaded) =>
     Either.map(
-      planSubscribe(loaded, { subscriptionId, chargeTransactionId }, input, { plan: found.plan, serviceId: found.service.id, serviceSlug: found.service.slug, upgradeOptions: found.upgradeOptions }, now),
+      planSubscribe(loaded, { subscriptionId, chargeTransactionId }, input, context, now),
       (d) => d.appends
     ), metadata)
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!

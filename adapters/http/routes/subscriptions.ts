@@ -1,5 +1,4 @@
 import { Effect } from "effect"
-import { CouponsNotYetAvailable } from "../../../application/subscriptions/errors.ts"
 import * as Subscriptions from "../../../application/subscriptions/useCases.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
 import { WalletQueries } from "../../../application/ports/walletQueries.ts"
@@ -7,21 +6,19 @@ import { ok, route } from "../route.ts"
 import { AutoRenewBody, IdParams, SubscribeBody, SubscriptionListQuery, UpgradeBody } from "../schemas.ts"
 import { pageOf } from "./wallet.ts"
 
-const noCoupons = (code: string | undefined) => (code === undefined ? Effect.void : Effect.fail(new CouponsNotYetAvailable({ couponCode: code })))
-
 export const subscriptionRoutes = [
   route({
     method: "post", path: "/api/subscriptions/validate", summary: "What subscribing would do (price, balance after, quota, errors), without doing it",
     tag: "subscriptions", access: "user", body: SubscribeBody,
-    handle: ({ principal, body }) => Effect.zipRight(noCoupons(body.couponCode),
-      Effect.map(Subscriptions.validateSubscription({ userId: principal.userId, planId: body.planId, instanceName: body.instanceName, autoRenew: body.autoRenew }), (r) => ok("Validation", r)))
+    handle: ({ principal, body }) =>
+      Effect.map(Subscriptions.validateSubscription({ userId: principal.userId, planId: body.planId, couponCode: body.couponCode, instanceName: body.instanceName, autoRenew: body.autoRenew }), (r) => ok("Validation", r))
   }),
   route({
     method: "post", path: "/api/subscriptions", summary: "Subscribe: charge the first month, take a quota slot, create the subscription and its instance",
     tag: "subscriptions", access: "user", body: SubscribeBody, idempotent: true,
-    handle: ({ principal, body, requestId }) => Effect.zipRight(noCoupons(body.couponCode),
-      Effect.map(Subscriptions.subscribe({ userId: principal.userId, planId: body.planId, instanceName: body.instanceName, autoRenew: body.autoRenew }, { actor: principal.userId, correlationId: requestId }),
-        (s) => ok("Subscription created", s, 201)))
+    handle: ({ principal, body, requestId }) =>
+      Effect.map(Subscriptions.subscribe({ userId: principal.userId, planId: body.planId, couponCode: body.couponCode, instanceName: body.instanceName, autoRenew: body.autoRenew }, { actor: principal.userId, correlationId: requestId }),
+        (s) => ok("Subscription created", s, 201))
   }),
   route({
     method: "get", path: "/api/subscriptions", summary: "The caller's subscriptions", tag: "subscriptions", access: "user", query: SubscriptionListQuery,
