@@ -6,7 +6,7 @@ create table subscriptions (
   plan_id         uuid        not null,
   plan_type       text        not null,
   monthly_price   bigint      not null,
-  status          text        not null check (status in ('PENDING_DEPLOYMENT', 'ACTIVE', 'FAILED', 'CANCELLED')),
+  status          text        not null check (status in ('PENDING_DEPLOYMENT', 'ACTIVE', 'FAILED', 'CANCELLED', 'EXPIRED')),
   instance_name   text        not null,
   instance_status text        not null,
   instance_error  text,

@@ -139,6 +139,7 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
 
   app.use(bodyParser({
     enableTypes: ["json"],
+    parsedMethods: ["POST", "PUT", "PATCH", "DELETE"],
     jsonLimit: options.bodyLimitBytes,
     encoding: "utf-8",
     onError: (error) => {

@@ -224,3 +224,20 @@ export const CouponUpdateBody = Schema.Struct({
 })
 
 export const BulkStatusBody = Schema.Struct({ ids: Schema.Array(Uuid).pipe(Schema.minItems(1), Schema.maxItems(500)), isActive: Schema.Boolean })
+
+const Reason = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(500))
+export const AdminSubscriptionsQuery = Schema.Struct({
+  ...PageQuery,
+  status: Schema.optional(Schema.Literal("PENDING_DEPLOYMENT", "ACTIVE", "FAILED", "CANCELLED", "EXPIRED")),
+  userId: Schema.optional(Uuid),
+  serviceId: Schema.optional(Uuid),
+  planId: Schema.optional(Uuid),
+  q: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100)))
+})
+export const BonusSubscriptionBody = Schema.Struct({ userId: Uuid, planId: Uuid, instanceName: SubscribeBody.fields.instanceName, reason: Reason })
+export const ForceCancelBody = Schema.Struct({ refund: Schema.optionalWith(Schema.Literal("none", "prorated", "full"), { default: () => "prorated" as const }), reason: Reason })
+export const AdminRefundBody = Schema.Struct({ amount: Schema.Int.pipe(Schema.between(1, 1_000_000_000)), reason: Reason })
+export const ExtendBody = Schema.Struct({ days: Schema.Int.pipe(Schema.between(1, 366)), reason: Reason })
+export const AdminUpgradeBody = Schema.Struct({ newPlanId: Uuid, bonus: Schema.optionalWith(Schema.Boolean, { default: () => false }), reason: Reason })
+export const ReasonBody = Schema.Struct({ reason: Reason })
+export const AdminTransactionsQuery = Schema.Struct({ ...TransactionsQuery.fields, userId: Schema.optional(Uuid) })

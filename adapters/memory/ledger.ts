@@ -189,6 +189,15 @@ const makeMemoryLedger = (newEventId: () => string) => {
         return { items: mine.slice(start, start + filter.limit), total: mine.length }
       }),
     transaction: (userId, transactionId) => Effect.sync(() => userEntries(userId).find((e) => e.transactionId === transactionId)),
+    allTransactions: (filter) =>
+      Effect.sync(() => {
+        const all = [...entries].reverse().filter((e) =>
+          (filter.userId === undefined || e.userId === filter.userId) && (filter.type === undefined || e.type === filter.type) &&
+          (filter.status === undefined || e.status === filter.status)
+        )
+        const start = (filter.page - 1) * filter.limit
+        return { items: all.slice(start, start + filter.limit), total: all.length }
+      }),
     allSummaries: Effect.sync(() => [...wallets.values()]),
     accountTotals: Effect.sync(() => {
       const totals = new Map<string, number>()

@@ -33,6 +33,10 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
         return update(tx`auto_renew = ${event.enabled}`)
       case "SubscriptionCancelled":
         return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)}`)
+      case "SubscriptionExtended":
+        return update(tx`period_end = ${new Date(event.periodEnd)}`)
+      case "SubscriptionExpired":
+        return update(tx`status = 'EXPIRED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)}`)
       case "InstanceRunning":
         return update(tx`status = 'ACTIVE', instance_status = 'RUNNING', instance_error = null`)
       case "InstanceProvisioningFailed":
@@ -62,6 +66,34 @@ export const SubscriptionQueriesPostgres = Layer.effect(
           const [row] = await sql`select * from subscriptions where id = ${id}`
           return row && toView(row)
         }),
+      search: (f) =>
+        Effect.promise(async () => {
+          const where = sql`true
+            ${f.status === undefined ? sql`` : sql`and s.status = ${f.status}`}
+            ${f.userId === undefined ? sql`` : sql`and s.user_id = ${f.userId}`}
+            ${f.serviceId === undefined ? sql`` : sql`and s.service_id = ${f.serviceId}`}
+            ${f.planId === undefined ? sql`` : sql`and s.plan_id = ${f.planId}`}
+            ${f.q === undefined ? sql`` : sql`and (s.instance_name ilike ${"%" + f.q + "%"} or u.email ilike ${"%" + f.q + "%"})`}`
+          const [rows, [count]] = await Promise.all([
+            sql`select s.* from subscriptions s left join users u on u.id::text = s.user_id where ${where}
+              order by s.position desc limit ${f.limit} offset ${(f.page - 1) * f.limit}`,
+            sql<Array<{ n: number }>>`select count(*)::int as n from subscriptions s left join users u on u.id::text = s.user_id where ${where}`
+          ])
+          return { items: rows.map(toView), total: count?.n ?? 0 }
+        }),
+      stats: Effect.promise(async () => {
+        const byStatus = await sql<Array<{ status: string; n: number }>>`select status, count(*)::int as n from subscriptions group by status`
+        const byPlan = await sql<Array<{ plan_id: string; plan_type: string; n: number }>>`
+          select plan_id, plan_type, count(*)::int as n from subscriptions where status in ('PENDING_DEPLOYMENT', 'ACTIVE') group by plan_id, plan_type`
+        const [mrr] = await sql<Array<{ total: number }>>`
+          select coalesce(sum(monthly_price), 0)::bigint as total from subscriptions where status in ('PENDING_DEPLOYMENT', 'ACTIVE')`
+        return {
+          total: byStatus.reduce((sum, r) => sum + r.n, 0),
+          byStatus: Object.fromEntries(byStatus.map((r) => [r.status, r.n])),
+          byPlan: byPlan.map((r) => ({ planId: r.plan_id, planType: r.plan_type, active: r.n })),
+          monthlyRecurringRevenue: mrr?.total ?? 0
+        }
+      }),
       provisioning: (limit) =>
         Effect.promise(async () => {
           const rows = await sql`select * from subscriptions where instance_status in ('PROVISIONING', 'STARTING', 'RESTARTING') order by created_at limit ${limit}`

@@ -117,6 +117,19 @@ export const WalletQueriesPostgres = Layer.effect(
           ])
           return { items: rows.map(toEntry), total: count?.total ?? 0 }
         }),
+      allTransactions: (filter) =>
+        Effect.promise(async () => {
+          const where = sql`true
+            ${filter.userId === undefined ? sql`` : sql`and user_id = ${filter.userId}`}
+            ${filter.type === undefined ? sql`` : sql`and type = ${filter.type}`}
+            ${filter.status === undefined ? sql`` : sql`and status = ${filter.status}`}`
+          const [rows, [count]] = await Promise.all([
+            sql<Array<EntryRow>>`select * from ledger_entries where ${where} order by position desc
+              limit ${filter.limit} offset ${(filter.page - 1) * filter.limit}`,
+            sql<Array<{ total: number }>>`select count(*) as total from ledger_entries where ${where}`
+          ])
+          return { items: rows.map(toEntry), total: count?.total ?? 0 }
+        }),
       transaction: (userId, transactionId) =>
         Effect.promise(async () => {
           const [row] = await sql<Array<EntryRow>>`

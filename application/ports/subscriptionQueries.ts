@@ -22,7 +22,28 @@ export interface SubscriptionView {
   readonly instanceError: string | null
 }
 
+export interface SubscriptionSearch {
+  readonly status?: string | undefined
+  readonly userId?: string | undefined
+  readonly serviceId?: string | undefined
+  readonly planId?: string | undefined
+  /** Matches the instance name or the owner's email. */
+  readonly q?: string | undefined
+  readonly page: number
+  readonly limit: number
+}
+
+export interface SubscriptionStats {
+  readonly total: number
+  readonly byStatus: Readonly<Record<string, number>>
+  readonly byPlan: ReadonlyArray<{ readonly planId: string; readonly planType: string; readonly active: number }>
+  /** Monthly recurring revenue of subscriptions holding a slot, at their current prices. */
+  readonly monthlyRecurringRevenue: number
+}
+
 export interface SubscriptionQueriesService {
+  readonly search: (filter: SubscriptionSearch) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
+  readonly stats: Effect.Effect<SubscriptionStats>
   readonly find: (id: string) => Effect.Effect<SubscriptionView | undefined>
   /** The provisioning worker's queue: instances provisioning, starting or restarting, oldest first. */
   readonly provisioning: (limit: number) => Effect.Effect<ReadonlyArray<SubscriptionView>>

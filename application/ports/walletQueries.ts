@@ -47,6 +47,8 @@ export interface WalletQueriesService {
   /** Newest first. */
   readonly transactions: (userId: string, filter: TransactionFilter) => Effect.Effect<Page<LedgerEntry>>
   readonly transaction: (userId: string, transactionId: string) => Effect.Effect<LedgerEntry | undefined>
+  /** Every user's ledger entries (admin), newest first. */
+  readonly allTransactions: (filter: TransactionFilter & { readonly userId?: string | undefined }) => Effect.Effect<Page<LedgerEntry>>
   /** Every wallet's projection row, for the audit. */
   readonly allSummaries: Effect.Effect<ReadonlyArray<WalletSummary>>
   /** Balance of every account as summed from the transaction list, for the audit. */

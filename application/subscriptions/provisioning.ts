@@ -71,7 +71,8 @@ export const instanceSpecOf = Effect.fn("Provisioning.instanceSpecOf")(function*
 export const failProvisioning = Effect.fn("Provisioning.fail")(function*(view: SubscriptionView, reason: string) {
   yield* (yield* Cluster).remove(namespaceOf(view.userId), view.instanceName).pipe(Effect.catchAll(() => Effect.void))
   const ids = yield* TransactionIds
-  const refundIds = [yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next]
+  // A period has at most 5 charges: the first month and one upgrade per higher tier.
+  const refundIds = [yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next]
   const now = yield* nowIso
   const subId = subscriptionStreamId(view.id)
   const quotaId = quotaStreamId(view.planId)

@@ -60,6 +60,8 @@ interface SubscribeInput {
   readonly userId: string
   readonly planId: string
   readonly couponCode?: string | undefined
+  /** An administrator's bonus subscription: no charge, no coupon. */
+  readonly bonus?: boolean | undefined
   readonly instanceName?: string | undefined
   readonly autoRenew?: boolean | undefined
 }
@@ -88,7 +90,7 @@ const planSubscribe = (
       plan: { planId: plan.id, serviceId: found.serviceId, price: plan.monthlyPrice }
     }, couponStateOf(loaded.get(couponId!)))).map((e) => ({ ...e, subscriptionId: ids.subscriptionId }))
     const discount = redeemed[0]?.amount ?? 0
-    const price = plan.monthlyPrice - discount
+    const price = input.bonus ? 0 : plan.monthlyPrice - discount
     const wallet = walletStateOf(loaded.get(walletStreamId(input.userId)))
     const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId: ids.subscriptionId, periodStart: now }
     const charges: Array<WalletCommand> = price > 0
@@ -245,17 +247,20 @@ export const cancelSubscription = Effect.fn("Subscriptions.cancel")(function*(
   const view = yield* ownSubscription(userId, subscriptionId)
   const now = yield* nowIso
   const ids = yield* TransactionIds
-  const refundIds = [yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next]
+  // A period has at most 5 charges: the first month and one upgrade per higher tier.
+  const refundIds = [yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next]
   const subId = subscriptionStreamId(subscriptionId)
   const quotaId = quotaStreamId(view.planId)
   const guardId = serviceGuardStreamId(userId, view.serviceId)
   yield* runCommand([walletStreamId(userId), quotaId, subId, guardId], (loaded) =>
     Either.gen(function*() {
       const sub = subStateOf(loaded.get(subId))
-      const cancelled = yield* decideSubscription({ _tag: "Cancel", now, by: options.by, reason: options.reason, refund: options.refund }, sub)
+      const wallet = walletStateOf(loaded.get(walletStreamId(userId)))
+      const refundable = sub.periodCharges.map((c) => ({ transactionId: c.transactionId, amount: c.amount - (wallet.charges.get(c.transactionId)?.refunded ?? 0) }))
+      const cancelled = yield* decideSubscription({ _tag: "Cancel", now, by: options.by, reason: options.reason, refund: options.refund, refundable }, sub)
       const event = cancelled[0]
       const refunded = event?._tag === "SubscriptionCancelled" ? event.refunded : 0
-      const refunds: Array<WalletCommand> = refundAllocation(refunded, sub.periodCharges).map((r, i) => ({
+      const refunds: Array<WalletCommand> = refundAllocation(refunded, refundable).map((r, i) => ({
         _tag: "RefundCharge",
         transactionId: refundIds[i]!,
         amount: r.amount,
@@ -263,7 +268,7 @@ export const cancelSubscription = Effect.fn("Subscriptions.cancel")(function*(
         chargeTransactionId: r.transactionId,
         reason: `Cancellation of ${subscriptionId}: ${options.reason}`
       }))
-      const walletPlan = yield* planWalletCommands(userId, walletStateOf(loaded.get(walletStreamId(userId))), refunds)
+      const walletPlan = yield* planWalletCommands(userId, wallet, refunds)
       const released = yield* decideQuota({ _tag: "ReleaseSlot", subscriptionId }, quotaStateOf(loaded.get(quotaId)))
       return [
         ...(walletPlan.append ? [walletPlan.append] : []),

@@ -1,4 +1,5 @@
 import type { PlanTerms } from "./events.ts"
+import type { ChargeHeld } from "./state.ts"
 
 export type SubscriptionCommand =
   | {
@@ -24,6 +25,16 @@ export type SubscriptionCommand =
   }
   | { readonly _tag: "SetAutoRenew"; readonly enabled: boolean }
   | { readonly _tag: "MarkRunning"; readonly now: string }
+  | { readonly _tag: "Extend"; readonly days: number; readonly by: string; readonly reason: string }
+  | { readonly _tag: "Expire"; readonly now: string; readonly by: string; readonly reason: string }
   | { readonly _tag: "FailProvisioning"; readonly now: string; readonly reason: string }
   | { readonly _tag: "Transition"; readonly now: string; readonly to: "STOPPING" | "STOPPED" | "STARTING" | "RESTARTING"; readonly by: string }
-  | { readonly _tag: "Cancel"; readonly now: string; readonly by: string; readonly reason: string; readonly refund: "prorated" | "none" | "full" }
+  | {
+    readonly _tag: "Cancel"
+    readonly now: string
+    readonly by: string
+    readonly reason: string
+    readonly refund: "prorated" | "none" | "full"
+    /** The period's charges with what is still refundable of each (earlier refunds deducted). */
+    readonly refundable: ReadonlyArray<ChargeHeld>
+  }

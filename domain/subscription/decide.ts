@@ -50,6 +50,14 @@ export const decideSubscription = (command: SubscriptionCommand, state: Subscrip
     case "SetAutoRenew":
       if (state.status !== "ACTIVE") return notActive(state)
       return Either.right(state.autoRenew === command.enabled ? [] : [{ _tag: "AutoRenewChanged", enabled: command.enabled }])
+    case "Extend": {
+      if (state.status !== "ACTIVE") return notActive(state)
+      const periodEnd = new Date(Date.parse(state.periodEnd) + command.days * 86_400_000).toISOString()
+      return Either.right([{ _tag: "SubscriptionExtended", periodEnd, by: command.by, reason: command.reason }])
+    }
+    case "Expire":
+      if (state.status !== "ACTIVE") return notActive(state)
+      return Either.right([{ _tag: "SubscriptionExpired", at: command.now, by: command.by, reason: command.reason }])
     case "MarkRunning":
       // Provisioning, a start or a restart finished; anything else is a stale report (no-op).
       return Either.right(
@@ -77,12 +85,12 @@ export const decideSubscription = (command: SubscriptionCommand, state: Subscrip
     }
     case "Cancel": {
       if (state.status !== "ACTIVE" || state.plan === undefined) return notActive(state)
-      const paid = state.periodCharges.reduce((sum, c) => sum + c.amount, 0)
+      const left = command.refundable.reduce((sum, c) => sum + c.amount, 0)
       const refunded = command.refund === "none"
         ? 0
         : command.refund === "full"
-        ? paid
-        : cancellationRefund(state.plan.monthlyPrice, state.periodCharges, command.now, state.periodStart, state.periodEnd)
+        ? left
+        : cancellationRefund(state.plan.monthlyPrice, command.refundable, command.now, state.periodStart, state.periodEnd)
       return Either.right([{ _tag: "SubscriptionCancelled", at: command.now, by: command.by, reason: command.reason, refunded }])
     }
   }

@@ -58,7 +58,23 @@ export const InstanceTransitioned = Schema.TaggedStruct("InstanceTransitioned", 
   by: Schema.String
 })
 
+/** An administrator moved the period end (goodwill, outage credit). */
+export const SubscriptionExtended = Schema.TaggedStruct("SubscriptionExtended", {
+  periodEnd: Schema.String,
+  by: Schema.String,
+  reason: Schema.String
+})
+
+/** An administrator ended the subscription now, without refund. */
+export const SubscriptionExpired = Schema.TaggedStruct("SubscriptionExpired", {
+  at: Schema.String,
+  by: Schema.String,
+  reason: Schema.String
+})
+
 export const SubscriptionEvent = Schema.Union(
+  SubscriptionExtended,
+  SubscriptionExpired,
   SubscriptionCreated,
   SubscriptionUpgraded,
   AutoRenewChanged,

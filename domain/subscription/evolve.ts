@@ -30,6 +30,10 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
       return { ...state, autoRenew: event.enabled }
     case "SubscriptionCancelled":
       return { ...state, status: "CANCELLED", autoRenew: false, instanceStatus: "TERMINATED" }
+    case "SubscriptionExtended":
+      return { ...state, periodEnd: event.periodEnd }
+    case "SubscriptionExpired":
+      return { ...state, status: "EXPIRED", autoRenew: false, instanceStatus: "TERMINATED" }
     case "InstanceRunning":
       return { ...state, instanceStatus: "RUNNING" }
     case "InstanceProvisioningFailed":

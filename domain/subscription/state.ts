@@ -1,7 +1,7 @@
 import type { PlanTerms } from "./events.ts"
 
 /** ACTIVE holds a slot and the user's place on the service; FAILED and CANCELLED hold nothing. */
-export type SubscriptionStatus = "NONE" | "ACTIVE" | "FAILED" | "CANCELLED"
+export type SubscriptionStatus = "NONE" | "ACTIVE" | "FAILED" | "CANCELLED" | "EXPIRED"
 
 export type InstanceStatus = "NONE" | "PROVISIONING" | "RUNNING" | "STOPPING" | "STOPPED" | "STARTING" | "RESTARTING" | "ERROR" | "TERMINATED"
 

@@ -87,7 +87,7 @@ describe("proration", () => {
         }
         const cancelAt = times[4]!
         cost += (state.plan!.monthlyPrice * (cancelAt - held)) / span
-        const [cancelled] = apply(decideSubscription({ _tag: "Cancel", now: new Date(Date.parse(start) + cancelAt).toISOString(), by: "u", reason: "test", refund: refundPolicy }, state))
+        const [cancelled] = apply(decideSubscription({ _tag: "Cancel", now: new Date(Date.parse(start) + cancelAt).toISOString(), by: "u", reason: "test", refund: refundPolicy, refundable: state.periodCharges }, state))
         const refunded = cancelled?._tag === "SubscriptionCancelled" ? cancelled.refunded : 0
         expect(refunded).toBeLessThanOrEqual(paid)
         expect(paid - refunded).toBeLessThanOrEqual(Math.max(cost, refundPolicy === "none" ? paid : cost) + 1e-6)

@@ -84,7 +84,7 @@ export const api = (baseUrl: string) => {
     post: (path: string, body: unknown, token?: string, headers?: Record<string, string>) =>
       call("POST", path, { body, ...(token ? { token } : {}), ...(headers ? { headers } : {}) }),
     put: (path: string, body: unknown, token?: string) => call("PUT", path, { body, ...(token ? { token } : {}) }),
-    delete: (path: string, token?: string) => call("DELETE", path, { ...(token ? { token } : {}) }),
+    delete: (path: string, token?: string, body?: unknown) => call("DELETE", path, { ...(token ? { token } : {}), ...(body === undefined ? {} : { body }) }),
     raw: (method: string, path: string, raw: string, token?: string) => call(method, path, { raw, ...(token ? { token } : {}) })
   }
 }
