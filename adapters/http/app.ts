@@ -72,6 +72,18 @@ const requestIdPattern = /^[\w.-]{1,100}$/
 export const makeHttpApp = <R>(options: HttpOptions<R>) => {
   const { run, logger } = options
   const app = new Koa({ proxy: options.trustProxy })
+  // In-flight requests, so shutdown can wait for them even when their connection is gone.
+  let inFlight = 0
+  let onDrained: (() => void) | undefined
+  app.use(async (_ctx, next) => {
+    inFlight++
+    try {
+      await next()
+    } finally {
+      inFlight--
+      if (inFlight === 0) onDrained?.()
+    }
+  })
   const registry = new client.Registry()
   client.collectDefaultMetrics({ register: registry })
   const requests = new client.Counter({
@@ -241,7 +253,11 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
   for (const extra of options.extraRouters ?? []) app.use(extra.routes())
   app.use(router.routes())
   app.use(router.allowedMethods({ throw: false }))
-  return app
+  const drained = () =>
+    inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
+      onDrained = resolve
+    })
+  return { app, drained }
 }
 
 const toFailure = (error: unknown): Failure => {

@@ -56,7 +56,7 @@ const simulator = config.midtransMode === "simulator"
   ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
   : []
 
-const app = makeHttpApp({
+const { app, drained } = makeHttpApp({
   extraRouters: simulator,
   routes,
   run: (effect) => runtime.runPromiseExit(effect),
@@ -128,6 +128,7 @@ const shutdown = (signal: string) => {
   clearInterval(provisioning)
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {
+    await drained() // a request whose client already closed its side still finishes
     await runtime.dispose()
     await database.stop()
     logger.info("stopped", {})
