@@ -69,7 +69,7 @@ export const gatewayLayer = (config: AppConfig, setup: GatewaySetup) => {
 /** The simulated cluster is the only Cluster adapter so far (the Kubernetes one is a later issue). */
 export const clusterLayer = (config: AppConfig) =>
   Layer.merge(
-    ClusterSimulated({ readinessDelayMs: config.simulatedReadyMs, failNames: /^fail-/, hangNames: /^hang-/ }),
+    ClusterSimulated({ readinessDelayMs: config.simulatedReadyMs, failNames: /^fail-/, hangNames: /^hang-/, patchFailNames: /^nopatch-/ }),
     Layer.succeed(ProvisioningPolicy, { baseDomain: config.clusterBaseDomain, timeoutSeconds: config.provisioningTimeoutSeconds })
   )
 

@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { Cluster, type InstanceSpec } from "../../application/ports/cluster.ts"
+import { Cluster, ClusterUnavailable, type InstanceSpec } from "../../application/ports/cluster.ts"
 
 export interface SimulatedClusterOptions {
   /** How long a new instance takes to become ready. */
@@ -8,6 +8,8 @@ export interface SimulatedClusterOptions {
   readonly failNames: RegExp
   /** Instance names matching this pattern stay pending forever (to exercise the timeout); default: "hang-". */
   readonly hangNames: RegExp
+  /** Instance names matching this pattern refuse resource patches (upgrades); default: "nopatch-". */
+  readonly patchFailNames: RegExp
 }
 
 interface SimInstance {
@@ -54,10 +56,12 @@ export const ClusterSimulated = (options: SimulatedClusterOptions) => {
           if (i) instances.set(key(namespace, name), { ...i, restarts: i.restarts + 1, readyAt: now() + options.readinessDelayMs })
         }),
       patchResources: (namespace, name, resources) =>
-        Effect.sync(() => {
-          const i = instances.get(key(namespace, name))
-          if (i) instances.set(key(namespace, name), { ...i, spec: { ...i.spec, ...resources } })
-        }),
+        options.patchFailNames.test(name)
+          ? Effect.fail(new ClusterUnavailable({ operation: "patchResources", reason: "admission webhook denied the patch (simulated)" }))
+          : Effect.sync(() => {
+            const i = instances.get(key(namespace, name))
+            if (i) instances.set(key(namespace, name), { ...i, spec: { ...i.spec, ...resources } })
+          }),
       remove: (namespace, name) => Effect.sync(() => void instances.delete(key(namespace, name))),
       listManaged: Effect.sync(() => [...instances.values()].map((i) => ({ namespace: i.spec.namespace, name: i.spec.name, instanceId: i.spec.instanceId }))),
       metrics: (namespace, name) =>

@@ -225,7 +225,27 @@ export const upgradeSubscription = Effect.fn("Subscriptions.upgrade")(function*(
         ]
       }), metadata)
   })
-  yield* attempt.pipe(Effect.retry({ while: (e) => e instanceof VersionConflict, times: 5 }))
+  // The cluster is patched first: a patch that fails leaves the old plan with no money moved
+  // (nothing to refund, no released slot to win back); a transaction that then fails (credit,
+  // quota, a concurrent upgrade) puts the old resources back.
+  const current = yield* ownSubscription(userId, subscriptionId)
+  const target = yield* availablePlan(newPlanId)
+  const cluster = yield* Cluster
+  const namespace = namespaceOf(userId)
+  const resources = (p: PlanView) => ({ cpuMilli: p.cpuMilli, memoryMb: p.memoryMb, storageGb: p.storageGb })
+  if (target.service.id === current.serviceId && tierRank(target.plan.planType) > tierRank(current.planType) && current.instanceStatus !== "TERMINATED") {
+    yield* cluster.patchResources(namespace, current.instanceName, resources(target.plan))
+  }
+  // On failure, converge on the plan actually recorded (a concurrent upgrade may have won).
+  const restore = Effect.gen(function*() {
+    const recorded = yield* (yield* SubscriptionQueries).find(subscriptionId)
+    const plan = recorded && (yield* (yield* Catalog).planById(recorded.planId))
+    if (plan) yield* cluster.patchResources(namespace, current.instanceName, resources(plan))
+  }).pipe(Effect.ignore)
+  yield* attempt.pipe(
+    Effect.retry({ while: (e) => e instanceof VersionConflict, times: 5 }),
+    Effect.tapError(() => restore)
+  )
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
 })
 

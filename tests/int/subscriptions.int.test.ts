@@ -1,8 +1,10 @@
-import { Effect, Either, ManagedRuntime } from "effect"
+import { Effect, Either, Layer, ManagedRuntime } from "effect"
+import { ClusterSimulated } from "../../adapters/cluster/simulated.ts"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { setPlanQuota } from "../../application/catalog/useCases.ts"
 import { creditTopUp } from "../../application/ledger/useCases.ts"
 import { Catalog } from "../../application/ports/catalog.ts"
+import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { subscribe, upgradeSubscription } from "../../application/subscriptions/useCases.ts"
 import { ledgerLayer } from "../../infra/layers.ts"
@@ -14,7 +16,8 @@ const n8nBasic = "90000000-0000-4000-8000-000000000002"
 const n8nPro = "90000000-0000-4000-8000-000000000003"
 
 let db: TestDatabase
-const makeRuntime = (url: string) => ManagedRuntime.make(ledgerLayer(url, 50))
+const makeRuntime = (url: string) =>
+  ManagedRuntime.make(Layer.merge(ledgerLayer(url, 50), ClusterSimulated({ readinessDelayMs: 0, failNames: /^fail-/, hangNames: /^hang-/, patchFailNames: /^nopatch-/ })))
 let runtime: ReturnType<typeof makeRuntime>
 
 beforeAll(async () => {
@@ -53,6 +56,18 @@ describe("subscriptions on Postgres under concurrency", () => {
     expect(results.filter(Either.isRight)).toHaveLength(1)
     expect(results.filter(Either.isLeft).map((r) => r.left._tag)).toEqual(["DuplicateSubscription", "DuplicateSubscription"])
     expect(await balanceOf(u)).toBe(450_000)
+  })
+
+  it("an upgrade whose cluster patch fails keeps the old plan and moves no money", async () => {
+    const u = user(300)
+    await fund(u, 500_000)
+    const sub = await runtime.runPromise(subscribe({ userId: u, planId: n8nBasic, instanceName: "nopatch-flows" }, system))
+    const before = await balanceOf(u)
+    const failed = await runtime.runPromise(Effect.either(upgradeSubscription(u, sub.id, n8nPro, { bonus: false }, system)))
+    expect(Either.isLeft(failed) && failed.left._tag).toBe("ClusterUnavailable")
+    expect(await balanceOf(u)).toBe(before)
+    const view = await runtime.runPromise(Effect.flatMap(SubscriptionQueries, (q) => q.find(sub.id)))
+    expect(view!.planId).toBe(n8nBasic)
   })
 
   it("two parallel upgrades of one subscription: one wins, the other gets a conflict, one charge", async () => {
