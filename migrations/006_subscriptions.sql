@@ -10,6 +10,7 @@ create table subscriptions (
   instance_name   text        not null,
   instance_status text        not null,
   instance_error  text,
+  provisioning_started_at timestamptz not null,
   auto_renew      boolean     not null,
   period_start    timestamptz not null,
   period_end      timestamptz not null,

@@ -23,16 +23,19 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
       case "SubscriptionCreated":
         // The instance is provisioned asynchronously (PENDING_DEPLOYMENT / PROVISIONING until then).
         return tx`insert into subscriptions (id, user_id, service_id, plan_id, plan_type, monthly_price, status, instance_name,
-            instance_status, auto_renew, period_start, period_end, created_at, updated_at, position)
+            instance_status, auto_renew, period_start, period_end, created_at, updated_at, provisioning_started_at, position)
           values (${id}, ${event.userId}, ${event.serviceId}, ${event.plan.planId}, ${event.plan.planType}, ${event.plan.monthlyPrice},
             'PENDING_DEPLOYMENT', ${event.instanceName}, 'PROVISIONING', ${event.autoRenew}, ${new Date(event.periodStart)},
-            ${new Date(event.periodEnd)}, ${at}, ${at}, (select position from events where event_id = ${recorded.eventId}))`
+            ${new Date(event.periodEnd)}, ${at}, ${at}, ${at}, (select position from events where event_id = ${recorded.eventId}))`
       case "SubscriptionUpgraded":
         return update(tx`plan_id = ${event.to.planId}, plan_type = ${event.to.planType}, monthly_price = ${event.to.monthlyPrice}`)
       case "AutoRenewChanged":
         return update(tx`auto_renew = ${event.enabled}`)
       case "SubscriptionCancelled":
         return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)}`)
+      case "ProvisioningRetried":
+        return update(tx`status = 'PENDING_DEPLOYMENT', instance_status = 'PROVISIONING', instance_error = null, cancelled_at = null,
+          auto_renew = true, period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, provisioning_started_at = ${at}`)
       case "SubscriptionExtended":
         return update(tx`period_end = ${new Date(event.periodEnd)}`)
       case "SubscriptionExpired":
@@ -53,7 +56,8 @@ const toView = (r: Record<string, any>): SubscriptionView => ({
   nextBillingDate: r["auto_renew"] && r["status"] !== "CANCELLED" ? r["period_end"].toISOString() : null,
   createdAt: r["created_at"].toISOString(), updatedAt: r["updated_at"].toISOString(),
   cancelledAt: r["cancelled_at"] ? r["cancelled_at"].toISOString() : null,
-  instanceError: r["instance_error"] ?? null
+  instanceError: r["instance_error"] ?? null,
+  provisioningStartedAt: r["provisioning_started_at"].toISOString()
 })
 
 export const SubscriptionQueriesPostgres = Layer.effect(

@@ -20,6 +20,8 @@ export interface SubscriptionView {
   readonly updatedAt: string
   readonly cancelledAt: string | null
   readonly instanceError: string | null
+  /** When the current provisioning began (creation or a retry): the timeout counts from here. */
+  readonly provisioningStartedAt: string
 }
 
 export interface SubscriptionSearch {

@@ -1,7 +1,8 @@
 import { Clock, Context, Effect, Either, Schema } from "effect"
-import { type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
+import { chargeReference, type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
 import { decideQuota, quotaStreamId } from "../../domain/quota/index.ts"
 import {
+  claimService,
   decideSubscription,
   noSubscription,
   releaseService,
@@ -120,7 +121,7 @@ export const provisionPending = Effect.fn("Provisioning.provisionPending")(funct
   for (const view of pending) {
     const step = Effect.gen(function*() {
       if (view.instanceStatus === "PROVISIONING") {
-        if (now - Date.parse(view.createdAt) > policy.timeoutSeconds * 1000) {
+        if (now - Date.parse(view.provisioningStartedAt) > policy.timeoutSeconds * 1000) {
           yield* failProvisioning(view, `not ready after ${policy.timeoutSeconds} s`)
           outcome.failed++
           return
@@ -187,4 +188,37 @@ export const instanceMetrics = Effect.fn("Provisioning.instanceMetrics")(functio
     urls: { public: `https://${spec.host}` },
     timestamp: new Date(yield* Clock.currentTimeMillis).toISOString()
   }
+})
+
+/**
+ * POST /api/subscriptions/:id/retry-provisioning, only from ERROR or TERMINATED: like a new
+ * subscription on the same plan — service claimed, first month charged, slot taken — in one transaction.
+ */
+export const retryProvisioning = Effect.fn("Provisioning.retry")(function*(userId: string, subscriptionId: string, metadata: EventMetadata) {
+  const view = yield* ownSubscription(userId, subscriptionId)
+  const plan = (yield* (yield* Catalog).planById(view.planId))!
+  const chargeTransactionId = yield* (yield* TransactionIds).next
+  const now = yield* nowIso
+  const subId = subscriptionStreamId(subscriptionId)
+  const quotaId = quotaStreamId(view.planId)
+  const guardId = serviceGuardStreamId(userId, view.serviceId)
+  yield* runCommand([walletStreamId(userId), quotaId, subId, guardId], (loaded) =>
+    Either.gen(function*() {
+      const retried = yield* decideSubscription({ _tag: "RetryProvisioning", now, chargeTransactionId }, subStateOf(loaded.get(subId)))
+      const event = retried[0]
+      if (event?._tag !== "ProvisioningRetried") return []
+      const guard = yield* claimService(subscriptionId, [], replayGuard((loaded.get(guardId)?.events ?? []).map((e) => decodeGuard(e.data))))
+      const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId, periodStart: event.periodStart }
+      const wallet = yield* planWalletCommands(userId, walletStateOf(loaded.get(walletStreamId(userId))), event.charged > 0
+        ? [{ _tag: "ChargeWallet", transactionId: chargeTransactionId, amount: event.charged, reference: chargeReference(cause), cause, description: `${plan.name}, provisioning retried` }]
+        : [])
+      const taken = yield* decideQuota({ _tag: "TakeSlot", subscriptionId, catalogCapacity: plan.totalQuota }, quotaStateOf(loaded.get(quotaId)))
+      return [
+        ...toStream(guardId, guard, encodeGuard),
+        ...(wallet.append ? [wallet.append] : []),
+        ...encodeQuotaEvents(quotaId, taken),
+        ...toStream(subId, retried, encodeSub)
+      ]
+    }), metadata)
+  return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
 })

@@ -50,6 +50,20 @@ export const decideSubscription = (command: SubscriptionCommand, state: Subscrip
     case "SetAutoRenew":
       if (state.status !== "ACTIVE") return notActive(state)
       return Either.right(state.autoRenew === command.enabled ? [] : [{ _tag: "AutoRenewChanged", enabled: command.enabled }])
+    case "RetryProvisioning": {
+      if (state.plan === undefined || !["FAILED", "CANCELLED", "EXPIRED"].includes(state.status)) {
+        return Either.left(new InvalidInstanceTransition({ from: state.instanceStatus, to: "PROVISIONING" }))
+      }
+      const charged = state.plan.monthlyPrice
+      return Either.right([{
+        _tag: "ProvisioningRetried",
+        at: command.now,
+        charged,
+        chargeTransactionId: charged > 0 ? command.chargeTransactionId : null,
+        periodStart: command.now,
+        periodEnd: addMonths(command.now, 1)
+      }])
+    }
     case "Extend": {
       if (state.status !== "ACTIVE") return notActive(state)
       const periodEnd = new Date(Date.parse(state.periodEnd) + command.days * 86_400_000).toISOString()

@@ -72,7 +72,17 @@ export const SubscriptionExpired = Schema.TaggedStruct("SubscriptionExpired", {
   reason: Schema.String
 })
 
+/** Provisioning again after a failure or a cancellation: a new period, charged like a new subscription. */
+export const ProvisioningRetried = Schema.TaggedStruct("ProvisioningRetried", {
+  at: Schema.String,
+  charged: Schema.Int.pipe(Schema.nonNegative()),
+  chargeTransactionId: Schema.NullOr(Schema.String),
+  periodStart: Schema.String,
+  periodEnd: Schema.String
+})
+
 export const SubscriptionEvent = Schema.Union(
+  ProvisioningRetried,
   SubscriptionExtended,
   SubscriptionExpired,
   SubscriptionCreated,

@@ -30,6 +30,16 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
       return { ...state, autoRenew: event.enabled }
     case "SubscriptionCancelled":
       return { ...state, status: "CANCELLED", autoRenew: false, instanceStatus: "TERMINATED" }
+    case "ProvisioningRetried":
+      return {
+        ...state,
+        status: "ACTIVE",
+        instanceStatus: "PROVISIONING",
+        autoRenew: true,
+        periodStart: event.periodStart,
+        periodEnd: event.periodEnd,
+        periodCharges: event.chargeTransactionId ? [{ transactionId: event.chargeTransactionId, amount: event.charged }] : []
+      }
     case "SubscriptionExtended":
       return { ...state, periodEnd: event.periodEnd }
     case "SubscriptionExpired":

@@ -76,7 +76,11 @@ describe("provisioning on the simulated cluster", () => {
     const other = await customer("peeker", 0)
     expect((await http.put(`/api/instances/${sub.id}/stop`, {}, other.token)).status).toBe(404)
     expect((await http.get(`/api/subscriptions/${sub.id}/metrics`, other.token)).status).toBe(404)
+    expect((await http.post(`/api/subscriptions/${sub.id}/retry-provisioning`, {}, user.token)).body.error.code).toBe("INVALID_TRANSITION")
     expect((await http.delete(`/api/subscriptions/${sub.id}`, user.token)).body.data.instanceStatus).toBe("TERMINATED")
+    // Retry from TERMINATED brings it back (charged as a new month).
+    expect((await http.post(`/api/subscriptions/${sub.id}/retry-provisioning`, {}, user.token)).body.data.status).toBe("PROVISIONING")
+    expect(await waitFor(status(user.token, sub.id), "RUNNING")).toBe("RUNNING")
   })
 
   it("an injected failure ends in ERROR with exactly one refund and the slot free", async () => {
@@ -102,6 +106,12 @@ describe("provisioning on the simulated cluster", () => {
     expect(await waitFor(status(user.token, sub.id), "ERROR")).toBe("ERROR")
     expect(await balance(user.token)).toBe(100_000)
     expect((await http.get(`/api/subscriptions/${sub.id}`, user.token)).body.data.instanceError).toMatch(/not ready after 2 s/)
+    // Retry from ERROR: charged again, provisioning again (and, hanging again, refunded again).
+    const retried = await http.post(`/api/subscriptions/${sub.id}/retry-provisioning`, {}, user.token)
+    expect(retried.body.data.status).toBe("PROVISIONING")
+    expect(await balance(user.token)).toBe(50_000)
+    expect(await waitFor(status(user.token, sub.id), "ERROR")).toBe("ERROR")
+    expect(await balance(user.token)).toBe(100_000)
     const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
   })

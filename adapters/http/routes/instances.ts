@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { controlInstance, instanceMetrics } from "../../../application/subscriptions/provisioning.ts"
+import { controlInstance, instanceMetrics, retryProvisioning } from "../../../application/subscriptions/provisioning.ts"
 import { ownSubscription } from "../../../application/subscriptions/useCases.ts"
 import type { SubscriptionView } from "../../../application/ports/subscriptionQueries.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
@@ -33,6 +33,11 @@ export const instanceRoutes = [
   control("/api/instances/:id/stop", "put", "stop", "Stop the instance"),
   control("/api/instances/:id/start", "put", "start", "Start the instance"),
   control("/api/instances/:id/restart", "put", "restart", "Restart the instance"),
+  route({
+    method: "post", path: "/api/subscriptions/:id/retry-provisioning", summary: "Provision again after ERROR or TERMINATED (charged like a new month)", tag: "instances",
+    access: "user", params: IdParams, idempotent: true,
+    handle: ({ principal, params, requestId }) => Effect.map(retryProvisioning(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), (s) => ok("Provisioning retried", instanceView(s)))
+  }),
   route({
     method: "get", path: "/api/subscriptions/:id/metrics", summary: "CPU and memory of the instance", tag: "instances", access: "user", params: IdParams,
     handle: ({ principal, params }) => Effect.map(instanceMetrics(principal.userId, params.id), (m) => ok("Metrics", m))
