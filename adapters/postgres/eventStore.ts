@@ -178,11 +178,14 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
         : tx`select pg_advisory_xact_lock(hashtextextended(id, 0)) from unnest(${sorted}::text[]) with ordinality as s(id, n) order by n`,
       tx<Array<{ stream_id: string; version: number; last_hash: string; state: unknown }>>`
         select stream_id, version, last_hash, state from snapshots where stream_id = any(${sorted})`,
+      // A join, so each stream is an index range scan starting after its snapshot (a correlated
+      // subquery in the WHERE clause would scan the whole stream and filter).
       tx<Array<EventRow>>`
-        select ${tx.unsafe(eventColumns)} from events e
-        where stream_id = any(${sorted})
-          and stream_version > coalesce((select version from snapshots s where s.stream_id = e.stream_id), 0)
-        order by stream_id, stream_version`
+        select ${tx.unsafe(eventColumns.split(", ").map((c) => `e.${c}`).join(", "))}
+        from unnest(${sorted}::text[]) as ids(id)
+        left join snapshots s on s.stream_id = ids.id
+        join events e on e.stream_id = ids.id and e.stream_version > coalesce(s.version, 0)
+        order by e.stream_id, e.stream_version`
     ])
     const loaded = new Map<string, LoadedWithHead>()
     for (const id of sorted) {

@@ -1,17 +1,53 @@
 import { Effect, Either, Schema } from "effect"
-import { decideQuota, type QuotaError, QuotaEvent, quotaStreamId, replayQuota } from "../../domain/quota/index.ts"
+import {
+  decideQuota,
+  emptyQuota,
+  type QuotaCommand,
+  type QuotaError,
+  QuotaEvent,
+  type QuotaState,
+  quotaStreamId,
+  replayQuota
+} from "../../domain/quota/index.ts"
 import { Catalog, CatalogEntryNotFound, type CategoryInput, type PlanInput, type ServiceFilter, type ServiceInput } from "../ports/catalog.ts"
-import type { LoadedStream } from "../ports/eventStore.ts"
+import type { LoadedStream, StreamEvents } from "../ports/eventStore.ts"
 import { IdGenerator } from "../ports/ids.ts"
 import { runCommand } from "../shared/runCommand.ts"
 
 const decodeQuota = Schema.decodeUnknownSync(QuotaEvent)
 const encodeQuota = Schema.encodeSync(QuotaEvent)
 
-export const quotaStateOf = (stream: LoadedStream | undefined) => replayQuota((stream?.events ?? []).map((e) => decodeQuota(e.data)))
+/** A quota's decision state as stored in its snapshot (v1). */
+const QuotaSnapshot = Schema.Struct({ v: Schema.Literal(1), capacity: Schema.NullOr(Schema.Number), used: Schema.Number })
+const decodeSnapshot = Schema.decodeUnknownSync(QuotaSnapshot)
 
-export const encodeQuotaEvents = (streamId: string, events: ReadonlyArray<QuotaEvent>) =>
-  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encodeQuota(e) })) }]
+/** Snapshot (if any) plus the events after it: a plan's quota is a hot stream, so loads stay short. */
+export const quotaStateOf = (stream: LoadedStream | undefined): QuotaState => {
+  const snapshot = stream?.snapshot === undefined ? undefined : decodeSnapshot(stream.snapshot.state)
+  const initial = snapshot === undefined ? emptyQuota : { capacity: snapshot.capacity ?? undefined, used: snapshot.used }
+  return replayQuota((stream?.events ?? []).map((e) => decodeQuota(e.data)), initial)
+}
+
+/**
+ * Decides one quota command on a loaded plan-quota stream and returns what to append, with the
+ * snapshot of the state after it.
+ */
+export const decideQuotaStream = (
+  loaded: ReadonlyMap<string, LoadedStream>,
+  streamId: string,
+  command: QuotaCommand
+): Either.Either<Array<StreamEvents>, QuotaError> => {
+  const before = quotaStateOf(loaded.get(streamId))
+  return Either.map(decideQuota(command, before), (events) => {
+    if (events.length === 0) return []
+    const after = replayQuota(events, before)
+    return [{
+      streamId,
+      events: events.map((e) => ({ type: e._tag, data: encodeQuota(e) })),
+      snapshot: { v: 1, capacity: after.capacity ?? null, used: after.used } satisfies typeof QuotaSnapshot.Type
+    }]
+  })
+}
 
 export const listCategories = Effect.fn("Catalog.listCategories")(function*(includeHidden = false) {
   return yield* (yield* Catalog).categories(includeHidden)
@@ -48,10 +84,7 @@ export const setPlanQuota = Effect.fn("Catalog.setPlanQuota")(function*(actor: s
   if (before === undefined) return yield* new CatalogEntryNotFound({ entity: "plan", id: planId })
   const streamId = quotaStreamId(planId)
   yield* runCommand<QuotaError>([streamId], (streams) =>
-    Either.map(
-      decideQuota({ _tag: "SetCapacity", capacity: totalQuota, by: actor }, quotaStateOf(streams.get(streamId))),
-      (events) => encodeQuotaEvents(streamId, events)
-    ), { actor, reason: "quota capacity change" })
+    decideQuotaStream(streams, streamId, { _tag: "SetCapacity", capacity: totalQuota, by: actor }), { actor, reason: "quota capacity change" })
   const after = (yield* catalog.planById(planId))!
   yield* catalog.recordAdminAction({ actor, action: "set-quota", entity: "plan", entityId: planId, before: { totalQuota: before.totalQuota }, after: { totalQuota: after.totalQuota } })
   return after

@@ -1,6 +1,6 @@
 import { Clock, Effect, Either, Schema } from "effect"
 import { RefundExceedsCharge, type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
-import { decideQuota, quotaStreamId } from "../../domain/quota/index.ts"
+import { quotaStreamId } from "../../domain/quota/index.ts"
 import {
   decideSubscription,
   noSubscription,
@@ -12,7 +12,7 @@ import {
   SubscriptionEvent,
   subscriptionStreamId
 } from "../../domain/subscription/index.ts"
-import { encodeQuotaEvents, quotaStateOf } from "../catalog/useCases.ts"
+import { decideQuotaStream } from "../catalog/useCases.ts"
 import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import { Cluster } from "../ports/cluster.ts"
 import type { LoadedStream, StreamEvents } from "../ports/eventStore.ts"
@@ -113,9 +113,9 @@ export const expireSubscription = Effect.fn("AdminSubscriptions.expire")(functio
   yield* runCommand([quotaId, subId, guardId], (loaded) =>
     Either.gen(function*() {
       const expired = yield* decideSubscription({ _tag: "Expire", now, by: adminId, reason }, subStateOf(loaded.get(subId)))
-      const released = yield* decideQuota({ _tag: "ReleaseSlot", subscriptionId }, quotaStateOf(loaded.get(quotaId)))
+      const released = yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId })
       const guard = releaseService(subscriptionId, replayGuard((loaded.get(guardId)?.events ?? []).map((e) => decodeGuard(e.data))))
-      return [...encodeQuotaEvents(quotaId, released), ...toStream(subId, expired, encodeSub), ...toStream(guardId, guard, encodeGuard)]
+      return [...released, ...toStream(subId, expired, encodeSub), ...toStream(guardId, guard, encodeGuard)]
     }), adminMeta(adminId, reason))
   yield* (yield* Cluster).remove(namespaceOf(view.userId), view.instanceName).pipe(Effect.catchAll(() => Effect.void))
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!

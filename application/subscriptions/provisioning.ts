@@ -1,6 +1,6 @@
 import { Clock, Context, Effect, Either, Schema } from "effect"
 import { chargeReference, type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
-import { decideQuota, quotaStreamId } from "../../domain/quota/index.ts"
+import { quotaStreamId } from "../../domain/quota/index.ts"
 import {
   claimService,
   decideSubscription,
@@ -13,7 +13,7 @@ import {
   SubscriptionEvent,
   subscriptionStreamId
 } from "../../domain/subscription/index.ts"
-import { encodeQuotaEvents, quotaStateOf } from "../catalog/useCases.ts"
+import { decideQuotaStream } from "../catalog/useCases.ts"
 import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import { Catalog } from "../ports/catalog.ts"
 import { Cluster, type InstanceSpec } from "../ports/cluster.ts"
@@ -92,11 +92,11 @@ export const failProvisioning = Effect.fn("Provisioning.fail")(function*(view: S
         reason: `Provisioning of ${view.instanceName} failed: ${reason}`
       }))
       const wallet = yield* planWalletCommands(view.userId, walletStateOf(loaded.get(walletStreamId(view.userId))), refunds)
-      const released = yield* decideQuota({ _tag: "ReleaseSlot", subscriptionId: view.id }, quotaStateOf(loaded.get(quotaId)))
+      const released = yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId: view.id })
       const guard = releaseService(view.id, replayGuard((loaded.get(guardId)?.events ?? []).map((e) => decodeGuard(e.data))))
       return [
         ...(wallet.append ? [wallet.append] : []),
-        ...encodeQuotaEvents(quotaId, released),
+        ...released,
         ...toStream(subId, failed, encodeSub),
         ...toStream(guardId, guard, encodeGuard)
       ]
@@ -212,11 +212,11 @@ export const retryProvisioning = Effect.fn("Provisioning.retry")(function*(userI
       const wallet = yield* planWalletCommands(userId, walletStateOf(loaded.get(walletStreamId(userId))), event.charged > 0
         ? [{ _tag: "ChargeWallet", transactionId: chargeTransactionId, amount: event.charged, reference: chargeReference(cause), cause, description: `${plan.name}, provisioning retried` }]
         : [])
-      const taken = yield* decideQuota({ _tag: "TakeSlot", subscriptionId, catalogCapacity: plan.totalQuota }, quotaStateOf(loaded.get(quotaId)))
+      const taken = yield* decideQuotaStream(loaded, quotaId, { _tag: "TakeSlot", subscriptionId, catalogCapacity: plan.totalQuota })
       return [
         ...toStream(guardId, guard, encodeGuard),
         ...(wallet.append ? [wallet.append] : []),
-        ...encodeQuotaEvents(quotaId, taken),
+        ...taken,
         ...toStream(subId, retried, encodeSub)
       ]
     }), metadata)

@@ -17,7 +17,7 @@ import {
   tierRank,
   UpgradeRequired
 } from "../../domain/subscription/index.ts"
-import { encodeQuotaEvents, quotaStateOf } from "../catalog/useCases.ts"
+import { decideQuotaStream } from "../catalog/useCases.ts"
 import { couponEvents, couponStateOf, couponTerms } from "../coupons/useCases.ts"
 import { couponStreamId, decideCouponUse } from "../../domain/coupon/index.ts"
 import type { CouponView } from "../ports/coupons.ts"
@@ -97,7 +97,7 @@ const planSubscribe = (
       ? [{ _tag: "ChargeWallet", transactionId: ids.chargeTransactionId, amount: price, reference: chargeReference(cause), cause, description: `${plan.name}, first month` }]
       : []
     const walletPlan = yield* planWalletCommands(input.userId, wallet, charges)
-    const quota = yield* decideQuota({ _tag: "TakeSlot", subscriptionId: ids.subscriptionId, catalogCapacity: plan.totalQuota }, quotaStateOf(loaded.get(quotaId)))
+    const quota = yield* decideQuotaStream(loaded, quotaId, { _tag: "TakeSlot", subscriptionId: ids.subscriptionId, catalogCapacity: plan.totalQuota })
     const created = yield* decideSubscription({
       _tag: "Subscribe",
       subscriptionId: ids.subscriptionId,
@@ -115,7 +115,7 @@ const planSubscribe = (
         ...guardEvents(guardId, guard),
         ...(couponId ? couponEvents(couponId, redeemed) : []),
         ...(walletPlan.append ? [walletPlan.append] : []),
-        ...encodeQuotaEvents(quotaId, quota),
+        ...quota,
         ...subEvents(subId, created)
       ],
       price,
@@ -211,16 +211,16 @@ export const upgradeSubscription = Effect.fn("Subscriptions.upgrade")(function*(
         const upgraded = yield* decideSubscription({ _tag: "Upgrade", upgradeId, to: terms(target.plan), now, chargeTransactionId, bonus: options.bonus }, sub)
         const event = upgraded[0]
         if (event === undefined || event._tag !== "SubscriptionUpgraded") return subEvents(subId, upgraded)
-        const released = yield* decideQuota({ _tag: "ReleaseSlot", subscriptionId }, quotaStateOf(loaded.get(oldQuota)))
-        const taken = yield* decideQuota({ _tag: "TakeSlot", subscriptionId, catalogCapacity: target.plan.totalQuota }, quotaStateOf(loaded.get(newQuota)))
+        const released = yield* decideQuotaStream(loaded, oldQuota, { _tag: "ReleaseSlot", subscriptionId })
+        const taken = yield* decideQuotaStream(loaded, newQuota, { _tag: "TakeSlot", subscriptionId, catalogCapacity: target.plan.totalQuota })
         const cause = { _tag: "Upgrade" as const, subscriptionId, upgradeId }
         const walletPlan = yield* planWalletCommands(userId, walletStateOf(loaded.get(walletStreamId(userId))), event.charged > 0
           ? [{ _tag: "ChargeWallet", transactionId: chargeTransactionId, amount: event.charged, reference: chargeReference(cause), cause, description: `Upgrade to ${target.plan.name}, prorated` }]
           : [])
         return [
           ...(walletPlan.append ? [walletPlan.append] : []),
-          ...encodeQuotaEvents(oldQuota, released),
-          ...encodeQuotaEvents(newQuota, taken),
+          ...released,
+          ...taken,
           ...subEvents(subId, upgraded)
         ]
       }), metadata)
@@ -289,10 +289,10 @@ export const cancelSubscription = Effect.fn("Subscriptions.cancel")(function*(
         reason: `Cancellation of ${subscriptionId}: ${options.reason}`
       }))
       const walletPlan = yield* planWalletCommands(userId, wallet, refunds)
-      const released = yield* decideQuota({ _tag: "ReleaseSlot", subscriptionId }, quotaStateOf(loaded.get(quotaId)))
+      const released = yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId })
       return [
         ...(walletPlan.append ? [walletPlan.append] : []),
-        ...encodeQuotaEvents(quotaId, released),
+        ...released,
         ...subEvents(subId, cancelled),
         ...guardEvents(guardId, releaseService(subscriptionId, guardStateOf(loaded.get(guardId))))
       ]

@@ -6,12 +6,9 @@ export const evolveQuota = (state: QuotaState, event: QuotaEvent): QuotaState =>
     case "QuotaCapacitySet":
       return { ...state, capacity: event.capacity }
     case "QuotaSlotTaken":
-      return { ...state, holders: new Set(state.holders).add(event.subscriptionId) }
-    case "QuotaSlotReleased": {
-      const holders = new Set(state.holders)
-      holders.delete(event.subscriptionId)
-      return { ...state, holders }
-    }
+      return { ...state, used: state.used + 1 }
+    case "QuotaSlotReleased":
+      return { ...state, used: state.used - 1 }
   }
 }
 
