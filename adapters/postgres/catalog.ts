@@ -139,6 +139,7 @@ export const CatalogPostgres = Layer.effect(
           return rows.map(toPlan)
         }),
       planById: (id) => Effect.promise(() => loadPlan(sql, id)),
+      allPlans: Effect.promise(async () => (await sql<Array<Row>>`select * from plans`).map(toPlan)),
       createCategory: (actor, id, input) =>
         admin("category", async (tx) => {
           await tx`insert into categories ${tx({ id, name: input.name, slug: input.slug, description: input.description ?? null, sort_order: input.sortOrder ?? 0, is_active: input.isActive ?? true } as never)}`

@@ -85,6 +85,9 @@ export const SubscriptionQueriesPostgres = Layer.effect(
           ])
           return { items: rows.map(toView), total: count?.n ?? 0 }
         }),
+      allStates: Effect.promise(async () =>
+        (await sql<Array<{ id: string; plan_id: string; instance_status: string }>>`select id, plan_id, instance_status from subscriptions`)
+          .map((r) => ({ id: r.id, planId: r.plan_id, instanceStatus: r.instance_status }))),
       stats: Effect.promise(async () => {
         const byStatus = await sql<Array<{ status: string; n: number }>>`select status, count(*)::int as n from subscriptions group by status`
         const byPlan = await sql<Array<{ plan_id: string; plan_type: string; n: number }>>`

@@ -14,6 +14,20 @@ import { PaymentQueries, type PaymentView } from "../ports/paymentQueries.ts"
 import { WalletQueries, type WalletSummary } from "../ports/walletQueries.ts"
 import { projectPaymentEvent } from "../payments/paymentProjection.ts"
 import { isPaymentStream } from "../../domain/payment/index.ts"
+import { emptyQuota, evolveQuota, isQuotaStream, planIdOfQuotaStream, QuotaEvent, type QuotaState } from "../../domain/quota/index.ts"
+import { evolveSubscription, isSubscriptionStream, noSubscription, SubscriptionEvent, type SubscriptionState } from "../../domain/subscription/index.ts"
+import { Schema } from "effect"
+import { Catalog, type PlanView } from "../ports/catalog.ts"
+import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
+
+const decodeQuota = Schema.decodeUnknownSync(QuotaEvent)
+const decodeSubscription = Schema.decodeUnknownSync(SubscriptionEvent)
+
+/** What the audit compares beside wallets and payments. */
+export interface CommerceRows {
+  readonly plans: ReadonlyArray<PlanView>
+  readonly subscriptions: ReadonlyArray<{ readonly id: string; readonly planId: string; readonly instanceStatus: string }>
+}
 import { GENESIS_HASH, hashEvent } from "../shared/eventHash.ts"
 import { decodeWalletEvent } from "../ledger/walletStream.ts"
 
@@ -51,6 +65,8 @@ export class LedgerReplay {
   private readonly cursors = new Map<string, StreamCursor>()
   private readonly wallets = new Map<string, WalletState>()
   private readonly payments = new Map<string, PaymentView>()
+  private readonly quotas = new Map<string, QuotaState>()
+  private readonly subscriptions = new Map<string, SubscriptionState>()
   private readonly accounts = new Map<string, number>()
   private readonly problems: Array<AuditProblem> = []
   private events = 0
@@ -77,6 +93,18 @@ export class LedgerReplay {
     cursor.hash = event.hash
     if (isWalletStream(event.streamId)) this.observeWalletEvent(event, at)
     if (isPaymentStream(event.streamId)) this.observePaymentEvent(event, at)
+    try {
+      if (isQuotaStream(event.streamId)) {
+        const planId = planIdOfQuotaStream(event.streamId)
+        this.quotas.set(planId, evolveQuota(this.quotas.get(planId) ?? emptyQuota, decodeQuota(event.data)))
+      }
+      if (isSubscriptionStream(event.streamId)) {
+        const id = event.streamId.slice("subscription-".length)
+        this.subscriptions.set(id, evolveSubscription(this.subscriptions.get(id) ?? noSubscription, decodeSubscription(event.data)))
+      }
+    } catch {
+      this.problems.push({ ...at, problem: `event does not decode (${event.type})` })
+    }
   }
 
   private observePaymentEvent(event: RecordedEvent, at: Omit<AuditProblem, "problem">): void {
@@ -120,9 +148,29 @@ export class LedgerReplay {
   report(
     summaries: ReadonlyArray<WalletSummary>,
     accountTotals: ReadonlyMap<string, number>,
-    payments: ReadonlyArray<PaymentView> = []
+    payments: ReadonlyArray<PaymentView> = [],
+    commerce: CommerceRows = { plans: [], subscriptions: [] }
   ): AuditReport {
     const problems = [...this.problems]
+    // Invariant 6: used ≤ total, and used = the subscriptions holding a slot; rows equal the replay.
+    const holding = new Map<string, number>()
+    for (const sub of this.subscriptions.values()) {
+      if (sub.status === "ACTIVE" && sub.plan) holding.set(sub.plan.planId, (holding.get(sub.plan.planId) ?? 0) + 1)
+    }
+    for (const plan of commerce.plans) {
+      const quota = this.quotas.get(plan.id) ?? emptyQuota
+      if (quota.used !== plan.usedQuota) problems.push({ streamId: `plan-quota-${plan.id}`, problem: `plans.used_quota ${plan.usedQuota} differs from replay ${quota.used}` })
+      if (quota.capacity !== undefined && quota.capacity !== plan.totalQuota) problems.push({ streamId: `plan-quota-${plan.id}`, problem: `plans.total_quota ${plan.totalQuota} differs from replay ${quota.capacity}` })
+      if (quota.used > (quota.capacity ?? plan.totalQuota)) problems.push({ streamId: `plan-quota-${plan.id}`, problem: "more slots used than the plan has" })
+      if (quota.used !== (holding.get(plan.id) ?? 0)) problems.push({ streamId: `plan-quota-${plan.id}`, problem: `${quota.used} slots used but ${holding.get(plan.id) ?? 0} subscriptions hold one` })
+    }
+    const rows = new Map(commerce.subscriptions.map((r) => [r.id, r]))
+    for (const [id, sub] of this.subscriptions) {
+      const row = rows.get(id)
+      if (row === undefined || row.planId !== sub.plan?.planId || row.instanceStatus !== sub.instanceStatus) {
+        problems.push({ streamId: `subscription-${id}`, problem: `subscriptions row ${JSON.stringify(row ?? null)} differs from replay (${sub.plan?.planId}, ${sub.instanceStatus})` })
+      }
+    }
     const paymentRows = new Map(payments.map((p) => [p.orderId, p]))
     const paymentFacts = (p: PaymentView | undefined) =>
       p && { userId: p.userId, amount: p.amount, status: p.status, reversedAmount: p.reversedAmount, shortfall: p.shortfall }
@@ -197,5 +245,8 @@ export const auditLedger = Effect.fn("Audit.auditLedger")(function*() {
     if (batch.length < batchSize) break
     after = batch[batch.length - 1]!.position
   }
-  return replay.report(yield* queries.allSummaries, yield* queries.accountTotals, yield* (yield* PaymentQueries).all)
+  return replay.report(yield* queries.allSummaries, yield* queries.accountTotals, yield* (yield* PaymentQueries).all, {
+    plans: yield* (yield* Catalog).allPlans,
+    subscriptions: yield* (yield* SubscriptionQueries).allStates
+  })
 })

@@ -124,6 +124,8 @@ export interface CatalogService {
   readonly serviceById: (id: string) => Effect.Effect<ServiceView | undefined>
   readonly plansOf: (serviceId: string, includeHidden: boolean) => Effect.Effect<ReadonlyArray<PlanView>>
   readonly planById: (id: string) => Effect.Effect<PlanView | undefined>
+  /** Every plan, hidden ones included (the audit). */
+  readonly allPlans: Effect.Effect<ReadonlyArray<PlanView>>
   /** Admin changes; each is written together with its admin_audit_log row (who, what, before/after). */
   readonly createCategory: (actor: string, id: string, input: CategoryInput) => Admin<CategoryView>
   readonly updateCategory: (actor: string, id: string, input: Changes<CategoryInput>) => Admin<CategoryView>

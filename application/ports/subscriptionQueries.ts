@@ -46,6 +46,8 @@ export interface SubscriptionStats {
 export interface SubscriptionQueriesService {
   readonly search: (filter: SubscriptionSearch) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
   readonly stats: Effect.Effect<SubscriptionStats>
+  /** Every subscription's plan and instance status (the audit). */
+  readonly allStates: Effect.Effect<ReadonlyArray<{ readonly id: string; readonly planId: string; readonly instanceStatus: string }>>
   readonly find: (id: string) => Effect.Effect<SubscriptionView | undefined>
   /** The provisioning worker's queue: instances provisioning, starting or restarting, oldest first. */
   readonly provisioning: (limit: number) => Effect.Effect<ReadonlyArray<SubscriptionView>>

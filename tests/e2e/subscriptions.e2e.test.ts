@@ -137,4 +137,14 @@ describe("subscriptions", () => {
     expect(below.status).toBe(409)
     expect(below.body.error.details).toEqual({ requested: 0, used: 1 })
   })
+
+  it("the audit replays quotas and subscriptions: a quota row edited behind the log is reported", async () => {
+    const clean = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    expect(clean.stdout).toMatch(/AUDIT OK/)
+    await db.sql`update plans set used_quota = used_quota + 1 where id = ${plans.n8nPro}`
+    const failed = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+      .then(() => expect.unreachable("audit must fail"), (error: { code: number; stdout: string }) => error)
+    expect(failed.code).toBe(1)
+    expect(failed.stdout).toMatch(/plans\.used_quota .* differs from replay/)
+  })
 })
