@@ -115,4 +115,27 @@ describe("provisioning on the simulated cluster", () => {
     const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
   })
+
+  it("is durable: a server killed mid-provisioning resumes the work after a restart", async () => {
+    const db2 = await createTestDatabase({ migrate: false })
+    const env = { DATABASE_URL: db2.url, JWT_SECRET: "durable-secret-durable-secret-durable", SIM_CLUSTER_READY_MS: "1500", PROVISIONING_POLL_MS: "100" }
+    const first = await startServer(env)
+    const client = api(first.baseUrl)
+    const token = (await client.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
+    const me = (await client.get("/api/auth/profile", token)).body.data
+    await client.post(`/api/admin/users/${me.id}/credit-adjustment`, { amount: 100_000, reason: "durability test" }, token)
+    const sub = (await client.post("/api/subscriptions", { planId: n8nBasic, instanceName: "durable" }, token)).body.data
+    expect(sub.instanceStatus).toBe("PROVISIONING")
+    await first.stop("SIGKILL") // before the simulated cluster could report ready
+    const second = await startServer(env)
+    try {
+      const again = api(second.baseUrl)
+      const token2 = (await again.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
+      const read = async () => (await again.get(`/api/instances/${sub.id}/status`, token2)).body.data.status as string
+      expect(await waitFor(read, "RUNNING")).toBe("RUNNING")
+    } finally {
+      await second.stop()
+      await db2.drop()
+    }
+  })
 })
