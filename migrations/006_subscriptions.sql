@@ -8,6 +8,7 @@ create table subscriptions (
   monthly_price   bigint      not null,
   status          text        not null check (status in ('PENDING_DEPLOYMENT', 'ACTIVE', 'FAILED', 'CANCELLED', 'EXPIRED')),
   instance_name   text        not null,
+  display_name    text,
   instance_status text        not null,
   instance_error  text,
   provisioning_started_at timestamptz not null,
@@ -23,3 +24,11 @@ create index subscriptions_user on subscriptions (user_id, position desc);
 create index subscriptions_renewal on subscriptions (period_end) where status <> 'CANCELLED' and auto_renew;
 -- The provisioning worker's queue: instances still coming up, oldest first.
 create index subscriptions_coming_up on subscriptions (created_at) where instance_status in ('PROVISIONING', 'STARTING', 'RESTARTING');
+
+-- Instance environment overrides: configuration, possibly secret, so kept out of the event log
+-- (events record which keys changed, never values).
+create table instance_env (
+  subscription_id uuid        primary key,
+  env             jsonb       not null,
+  updated_at      timestamptz not null
+);

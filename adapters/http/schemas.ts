@@ -136,7 +136,12 @@ export const CategoryBody = Schema.Struct({
   isActive: Schema.optional(Schema.Boolean)
 })
 
-const EnvTemplate = Schema.Record({ key: Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/)), value: Schema.String.pipe(Schema.maxLength(1000)) })
+const EnvTemplate = Schema.Record({ key: Schema.String, value: Schema.String.pipe(Schema.maxLength(1000)) }).pipe(
+  Schema.filter((env) => {
+    const bad = Object.keys(env).find((k) => !/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/.test(k))
+    return bad === undefined || { path: [bad], message: "must be an environment variable name" }
+  })
+)
 
 export const ServiceBody = Schema.Struct({
   categoryId: Uuid,
@@ -241,3 +246,21 @@ export const ExtendBody = Schema.Struct({ days: Schema.Int.pipe(Schema.between(1
 export const AdminUpgradeBody = Schema.Struct({ newPlanId: Uuid, bonus: Schema.optionalWith(Schema.Boolean, { default: () => false }), reason: Reason })
 export const ReasonBody = Schema.Struct({ reason: Reason })
 export const AdminTransactionsQuery = Schema.Struct({ ...TransactionsQuery.fields, userId: Schema.optional(Uuid) })
+
+/**
+ * Environment variables: every key is checked (a refined key schema in a Record would silently
+ * drop bad keys instead of refusing them).
+ */
+const EnvVars = Schema.Record({ key: Schema.String, value: Schema.String.pipe(Schema.maxLength(4096)) }).pipe(
+  Schema.filter((env) => {
+    const keys = Object.keys(env)
+    if (keys.length > 50) return "at most 50 variables"
+    const bad = keys.find((k) => !/^[A-Z_][A-Z0-9_]{0,63}$/.test(k))
+    return bad === undefined || { path: [bad], message: "environment variable names are UPPER_SNAKE_CASE" }
+  })
+)
+
+export const InstanceUpdateBody = Schema.Struct({
+  name: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(60))),
+  env: Schema.optional(EnvVars)
+})

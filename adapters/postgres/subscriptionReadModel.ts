@@ -33,6 +33,8 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
         return update(tx`auto_renew = ${event.enabled}`)
       case "SubscriptionCancelled":
         return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)}`)
+      case "InstanceReconfigured":
+        return update(tx`display_name = coalesce(${event.displayName}, display_name)`)
       case "ProvisioningRetried":
         return update(tx`status = 'PENDING_DEPLOYMENT', instance_status = 'PROVISIONING', instance_error = null, cancelled_at = null,
           auto_renew = true, period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, provisioning_started_at = ${at}`)
@@ -57,7 +59,8 @@ const toView = (r: Record<string, any>): SubscriptionView => ({
   createdAt: r["created_at"].toISOString(), updatedAt: r["updated_at"].toISOString(),
   cancelledAt: r["cancelled_at"] ? r["cancelled_at"].toISOString() : null,
   instanceError: r["instance_error"] ?? null,
-  provisioningStartedAt: r["provisioning_started_at"].toISOString()
+  provisioningStartedAt: r["provisioning_started_at"].toISOString(),
+  displayName: r["display_name"] ?? r["instance_name"]
 })
 
 export const SubscriptionQueriesPostgres = Layer.effect(
@@ -85,6 +88,16 @@ export const SubscriptionQueriesPostgres = Layer.effect(
           ])
           return { items: rows.map(toView), total: count?.n ?? 0 }
         }),
+      instanceEnv: (id) =>
+        Effect.promise(async () => {
+          const [row] = await sql<Array<{ env: Record<string, string> }>>`select env from instance_env where subscription_id = ${id}`
+          return row?.env ?? {}
+        }),
+      setInstanceEnv: (id, env, now) =>
+        Effect.promise(() =>
+          sql`insert into instance_env (subscription_id, env, updated_at) values (${id}, ${sql.json(env as never)}, ${now})
+            on conflict (subscription_id) do update set env = excluded.env, updated_at = excluded.updated_at`
+        ).pipe(Effect.asVoid),
       allStates: Effect.promise(async () =>
         (await sql<Array<{ id: string; plan_id: string; instance_status: string }>>`select id, plan_id, instance_status from subscriptions`)
           .map((r) => ({ id: r.id, planId: r.plan_id, instanceStatus: r.instance_status }))),

@@ -22,6 +22,7 @@ export interface SubscriptionView {
   readonly instanceError: string | null
   /** When the current provisioning began (creation or a retry): the timeout counts from here. */
   readonly provisioningStartedAt: string
+  readonly displayName: string
 }
 
 export interface SubscriptionSearch {
@@ -47,6 +48,9 @@ export interface SubscriptionQueriesService {
   readonly search: (filter: SubscriptionSearch) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
   readonly stats: Effect.Effect<SubscriptionStats>
   /** Every subscription's plan and instance status (the audit). */
+  /** The owner's environment overrides of an instance (kept out of the event log). */
+  readonly instanceEnv: (subscriptionId: string) => Effect.Effect<Readonly<Record<string, string>>>
+  readonly setInstanceEnv: (subscriptionId: string, env: Readonly<Record<string, string>>, now: Date) => Effect.Effect<void>
   readonly allStates: Effect.Effect<ReadonlyArray<{ readonly id: string; readonly planId: string; readonly instanceStatus: string }>>
   readonly find: (id: string) => Effect.Effect<SubscriptionView | undefined>
   /** The provisioning worker's queue: instances provisioning, starting or restarting, oldest first. */

@@ -49,7 +49,8 @@ export const instanceSpecOf = Effect.fn("Provisioning.instanceSpecOf")(function*
   const service = (yield* catalog.serviceById(view.serviceId))!
   const plan = (yield* catalog.planById(view.planId))!
   const host = `${view.instanceName}-${view.id.slice(0, 8)}.${policy.baseDomain}`
-  const env = Object.fromEntries(Object.entries(service.envTemplate).map(([k, v]) => [k, v.replaceAll("{{domain}}", host)]))
+  const overrides = yield* (yield* SubscriptionQueries).instanceEnv(view.id)
+  const env = { ...Object.fromEntries(Object.entries(service.envTemplate).map(([k, v]) => [k, v.replaceAll("{{domain}}", host)])), ...overrides }
   return {
     instanceId: view.id,
     namespace: namespaceOf(view.userId),
@@ -221,4 +222,32 @@ export const retryProvisioning = Effect.fn("Provisioning.retry")(function*(userI
       ]
     }), metadata)
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
+})
+
+/**
+ * PUT /api/instances/:id: display name and environment overrides (values stay out of the event
+ * log); the resources are re-applied and a running instance restarted to pick them up.
+ */
+export const reconfigureInstance = Effect.fn("Provisioning.reconfigure")(function*(
+  userId: string,
+  subscriptionId: string,
+  input: { readonly displayName?: string | undefined; readonly env?: Readonly<Record<string, string>> | undefined }
+) {
+  const view = yield* ownSubscription(userId, subscriptionId)
+  const queries = yield* SubscriptionQueries
+  const now = yield* nowIso
+  const subId = subscriptionStreamId(subscriptionId)
+  yield* runCommand([subId], (loaded) =>
+    Either.map(
+      decideSubscription({ _tag: "Reconfigure", now, by: userId, displayName: input.displayName ?? null, envKeys: Object.keys(input.env ?? {}).sort() }, subStateOf(loaded.get(subId))),
+      (events) => toStream(subId, events, encodeSub)
+    ), { actor: userId })
+  if (input.env !== undefined) {
+    yield* queries.setInstanceEnv(subscriptionId, { ...(yield* queries.instanceEnv(subscriptionId)), ...input.env }, new Date(now))
+    if (view.instanceStatus === "RUNNING") {
+      yield* (yield* Cluster).apply(yield* instanceSpecOf(view))
+      return yield* controlInstance(userId, subscriptionId, "restart")
+    }
+  }
+  return (yield* queries.find(subscriptionId))!
 })

@@ -25,6 +25,7 @@ export type SubscriptionCommand =
   }
   | { readonly _tag: "SetAutoRenew"; readonly enabled: boolean }
   | { readonly _tag: "MarkRunning"; readonly now: string }
+  | { readonly _tag: "Reconfigure"; readonly now: string; readonly by: string; readonly displayName: string | null; readonly envKeys: ReadonlyArray<string> }
   | { readonly _tag: "RetryProvisioning"; readonly now: string; readonly chargeTransactionId: string }
   | { readonly _tag: "Extend"; readonly days: number; readonly by: string; readonly reason: string }
   | { readonly _tag: "Expire"; readonly now: string; readonly by: string; readonly reason: string }

@@ -50,6 +50,9 @@ export const decideSubscription = (command: SubscriptionCommand, state: Subscrip
     case "SetAutoRenew":
       if (state.status !== "ACTIVE") return notActive(state)
       return Either.right(state.autoRenew === command.enabled ? [] : [{ _tag: "AutoRenewChanged", enabled: command.enabled }])
+    case "Reconfigure":
+      if (state.status !== "ACTIVE") return notActive(state)
+      return Either.right([{ _tag: "InstanceReconfigured", at: command.now, by: command.by, displayName: command.displayName, envKeys: [...command.envKeys] }])
     case "RetryProvisioning": {
       if (state.plan === undefined || !["FAILED", "CANCELLED", "EXPIRED"].includes(state.status)) {
         return Either.left(new InvalidInstanceTransition({ from: state.instanceStatus, to: "PROVISIONING" }))

@@ -81,7 +81,16 @@ export const ProvisioningRetried = Schema.TaggedStruct("ProvisioningRetried", {
   periodEnd: Schema.String
 })
 
+/** The owner changed the instance's display name or environment (values are never in the log). */
+export const InstanceReconfigured = Schema.TaggedStruct("InstanceReconfigured", {
+  at: Schema.String,
+  by: Schema.String,
+  displayName: Schema.NullOr(Schema.String),
+  envKeys: Schema.Array(Schema.String)
+})
+
 export const SubscriptionEvent = Schema.Union(
+  InstanceReconfigured,
   ProvisioningRetried,
   SubscriptionExtended,
   SubscriptionExpired,

@@ -30,6 +30,8 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
       return { ...state, autoRenew: event.enabled }
     case "SubscriptionCancelled":
       return { ...state, status: "CANCELLED", autoRenew: false, instanceStatus: "TERMINATED" }
+    case "InstanceReconfigured":
+      return state
     case "ProvisioningRetried":
       return {
         ...state,

@@ -66,13 +66,21 @@ describe("provisioning on the simulated cluster", () => {
     expect((await http.post(`/api/subscriptions/${sub.id}/restart`, {}, user.token)).body.data.status).toBe("RESTARTING")
     expect(await waitFor(status(user.token, sub.id), "RUNNING")).toBe("RUNNING")
 
+    const configured = await http.put(`/api/instances/${sub.id}`, { name: "My flows", env: { WEBHOOK_URL: "https://hooks.example.com/x" } }, user.token)
+    expect(configured.body.data).toMatchObject({ name: "My flows", resourceName: "flows", status: "RESTARTING" })
+    expect(await waitFor(status(user.token, sub.id), "RUNNING")).toBe("RUNNING")
+    expect((await http.put(`/api/instances/${sub.id}`, { env: { "bad-name": "x" } }, user.token)).status).toBe(400)
+    const [reconfigured] = await db.sql<Array<{ data: { envKeys: Array<string> } }>>`select data from events where stream_id = ${`subscription-${sub.id}`} and type = 'InstanceReconfigured'`
+    expect(reconfigured!.data.envKeys).toEqual(["WEBHOOK_URL"])
+    expect(JSON.stringify(reconfigured!.data)).not.toContain("hooks.example.com") // values stay out of the log
+
     const metrics = (await http.get(`/api/subscriptions/${sub.id}/metrics`, user.token)).body.data
     expect(metrics).toMatchObject({ instanceId: sub.id, status: "RUNNING", cpu: { limit: 500 }, memory: { limit: 512 } })
     expect(metrics.cpu.percentage).toBeGreaterThan(0)
     expect(metrics.urls.public).toMatch(/^https:\/\/flows-[0-9a-f]{8}\.apps\.minispod\.local$/)
 
     const [transitions] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events where stream_id = ${`subscription-${sub.id}`} and type in ('InstanceTransitioned', 'InstanceRunning')`
-    expect(transitions!.n).toBe(7) // running, stopping, stopped, starting, running, restarting, running
+    expect(transitions!.n).toBe(9) // running, stopping, stopped, starting, running, restarting, running, restarting, running
     const other = await customer("peeker", 0)
     expect((await http.put(`/api/instances/${sub.id}/stop`, {}, other.token)).status).toBe(404)
     expect((await http.get(`/api/subscriptions/${sub.id}/metrics`, other.token)).status).toBe(404)

@@ -1,17 +1,18 @@
 import { Effect } from "effect"
-import { controlInstance, instanceMetrics, retryProvisioning } from "../../../application/subscriptions/provisioning.ts"
+import { controlInstance, instanceMetrics, reconfigureInstance, retryProvisioning } from "../../../application/subscriptions/provisioning.ts"
 import { ownSubscription } from "../../../application/subscriptions/useCases.ts"
 import type { SubscriptionView } from "../../../application/ports/subscriptionQueries.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
 import { ok, route } from "../route.ts"
-import { IdParams, SubscriptionListQuery } from "../schemas.ts"
+import { IdParams, InstanceUpdateBody, SubscriptionListQuery } from "../schemas.ts"
 import { pageOf } from "./wallet.ts"
 
 /** An instance is 1:1 with its subscription and shares its id. */
 const instanceView = (s: SubscriptionView) => ({
   id: s.id,
   subscriptionId: s.id,
-  name: s.instanceName,
+  name: s.displayName,
+  resourceName: s.instanceName,
   status: s.instanceStatus,
   error: s.instanceError,
   planId: s.planId,
@@ -50,6 +51,11 @@ export const instanceRoutes = [
   route({
     method: "get", path: "/api/instances/:id", summary: "One of the caller's instances", tag: "instances", access: "user", params: IdParams,
     handle: ({ principal, params }) => Effect.map(ownSubscription(principal.userId, params.id), (s) => ok("Instance", instanceView(s)))
+  }),
+  route({
+    method: "put", path: "/api/instances/:id", summary: "Rename the instance and set environment variables (a running instance restarts)", tag: "instances",
+    access: "user", params: IdParams, body: InstanceUpdateBody,
+    handle: ({ principal, params, body }) => Effect.map(reconfigureInstance(principal.userId, params.id, { displayName: body.name, env: body.env }), (s) => ok("Instance updated", instanceView(s)))
   }),
   route({
     method: "get", path: "/api/instances/:id/status", summary: "An instance's status", tag: "instances", access: "user", params: IdParams,
