@@ -6,6 +6,7 @@ import { creditTopUp } from "../../application/ledger/useCases.ts"
 import { Catalog } from "../../application/ports/catalog.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
+import { failProvisioning, ProvisioningPolicy } from "../../application/subscriptions/provisioning.ts"
 import { subscribe, upgradeSubscription } from "../../application/subscriptions/useCases.ts"
 import { ledgerLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
@@ -17,7 +18,11 @@ const n8nPro = "90000000-0000-4000-8000-000000000003"
 
 let db: TestDatabase
 const makeRuntime = (url: string) =>
-  ManagedRuntime.make(Layer.merge(ledgerLayer(url, 50), ClusterSimulated({ readinessDelayMs: 0, failNames: /^fail-/, hangNames: /^hang-/, patchFailNames: /^nopatch-/ })))
+  ManagedRuntime.make(Layer.mergeAll(
+    ledgerLayer(url, 50),
+    ClusterSimulated({ readinessDelayMs: 0, failNames: /^fail-/, hangNames: /^hang-/, patchFailNames: /^nopatch-/ }),
+    Layer.succeed(ProvisioningPolicy, { baseDomain: "apps.test", timeoutSeconds: 300 })
+  ))
 let runtime: ReturnType<typeof makeRuntime>
 
 beforeAll(async () => {
@@ -68,6 +73,27 @@ describe("subscriptions on Postgres under concurrency", () => {
     expect(await balanceOf(u)).toBe(before)
     const view = await runtime.runPromise(Effect.flatMap(SubscriptionQueries, (q) => q.find(sub.id)))
     expect(view!.planId).toBe(n8nBasic)
+  })
+
+  it("a failed provisioning is refunded exactly once even when two workers (replicas) finish it at once", async () => {
+    const u = user(400)
+    await fund(u, 100_000)
+    const sub = await runtime.runPromise(subscribe({ userId: u, planId: n8nBasic, instanceName: "fail-twice" }, system))
+    const replica = makeRuntime(db.url)
+    try {
+      await Promise.all([
+        runtime.runPromise(failProvisioning(sub, "boom")),
+        replica.runPromise(failProvisioning(sub, "boom")),
+        runtime.runPromise(failProvisioning(sub, "boom"))
+      ])
+    } finally {
+      await replica.dispose()
+    }
+    expect(await balanceOf(u)).toBe(100_000)
+    const [refunds] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from ledger_entries where user_id = ${u} and type = 'REFUND'`
+    expect(refunds!.n).toBe(1)
+    const [failures] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events where stream_id = ${`subscription-${sub.id}`} and type = 'InstanceProvisioningFailed'`
+    expect(failures!.n).toBe(1)
   })
 
   it("two parallel upgrades of one subscription: one wins, the other gets a conflict, one charge", async () => {
