@@ -1,35 +1,22 @@
-import { Clock, Effect, Either, Schema } from "effect"
+import { Clock, Effect, Either } from "effect"
 import { RefundExceedsCharge, type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
 import { quotaStreamId } from "../../domain/quota/index.ts"
 import {
   decideSubscription,
-  noSubscription,
   releaseService,
-  replayGuard,
-  replaySubscription,
-  ServiceGuardEvent,
   serviceGuardStreamId,
-  SubscriptionEvent,
   subscriptionStreamId
 } from "../../domain/subscription/index.ts"
 import { decideQuotaStream } from "../catalog/useCases.ts"
 import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import { Cluster } from "../ports/cluster.ts"
-import type { LoadedStream, StreamEvents } from "../ports/eventStore.ts"
 import { TransactionIds } from "../ports/ids.ts"
 import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
 import { runCommand } from "../shared/runCommand.ts"
+import { guardEvents, guardStateOf, subEvents, subStateOf } from "./streams.ts"
 import { SubscriptionNotFound } from "./errors.ts"
 import { namespaceOf } from "./naming.ts"
 import { cancelSubscription, subscribe, upgradeSubscription } from "./useCases.ts"
-
-const decodeSub = Schema.decodeUnknownSync(SubscriptionEvent)
-const encodeSub = Schema.encodeSync(SubscriptionEvent)
-const decodeGuard = Schema.decodeUnknownSync(ServiceGuardEvent)
-const encodeGuard = Schema.encodeSync(ServiceGuardEvent)
-const subStateOf = (s: LoadedStream | undefined) => replaySubscription(noSubscription, (s?.events ?? []).map((e) => decodeSub(e.data)))
-const toStream = <E extends { _tag: string }>(streamId: string, events: ReadonlyArray<E>, encode: (e: E) => unknown): Array<StreamEvents> =>
-  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encode(e) })) }]
 
 /** Every admin action carries the admin and the reason into the event metadata. */
 const adminMeta = (adminId: string, reason: string) => ({ actor: adminId, reason })
@@ -98,7 +85,7 @@ export const extendSubscription = Effect.fn("AdminSubscriptions.extend")(functio
   yield* anySubscription(subscriptionId)
   const subId = subscriptionStreamId(subscriptionId)
   yield* runCommand([subId], (loaded) =>
-    Either.map(decideSubscription({ _tag: "Extend", days, by: adminId, reason }, subStateOf(loaded.get(subId))), (events) => toStream(subId, events, encodeSub)),
+    Either.map(decideSubscription({ _tag: "Extend", days, by: adminId, reason }, subStateOf(loaded.get(subId))), (events) => subEvents(subId, events)),
     adminMeta(adminId, reason))
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
 })
@@ -114,8 +101,8 @@ export const expireSubscription = Effect.fn("AdminSubscriptions.expire")(functio
     Either.gen(function*() {
       const expired = yield* decideSubscription({ _tag: "Expire", now, by: adminId, reason }, subStateOf(loaded.get(subId)))
       const released = yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId })
-      const guard = releaseService(subscriptionId, replayGuard((loaded.get(guardId)?.events ?? []).map((e) => decodeGuard(e.data))))
-      return [...released, ...toStream(subId, expired, encodeSub), ...toStream(guardId, guard, encodeGuard)]
+      const guard = releaseService(subscriptionId, guardStateOf(loaded.get(guardId)))
+      return [...released, ...subEvents(subId, expired), ...guardEvents(guardId, guard)]
     }), adminMeta(adminId, reason))
   yield* (yield* Cluster).remove(namespaceOf(view.userId), view.instanceName).pipe(Effect.catchAll(() => Effect.void))
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!

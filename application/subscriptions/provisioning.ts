@@ -1,26 +1,22 @@
-import { Clock, Context, Effect, Either, Schema } from "effect"
+import { Clock, Context, Effect, Either } from "effect"
 import { chargeReference, type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
 import { quotaStreamId } from "../../domain/quota/index.ts"
 import {
   claimService,
   decideSubscription,
-  noSubscription,
   releaseService,
-  replayGuard,
-  replaySubscription,
-  ServiceGuardEvent,
   serviceGuardStreamId,
-  SubscriptionEvent,
   subscriptionStreamId
 } from "../../domain/subscription/index.ts"
 import { decideQuotaStream } from "../catalog/useCases.ts"
 import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import { Catalog } from "../ports/catalog.ts"
 import { Cluster, type InstanceSpec } from "../ports/cluster.ts"
-import type { EventMetadata, LoadedStream, StreamEvents } from "../ports/eventStore.ts"
+import type { EventMetadata } from "../ports/eventStore.ts"
 import { TransactionIds } from "../ports/ids.ts"
 import { SubscriptionQueries, type SubscriptionView } from "../ports/subscriptionQueries.ts"
 import { runCommand } from "../shared/runCommand.ts"
+import { guardEvents, guardStateOf, subEvents, subStateOf } from "./streams.ts"
 import { namespaceOf } from "./naming.ts"
 import { ownSubscription } from "./useCases.ts"
 
@@ -29,14 +25,6 @@ export interface ProvisioningPolicyService {
   readonly timeoutSeconds: number
 }
 export class ProvisioningPolicy extends Context.Tag("app/ProvisioningPolicy")<ProvisioningPolicy, ProvisioningPolicyService>() {}
-
-const decodeSub = Schema.decodeUnknownSync(SubscriptionEvent)
-const encodeSub = Schema.encodeSync(SubscriptionEvent)
-const decodeGuard = Schema.decodeUnknownSync(ServiceGuardEvent)
-const encodeGuard = Schema.encodeSync(ServiceGuardEvent)
-const subStateOf = (s: LoadedStream | undefined) => replaySubscription(noSubscription, (s?.events ?? []).map((e) => decodeSub(e.data)))
-const toStream = <E>(streamId: string, events: ReadonlyArray<E>, encode: (e: E) => unknown): Array<StreamEvents> =>
-  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: (e as { _tag: string })._tag, data: encode(e) })) }]
 
 const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 const system: EventMetadata = { actor: "provisioning" }
@@ -94,12 +82,12 @@ export const failProvisioning = Effect.fn("Provisioning.fail")(function*(view: S
       }))
       const wallet = yield* planWalletCommands(view.userId, walletStateOf(loaded.get(walletStreamId(view.userId))), refunds)
       const released = yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId: view.id })
-      const guard = releaseService(view.id, replayGuard((loaded.get(guardId)?.events ?? []).map((e) => decodeGuard(e.data))))
+      const guard = releaseService(view.id, guardStateOf(loaded.get(guardId)))
       return [
         ...(wallet.append ? [wallet.append] : []),
         ...released,
-        ...toStream(subId, failed, encodeSub),
-        ...toStream(guardId, guard, encodeGuard)
+        ...subEvents(subId, failed),
+        ...guardEvents(guardId, guard)
       ]
     }), { ...system, reason })
 })
@@ -109,7 +97,7 @@ const markRunning = (subscriptionId: string) =>
     const now = yield* nowIso
     const subId = subscriptionStreamId(subscriptionId)
     yield* runCommand([subId], (loaded) =>
-      Either.map(decideSubscription({ _tag: "MarkRunning", now }, subStateOf(loaded.get(subId))), (events) => toStream(subId, events, encodeSub)), system)
+      Either.map(decideSubscription({ _tag: "MarkRunning", now }, subStateOf(loaded.get(subId))), (events) => subEvents(subId, events)), system)
   })
 
 /** One pass of the worker: every instance coming up is applied, checked, and finished or failed. */
@@ -155,7 +143,7 @@ export const controlInstance = Effect.fn("Provisioning.controlInstance")(functio
   const transition = (to: "STOPPING" | "STOPPED" | "STARTING" | "RESTARTING") =>
     Effect.flatMap(nowIso, (now) =>
       runCommand([subId], (loaded) =>
-        Either.map(decideSubscription({ _tag: "Transition", now, to, by: userId }, subStateOf(loaded.get(subId))), (events) => toStream(subId, events, encodeSub)), { actor: userId }))
+        Either.map(decideSubscription({ _tag: "Transition", now, to, by: userId }, subStateOf(loaded.get(subId))), (events) => subEvents(subId, events)), { actor: userId }))
   const namespace = namespaceOf(view.userId)
   switch (action) {
     case "stop":
@@ -208,17 +196,17 @@ export const retryProvisioning = Effect.fn("Provisioning.retry")(function*(userI
       const retried = yield* decideSubscription({ _tag: "RetryProvisioning", now, chargeTransactionId }, subStateOf(loaded.get(subId)))
       const event = retried[0]
       if (event?._tag !== "ProvisioningRetried") return []
-      const guard = yield* claimService(subscriptionId, [], replayGuard((loaded.get(guardId)?.events ?? []).map((e) => decodeGuard(e.data))))
+      const guard = yield* claimService(subscriptionId, [], guardStateOf(loaded.get(guardId)))
       const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId, periodStart: event.periodStart }
       const wallet = yield* planWalletCommands(userId, walletStateOf(loaded.get(walletStreamId(userId))), event.charged > 0
         ? [{ _tag: "ChargeWallet", transactionId: chargeTransactionId, amount: event.charged, reference: chargeReference(cause), cause, description: `${plan.name}, provisioning retried` }]
         : [])
       const taken = yield* decideQuotaStream(loaded, quotaId, { _tag: "TakeSlot", subscriptionId, catalogCapacity: plan.totalQuota })
       return [
-        ...toStream(guardId, guard, encodeGuard),
+        ...guardEvents(guardId, guard),
         ...(wallet.append ? [wallet.append] : []),
         ...taken,
-        ...toStream(subId, retried, encodeSub)
+        ...subEvents(subId, retried)
       ]
     }), metadata)
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
@@ -240,7 +228,7 @@ export const reconfigureInstance = Effect.fn("Provisioning.reconfigure")(functio
   yield* runCommand([subId], (loaded) =>
     Either.map(
       decideSubscription({ _tag: "Reconfigure", now, by: userId, displayName: input.displayName ?? null, envKeys: Object.keys(input.env ?? {}).sort() }, subStateOf(loaded.get(subId))),
-      (events) => toStream(subId, events, encodeSub)
+      (events) => subEvents(subId, events)
     ), { actor: userId })
   if (input.env !== undefined) {
     yield* queries.setInstanceEnv(subscriptionId, { ...(yield* queries.instanceEnv(subscriptionId)), ...input.env }, new Date(now))

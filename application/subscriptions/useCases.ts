@@ -1,6 +1,6 @@
-import { Clock, Effect, Either, Schema } from "effect"
+import { Clock, Effect, Either } from "effect"
 import { chargeReference, type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
-import { decideQuota, quotaStreamId } from "../../domain/quota/index.ts"
+import { quotaStreamId } from "../../domain/quota/index.ts"
 import {
   claimService,
   decideSubscription,
@@ -8,11 +8,7 @@ import {
   type PlanTerms,
   refundAllocation,
   releaseService,
-  replayGuard,
-  replaySubscription,
-  ServiceGuardEvent,
   serviceGuardStreamId,
-  SubscriptionEvent,
   subscriptionStreamId,
   tierRank,
   UpgradeRequired
@@ -25,23 +21,12 @@ import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import { Catalog, type PlanView } from "../ports/catalog.ts"
 import { Cluster } from "../ports/cluster.ts"
 import { namespaceOf } from "./naming.ts"
-import { EventStore, type EventMetadata, type LoadedStream, type StreamEvents, VersionConflict } from "../ports/eventStore.ts"
+import { EventStore, type EventMetadata, type LoadedStream, VersionConflict } from "../ports/eventStore.ts"
 import { IdGenerator, TransactionIds } from "../ports/ids.ts"
 import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
 import { runCommand } from "../shared/runCommand.ts"
+import { guardEvents, guardStateOf, subEvents, subStateOf } from "./streams.ts"
 import { PlanNotAvailable, SubscriptionNotFound } from "./errors.ts"
-
-const decodeSub = Schema.decodeUnknownSync(SubscriptionEvent)
-const encodeSub = Schema.encodeSync(SubscriptionEvent)
-const decodeGuard = Schema.decodeUnknownSync(ServiceGuardEvent)
-const encodeGuard = Schema.encodeSync(ServiceGuardEvent)
-
-const subStateOf = (s: LoadedStream | undefined) => replaySubscription(noSubscription, (s?.events ?? []).map((e) => decodeSub(e.data)))
-const guardStateOf = (s: LoadedStream | undefined) => replayGuard((s?.events ?? []).map((e) => decodeGuard(e.data)))
-const subEvents = (streamId: string, events: ReadonlyArray<SubscriptionEvent>): Array<StreamEvents> =>
-  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encodeSub(e) })) }]
-const guardEvents = (streamId: string, events: ReadonlyArray<ServiceGuardEvent>): Array<StreamEvents> =>
-  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encodeGuard(e) })) }]
 
 const terms = (plan: PlanView): PlanTerms => ({ planId: plan.id, planType: plan.planType, monthlyPrice: plan.monthlyPrice })
 const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
