@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { api, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
 
 const n8nBasic = "90000000-0000-4000-8000-000000000002"
 const n8nPro = "90000000-0000-4000-8000-000000000003"
@@ -25,16 +25,11 @@ afterAll(async () => {
   await db.drop()
 })
 
-const customer = async (label: string, credit: number) => {
-  const registered = (await http.post("/api/auth/register", newUser(label))).body.data
-  if (credit > 0) await http.post(`/api/admin/users/${registered.user.id}/credit-adjustment`, { amount: credit, reason: "test credit" }, admin)
-  return { id: registered.user.id as string, token: registered.accessToken as string, email: registered.user.email as string }
-}
-const balance = async (token: string) => (await http.get("/api/wallet/info", token)).body.data.balance as number
+const balance = (token: string) => balanceOf(http, token)
 
 describe("admin subscription operations", () => {
   it("bonus subscription skips credit; bonus upgrade charges nothing; extend; expire frees the slot", async () => {
-    const user = await customer("bonus", 0)
+    const user = await customer(http, admin, "bonus", 0)
     const bonus = await http.post("/api/admin/subscriptions", { userId: user.id, planId: n8nBasic, reason: "partner program" }, admin)
     expect(bonus.status).toBe(201)
     expect(await balance(user.token)).toBe(0)
@@ -56,7 +51,7 @@ describe("admin subscription operations", () => {
   })
 
   it("refund is bounded by what was charged; force-cancel with a full refund; every action audited in metadata", async () => {
-    const user = await customer("refund", 100_000)
+    const user = await customer(http, admin, "refund", 100_000)
     const sub = (await http.post("/api/subscriptions", { planId: ghostBasic }, user.token)).body.data
     expect(await balance(user.token)).toBe(25_000)
     const over = await http.post(`/api/admin/subscriptions/${sub.id}/refund`, { amount: 80_000, reason: "too much" }, admin)
@@ -72,7 +67,7 @@ describe("admin subscription operations", () => {
   })
 
   it("lists, searches and counts subscriptions across users; lists every user's transactions; users get 403", async () => {
-    const user = await customer("listed", 200_000)
+    const user = await customer(http, admin, "listed", 200_000)
     await http.post("/api/subscriptions", { planId: n8nBasic, instanceName: "searchable-flows" }, user.token)
     const found = (await http.get("/api/admin/subscriptions?q=searchable", admin)).body.data
     expect(found.items).toHaveLength(1)

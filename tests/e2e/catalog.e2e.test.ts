@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { api, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { adminToken, api, newUser, type StartedServer, startServer } from "../support/server.ts"
 
 let db: TestDatabase
 let server: StartedServer
@@ -13,7 +13,7 @@ beforeAll(async () => {
   server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "catalog-e2e-secret-catalog-e2e-secret" })
   http = api(server.baseUrl)
   user = (await http.post("/api/auth/register", newUser("catalog"))).body.data.accessToken
-  admin = (await http.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
+  admin = await adminToken(http)
 })
 afterAll(async () => {
   await server.stop()

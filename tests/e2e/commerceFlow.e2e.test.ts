@@ -2,7 +2,7 @@ import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { api, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { adminToken, api, newUser, type StartedServer, startServer } from "../support/server.ts"
 
 const exec = promisify(execFile)
 let db: TestDatabase
@@ -32,7 +32,7 @@ describe("the whole commerce flow on a started server", () => {
   it("register → admin credit → catalog → validate → subscribe → RUNNING → stop/start/restart → upgrade → cancel → audit clean", async () => {
     const user = (await http.post("/api/auth/register", newUser("flow"))).body.data
     const token = user.accessToken as string
-    const admin = (await http.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
+    const admin = await adminToken(http)
     await http.post(`/api/admin/users/${user.user.id}/credit-adjustment`, { amount: 300_000, reason: "welcome" }, admin)
 
     const plans = (await http.get("/api/catalog/services/n8n/plans", token)).body.data as Array<{ id: string; planType: string; monthlyPrice: number }>

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { api, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { adminToken, api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
 
 const exec = promisify(execFile)
 const n8nBasic = "90000000-0000-4000-8000-000000000002"
@@ -19,24 +19,19 @@ beforeAll(async () => {
   db = await createTestDatabase({ migrate: false })
   server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "coupon-e2e-secret-coupon-e2e-secret", SIM_CLUSTER_READY_MS: "600000" })
   http = api(server.baseUrl)
-  admin = (await http.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
+  admin = await adminToken(http)
 })
 afterAll(async () => {
   await server.stop()
   await db.drop()
 })
 
-const customer = async (label: string, credit: number) => {
-  const registered = (await http.post("/api/auth/register", newUser(label))).body.data
-  if (credit > 0) await http.post(`/api/admin/users/${registered.user.id}/credit-adjustment`, { amount: credit, reason: "test credit" }, admin)
-  return { id: registered.user.id as string, token: registered.accessToken as string }
-}
-const balance = async (token: string) => (await http.get("/api/wallet/info", token)).body.data.balance as number
+const balance = (token: string) => balanceOf(http, token)
 
 describe("coupons", () => {
   it("CREDIT_TOPUP: validate, redeem once (promotions → wallet), history; then ALREADY_USED", async () => {
     expect((await http.post("/api/admin/coupons", { code: "welcome50", name: "Welcome", type: "CREDIT_TOPUP", value: 50_000, maxUses: 100 }, admin)).status).toBe(201)
-    const user = await customer("credit", 0)
+    const user = await customer(http, admin, "credit", 0)
     expect((await http.post("/api/wallet/validate-coupon", { code: "WELCOME50" }, user.token)).body.data).toMatchObject({ valid: true, type: "CREDIT_TOPUP", benefit: 50_000 })
     expect(await balance(user.token)).toBe(0)
     const redeemed = await http.post("/api/wallet/redeem-coupon", { code: "welcome50" }, user.token)
@@ -53,7 +48,7 @@ describe("coupons", () => {
 
   it("SUBSCRIPTION_DISCOUNT applies to the first charge, limited to its service", async () => {
     await http.post("/api/admin/coupons", { code: "N8N20", name: "n8n 20%", type: "SUBSCRIPTION_DISCOUNT", value: 20, discountKind: "PERCENT", serviceIds: [n8nService] }, admin)
-    const user = await customer("discount", 100_000)
+    const user = await customer(http, admin, "discount", 100_000)
     const validation = await http.post("/api/subscriptions/validate", { planId: n8nBasic, couponCode: "N8N20" }, user.token)
     expect(validation.body.data).toMatchObject({ valid: true, price: 40_000, discount: 10_000, balanceAfter: 60_000 })
     const wrong = await http.post("/api/subscriptions", { planId: ghostBasic, couponCode: "N8N20" }, user.token)
@@ -64,7 +59,7 @@ describe("coupons", () => {
 
   it("FREE_SERVICE gives its plan with no charge, recorded for audit", async () => {
     await http.post("/api/admin/coupons", { code: "FREEWP", name: "Free WordPress", type: "FREE_SERVICE", value: 0, freePlanId: wordpressBasic, freeMonths: 3 }, admin)
-    const user = await customer("free", 0)
+    const user = await customer(http, admin, "free", 0)
     const sub = await http.post("/api/subscriptions", { planId: wordpressBasic, couponCode: "FREEWP" }, user.token)
     expect(sub.status).toBe(201)
     expect(await balance(user.token)).toBe(0)
@@ -81,7 +76,7 @@ describe("coupons", () => {
     expect(stats.discountGiven).toBeGreaterThanOrEqual(10_000)
     const used = (await http.get("/api/admin/coupons", admin)).body.data.items.find((c: { code: string }) => c.code === "WELCOME50")
     expect((await http.put("/api/admin/coupons/bulk-status", { ids: [used.id, unused.id], isActive: false }, admin)).body.data.updated).toBe(2)
-    const user = await customer("inactive", 0)
+    const user = await customer(http, admin, "inactive", 0)
     expect((await http.post("/api/wallet/redeem-coupon", { code: "UNUSED" }, user.token)).body.error.details.reason).toBe("INACTIVE")
     expect((await http.put(`/api/admin/coupons/${unused.id}`, { isActive: true, maxUses: 1 }, admin)).body.data).toMatchObject({ isActive: true, maxUses: 1 })
     expect((await http.delete(`/api/admin/coupons/${used.id}`, admin)).status).toBe(409)

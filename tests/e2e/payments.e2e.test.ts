@@ -3,7 +3,7 @@ import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { midtransSignature } from "../../adapters/midtrans/signature.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { api, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { adminToken, api, balanceOf, newUser, type StartedServer, startServer } from "../support/server.ts"
 
 const exec = promisify(execFile)
 const serverKey = "SB-Mid-server-e2e-0123456789"
@@ -42,7 +42,7 @@ const topUp = async (token: string, amount: number) => {
   return response.body.data as { transactionId: string; redirectUrl: string; snapToken: string }
 }
 
-const balance = async (token: string) => (await http.get("/api/wallet/info", token)).body.data.balance as number
+const balance = (token: string) => balanceOf(http, token)
 
 const statusCodes: Record<string, string> = { settlement: "200", capture: "200", pending: "201", deny: "202", expire: "407", cancel: "200", failure: "202", refund: "200", partial_refund: "200", chargeback: "200" }
 
@@ -185,7 +185,7 @@ describe("the webhook", () => {
     await webhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "30000.00", refund_key: "rf-1" })) // duplicate
     expect(await balance(user.token)).toBe(70_000)
     // The user spends most of it, then a chargeback of the rest arrives.
-    const admin = (await http.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
+    const admin = await adminToken(http)
     await http.post(`/api/admin/users/${user.id}/credit-adjustment`, { amount: -60_000, reason: "spent elsewhere" }, admin)
     await webhook(notification(transactionId, 100_000, "chargeback"))
     expect(await balance(user.token)).toBe(0)

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { api, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { adminToken, api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
 
 const exec = promisify(execFile)
 const n8nBasic = "90000000-0000-4000-8000-000000000002"
@@ -23,18 +23,13 @@ beforeAll(async () => {
     PROVISIONING_TIMEOUT_SECONDS: "2"
   })
   http = api(server.baseUrl)
-  admin = (await http.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
+  admin = await adminToken(http)
 })
 afterAll(async () => {
   await server.stop()
   await db.drop()
 })
 
-const customer = async (label: string, credit: number) => {
-  const registered = (await http.post("/api/auth/register", newUser(label))).body.data
-  await http.post(`/api/admin/users/${registered.user.id}/credit-adjustment`, { amount: credit, reason: "test credit" }, admin)
-  return { id: registered.user.id as string, token: registered.accessToken as string }
-}
 
 const waitFor = async (read: () => Promise<string>, wanted: string) => {
   const deadline = Date.now() + 15_000
@@ -46,14 +41,14 @@ const waitFor = async (read: () => Promise<string>, wanted: string) => {
   return last
 }
 
-const balance = async (token: string) => (await http.get("/api/wallet/info", token)).body.data.balance as number
+const balance = (token: string) => balanceOf(http, token)
 const status = (token: string, id: string) => async () => (await http.get(`/api/instances/${id}/status`, token)).body.data.status as string
 const usedQuota = async (token: string, service: string, planId: string) =>
   (await http.get(`/api/catalog/services/${service}/plans`, token)).body.data.find((p: { id: string }) => p.id === planId).usedQuota as number
 
 describe("provisioning on the simulated cluster", () => {
   it("subscribe → RUNNING → stop/start/restart with every transition checked → metrics → cancel", async () => {
-    const user = await customer("runner", 100_000)
+    const user = await customer(http, admin, "runner", 100_000)
     const sub = (await http.post("/api/subscriptions", { planId: n8nBasic, instanceName: "flows" }, user.token)).body.data
     expect(await waitFor(status(user.token, sub.id), "RUNNING")).toBe("RUNNING")
     expect((await http.get(`/api/subscriptions/${sub.id}`, user.token)).body.data.status).toBe("ACTIVE")
@@ -81,7 +76,7 @@ describe("provisioning on the simulated cluster", () => {
 
     const [transitions] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events where stream_id = ${`subscription-${sub.id}`} and type in ('InstanceTransitioned', 'InstanceRunning')`
     expect(transitions!.n).toBe(9) // running, stopping, stopped, starting, running, restarting, running, restarting, running
-    const other = await customer("peeker", 0)
+    const other = await customer(http, admin, "peeker", 0)
     expect((await http.put(`/api/instances/${sub.id}/stop`, {}, other.token)).status).toBe(404)
     expect((await http.get(`/api/subscriptions/${sub.id}/metrics`, other.token)).status).toBe(404)
     expect((await http.post(`/api/subscriptions/${sub.id}/retry-provisioning`, {}, user.token)).body.error.code).toBe("INVALID_TRANSITION")
@@ -92,7 +87,7 @@ describe("provisioning on the simulated cluster", () => {
   })
 
   it("an injected failure ends in ERROR with exactly one refund and the slot free", async () => {
-    const user = await customer("failing", 100_000)
+    const user = await customer(http, admin, "failing", 100_000)
     const before = await usedQuota(user.token, "ghost", ghostBasic)
     const sub = (await http.post("/api/subscriptions", { planId: ghostBasic, instanceName: "fail-blog" }, user.token)).body.data
     expect(await balance(user.token)).toBe(25_000)
@@ -109,7 +104,7 @@ describe("provisioning on the simulated cluster", () => {
   })
 
   it("a provisioning that never gets ready times out the same way", async () => {
-    const user = await customer("hanging", 100_000)
+    const user = await customer(http, admin, "hanging", 100_000)
     const sub = (await http.post("/api/subscriptions", { planId: n8nBasic, instanceName: "hang-flows" }, user.token)).body.data
     expect(await waitFor(status(user.token, sub.id), "ERROR")).toBe("ERROR")
     expect(await balance(user.token)).toBe(100_000)

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { api, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { adminToken, api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
 
 const exec = promisify(execFile)
 const plans = {
@@ -21,24 +21,19 @@ beforeAll(async () => {
   db = await createTestDatabase({ migrate: false })
   server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "subs-e2e-secret-subs-e2e-secret-subs", SIM_CLUSTER_READY_MS: "600000" })
   http = api(server.baseUrl)
-  admin = (await http.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
+  admin = await adminToken(http)
 })
 afterAll(async () => {
   await server.stop()
   await db.drop()
 })
 
-const customer = async (label: string, credit: number) => {
-  const registered = (await http.post("/api/auth/register", newUser(label))).body.data
-  if (credit > 0) await http.post(`/api/admin/users/${registered.user.id}/credit-adjustment`, { amount: credit, reason: "test credit" }, admin)
-  return { id: registered.user.id as string, token: registered.accessToken as string }
-}
 
-const balance = async (token: string) => (await http.get("/api/wallet/info", token)).body.data.balance as number
+const balance = (token: string) => balanceOf(http, token)
 
 describe("subscriptions", () => {
   it("validate reports exactly what subscribe does; subscribe charges, takes a slot, creates the instance", async () => {
-    const user = await customer("subscriber", 200_000)
+    const user = await customer(http, admin, "subscriber", 200_000)
     const before = (await http.get("/api/catalog/services/n8n/plans", user.token)).body.data.find((p: { id: string }) => p.id === plans.n8nBasic)
     const validation = await http.post("/api/subscriptions/validate", { planId: plans.n8nBasic }, user.token)
     expect(validation.body.data).toMatchObject({ valid: true, price: 50_000, balance: 200_000, balanceAfter: 150_000, errors: [] })
@@ -61,7 +56,7 @@ describe("subscriptions", () => {
   })
 
   it("refuses with the shortfall when credit is short, and nothing is written", async () => {
-    const user = await customer("poor", 10_000)
+    const user = await customer(http, admin, "poor", 10_000)
     const [before] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events`
     const refused = await http.post("/api/subscriptions", { planId: plans.ghostBasic }, user.token)
     expect(refused.status).toBe(402)
@@ -71,7 +66,7 @@ describe("subscriptions", () => {
   })
 
   it("upgrades with the documented proration, then cancels with the documented refund; audit clean", async () => {
-    const user = await customer("upgrader", 500_000)
+    const user = await customer(http, admin, "upgrader", 500_000)
     const sub = (await http.post("/api/subscriptions", { planId: plans.n8nBasic }, user.token)).body.data
     const periodMs = Date.parse(sub.periodEnd) - Date.parse(sub.periodStart)
     const lower = await http.put(`/api/subscriptions/${sub.id}/upgrade`, { newPlanId: plans.n8nFree }, user.token)
@@ -109,8 +104,8 @@ describe("subscriptions", () => {
   })
 
   it("keeps users to their own subscriptions (404), toggles auto-renew, refuses coupons until they exist", async () => {
-    const owner = await customer("owner", 100_000)
-    const intruder = await customer("intruder", 0)
+    const owner = await customer(http, admin, "owner", 100_000)
+    const intruder = await customer(http, admin, "intruder", 0)
     const sub = (await http.post("/api/subscriptions", { planId: plans.n8nFree }, owner.token)).body.data
     expect((await http.get(`/api/subscriptions/${sub.id}`, intruder.token)).status).toBe(404)
     expect((await http.delete(`/api/subscriptions/${sub.id}`, intruder.token)).status).toBe(404)
@@ -126,8 +121,8 @@ describe("subscriptions", () => {
   })
 
   it("refuses a quota that is full, and a capacity below what is in use", async () => {
-    const user = await customer("quota", 100_000)
-    const other = await customer("quota2", 100_000)
+    const user = await customer(http, admin, "quota", 100_000)
+    const other = await customer(http, admin, "quota2", 100_000)
     await http.put(`/api/admin/plans/${plans.ghostBasic}/quota`, { totalQuota: 1 }, admin)
     expect((await http.post("/api/subscriptions", { planId: plans.ghostBasic }, user.token)).status).toBe(201)
     const full = await http.post("/api/subscriptions", { planId: plans.ghostBasic }, other.token)

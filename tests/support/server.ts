@@ -96,3 +96,19 @@ export const newUser = (label = "user") => ({
   email: `${label}-${Date.now()}-${++counter}@example.com`,
   password: "correct horse battery"
 })
+
+export type Api = ReturnType<typeof api>
+
+/** The dev-default administrator every test server starts with. */
+export const devAdmin = { email: "admin@minispod.local", password: "minispod-admin" } as const
+
+export const adminToken = async (http: Api) => (await http.post("/api/auth/login", devAdmin)).body.data.accessToken as string
+
+/** Object mother: a registered user, credited by the administrator when `credit` > 0. */
+export const customer = async (http: Api, admin: string, label: string, credit: number) => {
+  const registered = (await http.post("/api/auth/register", newUser(label))).body.data
+  if (credit > 0) await http.post(`/api/admin/users/${registered.user.id}/credit-adjustment`, { amount: credit, reason: "test credit" }, admin)
+  return { id: registered.user.id as string, token: registered.accessToken as string, email: registered.user.email as string }
+}
+
+export const balanceOf = async (http: Api, token: string) => (await http.get("/api/wallet/info", token)).body.data.balance as number
