@@ -105,7 +105,6 @@ export const startEmbeddedPostgres = async (options: {
   const credentialsFile = `${dataDir}.credentials.json`
   const ownerFile = `${dataDir}.owner`
   const { pg_ctl } = await binaries()
-  const ids = isRoot() ? await postgresIds().catch(() => undefined) : undefined
 
   if (!(await exists(join(dataDir, "PG_VERSION")))) {
     await mkdir(dirname(dataDir), { recursive: true })
@@ -124,6 +123,8 @@ export const startEmbeddedPostgres = async (options: {
     await writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 })
     notes.push(`initialised a new embedded PostgreSQL in ${dataDir}`)
   }
+  // After initialise(): as root it may just have created the postgres user.
+  const ids = isRoot() ? await postgresIds() : undefined
   const credentials = JSON.parse(await readFile(credentialsFile, "utf8")) as Credentials
   const urlFor = (port: number) =>
     `postgres://postgres:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/postgres`
