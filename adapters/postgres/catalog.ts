@@ -39,10 +39,13 @@ const serviceSelect = (sql: Sql) => sql`
     (select min(p.monthly_price) from plans p where p.service_id = s.id and p.is_active) as starting_price
   from services s join categories c on c.id = s.category_id`
 
+/** JSON columns are sent as json; the rest as plain parameters. */
+const jsonInputs = new Set(["envTemplate", "features"])
+
 /** Column updates from a partial input: only the fields given change. */
 const changes = (sql: Sql, input: Record<string, unknown>, columns: Record<string, string>) => {
   const entries = Object.entries(columns).filter(([key]) => input[key] !== undefined)
-  const row = Object.fromEntries(entries.map(([key, column]) => [column, input[key]]))
+  const row = Object.fromEntries(entries.map(([key, column]) => [column, jsonInputs.has(key) ? sql.json(input[key] as never) : input[key]]))
   return entries.length === 0 ? undefined : sql(row as never)
 }
 
@@ -57,8 +60,6 @@ const planColumns = {
   storageGb: "storage_gb", bandwidthGb: "bandwidth_gb", features: "features", maxInstancesPerUser: "max_instances_per_user",
   isActive: "is_active", isPopular: "is_popular", sortOrder: "sort_order"
 }
-
-const jsonColumns = new Set(["env_template", "features"])
 
 export const CatalogPostgres = Layer.effect(
   Catalog,
@@ -98,9 +99,6 @@ export const CatalogPostgres = Layer.effect(
             : Effect.die(error)
         )
       )
-
-    const jsonify = (input: Record<string, unknown>) =>
-      Object.fromEntries(Object.entries(input).map(([k, v]) => [k, v !== undefined && jsonColumns.has((planColumns as Record<string, string>)[k] ?? (serviceColumns as Record<string, string>)[k] ?? "") ? sql.json(v as never) : v]))
 
     return Catalog.of({
       categories: (includeHidden) =>
@@ -185,7 +183,7 @@ export const CatalogPostgres = Layer.effect(
           if (input.categoryId !== undefined && (await loadCategory(tx, input.categoryId)) === undefined) {
             throw new CatalogEntryNotFound({ entity: "category", id: input.categoryId })
           }
-          const set = changes(tx as unknown as Sql, jsonify(input as Record<string, unknown>), serviceColumns)
+          const set = changes(tx as unknown as Sql, input as Record<string, unknown>, serviceColumns)
           if (set) await tx`update services set ${set}, updated_at = now() where id = ${id}`
           const after = (await loadService(tx, id))!
           await audit(tx, actor, "update", "service", id, before, after)
@@ -218,7 +216,7 @@ export const CatalogPostgres = Layer.effect(
         admin("plan", async (tx) => {
           const before = await loadPlan(tx, id)
           if (before === undefined) throw new CatalogEntryNotFound({ entity: "plan", id })
-          const set = changes(tx as unknown as Sql, jsonify(input as Record<string, unknown>), planColumns)
+          const set = changes(tx as unknown as Sql, input as Record<string, unknown>, planColumns)
           if (set) await tx`update plans set ${set}, updated_at = now() where id = ${id}`
           const after = (await loadPlan(tx, id))!
           await audit(tx, actor, "update", "plan", id, before, after)
