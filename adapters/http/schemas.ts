@@ -264,3 +264,13 @@ export const InstanceUpdateBody = Schema.Struct({
   name: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(60))),
   env: Schema.optional(EnvVars)
 })
+
+const RoleLiteral = Schema.Literal("USER", "ADMINISTRATOR")
+export const AdminUsersQuery = Schema.Struct({
+  ...PageQuery,
+  q: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))),
+  role: Schema.optional(RoleLiteral),
+  isActive: Schema.optional(Schema.Literal("true", "false").pipe(Schema.transform(Schema.Boolean, { decode: (s) => s === "true", encode: (b) => (b ? "true" : "false") })))
+})
+export const AdminCreateUserBody = Schema.Struct({ ...RegisterBody.fields, role: Schema.optionalWith(RoleLiteral, { default: () => "USER" as const }) })
+export const RoleBody = Schema.Struct({ role: RoleLiteral })

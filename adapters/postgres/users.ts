@@ -50,6 +50,29 @@ export const UsersPostgres = Layer.effect(
       return row && toUser(row)
     }
     return Users.of({
+      search: (f) =>
+        Effect.promise(async () => {
+          const where = sql`true
+            ${f.q === undefined ? sql`` : sql`and (name ilike ${"%" + f.q + "%"} or email ilike ${"%" + f.q + "%"} or phone ilike ${"%" + f.q + "%"})`}
+            ${f.role === undefined ? sql`` : sql`and role = ${f.role}`}
+            ${f.isActive === undefined ? sql`` : sql`and is_active = ${f.isActive}`}`
+          const [rows, [count]] = await Promise.all([
+            sql<Array<UserRow>>`select * from users where ${where} order by created_at desc limit ${f.limit} offset ${(f.page - 1) * f.limit}`,
+            sql<Array<{ n: number }>>`select count(*)::int as n from users where ${where}`
+          ])
+          return { items: rows.map(toUser), total: count?.n ?? 0 }
+        }),
+      stats: (now) =>
+        Effect.promise(async () => {
+          const [row] = await sql<Array<{ total: number; active: number; admins: number; recent: number }>>`
+            select count(*)::int as total, count(*) filter (where is_active)::int as active,
+              count(*) filter (where role = 'ADMINISTRATOR')::int as admins,
+              count(*) filter (where created_at > ${new Date(now.getTime() - 30 * 86_400_000)})::int as recent
+            from users`
+          return { total: row!.total, active: row!.active, administrators: row!.admins, registeredLast30Days: row!.recent }
+        }),
+      setActive: (id, active, now) =>
+        Effect.promise(() => sql`update users set is_active = ${active}, updated_at = ${now} where id = ${id}`).pipe(Effect.asVoid),
       create: (user) =>
         guardUnique(() =>
           sql`insert into users (id, name, email, phone, avatar, role, is_active, password_hash, created_at, updated_at)

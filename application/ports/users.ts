@@ -25,7 +25,25 @@ export interface ProfileChanges {
   readonly avatar?: string | null | undefined
 }
 
+export interface UserSearch {
+  readonly q?: string | undefined
+  readonly role?: Role | undefined
+  readonly isActive?: boolean | undefined
+  readonly page: number
+  readonly limit: number
+}
+
+export interface UserStats {
+  readonly total: number
+  readonly active: number
+  readonly administrators: number
+  readonly registeredLast30Days: number
+}
+
 export interface UsersService {
+  readonly search: (filter: UserSearch) => Effect.Effect<{ readonly items: ReadonlyArray<User>; readonly total: number }>
+  readonly stats: (now: Date) => Effect.Effect<UserStats>
+  readonly setActive: (id: string, active: boolean, now: Date) => Effect.Effect<void>
   /** Fails when the email (or phone) is already taken, naming the field. */
   readonly create: (user: User) => Effect.Effect<void, EmailAlreadyRegistered>
   readonly findById: (id: string) => Effect.Effect<User | undefined>

@@ -218,6 +218,29 @@ describe("wallet and admin credit adjustment", () => {
     expect(lines[0]).toMatchObject({ streamId: `wallet-${user.id}`, version: 1, type: "CreditAdjusted" })
   })
 
+  it("lets administrators manage users: search, stats, create, update, role, deactivate (sessions end), activate", async () => {
+    const token = await adminToken()
+    const me = (await http.get("/api/auth/profile", token)).body.data
+    const created = await http.post("/api/admin/users", { ...newUser("managed"), role: "USER" }, token)
+    expect(created.status).toBe(201)
+    const id = created.body.data.id as string
+    const login = await http.post("/api/auth/login", { email: created.body.data.email, password: "correct horse battery" })
+    expect(login.status).toBe(200)
+    expect((await http.get(`/api/admin/users/search?q=${encodeURIComponent(created.body.data.email)}`, token)).body.data.items).toHaveLength(1)
+    expect((await http.get(`/api/admin/users/${id}`, token)).body.data).toMatchObject({ id, wallet: { balance: 0 } })
+    expect((await http.put(`/api/admin/users/${id}`, { name: "Renamed" }, token)).body.data.name).toBe("Renamed")
+    expect((await http.put(`/api/admin/users/${id}/role`, { role: "ADMINISTRATOR" }, token)).body.data.role).toBe("ADMINISTRATOR")
+    expect((await http.get("/api/admin/users?role=ADMINISTRATOR", token)).body.data.items.map((u: { id: string }) => u.id)).toContain(id)
+    expect((await http.get("/api/admin/users/stats", token)).body.data.administrators).toBeGreaterThanOrEqual(2)
+    const deactivated = await http.put(`/api/admin/users/${id}/deactivate`, {}, token)
+    expect(deactivated.body.data.isActive).toBe(false)
+    expect((await http.get("/api/auth/profile", login.body.data.accessToken)).status).toBe(401) // access ends at once
+    expect((await http.post("/api/auth/refresh", { refreshToken: login.body.data.refreshToken })).status).toBe(401)
+    expect((await http.put(`/api/admin/users/${id}/activate`, {}, token)).body.data.isActive).toBe(true)
+    expect((await http.put(`/api/admin/users/${me.id}/deactivate`, {}, token)).status).toBe(403) // not yourself
+    expect((await http.get("/api/admin/users/00000000-0000-4000-8000-000000000000", token)).status).toBe(404)
+  })
+
   it("rejects a duplicate email with 409 CONFLICT", async () => {
     const user = await register("dup")
     const again = await http.post("/api/auth/register", { ...newUser("dup2"), email: user.email.toUpperCase() })

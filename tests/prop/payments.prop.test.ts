@@ -9,26 +9,15 @@ import { PaymentQueries } from "../../application/ports/paymentQueries.ts"
 import { Users } from "../../application/ports/users.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { isWalletStream, walletStreamId } from "../../domain/ledger/index.ts"
+import { UsersMemory } from "../../adapters/memory/users.ts"
 import { memoryLedgerLayer } from "../support/ledgerMother.ts"
 import { PaymentGatewayStub } from "../support/paymentGatewayStub.ts"
 
 const numRuns = Number(process.env["PROPERTY_RUNS"] ?? 1000)
 const userId = "u-1"
 
-const users = Layer.succeed(Users, Users.of({
-  create: () => Effect.void,
-  findById: (id) => Effect.succeed(id === userId ? {
-    id, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true,
-    passwordHash: "x", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z"
-  } : undefined),
-  findByEmail: () => Effect.succeed(undefined),
-  updateProfile: () => Effect.succeed(undefined),
-  setPasswordHash: () => Effect.void,
-  setRole: () => Effect.void
-}))
-
 const layer = () =>
-  Layer.mergeAll(PaymentGatewayStub, users, Layer.succeed(PaymentPolicy, { topUpExpirySeconds: 3600, confirmWithStatusApi: false }))
+  Layer.mergeAll(PaymentGatewayStub, UsersMemory, Layer.succeed(PaymentPolicy, { topUpExpirySeconds: 3600, confirmWithStatusApi: false }))
     .pipe(Layer.provideMerge(memoryLedgerLayer()))
 
 const statuses = ["settlement", "capture", "pending", "deny", "cancel", "expire", "failure", "refund", "partial_refund", "chargeback"] as const
@@ -48,6 +37,10 @@ describe("payments over random notification sequences", () => {
         fc.array(report, { maxLength: 25 }),
         async (amounts, reports) => {
           await Effect.runPromise(Effect.gen(function*() {
+            yield* (yield* Users).create({
+              id: userId, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true,
+              passwordHash: "x", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z"
+            })
             const orders: Array<string> = []
             for (const amount of amounts) {
               orders.push((yield* requestTopUp({ userId, amount, paymentMethod: "QRIS" }, {})).transactionId)
