@@ -2,6 +2,8 @@ import { Effect, Layer } from "effect"
 import { IdempotencyStore } from "../../application/ports/idempotency.ts"
 import { Pg } from "./client.ts"
 
+const abandonedAfterMs = 5 * 60 * 1000
+
 export const IdempotencyStorePostgres = Layer.effect(
   IdempotencyStore,
   Effect.map(Pg, (sql) =>
@@ -12,6 +14,12 @@ export const IdempotencyStorePostgres = Layer.effect(
             insert into idempotency_keys (scope, key, request_hash, created_at)
             values (${scope}, ${key}, ${requestHash}, ${now}) on conflict do nothing`
           if (inserted.count === 1) return { _tag: "Claimed" as const }
+          // A claim whose request never recorded a response (a crash) is abandoned after a while.
+          const retaken = await sql`
+            update idempotency_keys set created_at = ${now}
+            where scope = ${scope} and key = ${key} and request_hash = ${requestHash} and status is null
+              and created_at < ${new Date(now.getTime() - abandonedAfterMs)}`
+          if (retaken.count === 1) return { _tag: "Claimed" as const }
           const [row] = await sql<Array<{ request_hash: string; status: number | null; body: unknown }>>`
             select request_hash, status, body from idempotency_keys where scope = ${scope} and key = ${key}`
           if (row === undefined) return { _tag: "InProgress" as const } // released in between: let the client retry

@@ -1,0 +1,37 @@
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { PgLive } from "../../adapters/postgres/client.ts"
+import { IdempotencyStorePostgres } from "../../adapters/postgres/idempotency.ts"
+import { IdempotencyStore } from "../../application/ports/idempotency.ts"
+import { createTestDatabase, type TestDatabase } from "../support/database.ts"
+
+let db: TestDatabase
+let runtime: ManagedRuntime.ManagedRuntime<IdempotencyStore, never>
+beforeAll(async () => {
+  db = await createTestDatabase()
+  runtime = ManagedRuntime.make(IdempotencyStorePostgres.pipe(Layer.provide(PgLive(db.url, { max: 8 }))))
+})
+afterAll(async () => {
+  await runtime.dispose()
+  await db.drop()
+})
+
+const claim = (key: string, hash: string, at: Date) => runtime.runPromise(Effect.flatMap(IdempotencyStore, (s) => s.claim("u1 POST /x", key, hash, at)))
+const t0 = new Date("2026-11-21T10:00:00.000Z")
+
+describe("Idempotency-Key records", () => {
+  it("claims once under concurrency, replays a completed response, refuses another body", async () => {
+    const claims = await Promise.all(Array.from({ length: 8 }, () => claim("k1", "h1", t0)))
+    expect(claims.filter((c) => c._tag === "Claimed")).toHaveLength(1)
+    expect(claims.filter((c) => c._tag === "InProgress")).toHaveLength(7)
+    await runtime.runPromise(Effect.flatMap(IdempotencyStore, (s) => s.complete("u1 POST /x", "k1", 201, { ok: true })))
+    expect(await claim("k1", "h1", t0)).toEqual({ _tag: "Replay", status: 201, body: { ok: true } })
+    expect(await claim("k1", "other", t0)).toEqual({ _tag: "Mismatch" })
+  })
+
+  it("lets an abandoned claim (no response recorded) be taken again after five minutes, not before", async () => {
+    expect((await claim("k2", "h2", t0))._tag).toBe("Claimed")
+    expect((await claim("k2", "h2", new Date(t0.getTime() + 60_000)))._tag).toBe("InProgress")
+    expect((await claim("k2", "h2", new Date(t0.getTime() + 6 * 60_000)))._tag).toBe("Claimed")
+  })
+})
