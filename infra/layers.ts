@@ -13,6 +13,7 @@ import { WalletQueriesPostgres } from "../adapters/postgres/walletReadModel.ts"
 import { ClusterSimulated } from "../adapters/cluster/simulated.ts"
 import { PaymentGatewayMidtrans } from "../adapters/midtrans/gateway.ts"
 import { ProvisioningPolicy } from "../application/subscriptions/provisioning.ts"
+import { AnalyticsPostgres } from "../adapters/postgres/analytics.ts"
 import { CatalogPostgres } from "../adapters/postgres/catalog.ts"
 import { CouponsPostgres } from "../adapters/postgres/coupons.ts"
 import { SubscriptionQueriesPostgres } from "../adapters/postgres/subscriptionReadModel.ts"
@@ -34,6 +35,7 @@ export const ledgerLayer = (url: string, poolSize: number) => {
     CatalogPostgres,
     SubscriptionQueriesPostgres,
     CouponsPostgres,
+    AnalyticsPostgres,
     // Use-case spans (Effect.fn) cost ~7 % CPU per command and have no exporter yet.
     Layer.setTracerEnabled(false)
   ).pipe(Layer.provideMerge(pg), Layer.provideMerge(IdGeneratorCrypto))

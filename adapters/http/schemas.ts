@@ -274,3 +274,10 @@ export const AdminUsersQuery = Schema.Struct({
 })
 export const AdminCreateUserBody = Schema.Struct({ ...RegisterBody.fields, role: Schema.optionalWith(RoleLiteral, { default: () => "USER" as const }) })
 export const RoleBody = Schema.Struct({ role: RoleLiteral })
+
+/** ?from=&to=&groupBy=day|month; defaults: the last 30 days by day. */
+export const AnalyticsQuery = Schema.Struct({
+  from: Schema.optional(IsoDate),
+  to: Schema.optional(IsoDate),
+  groupBy: Schema.optionalWith(Schema.Literal("day", "month"), { default: () => "day" as const })
+})

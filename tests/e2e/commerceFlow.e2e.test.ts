@@ -74,5 +74,14 @@ describe("the whole commerce flow on a started server", () => {
 
     const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
+
+    // The analytics see the same day.
+    const [revenue] = (await http.get("/api/admin/analytics/revenue", admin)).body.data
+    expect(revenue).toMatchObject({ charged: basic.monthlyPrice + charge, refunded: refund, net: basic.monthlyPrice + charge - refund })
+    expect((await http.get("/api/admin/analytics/service-control?groupBy=month", admin)).body.data[0]).toMatchObject({ stops: 1, starts: 1, restarts: 1 })
+    expect((await http.get("/api/admin/analytics/subscriptions", admin)).body.data.byStatus).toEqual({ CANCELLED: 1 })
+    expect((await http.get("/api/admin/analytics/quota", admin)).body.data.find((p: { planId: string }) => p.planId === pro.id)).toMatchObject({ usedQuota: 0 })
+    expect((await http.get("/api/admin/analytics/revenue?groupBy=week", admin)).status).toBe(400)
+    expect((await http.get("/api/admin/analytics/revenue", token)).status).toBe(403)
   })
 })
