@@ -1,6 +1,7 @@
 import type { Route } from "../adapters/http/route.ts"
 import { adminSubscriptionRoutes } from "../adapters/http/routes/adminSubscriptions.ts"
 import { analyticsRoutes } from "../adapters/http/routes/analytics.ts"
+import { clusterAdminRoutes } from "../adapters/http/routes/clusterAdmin.ts"
 import { adminUserRoutes } from "../adapters/http/routes/adminUsers.ts"
 import { auditRoutes } from "../adapters/http/routes/audit.ts"
 import { authRoutes } from "../adapters/http/routes/auth.ts"
@@ -11,7 +12,7 @@ import { paymentRoutes } from "../adapters/http/routes/payments.ts"
 import { subscriptionRoutes } from "../adapters/http/routes/subscriptions.ts"
 import { walletRoutes } from "../adapters/http/routes/wallet.ts"
 
-const all = [...authRoutes, ...walletRoutes, ...paymentRoutes, ...catalogRoutes, ...subscriptionRoutes, ...instanceRoutes, ...couponRoutes, ...adminSubscriptionRoutes, ...adminUserRoutes, ...analyticsRoutes, ...auditRoutes]
+const all = [...authRoutes, ...walletRoutes, ...paymentRoutes, ...catalogRoutes, ...subscriptionRoutes, ...instanceRoutes, ...couponRoutes, ...adminSubscriptionRoutes, ...adminUserRoutes, ...analyticsRoutes, ...clusterAdminRoutes, ...auditRoutes]
 
 type ServicesOf<T> = T extends Route<infer R> ? R : never
 

@@ -63,6 +63,16 @@ export const ClusterSimulated = (options: SimulatedClusterOptions) => {
             if (i) instances.set(key(namespace, name), { ...i, spec: { ...i.spec, ...resources } })
           }),
       remove: (namespace, name) => Effect.sync(() => void instances.delete(key(namespace, name))),
+      nodes: Effect.sync(() => {
+        const running = [...instances.values()].filter((i) => i.replicas === 1)
+        return [{
+          name: "simulated-node-1",
+          ready: true,
+          cpuMilli: { capacity: 64_000, requested: running.reduce((sum, i) => sum + i.spec.cpuMilli, 0) },
+          memoryMb: { capacity: 262_144, requested: running.reduce((sum, i) => sum + i.spec.memoryMb, 0) },
+          pods: running.length
+        }]
+      }),
       listManaged: Effect.sync(() => [...instances.values()].map((i) => ({ namespace: i.spec.namespace, name: i.spec.name, instanceId: i.spec.instanceId }))),
       metrics: (namespace, name) =>
         Effect.sync(() => {

@@ -281,3 +281,5 @@ export const AnalyticsQuery = Schema.Struct({
   to: Schema.optional(IsoDate),
   groupBy: Schema.optionalWith(Schema.Literal("day", "month"), { default: () => "day" as const })
 })
+
+export const CleanupBody = Schema.Struct({ confirm: Schema.Boolean })

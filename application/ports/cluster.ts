@@ -29,6 +29,14 @@ export interface ManagedResource {
   readonly instanceId: string
 }
 
+export interface ClusterNode {
+  readonly name: string
+  readonly ready: boolean
+  readonly cpuMilli: { readonly capacity: number; readonly requested: number }
+  readonly memoryMb: { readonly capacity: number; readonly requested: number }
+  readonly pods: number
+}
+
 export class ClusterUnavailable extends Schema.TaggedError<ClusterUnavailable>()("ClusterUnavailable", {
   operation: Schema.String,
   reason: Schema.String
@@ -49,6 +57,7 @@ export interface ClusterService {
   readonly remove: (namespace: string, name: string) => Effect.Effect<void, ClusterUnavailable>
   readonly listManaged: Effect.Effect<ReadonlyArray<ManagedResource>, ClusterUnavailable>
   readonly metrics: (namespace: string, name: string) => Effect.Effect<InstanceMetrics | undefined, ClusterUnavailable>
+  readonly nodes: Effect.Effect<ReadonlyArray<ClusterNode>, ClusterUnavailable>
 }
 
 export class Cluster extends Context.Tag("app/Cluster")<Cluster, ClusterService>() {}

@@ -74,6 +74,12 @@ describe("provisioning on the simulated cluster", () => {
     expect(metrics.cpu.percentage).toBeGreaterThan(0)
     expect(metrics.urls.public).toMatch(/^https:\/\/flows-[0-9a-f]{8}\.apps\.minispod\.local$/)
 
+    const pods = (await http.get("/api/admin/pods", admin)).body.data
+    expect(pods.find((p: { instanceId: string }) => p.instanceId === sub.id)).toMatchObject({ namespace: `user-${user.id}`, name: "flows", instanceStatus: "RUNNING", metrics: { phase: "Running" } })
+    expect((await http.get("/api/admin/nodes", admin)).body.data[0]).toMatchObject({ ready: true })
+    expect((await http.get("/api/admin/health", admin)).body.data.nodes).toEqual({ total: 1, ready: 1 })
+    expect((await http.get("/api/admin/pods", user.token)).status).toBe(403)
+
     const [transitions] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events where stream_id = ${`subscription-${sub.id}`} and type in ('InstanceTransitioned', 'InstanceRunning')`
     expect(transitions!.n).toBe(9) // running, stopping, stopped, starting, running, restarting, running, restarting, running
     const other = await customer(http, admin, "peeker", 0)
