@@ -11,6 +11,7 @@ import { TransactionIdsPostgres } from "../adapters/postgres/transactionIds.ts"
 import { UsersPostgres } from "../adapters/postgres/users.ts"
 import { WalletQueriesPostgres } from "../adapters/postgres/walletReadModel.ts"
 import { ClusterSimulated } from "../adapters/cluster/simulated.ts"
+import { LogStreamSimulated } from "../adapters/cluster/simulatedLogs.ts"
 import { PaymentGatewayMidtrans } from "../adapters/midtrans/gateway.ts"
 import { ProvisioningPolicy } from "../application/subscriptions/provisioning.ts"
 import { AnalyticsPostgres } from "../adapters/postgres/analytics.ts"
@@ -70,8 +71,9 @@ export const gatewayLayer = (config: AppConfig, setup: GatewaySetup) => {
 
 /** The simulated cluster is the only Cluster adapter so far (the Kubernetes one is a later issue). */
 export const clusterLayer = (config: AppConfig) =>
-  Layer.merge(
+  Layer.mergeAll(
     ClusterSimulated({ readinessDelayMs: config.simulatedReadyMs, failNames: /^fail-/, hangNames: /^hang-/, patchFailNames: /^nopatch-/ }),
+    LogStreamSimulated({ intervalMs: 1_000 }),
     Layer.succeed(ProvisioningPolicy, { baseDomain: config.clusterBaseDomain, timeoutSeconds: config.provisioningTimeoutSeconds })
   )
 

@@ -6,6 +6,7 @@ import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import cron from "node-cron"
 import { makeHttpApp } from "../../adapters/http/app.ts"
 import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
+import { attachLogSocket } from "../../adapters/ws/logs.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
 import { provisionPending } from "../../application/subscriptions/provisioning.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
@@ -73,6 +74,11 @@ const { app, drained } = makeHttpApp({
 })
 
 const server = createServer(app.callback())
+// Browsers send Origin: only this server's own origin (or PUBLIC_BASE_URL) may open a log socket.
+const logSocket = attachLogSocket(server, {
+  run: (effect) => runtime.runPromiseExit(effect),
+  allowedOrigins: (req) => req.headers.origin === undefined || req.headers.origin === new URL(selfUrl).origin
+})
 // The reconciliation job: every replica schedules it; one at a time runs it (advisory lock).
 const reconciliation = cron.schedule(config.reconcileCron, () => {
   runtime.runPromise(reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 })).then(
@@ -109,7 +115,7 @@ server.listen(config.port, config.host, () => {
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
         (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
-    `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready`
+    `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready; instance logs simulated`
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
 })
@@ -125,6 +131,7 @@ const shutdown = (signal: string) => {
   }, shutdownTimeoutMs)
   force.unref()
   void reconciliation.stop()
+  logSocket.close()
   clearInterval(provisioning)
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {

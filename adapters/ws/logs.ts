@@ -1,0 +1,78 @@
+import type { IncomingMessage, Server } from "node:http"
+import type { Duplex } from "node:stream"
+import { stripVTControlCharacters } from "node:util"
+import { Effect, Exit } from "effect"
+import { WebSocket, WebSocketServer } from "ws"
+import { authenticate, type Principal } from "../../application/accounts/useCases.ts"
+import type { AccessTokens } from "../../application/ports/auth.ts"
+import { LogStream } from "../../application/ports/logStream.ts"
+import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
+import type { Users } from "../../application/ports/users.ts"
+import { namespaceOf } from "../../application/subscriptions/naming.ts"
+import type { Runner } from "../http/app.ts"
+
+/** The app protocol a client must offer; the access token rides beside it as "bearer.<jwt>". */
+export const logsProtocol = "minispod.logs.v1"
+
+type Services = Users | AccessTokens | SubscriptionQueries | LogStream
+
+const refuse = (socket: Duplex, status: number, message: string) => {
+  socket.write(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ success: false, message })}`)
+  socket.destroy()
+}
+
+/** The bearer token from the subprotocol list (browsers) or the Authorization header (other clients). */
+const tokenOf = (req: IncomingMessage) => {
+  const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim())
+  const fromProtocol = offered.find((p) => p.startsWith("bearer."))?.slice("bearer.".length)
+  return fromProtocol ?? /^Bearer ([\w.-]+)$/.exec(req.headers.authorization ?? "")?.[1]
+}
+
+/**
+ * WS /ws/logs?instanceId=…: authenticated in the HTTP upgrade (before any WebSocket exists),
+ * Origin checked, only the owner or an administrator (others get 404, as over HTTP); live lines
+ * with ANSI codes stripped, one JSON message each.
+ */
+export const attachLogSocket = (
+  server: Server,
+  options: { readonly run: Runner<Services>; readonly allowedOrigins: (req: IncomingMessage) => boolean }
+) => {
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has(logsProtocol) ? logsProtocol : false)
+  })
+  const run = async <A, E>(effect: Effect.Effect<A, E, Services>) => {
+    const exit = await options.run(effect)
+    return Exit.isSuccess(exit) ? exit.value : undefined
+  }
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? "/", "http://localhost")
+    if (url.pathname !== "/ws/logs") return refuse(socket, 404, "Not Found")
+    if (!options.allowedOrigins(req)) return refuse(socket, 403, "Forbidden")
+    const token = tokenOf(req)
+    const instanceId = url.searchParams.get("instanceId") ?? ""
+    void (async () => {
+      const principal: Principal | undefined = token ? await run(authenticate(token)) : undefined
+      if (principal === undefined) return refuse(socket, 401, "Unauthorized")
+      const view = await run(Effect.flatMap(SubscriptionQueries, (q) => q.find(instanceId)))
+      if (view === undefined || (view.userId !== principal.userId && principal.role !== "ADMINISTRATOR")) return refuse(socket, 404, "Not Found")
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        void run(Effect.flatMap(LogStream, (logs) =>
+          logs.follow(namespaceOf(view.userId), view.instanceName, { tailLines: 100 }, (line) => {
+            if (ws.readyState === WebSocket.OPEN) {
+              ws.send(JSON.stringify({ type: "log", instanceId, line: stripVTControlCharacters(line), timestamp: new Date().toISOString() }))
+            }
+          }))).then((follow) => {
+          if (follow === undefined) return ws.close(1011, "logs unavailable")
+          ws.on("close", () => follow.stop())
+        })
+      })
+    })()
+  })
+  return {
+    close: () => {
+      for (const client of wss.clients) client.close(1001, "server shutting down")
+      wss.close()
+    }
+  }
+}
