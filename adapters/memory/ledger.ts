@@ -189,6 +189,13 @@ const makeMemoryLedger = (newEventId: () => string) => {
         return { items: mine.slice(start, start + filter.limit), total: mine.length }
       }),
     transaction: (userId, transactionId) => Effect.sync(() => userEntries(userId).find((e) => e.transactionId === transactionId)),
+    subscriptionTransactions: (userId, subscriptionId) =>
+      Effect.sync(() => {
+        const mine = entries.filter((e) => e.userId === userId)
+        const charges = new Set(mine.filter((e) => (e.type === "SUBSCRIPTION" || e.type === "UPGRADE") &&
+          (e.causeId.startsWith(`${subscriptionId}@`) || e.causeId.startsWith(`${subscriptionId}#`))).map((e) => e.transactionId))
+        return mine.filter((e) => charges.has(e.transactionId) || (e.type === "REFUND" && charges.has(e.causeId))).reverse()
+      }),
     allTransactions: (filter) =>
       Effect.sync(() => {
         const all = [...entries].reverse().filter((e) =>

@@ -117,6 +117,22 @@ export const WalletQueriesPostgres = Layer.effect(
           ])
           return { items: rows.map(toEntry), total: count?.total ?? 0 }
         }),
+      subscriptionTransactions: (userId, subscriptionId) =>
+        Effect.promise(async () => {
+          // Charge cause ids are "<sub>@<periodStart>" or "<sub>#<upgradeId>"; a refund's cause is its charge.
+          const rows = await sql<Array<EntryRow>>`
+            with charges as (
+              select transaction_id from ledger_entries
+              where user_id = ${userId} and type in ('SUBSCRIPTION', 'UPGRADE')
+                and (cause_id like ${subscriptionId + "@%"} or cause_id like ${subscriptionId + "#%"})
+            )
+            select * from ledger_entries
+            where user_id = ${userId}
+              and (transaction_id in (select transaction_id from charges)
+                or (type = 'REFUND' and cause_id in (select transaction_id from charges)))
+            order by position desc`
+          return rows.map(toEntry)
+        }),
       allTransactions: (filter) =>
         Effect.promise(async () => {
           const where = sql`true

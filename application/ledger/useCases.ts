@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { type ChargeCause, chargeReference } from "../../domain/ledger/index.ts"
+import { type ChargeCause, chargeReference, topUpReference } from "../../domain/ledger/index.ts"
 import type { EventMetadata } from "../ports/eventStore.ts"
 import { TransactionIds } from "../ports/ids.ts"
 import { type TransactionFilter, WalletQueries } from "../ports/walletQueries.ts"
@@ -17,7 +17,7 @@ export const creditTopUp = Effect.fn("Ledger.creditTopUp")(function*(
     _tag: "CreditTopUp",
     transactionId,
     amount: input.amount,
-    reference: `topup:${input.paymentReference}`
+    reference: topUpReference(input.paymentReference)
   }, metadata)
 })
 

@@ -1,5 +1,5 @@
 import { Clock, Context, Effect, Either, Schema } from "effect"
-import { walletStreamId } from "../../domain/ledger/index.ts"
+import { topUpReference, type WalletCommand, type WalletError, walletStreamId } from "../../domain/ledger/index.ts"
 import {
   decidePayment,
   GatewayAmountMismatch,
@@ -11,7 +11,6 @@ import {
   paymentStreamId,
   replayPayment
 } from "../../domain/payment/index.ts"
-import type { WalletCommand, WalletError } from "../../domain/ledger/index.ts"
 import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import type { EventMetadata, LoadedStream, StreamEvents } from "../ports/eventStore.ts"
 import { TransactionIds } from "../ports/ids.ts"
@@ -85,7 +84,7 @@ export const applyGatewayTransaction = Effect.fn("Payments.applyGatewayTransacti
     return Either.flatMap(decision, (events) => {
       const walletCommands: Array<WalletCommand> = events.flatMap((e): Array<WalletCommand> => {
         if (e._tag === "PaymentSettled") {
-          return [{ _tag: "CreditTopUp", transactionId: e.creditTransactionId, amount: payment.amount, reference: `topup:${e.orderId}` }]
+          return [{ _tag: "CreditTopUp", transactionId: e.creditTransactionId, amount: payment.amount, reference: topUpReference(e.orderId) }]
         }
         if (e._tag === "PaymentReversed" && e.debited > 0) {
           return [{

@@ -1,8 +1,7 @@
 import { Context, Schema, type Effect } from "effect"
 
-export const planTiers = ["FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE"] as const
-export type PlanType = (typeof planTiers)[number]
-export const tierOf = (type: PlanType) => planTiers.indexOf(type)
+import type { PlanType } from "../../domain/subscription/index.ts"
+export type { PlanType }
 
 export interface CategoryView {
   readonly id: string

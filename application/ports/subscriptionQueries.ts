@@ -1,11 +1,12 @@
 import { Context, type Effect } from "effect"
+import type { PlanType } from "../../domain/subscription/index.ts"
 
 export interface SubscriptionView {
   readonly id: string
   readonly userId: string
   readonly serviceId: string
   readonly planId: string
-  readonly planType: string
+  readonly planType: PlanType
   readonly monthlyPrice: number
   /** PENDING_DEPLOYMENT until its instance runs, ACTIVE, CANCELLED. */
   readonly status: string

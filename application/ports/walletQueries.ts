@@ -47,6 +47,8 @@ export interface WalletQueriesService {
   /** Newest first. */
   readonly transactions: (userId: string, filter: TransactionFilter) => Effect.Effect<Page<LedgerEntry>>
   readonly transaction: (userId: string, transactionId: string) => Effect.Effect<LedgerEntry | undefined>
+  /** A subscription's charges (first months, upgrades) and the refunds of those charges, newest first. */
+  readonly subscriptionTransactions: (userId: string, subscriptionId: string) => Effect.Effect<ReadonlyArray<LedgerEntry>>
   /** Every user's ledger entries (admin), newest first. */
   readonly allTransactions: (filter: TransactionFilter & { readonly userId?: string | undefined }) => Effect.Effect<Page<LedgerEntry>>
   /** Every wallet's projection row, for the audit. */

@@ -53,6 +53,11 @@ export type WalletCommand =
     readonly couponCode: string
   }
 
+/** The idempotency key of a top-up credit: one per external payment (invariant 3). */
+export const topUpReference = (paymentReference: string): string => `topup:${paymentReference}`
+export const paymentOfTopUpReference = (reference: string): string =>
+  reference.startsWith("topup:") ? reference.slice("topup:".length) : reference
+
 /** The idempotency key of a charge: one per subscription period, one per upgrade (invariant 5). */
 export const chargeReference = (cause: ChargeCause): string =>
   cause._tag === "SubscriptionPeriod"

@@ -80,12 +80,3 @@ export const WalletEvent = Schema.Union(
   CouponCreditGranted
 )
 export type WalletEvent = typeof WalletEvent.Type
-
-export const walletEventTypes: ReadonlyArray<WalletEvent["_tag"]> = [
-  "TopUpCredited",
-  "TopUpReversed",
-  "WalletCharged",
-  "ChargeRefunded",
-  "CreditAdjusted",
-  "CouponCreditGranted"
-]

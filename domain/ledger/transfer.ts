@@ -1,4 +1,5 @@
 import { SystemAccounts, walletAccount } from "./accounts.ts"
+import { paymentOfTopUpReference } from "./commands.ts"
 import type { WalletEvent } from "./events.ts"
 
 /** The ledger's kinds of movement, as shown to users (seed TransactionType, plus coupons). */
@@ -36,7 +37,7 @@ export const transferOf = (userId: string, event: WalletEvent): Transfer => {
         from: SystemAccounts.gateway,
         to: wallet,
         causeType: "payment",
-        causeId: event.reference.replace(/^topup:/, ""),
+        causeId: paymentOfTopUpReference(event.reference),
         description: "Top-up credit"
       }
     case "TopUpReversed":

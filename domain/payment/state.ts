@@ -25,6 +25,3 @@ export const newPayment: PaymentState = {
   reversed: 0,
   reversalKeys: new Set()
 }
-
-/** Settled is final for the money in; only gateway reversals follow it. */
-export const isOpen = (status: PaymentStatus) => status === "PENDING"

@@ -1,12 +1,5 @@
 import { Schema } from "effect"
 
-/** Integer rupiah, never a float: every amount is a safe integer. */
-export const Rupiah = Schema.Int.pipe(
-  Schema.greaterThanOrEqualTo(0),
-  Schema.lessThanOrEqualTo(Number.MAX_SAFE_INTEGER),
-  Schema.annotations({ identifier: "Rupiah", description: "Integer amount in rupiah" })
-)
-
 /** A money movement is always strictly positive; direction is carried by the accounts. */
 export const PositiveRupiah = Schema.Int.pipe(
   Schema.greaterThan(0),

@@ -2,12 +2,12 @@ import { Either } from "effect"
 import { addMonths } from "../shared/index.ts"
 import type { SubscriptionCommand } from "./commands.ts"
 import { DuplicateSubscription, InvalidInstanceTransition, type SubscriptionError, SubscriptionNotActive, UpgradeRequired } from "./errors.ts"
-import type { ServiceGuardEvent, SubscriptionEvent } from "./events.ts"
+import { PlanType, type ServiceGuardEvent, type SubscriptionEvent } from "./events.ts"
 import { cancellationRefund, upgradeCharge } from "./proration.ts"
 import type { ServiceGuardState, SubscriptionState } from "./state.ts"
 
-const tiers = ["FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE"] as const
-export const tierRank = (planType: string) => tiers.indexOf(planType as (typeof tiers)[number])
+/** Plan tiers, lowest first: the order upgrades must follow. */
+export const tierRank = (planType: PlanType) => PlanType.literals.indexOf(planType)
 
 type Decision = Either.Either<ReadonlyArray<SubscriptionEvent>, SubscriptionError>
 

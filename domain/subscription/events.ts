@@ -1,6 +1,8 @@
 import { Schema } from "effect"
 
+/** Tiers in ascending order (upgrades go up this list). */
 export const PlanType = Schema.Literal("FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE")
+export type PlanType = typeof PlanType.Type
 
 /** The plan facts a subscription keeps (prices are fixed at the time they were charged). */
 export const PlanTerms = Schema.Struct({

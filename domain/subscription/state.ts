@@ -43,4 +43,3 @@ export const noSubscription: SubscriptionState = {
 export interface ServiceGuardState {
   readonly holder: string | undefined
 }
-export const freeGuard: ServiceGuardState = { holder: undefined }

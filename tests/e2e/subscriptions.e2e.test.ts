@@ -96,8 +96,13 @@ describe("subscriptions", () => {
     expect(refunded).toBeLessThanOrEqual(Math.min(refundBound(c0 - 5), 50_000 + charged))
     expect(refunded).toBeGreaterThanOrEqual(Math.min(refundBound(c1 + 5), 50_000 + charged))
     expect((await http.delete(`/api/subscriptions/${sub.id}`, user.token)).body.error.code).toBe("INVALID_TRANSITION")
-    // Re-subscribing after a cancellation is allowed.
-    expect((await http.post("/api/subscriptions", { planId: plans.n8nBasic }, user.token)).status).toBe(201)
+    // Re-subscribing after a cancellation is allowed; each subscription lists only its own movements.
+    const again = await http.post("/api/subscriptions", { planId: plans.n8nBasic }, user.token)
+    expect(again.status).toBe(201)
+    const fresh = (await http.get(`/api/subscriptions/${again.body.data.id}`, user.token)).body.data.transactions
+    expect(fresh.map((t: { type: string; amount: number }) => [t.type, t.amount])).toEqual([["SUBSCRIPTION", 50_000]])
+    const old = (await http.get(`/api/subscriptions/${sub.id}`, user.token)).body.data.transactions
+    expect(old.map((t: { type: string }) => t.type).sort()).toEqual(["REFUND", "REFUND", "SUBSCRIPTION", "UPGRADE"])
 
     const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)

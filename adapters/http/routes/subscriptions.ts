@@ -29,8 +29,7 @@ export const subscriptionRoutes = [
     method: "get", path: "/api/subscriptions/:id", summary: "One of the caller's subscriptions with its transactions", tag: "subscriptions", access: "user", params: IdParams,
     handle: ({ principal, params }) => Effect.gen(function*() {
       const subscription = yield* Subscriptions.ownSubscription(principal.userId, params.id)
-      const entries = yield* (yield* WalletQueries).transactions(principal.userId, { page: 1, limit: 100 })
-      const transactions = entries.items.filter((e) => e.causeId.startsWith(params.id) || e.description.includes(params.id))
+      const transactions = yield* (yield* WalletQueries).subscriptionTransactions(principal.userId, params.id)
       return ok("Subscription", { ...subscription, instance: { name: subscription.instanceName, status: subscription.instanceStatus }, transactions })
     })
   }),
