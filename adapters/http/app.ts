@@ -34,6 +34,8 @@ export interface HttpOptions<R> {
   readonly ready: () => Promise<boolean>
   /** Non-API routers mounted beside the API (the local Midtrans simulator). */
   readonly extraRouters?: ReadonlyArray<Router>
+  /** True once shutdown began: readiness answers 503 and connections are not kept alive. */
+  readonly draining?: () => boolean
 }
 
 interface Failure {
@@ -83,6 +85,11 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       inFlight--
       if (inFlight === 0) onDrained?.()
     }
+  })
+  // While draining, keep-alive clients are told to reconnect (to another replica).
+  app.use(async (ctx, next) => {
+    if (options.draining?.()) ctx.set("Connection", "close")
+    await next()
   })
   const registry = new client.Registry()
   client.collectDefaultMetrics({ register: registry })
@@ -167,6 +174,11 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
     ctx.body = { success: true, message: "ok", data: { status: "ok" } }
   })
   router.get("/readyz", async (ctx) => {
+    if (options.draining?.()) {
+      ctx.status = 503
+      ctx.body = { success: false, message: "shutting down", error: { code: "INTERNAL", details: { shuttingDown: true } } }
+      return
+    }
     const ready = await options.ready().catch(() => false)
     ctx.status = ready ? 200 : 503
     ctx.body = ready

@@ -64,6 +64,7 @@ const { app, drained } = makeHttpApp({
   logger,
   bodyLimitBytes: config.bodyLimitBytes,
   trustProxy: config.trustProxy,
+  draining: () => stopping,
   ready: () =>
     runtime.runPromise(
       Effect.flatMap(Pg, (sql) => Effect.promise(() => sql`select 1`)).pipe(
@@ -128,20 +129,24 @@ const shutdown = (signal: string) => {
   const force = setTimeout(() => {
     logger.error("shutdown timed out; exiting", {})
     process.exit(1)
-  }, shutdownTimeoutMs)
+  }, config.shutdownDelayMs + shutdownTimeoutMs)
   force.unref()
   void reconciliation.stop()
-  logSocket.close()
   clearInterval(provisioning)
-  // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
-  server.close(async () => {
-    await drained() // a request whose client already closed its side still finishes
-    await runtime.dispose()
-    await database.stop()
-    logger.info("stopped", {})
-    process.exit(0)
-  })
-  server.closeIdleConnections()
+  // Readiness is 503 from now on; for SHUTDOWN_DELAY_MS the server still serves whoever load
+  // balancers send before they notice, then stops accepting.
+  setTimeout(() => {
+    logSocket.close()
+    // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
+    server.close(async () => {
+      await drained() // a request whose client already closed its side still finishes
+      await runtime.dispose()
+      await database.stop()
+      logger.info("stopped", {})
+      process.exit(0)
+    })
+    server.closeIdleConnections()
+  }, config.shutdownDelayMs)
 }
 process.on("SIGINT", () => shutdown("SIGINT"))
 process.on("SIGTERM", () => shutdown("SIGTERM"))

@@ -9,11 +9,19 @@ export interface StartedServer {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
-/** Starts the server the way a user does (`tsx infra/main/server.ts`) and waits for its banner. */
-export const startServer = async (env: Record<string, string | undefined>): Promise<StartedServer> => {
-  const child = spawn(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
+/**
+ * Starts the server the way a user does (`tsx infra/main/server.ts`, or another command such as
+ * `npm start` or the compiled build) and waits for its banner.
+ */
+export const startServer = async (
+  env: Record<string, string | undefined>,
+  options: { readonly command?: readonly [string, ...Array<string>]; readonly cwd?: string } = {}
+): Promise<StartedServer> => {
+  const [command, ...args] = options.command ?? [process.execPath, "--import", "tsx", "infra/main/server.ts"]
+  const child = spawn(command, args, {
     env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", LOG_LEVEL: "warning", ...env } as NodeJS.ProcessEnv,
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.cwd ? { cwd: options.cwd } : {})
   })
   let output = ""
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
