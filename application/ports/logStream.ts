@@ -1,4 +1,5 @@
 import { Context, type Effect } from "effect"
+import type { ClusterError } from "./cluster.ts"
 
 /** A running follow of an instance's logs; `stop` ends it. */
 export interface LogFollow {
@@ -12,7 +13,7 @@ export interface LogStreamService {
     name: string,
     options: { readonly tailLines: number },
     onLine: (line: string) => void
-  ) => Effect.Effect<LogFollow>
+  ) => Effect.Effect<LogFollow, ClusterError>
 }
 
 export class LogStream extends Context.Tag("app/LogStream")<LogStream, LogStreamService>() {}
