@@ -1,5 +1,4 @@
 import { Context, type Effect } from "effect"
-import type { ClusterError } from "./cluster.ts"
 
 /** A running follow of an instance's logs; `stop` ends it. */
 export interface LogFollow {
@@ -7,13 +6,13 @@ export interface LogFollow {
 }
 
 export interface LogStreamService {
-  /** The last `tailLines` lines, then every new one, raw (ANSI codes included). */
+  /** The last `tailLines` lines, then every new one, raw (ANSI codes included); waits for the instance to run. */
   readonly follow: (
     namespace: string,
     name: string,
     options: { readonly tailLines: number },
     onLine: (line: string) => void
-  ) => Effect.Effect<LogFollow, ClusterError>
+  ) => Effect.Effect<LogFollow>
 }
 
 export class LogStream extends Context.Tag("app/LogStream")<LogStream, LogStreamService>() {}
