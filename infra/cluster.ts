@@ -1,6 +1,7 @@
 import { KubeConfig } from "@kubernetes/client-node"
 import { Layer, Option } from "effect"
 import { makeKubeClient } from "../adapters/kubernetes/client.ts"
+import { kubeconfigYaml } from "../adapters/kubesim/kubeconfig.ts"
 import { makeKubernetesCluster } from "../adapters/kubernetes/cluster.ts"
 import { LogStreamKubernetes } from "../adapters/kubernetes/logs.ts"
 import { Cluster } from "../application/ports/cluster.ts"
@@ -19,12 +20,7 @@ export const kubeConfigOf = (config: AppConfig, selfUrl: () => string) => (): Ku
     return kc
   }
   if (selfUrl() === "") throw new Error("the simulator's address is not known yet (the server is not listening)")
-  kc.loadFromOptions({
-    clusters: [{ name: "minispod-simulator", server: `${selfUrl()}/dev/kube`, skipTLSVerify: true }],
-    users: [{ name: "minispod", token: "kubesim-dev-token" }],
-    contexts: [{ name: "minispod-simulator", cluster: "minispod-simulator", user: "minispod" }],
-    currentContext: "minispod-simulator"
-  })
+  kc.loadFromString(kubeconfigYaml(selfUrl()))
   return kc
 }
 

@@ -88,7 +88,8 @@ const settings = {
     Config.validate({ message: "must be lowercase letters, digits and dashes, starting with a letter, at most 26 characters", validation: (p) => /^[a-z][-a-z0-9]{0,25}$/.test(p) })
   ),
   clusterRequestTimeoutMs: positive("CLUSTER_REQUEST_TIMEOUT_MS", 10_000),
-  clusterCrashLoopRestarts: positive("CLUSTER_CRASHLOOP_RESTARTS", 3)
+  clusterCrashLoopRestarts: positive("CLUSTER_CRASHLOOP_RESTARTS", 3),
+  simulatorKubeconfigPath: Config.string("SIM_KUBECONFIG_PATH").pipe(Config.withDefault(".data/kubeconfig-simulator.yaml"))
 }
 
 /** Environment variable of each setting, for messages (a failed validation does not carry its path). */
@@ -138,7 +139,8 @@ const variableOf: Record<keyof typeof settings, string> = {
   clusterImagePullSecret: "CLUSTER_IMAGE_PULL_SECRET",
   clusterNamespacePrefix: "CLUSTER_NAMESPACE_PREFIX",
   clusterRequestTimeoutMs: "CLUSTER_REQUEST_TIMEOUT_MS",
-  clusterCrashLoopRestarts: "CLUSTER_CRASHLOOP_RESTARTS"
+  clusterCrashLoopRestarts: "CLUSTER_CRASHLOOP_RESTARTS",
+  simulatorKubeconfigPath: "SIM_KUBECONFIG_PATH"
 }
 
 /** Every setting of the server and CLIs, from the environment, validated at start. */

@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto"
+import { mkdir, writeFile } from "node:fs/promises"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Fiber, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import cron from "node-cron"
 import { makeHttpApp } from "../../adapters/http/app.ts"
 import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
+import { kubeSimulatorPrefix, makeKubeSimulator } from "../../adapters/kubesim/simulator.ts"
 import { attachLogSocket } from "../../adapters/ws/logs.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
 import { runProvisioningWorker } from "../../application/subscriptions/provisioning.ts"
@@ -57,8 +60,14 @@ const simulator = config.midtransMode === "simulator"
   ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
   : []
 
+// The Kubernetes API simulator (CLUSTER_MODE=simulator): the cluster adapter talks to it over HTTP.
+const kubeSimulator = config.clusterMode === "simulator"
+  ? await makeKubeSimulator({ sql: await runtime.runPromise(Pg), selfUrl: () => selfUrl, readyDelayMs: config.simulatedReadyMs })
+  : undefined
+const kubeconfigFile = resolve(config.simulatorKubeconfigPath)
+
 const { app, drained } = makeHttpApp({
-  extraRouters: simulator,
+  extraRouters: [...simulator, ...(kubeSimulator ? [kubeSimulator.router] : [])],
   routes,
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
@@ -92,10 +101,13 @@ const reconciliation = cron.schedule(config.reconcileCron, () => {
 // may run it side by side.
 const provisioning = runtime.runFork(runProvisioningWorker(config.provisioningPollMs))
 
-server.listen(config.port, config.host, () => {
+server.listen(config.port, config.host, async () => {
   const { port } = server.address() as AddressInfo
   const listenHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host
   selfUrl = Option.match(config.publicBaseUrl, { onNone: () => `http://${listenHost}:${port}`, onSome: (u) => u.toString().replace(/\/$/, "") })
+  const kubeconfigWritten = kubeSimulator === undefined
+    ? undefined
+    : await mkdir(dirname(kubeconfigFile), { recursive: true }).then(() => writeFile(kubeconfigFile, kubeSimulator.kubeconfig())).then(() => true, (error: unknown) => String(error))
   const lines = [
     `MinisPod listening on http://${config.host}:${port}`,
     `  database: ${database.description}`,
@@ -110,7 +122,7 @@ server.listen(config.port, config.host, () => {
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
     config.clusterMode === "kubernetes"
       ? `  cluster: Kubernetes (${Option.getOrElse(config.kubeconfigPath, () => "in-cluster service account")}), namespaces ${config.clusterNamespacePrefix}<userId>, hosts *.${config.clusterBaseDomain}`
-      : `  cluster: KUBERNETES API SIMULATOR at ${selfUrl}/dev/kube (no real cluster), driven by the real adapter`
+      : `  cluster: LOCAL KUBE API SIMULATOR at ${selfUrl}${kubeSimulatorPrefix} (no real cluster), driven by the real Kubernetes adapter; kubeconfig ${kubeconfigWritten === true ? `written to ${kubeconfigFile} (kubectl --kubeconfig ${kubeconfigFile} get pods -A)` : `not written (${kubeconfigWritten}); GET ${selfUrl}/dev/kube-config`}; names starting "fail-" cannot pull their image, "crash-" crash, "hang-" never get ready`
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
 })
@@ -128,6 +140,7 @@ const shutdown = (signal: string) => {
   void reconciliation.stop()
   logSocket.close()
   void runtime.runPromise(Fiber.interrupt(provisioning))
+  void kubeSimulator?.close() // open watches and log streams would hold their connections
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {
     await drained() // a request whose client already closed its side still finishes
