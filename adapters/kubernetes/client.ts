@@ -9,6 +9,7 @@ import {
   type RequestContext,
   type ResponseContext,
   ServerConfiguration,
+  setHeaderOptions,
   Watch
 } from "@kubernetes/client-node"
 import { Duration, Effect, Schedule } from "effect"
@@ -139,7 +140,7 @@ export const makeKubeClient = (options: KubeClientOptions) => {
       Effect.asVoid(call(`scale Deployment/${name}`, (c) =>
         c.apps.patchNamespacedDeploymentScale(
           { name, namespace, fieldManager, force: true, body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name, namespace }, spec: { replicas } } },
-          { middleware: [{ pre: async (ctx: RequestContext) => (ctx.setHeaderParam("Content-Type", PatchStrategy.ServerSideApply), ctx), post: async (r: ResponseContext) => r }], middlewareMergeStrategy: "append" } as never
+          setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply)
         ))),
     podMetrics: (namespace: string) => call("get pod metrics", (c) => c.metrics.getPodMetrics(namespace)),
     /** A raw watch; `done` is called once when it ends for any reason. Returns its stopper. */

@@ -193,20 +193,24 @@ describe("Cluster port on the Kubernetes adapter", () => {
       const forbidden = await run(Effect.either(cluster.apply(spec)))
       expect(Either.isLeft(forbidden) && forbidden.left).toMatchObject({ _tag: "ClusterRejected", status: 403, reason: expect.stringContaining("RBAC") })
       expect(kube.calls() - before).toBe(1)
-      const invalid = await run(Effect.either(cluster.apply({ ...spec, app: { ...spec.app, port: 70_000 } })))
+      const invalid = await run(Effect.either(cluster.apply({ ...spec, name: "Not_A_DNS_Name" })))
       expect(Either.isLeft(invalid) && invalid.left).toMatchObject({ _tag: "ClusterRejected", status: 422 })
     })
 
     it("re-establishes a watch dropped mid-rollout", async () => {
       const spec = instanceSpec({ withDatabase: false })
-      await run(cluster.apply(spec))
+      // Watching before anything exists: readiness can only be seen through watches opened after the drop.
+      const waiting = run(cluster.awaitReadiness(spec.namespace, spec.name, 15_000))
+      let dropped = 0
+      while (dropped === 0) {
+        await new Promise((r) => setTimeout(r, 10))
+        dropped = sim.simulator.faults.dropWatches()
+      }
       sim.simulator.clearRequests()
-      const waiting = run(cluster.awaitReadiness(spec.namespace, spec.name, 10_000))
-      await new Promise((r) => setTimeout(r, 30))
-      sim.simulator.faults.dropWatches()
+      await run(cluster.apply(spec))
       expect(await waiting).toEqual({ _tag: "Ready" })
-      const watches = sim.simulator.requests().filter((r) => r.verb === "watch" && r.namespace === spec.namespace)
-      expect(watches.length).toBeGreaterThan(2) // deployments and pods, then again after the drop
+      const watches = sim.simulator.requests().filter((r: { verb: string; namespace: string }) => r.verb === "watch" && r.namespace === spec.namespace)
+      expect(watches.length).toBeGreaterThan(0)
     })
   })
 })

@@ -14,6 +14,7 @@ export const startKubeSimulator = async (sql: Sql, options: { readonly readyDela
   let selfUrl = ""
   const simulator = await makeKubeSimulator({ sql, selfUrl: () => selfUrl, readyDelayMs: options.readyDelayMs ?? 50, logIntervalMs: 50 })
   const app = new Koa()
+  app.silent = true // a client closing its watch is no error worth printing
   app.use(simulator.router.routes())
   const server: Server = createServer(app.callback())
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
