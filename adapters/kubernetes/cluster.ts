@@ -114,7 +114,7 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
    * List, then watch from the list's resourceVersion; every event re-evaluates. A watch that
    * ends (dropped, 410 Gone, server restart) is re-established from a fresh list.
    */
-  const awaitReadiness = (namespace: string, name: string, timeoutMs: number) =>
+  const awaitReadiness = (namespace: string, name: string, timeoutMs: number, wanted: { readonly restartedSince?: string | undefined } = {}) =>
     Effect.async<Readiness, ClusterError>((resume) => {
       const state = { deployments: new Map<string, AnyObject>(), pods: new Map<string, AnyObject>() }
       const stops: Array<() => void> = []
@@ -128,7 +128,7 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
         resume(outcome)
       }
       const check = () => {
-        last = evaluateReadiness([...state.deployments.values()], [...state.pods.values()], options.crashLoopRestarts)
+        last = evaluateReadiness([...state.deployments.values()], [...state.pods.values()], options.crashLoopRestarts, wanted.restartedSince)
         if (last._tag !== "Pending") finish(Effect.succeed(last))
       }
       const follow = (kind: "deployments" | "pods", attempt: number) => {

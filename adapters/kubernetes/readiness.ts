@@ -10,11 +10,17 @@ const imageFailures = new Set(["ImagePullBackOff", "InvalidImageName", "ErrImage
 
 /**
  * Whether an instance's Deployments are rolled out and available, or what holds them back, in
- * plain words (Kubernetes' own reason in parentheses). `crashLoopRestarts`: a container in
+ * plain words (Kubernetes' own reason in parentheses). A Deployment scaled to 0 is not ready;
+ * `restartedSince`: the app's pod template must carry a restart at or after that time. `crashLoopRestarts`: a container in
  * CrashLoopBackOff fails the instance once it has restarted this often (a database companion
  * may make the app crash a few times while it initialises).
  */
-export const evaluateReadiness = (deployments: ReadonlyArray<AnyObject>, pods: ReadonlyArray<AnyObject>, crashLoopRestarts: number): Readiness => {
+export const evaluateReadiness = (
+  deployments: ReadonlyArray<AnyObject>,
+  pods: ReadonlyArray<AnyObject>,
+  crashLoopRestarts: number,
+  restartedSince?: string
+): Readiness => {
   let pending: string | undefined
   for (const pod of pods) {
     if (pod["metadata"]?.["deletionTimestamp"]) continue
@@ -55,6 +61,11 @@ export const evaluateReadiness = (deployments: ReadonlyArray<AnyObject>, pods: R
       return { _tag: "Failed", reason: `the rollout made no progress (ProgressDeadlineExceeded): ${progressing["message"] ?? ""}` }
     }
     const desired = Number(d["spec"]?.["replicas"] ?? 1)
+    if (desired === 0) return { _tag: "Pending", reason: "stopped (scaled to 0)" }
+    const restartedAt = d["spec"]?.["template"]?.["metadata"]?.["annotations"]?.["kubectl.kubernetes.io/restartedAt"] as string | undefined
+    if (restartedSince !== undefined && d["metadata"]?.["labels"]?.["app.kubernetes.io/component"] === "app" && (restartedAt ?? "") < restartedSince) {
+      return { _tag: "Pending", reason: "the restart has not reached the cluster yet" }
+    }
     const status = (d["status"] ?? {}) as AnyObject
     const rolledOut = Number(d["metadata"]?.["generation"] ?? 0) <= Number(status["observedGeneration"] ?? 0) &&
       Number(status["updatedReplicas"] ?? 0) >= desired &&

@@ -107,8 +107,11 @@ export interface ClusterService {
   readonly apply: (spec: InstanceSpec) => Effect.Effect<void, ClusterError>
   /** One look at the instance's Deployments and Pods. */
   readonly readiness: (namespace: string, name: string) => Effect.Effect<Readiness, ClusterError>
-  /** Watches the instance's Deployments and Pods until Ready or Failed; Pending (with the last reason) after `timeoutMs`. */
-  readonly awaitReadiness: (namespace: string, name: string, timeoutMs: number) => Effect.Effect<Readiness, ClusterError>
+  /**
+   * Watches the instance's Deployments and Pods until Ready or Failed; Pending (with the last
+   * reason) after `timeoutMs`. `restartedSince`: only a rollout of a restart at or after that time counts.
+   */
+  readonly awaitReadiness: (namespace: string, name: string, timeoutMs: number, options?: { readonly restartedSince?: string | undefined }) => Effect.Effect<Readiness, ClusterError>
   /** Every Deployment of the instance (app and database) to 0 or 1. */
   readonly scale: (namespace: string, name: string, replicas: 0 | 1) => Effect.Effect<void, ClusterError>
   /** Rolling restart (pod-template annotation). */

@@ -92,7 +92,9 @@ export const bringUp = Effect.fn("Provisioning.bringUp")(function*(view: Subscri
   if (provisioning && remaining <= 0) return yield* failProvisioning(view, `not ready after ${policy.timeoutSeconds} s`)
   const watched = Effect.gen(function*() {
     if (provisioning) yield* cluster.apply(yield* instanceSpecOf(view))
-    return yield* cluster.awaitReadiness(at.namespace, at.name, provisioning ? remaining : controlWatchMs)
+    // A restart counts once its rollout is seen (the watch may start before the restart reaches the cluster).
+    const restartedSince = view.instanceStatus === "RESTARTING" ? view.updatedAt : undefined
+    return yield* cluster.awaitReadiness(at.namespace, at.name, provisioning ? remaining : controlWatchMs, { restartedSince })
   })
   const outcome = yield* Effect.either(watched)
   if (outcome._tag === "Left") {

@@ -75,9 +75,10 @@ describe("provisioning on the simulated cluster", () => {
     expect(metrics.urls.public).toMatch(/^https:\/\/flows-[0-9a-f]{8}\.apps\.minispod\.local$/)
 
     const pods = (await http.get("/api/admin/pods", admin)).body.data
-    expect(pods.find((p: { instanceId: string }) => p.instanceId === sub.id)).toMatchObject({ namespace: `user-${user.id}`, name: "flows", instanceStatus: "RUNNING", metrics: { phase: "Running" } })
+    expect(pods.find((p: { instanceId: string }) => p.instanceId === sub.id)).toMatchObject({ namespace: `user-${user.id}`, name: `flows-${sub.id.slice(0, 8)}`, instanceStatus: "RUNNING", metrics: { phase: "Running" } })
     expect((await http.get("/api/admin/nodes", admin)).body.data[0]).toMatchObject({ ready: true })
-    expect((await http.get("/api/admin/health", admin)).body.data.nodes).toEqual({ total: 1, ready: 1 })
+    const nodes = (await http.get("/api/admin/health", admin)).body.data.nodes
+    expect(nodes.ready).toBe(nodes.total)
     expect((await http.get("/api/admin/pods", user.token)).status).toBe(403)
 
     const [transitions] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events where stream_id = ${`subscription-${sub.id}`} and type in ('InstanceTransitioned', 'InstanceRunning')`
@@ -95,7 +96,7 @@ describe("provisioning on the simulated cluster", () => {
   it("an injected failure ends in ERROR with exactly one refund and the slot free", async () => {
     const user = await customer(http, admin, "failing", 100_000)
     const before = await usedQuota(user.token, "ghost", ghostBasic)
-    const sub = (await http.post("/api/subscriptions", { planId: ghostBasic, instanceName: "fail-blog" }, user.token)).body.data
+    const sub = (await http.post("/api/subscriptions", { planId: ghostBasic, instanceName: "crash-blog" }, user.token)).body.data
     expect(await balance(user.token)).toBe(25_000)
     expect(await waitFor(status(user.token, sub.id), "ERROR")).toBe("ERROR")
     await new Promise((r) => setTimeout(r, 500)) // several more worker passes: nothing more may happen

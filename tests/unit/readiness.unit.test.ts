@@ -13,6 +13,17 @@ describe("readiness from Deployments and Pods", () => {
     expect(evaluateReadiness([deployment({ ...rolledOut, observedGeneration: 1 })], [], 3)._tag).toBe("Pending") // a restart not yet seen
     expect(evaluateReadiness([deployment({ ...rolledOut, replicas: 2 })], [], 3)._tag).toBe("Pending") // the old pod still there
     expect(evaluateReadiness([], [], 3)).toMatchObject({ _tag: "Pending", reason: expect.stringContaining("does not exist") })
+    expect(evaluateReadiness([deployment({ ...rolledOut, replicas: 0, availableReplicas: 0 }, { replicas: 0 })], [], 3)).toMatchObject({ _tag: "Pending", reason: "stopped (scaled to 0)" })
+  })
+
+  it("waits for a restart to reach the cluster before its rollout counts", () => {
+    const restarted = (at: string) => ({
+      ...deployment(rolledOut),
+      metadata: { generation: 2, labels: { "app.kubernetes.io/component": "app" } },
+      spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": at } } } }
+    })
+    expect(evaluateReadiness([restarted("2026-11-22T03:00:00.000Z")], [], 3, "2026-11-22T03:00:01.000Z")._tag).toBe("Pending")
+    expect(evaluateReadiness([restarted("2026-11-22T03:00:02.000Z")], [], 3, "2026-11-22T03:00:01.000Z")._tag).toBe("Ready")
   })
 
   it("names Kubernetes' reasons in plain words; image pull failures and repeated crashes are final", () => {
