@@ -80,7 +80,9 @@ const controlWatchMs = 60_000
 /**
  * One instance coming up: applied (provisioning only; server-side apply converges whatever a
  * crashed attempt left), then its readiness watched until ready, failed or the deadline. Only a
- * provisioning fails (refunded once); a start or restart stays in its state and is watched again.
+ * provisioning fails (refunded once): on a refusal (403, 422) at once, on transient errors
+ * (retried here) or no readiness at the deadline, with the last reason. A start or restart
+ * stays in its state and is watched again by the next pass.
  */
 export const bringUp = Effect.fn("Provisioning.bringUp")(function*(view: SubscriptionView) {
   const cluster = yield* Cluster
@@ -88,26 +90,31 @@ export const bringUp = Effect.fn("Provisioning.bringUp")(function*(view: Subscri
   const at = yield* locate(view)
   const deadline = Date.parse(view.provisioningStartedAt) + policy.timeoutSeconds * 1000
   const provisioning = view.instanceStatus === "PROVISIONING"
-  const remaining = deadline - (yield* Clock.currentTimeMillis)
-  if (provisioning && remaining <= 0) return yield* failProvisioning(view, `not ready after ${policy.timeoutSeconds} s`)
-  const watched = Effect.gen(function*() {
-    if (provisioning) yield* cluster.apply(yield* instanceSpecOf(view))
-    // A restart counts once its rollout is seen (the watch may start before the restart reaches the cluster).
-    const restartedSince = view.instanceStatus === "RESTARTING" ? view.updatedAt : undefined
-    return yield* cluster.awaitReadiness(at.namespace, at.name, provisioning ? remaining : controlWatchMs, { restartedSince })
-  })
-  const outcome = yield* Effect.either(watched)
-  if (outcome._tag === "Left") {
-    const error = outcome.left
-    if (provisioning && error._tag === "ClusterRejected") return yield* failProvisioning(view, plainError(error))
-    // Transient: the next pass tries again (until the deadline, which then fails it with this reason).
-    return yield* Effect.logWarning("provisioning step failed; retried next pass").pipe(Effect.annotateLogs({ subscriptionId: view.id, error: plainError(error) }))
-  }
-  const readiness = outcome.right
-  if (readiness._tag === "Ready") return yield* markRunning(view.id)
-  if (readiness._tag === "Failed" && provisioning) return yield* failProvisioning(view, readiness.reason)
-  if (provisioning && (yield* Clock.currentTimeMillis) >= deadline) {
-    return yield* failProvisioning(view, `not ready after ${policy.timeoutSeconds} s${readiness._tag === "Pending" && readiness.reason ? `: ${readiness.reason}` : ""}`)
+  const late = (reason: string | undefined) => failProvisioning(view, `not ready after ${policy.timeoutSeconds} s${reason ? `: ${reason}` : ""}`)
+  // A restart counts once its rollout is seen (the watch may start before the restart reaches the cluster).
+  const restartedSince = view.instanceStatus === "RESTARTING" ? view.updatedAt : undefined
+  while (true) {
+    const remaining = deadline - (yield* Clock.currentTimeMillis)
+    if (provisioning && remaining <= 0) return yield* late(undefined)
+    const outcome = yield* Effect.either(Effect.gen(function*() {
+      if (provisioning) yield* cluster.apply(yield* instanceSpecOf(view))
+      return yield* cluster.awaitReadiness(at.namespace, at.name, provisioning ? remaining : controlWatchMs, { restartedSince })
+    }))
+    const overdue = (yield* Clock.currentTimeMillis) >= deadline
+    if (outcome._tag === "Left") {
+      const error = outcome.left
+      if (!provisioning) return yield* Effect.logWarning("watching an instance failed; watched again next pass").pipe(Effect.annotateLogs({ subscriptionId: view.id, error: plainError(error) }))
+      if (error._tag === "ClusterRejected") return yield* failProvisioning(view, plainError(error))
+      if (overdue) return yield* late(`the cluster kept failing: ${plainError(error)}`)
+      yield* Effect.logWarning("provisioning step failed; retrying").pipe(Effect.annotateLogs({ subscriptionId: view.id, error: plainError(error) }))
+      yield* Effect.sleep(Duration.millis(Math.min(2_000, Math.max(0, deadline - (yield* Clock.currentTimeMillis)))))
+      continue
+    }
+    const readiness = outcome.right
+    if (readiness._tag === "Ready") return yield* markRunning(view.id)
+    if (!provisioning) return
+    if (readiness._tag === "Failed") return yield* failProvisioning(view, readiness.reason)
+    if (overdue) return yield* late(readiness.reason)
   }
 })
 
