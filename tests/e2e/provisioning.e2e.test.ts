@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process"
+import { mkdtemp } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
@@ -126,9 +129,11 @@ describe("provisioning on the simulated cluster", () => {
     expect(audit.stdout).toMatch(/AUDIT OK/)
   })
 
-  it("is durable: a server killed mid-provisioning resumes the work after a restart", async () => {
+  it("is durable: a server killed mid-provisioning converges after a restart, with no duplicate objects and the same secrets", async () => {
     const db2 = await createTestDatabase({ migrate: false })
-    const env = { DATABASE_URL: db2.url, JWT_SECRET: "durable-secret-durable-secret-durable", SIM_CLUSTER_READY_MS: "1500", PROVISIONING_POLL_MS: "100" }
+    const kubeconfig = join(await mkdtemp(join(tmpdir(), "minispod-durable-")), "kubeconfig.yaml")
+    const env = { DATABASE_URL: db2.url, JWT_SECRET: "durable-secret-durable-secret-durable", SIM_CLUSTER_READY_MS: "3000", PROVISIONING_POLL_MS: "100", SIM_KUBECONFIG_PATH: kubeconfig }
+    const kubectl = async (...args: Array<string>) => JSON.parse((await exec("kubectl", ["--kubeconfig", kubeconfig, ...args, "-o", "json"])).stdout)
     const first = await startServer(env)
     const client = api(first.baseUrl)
     const token = (await client.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
@@ -136,13 +141,25 @@ describe("provisioning on the simulated cluster", () => {
     await client.post(`/api/admin/users/${me.id}/credit-adjustment`, { amount: 100_000, reason: "durability test" }, token)
     const sub = (await client.post("/api/subscriptions", { planId: n8nBasic, instanceName: "durable" }, token)).body.data
     expect(sub.instanceStatus).toBe("PROVISIONING")
-    await first.stop("SIGKILL") // before the simulated cluster could report ready
+    const ns = `user-${me.id}`
+    const selector = `minispod.io/instance-id=${sub.id}`
+    let secrets: Array<any> = []
+    for (let i = 0; i < 100 && secrets.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      secrets = (await kubectl("get", "secrets", "-n", ns, "-l", selector)).items
+    }
+    expect(secrets).toHaveLength(1) // the apply had begun
+    await first.stop("SIGKILL") // before the cluster could report ready
     const second = await startServer(env)
     try {
       const again = api(second.baseUrl)
       const token2 = (await again.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
       const read = async () => (await again.get(`/api/instances/${sub.id}/status`, token2)).body.data.status as string
       expect(await waitFor(read, "RUNNING")).toBe("RUNNING")
+      expect((await kubectl("get", "deployments", "-n", ns, "-l", selector)).items).toHaveLength(1)
+      const after = (await kubectl("get", "secrets", "-n", ns, "-l", selector)).items
+      expect(after).toHaveLength(1)
+      expect(after[0].data["credential.secret"]).toBe(secrets[0].data["credential.secret"]) // generated once, kept
     } finally {
       await second.stop()
       await db2.drop()
