@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto"
 import { admitPod, namespaceUsage, quotaStatus } from "./admissionPods.ts"
 import { nowIso, randomSuffix } from "./objects.ts"
 import type { Obj, Store, Tx } from "./store.ts"
+import { sameJson } from "./equality.ts"
 
 export interface ControllerOptions {
   /** How long a new pod takes to become ready (SIM_CLUSTER_READY_MS). */
@@ -15,7 +16,7 @@ export interface ControllerOptions {
   readonly nodes: ReadonlyArray<string>
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+const same = sameJson
 
 /** pod-template-hash: a short stable hash of the pod template, as the Deployment controller uses. */
 export const podTemplateHash = (template: unknown) =>

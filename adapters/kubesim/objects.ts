@@ -4,6 +4,7 @@ import { applyConflicts, jsonPatch, mergePatch, serverSideApply, strategicMergeP
 import { apiVersionOf, keyOf, type ResourceDef, resources } from "./resources.ts"
 import { alreadyExists, badRequest, conflict, invalid, KubeError, notFound, successStatus } from "./status.ts"
 import type { Obj, Store, Stored, Tx } from "./store.ts"
+import { sameJson } from "./equality.ts"
 
 export const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z")
 
@@ -12,7 +13,7 @@ export const randomSuffix = (n = 5) => {
   return [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join("")
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+const same = sameJson
 
 /** Everything but metadata and status: a change here bumps metadata.generation. */
 const specOf = ({ metadata: _m, status: _s, ...rest }: Obj) => rest
