@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import { apiVersionOf, type ResourceDef } from "./resources.ts"
 import { invalid, type StatusCause } from "./status.ts"
 import type { Obj } from "./store.ts"
+import { sameJson } from "./equality.ts"
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -77,7 +78,7 @@ const quantityBytes = (q: unknown): number => {
 
 /** Fields a real API server refuses to change once set. */
 const immutabilityCauses = (def: ResourceDef, next: Obj, previous: Obj): Array<StatusCause> => {
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+  const same = sameJson
   switch (def.kind) {
     case "Deployment":
     case "ReplicaSet":

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto"
 import { admitPod, namespaceUsage, quotaStatus } from "./admissionPods.ts"
 import { nowIso, randomSuffix } from "./objects.ts"
 import type { Obj, Store, Tx } from "./store.ts"
+import { sameJson } from "./equality.ts"
 
 export interface ControllerOptions {
   /** How long a new pod takes to become ready (SIM_CLUSTER_READY_MS). */
@@ -15,7 +16,7 @@ export interface ControllerOptions {
   readonly nodes: ReadonlyArray<string>
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+const same = sameJson
 
 /** pod-template-hash: a short stable hash of the pod template, as the Deployment controller uses. */
 export const podTemplateHash = (template: unknown) =>
@@ -68,6 +69,7 @@ export const makeController = (store: Store, options: ControllerOptions) => {
         if (kind === "deployment") await reconcileDeployment(namespace, name)
         else if (kind === "pvc") await bindClaim(namespace, name)
         else if (kind === "quota") await updateQuotas(namespace)
+        else if (kind === "pod") await reconcilePod(namespace, name)
       } catch {
         wakeAt(item!, Date.now() + 500) // e.g. a transient database error: try again
       }
@@ -137,6 +139,74 @@ export const makeController = (store: Store, options: ControllerOptions) => {
     }
   }
 
+  /** A core/v1 Event about an object, as kubelet and the controllers write them (kubectl describe shows them). */
+  const recordEvent = (tx: Tx, involved: Obj, type: "Normal" | "Warning", reason: string, message: string, source: string) => {
+    const now = nowIso()
+    const meta = involved["metadata"] as Obj
+    return tx.put("/events", {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: `${meta["name"]}.${randomUUID().replace(/-/g, "").slice(0, 16)}`, namespace: meta["namespace"], creationTimestamp: now },
+      involvedObject: { apiVersion: involved["apiVersion"], kind: involved["kind"], name: meta["name"], namespace: meta["namespace"], uid: meta["uid"], resourceVersion: meta["resourceVersion"] },
+      reason,
+      message,
+      source: { component: source },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      type,
+      reportingComponent: source,
+      reportingInstance: ""
+    })
+  }
+
+  const stateOfStatus = (status: Obj | undefined): PodState | undefined => {
+    const container = (status?.["containerStatuses"] as Array<Obj> | undefined)?.[0]
+    if (container === undefined) return undefined
+    if (container["state"]?.running) return "running"
+    const reason = container["state"]?.waiting?.reason
+    return reason === "ImagePullBackOff" ? "imagePullBackOff" : reason === "CrashLoopBackOff" ? "crashLoop" : "creating"
+  }
+
+  /** Brings a pod's status to what its kubelet would report now; events on each transition. */
+  const syncPod = async (tx: Tx, pod: Obj, failureName: string, now: string) => {
+    const { state, at } = podState(pod, failureName)
+    const status = podStatus(pod, state, at, now)
+    if (!same(status, pod["status"])) {
+      const before = stateOfStatus(pod["status"])
+      const stored = await tx.put("/pods", { ...pod, status })
+      if (before !== state) {
+        for (const c of (pod["spec"]?.containers ?? []) as Array<Obj>) {
+          if (state === "running") {
+            await recordEvent(tx, stored, "Normal", "Pulled", `Container image "${c["image"]}" already present on machine`, "kubelet")
+            await recordEvent(tx, stored, "Normal", "Started", `Started container ${c["name"]}`, "kubelet")
+          } else if (state === "imagePullBackOff") {
+            await recordEvent(tx, stored, "Warning", "Failed", `Failed to pull image "${c["image"]}": not found (injected failure)`, "kubelet")
+            await recordEvent(tx, stored, "Warning", "BackOff", `Back-off pulling image "${c["image"]}"`, "kubelet")
+          } else if (state === "crashLoop") {
+            await recordEvent(tx, stored, "Warning", "BackOff", `Back-off restarting failed container ${c["name"]} in pod ${pod["metadata"].name}`, "kubelet")
+          }
+        }
+      }
+    }
+    return { state, at }
+  }
+
+  /** A pod created directly (no controller): scheduled to a node, then the same kubelet behaviour by its own name. */
+  const reconcilePod = (namespace: string, name: string) =>
+    store.transact(async (tx) => {
+      const stored = await tx.get("/pods", namespace, name)
+      if (stored === undefined || (stored.body["metadata"].ownerReferences ?? []).length > 0) return
+      let pod = stored.body
+      if (pod["spec"]?.nodeName === undefined) {
+        const node = options.nodes[createHash("sha256").update(name).digest()[0]! % options.nodes.length]!
+        pod = await tx.put("/pods", { ...pod, spec: { ...pod["spec"], nodeName: node } })
+        await recordEvent(tx, pod, "Normal", "Scheduled", `Successfully assigned ${namespace}/${name} to ${node}`, "default-scheduler")
+      }
+      const { state, at } = await syncPod(tx, pod, name, nowIso())
+      if (state === "creating" && !options.hangNames.test(name)) wakeAt(key("pod", namespace, name), at + 5)
+    })
+
   const newPod = (deployment: Obj, rs: Obj, hash: string): Obj => {
     const template = deployment["spec"].template as Obj
     const name = `${rs["metadata"].name}-${randomSuffix()}`
@@ -170,6 +240,7 @@ export const makeController = (store: Store, options: ControllerOptions) => {
       const revision = (rs: Obj) => Number(rs["metadata"].annotations?.["deployment.kubernetes.io/revision"] ?? 0)
       // Recreate: a changed template replaces every old pod at once (old ReplicaSets go too).
       for (const old of owned.filter((rs) => rs["metadata"].name !== rsName)) {
+        if (Number(old["spec"]?.replicas ?? 0) > 0) await recordEvent(tx, deployment, "Normal", "ScalingReplicaSet", `Scaled down replica set ${old["metadata"].name} from ${old["spec"].replicas} to 0`, "deployment-controller")
         for (const pod of await tx.ownedBy(namespace, old["metadata"].uid)) await tx.remove(pod.resource, pod.body)
         await tx.remove("apps/replicasets", old)
       }
@@ -199,7 +270,9 @@ export const makeController = (store: Store, options: ControllerOptions) => {
           status: { replicas: 0 }
         })
         deployment = await tx.put("apps/deployments", { ...deployment, metadata: { ...deployment["metadata"], annotations: { ...deployment["metadata"].annotations, "deployment.kubernetes.io/revision": rev } } })
+        if (desired > 0) await recordEvent(tx, deployment, "Normal", "ScalingReplicaSet", `Scaled up replica set ${rsName} from 0 to ${desired}`, "deployment-controller")
       } else if (rs["spec"].replicas !== desired) {
+        await recordEvent(tx, deployment, "Normal", "ScalingReplicaSet", `Scaled ${desired > rs["spec"].replicas ? "up" : "down"} replica set ${rsName} from ${rs["spec"].replicas} to ${desired}`, "deployment-controller")
         rs = await tx.put("apps/replicasets", { ...rs, metadata: { ...rs["metadata"], generation: Number(rs["metadata"].generation ?? 1) + 1, annotations: { ...rs["metadata"].annotations, "deployment.kubernetes.io/desired-replicas": String(desired) } }, spec: { ...rs["spec"], replicas: desired } })
       }
       let pods = (await tx.ownedBy(namespace, rs["metadata"].uid)).filter((o) => o.resource === "/pods").map((o) => o.body)
@@ -213,16 +286,17 @@ export const makeController = (store: Store, options: ControllerOptions) => {
           break
         }
         readyAt.set((admitted.pod["metadata"].uid = randomUUID()), Date.now() + options.readyDelayMs)
-        pods.push(await tx.put("/pods", admitted.pod))
+        const created = await tx.put("/pods", admitted.pod)
+        pods.push(created)
+        await recordEvent(tx, created, "Normal", "Scheduled", `Successfully assigned ${namespace}/${created["metadata"].name} to ${created["spec"].nodeName}`, "default-scheduler")
       }
+      if (failedCreate !== undefined) await recordEvent(tx, rs, "Warning", "FailedCreate", `Error creating: ${failedCreate}`, "replicaset-controller")
       let next: number | undefined
       const states: Array<PodState> = []
       for (const pod of pods) {
-        const { state, at } = podState(pod, name)
+        const { state, at } = await syncPod(tx, pod, name, now)
         states.push(state)
         if (state === "creating" && !options.hangNames.test(name)) next = Math.min(next ?? at, at)
-        const status = podStatus(pod, state, at, now)
-        if (!same(status, pod["status"])) await tx.put("/pods", { ...pod, status })
       }
       if (next !== undefined) wakeAt(key("deployment", namespace, name), next + 5)
       const ready = states.filter((s) => s === "running").length
@@ -289,6 +363,7 @@ export const makeController = (store: Store, options: ControllerOptions) => {
     if (["/pods", "/persistentvolumeclaims", "/services", "/secrets", "/resourcequotas"].includes(change.resource) && !(change.resource === "/resourcequotas" && change.type === "MODIFIED")) {
       enqueue(key("quota", namespace, ""))
     }
+    if (change.resource === "/pods" && change.type === "ADDED" && (change.object["metadata"]?.ownerReferences ?? []).length === 0) enqueue(key("pod", namespace, name))
     // A pod deleted by hand is replaced by its ReplicaSet's Deployment.
     if (change.resource === "/pods" && change.type === "DELETED") {
       const rsName = (change.object["metadata"]?.ownerReferences as Array<Obj> | undefined)?.find((r) => r["kind"] === "ReplicaSet")?.["name"] as string | undefined
@@ -310,6 +385,7 @@ export const makeController = (store: Store, options: ControllerOptions) => {
       }
     })
     for (const d of (await store.list("apps/deployments")).items) enqueue(key("deployment", d["metadata"].namespace, d["metadata"].name))
+    for (const p of (await store.list("/pods")).items) if ((p["metadata"].ownerReferences ?? []).length === 0) enqueue(key("pod", p["metadata"].namespace, p["metadata"].name))
     for (const c of (await store.list("/persistentvolumeclaims")).items) enqueue(key("pvc", c["metadata"].namespace, c["metadata"].name))
   }
 

@@ -4,6 +4,7 @@ import { applyConflicts, jsonPatch, mergePatch, serverSideApply, strategicMergeP
 import { apiVersionOf, keyOf, type ResourceDef, resources } from "./resources.ts"
 import { alreadyExists, badRequest, conflict, invalid, KubeError, notFound, successStatus } from "./status.ts"
 import type { Obj, Store, Stored, Tx } from "./store.ts"
+import { sameJson } from "./equality.ts"
 
 export const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z")
 
@@ -12,7 +13,7 @@ export const randomSuffix = (n = 5) => {
   return [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join("")
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+const same = sameJson
 
 /** Everything but metadata and status: a change here bumps metadata.generation. */
 const specOf = ({ metadata: _m, status: _s, ...rest }: Obj) => rest
@@ -108,7 +109,7 @@ export const makeObjects = (store: Store, hooks: Hooks) => {
     return tx.put(keyOf(def), withFields, applied)
   }
 
-  const create = (def: ResourceDef, namespace: string, body: unknown) =>
+  const create = (def: ResourceDef, namespace: string, body: unknown, dryRun = false) =>
     store.transact(async (tx) => {
       const shaped = checkShape(def, body, namespace)
       const object = prepareNew(def, shaped, namespace)
@@ -116,7 +117,7 @@ export const makeObjects = (store: Store, hooks: Hooks) => {
       await requireNamespace(tx, def, namespace)
       if ((await tx.get(keyOf(def), def.namespaced ? namespace : "", object["metadata"].name)) !== undefined) throw alreadyExists(def.group, def.plural, object["metadata"].name)
       return tx.put(keyOf(def), object)
-    })
+    }, { dryRun })
 
   const load = async (tx: Tx, def: ResourceDef, namespace: string, name: string) => {
     const stored = await tx.get(keyOf(def), def.namespaced ? namespace : "", name)
@@ -124,14 +125,14 @@ export const makeObjects = (store: Store, hooks: Hooks) => {
     return stored
   }
 
-  const replace = (def: ResourceDef, namespace: string, name: string, body: unknown, subresource: Subresource) =>
+  const replace = (def: ResourceDef, namespace: string, name: string, body: unknown, subresource: Subresource, dryRun = false) =>
     store.transact(async (tx) => {
       const shaped = checkShape(def, body, namespace)
       if (shaped["metadata"]?.name !== undefined && shaped["metadata"].name !== name) throw badRequest(`the name of the object (${shaped["metadata"].name}) does not match the name on the URL (${name})`)
       const previous = await load(tx, def, namespace, name)
       checkResourceVersion(def, previous.body, shaped)
       return commit(tx, def, previous, prepareUpdate(def, previous.body, shaped, subresource))
-    })
+    }, { dryRun })
 
   const patchBody = (type: string, current: Obj, patch: unknown, def: ResourceDef): Obj => {
     try {
@@ -144,7 +145,7 @@ export const makeObjects = (store: Store, hooks: Hooks) => {
     }
   }
 
-  const patch = (def: ResourceDef, namespace: string, name: string, type: string, patchDocument: unknown, options: { fieldManager?: string; force?: boolean }, subresource: Subresource) =>
+  const patch = (def: ResourceDef, namespace: string, name: string, type: string, patchDocument: unknown, options: { fieldManager?: string; force?: boolean; dryRun?: boolean }, subresource: Subresource) =>
     store.transact(async (tx) => {
       if (type === "application/apply-patch+yaml") {
         if (options.fieldManager === undefined || options.fieldManager === "") throw badRequest("PATCH, application/apply-patch+yaml requests require a fieldManager")
@@ -177,7 +178,7 @@ export const makeObjects = (store: Store, hooks: Hooks) => {
       const patched = patchBody(type, existing.body, patchDocument, def)
       checkResourceVersion(def, existing.body, patched["metadata"]?.resourceVersion === existing.body["metadata"].resourceVersion ? {} : patched)
       return commit(tx, def, existing, prepareUpdate(def, existing.body, patched, subresource))
-    })
+    }, { dryRun: options.dryRun === true })
 
   /** Deletes an object and, unless orphaned, what it owns (a namespace: everything in it). */
   const removeWithDependents = async (tx: Tx, def: ResourceDef, stored: Obj, propagation: string) => {
@@ -213,7 +214,7 @@ export const makeObjects = (store: Store, hooks: Hooks) => {
     return policy
   }
 
-  const remove = (def: ResourceDef, namespace: string, name: string, options: Obj | undefined, propagationQuery: string | undefined) =>
+  const remove = (def: ResourceDef, namespace: string, name: string, options: Obj | undefined, propagationQuery: string | undefined, dryRun = false) =>
     store.transact(async (tx) => {
       const stored = await load(tx, def, namespace, name)
       checkPreconditions(def, stored.body, options)
@@ -221,7 +222,7 @@ export const makeObjects = (store: Store, hooks: Hooks) => {
       return def.kind === "Namespace"
         ? { ...removed, metadata: { ...removed["metadata"], deletionTimestamp: nowIso() }, status: { phase: "Terminating" } }
         : successStatus({ name, group: def.group, kind: def.plural, uid: stored.body["metadata"].uid })
-    })
+    }, { dryRun })
 
   const removeCollection = (def: ResourceDef, namespace: string | undefined, matches: (o: Obj) => boolean, propagationQuery: string | undefined, options: Obj | undefined) =>
     store.transact(async (tx) => {

@@ -1,5 +1,6 @@
 import jsonpatch from "fast-json-patch"
 import type { Obj } from "./store.ts"
+import { sameJson } from "./equality.ts"
 
 const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v)
 
@@ -147,7 +148,7 @@ export const applyConflicts = (applied: Obj, others: Record<string, Obj>): Array
       for (const [k, v] of Object.entries(mine)) walk(v, theirs[k], `${path}.${k}`, manager)
       return
     }
-    if (JSON.stringify(mine) !== JSON.stringify(theirs)) found.push({ manager, path })
+    if (!sameJson(mine, theirs)) found.push({ manager, path })
   }
   for (const [manager, config] of Object.entries(others)) {
     const { metadata: _m, ...mineRest } = applied

@@ -250,6 +250,9 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     if (def.namespaced && name !== undefined && namespace === undefined) throw pageNotFound()
     if (!def.namespaced && target!.namespace !== undefined) throw pageNotFound()
     const ns = namespace ?? ""
+    const dryRunValue = single(q["dryRun"])
+    if (dryRunValue !== undefined && dryRunValue !== "All") throw badRequest(`unsupported dryRun value: "${dryRunValue}" (supported: "All")`)
+    const dryRun = dryRunValue === "All"
     switch (info!.verb) {
       case "list":
       case "watch":
@@ -300,12 +303,12 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
         if (name !== undefined) throw methodNotAllowed()
         const body = parseJson(await readBody(ctx, maxBodyBytes))
         if (def.namespaced && namespace === undefined) throw pageNotFound()
-        return respond(ctx, 201, await objects.create(def, ns, body))
+        return respond(ctx, 201, await objects.create(def, ns, body, dryRun))
       }
       case "update": {
         const body = parseJson(await readBody(ctx, maxBodyBytes))
         if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PUT", "", body))
-        return respond(ctx, 200, await objects.replace(def, ns, name!, body, subresource as Subresource))
+        return respond(ctx, 200, await objects.replace(def, ns, name!, body, subresource as Subresource, dryRun))
       }
       case "patch": {
         const type = ctx.get("content-type").split(";")[0]!.trim().toLowerCase()
@@ -322,12 +325,12 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
         if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PATCH", type, document))
         const fieldManager = single(q["fieldManager"])
         const existed = type === "application/apply-patch+yaml" ? (await store.get(keyOf(def), ns, name!)) !== undefined : true
-        const result = await objects.patch(def, ns, name!, type, document, { ...(fieldManager === undefined ? {} : { fieldManager }), force: flag(q["force"]) }, subresource as Subresource)
+        const result = await objects.patch(def, ns, name!, type, document, { ...(fieldManager === undefined ? {} : { fieldManager }), force: flag(q["force"]), dryRun }, subresource as Subresource)
         return respond(ctx, existed ? 200 : 201, result)
       }
       case "delete": {
         const body = await readBody(ctx, maxBodyBytes)
-        return respond(ctx, 200, await objects.remove(def, ns, name!, body.trim() === "" ? undefined : (parseJson(body) as Obj), single(q["propagationPolicy"])))
+        return respond(ctx, 200, await objects.remove(def, ns, name!, body.trim() === "" ? undefined : (parseJson(body) as Obj), single(q["propagationPolicy"]), dryRun))
       }
       default:
         throw methodNotAllowed()

@@ -34,6 +34,11 @@ export interface Tx {
   readonly allIn: (namespace: string) => Promise<Array<{ resource: string; body: Obj }>>
 }
 
+/** Thrown to roll a dry-run transaction back, carrying its result. */
+class DryRun {
+  constructor(readonly result: unknown) {}
+}
+
 const writeLockKey = 7_310_008 // pg_advisory_xact_lock key of the simulator's writes
 
 const namespaceOf = (body: Obj) => (body["metadata"]?.namespace as string | undefined) ?? ""
@@ -49,7 +54,8 @@ export const makeStore = (sql: Sql) => {
 
   const rowToStored = (row: { body: Obj; applied: Record<string, Obj> }): Stored => ({ body: row.body, applied: row.applied })
 
-  const transact = <A>(work: (tx: Tx) => Promise<A>): Promise<A> => {
+  /** Runs `work` in one serialised transaction; with `dryRun` it is rolled back and nothing is announced. */
+  const transact = <A>(work: (tx: Tx) => Promise<A>, options: { readonly dryRun?: boolean } = {}): Promise<A> => {
     const run = async () => {
       const changes: Array<Change> = []
       const result = await sql.begin(async (t) => {
@@ -97,7 +103,13 @@ export const makeStore = (sql: Sql) => {
           allIn: (namespace) =>
             t<Array<{ resource: string; body: Obj }>>`select resource, body from kubesim_objects where namespace = ${namespace} order by resource, name`
         }
-        return work(tx)
+        const done = await work(tx)
+        if (options.dryRun === true) throw new DryRun(done)
+        return done
+      }).catch((error: unknown) => {
+        if (!(error instanceof DryRun)) throw error
+        changes.length = 0
+        return error.result
       })
       for (const change of changes) for (const listener of listeners) listener(change)
       return result as A

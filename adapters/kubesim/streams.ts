@@ -11,12 +11,16 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
 
   const startStream = (ctx: ParameterizedContext, kind: "watch" | "log", contentType: string) => {
     const stream = new PassThrough()
+    // Written here rather than by Koa: a client hanging up is normal for a stream, not an error to log.
+    ctx.respond = false
     ctx.status = 200
-    ctx.type = contentType
+    ctx.set("Content-Type", contentType)
     ctx.set("Cache-Control", "no-cache, private")
-    ctx.body = stream
     ctx.req.socket.setTimeout(0)
     ctx.req.socket.setNoDelay(true)
+    // Headers go out now, as kube-apiserver sends them: clients wait for them before the first event.
+    ctx.res.flushHeaders()
+    stream.pipe(ctx.res)
     const cleanups: Array<() => void> = []
     let ended = false
     const end = () => {
@@ -27,7 +31,7 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
       stream.end()
     }
     open.set(stream, { kind, end })
-    ctx.req.once("close", end)
+    ctx.res.once("close", end) // the connection went (req "close" fires once the request body is read)
     return { stream, end, onEnd: (c: () => void) => cleanups.push(c), ended: () => ended }
   }
 
@@ -44,7 +48,7 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
       if (!/^\d+$/.test(query.resourceVersion)) throw badRequest(`invalid resourceVersion: "${query.resourceVersion}"`)
     }
     const s = startStream(ctx, "watch", "application/json")
-    const send = (type: string, object: Obj) => s.stream.write(`${JSON.stringify({ type, object })}\n`)
+    const send = (type: string, object: Obj) => s.ended() || s.stream.write(`${JSON.stringify({ type, object })}\n`)
     let last = 0
     let buffer: Array<Change> | undefined = []
     const emit = (change: Change) => {
@@ -133,6 +137,7 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
     const schedule = () => {
       if (s.ended()) return
       timer = setTimeout(() => {
+        if (s.ended()) return
         s.stream.write(formatLine(log.lineAt(next++), query.timestamps))
         schedule()
       }, Math.max(0, log.lineAt(next).at - Date.now()))

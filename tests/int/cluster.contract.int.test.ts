@@ -5,23 +5,22 @@ import { makeKubernetesCluster } from "../../adapters/kubernetes/cluster.ts"
 import type { ClusterService, InstanceSpec } from "../../application/ports/cluster.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { instanceSpec } from "../support/instanceMother.ts"
-import { startKubeSimulator } from "../support/kubeSimulator.ts"
+import { adapterOptions } from "../support/clusterOnSimulator.ts"
+import { type RunningKubeSimulator, startKubeSimulator } from "../support/kubeSimulator.ts"
 
 /**
  * The Cluster port's contract, run against the real adapter (@kubernetes/client-node) talking
  * HTTP to the Kubernetes API simulator.
  */
 let db: TestDatabase
-let sim: Awaited<ReturnType<typeof startKubeSimulator>>
+let sim: RunningKubeSimulator
 let cluster: ClusterService
 let kube: ReturnType<typeof makeKubeClient>
-
-const settings = { ingressClass: "nginx", tlsIssuer: "letsencrypt", storageClass: undefined, imagePullSecret: undefined, ingressNamespace: "ingress-nginx" }
 
 beforeAll(async () => {
   db = await createTestDatabase()
   sim = await startKubeSimulator(db.sql, { readyDelayMs: 100 })
-  const options = { kubeConfig: sim.kubeConfig, requestTimeoutMs: 2_000, retries: 3, retryBaseMs: 20, crashLoopRestarts: 3, ...settings }
+  const options = adapterOptions(sim)
   kube = makeKubeClient(options)
   cluster = makeKubernetesCluster(options, kube).service
 })

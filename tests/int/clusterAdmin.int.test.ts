@@ -5,11 +5,12 @@ import { cleanupOrphans, clusterHealth, orphanedPods } from "../../application/s
 import { ledgerLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { instanceSpec } from "../support/instanceMother.ts"
-import { clusterOn, startKubeSimulator } from "../support/kubeSimulator.ts"
+import { clusterOn } from "../support/clusterOnSimulator.ts"
+import { type RunningKubeSimulator, startKubeSimulator } from "../support/kubeSimulator.ts"
 
 let db: TestDatabase
 let runtime: ManagedRuntime.ManagedRuntime<any, never>
-let sim: Awaited<ReturnType<typeof startKubeSimulator>>
+let sim: RunningKubeSimulator
 beforeAll(async () => {
   db = await createTestDatabase()
   sim = await startKubeSimulator(db.sql)

@@ -11,7 +11,8 @@ import { failProvisioning } from "../../application/subscriptions/provisioning.t
 import { subscribe, upgradeSubscription } from "../../application/subscriptions/useCases.ts"
 import { ledgerLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { clusterOn, startKubeSimulator } from "../support/kubeSimulator.ts"
+import { clusterOn } from "../support/clusterOnSimulator.ts"
+import { type RunningKubeSimulator, startKubeSimulator } from "../support/kubeSimulator.ts"
 import { system } from "../support/ledgerMother.ts"
 
 const ghostBasic = "90000000-0000-4000-8000-000000000004"
@@ -19,7 +20,7 @@ const n8nBasic = "90000000-0000-4000-8000-000000000002"
 const n8nPro = "90000000-0000-4000-8000-000000000003"
 
 let db: TestDatabase
-let sim: Awaited<ReturnType<typeof startKubeSimulator>>
+let sim: RunningKubeSimulator
 const makeRuntime = (url: string) => ManagedRuntime.make(Layer.merge(ledgerLayer(url, 50), clusterOn(sim)))
 let runtime: ReturnType<typeof makeRuntime>
 

@@ -1,49 +1,55 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { KubeConfig } from "@kubernetes/client-node"
-import { Layer } from "effect"
-import Koa from "koa"
-import { makeKubernetesCluster } from "../../adapters/kubernetes/cluster.ts"
-import { Cluster } from "../../application/ports/cluster.ts"
-import { ProvisioningPolicy } from "../../application/subscriptions/naming.ts"
-import { makeKubeSimulator } from "../../adapters/kubesim/simulator.ts"
+import { makeHttpApp } from "../../adapters/http/app.ts"
+import { type KubeSimulatorOptions, makeKubeSimulator, type KubeSimulator } from "../../adapters/kubesim/simulator.ts"
 import type { Sql } from "../../adapters/postgres/client.ts"
 
-/** The Kubernetes API simulator on an HTTP server of its own, in the test's process. */
-export const startKubeSimulator = async (sql: Sql, options: { readonly readyDelayMs?: number } = {}) => {
+export interface RunningKubeSimulator {
+  readonly baseUrl: string
+  readonly simulator: KubeSimulator
+  /** A client-node KubeConfig pointing at it (from GET /dev/kube-config, as an operator would load it). */
+  readonly kubeConfig: KubeConfig
+  readonly stop: () => Promise<void>
+}
+
+const silent = { info: () => {}, warn: () => {}, error: () => {} }
+
+/**
+ * The Kubernetes API simulator inside MinisPod's real HTTP pipeline (body parser, error
+ * middleware), on an ephemeral port, over a test database: the fake API server of the tests.
+ */
+export const startKubeSimulator = async (
+  sql: Sql,
+  options: Partial<Omit<KubeSimulatorOptions, "sql" | "selfUrl">> = {}
+): Promise<RunningKubeSimulator> => {
   let selfUrl = ""
-  const simulator = await makeKubeSimulator({ sql, selfUrl: () => selfUrl, readyDelayMs: options.readyDelayMs ?? 50, logIntervalMs: 50 })
-  const app = new Koa()
-  app.silent = true // a client closing its watch is no error worth printing
-  app.use(simulator.router.routes())
+  const simulator = await makeKubeSimulator({ readyDelayMs: 200, logIntervalMs: 100, ...options, sql, selfUrl: () => selfUrl })
+  const { app, drained } = makeHttpApp({
+    routes: [],
+    extraRouters: [simulator.router],
+    run: (() => Promise.reject(new Error("no API routes in this server"))) as never,
+    logger: silent,
+    bodyLimitBytes: 100 * 1024,
+    trustProxy: false,
+    ready: async () => true
+  })
   const server: Server = createServer(app.callback())
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   selfUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const kubeConfig = () => {
-    const kc = new KubeConfig()
-    kc.loadFromString(simulator.kubeconfig())
-    return kc
-  }
+  const kubeConfig = new KubeConfig()
+  kubeConfig.loadFromString(await (await fetch(`${selfUrl}/dev/kube-config`)).text())
   return {
+    baseUrl: selfUrl,
     simulator,
     kubeConfig,
-    url: selfUrl,
     stop: async () => {
       await simulator.close()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      await drained()
     }
   }
-}
-
-/** The Cluster port on the real adapter against a started simulator, with the provisioning policy. */
-export const clusterOn = (sim: { readonly kubeConfig: () => KubeConfig }, policy: { readonly timeoutSeconds?: number } = {}) => {
-  const options = {
-    kubeConfig: sim.kubeConfig, requestTimeoutMs: 2_000, retries: 2, retryBaseMs: 20, crashLoopRestarts: 3,
-    ingressClass: "nginx", tlsIssuer: undefined, storageClass: undefined, imagePullSecret: undefined, ingressNamespace: "ingress-nginx"
-  }
-  return Layer.mergeAll(
-    Layer.succeed(Cluster, makeKubernetesCluster(options).service),
-    Layer.succeed(ProvisioningPolicy, { baseDomain: "apps.test", timeoutSeconds: policy.timeoutSeconds ?? 300, namespacePrefix: "user-" })
-  )
 }
