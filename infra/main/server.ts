@@ -1,14 +1,17 @@
 import { randomBytes } from "node:crypto"
+import { mkdir, writeFile } from "node:fs/promises"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { Effect, Fiber, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import cron from "node-cron"
 import { makeHttpApp } from "../../adapters/http/app.ts"
 import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
+import { kubeSimulatorPrefix, makeKubeSimulator } from "../../adapters/kubesim/simulator.ts"
 import { attachLogSocket } from "../../adapters/ws/logs.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
-import { provisionPending } from "../../application/subscriptions/provisioning.ts"
+import { runProvisioningWorker } from "../../application/subscriptions/provisioning.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
 import { migrate } from "../../adapters/postgres/migrator.ts"
 import { ensureAdministrator } from "../../application/accounts/useCases.ts"
@@ -57,8 +60,14 @@ const simulator = config.midtransMode === "simulator"
   ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
   : []
 
+// The Kubernetes API simulator (CLUSTER_MODE=simulator): the cluster adapter talks to it over HTTP.
+const kubeSimulator = config.clusterMode === "simulator"
+  ? await makeKubeSimulator({ sql: await runtime.runPromise(Pg), selfUrl: () => selfUrl, readyDelayMs: config.simulatedReadyMs })
+  : undefined
+const kubeconfigFile = resolve(config.simulatorKubeconfigPath)
+
 const { app, drained } = makeHttpApp({
-  extraRouters: simulator,
+  extraRouters: [...simulator, ...(kubeSimulator ? [kubeSimulator.router] : [])],
   routes,
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
@@ -88,22 +97,18 @@ const reconciliation = cron.schedule(config.reconcileCron, () => {
   )
 }, { noOverlap: true })
 
-// The provisioning worker: its queue is the read model, so work survives restarts; every step
-// is idempotent, so replicas may run it side by side.
-let provisioningBusy = false
-const provisioning = setInterval(() => {
-  if (provisioningBusy) return
-  provisioningBusy = true
-  runtime.runPromise(provisionPending()).then(
-    (r) => (r.running > 0 || r.failed > 0) && logger.info("provisioning", r),
-    (error: unknown) => logger.error("provisioning pass failed", { error: String(error) })
-  ).finally(() => (provisioningBusy = false))
-}, config.provisioningPollMs)
+// The provisioning worker: its queue is the read model, so work survives restarts; each instance
+// coming up is watched in the cluster by its own fiber; every step is idempotent, so replicas
+// may run it side by side.
+const provisioning = runtime.runFork(runProvisioningWorker(config.provisioningPollMs))
 
-server.listen(config.port, config.host, () => {
+server.listen(config.port, config.host, async () => {
   const { port } = server.address() as AddressInfo
   const listenHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host
   selfUrl = Option.match(config.publicBaseUrl, { onNone: () => `http://${listenHost}:${port}`, onSome: (u) => u.toString().replace(/\/$/, "") })
+  const kubeconfigWritten = kubeSimulator === undefined
+    ? undefined
+    : await mkdir(dirname(kubeconfigFile), { recursive: true }).then(() => writeFile(kubeconfigFile, kubeSimulator.kubeconfig())).then(() => true, (error: unknown) => String(error))
   const lines = [
     `MinisPod listening on http://${config.host}:${port}`,
     `  database: ${database.description}`,
@@ -116,7 +121,9 @@ server.listen(config.port, config.host, () => {
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
         (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
-    `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready; instance logs simulated`
+    config.clusterMode === "kubernetes"
+      ? `  cluster: Kubernetes (${Option.getOrElse(config.kubeconfigPath, () => "in-cluster service account")}), namespaces ${config.clusterNamespacePrefix}<userId>, hosts *.${config.clusterBaseDomain}`
+      : `  cluster: LOCAL KUBE API SIMULATOR at ${selfUrl}${kubeSimulatorPrefix} (no real cluster), driven by the real Kubernetes adapter; kubeconfig ${kubeconfigWritten === true ? `written to ${kubeconfigFile} (kubectl --kubeconfig ${kubeconfigFile} get pods -A)` : `not written (${kubeconfigWritten}); GET ${selfUrl}/dev/kube-config`}; names starting "fail-" cannot pull their image, "crash-" crash, "hang-" never get ready`
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
 })
@@ -132,11 +139,12 @@ const shutdown = (signal: string) => {
   }, config.shutdownDelayMs + shutdownTimeoutMs)
   force.unref()
   void reconciliation.stop()
-  clearInterval(provisioning)
+  void runtime.runPromise(Fiber.interrupt(provisioning))
   // Readiness is 503 from now on; for SHUTDOWN_DELAY_MS the server still serves whoever load
   // balancers send before they notice, then stops accepting.
   setTimeout(() => {
     logSocket.close()
+    void kubeSimulator?.close() // open watches and log streams would hold their connections
     // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
     server.close(async () => {
       await drained() // a request whose client already closed its side still finishes
