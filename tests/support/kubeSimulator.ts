@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http"
+import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { KubeConfig } from "@kubernetes/client-node"
 import { makeHttpApp } from "../../adapters/http/app.ts"
@@ -21,7 +21,9 @@ const silent = { info: () => {}, warn: () => {}, error: () => {} }
  */
 export const startKubeSimulator = async (
   sql: Sql,
-  options: Partial<Omit<KubeSimulatorOptions, "sql" | "selfUrl">> = {}
+  options: Partial<Omit<KubeSimulatorOptions, "sql" | "selfUrl">> = {},
+  /** Sees every HTTP request as it arrives (headers the simulator's request log does not keep). */
+  onRequest?: (request: IncomingMessage) => void
 ): Promise<RunningKubeSimulator> => {
   let selfUrl = ""
   const simulator = await makeKubeSimulator({ readyDelayMs: 200, logIntervalMs: 100, ...options, sql, selfUrl: () => selfUrl })
@@ -34,7 +36,11 @@ export const startKubeSimulator = async (
     trustProxy: false,
     ready: async () => true
   })
-  const server: Server = createServer(app.callback())
+  const callback = app.callback()
+  const server: Server = createServer((request, response) => {
+    onRequest?.(request)
+    void callback(request, response)
+  })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   selfUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const kubeConfig = new KubeConfig()
