@@ -66,6 +66,9 @@ describe("infra/kubernetes", () => {
     expect(config["CLUSTER_MODE"]).toBe("kubernetes")
     expect(config["MIDTRANS_MODE"]).not.toBe("simulator")
     expect(Number(config["PORT"])).toBe(port["containerPort"])
+    const metrics = (api!["ports"] as Array<AnyObject>).find((p) => p["name"] === "metrics")
+    expect(Number(config["METRICS_PORT"])).toBe(metrics?.["containerPort"])
+    expect(Number(deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"])).toBe(metrics?.["containerPort"])
   })
 
   it("every pod runs as non-root without privilege escalation or capabilities", () => {
