@@ -125,6 +125,14 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(changed.metadata!.generation).toBe(2)
     expect(changed.metadata!.managedFields?.map((m) => m.manager)).toContain("minispod")
 
+    // The scale subresource owns spec.replicas apart: a re-apply without replicas keeps the scaled count.
+    await apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web", { image: "ghost:6", replicas: 2 }), fieldManager: "minispod", force: true }, apply)
+    await apps.patchNamespacedDeploymentScale({ name: "web", namespace: ns, body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "web" }, spec: { replicas: 0 } }, fieldManager: "minispod", force: true }, apply)
+    const { replicas: _, ...withoutReplicas } = deployment("web", { image: "ghost:6" }).spec!
+    const reapplied = await apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: { ...deployment("web"), spec: withoutReplicas }, fieldManager: "minispod", force: true }, apply)
+    expect(reapplied.spec!.replicas).toBe(0)
+    expect(reapplied.metadata!.managedFields?.find((m) => m.subresource === "scale")?.manager).toBe("minispod")
+
     const conflict = await failure(apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web", { image: "nginx" }), fieldManager: "other" }, apply))
     expect(conflict.code).toBe(409)
     const noManager = await failure(apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web") } as never, apply))

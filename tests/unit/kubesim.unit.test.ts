@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { sameJson } from "../../adapters/kubesim/equality.ts"
-import { mergePatch, serverSideApply, strategicMergePatch } from "../../adapters/kubesim/patch.ts"
+import { mergePatch, serverSideApply, strategicMergePatch, withoutPath } from "../../adapters/kubesim/patch.ts"
 import { parseQuantity } from "../../adapters/kubesim/quantity.ts"
 import { matchesLabelSelector, parseFieldSelector, parseLabelSelector } from "../../adapters/kubesim/selectors.ts"
 import { KubeError } from "../../adapters/kubesim/status.ts"
@@ -55,6 +55,12 @@ describe("patches", () => {
     const previous = { metadata: { labels: { mine: "1" } }, spec: { env: [{ name: "A", value: "1" }, { name: "B", value: "2" }] } }
     const next = { metadata: { labels: {} }, spec: { env: [{ name: "A", value: "one" }] } }
     expect(serverSideApply(live, previous, next)).toEqual({ metadata: { labels: { theirs: "2" } }, spec: { env: [{ name: "A", value: "one" }, { name: "X", value: "other" }] } })
+  })
+
+  it("server-side apply keeps a field another manager still sets, and a forced apply takes a field from its owner", () => {
+    const live = { spec: { replicas: 0, paused: false } }
+    expect(serverSideApply(live, { spec: { replicas: 2, paused: false } }, { spec: { paused: false } }, [{ spec: { replicas: 0 } }])).toEqual(live)
+    expect(withoutPath({ spec: { replicas: 0 }, metadata: { labels: { a: "1" } } }, ".spec.replicas")).toEqual({ metadata: { labels: { a: "1" } } })
   })
 
   const json = fc.dictionary(fc.constantFrom("a", "b", "c", "labels", "spec"), fc.oneof(fc.integer(), fc.string(), fc.dictionary(fc.constantFrom("x", "y"), fc.integer())), { maxKeys: 4 })
