@@ -222,10 +222,12 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "a", labels: { watched: "yes" } }, data: { k: "1" } } })
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "ignored" } } })
     await core.patchNamespacedConfigMap({ name: "a", namespace: ns, body: { data: { k: "2" } } }, merge)
+    await core.patchNamespacedConfigMap({ name: "ignored", namespace: ns, body: { metadata: { labels: { watched: "yes" } } } }, merge)
+    await core.patchNamespacedConfigMap({ name: "ignored", namespace: ns, body: { metadata: { labels: { watched: "no" } } } }, merge)
     await core.deleteNamespacedConfigMap({ name: "a", namespace: ns })
-    await until(async () => events, (e) => e.length >= 3)
+    await until(async () => events, (e) => e.length >= 5)
     watch.abort()
-    expect(events).toEqual(["ADDED a", "MODIFIED a", "DELETED a"])
+    expect(events).toEqual(["ADDED a", "MODIFIED a", "ADDED ignored", "DELETED ignored", "DELETED a"])
 
     await db.sql`update kubesim_compaction set compacted_rv = ${Number(list.metadata!.resourceVersion) + 1}`
     const expired = await new Promise<unknown>((resolve) => {
