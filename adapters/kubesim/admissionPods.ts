@@ -16,7 +16,7 @@ const withLimitRangeDefaults = (pod: Obj, limitRanges: Array<Obj>): Obj => {
     let requests = { ...(c["resources"]?.requests ?? {}) }
     for (const item of items) {
       limits = { ...(item["default"] ?? {}), ...limits }
-      requests = { ...(item["defaultRequest"] ?? {}), ...limits, ...requests }
+      requests = { ...limits, ...(item["defaultRequest"] ?? {}), ...requests } // an unset request defaults to the limit
     }
     return { ...c, resources: { ...c["resources"], ...(Object.keys(limits).length > 0 ? { limits } : {}), ...(Object.keys(requests).length > 0 ? { requests } : {}) } }
   })

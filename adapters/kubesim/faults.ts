@@ -19,6 +19,7 @@ export type Fault = FaultMatch & {
 } & (
   | { readonly kind: "error"; readonly status?: number; readonly message?: string }
   | { readonly kind: "delay"; readonly ms: number }
+  /** 409 Conflict; without a verb it hits the next write only. */
   | { readonly kind: "conflict" }
   | { readonly kind: "forbidden" }
 )
@@ -40,9 +41,12 @@ interface Armed {
 
 export const makeFaults = () => {
   let armed: Array<Armed> = []
-  const matches = (m: FaultMatch, r: RequestInfo) =>
-    (m.verb === undefined || m.verb === r.verb) &&
-    (m.resource === undefined || m.resource === (r.subresource ? `${r.resource}/${r.subresource}` : r.resource) || (m.resource === r.resource && r.subresource === "")) &&
+  const writes = ["create", "update", "patch", "delete", "deletecollection"]
+  const matches = (f: Fault, r: RequestInfo) =>
+    (f.verb === undefined ? f.kind !== "conflict" || writes.includes(r.verb) : f.verb === r.verb) &&
+    matchesTarget(f, r)
+  const matchesTarget = (m: FaultMatch, r: RequestInfo) =>
+    (m.resource === undefined || m.resource === (r.subresource ? `${r.resource}/${r.subresource}` : r.resource)) &&
     (m.namespace === undefined || m.namespace === r.namespace) &&
     (m.name === undefined || m.name === r.name) &&
     (m.path === undefined || r.path.includes(m.path))

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto"
 import { applyDefaults, validateObject } from "./admission.ts"
-import { applyConflicts, jsonPatch, mergePatch, serverSideApply, strategicMergePatch } from "./patch.ts"
+import { applyConflicts, jsonPatch, mergePatch, serverSideApply, strategicMergePatch, withoutPath } from "./patch.ts"
 import { apiVersionOf, keyOf, type ResourceDef, resources } from "./resources.ts"
 import { alreadyExists, badRequest, conflict, invalid, KubeError, notFound, successStatus } from "./status.ts"
 import type { Obj, Store, Stored, Tx } from "./store.ts"
@@ -29,8 +29,12 @@ const fieldsV1Of = (value: unknown, field = ""): Obj => {
   return Object.fromEntries(Object.entries(value).filter(([k]) => !["apiVersion", "kind", "name", "namespace"].includes(k)).map(([k, v]) => [`f:${k}`, fieldsV1Of(v, k)]))
 }
 
+/** Owners are keyed "<manager>" or "<manager>|<subresource>" (a scale write owns spec.replicas apart from the manager's apply). */
 const managedFieldsOf = (def: ResourceDef, applied: Record<string, Obj>, time: string) =>
-  Object.entries(applied).map(([manager, config]) => ({ manager, operation: "Apply", apiVersion: apiVersionOf(def), time, fieldsType: "FieldsV1", fieldsV1: fieldsV1Of(config) }))
+  Object.entries(applied).map(([owner, config]) => {
+    const [manager, subresource] = owner.split("|")
+    return { manager, operation: subresource === undefined ? "Apply" : "Update", apiVersion: subresource === "scale" ? "autoscaling/v1" : apiVersionOf(def), time, fieldsType: "FieldsV1", fieldsV1: fieldsV1Of(config), ...(subresource === undefined ? {} : { subresource }) }
+  })
 
 export type Subresource = "status" | "scale" | undefined
 
@@ -145,7 +149,7 @@ export const makeObjects = (store: Store, hooks: Hooks) => {
     }
   }
 
-  const patch = (def: ResourceDef, namespace: string, name: string, type: string, patchDocument: unknown, options: { fieldManager?: string; force?: boolean; dryRun?: boolean }, subresource: Subresource) =>
+  const patch = (def: ResourceDef, namespace: string, name: string, type: string, patchDocument: unknown, options: { fieldManager?: string; force?: boolean; dryRun?: boolean; owner?: { readonly key: string; readonly config: Obj } }, subresource: Subresource) =>
     store.transact(async (tx) => {
       if (type === "application/apply-patch+yaml") {
         if (options.fieldManager === undefined || options.fieldManager === "") throw badRequest("PATCH, application/apply-patch+yaml requests require a fieldManager")
@@ -163,21 +167,26 @@ export const makeObjects = (store: Store, hooks: Hooks) => {
         }
         checkResourceVersion(def, existing.body, applied)
         const { [options.fieldManager]: previousConfig, ...others } = existing.applied
+        const conflicts = applyConflicts(config, others)
         if (options.force !== true) {
-          const conflicts = applyConflicts(config, others)
           if (conflicts.length > 0) {
-            throw new KubeError(409, "Conflict", `Apply failed with ${conflicts.length} conflict${conflicts.length === 1 ? "" : "s"}: ${conflicts.map((c) => `conflict with "${c.manager}": ${c.path}`).join("\n")}`, {
+            throw new KubeError(409, "Conflict", `Apply failed with ${conflicts.length} conflict${conflicts.length === 1 ? "" : "s"}: ${conflicts.map((c) => `conflict with "${c.manager.split("|")[0]}"${c.manager.includes("|") ? ` with subresource "${c.manager.split("|")[1]}"` : ""}: ${c.path}`).join("\n")}`, {
               name, group: def.group, kind: def.plural, causes: conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with "${c.manager}"`, field: c.path }))
             })
           }
         }
-        const merged = serverSideApply(existing.body, previousConfig, config)
-        return commit(tx, def, existing, prepareUpdate(def, existing.body, merged, subresource), { ...existing.applied, [options.fieldManager]: config })
+        // A forced apply takes the conflicting fields: their previous owners no longer hold them.
+        const remaining = Object.fromEntries(Object.entries(others)
+          .map(([owner, c]) => [owner, conflicts.filter((x) => x.manager === owner).reduce((acc, x) => withoutPath(acc, x.path), c)] as const)
+          .filter(([, c]) => Object.keys(c).length > 0))
+        const merged = serverSideApply(existing.body, previousConfig, config, Object.values(remaining))
+        return commit(tx, def, existing, prepareUpdate(def, existing.body, merged, subresource), { ...remaining, [options.fieldManager]: config })
       }
       const existing = await load(tx, def, namespace, name)
       const patched = patchBody(type, existing.body, patchDocument, def)
       checkResourceVersion(def, existing.body, patched["metadata"]?.resourceVersion === existing.body["metadata"].resourceVersion ? {} : patched)
-      return commit(tx, def, existing, prepareUpdate(def, existing.body, patched, subresource))
+      const owners = options.owner === undefined ? undefined : { ...existing.applied, [options.owner.key]: options.owner.config }
+      return commit(tx, def, existing, prepareUpdate(def, existing.body, patched, subresource), owners)
     }, { dryRun: options.dryRun === true })
 
   /** Deletes an object and, unless orphaned, what it owns (a namespace: everything in it). */

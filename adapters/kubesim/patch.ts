@@ -90,33 +90,47 @@ export const jsonPatch = (target: Obj, operations: unknown): Obj => {
  * removed, then the applied configuration is merged in (keyed lists by key), so fields set by
  * others stay. Field ownership is the manager's last applied configuration, not managedFields.
  */
-export const serverSideApply = (live: Obj, previous: Obj | undefined, applied: Obj): Obj =>
-  applyMerge(previous === undefined ? live : removeStale(live, previous, applied), applied) as Obj
+export const serverSideApply = (live: Obj, previous: Obj | undefined, applied: Obj, others: ReadonlyArray<Obj> = []): Obj =>
+  applyMerge(previous === undefined ? live : removeStale(live, previous, applied, others), applied) as Obj
 
-const removeStale = (live: unknown, previous: unknown, next: unknown, field = ""): unknown => {
+/** Removes what `previous` set and `next` no longer sets, unless another manager's configuration still sets it. */
+const removeStale = (live: unknown, previous: unknown, next: unknown, others: ReadonlyArray<unknown>, field = ""): unknown => {
   if (isObject(live) && isObject(previous)) {
     const out: Obj = { ...live }
     const nextObj = isObject(next) ? next : {}
     for (const k of Object.keys(previous)) {
-      if (!(k in nextObj)) delete out[k]
-      else if (k in out) out[k] = removeStale(out[k], previous[k], nextObj[k], k)
+      const othersAt = others.filter(isObject).filter((o) => k in o).map((o) => o[k])
+      if (!(k in nextObj) && othersAt.length === 0) delete out[k]
+      else if (k in out) out[k] = removeStale(out[k], previous[k], nextObj[k], othersAt, k)
     }
     return out
   }
-  if (Array.isArray(live) && Array.isArray(previous) && Array.isArray(next)) {
+  if (Array.isArray(live) && Array.isArray(previous)) {
+    const after = Array.isArray(next) ? next : []
     const key = mergeKeyOf(field, previous)
-    if (key === undefined) return live
-    const kept = new Set(next.map((i) => keyOfItem(i, key)))
-    const gone = new Set(previous.map((i) => keyOfItem(i, key)).filter((k) => !kept.has(k)))
+    if (key === undefined) return live // an atomic list: replaced by the merge, or removed with its key
+    const otherItems = others.filter(Array.isArray).flat()
+    const stillSet = new Set([...after, ...otherItems].map((i) => keyOfItem(i, key)))
+    const gone = new Set(previous.map((i) => keyOfItem(i, key)).filter((k) => !stillSet.has(k)))
     return live
       .filter((i) => !gone.has(keyOfItem(i, key)))
       .map((i) => {
-        const before = previous.find((p) => keyOfItem(p, key) === keyOfItem(i, key))
-        const after = next.find((n) => keyOfItem(n, key) === keyOfItem(i, key))
-        return before !== undefined && after !== undefined ? removeStale(i, before, after) : i
+        const k = keyOfItem(i, key)
+        const before = previous.find((p) => keyOfItem(p, key) === k)
+        return before === undefined ? i : removeStale(i, before, after.find((n) => keyOfItem(n, key) === k), otherItems.filter((o) => keyOfItem(o, key) === k))
       })
   }
   return live
+}
+
+/** A copy of a configuration without one leaf path (".spec.replicas"): its manager lost the field to a forced apply. */
+export const withoutPath = (config: Obj, path: string): Obj => {
+  const [head, ...rest] = path.split(".").filter((p) => p.length > 0)
+  if (head === undefined || !(head in config)) return config
+  const { [head]: value, ...others } = config
+  if (rest.length === 0 || !isObject(value)) return others
+  const inner = withoutPath(value, `.${rest.join(".")}`)
+  return Object.keys(inner).length === 0 ? others : { ...others, [head]: inner }
 }
 
 const applyMerge = (live: unknown, applied: unknown, field = ""): unknown => {

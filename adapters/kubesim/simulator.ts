@@ -204,7 +204,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
   })
 
   /** PUT/PATCH of /scale: the new replica count goes to the Deployment's spec. */
-  const writeScale = async (target: Target, namespace: string, method: string, type: string, body: unknown) => {
+  const writeScale = async (target: Target, namespace: string, method: string, type: string, body: unknown, fieldManager: string | undefined, dryRun: boolean) => {
     const deployment = await objects.get(target.def, namespace, target.name!)
     const scale = scaleOf(deployment)
     let next: Obj
@@ -218,7 +218,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
       throw new KubeError(422, "Invalid", `Scale.autoscaling "${target.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, { name: target.name!, group: "autoscaling", kind: "Scale", causes: [{ reason: "FieldValueInvalid", message: "must be greater than or equal to 0", field: "spec.replicas" }] })
     }
     const expected = next["metadata"]?.resourceVersion
-    const updated = await objects.patch(target.def, namespace, target.name!, "application/merge-patch+json", { metadata: expected && expected !== scale.metadata.resourceVersion ? { resourceVersion: expected } : {}, spec: { replicas } }, {}, undefined)
+    const updated = await objects.patch(target.def, namespace, target.name!, "application/merge-patch+json", { metadata: expected && expected !== scale.metadata.resourceVersion ? { resourceVersion: expected } : {}, spec: { replicas } }, { dryRun, owner: { key: `${fieldManager ?? "unknown"}|scale`, config: { spec: { replicas } } } }, undefined)
     return scaleOf(updated)
   }
 
@@ -307,7 +307,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
       }
       case "update": {
         const body = parseJson(await readBody(ctx, maxBodyBytes))
-        if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PUT", "", body))
+        if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PUT", "", body, single(q["fieldManager"]), dryRun))
         return respond(ctx, 200, await objects.replace(def, ns, name!, body, subresource as Subresource, dryRun))
       }
       case "patch": {
@@ -322,7 +322,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
             throw badRequest(`error decoding YAML: ${(error as Error).message}`)
           }
         } else document = parseJson(text)
-        if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PATCH", type, document))
+        if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PATCH", type, document, single(q["fieldManager"]), dryRun))
         const fieldManager = single(q["fieldManager"])
         const existed = type === "application/apply-patch+yaml" ? (await store.get(keyOf(def), ns, name!)) !== undefined : true
         const result = await objects.patch(def, ns, name!, type, document, { ...(fieldManager === undefined ? {} : { fieldManager }), force: flag(q["force"]), dryRun }, subresource as Subresource)

@@ -12,6 +12,8 @@ export interface Change {
   readonly namespace: string
   readonly resourceVersion: number
   readonly object: Obj
+  /** The object before this change (live changes only; the stored history keeps the new state). */
+  readonly previous?: Obj
 }
 
 export interface Stored {
@@ -61,10 +63,10 @@ export const makeStore = (sql: Sql) => {
       const result = await sql.begin(async (t) => {
         await t`select pg_advisory_xact_lock(${writeLockKey})`
         const nextRv = async () => Number((await t<Array<{ rv: string }>>`select nextval('kubesim_resource_version')::text as rv`)[0]!.rv)
-        const record = async (type: ChangeType, resource: string, body: Obj, rv: number) => {
+        const record = async (type: ChangeType, resource: string, body: Obj, rv: number, previous?: Obj) => {
           await t`insert into kubesim_changes (resource_version, resource, namespace, type, body)
             values (${rv}, ${resource}, ${namespaceOf(body)}, ${type}, ${t.json(body as never)})`
-          changes.push({ type, resource, namespace: namespaceOf(body), resourceVersion: rv, object: body })
+          changes.push({ type, resource, namespace: namespaceOf(body), resourceVersion: rv, object: body, ...(previous === undefined ? {} : { previous }) })
         }
         const tx: Tx = {
           get: async (resource, namespace, name) => {
@@ -82,12 +84,15 @@ export const makeStore = (sql: Sql) => {
             const rv = await nextRv()
             const metadata = body["metadata"] as Obj
             const stored: Obj = { ...body, metadata: { ...metadata, uid: metadata["uid"] ?? randomUUID(), resourceVersion: String(rv) } }
-            const [row] = await t<Array<{ inserted: boolean }>>`insert into kubesim_objects (resource, namespace, name, uid, resource_version, body, applied)
+            const [row] = await t<Array<{ inserted: boolean; previous: Obj | null }>>`with old as (
+                select body from kubesim_objects where resource = ${resource} and namespace = ${namespaceOf(stored)} and name = ${stored["metadata"].name}
+              )
+              insert into kubesim_objects (resource, namespace, name, uid, resource_version, body, applied)
               values (${resource}, ${namespaceOf(stored)}, ${stored["metadata"].name}, ${stored["metadata"].uid}, ${rv}, ${t.json(stored as never)}, ${t.json((applied ?? {}) as never)})
               on conflict (resource, namespace, name) do update set resource_version = excluded.resource_version, body = excluded.body,
                 applied = case when ${applied === undefined} then kubesim_objects.applied else excluded.applied end
-              returning (xmax = 0) as inserted`
-            await record(row!.inserted ? "ADDED" : "MODIFIED", resource, stored, rv)
+              returning (xmax = 0) as inserted, (select body from old) as previous`
+            await record(row!.inserted ? "ADDED" : "MODIFIED", resource, stored, rv, row!.previous ?? undefined)
             return stored
           },
           remove: async (resource, body) => {

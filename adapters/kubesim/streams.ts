@@ -51,10 +51,15 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
     const send = (type: string, object: Obj) => s.ended() || s.stream.write(`${JSON.stringify({ type, object })}\n`)
     let last = 0
     let buffer: Array<Change> | undefined = []
+    // As kube-apiserver's watch cache: an object entering the selection is ADDED, one leaving it DELETED.
     const emit = (change: Change) => {
       if (change.resourceVersion <= last) return
       last = change.resourceVersion
-      if (query.matches(change.object)) send(change.type, change.object)
+      const now = query.matches(change.object)
+      const before = change.type === "MODIFIED" && change.previous !== undefined ? query.matches(change.previous) : now
+      if (now && before) send(change.type, change.object)
+      else if (now) send("ADDED", change.object)
+      else if (before) send("DELETED", change.object)
     }
     s.onEnd(store.subscribe((change) => {
       if (change.resource !== resource || (namespace !== undefined && change.namespace !== namespace)) return

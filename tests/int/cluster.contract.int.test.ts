@@ -157,6 +157,9 @@ describe("Cluster port on the Kubernetes adapter", () => {
     expect(await provision(pull)).toMatchObject({ _tag: "Failed", reason: expect.stringContaining("could not be pulled (ImagePullBackOff)") })
     const crash = instanceSpec({ name: "crash-site" })
     expect(await provision(crash)).toMatchObject({ _tag: "Failed", reason: expect.stringContaining("keeps crashing (CrashLoopBackOff") })
+    const squeezed = instanceSpec({ name: "squeezed" })
+    const tight = { ...squeezed, tenant: { ...squeezed.tenant, cpuMilli: 600 } } // the app fits, its database does not
+    expect(await provision(tight)).toMatchObject({ _tag: "Failed", reason: expect.stringContaining("resource quota is exceeded") })
     const hang = instanceSpec({ name: "hang-site" })
     await run(cluster.apply(hang))
     expect((await run(cluster.awaitReadiness(hang.namespace, hang.name, 500)))._tag).toBe("Pending")

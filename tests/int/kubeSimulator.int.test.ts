@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream"
-import { ApiException, AppsV1Api, CoreV1Api, Log, Metrics, NetworkingV1Api, PatchStrategy, setHeaderOptions, Watch, type V1Deployment } from "@kubernetes/client-node"
+import { ApiException, AppsV1Api, CoreV1Api, KubernetesObjectApi, Log, Metrics, NetworkingV1Api, PatchStrategy, setHeaderOptions, Watch, type V1Deployment } from "@kubernetes/client-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { type RunningKubeSimulator, startKubeSimulator } from "../support/kubeSimulator.ts"
@@ -11,6 +11,8 @@ let apps: AppsV1Api
 
 const apply = setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply)
 const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch)
+const strategic = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch)
+const jsonPatch = setHeaderOptions("Content-Type", PatchStrategy.JsonPatch)
 
 /** Object mother: a Deployment as the adapter would apply it. */
 const deployment = (name: string, extra: { replicas?: number; image?: string; annotations?: Record<string, string> } = {}): V1Deployment => ({
@@ -123,10 +125,70 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(changed.metadata!.generation).toBe(2)
     expect(changed.metadata!.managedFields?.map((m) => m.manager)).toContain("minispod")
 
+    // The scale subresource owns spec.replicas apart: a re-apply without replicas keeps the scaled count.
+    await apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web", { image: "ghost:6", replicas: 2 }), fieldManager: "minispod", force: true }, apply)
+    await apps.patchNamespacedDeploymentScale({ name: "web", namespace: ns, body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "web" }, spec: { replicas: 0 } }, fieldManager: "minispod", force: true }, apply)
+    const { replicas: _, ...withoutReplicas } = deployment("web", { image: "ghost:6" }).spec!
+    const reapplied = await apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: { ...deployment("web"), spec: withoutReplicas }, fieldManager: "minispod", force: true }, apply)
+    expect(reapplied.spec!.replicas).toBe(0)
+    expect(reapplied.metadata!.managedFields?.find((m) => m.subresource === "scale")?.manager).toBe("minispod")
+
     const conflict = await failure(apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web", { image: "nginx" }), fieldManager: "other" }, apply))
     expect(conflict.code).toBe(409)
     const noManager = await failure(apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web") } as never, apply))
     expect(noManager.code).toBe(400)
+  })
+
+  it("patches with strategic merge (containers and env by name), JSON patch (test op guards) and honours dryRun", async () => {
+    const ns = await namespace()
+    const base = deployment("patched")
+    base.spec!.template.spec!.containers[0]!.env = [{ name: "A", value: "1" }, { name: "B", value: "2" }]
+    base.spec!.template.spec!.containers.push({ name: "sidecar", image: "busybox:1.36" })
+    await apps.createNamespacedDeployment({ namespace: ns, body: base })
+    const smp = await apps.patchNamespacedDeployment({ name: "patched", namespace: ns, body: { spec: { template: { spec: { containers: [{ name: "app", env: [{ name: "B", value: "two" }, { name: "C", value: "3" }] }] } } } } }, strategic)
+    const containers = smp.spec!.template.spec!.containers
+    expect(containers.map((c) => c.name)).toEqual(["app", "sidecar"])
+    expect(containers[0]!.env).toEqual([{ name: "A", value: "1" }, { name: "B", value: "two" }, { name: "C", value: "3" }])
+    const removed = await apps.patchNamespacedDeployment({ name: "patched", namespace: ns, body: { spec: { template: { spec: { containers: [{ name: "sidecar", $patch: "delete" }] } } } } }, strategic)
+    expect(removed.spec!.template.spec!.containers.map((c) => c.name)).toEqual(["app"])
+
+    const patched = await apps.patchNamespacedDeployment({ name: "patched", namespace: ns, body: [{ op: "test", path: "/spec/replicas", value: 1 }, { op: "replace", path: "/spec/replicas", value: 3 }] }, jsonPatch)
+    expect(patched.spec!.replicas).toBe(3)
+    expect((await failure(apps.patchNamespacedDeployment({ name: "patched", namespace: ns, body: [{ op: "test", path: "/spec/replicas", value: 1 }, { op: "replace", path: "/spec/replicas", value: 5 }] }, jsonPatch))).code).toBe(422)
+
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "dry" } }, dryRun: "All" })
+    expect((await failure(core.readNamespacedConfigMap({ name: "dry", namespace: ns }))).code).toBe(404)
+  })
+
+  it("applies arbitrary manifests through KubernetesObjectApi (discovery) and deletes collections by label", async () => {
+    const ns = await namespace()
+    const objectApi = KubernetesObjectApi.makeApiClient(sim.kubeConfig)
+    for (const name of ["a", "b", "c"]) {
+      await objectApi.patch({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns, labels: { group: name === "c" ? "other" : "mine" } }, data: { k: name } } as never, undefined, undefined, "minispod", true, PatchStrategy.ServerSideApply)
+    }
+    const read = await objectApi.read({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: ns } })
+    expect((read as unknown as { data: Record<string, string> }).data).toEqual({ k: "a" })
+    await core.deleteCollectionNamespacedConfigMap({ namespace: ns, labelSelector: "group=mine" })
+    expect((await core.listNamespacedConfigMap({ namespace: ns })).items.map((c) => c.metadata!.name)).toEqual(["c"])
+  })
+
+  it("enforces a namespace's ResourceQuota and LimitRange on the pods a Deployment creates", async () => {
+    const ns = await namespace()
+    await core.createNamespacedLimitRange({ namespace: ns, body: { metadata: { name: "limits" }, spec: { limits: [{ type: "Container", _default: { cpu: "250m", memory: "128Mi" }, defaultRequest: { cpu: "100m", memory: "64Mi" } }] } } })
+    await core.createNamespacedResourceQuota({ namespace: ns, body: { metadata: { name: "quota" }, spec: { hard: { pods: "1", "limits.cpu": "1" } } } })
+    const plain = deployment("plain")
+    delete plain.spec!.template.spec!.containers[0]!.resources
+    await apps.createNamespacedDeployment({ namespace: ns, body: plain })
+    const pod = (await until(() => core.listNamespacedPod({ namespace: ns }), (l) => l.items.length === 1)).items[0]!
+    expect(pod.spec!.containers[0]!.resources).toEqual({ limits: { cpu: "250m", memory: "128Mi" }, requests: { cpu: "100m", memory: "64Mi" } })
+
+    await apps.createNamespacedDeployment({ namespace: ns, body: deployment("over") })
+    const over = await until(() => apps.readNamespacedDeployment({ name: "over", namespace: ns }), (d) => d.status?.conditions?.some((c) => c.type === "ReplicaFailure") === true)
+    expect(over.status!.conditions!.find((c) => c.type === "ReplicaFailure")!.message).toMatch(/exceeded quota: quota/)
+    const quota = await until(() => core.readNamespacedResourceQuota({ name: "quota", namespace: ns }), (q) => q.status?.used?.["pods"] === "1")
+    expect(quota.status!.hard).toEqual({ pods: "1", "limits.cpu": "1" })
+    const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "reason=FailedCreate" })
+    expect(events.items.length).toBeGreaterThan(0)
   })
 
   it("answers 422 with causes for objects the Kubernetes schemas refuse", async () => {
@@ -160,10 +222,12 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "a", labels: { watched: "yes" } }, data: { k: "1" } } })
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "ignored" } } })
     await core.patchNamespacedConfigMap({ name: "a", namespace: ns, body: { data: { k: "2" } } }, merge)
+    await core.patchNamespacedConfigMap({ name: "ignored", namespace: ns, body: { metadata: { labels: { watched: "yes" } } } }, merge)
+    await core.patchNamespacedConfigMap({ name: "ignored", namespace: ns, body: { metadata: { labels: { watched: "no" } } } }, merge)
     await core.deleteNamespacedConfigMap({ name: "a", namespace: ns })
-    await until(async () => events, (e) => e.length >= 3)
+    await until(async () => events, (e) => e.length >= 5)
     watch.abort()
-    expect(events).toEqual(["ADDED a", "MODIFIED a", "DELETED a"])
+    expect(events).toEqual(["ADDED a", "MODIFIED a", "ADDED ignored", "DELETED ignored", "DELETED a"])
 
     await db.sql`update kubesim_compaction set compacted_rv = ${Number(list.metadata!.resourceVersion) + 1}`
     const expired = await new Promise<unknown>((resolve) => {
@@ -271,6 +335,10 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     const forbidden = await failure(core.deleteNamespacedConfigMap({ name: "c", namespace: ns }))
     expect(forbidden.code).toBe(403)
     expect(forbidden.body.message).toContain("cannot delete resource \"configmaps\"")
+
+    const viaEndpoint = await fetch(`${sim.baseUrl}/dev/kube/_faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ kind: "error", status: 500, verb: "create", resource: "secrets" }) })
+    expect(viaEndpoint.status).toBe(201)
+    expect((await failure(core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "s" } } }))).code).toBe(500)
 
     sim.simulator.faults.inject({ kind: "delay", ms: 300, verb: "list", resource: "configmaps" })
     const started = performance.now()
