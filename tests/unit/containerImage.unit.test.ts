@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
+import { checkConfiguration } from "../support/configCheck.ts"
 import { packageNameOf, productionPackagePaths } from "../support/packages.ts"
 
 const root = resolve(import.meta.dirname, "../..")
@@ -109,6 +110,19 @@ describe("docker-compose.yml", () => {
     expect(app?.environment?.["DATABASE_URL"]).toMatch(/@postgres:5432\//)
     expect(app?.environment?.["MIDTRANS_MODE"]).not.toMatch(/simulator/)
     expect(app?.environment?.["CLUSTER_MODE"]).toBe("kubernetes")
+  })
+
+  it("the app's environment, with the variables the file asks the shell for, passes the server's start-up check", async () => {
+    const shell: Record<string, string> = {
+      JWT_SECRET: "compose-jwt-secret-compose-jwt-secret-0",
+      ADMIN_PASSWORD: "Copper-Lantern-Meadow-42",
+      MIDTRANS_SERVER_KEY: "SB-Mid-server-compose-test",
+      MIDTRANS_CLIENT_KEY: "SB-Mid-client-compose-test"
+    }
+    // Compose's ${NAME:-default} interpolation.
+    const interpolate = (value: string) => value.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => shell[name] ?? fallback)
+    const env = Object.fromEntries(Object.entries(app?.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]))
+    expect(await checkConfiguration(env)).toEqual({ accepted: true, errors: "" })
   })
 
   it("keeps every simulator in the `dev` profile", () => {

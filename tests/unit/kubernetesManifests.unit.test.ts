@@ -4,6 +4,7 @@ import { join, resolve } from "node:path"
 import { promisify } from "node:util"
 import { beforeAll, describe, expect, it } from "vitest"
 import { parseAllDocuments } from "yaml"
+import { checkConfiguration } from "../support/configCheck.ts"
 
 const exec = promisify(execFile)
 const dir = resolve(import.meta.dirname, "../../infra/kubernetes")
@@ -103,6 +104,26 @@ describe("infra/kubernetes", () => {
     const plain = [...(api["env"] as Array<AnyObject>).filter((e) => "value" in e).map((e) => e["name"]), ...Object.keys(one("ConfigMap")["data"])]
     for (const name of plain) expect(name).not.toMatch(/DATABASE_URL|SECRET|PASSWORD|KEY|TOKEN/)
     expect(objects.filter((o) => o["kind"] === "Secret")).toEqual([])
+  })
+
+  it("the pods' configuration (ConfigMap + the Secret's keys) passes the server's own start-up check", async () => {
+    const [api] = one("Deployment")["spec"]["template"]["spec"]["containers"]
+    const secretKeys = (api["env"] as Array<AnyObject>).filter((e) => e["valueFrom"]?.["secretKeyRef"]).map((e) => e["name"] as string)
+    const secrets: Record<string, string> = {
+      DATABASE_URL: "postgres://minispod:db-password@postgres.example:5432/minispod",
+      JWT_SECRET: "k8s-jwt-secret-k8s-jwt-secret-k8s-jwt-secret",
+      ADMIN_PASSWORD: "Violet-Harbour-Quartz-71",
+      MIDTRANS_SERVER_KEY: "SB-Mid-server-k8s-test",
+      MIDTRANS_CLIENT_KEY: "SB-Mid-client-k8s-test"
+    }
+    expect(Object.keys(secrets).sort()).toEqual([...secretKeys].sort())
+    // Kubernetes sets KUBERNETES_SERVICE_HOST in every pod: the adapter uses the service account.
+    const podEnv = { ...one("ConfigMap")["data"], ...secrets, KUBERNETES_SERVICE_HOST: "10.96.0.1" }
+    expect(await checkConfiguration(podEnv)).toEqual({ accepted: true, errors: "" })
+    const { MIDTRANS_SERVER_KEY: _, ...withoutKey } = podEnv
+    const refused = await checkConfiguration(withoutKey)
+    expect(refused.accepted).toBe(false)
+    expect(refused.errors).toMatch(/MIDTRANS_SERVER_KEY/)
   })
 
   it("Service, Ingress and PodDisruptionBudget select the API pods; the service account is bound to the role", () => {
