@@ -57,12 +57,6 @@ const selectorOf = (name: string) => `${instanceLabel}=${name}`
  * The same code drives a real cluster (CLUSTER_MODE=kubernetes) and the embedded simulator.
  */
 export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: KubeClient = makeKubeClient(options)) => {
-  const readInstance = (namespace: string, name: string) =>
-    Effect.all([
-      kube.list("apps/v1", "Deployment", namespace, selectorOf(name)),
-      kube.list("v1", "Pod", namespace, selectorOf(name))
-    ]).pipe(Effect.map(([deployments, pods]) => ({ deployments, pods })))
-
   /** The generated secrets: kept from the instance's Secret, generated (crypto-random) only when missing. */
   const ensureSecret = (spec: InstanceSpec) =>
     Effect.gen(function*() {
@@ -102,9 +96,6 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
       }, options)]
       yield* Effect.forEach(objects, (o) => kube.apply(o), { concurrency: 4, discard: true })
     })
-
-  const readiness = (namespace: string, name: string) =>
-    Effect.map(readInstance(namespace, name), ({ deployments, pods }) => evaluateReadiness(deployments.items, pods.items, options.crashLoopRestarts))
 
   /**
    * List, then watch from the list's resourceVersion; every event re-evaluates. A watch that
@@ -243,6 +234,6 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
 
   return {
     kube,
-    service: Cluster.of({ apply, readiness, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes })
+    service: Cluster.of({ apply, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes })
   }
 }
