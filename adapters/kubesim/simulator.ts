@@ -9,6 +9,7 @@ import { nodeMetrics, podMetrics } from "./metrics.ts"
 import { openApiGroupVersion, openApiIndex } from "./openapi.ts"
 import { makeObjects, type Subresource } from "./objects.ts"
 import { apiVersionOf, findResource, groupVersions, keyOf, type ResourceDef, resourceList } from "./resources.ts"
+import { unknownFields } from "./fields.ts"
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts"
 import { badRequest, conflict, KubeError, methodNotAllowed, notFound, pageNotFound, unsupportedMediaType } from "./status.ts"
 import { type Obj, makeStore } from "./store.ts"
@@ -253,6 +254,16 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     const dryRunValue = single(q["dryRun"])
     if (dryRunValue !== undefined && dryRunValue !== "All") throw badRequest(`unsupported dryRun value: "${dryRunValue}" (supported: "All")`)
     const dryRun = dryRunValue === "All"
+    const fieldValidation = single(q["fieldValidation"]) ?? "Warn"
+    if (!["Ignore", "Warn", "Strict"].includes(fieldValidation)) throw badRequest(`fieldValidation must be one of Ignore, Warn, Strict (got "${fieldValidation}")`)
+    /** Unknown fields: refused with Strict, else dropped (with a warning header unless Ignore), as real strict decoding does. */
+    const decoded = (document: unknown) => {
+      const { fields, pruned } = unknownFields(def, document, subresource)
+      if (fields.length === 0) return document
+      if (fieldValidation === "Strict") throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${fields.map((f) => `unknown field "${f}"`).join(", ")}`)
+      if (fieldValidation === "Warn") for (const f of fields) ctx.append("Warning", `299 - "unknown field \\"${f}\\""`)
+      return pruned
+    }
     switch (info!.verb) {
       case "list":
       case "watch":
@@ -301,12 +312,12 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
       }
       case "create": {
         if (name !== undefined) throw methodNotAllowed()
-        const body = parseJson(await readBody(ctx, maxBodyBytes))
+        const body = decoded(parseJson(await readBody(ctx, maxBodyBytes)))
         if (def.namespaced && namespace === undefined) throw pageNotFound()
         return respond(ctx, 201, await objects.create(def, ns, body, dryRun))
       }
       case "update": {
-        const body = parseJson(await readBody(ctx, maxBodyBytes))
+        const body = decoded(parseJson(await readBody(ctx, maxBodyBytes)))
         if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PUT", "", body, single(q["fieldManager"]), dryRun))
         return respond(ctx, 200, await objects.replace(def, ns, name!, body, subresource as Subresource, dryRun))
       }
@@ -322,6 +333,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
             throw badRequest(`error decoding YAML: ${(error as Error).message}`)
           }
         } else document = parseJson(text)
+        if (type !== "application/json-patch+json") document = decoded(document)
         if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PATCH", type, document, single(q["fieldManager"]), dryRun))
         const fieldManager = single(q["fieldManager"])
         const existed = type === "application/apply-patch+yaml" ? (await store.get(keyOf(def), ns, name!)) !== undefined : true

@@ -200,6 +200,22 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(invalid.body.reason).toBe("Invalid")
     expect(invalid.body.details?.causes?.map((c) => c.field)).toContain("spec.template.spec.containers[0].ports[0].containerPort")
 
+    // Unknown fields (sent raw: client-node's serializer drops them itself): dropped with a warning
+    // by default, refused with fieldValidation=Strict (what kubectl sends).
+    const post = (name: string, query: string) =>
+      fetch(`${sim.baseUrl}/dev/kube/apis/apps/v1/namespaces/${ns}/deployments${query}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...deployment(name), spec: { ...deployment(name).spec!, replica: 3 } })
+      })
+    const warned = await post("typo", "")
+    expect(warned.status).toBe(201)
+    expect(warned.headers.get("warning")).toContain('unknown field \\"spec.replica\\"')
+    expect(((await warned.json()) as { spec: Record<string, unknown> }).spec["replica"]).toBeUndefined()
+    const strict = await post("typo2", "?fieldValidation=Strict")
+    expect(strict.status).toBe(400)
+    expect(((await strict.json()) as { message: string }).message).toContain('unknown field "spec.replica"')
+
     const mismatch = deployment("mismatch")
     mismatch.spec!.template.metadata!.labels = { other: "x" }
     expect((await failure(apps.createNamespacedDeployment({ namespace: ns, body: mismatch }))).body.details?.causes?.map((c) => c.field)).toEqual(["spec.template.metadata.labels"])
