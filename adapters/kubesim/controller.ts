@@ -98,6 +98,11 @@ export const makeController = (store: Store, options: ControllerOptions) => {
     return { state: "running", at }
   }
 
+  /** A crashing container restarts once per restart interval (the readiness delay, at least 1 s), up to maxCrashRestarts. */
+  const restartIntervalMs = Math.max(1_000, options.readyDelayMs)
+  const maxCrashRestarts = 5
+  const crashRestarts = (at: number) => Math.min(maxCrashRestarts, 1 + Math.floor((Date.now() - at) / restartIntervalMs))
+
   const podStatus = (pod: Obj, state: PodState, at: number, now: string): Obj => {
     const containers = (pod["spec"]?.containers ?? []) as Array<Obj>
     const ready = state === "running"
@@ -125,7 +130,7 @@ export const makeController = (store: Store, options: ControllerOptions) => {
         imageID: state === "running" || state === "crashLoop" ? `docker.io/library/${c["image"]}@sha256:${createHash("sha256").update(String(c["image"])).digest("hex")}` : "",
         ready,
         started: ready,
-        restartCount: state === "crashLoop" ? 3 : 0,
+        restartCount: state === "crashLoop" ? crashRestarts(at) : 0,
         ...(state === "running" ? { containerID: `containerd://${createHash("sha256").update(`${pod["metadata"].uid}${c["name"]}`).digest("hex")}` } : {}),
         state: state === "running"
           ? { running: { startedAt: started } }
@@ -205,6 +210,7 @@ export const makeController = (store: Store, options: ControllerOptions) => {
       }
       const { state, at } = await syncPod(tx, pod, name, nowIso())
       if (state === "creating" && !options.hangNames.test(name)) wakeAt(key("pod", namespace, name), at + 5)
+      if (state === "crashLoop" && crashRestarts(at) < maxCrashRestarts) wakeAt(key("pod", namespace, name), at + crashRestarts(at) * restartIntervalMs + 5)
     })
 
   const newPod = (deployment: Obj, rs: Obj, hash: string): Obj => {
@@ -297,6 +303,7 @@ export const makeController = (store: Store, options: ControllerOptions) => {
         const { state, at } = await syncPod(tx, pod, name, now)
         states.push(state)
         if (state === "creating" && !options.hangNames.test(name)) next = Math.min(next ?? at, at)
+        if (state === "crashLoop" && crashRestarts(at) < maxCrashRestarts) next = Math.min(next ?? Infinity, at + crashRestarts(at) * restartIntervalMs)
       }
       if (next !== undefined) wakeAt(key("deployment", namespace, name), next + 5)
       const ready = states.filter((s) => s === "running").length

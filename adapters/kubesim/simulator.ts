@@ -38,7 +38,8 @@ export interface KubeSimulatorOptions {
 
 export interface RecordedRequest extends RequestInfo {
   readonly method: string
-  readonly status: number
+  /** 0 until answered. */
+  status: number
   readonly userAgent: string
   readonly at: string
 }
@@ -401,6 +402,12 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
       name: target.name ?? "",
       path
     }
+    // Recorded when it arrives (a watch may outlive the test that reads the log); status when answered.
+    const entry = info === undefined ? undefined : { ...info, method: ctx.method, status: 0, userAgent: ctx.get("user-agent"), at: new Date().toISOString() }
+    if (entry !== undefined) {
+      if (recorded.length >= maxRecorded) recorded.shift()
+      recorded.push(entry)
+    }
     try {
       if (["POST", "PUT", "PATCH", "DELETE"].includes(ctx.method)) requireJson(ctx)
       if (info !== undefined) await applyFaults(info)
@@ -409,10 +416,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
       const failure = error instanceof KubeError ? error : new KubeError(500, "InternalError", `Internal error occurred: ${(error as Error).message}`)
       respond(ctx, failure.code, failure.toStatus())
     } finally {
-      if (info !== undefined) {
-        if (recorded.length >= maxRecorded) recorded.shift()
-        recorded.push({ ...info, method: ctx.method, status: ctx.status, userAgent: ctx.get("user-agent"), at: new Date().toISOString() })
-      }
+      if (entry !== undefined) entry.status = ctx.status
     }
   })
 

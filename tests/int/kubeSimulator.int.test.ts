@@ -282,6 +282,7 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(failedPod.status!.containerStatuses![0]!.state!.waiting!.reason).toBe("ImagePullBackOff")
     const crashed = await until(() => core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/instance=crash-app" }), (l) => l.items[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CrashLoopBackOff")
     expect(crashed.items[0]!.status!.containerStatuses![0]!.restartCount).toBeGreaterThan(0)
+    await until(() => core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/instance=crash-app" }), (l) => (l.items[0]?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2)
     await until(() => apps.readNamespacedDeployment({ name: "nopatch-app", namespace: ns }), (d) => d.status?.availableReplicas === 1)
     expect((await apps.readNamespacedDeployment({ name: "hang-app", namespace: ns })).status?.availableReplicas).toBeUndefined()
 
