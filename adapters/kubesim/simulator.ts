@@ -8,7 +8,9 @@ import { kubeconfigYaml, kubeSimulatorPrefix } from "./kubeconfig.ts"
 import { nodeMetrics, podMetrics } from "./metrics.ts"
 import { openApiGroupVersion, openApiIndex } from "./openapi.ts"
 import { makeObjects, type Subresource } from "./objects.ts"
-import { apiVersionOf, findResource, groupVersions, keyOf, type ResourceDef, resourceList } from "./resources.ts"
+import { jsonPatch, mergePatch } from "./patch.ts"
+import { parsePath, type Target, verbOf, version } from "./routing.ts"
+import { apiVersionOf, keyOf, type ResourceDef } from "./resources.ts"
 import { unknownFields } from "./fields.ts"
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts"
 import { badRequest, conflict, KubeError, methodNotAllowed, notFound, pageNotFound, unsupportedMediaType } from "./status.ts"
@@ -45,81 +47,6 @@ export interface RecordedRequest extends RequestInfo {
 }
 
 const patchTypes = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"]
-
-const version = {
-  major: "1",
-  minor: "32",
-  gitVersion: "v1.32.0-minispod-kubesim",
-  gitCommit: "0000000000000000000000000000000000000000",
-  gitTreeState: "clean",
-  buildDate: "2026-01-01T00:00:00Z",
-  goVersion: "go1.23.4",
-  compiler: "gc",
-  platform: "linux/amd64"
-}
-
-interface Target {
-  readonly def: ResourceDef
-  readonly namespace: string | undefined
-  readonly name: string | undefined
-  readonly subresource: string | undefined
-}
-
-/** `/api/v1/...` or `/apis/<group>/<version>/...` → the resource addressed, or a discovery document. */
-const parsePath = (path: string): { discovery: unknown } | { target: Target } | undefined => {
-  const parts = path.split("/").filter((p) => p.length > 0).map(decodeURIComponent)
-  let group: string
-  let ver: string
-  let rest: Array<string>
-  if (parts[0] === "api") {
-    if (parts.length === 1) return { discovery: { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1" }] } }
-    if (parts[1] !== "v1") return undefined
-    ;[group, ver, rest] = ["", "v1", parts.slice(2)]
-  } else if (parts[0] === "apis") {
-    if (parts.length === 1) {
-      return {
-        discovery: {
-          kind: "APIGroupList",
-          apiVersion: "v1",
-          groups: groupVersions().map((g) => ({ name: g.name, versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })), preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] } }))
-        }
-      }
-    }
-    if (parts.length === 2) {
-      const g = groupVersions().find((x) => x.name === parts[1])
-      return g === undefined ? undefined : { discovery: { kind: "APIGroup", apiVersion: "v1", name: g.name, versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })), preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] } } }
-    }
-    ;[group, ver, rest] = [parts[1]!, parts[2]!, parts.slice(3)]
-  } else return undefined
-  if (rest.length === 0) {
-    const list = resourceList(group, ver)
-    return list === undefined ? undefined : { discovery: list }
-  }
-  // /namespaces/NS/<plural>/... is namespaced, except the namespace object's own subresources.
-  const namespaced = rest[0] === "namespaces" && rest.length >= 3 && !(rest.length === 3 && (rest[2] === "status" || rest[2] === "finalize"))
-  const [plural, name, subresource] = namespaced ? rest.slice(2) : rest
-  const def = findResource(group, ver, plural!)
-  if (def === undefined || (namespaced && !def.namespaced) || (namespaced ? rest.length > 5 : rest.length > 3)) return undefined
-  if (subresource !== undefined && !def.subresources.includes(subresource as never)) return undefined
-  return { target: { def, namespace: namespaced ? rest[1] : undefined, name, subresource } }
-}
-
-const verbOf = (method: string, target: Target, watch: boolean) => {
-  switch (method) {
-    case "GET":
-      return target.name === undefined ? (watch ? "watch" : "list") : "get"
-    case "POST":
-      return "create"
-    case "PUT":
-      return "update"
-    case "PATCH":
-      return "patch"
-    case "DELETE":
-      return target.name === undefined ? "deletecollection" : "delete"
-    default:
-      return method.toLowerCase()
-  }
-}
 
 const single = (value: string | Array<string> | undefined) => (Array.isArray(value) ? value[0] : value)
 const flag = (value: string | Array<string> | undefined) => {
@@ -211,10 +138,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     const scale = scaleOf(deployment)
     let next: Obj
     if (method === "PUT") next = body as Obj
-    else {
-      const { jsonPatch, mergePatch } = await import("./patch.ts")
-      next = type === "application/json-patch+json" ? jsonPatch(scale, body) : (mergePatch(scale, body) as Obj)
-    }
+    else next = type === "application/json-patch+json" ? jsonPatch(scale, body) : (mergePatch(scale, body) as Obj)
     const replicas = next["spec"]?.replicas
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new KubeError(422, "Invalid", `Scale.autoscaling "${target.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, { name: target.name!, group: "autoscaling", kind: "Scale", causes: [{ reason: "FieldValueInvalid", message: "must be greater than or equal to 0", field: "spec.replicas" }] })
@@ -359,13 +283,12 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
         case "error":
           throw new KubeError(fault.status ?? 500, (fault.status ?? 500) === 503 ? "ServiceUnavailable" : (fault.status ?? 500) === 504 ? "Timeout" : "InternalError", fault.message ?? "Internal error occurred: injected failure", (fault.status ?? 500) >= 500 ? { retryAfterSeconds: 1 } : undefined)
         case "conflict":
-          throw conflict(findGroup(info), info.resource, info.name)
+          throw conflict(info.apiGroup, info.resource, info.name)
         case "forbidden":
           throw new KubeError(403, "Forbidden", `${info.resource}${info.apiGroup === "" ? "" : `.${info.apiGroup}`}${info.name ? ` "${info.name}"` : ""} is forbidden: User "system:serviceaccount:minispod:minispod" cannot ${info.verb} resource "${info.resource}${info.subresource ? `/${info.subresource}` : ""}" in API group "${info.apiGroup}"${info.namespace ? ` in the namespace "${info.namespace}"` : ""}`, { ...(info.name ? { name: info.name } : {}), group: info.apiGroup, kind: info.resource })
       }
     }
   }
-  const findGroup = (info: RequestInfo) => info.apiGroup
 
   const router = new Router()
   router.get("/dev/kube-config", (ctx) => {

@@ -100,6 +100,10 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(missing.body.reason).toBe("NotFound")
     expect((await failure(core.deleteNamespacedSecret({ name: "env", namespace: ns }))).code).toBe(404)
     expect((await failure(core.createNamespacedSecret({ namespace: "no-such-namespace", body: { metadata: { name: "x" } } }))).code).toBe(404)
+    expect((await fetch(`${sim.baseUrl}/dev/kube/api/v1/namespaces/%E0%A4%A`)).status).toBe(404)
+    const badJson = await fetch(`${sim.baseUrl}/dev/kube/api/v1/namespaces/${ns}/configmaps/x`, { method: "PATCH", headers: { "content-type": "application/merge-patch+json" }, body: "{not json" })
+    expect(badJson.status).toBe(400)
+    expect(((await badJson.json()) as { kind: string }).kind).toBe("Status")
   })
 
   it("server-side apply creates, converges on a second apply, merges others' fields and drops fields no longer applied", async () => {
