@@ -87,6 +87,15 @@ const parseJson = (text: string) => {
   }
 }
 
+/** Distinct RBAC triples of recorded requests, sorted. */
+const rulesOf = (requests: ReadonlyArray<RecordedRequest>) =>
+  [...new Set(requests.map((r) => JSON.stringify([r.apiGroup, r.subresource ? `${r.resource}/${r.subresource}` : r.resource, r.verb])))]
+    .sort()
+    .map((j) => {
+      const [apiGroup, resource, verb] = JSON.parse(j) as [string, string, string]
+      return { apiGroup, resource, verb }
+    })
+
 /**
  * KUBERNETES API SIMULATOR (CLUSTER_MODE=simulator, the embedded default), served under
  * /dev/kube: discovery, CRUD, server-side apply, patches, label/field selectors, watches,
@@ -295,7 +304,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     ctx.type = "application/yaml"
     ctx.body = kubeconfigYaml(options.selfUrl())
   })
-  router.get(`${kubeSimulatorPrefix}/_requests`, (ctx) => respond(ctx, 200, { items: recorded }))
+  router.get(`${kubeSimulatorPrefix}/_requests`, (ctx) => respond(ctx, 200, flag(ctx.query["summary"]) ? { rules: rulesOf(recorded) } : { items: recorded }))
   router.delete(`${kubeSimulatorPrefix}/_requests`, (ctx) => {
     recorded.length = 0
     respond(ctx, 200, { items: [] })
@@ -348,6 +357,8 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     kubeconfig: () => kubeconfigYaml(options.selfUrl()),
     /** Every API request received, oldest first: verb, apiGroup, resource, subresource, namespace, name. */
     requests: () => [...recorded] as ReadonlyArray<RecordedRequest>,
+    /** The distinct (apiGroup, resource[/subresource], verb) used so far: what an RBAC role must grant. */
+    requestRules: () => rulesOf(recorded),
     clearRequests: () => void (recorded.length = 0),
     faults: { inject: faults.inject, clear: faults.clear, dropWatches: streams.dropWatches },
     /** Resolves once the controller has nothing queued (tests). */

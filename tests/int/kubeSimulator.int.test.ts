@@ -375,6 +375,10 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(seen).toEqual(expect.arrayContaining(["get /secrets", "create /configmaps", "delete /configmaps", "list /configmaps", "watch /configmaps"]))
     const viaHttp = await (await fetch(`${sim.baseUrl}/dev/kube/_requests`)).json() as { items: Array<unknown> }
     expect(viaHttp.items.length).toBe(sim.simulator.requests().length)
+    const rules = await (await fetch(`${sim.baseUrl}/dev/kube/_requests?summary=true`)).json() as { rules: Array<{ apiGroup: string; resource: string; verb: string }> }
+    expect(rules.rules).toEqual(sim.simulator.requestRules())
+    expect(rules.rules).toContainEqual({ apiGroup: "", resource: "configmaps", verb: "watch" })
+    expect(new Set(rules.rules.map((r) => JSON.stringify(r))).size).toBe(rules.rules.length)
   })
 
   it("keeps everything across a restart: a new simulator over the same database sees the same objects and ready pods", async () => {
