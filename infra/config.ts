@@ -1,4 +1,5 @@
 import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
+import { existsSync } from "node:fs"
 import cron from "node-cron"
 
 const port = (name: string, fallback: number) =>
@@ -164,6 +165,9 @@ export const loadConfig = async (): Promise<AppConfig> => {
       ...(cron.validate(config.reconcileCron) ? [] : ["  PAYMENT_RECONCILE_CRON: not a valid cron expression"]),
       ...(config.clusterMode === "kubernetes" && Option.isNone(config.kubeconfigPath) && !process.env["KUBERNETES_SERVICE_HOST"]
         ? ["  KUBECONFIG: required when CLUSTER_MODE=kubernetes outside a cluster (in a pod, the service account is used)"]
+        : []),
+      ...(config.clusterMode === "kubernetes" && Option.isSome(config.kubeconfigPath) && !existsSync(config.kubeconfigPath.value)
+        ? ["  KUBECONFIG: no such file"]
         : [])
     ]
     if (crossChecks.length === 0) return config

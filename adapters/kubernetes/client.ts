@@ -53,7 +53,9 @@ export const classify = (operation: string, error: unknown): ClusterError | NotF
     if (code >= 500 || code === 429 || (code === 409 && (error.body as AnyObject | undefined)?.["reason"] !== "AlreadyExists") || /being terminated/.test(message)) {
       return new ClusterUnavailable({ operation, reason: `HTTP ${code}: ${message}` })
     }
-    const plain = code === 403
+    const plain = code === 403 && /exceeded quota/.test(message)
+      ? `the tenant's resource quota is exceeded: ${message}`
+      : code === 403 && /cannot \S+ resource/.test(message)
       ? `forbidden by the cluster's RBAC (check MinisPod's ClusterRole): ${message}`
       : code === 401 ? `not authenticated to the cluster: ${message}` : message
     return new ClusterRejected({ operation, status: code, reason: plain })

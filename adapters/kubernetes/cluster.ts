@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { render } from "../../application/catalog/serviceTemplate.ts"
 import {
   Cluster,
   type ClusterError,
-  ClusterRejected,
-  ClusterUnavailable,
   type ClusterNode,
   type InstanceMetrics,
   type InstanceSpec,
@@ -20,7 +18,8 @@ import {
   instanceKinds,
   instanceLabel,
   instanceObjects,
-  managedBy,
+  type KubeObject,
+  labelsOf,
   secretDataOf,
   storageGbOf,
   tenantObjects,
@@ -35,8 +34,11 @@ export interface KubernetesClusterOptions extends KubeClientOptions, ClusterSett
 
 type AnyObject = Record<string, any>
 
-const decode = (value: string) => Buffer.from(value, "base64").toString("utf8")
-const encode = (data: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]))
+/** The generated variables kept in an instance's Secret. */
+const credentialsIn = (secret: AnyObject | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries((secret?.["data"] ?? {}) as Record<string, string>)
+    .filter(([k]) => k.startsWith(credentialKey("")))
+    .map(([k, v]) => [k.slice(credentialKey("").length), Buffer.from(v, "base64").toString("utf8")]))
 
 /** "250m" / "1" / "123456n" → millicores; "512Mi" / "1Gi" / "123456Ki" / bytes → MiB. */
 export const cpuMilliOf = (q: string | undefined): number => {
@@ -55,33 +57,25 @@ const selectorOf = (name: string) => `${instanceLabel}=${name}`
  * The same code drives a real cluster (CLUSTER_MODE=kubernetes) and the embedded simulator.
  */
 export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: KubeClient = makeKubeClient(options)) => {
-  const readInstance = (namespace: string, name: string) =>
-    Effect.all([
-      kube.list("apps/v1", "Deployment", namespace, selectorOf(name)),
-      kube.list("v1", "Pod", namespace, selectorOf(name))
-    ]).pipe(Effect.map(([deployments, pods]) => ({ deployments, pods })))
-
   /** The generated secrets: kept from the instance's Secret, generated (crypto-random) only when missing. */
   const ensureSecret = (spec: InstanceSpec) =>
     Effect.gen(function*() {
       const generate = (known: Readonly<Record<string, string>>) =>
         Object.fromEntries(spec.secrets.map((v) => [v, known[v] ?? randomBytes(24).toString("base64url")]))
-      const stored = (secret: AnyObject | undefined) =>
-        Object.fromEntries(Object.entries((secret?.["data"] ?? {}) as Record<string, string>)
-          .filter(([k]) => k.startsWith("credential."))
-          .map(([k, v]) => [k.slice("credential.".length), decode(v)]))
       const existing = yield* kube.read("v1", "Secret", spec.namespace, spec.name)
-      let generated = generate(stored(existing))
-      const objects = instanceObjects(spec, secretDataOf(spec, generated, render), { app: 1, database: 1 }, options)
-      const secret = objects[0]!
-      const body = { ...secret, data: encode(secret["stringData"] as Record<string, string>) }
-      delete (body as AnyObject)["stringData"]
-      if (existing === undefined && !(yield* kube.create(body))) {
+      let generated = generate(credentialsIn(existing))
+      if (existing === undefined && !(yield* kube.create(secretObject(spec, generated)))) {
         // Another replica created it first: its secrets win.
-        generated = generate(stored(yield* kube.read("v1", "Secret", spec.namespace, spec.name)))
+        generated = generate(credentialsIn(yield* kube.read("v1", "Secret", spec.namespace, spec.name)))
       }
       return generated
     })
+
+  /** The instance's Secret: generated variables and each container's env, rendered, base64 (`data` is what server-side apply tracks). */
+  const secretObject = (spec: InstanceSpec, generated: Readonly<Record<string, string>>): KubeObject => ({
+    apiVersion: "v1", kind: "Secret", metadata: { name: spec.name, namespace: spec.namespace, labels: labelsOf(spec) }, type: "Opaque",
+    data: Object.fromEntries(Object.entries(secretDataOf(spec, generated, render)).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]))
+  })
 
   const currentStorage = (namespace: string, claim: string) =>
     Effect.map(kube.read("v1", "PersistentVolumeClaim", namespace, claim), (pvc) => storageGbOf(pvc?.["spec"]?.["resources"]?.["requests"]?.["storage"]))
@@ -96,19 +90,12 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
         currentStorage(spec.namespace, volumeName(spec.name)),
         spec.database ? currentStorage(spec.namespace, volumeName(databaseName(spec.name))) : Effect.succeed(0)
       ], { concurrency: 2 })
-      const objects = instanceObjects(spec, secretDataOf(spec, generated, render), {
+      const objects = [secretObject(spec, generated), ...instanceObjects(spec, {
         app: Math.max(appStorage, spec.app.storageGb),
         database: Math.max(dbStorage, spec.database?.storageGb ?? 0)
-      }, options).map((o) => {
-        if (o.kind !== "Secret") return o
-        const { stringData, ...rest } = o as AnyObject
-        return { ...rest, data: encode(stringData) } as unknown as typeof o
-      })
+      }, options)]
       yield* Effect.forEach(objects, (o) => kube.apply(o), { concurrency: 4, discard: true })
     })
-
-  const readiness = (namespace: string, name: string) =>
-    Effect.map(readInstance(namespace, name), ({ deployments, pods }) => evaluateReadiness(deployments.items, pods.items, options.crashLoopRestarts))
 
   /**
    * List, then watch from the list's resourceVersion; every event re-evaluates. A watch that
@@ -197,12 +184,7 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
     })
 
   const credentials = (namespace: string, name: string) =>
-    Effect.map(kube.read("v1", "Secret", namespace, name), (secret) =>
-      secret === undefined
-        ? undefined
-        : Object.fromEntries(Object.entries((secret["data"] ?? {}) as Record<string, string>)
-          .filter(([k]) => k.startsWith(credentialKey("")))
-          .map(([k, v]) => [k.slice(credentialKey("").length), decode(v)])))
+    Effect.map(kube.read("v1", "Secret", namespace, name), (secret) => secret === undefined ? undefined : credentialsIn(secret))
 
   const listManaged = Effect.map(
     kube.list("apps/v1", "Deployment", undefined, "app.kubernetes.io/managed-by=minispod,app.kubernetes.io/component=app"),
@@ -252,14 +234,6 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
 
   return {
     kube,
-    service: Cluster.of({ apply, readiness, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes })
+    service: Cluster.of({ apply, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes })
   }
 }
-
-export const ClusterKubernetes = (options: KubernetesClusterOptions) => Layer.sync(Cluster, () => makeKubernetesCluster(options).service)
-
-/** For messages: the error a failed cluster call ended with. */
-export const describeClusterError = (e: ClusterError) =>
-  e instanceof ClusterRejected ? `${e.operation}: refused (${e.status}): ${e.reason}` : e instanceof ClusterUnavailable ? `${e.operation}: ${e.reason}` : String(e)
-
-export { managedBy }

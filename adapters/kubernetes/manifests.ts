@@ -171,24 +171,16 @@ const componentObjects = (spec: InstanceSpec, c: ComponentSpec, storageGb: numbe
 }
 
 /**
- * Every object of one instance, in apply order. `secretData` is the instance's Secret
- * (generated variables and each container's env, rendered); `storage` the PVC sizes to ask for
- * (never below the current ones).
+ * Every object of one instance but its Secret, in apply order; `storage`: the PVC sizes to ask
+ * for (never below the current ones).
  */
 export const instanceObjects = (
   spec: InstanceSpec,
-  secretData: Readonly<Record<string, string>>,
   storage: { readonly app: number; readonly database: number },
   settings: ClusterSettings
 ): Array<KubeObject> => {
   const labels = labelsOf(spec)
-  const objects: Array<KubeObject> = [
-    {
-      apiVersion: "v1", kind: "Secret", metadata: { name: spec.name, namespace: spec.namespace, labels },
-      type: "Opaque", stringData: { ...secretData }
-    },
-    ...componentObjects(spec, spec.app, storage.app, settings)
-  ]
+  const objects: Array<KubeObject> = componentObjects(spec, spec.app, storage.app, settings)
   if (spec.database) {
     objects.push(...componentObjects(spec, spec.database, storage.database, settings), {
       apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: databaseName(spec.name), namespace: spec.namespace, labels },

@@ -3,6 +3,7 @@ import { apiVersionOf, type ResourceDef } from "./resources.ts"
 import { invalid, type StatusCause } from "./status.ts"
 import type { Obj } from "./store.ts"
 import { sameJson } from "./equality.ts"
+import { parseQuantity } from "./quantity.ts"
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -69,13 +70,6 @@ const secretCauses = (def: ResourceDef, object: Obj): Array<StatusCause> => {
   )
 }
 
-const quantityBytes = (q: unknown): number => {
-  const m = /^(\d+(?:\.\d+)?)([KMGTE]i?|[km])?$/.exec(String(q ?? ""))
-  if (!m) return Number.NaN
-  const units: Record<string, number> = { "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, E: 1e18, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Ei: 1024 ** 6, m: 1e-3 }
-  return Number(m[1]) * (units[m[2] ?? ""] ?? Number.NaN)
-}
-
 /** Fields a real API server refuses to change once set. */
 const immutabilityCauses = (def: ResourceDef, next: Obj, previous: Obj): Array<StatusCause> => {
   const same = sameJson
@@ -89,8 +83,8 @@ const immutabilityCauses = (def: ResourceDef, next: Obj, previous: Obj): Array<S
       const { resources: r1, volumeName: _v1, ...rest1 } = (next["spec"] ?? {}) as Obj
       const { resources: r2, volumeName: _v2, ...rest2 } = (previous["spec"] ?? {}) as Obj
       if (!same(rest1, rest2)) return [{ reason: "FieldValueForbidden", message: "Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims", field: "spec" }]
-      const grown = quantityBytes(r1?.requests?.storage)
-      return grown < quantityBytes(r2?.requests?.storage)
+      const grown = parseQuantity(r1?.requests?.storage)
+      return grown < parseQuantity(r2?.requests?.storage)
         ? [{ reason: "FieldValueForbidden", message: "Forbidden: field can not be less than previous value", field: "spec.resources.requests.storage" }]
         : []
     }

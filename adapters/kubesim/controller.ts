@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto"
 import { admitPod, namespaceUsage, quotaStatus } from "./admissionPods.ts"
+import { nodeObject } from "./nodes.ts"
 import { nowIso, randomSuffix } from "./objects.ts"
 import type { Obj, Store, Tx } from "./store.ts"
 import { sameJson } from "./equality.ts"
@@ -98,6 +99,11 @@ export const makeController = (store: Store, options: ControllerOptions) => {
     return { state: "running", at }
   }
 
+  /** A crashing container restarts once per restart interval (the readiness delay, at least 1 s), up to maxCrashRestarts. */
+  const restartIntervalMs = Math.max(1_000, options.readyDelayMs)
+  const maxCrashRestarts = 5
+  const crashRestarts = (at: number) => Math.min(maxCrashRestarts, 1 + Math.floor((Date.now() - at) / restartIntervalMs))
+
   const podStatus = (pod: Obj, state: PodState, at: number, now: string): Obj => {
     const containers = (pod["spec"]?.containers ?? []) as Array<Obj>
     const ready = state === "running"
@@ -125,7 +131,7 @@ export const makeController = (store: Store, options: ControllerOptions) => {
         imageID: state === "running" || state === "crashLoop" ? `docker.io/library/${c["image"]}@sha256:${createHash("sha256").update(String(c["image"])).digest("hex")}` : "",
         ready,
         started: ready,
-        restartCount: state === "crashLoop" ? 3 : 0,
+        restartCount: state === "crashLoop" ? crashRestarts(at) : 0,
         ...(state === "running" ? { containerID: `containerd://${createHash("sha256").update(`${pod["metadata"].uid}${c["name"]}`).digest("hex")}` } : {}),
         state: state === "running"
           ? { running: { startedAt: started } }
@@ -205,6 +211,7 @@ export const makeController = (store: Store, options: ControllerOptions) => {
       }
       const { state, at } = await syncPod(tx, pod, name, nowIso())
       if (state === "creating" && !options.hangNames.test(name)) wakeAt(key("pod", namespace, name), at + 5)
+      if (state === "crashLoop" && crashRestarts(at) < maxCrashRestarts) wakeAt(key("pod", namespace, name), at + crashRestarts(at) * restartIntervalMs + 5)
     })
 
   const newPod = (deployment: Obj, rs: Obj, hash: string): Obj => {
@@ -297,6 +304,7 @@ export const makeController = (store: Store, options: ControllerOptions) => {
         const { state, at } = await syncPod(tx, pod, name, now)
         states.push(state)
         if (state === "creating" && !options.hangNames.test(name)) next = Math.min(next ?? at, at)
+        if (state === "crashLoop" && crashRestarts(at) < maxCrashRestarts) next = Math.min(next ?? Infinity, at + crashRestarts(at) * restartIntervalMs)
       }
       if (next !== undefined) wakeAt(key("deployment", namespace, name), next + 5)
       const ready = states.filter((s) => s === "running").length
@@ -404,29 +412,3 @@ export const makeController = (store: Store, options: ControllerOptions) => {
     }
   }
 }
-
-const nodeObject = (name: string, index: number): Obj => ({
-  apiVersion: "v1",
-  kind: "Node",
-  metadata: {
-    name,
-    labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "node.kubernetes.io/instance-type": "kubesim.large", "topology.kubernetes.io/zone": `sim-${index % 2 === 0 ? "a" : "b"}` },
-    creationTimestamp: nowIso()
-  },
-  spec: { podCIDR: `10.244.${index}.0/24`, podCIDRs: [`10.244.${index}.0/24`] },
-  status: {
-    capacity: { cpu: "8", memory: "32Gi", pods: "110", "ephemeral-storage": "100Gi" },
-    allocatable: { cpu: "7800m", memory: "31Gi", pods: "110", "ephemeral-storage": "95Gi" },
-    conditions: [
-      { type: "MemoryPressure", status: "False", reason: "KubeletHasSufficientMemory", message: "kubelet has sufficient memory available" },
-      { type: "DiskPressure", status: "False", reason: "KubeletHasNoDiskPressure", message: "kubelet has no disk pressure" },
-      { type: "PIDPressure", status: "False", reason: "KubeletHasSufficientPID", message: "kubelet has sufficient PID available" },
-      { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }
-    ].map((c) => ({ ...c, lastHeartbeatTime: nowIso(), lastTransitionTime: nowIso() })),
-    addresses: [{ type: "InternalIP", address: `10.0.0.${10 + index}` }, { type: "Hostname", address: name }],
-    nodeInfo: {
-      kubeletVersion: "v1.32.0", kubeProxyVersion: "v1.32.0", containerRuntimeVersion: "containerd://1.7.22", osImage: "MinisPod kube simulator",
-      kernelVersion: "6.1.0", operatingSystem: "linux", architecture: "amd64", machineID: name, systemUUID: name, bootID: name
-    }
-  }
-})

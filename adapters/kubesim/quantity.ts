@@ -13,9 +13,6 @@ export const parseQuantity = (q: unknown): number => {
   return Number(m[1]) * 10 ** Number(m[2] ?? 0) * factor
 }
 
-/** CPU in millicores as a quantity string. */
-export const milli = (cores: number) => `${Math.round(cores * 1000)}m`
-
 /** Bytes as a quantity in Ki (how metrics-server reports memory). */
 export const kibibytes = (bytes: number) => `${Math.round(bytes / 1024)}Ki`
 

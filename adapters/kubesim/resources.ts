@@ -65,8 +65,6 @@ export const apiVersionOf = (def: Pick<ResourceDef, "group" | "version">) => (de
 export const findResource = (group: string, version: string, plural: string) =>
   resources.find((r) => r.group === group && r.version === version && r.plural === plural)
 
-export const resourceOfKind = (group: string, kind: string) => resources.find((r) => r.group === group && r.kind === kind && !r.readOnly)!
-
 export const groupVersions = () => {
   const seen = new Map<string, Array<string>>()
   for (const r of resources) if (r.group !== "") seen.set(r.group, [...new Set([...(seen.get(r.group) ?? []), r.version])])

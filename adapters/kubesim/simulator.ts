@@ -8,7 +8,10 @@ import { kubeconfigYaml, kubeSimulatorPrefix } from "./kubeconfig.ts"
 import { nodeMetrics, podMetrics } from "./metrics.ts"
 import { openApiGroupVersion, openApiIndex } from "./openapi.ts"
 import { makeObjects, type Subresource } from "./objects.ts"
-import { apiVersionOf, findResource, groupVersions, keyOf, type ResourceDef, resourceList } from "./resources.ts"
+import { jsonPatch, mergePatch } from "./patch.ts"
+import { parsePath, type Target, verbOf, version } from "./routing.ts"
+import { apiVersionOf, keyOf, type ResourceDef } from "./resources.ts"
+import { unknownFields } from "./fields.ts"
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts"
 import { badRequest, conflict, KubeError, methodNotAllowed, notFound, pageNotFound, unsupportedMediaType } from "./status.ts"
 import { type Obj, makeStore } from "./store.ts"
@@ -37,87 +40,13 @@ export interface KubeSimulatorOptions {
 
 export interface RecordedRequest extends RequestInfo {
   readonly method: string
-  readonly status: number
+  /** 0 until answered. */
+  status: number
   readonly userAgent: string
   readonly at: string
 }
 
 const patchTypes = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"]
-
-const version = {
-  major: "1",
-  minor: "32",
-  gitVersion: "v1.32.0-minispod-kubesim",
-  gitCommit: "0000000000000000000000000000000000000000",
-  gitTreeState: "clean",
-  buildDate: "2026-01-01T00:00:00Z",
-  goVersion: "go1.23.4",
-  compiler: "gc",
-  platform: "linux/amd64"
-}
-
-interface Target {
-  readonly def: ResourceDef
-  readonly namespace: string | undefined
-  readonly name: string | undefined
-  readonly subresource: string | undefined
-}
-
-/** `/api/v1/...` or `/apis/<group>/<version>/...` → the resource addressed, or a discovery document. */
-const parsePath = (path: string): { discovery: unknown } | { target: Target } | undefined => {
-  const parts = path.split("/").filter((p) => p.length > 0).map(decodeURIComponent)
-  let group: string
-  let ver: string
-  let rest: Array<string>
-  if (parts[0] === "api") {
-    if (parts.length === 1) return { discovery: { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1" }] } }
-    if (parts[1] !== "v1") return undefined
-    ;[group, ver, rest] = ["", "v1", parts.slice(2)]
-  } else if (parts[0] === "apis") {
-    if (parts.length === 1) {
-      return {
-        discovery: {
-          kind: "APIGroupList",
-          apiVersion: "v1",
-          groups: groupVersions().map((g) => ({ name: g.name, versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })), preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] } }))
-        }
-      }
-    }
-    if (parts.length === 2) {
-      const g = groupVersions().find((x) => x.name === parts[1])
-      return g === undefined ? undefined : { discovery: { kind: "APIGroup", apiVersion: "v1", name: g.name, versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })), preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] } } }
-    }
-    ;[group, ver, rest] = [parts[1]!, parts[2]!, parts.slice(3)]
-  } else return undefined
-  if (rest.length === 0) {
-    const list = resourceList(group, ver)
-    return list === undefined ? undefined : { discovery: list }
-  }
-  // /namespaces/NS/<plural>/... is namespaced, except the namespace object's own subresources.
-  const namespaced = rest[0] === "namespaces" && rest.length >= 3 && !(rest.length === 3 && (rest[2] === "status" || rest[2] === "finalize"))
-  const [plural, name, subresource] = namespaced ? rest.slice(2) : rest
-  const def = findResource(group, ver, plural!)
-  if (def === undefined || (namespaced && !def.namespaced) || (namespaced ? rest.length > 5 : rest.length > 3)) return undefined
-  if (subresource !== undefined && !def.subresources.includes(subresource as never)) return undefined
-  return { target: { def, namespace: namespaced ? rest[1] : undefined, name, subresource } }
-}
-
-const verbOf = (method: string, target: Target, watch: boolean) => {
-  switch (method) {
-    case "GET":
-      return target.name === undefined ? (watch ? "watch" : "list") : "get"
-    case "POST":
-      return "create"
-    case "PUT":
-      return "update"
-    case "PATCH":
-      return "patch"
-    case "DELETE":
-      return target.name === undefined ? "deletecollection" : "delete"
-    default:
-      return method.toLowerCase()
-  }
-}
 
 const single = (value: string | Array<string> | undefined) => (Array.isArray(value) ? value[0] : value)
 const flag = (value: string | Array<string> | undefined) => {
@@ -157,6 +86,15 @@ const parseJson = (text: string) => {
     throw badRequest(`the body of the request is not valid JSON: ${(error as Error).message}`)
   }
 }
+
+/** Distinct RBAC triples of recorded requests, sorted. */
+const rulesOf = (requests: ReadonlyArray<RecordedRequest>) =>
+  [...new Set(requests.map((r) => JSON.stringify([r.apiGroup, r.subresource ? `${r.resource}/${r.subresource}` : r.resource, r.verb])))]
+    .sort()
+    .map((j) => {
+      const [apiGroup, resource, verb] = JSON.parse(j) as [string, string, string]
+      return { apiGroup, resource, verb }
+    })
 
 /**
  * KUBERNETES API SIMULATOR (CLUSTER_MODE=simulator, the embedded default), served under
@@ -209,10 +147,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     const scale = scaleOf(deployment)
     let next: Obj
     if (method === "PUT") next = body as Obj
-    else {
-      const { jsonPatch, mergePatch } = await import("./patch.ts")
-      next = type === "application/json-patch+json" ? jsonPatch(scale, body) : (mergePatch(scale, body) as Obj)
-    }
+    else next = type === "application/json-patch+json" ? jsonPatch(scale, body) : (mergePatch(scale, body) as Obj)
     const replicas = next["spec"]?.replicas
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new KubeError(422, "Invalid", `Scale.autoscaling "${target.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, { name: target.name!, group: "autoscaling", kind: "Scale", causes: [{ reason: "FieldValueInvalid", message: "must be greater than or equal to 0", field: "spec.replicas" }] })
@@ -253,6 +188,16 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     const dryRunValue = single(q["dryRun"])
     if (dryRunValue !== undefined && dryRunValue !== "All") throw badRequest(`unsupported dryRun value: "${dryRunValue}" (supported: "All")`)
     const dryRun = dryRunValue === "All"
+    const fieldValidation = single(q["fieldValidation"]) ?? "Warn"
+    if (!["Ignore", "Warn", "Strict"].includes(fieldValidation)) throw badRequest(`fieldValidation must be one of Ignore, Warn, Strict (got "${fieldValidation}")`)
+    /** Unknown fields: refused with Strict, else dropped (with a warning header unless Ignore), as real strict decoding does. */
+    const decoded = (document: unknown) => {
+      const { fields, pruned } = unknownFields(def, document, subresource)
+      if (fields.length === 0) return document
+      if (fieldValidation === "Strict") throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${fields.map((f) => `unknown field "${f}"`).join(", ")}`)
+      if (fieldValidation === "Warn") for (const f of fields) ctx.append("Warning", `299 - "unknown field \\"${f}\\""`)
+      return pruned
+    }
     switch (info!.verb) {
       case "list":
       case "watch":
@@ -301,12 +246,12 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
       }
       case "create": {
         if (name !== undefined) throw methodNotAllowed()
-        const body = parseJson(await readBody(ctx, maxBodyBytes))
+        const body = decoded(parseJson(await readBody(ctx, maxBodyBytes)))
         if (def.namespaced && namespace === undefined) throw pageNotFound()
         return respond(ctx, 201, await objects.create(def, ns, body, dryRun))
       }
       case "update": {
-        const body = parseJson(await readBody(ctx, maxBodyBytes))
+        const body = decoded(parseJson(await readBody(ctx, maxBodyBytes)))
         if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PUT", "", body, single(q["fieldManager"]), dryRun))
         return respond(ctx, 200, await objects.replace(def, ns, name!, body, subresource as Subresource, dryRun))
       }
@@ -322,6 +267,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
             throw badRequest(`error decoding YAML: ${(error as Error).message}`)
           }
         } else document = parseJson(text)
+        if (type !== "application/json-patch+json") document = decoded(document)
         if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PATCH", type, document, single(q["fieldManager"]), dryRun))
         const fieldManager = single(q["fieldManager"])
         const existed = type === "application/apply-patch+yaml" ? (await store.get(keyOf(def), ns, name!)) !== undefined : true
@@ -346,20 +292,19 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
         case "error":
           throw new KubeError(fault.status ?? 500, (fault.status ?? 500) === 503 ? "ServiceUnavailable" : (fault.status ?? 500) === 504 ? "Timeout" : "InternalError", fault.message ?? "Internal error occurred: injected failure", (fault.status ?? 500) >= 500 ? { retryAfterSeconds: 1 } : undefined)
         case "conflict":
-          throw conflict(findGroup(info), info.resource, info.name)
+          throw conflict(info.apiGroup, info.resource, info.name)
         case "forbidden":
           throw new KubeError(403, "Forbidden", `${info.resource}${info.apiGroup === "" ? "" : `.${info.apiGroup}`}${info.name ? ` "${info.name}"` : ""} is forbidden: User "system:serviceaccount:minispod:minispod" cannot ${info.verb} resource "${info.resource}${info.subresource ? `/${info.subresource}` : ""}" in API group "${info.apiGroup}"${info.namespace ? ` in the namespace "${info.namespace}"` : ""}`, { ...(info.name ? { name: info.name } : {}), group: info.apiGroup, kind: info.resource })
       }
     }
   }
-  const findGroup = (info: RequestInfo) => info.apiGroup
 
   const router = new Router()
   router.get("/dev/kube-config", (ctx) => {
     ctx.type = "application/yaml"
     ctx.body = kubeconfigYaml(options.selfUrl())
   })
-  router.get(`${kubeSimulatorPrefix}/_requests`, (ctx) => respond(ctx, 200, { items: recorded }))
+  router.get(`${kubeSimulatorPrefix}/_requests`, (ctx) => respond(ctx, 200, flag(ctx.query["summary"]) ? { rules: rulesOf(recorded) } : { items: recorded }))
   router.delete(`${kubeSimulatorPrefix}/_requests`, (ctx) => {
     recorded.length = 0
     respond(ctx, 200, { items: [] })
@@ -389,6 +334,12 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
       name: target.name ?? "",
       path
     }
+    // Recorded when it arrives (a watch may outlive the test that reads the log); status when answered.
+    const entry = info === undefined ? undefined : { ...info, method: ctx.method, status: 0, userAgent: ctx.get("user-agent"), at: new Date().toISOString() }
+    if (entry !== undefined) {
+      if (recorded.length >= maxRecorded) recorded.shift()
+      recorded.push(entry)
+    }
     try {
       if (["POST", "PUT", "PATCH", "DELETE"].includes(ctx.method)) requireJson(ctx)
       if (info !== undefined) await applyFaults(info)
@@ -397,10 +348,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
       const failure = error instanceof KubeError ? error : new KubeError(500, "InternalError", `Internal error occurred: ${(error as Error).message}`)
       respond(ctx, failure.code, failure.toStatus())
     } finally {
-      if (info !== undefined) {
-        if (recorded.length >= maxRecorded) recorded.shift()
-        recorded.push({ ...info, method: ctx.method, status: ctx.status, userAgent: ctx.get("user-agent"), at: new Date().toISOString() })
-      }
+      if (entry !== undefined) entry.status = ctx.status
     }
   })
 
@@ -409,6 +357,8 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     kubeconfig: () => kubeconfigYaml(options.selfUrl()),
     /** Every API request received, oldest first: verb, apiGroup, resource, subresource, namespace, name. */
     requests: () => [...recorded] as ReadonlyArray<RecordedRequest>,
+    /** The distinct (apiGroup, resource[/subresource], verb) used so far: what an RBAC role must grant. */
+    requestRules: () => rulesOf(recorded),
     clearRequests: () => void (recorded.length = 0),
     faults: { inject: faults.inject, clear: faults.clear, dropWatches: streams.dropWatches },
     /** Resolves once the controller has nothing queued (tests). */

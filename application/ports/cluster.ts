@@ -105,8 +105,6 @@ export interface ClusterService {
    * (a stopped instance stays stopped); a new Deployment starts with one.
    */
   readonly apply: (spec: InstanceSpec) => Effect.Effect<void, ClusterError>
-  /** One look at the instance's Deployments and Pods. */
-  readonly readiness: (namespace: string, name: string) => Effect.Effect<Readiness, ClusterError>
   /**
    * Watches the instance's Deployments and Pods until Ready or Failed; Pending (with the last
    * reason) after `timeoutMs`. `restartedSince`: only a rollout of a restart at or after that time counts.

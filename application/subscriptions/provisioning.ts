@@ -90,7 +90,11 @@ export const bringUp = Effect.fn("Provisioning.bringUp")(function*(view: Subscri
   const at = yield* locate(view)
   const deadline = Date.parse(view.provisioningStartedAt) + policy.timeoutSeconds * 1000
   const provisioning = view.instanceStatus === "PROVISIONING"
-  const late = (reason: string | undefined) => failProvisioning(view, `not ready after ${policy.timeoutSeconds} s${reason ? `: ${reason}` : ""}`)
+  // The instance may have moved on meanwhile (cancelled, retried, restarted again): a stale fiber only stops.
+  const current = Effect.map(Effect.flatMap(SubscriptionQueries, (q) => q.find(view.id)), (now) =>
+    now !== undefined && now.instanceStatus === view.instanceStatus && now.provisioningStartedAt === view.provisioningStartedAt && now.updatedAt === view.updatedAt)
+  const fail = (reason: string) => Effect.flatMap(current, (still) => still ? failProvisioning(view, reason) : Effect.void)
+  const late = (reason: string | undefined) => fail(`not ready after ${policy.timeoutSeconds} s${reason ? `: ${reason}` : ""}`)
   // A restart counts once its rollout is seen (the watch may start before the restart reaches the cluster).
   const restartedSince = view.instanceStatus === "RESTARTING" ? view.updatedAt : undefined
   while (true) {
@@ -104,16 +108,16 @@ export const bringUp = Effect.fn("Provisioning.bringUp")(function*(view: Subscri
     if (outcome._tag === "Left") {
       const error = outcome.left
       if (!provisioning) return yield* Effect.logWarning("watching an instance failed; watched again next pass").pipe(Effect.annotateLogs({ subscriptionId: view.id, error: plainError(error) }))
-      if (error._tag === "ClusterRejected") return yield* failProvisioning(view, plainError(error))
+      if (error._tag === "ClusterRejected") return yield* fail(plainError(error))
       if (overdue) return yield* late(`the cluster kept failing: ${plainError(error)}`)
       yield* Effect.logWarning("provisioning step failed; retrying").pipe(Effect.annotateLogs({ subscriptionId: view.id, error: plainError(error) }))
       yield* Effect.sleep(Duration.millis(Math.min(2_000, Math.max(0, deadline - (yield* Clock.currentTimeMillis)))))
       continue
     }
     const readiness = outcome.right
-    if (readiness._tag === "Ready") return yield* markRunning(view.id)
+    if (readiness._tag === "Ready") return (yield* current) ? yield* markRunning(view.id) : undefined
     if (!provisioning) return
-    if (readiness._tag === "Failed") return yield* failProvisioning(view, readiness.reason)
+    if (readiness._tag === "Failed") return yield* fail(readiness.reason)
     if (overdue) return yield* late(readiness.reason)
   }
 })
@@ -130,7 +134,8 @@ export const runProvisioningWorker = (pollMs: number) =>
     while (true) {
       const pending = yield* queries.provisioning(200)
       for (const view of pending) {
-        yield* FiberMap.run(inFlight, view.id, bringUp(view).pipe(
+        // One fiber per instance and state: a retried or restarted instance gets a new one.
+        yield* FiberMap.run(inFlight, `${view.id}|${view.instanceStatus}|${view.provisioningStartedAt}|${view.updatedAt}`, bringUp(view).pipe(
           Effect.catchAllCause((cause) => Effect.logError("provisioning failed unexpectedly").pipe(Effect.annotateLogs({ subscriptionId: view.id, cause: String(cause) })))
         ), { onlyIfMissing: true })
       }

@@ -185,4 +185,31 @@ describe("Kubernetes for real, on the embedded simulator", () => {
     expect(await balanceOf(http, user.token)).toBe(100_000)
     expect((await http.get("/healthz")).status).toBe(200)
   })
+
+  it("CLUSTER_MODE=kubernetes: a second MinisPod drives the first one's cluster through KUBECONFIG, with the configured settings", async () => {
+    const other = await createTestDatabase({ migrate: false })
+    const second = await startServer({
+      DATABASE_URL: other.url, JWT_SECRET: "kube-mode-secret-kube-mode-secret-kube", PROVISIONING_POLL_MS: "100",
+      CLUSTER_MODE: "kubernetes", KUBECONFIG: kubeconfig, CLUSTER_NAMESPACE_PREFIX: "tenant-", CLUSTER_INGRESS_CLASS: "traefik",
+      CLUSTER_TLS_ISSUER: "letsencrypt-prod", CLUSTER_STORAGE_CLASS: "standard", CLUSTER_BASE_DOMAIN: "apps.example.com"
+    })
+    try {
+      expect(second.output()).toMatch(/cluster: Kubernetes \(.*kubeconfig\.yaml\)/)
+      const client = api(second.baseUrl)
+      const user = await customer(client, await adminToken(client), "kube-mode", 100_000)
+      const sub = (await client.post("/api/subscriptions", { planId: plans.n8n, instanceName: "remote" }, user.token)).body.data
+      const read = async () => (await client.get(`/api/instances/${sub.id}/status`, user.token)).body.data.status as string
+      expect(await waitFor(read, "RUNNING")).toBe("RUNNING")
+      const ns = `tenant-${user.id}`
+      const name = `remote-${sub.id.slice(0, 8)}`
+      const ingress = await kubectl("get", "ingress", name, "-n", ns)
+      expect(ingress.spec.ingressClassName).toBe("traefik")
+      expect(ingress.metadata.annotations["cert-manager.io/cluster-issuer"]).toBe("letsencrypt-prod")
+      expect(ingress.spec.rules[0].host).toBe(`${name}.apps.example.com`)
+      expect((await kubectl("get", "pvc", `${name}-data`, "-n", ns)).spec.storageClassName).toBe("standard")
+    } finally {
+      await second.stop()
+      await other.drop()
+    }
+  })
 })

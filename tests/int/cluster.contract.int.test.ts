@@ -85,7 +85,7 @@ describe("Cluster port on the Kubernetes adapter", () => {
     expect(data["app.database__connection__password"]).toBe(data["db.MYSQL_PASSWORD"])
     expect(data["credential.db_password"]).toHaveLength(32)
     expect(await run(cluster.credentials(ns, spec.name))).toEqual({ secret: data["credential.secret"], db_password: data["credential.db_password"], db_root_password: data["credential.db_root_password"] })
-    expect(await run(cluster.readiness(ns, spec.name))).toEqual({ _tag: "Ready" })
+    expect(await run(cluster.awaitReadiness(ns, spec.name, 1_000))).toEqual({ _tag: "Ready" }) // at once when already ready
     expect((await run(cluster.listManaged)).find((m) => m.instanceId === spec.instanceId)).toEqual({ namespace: ns, name: spec.name, instanceId: spec.instanceId })
   })
 

@@ -100,6 +100,10 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(missing.body.reason).toBe("NotFound")
     expect((await failure(core.deleteNamespacedSecret({ name: "env", namespace: ns }))).code).toBe(404)
     expect((await failure(core.createNamespacedSecret({ namespace: "no-such-namespace", body: { metadata: { name: "x" } } }))).code).toBe(404)
+    expect((await fetch(`${sim.baseUrl}/dev/kube/api/v1/namespaces/%E0%A4%A`)).status).toBe(404)
+    const badJson = await fetch(`${sim.baseUrl}/dev/kube/api/v1/namespaces/${ns}/configmaps/x`, { method: "PATCH", headers: { "content-type": "application/merge-patch+json" }, body: "{not json" })
+    expect(badJson.status).toBe(400)
+    expect(((await badJson.json()) as { kind: string }).kind).toBe("Status")
   })
 
   it("server-side apply creates, converges on a second apply, merges others' fields and drops fields no longer applied", async () => {
@@ -200,6 +204,22 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(invalid.body.reason).toBe("Invalid")
     expect(invalid.body.details?.causes?.map((c) => c.field)).toContain("spec.template.spec.containers[0].ports[0].containerPort")
 
+    // Unknown fields (sent raw: client-node's serializer drops them itself): dropped with a warning
+    // by default, refused with fieldValidation=Strict (what kubectl sends).
+    const post = (name: string, query: string) =>
+      fetch(`${sim.baseUrl}/dev/kube/apis/apps/v1/namespaces/${ns}/deployments${query}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...deployment(name), spec: { ...deployment(name).spec!, replica: 3 } })
+      })
+    const warned = await post("typo", "")
+    expect(warned.status).toBe(201)
+    expect(warned.headers.get("warning")).toContain('unknown field \\"spec.replica\\"')
+    expect(((await warned.json()) as { spec: Record<string, unknown> }).spec["replica"]).toBeUndefined()
+    const strict = await post("typo2", "?fieldValidation=Strict")
+    expect(strict.status).toBe(400)
+    expect(((await strict.json()) as { message: string }).message).toContain('unknown field "spec.replica"')
+
     const mismatch = deployment("mismatch")
     mismatch.spec!.template.metadata!.labels = { other: "x" }
     expect((await failure(apps.createNamespacedDeployment({ namespace: ns, body: mismatch }))).body.details?.causes?.map((c) => c.field)).toEqual(["spec.template.metadata.labels"])
@@ -266,6 +286,7 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(failedPod.status!.containerStatuses![0]!.state!.waiting!.reason).toBe("ImagePullBackOff")
     const crashed = await until(() => core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/instance=crash-app" }), (l) => l.items[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CrashLoopBackOff")
     expect(crashed.items[0]!.status!.containerStatuses![0]!.restartCount).toBeGreaterThan(0)
+    await until(() => core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/instance=crash-app" }), (l) => (l.items[0]?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2)
     await until(() => apps.readNamespacedDeployment({ name: "nopatch-app", namespace: ns }), (d) => d.status?.availableReplicas === 1)
     expect((await apps.readNamespacedDeployment({ name: "hang-app", namespace: ns })).status?.availableReplicas).toBeUndefined()
 
@@ -354,6 +375,10 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(seen).toEqual(expect.arrayContaining(["get /secrets", "create /configmaps", "delete /configmaps", "list /configmaps", "watch /configmaps"]))
     const viaHttp = await (await fetch(`${sim.baseUrl}/dev/kube/_requests`)).json() as { items: Array<unknown> }
     expect(viaHttp.items.length).toBe(sim.simulator.requests().length)
+    const rules = await (await fetch(`${sim.baseUrl}/dev/kube/_requests?summary=true`)).json() as { rules: Array<{ apiGroup: string; resource: string; verb: string }> }
+    expect(rules.rules).toEqual(sim.simulator.requestRules())
+    expect(rules.rules).toContainEqual({ apiGroup: "", resource: "configmaps", verb: "watch" })
+    expect(new Set(rules.rules.map((r) => JSON.stringify(r))).size).toBe(rules.rules.length)
   })
 
   it("keeps everything across a restart: a new simulator over the same database sees the same objects and ready pods", async () => {

@@ -79,7 +79,6 @@ describe("the ClusterRole of infra/kubernetes against the Cluster adapter's requ
     await run(cluster.apply(blog))
     await run(cluster.apply(other))
     expect(await run(cluster.awaitReadiness(ns, blog.name, 20_000))).toEqual({ _tag: "Ready" })
-    expect(await run(cluster.readiness(ns, blog.name))).toEqual({ _tag: "Ready" })
     expect(Object.keys((await run(cluster.credentials(ns, blog.name)))!)).toEqual(expect.arrayContaining(["secret", "db_password"]))
     expect((await run(cluster.metrics(ns, blog.name)))?.phase).toBe("Running")
     expect((await run(cluster.listManaged)).map((m) => m.name)).toEqual(expect.arrayContaining([blog.name, other.name]))

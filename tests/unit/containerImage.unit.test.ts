@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs"
-import { resolve } from "node:path"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
-import { parse } from "yaml"
+import { parse, stringify } from "yaml"
 import { checkConfiguration } from "../support/configCheck.ts"
 import { packageNameOf, productionPackagePaths } from "../support/packages.ts"
 
@@ -122,7 +124,18 @@ describe("docker-compose.yml", () => {
     // Compose's ${NAME:-default} interpolation.
     const interpolate = (value: string) => value.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => shell[name] ?? fallback)
     const env = Object.fromEntries(Object.entries(app?.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]))
-    expect(await checkConfiguration(env)).toEqual({ accepted: true, errors: "" })
+    // KUBECONFIG names the file compose mounts into the container; here a file stands in for it.
+    const mount = app?.volumes?.map(interpolate).find((v) => v.split(":")[1] === env["KUBECONFIG"])
+    expect(mount).toBeDefined()
+    const kubeconfig = join(await mkdtemp(join(tmpdir(), "minispod-compose-")), "kubeconfig")
+    await writeFile(kubeconfig, stringify({
+      apiVersion: "v1", kind: "Config", "current-context": "prod",
+      clusters: [{ name: "prod", cluster: { server: "https://kubernetes.example:6443" } }],
+      users: [{ name: "minispod", user: { token: "not-a-real-token" } }],
+      contexts: [{ name: "prod", context: { cluster: "prod", user: "minispod" } }]
+    }))
+    expect(await checkConfiguration({ ...env, KUBECONFIG: kubeconfig })).toEqual({ accepted: true, errors: "" })
+    await rm(dirname(kubeconfig), { recursive: true, force: true })
   })
 
   it("keeps every simulator in the `dev` profile", () => {
