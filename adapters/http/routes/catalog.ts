@@ -13,9 +13,10 @@ import {
   SearchQuery,
   ServiceBody,
   ServicesQuery,
+  PageListQuery,
   SlugParams
 } from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
+import { pageOf, pageSlice } from "./wallet.ts"
 
 const publicServices = (filter: { categorySlug?: string; featured?: boolean; query?: string; page: number; limit: number }) =>
   Effect.map(CatalogUseCases.listServices({ ...filter, includeHidden: false }), (p) => ok("Services", pageOf(p.items, p.total, filter.page, filter.limit)))
@@ -24,8 +25,8 @@ const notFound = (entity: string, id: string) => new CatalogEntryNotFound({ enti
 
 export const catalogRoutes = [
   route({
-    method: "get", path: "/api/catalog/categories", summary: "Active categories", tag: "catalog", access: "user",
-    handle: () => Effect.map(CatalogUseCases.listCategories(), (c) => ok("Categories", c))
+    method: "get", path: "/api/catalog/categories", summary: "Active categories", tag: "catalog", access: "user", query: PageListQuery,
+    handle: ({ query }) => Effect.map(CatalogUseCases.listCategories(), (c) => ok("Categories", pageSlice(c, query)))
   }),
   route({
     method: "get", path: "/api/catalog/services", summary: "Public services", tag: "catalog", access: "user", query: ServicesQuery,
@@ -41,21 +42,21 @@ export const catalogRoutes = [
     handle: ({ params }) => Effect.map(CatalogUseCases.serviceDetail(params.serviceSlug), (s) => ok("Service", s))
   }),
   route({
-    method: "get", path: "/api/catalog/services/:serviceSlug/plans", summary: "A service's plans with availableQuota", tag: "catalog", access: "user", params: SlugParams,
-    handle: ({ params }) => Effect.map(CatalogUseCases.serviceDetail(params.serviceSlug), (s) => ok("Plans", s.plans))
+    method: "get", path: "/api/catalog/services/:serviceSlug/plans", summary: "A service's plans with availableQuota", tag: "catalog", access: "user", params: SlugParams, query: PageListQuery,
+    handle: ({ params, query }) => Effect.map(CatalogUseCases.serviceDetail(params.serviceSlug), (s) => ok("Plans", pageSlice(s.plans, query)))
   }),
   route({
     method: "get", path: "/api/catalog/search", summary: "Search services by name, description and tags", tag: "catalog", access: "user", query: SearchQuery,
     handle: ({ query }) => publicServices({ query: query.q, page: query.page, limit: query.limit })
   }),
   route({
-    method: "get", path: "/api/catalog/featured", summary: "Featured services", tag: "catalog", access: "user",
-    handle: () => Effect.map(CatalogUseCases.listServices({ featured: true, includeHidden: false, page: 1, limit: 100 }), (p) => ok("Featured services", p.items))
+    method: "get", path: "/api/catalog/featured", summary: "Featured services", tag: "catalog", access: "user", query: PageListQuery,
+    handle: ({ query }) => Effect.map(CatalogUseCases.listServices({ featured: true, includeHidden: false, page: query.page, limit: query.limit }), (p) => ok("Featured services", pageOf(p.items, p.total, query.page, query.limit)))
   }),
   // Admin
   route({
-    method: "get", path: "/api/admin/categories", summary: "All categories", tag: "admin", access: "admin",
-    handle: () => Effect.map(CatalogUseCases.listCategories(true), (c) => ok("Categories", c))
+    method: "get", path: "/api/admin/categories", summary: "All categories", tag: "admin", access: "admin", query: PageListQuery,
+    handle: ({ query }) => Effect.map(CatalogUseCases.listCategories(true), (c) => ok("Categories", pageSlice(c, query)))
   }),
   route({
     method: "post", path: "/api/admin/categories", summary: "Create a category", tag: "admin", access: "admin", body: CategoryBody,
@@ -101,8 +102,8 @@ export const catalogRoutes = [
     handle: ({ principal, params }) => Effect.as(Effect.flatMap(Catalog, (c) => c.deleteService(principal.userId, params.id)), ok("Service deleted", null))
   }),
   route({
-    method: "get", path: "/api/admin/services/:id/plans", summary: "All plans of a service", tag: "admin", access: "admin", params: IdParams,
-    handle: ({ params }) => Effect.map(Effect.flatMap(Catalog, (c) => c.plansOf(params.id, true)), (p) => ok("Plans", p))
+    method: "get", path: "/api/admin/services/:id/plans", summary: "All plans of a service", tag: "admin", access: "admin", params: IdParams, query: PageListQuery,
+    handle: ({ params, query }) => Effect.map(Effect.flatMap(Catalog, (c) => c.plansOf(params.id, true)), (p) => ok("Plans", pageSlice(p, query)))
   }),
   route({
     method: "post", path: "/api/admin/services/:id/plans", summary: "Create a plan", tag: "admin", access: "admin", params: IdParams, body: PlanBody,

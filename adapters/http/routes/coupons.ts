@@ -5,7 +5,7 @@ import { Coupons } from "../../../application/ports/coupons.ts"
 import { IdGenerator } from "../../../application/ports/ids.ts"
 import { ok, route } from "../route.ts"
 import { BulkStatusBody, CouponBody, CouponUpdateBody, IdParams, RedeemCouponBody, SubscriptionListQuery, ValidateCouponBody } from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
+import { pageOf, pageSlice } from "./wallet.ts"
 
 export const couponRoutes = [
   route({
@@ -17,8 +17,8 @@ export const couponRoutes = [
     handle: ({ principal, body, requestId }) => Effect.map(redeemCreditCoupon(principal.userId, body.code, { actor: principal.userId, correlationId: requestId }), (r) => ok("Coupon redeemed", r, 201))
   }),
   route({
-    method: "get", path: "/api/wallet/coupon-history", summary: "The caller's coupon redemptions", tag: "coupons", access: "user",
-    handle: ({ principal }) => Effect.map(Effect.flatMap(Coupons, (c) => c.redemptionsOf(principal.userId)), (r) => ok("Coupon history", r))
+    method: "get", path: "/api/wallet/coupon-history", summary: "The caller's coupon redemptions", tag: "coupons", access: "user", query: SubscriptionListQuery,
+    handle: ({ principal, query }) => Effect.map(Effect.flatMap(Coupons, (c) => c.redemptionsOf(principal.userId)), (r) => ok("Coupon history", pageSlice(r, query)))
   }),
   // Admin (fixed paths before /:id)
   route({

@@ -2,7 +2,8 @@ import { Effect } from "effect"
 import * as Payments from "../../../application/payments/useCases.ts"
 import type { PaymentView } from "../../../application/ports/paymentQueries.ts"
 import { ok, route } from "../route.ts"
-import { MidtransNotificationBody, TopUpBody, topUpLimits, TransactionIdParams } from "../schemas.ts"
+import { MidtransNotificationBody, PageListQuery, TopUpBody, topUpLimits, TransactionIdParams } from "../schemas.ts"
+import { pageSlice } from "./wallet.ts"
 
 const paymentView = (p: PaymentView) => ({
   transactionId: p.orderId,
@@ -46,7 +47,8 @@ export const paymentRoutes = [
     summary: "Payment methods and their limits",
     tag: "wallet",
     access: "user",
-    handle: () => Effect.succeed(ok("Payment methods", methods))
+    query: PageListQuery,
+    handle: ({ query }) => Effect.succeed(ok("Payment methods", pageSlice(methods, query)))
   }),
   route({
     method: "get",

@@ -26,6 +26,10 @@ export const pageOf = <A>(items: ReadonlyArray<A>, total: number, page: number, 
   pagination: { page, limit, total, totalPages: Math.ceil(total / limit) }
 })
 
+/** A whole list in the paginated shape of API.md, one page of it. */
+export const pageSlice = <A>(all: ReadonlyArray<A>, query: { readonly page: number; readonly limit: number }) =>
+  pageOf(all.slice((query.page - 1) * query.limit, query.page * query.limit), all.length, query.page, query.limit)
+
 export const walletRoutes = [
   route({
     method: "get",
