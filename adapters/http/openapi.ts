@@ -1,4 +1,4 @@
-import { JSONSchema, type Schema } from "effect"
+import { JSONSchema, type Schema, SchemaAST as AST } from "effect"
 import { errorTable, internalError } from "./errors.ts"
 import type { Route } from "./route.ts"
 
@@ -62,15 +62,20 @@ const jsonSchemaOf = (schema: Schema.Schema<any, any>, definitions: Record<strin
     additionalPropertiesStrategy: "allow"
   }) as unknown as Json
 
+const objectSchema = (ast: AST.AST, definitions: Record<string, JSONSchema.JsonSchema7>) =>
+  JSONSchema.fromAST(ast, { definitions, definitionPath: "#/components/schemas/", target: "openApi3.1", topLevelReferenceStrategy: "skip" }) as {
+    properties?: Record<string, Json>
+    required?: Array<string>
+  }
+
+/**
+ * Path and query parameters: which are required comes from the wire side (a default makes one
+ * optional); their types from the decoded side (`?page=2` is an integer, not any string).
+ */
 const parameters = (schema: Schema.Schema<any, any> | undefined, where: "path" | "query", definitions: Record<string, JSONSchema.JsonSchema7>) => {
   if (schema === undefined) return []
-  const json = JSONSchema.fromAST(schema.ast, {
-    definitions,
-    definitionPath: "#/components/schemas/",
-    target: "openApi3.1",
-    topLevelReferenceStrategy: "skip"
-  }) as { properties?: Record<string, Json>; required?: Array<string> }
-  const required = new Set(json.required ?? [])
+  const required = new Set(objectSchema(AST.encodedAST(schema.ast), definitions).required ?? [])
+  const json = objectSchema(AST.typeAST(schema.ast), definitions)
   return Object.entries(json.properties ?? {}).map(([name, s]) => ({
     name,
     in: where,
@@ -162,6 +167,18 @@ const probeOperations = {
   }
 }
 
+const tagDescriptions: Readonly<Record<string, string>> = {
+  service: "Probes, metrics and this description",
+  auth: "Accounts and sessions (access JWT + rotating refresh token)",
+  wallet: "Prepaid rupiah credit: balance, ledger entries, top-ups through Midtrans",
+  webhooks: "Calls from Midtrans (signature verified, no bearer token)",
+  catalog: "Services, plans and categories on sale",
+  subscriptions: "Subscribing, upgrading, cancelling; the instance behind each subscription",
+  instances: "Running apps: state, metrics, logs",
+  coupons: "Coupon validation, redemption and history",
+  admin: "Administrators only"
+}
+
 /** OpenAPI 3.1, generated from the route definitions: the same Schemas validate requests and describe them. */
 export const openApiDocument = (routes: ReadonlyArray<Route<unknown>>) => {
   const definitions: Record<string, JSONSchema.JsonSchema7> = {}
@@ -203,7 +220,7 @@ export const openApiDocument = (routes: ReadonlyArray<Route<unknown>>) => {
     },
     servers: [{ url: "/", description: "This server" }],
     security: [{ bearer: [] }],
-    tags: [...new Set(["service", ...routes.map((r) => r.tag)])].map((name) => ({ name })),
+    tags: [...new Set(["service", ...routes.map((r) => r.tag)])].map((name) => ({ name, description: tagDescriptions[name] ?? `${name} operations` })),
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
       schemas: { ErrorEnvelope: errorEnvelope, ...definitions },

@@ -1,0 +1,161 @@
+import { Schema } from "effect"
+
+/**
+ * What `data` holds in success responses, described for /openapi.json. A route declaring one of
+ * these as its `response` is checked by the compiler: its handler's data must match the Schema's
+ * encoded side. Named Schemas (identifier) become components/schemas entries.
+ */
+
+const Rupiah = Schema.Int.annotations({ description: "integer rupiah" })
+const Timestamp = Schema.String.annotations({ format: "date-time", description: "ISO-8601 UTC" })
+const Id = Schema.String.annotations({ format: "uuid" })
+const TransactionId = Schema.String.annotations({ description: "TXMP-<n>", examples: ["TXMP-101"] })
+
+export const Pagination = Schema.Struct({
+  page: Schema.Int,
+  limit: Schema.Int,
+  total: Schema.Int,
+  totalPages: Schema.Int
+}).annotations({ identifier: "Pagination" })
+
+/** The list shape of API.md: `{items, pagination}`. */
+export const Paginated = <A, I>(item: Schema.Schema<A, I>) => Schema.Struct({ items: Schema.Array(item), pagination: Pagination })
+
+export const Nothing = Schema.Null
+
+export const User = Schema.Struct({
+  id: Id,
+  name: Schema.String,
+  email: Schema.String,
+  phone: Schema.NullOr(Schema.String),
+  avatar: Schema.NullOr(Schema.String),
+  role: Schema.Literal("USER", "ADMINISTRATOR"),
+  isActive: Schema.Boolean,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+}).annotations({ identifier: "User" })
+
+export const Session = Schema.Struct({
+  user: User,
+  accessToken: Schema.String,
+  accessTokenExpiresAt: Timestamp,
+  refreshToken: Schema.String,
+  tokenType: Schema.Literal("Bearer")
+}).annotations({ identifier: "Session" })
+
+export const WalletInfo = Schema.Struct({
+  balance: Rupiah,
+  totalTopUp: Rupiah,
+  totalSpent: Rupiah,
+  currency: Schema.Literal("IDR")
+}).annotations({ identifier: "WalletInfo" })
+
+export const LedgerEntry = Schema.Struct({
+  id: TransactionId,
+  transactionId: TransactionId,
+  type: Schema.String,
+  status: Schema.Literal("COMPLETED", "PENDING", "FAILED", "CANCELLED"),
+  direction: Schema.Literal("CREDIT", "DEBIT"),
+  amount: Rupiah,
+  balanceBefore: Schema.NullOr(Rupiah),
+  balanceAfter: Schema.NullOr(Rupiah),
+  description: Schema.String,
+  cause: Schema.Struct({ type: Schema.String, id: Schema.String }),
+  fromAccount: Schema.String,
+  toAccount: Schema.String,
+  createdAt: Timestamp
+}).annotations({ identifier: "LedgerEntry" })
+
+export const CreditAdjustment = Schema.Struct({
+  transactionId: TransactionId,
+  userId: Id,
+  amount: Schema.Int,
+  balance: Rupiah,
+  applied: Schema.Boolean
+}).annotations({ identifier: "CreditAdjustment" })
+
+const PaymentMethodCode = Schema.Literal("BANK_TRANSFER", "E_WALLET", "CREDIT_CARD", "QRIS")
+
+export const TopUp = Schema.Struct({
+  transactionId: TransactionId,
+  amount: Rupiah,
+  status: Schema.Literal("PENDING"),
+  snapToken: Schema.String,
+  redirectUrl: Schema.String,
+  expiresAt: Timestamp
+}).annotations({ identifier: "TopUp" })
+
+export const Payment = Schema.Struct({
+  transactionId: TransactionId,
+  amount: Rupiah,
+  paymentMethod: PaymentMethodCode,
+  status: Schema.String,
+  gatewayStatus: Schema.NullOr(Schema.String),
+  snapToken: Schema.NullOr(Schema.String),
+  redirectUrl: Schema.NullOr(Schema.String),
+  reversedAmount: Rupiah,
+  expiresAt: Timestamp,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+}).annotations({ identifier: "Payment" })
+
+export const PaymentMethod = Schema.Struct({
+  code: Schema.String,
+  name: Schema.String,
+  channels: Schema.Array(Schema.String),
+  minAmount: Rupiah,
+  maxAmount: Rupiah,
+  currency: Schema.String
+}).annotations({ identifier: "PaymentMethod" })
+
+export const NotificationOutcome = Schema.Struct({ orderId: Schema.String, applied: Schema.Boolean })
+
+export const Category = Schema.Struct({
+  id: Id,
+  name: Schema.String,
+  slug: Schema.String,
+  description: Schema.NullOr(Schema.String),
+  sortOrder: Schema.Int,
+  isActive: Schema.Boolean,
+  serviceCount: Schema.Int
+}).annotations({ identifier: "Category" })
+
+export const Plan = Schema.Struct({
+  id: Id,
+  serviceId: Id,
+  name: Schema.String,
+  planType: Schema.Literal("FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE"),
+  monthlyPrice: Rupiah,
+  cpuMilli: Schema.Int,
+  memoryMb: Schema.Int,
+  storageGb: Schema.Int,
+  bandwidthGb: Schema.Int,
+  totalQuota: Schema.Int,
+  usedQuota: Schema.Int,
+  availableQuota: Schema.Int,
+  features: Schema.Array(Schema.String),
+  maxInstancesPerUser: Schema.Int,
+  isActive: Schema.Boolean,
+  isPopular: Schema.Boolean,
+  sortOrder: Schema.Int
+}).annotations({ identifier: "Plan" })
+
+const serviceFields = {
+  id: Id,
+  categoryId: Id,
+  categorySlug: Schema.String,
+  name: Schema.String,
+  slug: Schema.String,
+  description: Schema.String,
+  dockerImage: Schema.String,
+  defaultPort: Schema.Int,
+  envTemplate: Schema.Record({ key: Schema.String, value: Schema.String }),
+  tags: Schema.Array(Schema.String),
+  isFeatured: Schema.Boolean,
+  isActive: Schema.Boolean,
+  isPublic: Schema.Boolean,
+  sortOrder: Schema.Int,
+  startingPrice: Schema.NullOr(Rupiah)
+}
+export const Service = Schema.Struct(serviceFields).annotations({ identifier: "Service" })
+export const ServiceWithPlans = Schema.Struct({ ...serviceFields, plans: Schema.Array(Plan) }).annotations({ identifier: "ServiceWithPlans" })
