@@ -159,3 +159,80 @@ const serviceFields = {
 }
 export const Service = Schema.Struct(serviceFields).annotations({ identifier: "Service" })
 export const ServiceWithPlans = Schema.Struct({ ...serviceFields, plans: Schema.Array(Plan) }).annotations({ identifier: "ServiceWithPlans" })
+
+const subscriptionFields = {
+  id: Id,
+  userId: Id,
+  serviceId: Id,
+  planId: Id,
+  planType: Schema.String,
+  monthlyPrice: Rupiah,
+  status: Schema.String.annotations({ description: "PENDING_DEPLOYMENT until its instance runs, ACTIVE, CANCELLED…" }),
+  instanceName: Schema.String,
+  instanceStatus: Schema.String,
+  autoRenew: Schema.Boolean,
+  periodStart: Timestamp,
+  periodEnd: Timestamp,
+  nextBillingDate: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  cancelledAt: Schema.NullOr(Timestamp),
+  instanceError: Schema.NullOr(Schema.String),
+  displayName: Schema.String
+}
+export const Subscription = Schema.Struct(subscriptionFields).annotations({ identifier: "Subscription" })
+
+/** A ledger entry as a subscription's detail lists it (its charges and their refunds). */
+export const SubscriptionTransaction = Schema.Struct({
+  transactionId: TransactionId,
+  type: Schema.String,
+  status: Schema.String,
+  direction: Schema.Literal("CREDIT", "DEBIT"),
+  amount: Rupiah,
+  balanceBefore: Schema.NullOr(Rupiah),
+  balanceAfter: Schema.NullOr(Rupiah),
+  description: Schema.String,
+  createdAt: Timestamp
+}).annotations({ identifier: "SubscriptionTransaction" })
+
+export const SubscriptionDetail = Schema.Struct({
+  ...subscriptionFields,
+  instance: Schema.Struct({ name: Schema.String, status: Schema.String }),
+  transactions: Schema.Array(SubscriptionTransaction)
+}).annotations({ identifier: "SubscriptionDetail" })
+
+export const SubscriptionValidation = Schema.Struct({
+  valid: Schema.Boolean,
+  price: Rupiah,
+  discount: Rupiah,
+  balance: Rupiah,
+  balanceAfter: Schema.Int,
+  errors: Schema.Array(Schema.Struct({ code: Schema.String, details: Schema.Unknown })),
+  plan: Plan,
+  quotaAvailable: Schema.Boolean
+}).annotations({ identifier: "SubscriptionValidation" })
+
+export const Instance = Schema.Struct({
+  id: Id,
+  subscriptionId: Id,
+  name: Schema.String,
+  resourceName: Schema.String,
+  status: Schema.String,
+  error: Schema.NullOr(Schema.String),
+  planId: Id,
+  serviceId: Id,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+}).annotations({ identifier: "Instance" })
+
+export const InstanceStatus = Schema.Struct({ id: Id, status: Schema.String, error: Schema.NullOr(Schema.String) })
+
+const Usage = Schema.Struct({ used: Schema.Number, limit: Schema.Number, percentage: Schema.Number })
+export const InstanceMetrics = Schema.Struct({
+  instanceId: Id,
+  status: Schema.String,
+  cpu: Usage.annotations({ description: "millicores" }),
+  memory: Usage.annotations({ description: "MiB" }),
+  urls: Schema.Struct({ public: Schema.String }),
+  timestamp: Timestamp
+}).annotations({ identifier: "InstanceMetrics" })
