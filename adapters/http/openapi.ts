@@ -205,7 +205,9 @@ export const openApiDocument = (routes: ReadonlyArray<Route<unknown>>) => {
         requestBody: { required: true, content: { "application/json": { schema: jsonSchemaOf(r.body, definitions) } } }
       }),
       responses: {
-        [r.method === "post" ? "2XX" : "200"]: success("Success", r.response ? jsonSchemaOf(r.response, definitions) : untyped),
+        [r.method === "post" ? "2XX" : "200"]: r.rawResponse
+          ? { description: "Success", content: { [r.rawResponse]: { schema: { type: "string" } } } }
+          : success("Success", r.response ? jsonSchemaOf(r.response, definitions) : untyped),
         ...errorResponses(r)
       }
     }

@@ -236,3 +236,145 @@ export const InstanceMetrics = Schema.Struct({
   urls: Schema.Struct({ public: Schema.String }),
   timestamp: Timestamp
 }).annotations({ identifier: "InstanceMetrics" })
+
+const CouponType = Schema.Literal("CREDIT_TOPUP", "SUBSCRIPTION_DISCOUNT", "FREE_SERVICE")
+
+export const Coupon = Schema.Struct({
+  id: Id,
+  code: Schema.String,
+  name: Schema.String,
+  type: CouponType,
+  isActive: Schema.Boolean,
+  validFrom: Schema.NullOr(Timestamp),
+  validUntil: Schema.NullOr(Timestamp),
+  maxUses: Schema.NullOr(Schema.Int),
+  maxUsesPerUser: Schema.Int,
+  value: Schema.Int.annotations({ description: "CREDIT_TOPUP: rupiah credited; SUBSCRIPTION_DISCOUNT: percent or rupiah off" }),
+  discountKind: Schema.NullOr(Schema.Literal("PERCENT", "FIXED")),
+  serviceIds: Schema.Array(Id),
+  planIds: Schema.Array(Id),
+  freePlanId: Schema.NullOr(Id),
+  freeMonths: Schema.NullOr(Schema.Int),
+  usedCount: Schema.Int,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+}).annotations({ identifier: "Coupon" })
+
+export const CouponCheck = Schema.Struct({
+  valid: Schema.Boolean,
+  code: Schema.String,
+  type: CouponType,
+  reason: Schema.NullOr(Schema.String),
+  benefit: Rupiah,
+  freeMonths: Schema.optional(Schema.NullOr(Schema.Int))
+}).annotations({ identifier: "CouponCheck" })
+
+export const CouponRedemption = Schema.Struct({
+  code: Schema.String,
+  redemptionId: Schema.String,
+  credited: Rupiah,
+  transactionId: Schema.NullOr(TransactionId)
+}).annotations({ identifier: "CouponRedemption" })
+
+export const RedemptionHistoryEntry = Schema.Struct({
+  redemptionId: Schema.String,
+  code: Schema.String,
+  couponType: CouponType,
+  amount: Rupiah,
+  subscriptionId: Schema.NullOr(Id),
+  redeemedAt: Timestamp
+}).annotations({ identifier: "Redemption" })
+
+export const CouponStatistics = Schema.Struct({
+  total: Schema.Int,
+  active: Schema.Int,
+  redemptions: Schema.Int,
+  creditGranted: Rupiah,
+  discountGiven: Rupiah,
+  byType: Schema.Record({ key: Schema.String, value: Schema.Struct({ coupons: Schema.Int, redemptions: Schema.Int }) })
+}).annotations({ identifier: "CouponStatistics" })
+
+export const Updated = Schema.Struct({ updated: Schema.Int })
+
+export const UserStats = Schema.Struct({ total: Schema.Int, active: Schema.Int, administrators: Schema.Int, registeredLast30Days: Schema.Int })
+export const UserDetail = Schema.Struct({
+  ...User.fields,
+  wallet: Schema.Struct({ userId: Id, balance: Rupiah, totalTopUp: Rupiah, totalSpent: Rupiah })
+}).annotations({ identifier: "UserDetail" })
+
+export const SubscriptionStats = Schema.Struct({
+  total: Schema.Int,
+  byStatus: Schema.Record({ key: Schema.String, value: Schema.Int }),
+  byPlan: Schema.Array(Schema.Struct({ planId: Id, planType: Schema.String, active: Schema.Int })),
+  monthlyRecurringRevenue: Rupiah
+}).annotations({ identifier: "SubscriptionStats" })
+
+export const AdminRefund = Schema.Struct({ subscriptionId: Id, refunded: Schema.Array(Schema.Struct({ transactionId: TransactionId, amount: Rupiah })) })
+
+/** A ledger entry as the administrators' transaction list shows it (every user's). */
+export const AdminLedgerEntry = Schema.Struct({
+  transactionId: TransactionId,
+  userId: Id,
+  type: Schema.String,
+  status: Schema.String,
+  direction: Schema.Literal("CREDIT", "DEBIT"),
+  amount: Rupiah,
+  balanceBefore: Schema.NullOr(Rupiah),
+  balanceAfter: Schema.NullOr(Rupiah),
+  fromAccount: Schema.String,
+  toAccount: Schema.String,
+  causeType: Schema.String,
+  causeId: Schema.String,
+  description: Schema.String,
+  position: Schema.Int,
+  createdAt: Timestamp
+}).annotations({ identifier: "AdminLedgerEntry" })
+
+const Period = Schema.String.annotations({ description: "YYYY-MM-DD or YYYY-MM" })
+export const RevenueReport = Schema.Array(Schema.Struct({ period: Period, charged: Rupiah, refunded: Rupiah, net: Rupiah, toppedUp: Rupiah, couponCredit: Rupiah }))
+export const QuotaReport = Schema.Array(Schema.Struct({ planId: Id, planName: Schema.String, serviceName: Schema.String, totalQuota: Schema.Int, usedQuota: Schema.Int, utilisation: Schema.Number }))
+export const SubscriptionsReport = Schema.Struct({
+  periods: Schema.Array(Schema.Struct({ period: Period, created: Schema.Int, ended: Schema.Int })),
+  byStatus: Schema.Record({ key: Schema.String, value: Schema.Int })
+})
+export const ServiceControlReport = Schema.Array(Schema.Struct({ period: Period, stops: Schema.Int, starts: Schema.Int, restarts: Schema.Int }))
+
+const PodMetrics = Schema.Struct({
+  phase: Schema.String,
+  cpu: Schema.Struct({ usedMilli: Schema.Number, limitMilli: Schema.Number }),
+  memory: Schema.Struct({ usedMb: Schema.Number, limitMb: Schema.Number })
+})
+export const Pod = Schema.Struct({
+  namespace: Schema.String,
+  name: Schema.String,
+  instanceId: Id,
+  subscriptionStatus: Schema.NullOr(Schema.String),
+  instanceStatus: Schema.NullOr(Schema.String),
+  ownerId: Schema.NullOr(Id),
+  metrics: Schema.NullOr(PodMetrics)
+}).annotations({ identifier: "Pod" })
+export const OrphanCleanup = Schema.Struct({ removed: Schema.Array(Schema.Struct({ namespace: Schema.String, name: Schema.String })) })
+const Capacity = Schema.Struct({ capacity: Schema.Number, requested: Schema.Number })
+export const Node = Schema.Struct({ name: Schema.String, ready: Schema.Boolean, cpuMilli: Capacity, memoryMb: Capacity, pods: Schema.Int }).annotations({ identifier: "Node" })
+export const ClusterHealth = Schema.Struct({
+  nodes: Schema.Struct({ total: Schema.Int, ready: Schema.Int }),
+  instances: Schema.Struct({ total: Schema.Int, byStatus: Schema.Record({ key: Schema.String, value: Schema.Int }) }),
+  orphaned: Schema.Int
+})
+
+export const AuditReport = Schema.Struct({
+  ok: Schema.Boolean,
+  eventsChecked: Schema.Int,
+  streamsChecked: Schema.Int,
+  walletsChecked: Schema.Int,
+  paymentsChecked: Schema.Int,
+  accounts: Schema.Record({ key: Schema.String, value: Schema.Int }),
+  accountSum: Schema.Int,
+  problems: Schema.Array(Schema.Struct({
+    position: Schema.optional(Schema.Int),
+    streamId: Schema.optional(Schema.String),
+    version: Schema.optional(Schema.Int),
+    eventId: Schema.optional(Schema.String),
+    problem: Schema.String
+  }))
+}).annotations({ identifier: "AuditReport" })

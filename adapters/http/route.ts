@@ -34,6 +34,8 @@ export interface Route<R> {
   readonly body?: Schema.Schema<any, any>
   /** What `data` holds on success (its encoded side is what is sent); described in /openapi.json. */
   readonly response?: Schema.Schema<any, any>
+  /** A route answering a raw body (`Reply.raw`) instead: its content type, for /openapi.json. */
+  readonly rawResponse?: string
   /** Honours the Idempotency-Key header (requests that move money). */
   readonly idempotent?: boolean
   readonly handle: (input: RouteInput<any, any, any>) => Effect.Effect<Reply, { readonly _tag: string }, R>
@@ -53,6 +55,7 @@ export const route = <R, P = undefined, Q = undefined, B = undefined, D = unknow
   readonly query?: Schema.Schema<Q, any>
   readonly body?: Schema.Schema<B, any>
   readonly response?: Schema.Schema<any, D>
+  readonly rawResponse?: string
   readonly idempotent?: boolean
   readonly handle: (input: RouteInput<P, Q, B>) => Effect.Effect<Reply<NoInfer<D>>, { readonly _tag: string }, R>
 }): Route<R> => spec as unknown as Route<R>

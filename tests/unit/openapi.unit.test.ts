@@ -37,6 +37,11 @@ describe("/openapi.json", () => {
     for (const probe of ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/ws/logs"]) expect(doc.paths).toHaveProperty([probe])
   })
 
+  it("types every operation's success response (route({ response: Schema }) or rawResponse)", () => {
+    const untyped = routes.filter((r) => r.response === undefined && r.rawResponse === undefined).map((r) => `${r.method} ${r.path}`)
+    expect(untyped, "add `response: <Schema>` (adapters/http/responses.ts) to these route() definitions").toEqual([])
+  })
+
   it("gives each operation a unique operationId and puts named schemas under components/schemas", () => {
     const ids = operations.map((o) => o.op.operationId)
     expect(ids.every((id) => typeof id === "string" && id.length > 0)).toBe(true)
