@@ -145,7 +145,8 @@ export const loadConfig = async (): Promise<AppConfig> => {
     if (crossChecks.length === 0) return config
     errors.push(...crossChecks)
   }
-  process.stderr.write(`invalid configuration:\n${errors.join("\n")}\n`)
+  // The log's line shape (no logger exists yet: the level is part of what failed).
+  process.stderr.write(`${JSON.stringify({ level: "error", time: new Date().toISOString(), requestId: null, context: { problems: errors.map((e) => e.trim()) }, message: "invalid configuration" })}\n`)
   process.exit(2)
 }
 

@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { WebSocket } from "ws"
 import { logsProtocol } from "../../adapters/ws/logs.ts"
@@ -79,6 +81,19 @@ describe("CORS (CORS_ORIGINS)", () => {
     expect(await openLogs(sub.id, owner.token, frontEnd)).toBe(101)
     expect(await openLogs(sub.id, owner.token, "http://localhost:5173")).toBe(101)
     expect(await openLogs(sub.id, owner.token, "https://evil.example")).toBe(403)
+  })
+})
+
+describe("configuration", () => {
+  it("refuses a CORS_ORIGINS entry that is not an origin, naming it in a JSON line", async () => {
+    // Asynchronously: a blocked event loop would let the other tests' keep-alive sockets go stale.
+    const run = await promisify(execFile)(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
+      env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", DATABASE_URL: db.url, CORS_ORIGINS: "https://app.example.com/path" },
+      timeout: 30_000
+    }).then(() => ({ code: 0, stderr: "" }), (e: { code: number; stderr: string }) => e)
+    expect(run.code).toBe(2)
+    const line = JSON.parse(run.stderr.trim().split("\n").at(-1)!)
+    expect(line).toMatchObject({ level: "error", message: "invalid configuration", context: { problems: [expect.stringMatching(/^CORS_ORIGINS: /)] } })
   })
 })
 
