@@ -57,6 +57,7 @@ const settings = {
   bodyLimitBytes: positive("BODY_LIMIT_BYTES", 100 * 1024),
   logLevel: Config.literal("debug", "info", "warning", "error")("LOG_LEVEL").pipe(Config.withDefault("info" as const)),
   trustProxy: Config.boolean("TRUST_PROXY").pipe(Config.withDefault(false)),
+  checkResponses: Config.boolean("CHECK_RESPONSES").pipe(Config.withDefault(false)),
   corsOrigins: Config.string("CORS_ORIGINS").pipe(
     Config.withDefault(""),
     Config.map((list) => list.split(",").map((o) => o.trim()).filter((o) => o.length > 0)),
@@ -103,6 +104,7 @@ const variableOf: Record<keyof typeof settings, string> = {
   logLevel: "LOG_LEVEL",
   trustProxy: "TRUST_PROXY",
   corsOrigins: "CORS_ORIGINS",
+  checkResponses: "CHECK_RESPONSES",
   publicBaseUrl: "PUBLIC_BASE_URL",
   midtransMode: "MIDTRANS_MODE",
   midtransServerKey: "MIDTRANS_SERVER_KEY",

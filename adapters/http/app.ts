@@ -38,6 +38,8 @@ export interface HttpOptions<R> {
   readonly extraRouters?: ReadonlyArray<Router>
   /** Origins browsers may call from (CORS_ORIGINS); none by default. */
   readonly cors?: CorsPolicy
+  /** Check each success's data against its route's documented `response` Schema (tests): a mismatch is a 500. */
+  readonly checkResponses?: boolean
 }
 
 interface Failure {
@@ -224,7 +226,10 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
           requestId,
           clientAddress: ctx.ip,
           idempotencyKey
-        }), requestId)
+        }), requestId).then((reply) => {
+          if (options.checkResponses && r.response !== undefined) checkResponse(r.response, reply.data, `${r.method} ${r.path}`)
+          return reply
+        })
 
       if (idempotencyKey === undefined) {
         const reply = await handle()
@@ -277,6 +282,14 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
   /** What the API router serves (method and path), so a test can hold /openapi.json to it. */
   const served = () => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== "HEAD").map((m) => ({ method: m.toLowerCase(), path: String(layer.path) })))
   return { app, drained, served }
+}
+
+/** The data as a client receives it (JSON) must decode with the route's documented Schema. */
+const checkResponse = (schema: Schema.Schema<any, any>, data: unknown, route: string) => {
+  const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(JSON.parse(JSON.stringify(data) ?? "null"))
+  if (Either.isLeft(result)) {
+    throw new Error(`${route}: response does not match its documented schema: ${ParseResult.TreeFormatter.formatErrorSync(result.left)}`)
+  }
 }
 
 const toFailure = (error: unknown): Failure => {

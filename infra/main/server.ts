@@ -63,6 +63,7 @@ const cors = corsPolicy(config.corsOrigins)
 const { app, drained } = makeHttpApp({
   extraRouters: simulator,
   cors,
+  checkResponses: config.checkResponses,
   routes,
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
