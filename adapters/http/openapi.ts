@@ -217,7 +217,11 @@ export const openApiDocument = (routes: ReadonlyArray<Route<unknown>>) => {
     info: {
       title: "MinisPod API",
       version: "0.1.0",
-      description: "Managed open-source apps paid from prepaid rupiah credit. Envelope, codes and conventions: API.md.",
+      description: "Managed open-source apps paid from prepaid rupiah credit. Success: `{success: true, message, data}`; " +
+        "error: `{success: false, message, error: {code, details}}`. Lists take `?page=&limit=` (limit ≤ 100) and answer " +
+        "`{items, pagination: {page, limit, total, totalPages}}`. Requests that move money accept an `Idempotency-Key`: " +
+        "the same key and body within 24 hours replays the first response byte for byte, another body is 409, and after " +
+        "24 hours the key is forgotten. Bodies are `application/json` (else 415). Live logs: the `/ws/logs` operation.",
       license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" }
     },
     servers: [{ url: "/", description: "This server" }],
