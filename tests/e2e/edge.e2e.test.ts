@@ -81,6 +81,7 @@ describe("CORS (CORS_ORIGINS)", () => {
     expect(await openLogs(sub.id, owner.token, frontEnd)).toBe(101)
     expect(await openLogs(sub.id, owner.token, "http://localhost:5173")).toBe(101)
     expect(await openLogs(sub.id, owner.token, "https://evil.example")).toBe(403)
+    expect(await openLogs(sub.id, "not.a.token", frontEnd)).toBe(401)
   })
 })
 
@@ -104,6 +105,12 @@ describe("uniform API details", () => {
     expect(anonymous.headers.get("www-authenticate")).toMatch(/^Bearer/)
     const badToken = await http.get("/api/wallet/info", "not.a.token")
     expect(badToken.headers.get("www-authenticate")).toMatch(/^Bearer/)
+    const socketChallenge = await new Promise<string | undefined>((resolve) => {
+      const ws = new WebSocket(`${server.baseUrl.replace("http", "ws")}/ws/logs?instanceId=x`, [logsProtocol])
+      ws.on("unexpected-response", (_req, res) => resolve(res.headers["www-authenticate"]))
+      ws.on("error", () => undefined)
+    })
+    expect(socketChallenge).toMatch(/^Bearer/)
 
     const text = await fetch(`${server.baseUrl}/api/auth/register`, {
       method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ name: "Plain", email: "plain@example.com", password: "long enough" })
