@@ -58,7 +58,8 @@ export const evaluateReadiness = (
     }
     const progressing = conditionOf(d, "Progressing")
     if (progressing?.["status"] === "False" && progressing["reason"] === "ProgressDeadlineExceeded") {
-      return { _tag: "Failed", reason: `the rollout made no progress (ProgressDeadlineExceeded): ${progressing["message"] ?? ""}` }
+      // What held the pods back says more than the deadline itself.
+      return { _tag: "Failed", reason: pending ? `${pending}; the rollout gave up (ProgressDeadlineExceeded)` : `the rollout made no progress (ProgressDeadlineExceeded): ${progressing["message"] ?? ""}` }
     }
     const desired = Number(d["spec"]?.["replicas"] ?? 1)
     if (desired === 0) return { _tag: "Pending", reason: "stopped (scaled to 0)" }

@@ -208,7 +208,9 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
         if (info!.verb === "watch") {
           if (def.readOnly) throw methodNotAllowed()
           const timeoutSeconds = integer(q["timeoutSeconds"], "timeoutSeconds")
-          return streams.watch(ctx, def, namespace, { resourceVersion: single(q["resourceVersion"]), ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }), allowWatchBookmarks: flag(q["allowWatchBookmarks"]), matches })
+          return streams.watch(ctx, def, namespace, { resourceVersion: single(q["resourceVersion"]), ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }), allowWatchBookmarks: flag(q["allowWatchBookmarks"]), matches,
+            present: wantsTable(ctx.get("accept")) ? (o) => tableOf(def, { metadata: { resourceVersion: o["metadata"]?.resourceVersion }, items: [o] }) : (o) => o
+          })
         }
         if (info!.verb === "deletecollection") {
           const body = await readBody(ctx, maxBodyBytes)

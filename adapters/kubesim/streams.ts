@@ -41,6 +41,8 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
     readonly timeoutSeconds?: number
     readonly allowWatchBookmarks: boolean
     readonly matches: (o: Obj) => boolean
+    /** How each event's object is sent (a one-row Table for kubectl get --watch). */
+    readonly present: (o: Obj) => Obj
   }) => {
     const resource = keyOf(def)
     let since: Array<Change> | "expired" | undefined
@@ -48,7 +50,7 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
       if (!/^\d+$/.test(query.resourceVersion)) throw badRequest(`invalid resourceVersion: "${query.resourceVersion}"`)
     }
     const s = startStream(ctx, "watch", "application/json")
-    const send = (type: string, object: Obj) => s.ended() || s.stream.write(`${JSON.stringify({ type, object })}\n`)
+    const send = (type: string, object: Obj) => s.ended() || s.stream.write(`${JSON.stringify({ type, object: type === "ERROR" || type === "BOOKMARK" ? object : query.present(object) })}\n`)
     let last = 0
     let buffer: Array<Change> | undefined = []
     // As kube-apiserver's watch cache: an object entering the selection is ADDED, one leaving it DELETED.

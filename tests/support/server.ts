@@ -19,7 +19,7 @@ export const startServer = async (
 ): Promise<StartedServer> => {
   const [command, ...args] = options.command ?? [process.execPath, "--import", "tsx", "infra/main/server.ts"]
   const child = spawn(command, args, {
-    env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", LOG_LEVEL: "warning", ...env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", LOG_LEVEL: "info", CHECK_RESPONSES: "true", ...env } as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
     ...(options.cwd ? { cwd: options.cwd } : {})
   })
@@ -29,7 +29,7 @@ export const startServer = async (
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000)
     const check = () => {
-      const match = /MinisPod listening on (http:\/\/\S+)/.exec(output)
+      const match = /MinisPod listening on (http:\/\/[^\s"]+)/.exec(output)
       if (match) {
         clearTimeout(timer)
         resolve(match[1]!)

@@ -5,6 +5,7 @@ import { ownSubscription } from "../../../application/subscriptions/useCases.ts"
 import type { SubscriptionView } from "../../../application/ports/subscriptionQueries.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
 import { ok, route } from "../route.ts"
+import { Instance, InstanceCredentials, InstanceMetrics, InstanceStatus, Paginated } from "../responses.ts"
 import { IdParams, InstanceUpdateBody, SubscriptionListQuery } from "../schemas.ts"
 import { pageOf } from "./wallet.ts"
 
@@ -25,7 +26,7 @@ const instanceView = (s: SubscriptionView) => Effect.map(instanceAccess(s), (acc
 
 const control = (path: string, method: "put" | "post", action: "stop" | "start" | "restart", summary: string) =>
   route({
-    method, path, summary, tag: "instances", access: "user", params: IdParams,
+    method, path, summary, tag: "instances", access: "user", params: IdParams, response: Instance,
     handle: ({ principal, params }) => Effect.flatMap(controlInstance(principal.userId, params.id, action), instanceView).pipe(Effect.map((v) => ok(`Instance ${action} requested`, v)))
   })
 
@@ -38,37 +39,37 @@ export const instanceRoutes = [
   control("/api/instances/:id/restart", "put", "restart", "Restart the instance"),
   route({
     method: "post", path: "/api/subscriptions/:id/retry-provisioning", summary: "Provision again after ERROR or TERMINATED (charged like a new month)", tag: "instances",
-    access: "user", params: IdParams, idempotent: true,
+    access: "user", response: Instance, params: IdParams, idempotent: true,
     handle: ({ principal, params, requestId }) => Effect.flatMap(retryProvisioning(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), instanceView).pipe(Effect.map((v) => ok("Provisioning retried", v)))
   }),
   route({
-    method: "get", path: "/api/subscriptions/:id/metrics", summary: "CPU and memory of the instance", tag: "instances", access: "user", params: IdParams,
+    method: "get", path: "/api/subscriptions/:id/metrics", summary: "CPU and memory of the instance", tag: "instances", access: "user", response: InstanceMetrics, params: IdParams,
     handle: ({ principal, params }) => Effect.map(instanceMetrics(principal.userId, params.id), (m) => ok("Metrics", m))
   }),
   route({
-    method: "get", path: "/api/instances", summary: "The caller's instances", tag: "instances", access: "user", query: SubscriptionListQuery,
+    method: "get", path: "/api/instances", summary: "The caller's instances", tag: "instances", access: "user", response: Paginated(Instance), query: SubscriptionListQuery,
     handle: ({ principal, query }) => Effect.gen(function*() {
       const p = yield* (yield* SubscriptionQueries).listByUser(principal.userId, query.page, query.limit)
       return ok("Instances", pageOf(yield* Effect.forEach(p.items, instanceView), p.total, query.page, query.limit))
     })
   }),
   route({
-    method: "get", path: "/api/instances/:id", summary: "One of the caller's instances", tag: "instances", access: "user", params: IdParams,
+    method: "get", path: "/api/instances/:id", summary: "One of the caller's instances", tag: "instances", access: "user", response: Instance, params: IdParams,
     handle: ({ principal, params }) => Effect.flatMap(ownSubscription(principal.userId, params.id), instanceView).pipe(Effect.map((v) => ok("Instance", v)))
   }),
   route({
     method: "put", path: "/api/instances/:id", summary: "Rename the instance and set environment variables (a running instance restarts)", tag: "instances",
-    access: "user", params: IdParams, body: InstanceUpdateBody,
+    access: "user", response: Instance, params: IdParams, body: InstanceUpdateBody,
     handle: ({ principal, params, body }) => Effect.flatMap(reconfigureInstance(principal.userId, params.id, { displayName: body.name, env: body.env }), instanceView).pipe(Effect.map((v) => ok("Instance updated", v)))
   }),
   route({
-    method: "get", path: "/api/instances/:id/status", summary: "An instance's status", tag: "instances", access: "user", params: IdParams,
+    method: "get", path: "/api/instances/:id/status", summary: "An instance's status", tag: "instances", access: "user", response: InstanceStatus, params: IdParams,
     handle: ({ principal, params }) => Effect.flatMap(ownSubscription(principal.userId, params.id), instanceView).pipe(
       Effect.map((v) => ok("Instance status", { id: v.id, status: v.status, error: v.error, publicUrl: v.publicUrl, adminUrl: v.adminUrl, namespace: v.namespace })))
   }),
   route({
     method: "get", path: "/api/instances/:id/credentials", summary: "The generated secrets of the caller's instance (database passwords, keys); never logged", tag: "instances",
-    access: "user", params: IdParams,
+    access: "user", response: InstanceCredentials, params: IdParams,
     handle: ({ principal, params }) => Effect.map(instanceCredentials(principal.userId, params.id), (c) => ok("Instance credentials", c))
   })
 ]
