@@ -69,6 +69,7 @@ describe("production build", () => {
     expect((await http.get("/healthz")).status).toBe(200)
     expect((await http.get("/readyz")).status).toBe(200)
     expect((await http.post("/api/auth/register", newUser("compiled"))).status).toBe(201)
+    expect((await http.get("/docs/swagger-ui.css")).status).toBe(200) // assets found from the compiled code
     expect(await server.stop("SIGTERM")).toBe(0)
 
     // Without DATABASE_URL the image has no embedded PostgreSQL to fall back on, and says so.
