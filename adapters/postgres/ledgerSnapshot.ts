@@ -58,6 +58,34 @@ const eventQuery = (tx: Tx, filter: EventFilter) =>
       ${filter.streamPrefix === undefined ? tx`` : tx`and stream_id like ${filter.streamPrefix.replace(/[\\%_]/g, "\\$&") + "%"}`}
     order by position`
 
+/** The audit's read: `recorded_at` already as the ISO text that is hashed (no Date per row). */
+interface AuditRow extends Omit<EventRow, "recorded_at"> {
+  recorded_at: string
+}
+
+const auditPage = (tx: Tx, filter: EventFilter, after: number) =>
+  tx<Array<AuditRow>>`
+    select position, stream_id, stream_version, event_id, type, data, metadata,
+      to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as recorded_at, prev_hash, hash
+    from events
+    where position > ${after}
+      ${filter.streamId === undefined ? tx`` : tx`and stream_id = ${filter.streamId}`}
+      ${filter.streamPrefix === undefined ? tx`` : tx`and stream_id like ${filter.streamPrefix.replace(/[\\%_]/g, "\\$&") + "%"}`}
+    order by position limit ${batchRows}`
+
+const ofAuditRow = (row: AuditRow): RecordedEvent => ({
+  position: row.position,
+  streamId: row.stream_id,
+  version: row.stream_version,
+  eventId: row.event_id,
+  type: row.type,
+  data: row.data,
+  metadata: row.metadata,
+  recordedAt: row.recorded_at,
+  prevHash: row.prev_hash,
+  hash: row.hash
+})
+
 /** The existing read-model adapters, built on the snapshot's connection so they read the same instant. */
 const readModelsOf = (tx: Tx): Effect.Effect<ReadModels> =>
   Effect.gen(function*() {
@@ -84,10 +112,16 @@ const snapshotOf = (tx: Tx, at: SnapshotPosition): LedgerSnapshot => ({
   at,
   forEachBatch: (filter, onBatch) =>
     Effect.promise(async () => {
-      for await (const rows of eventQuery(tx, filter).cursor(batchRows)) {
+      // Keyset pages (one snapshot, so pages cannot shift); the next page is requested before this
+      // one is processed, so Postgres sends while Node verifies.
+      let page = auditPage(tx, filter, filter.afterPosition ?? 0).execute()
+      for (;;) {
+        const rows = await page
+        if (rows.length === batchRows) page = auditPage(tx, filter, rows[rows.length - 1]!.position).execute()
         const events = new Array<RecordedEvent>(rows.length)
-        for (let i = 0; i < rows.length; i++) events[i] = toRecordedEvent(rows[i]!)
+        for (let i = 0; i < rows.length; i++) events[i] = ofAuditRow(rows[i]!)
         onBatch(events)
+        if (rows.length < batchRows) return
       }
     }),
   readModels: readModelsOf(tx)
