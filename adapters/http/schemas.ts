@@ -291,3 +291,6 @@ export const AnalyticsQuery = Schema.Struct({
 })
 
 export const CleanupBody = Schema.Struct({ confirm: Schema.Boolean })
+
+export const StatementQuery = Schema.Struct({ from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
+export const AdminStatementQuery = Schema.Struct({ userId: Uuid, from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })

@@ -56,6 +56,8 @@ const eventQuery = (tx: Tx, filter: EventFilter) =>
     where position > ${filter.afterPosition ?? 0}
       ${filter.streamId === undefined ? tx`` : tx`and stream_id = ${filter.streamId}`}
       ${filter.streamPrefix === undefined ? tx`` : tx`and stream_id like ${filter.streamPrefix.replace(/[\\%_]/g, "\\$&") + "%"}`}
+      ${filter.recordedFrom === undefined ? tx`` : tx`and recorded_at >= ${filter.recordedFrom}`}
+      ${filter.recordedBefore === undefined ? tx`` : tx`and recorded_at < ${filter.recordedBefore}`}
     order by position`
 
 /** The audit's read: `recorded_at` already as the ISO text that is hashed (no Date per row). */
@@ -71,6 +73,8 @@ const auditPage = (tx: Tx, filter: EventFilter, after: number) =>
     where position > ${after}
       ${filter.streamId === undefined ? tx`` : tx`and stream_id = ${filter.streamId}`}
       ${filter.streamPrefix === undefined ? tx`` : tx`and stream_id like ${filter.streamPrefix.replace(/[\\%_]/g, "\\$&") + "%"}`}
+      ${filter.recordedFrom === undefined ? tx`` : tx`and recorded_at >= ${filter.recordedFrom}`}
+      ${filter.recordedBefore === undefined ? tx`` : tx`and recorded_at < ${filter.recordedBefore}`}
     order by position limit ${batchRows}`
 
 const ofAuditRow = (row: AuditRow): RecordedEvent => ({

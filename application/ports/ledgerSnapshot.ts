@@ -18,6 +18,10 @@ export interface EventFilter {
   readonly afterPosition?: number | undefined
   readonly streamId?: string | undefined
   readonly streamPrefix?: string | undefined
+  /** recordedAt ≥ this instant. */
+  readonly recordedFrom?: Date | undefined
+  /** recordedAt < this instant. */
+  readonly recordedBefore?: Date | undefined
 }
 
 /** The read models the audit compares with its replay, as of the same snapshot as the events. */
