@@ -34,5 +34,14 @@ export interface AuditCheck {
   readonly counts: () => Readonly<Record<string, number>>
 }
 
+/** A stream's latest event, kept as numbers: holding the event itself would keep its data alive. */
+export interface StreamHead {
+  readonly streamId: string
+  readonly position: number
+  readonly version: number
+}
+
+export const headOf = (event: RecordedEvent): StreamHead => ({ streamId: event.streamId, position: event.position, version: event.version })
+
 /** The ledger's account balances, for the checks that post transfers (wallets today). */
 export type AccountBalances = Map<string, number>

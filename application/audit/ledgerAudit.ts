@@ -71,6 +71,8 @@ export class LedgerReplay {
   private readonly cursors = new Map<string, StreamCursor>()
   private readonly accounts: AccountBalances = new Map()
   private readonly checks = auditChecks(this.accounts)
+  /** Arrays of checks shared by the streams they follow (one array per combination, not per stream). */
+  private readonly checkSets = new Map<number, ReadonlyArray<AuditCheck>>()
   private readonly problems: Array<AuditProblem> = []
   private events = 0
 
@@ -78,7 +80,14 @@ export class LedgerReplay {
     this.events++
     let cursor = this.cursors.get(event.streamId)
     if (cursor === undefined) {
-      cursor = { version: 0, hash: GENESIS_HASH, broken: false, checks: this.checks.filter((c) => c.follows(event.streamId)) }
+      let mask = 0
+      for (let i = 0; i < this.checks.length; i++) if (this.checks[i]!.follows(event.streamId)) mask |= 1 << i
+      let checks = this.checkSets.get(mask)
+      if (checks === undefined) {
+        checks = this.checks.filter((_, i) => (mask & (1 << i)) !== 0)
+        this.checkSets.set(mask, checks)
+      }
+      cursor = { version: 0, hash: GENESIS_HASH, broken: false, checks }
       this.cursors.set(event.streamId, cursor)
     }
     if (cursor.broken) return

@@ -8,9 +8,8 @@ import {
   type WalletState
 } from "../../domain/ledger/index.ts"
 import { decodeWalletEvent } from "../ledger/walletStream.ts"
-import type { RecordedEvent } from "../ports/eventStore.ts"
 import type { AccountBalances, AuditCheck, Problems } from "./auditCheck.ts"
-import { eventRef } from "./auditCheck.ts"
+import { eventRef, headOf, type StreamHead } from "./auditCheck.ts"
 
 interface WalletReplay {
   balance: number
@@ -20,10 +19,12 @@ interface WalletReplay {
   readonly references: Set<string>
   /** charge transaction id → amount still refundable. */
   readonly refundable: Map<string, number>
-  last: RecordedEvent
+  /** For problems found at the end: the stream's last event. */
+  last: StreamHead
 }
 
-const noMaps: Pick<WalletState, "applied" | "charges"> = { applied: new Map(), charges: new Map() }
+const noApplied: WalletState["applied"] = new Map()
+const noCharges: WalletState["charges"] = new Map()
 
 /**
  * Wallets (invariants 1–4, 7): each event decoded, its figures folded with the domain's
@@ -49,10 +50,10 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
       }
       let wallet = wallets.get(userId)
       if (wallet === undefined) {
-        wallet = { balance: 0, totalTopUp: 0, totalSpent: 0, references: new Set(), refundable: new Map(), last: event }
+        wallet = { balance: 0, totalTopUp: 0, totalSpent: 0, references: new Set(), refundable: new Map(), last: headOf(event) }
         wallets.set(userId, wallet)
       }
-      wallet.last = event
+      wallet.last = headOf(event)
       if (wallet.references.has(walletEvent.reference)) {
         problems.push({ ...eventRef(event), problem: `reference ${walletEvent.reference} applied twice` })
       }
@@ -66,7 +67,8 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
           wallet.refundable.set(walletEvent.chargeTransactionId, left - walletEvent.amount)
         }
       }
-      const after = evolveWallet({ ...noMaps, balance: wallet.balance, totalTopUp: wallet.totalTopUp, totalSpent: wallet.totalSpent }, walletEvent)
+      const before: WalletState = { balance: wallet.balance, totalTopUp: wallet.totalTopUp, totalSpent: wallet.totalSpent, applied: noApplied, charges: noCharges }
+      const after = evolveWallet(before, walletEvent)
       wallet.balance = after.balance
       wallet.totalTopUp = after.totalTopUp
       wallet.totalSpent = after.totalSpent
@@ -80,12 +82,12 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
         const replayed = { balance: wallet.balance, totalTopUp: wallet.totalTopUp, totalSpent: wallet.totalSpent }
         if (row === undefined || row.balance !== replayed.balance || row.totalTopUp !== replayed.totalTopUp || row.totalSpent !== replayed.totalSpent) {
           problems.push({
-            ...eventRef(wallet.last),
+            ...wallet.last,
             problem: `projection ${JSON.stringify(row ?? null)} differs from replay ${JSON.stringify(replayed)} (after the stream's last event)`
           })
         }
         if ((accounts.get(walletAccount(userId)) ?? 0) !== wallet.balance) {
-          problems.push({ ...eventRef(wallet.last), problem: `wallet ${userId}: transfers and state disagree` })
+          problems.push({ ...wallet.last, problem: `wallet ${userId}: transfers and state disagree` })
         }
       }
       for (const row of walletSummaries) {
@@ -97,7 +99,7 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
         const replayed = accounts.get(account) ?? 0
         const listed = accountTotals.get(account) ?? 0
         const last = account.startsWith("wallet:") ? wallets.get(account.slice("wallet:".length))?.last : undefined
-        const at = last === undefined ? {} : eventRef(last)
+        const at = last ?? {}
         if (replayed !== listed) problems.push({ ...at, problem: `account ${account}: transaction list sums to ${listed}, replay to ${replayed}` })
         if (account.startsWith("wallet:") && replayed < 0) problems.push({ ...at, problem: `account ${account} below zero` })
       }
