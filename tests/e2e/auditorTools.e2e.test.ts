@@ -130,5 +130,7 @@ describe("an outside auditor's tools", () => {
     expect(backwards.body.error.details).toEqual([{ field: "to", message: "must be after from" }])
     expect((await http.get(`/api/admin/audit/statement?userId=nope&${window}`, admin)).status).toBe(400)
     expect((await http.get(`/api/admin/audit/totals?${window}`, users[0]!.token)).status).toBe(403)
+    const documented = Object.keys((await http.get("/openapi.json")).body.paths)
+    expect(documented).toEqual(expect.arrayContaining(["/api/wallet/statement", "/api/admin/audit/statement", "/api/admin/audit/totals", "/api/admin/audit/events", "/api/admin/audit/ledger"]))
   })
 })
