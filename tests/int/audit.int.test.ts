@@ -52,8 +52,9 @@ describe("the audit reads one consistent snapshot", () => {
       await open`select pg_current_xact_id()`
       await topUps(userId, 10, 20)
 
-      // The tailing read stops at the open transaction: right for a consumer, wrong for an audit.
-      expect((await readAll()).length).toBe(10)
+      // The tailing read stops at the open transaction (or earlier, if other test files hold the
+      // server's horizon back too): right for a consumer, wrong for an audit.
+      expect((await readAll()).length).toBeLessThanOrEqual(10)
 
       const { report } = await runtime.runPromise(auditLedger())
       expect(report.problems).toEqual([])
