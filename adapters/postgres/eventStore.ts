@@ -29,7 +29,7 @@ export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) =
 
 const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector, couponProjector]
 
-export interface EventRow {
+interface EventRow {
   position: number
   stream_id: string
   stream_version: number
@@ -42,7 +42,7 @@ export interface EventRow {
   hash: string
 }
 
-export const eventColumns = "position, stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash"
+const eventColumns = "position, stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash"
 
 export const toRecordedEvent = (row: EventRow): RecordedEvent => ({
   position: row.position,

@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect"
 import type postgres from "postgres"
 import { Catalog } from "../../application/ports/catalog.ts"
-import type { RecordedEvent } from "../../application/ports/eventStore.ts"
+import type { EventMetadata, RecordedEvent } from "../../application/ports/eventStore.ts"
 import {
   type EventExport,
   type EventFilter,
@@ -15,7 +15,6 @@ import { SubscriptionQueries } from "../../application/ports/subscriptionQueries
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { CatalogPostgres } from "./catalog.ts"
 import { Pg, type Sql } from "./client.ts"
-import { eventColumns, type EventRow, toRecordedEvent } from "./eventStore.ts"
 import { PaymentQueriesPostgres } from "./paymentReadModel.ts"
 import { SubscriptionQueriesPostgres } from "./subscriptionReadModel.ts"
 import { WalletQueriesPostgres } from "./walletReadModel.ts"
@@ -50,23 +49,23 @@ const end = async (tx: Tx) => {
   tx.release()
 }
 
-const eventQuery = (tx: Tx, filter: EventFilter) =>
-  tx<Array<EventRow>>`
-    select ${tx.unsafe(eventColumns)} from events
-    where position > ${filter.afterPosition ?? 0}
-      ${filter.streamId === undefined ? tx`` : tx`and stream_id = ${filter.streamId}`}
-      ${filter.streamPrefix === undefined ? tx`` : tx`and stream_id like ${filter.streamPrefix.replace(/[\\%_]/g, "\\$&") + "%"}`}
-      ${filter.recordedFrom === undefined ? tx`` : tx`and recorded_at >= ${filter.recordedFrom}`}
-      ${filter.recordedBefore === undefined ? tx`` : tx`and recorded_at < ${filter.recordedBefore}`}
-    order by position`
-
-/** The audit's read: `recorded_at` already as the ISO text that is hashed (no Date per row). */
-interface AuditRow extends Omit<EventRow, "recorded_at"> {
+/** Event rows with `recorded_at` already as the ISO text that is hashed (no Date per row). */
+interface SnapshotRow {
+  position: number
+  stream_id: string
+  stream_version: number
+  event_id: string
+  type: string
+  data: unknown
+  metadata: EventMetadata
   recorded_at: string
+  prev_hash: string
+  hash: string
 }
 
-const auditPage = (tx: Tx, filter: EventFilter, after: number) =>
-  tx<Array<AuditRow>>`
+/** The filter's events after a position, in position order. */
+const selectEvents = (tx: Tx, filter: EventFilter, after: number) =>
+  tx<Array<SnapshotRow>>`
     select position, stream_id, stream_version, event_id, type, data, metadata,
       to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as recorded_at, prev_hash, hash
     from events
@@ -75,9 +74,9 @@ const auditPage = (tx: Tx, filter: EventFilter, after: number) =>
       ${filter.streamPrefix === undefined ? tx`` : tx`and stream_id like ${filter.streamPrefix.replace(/[\\%_]/g, "\\$&") + "%"}`}
       ${filter.recordedFrom === undefined ? tx`` : tx`and recorded_at >= ${filter.recordedFrom}`}
       ${filter.recordedBefore === undefined ? tx`` : tx`and recorded_at < ${filter.recordedBefore}`}
-    order by position limit ${batchRows}`
+    order by position`
 
-const ofAuditRow = (row: AuditRow): RecordedEvent => ({
+const toEvent = (row: SnapshotRow): RecordedEvent => ({
   position: row.position,
   streamId: row.stream_id,
   version: row.stream_version,
@@ -118,12 +117,13 @@ const snapshotOf = (tx: Tx, at: SnapshotPosition): LedgerSnapshot => ({
     Effect.promise(async () => {
       // Keyset pages (one snapshot, so pages cannot shift); the next page is requested before this
       // one is processed, so Postgres sends while Node verifies.
-      let page = auditPage(tx, filter, filter.afterPosition ?? 0).execute()
+      const page = (after: number) => tx<Array<SnapshotRow>>`${selectEvents(tx, filter, after)} limit ${batchRows}`.execute()
+      let next = page(filter.afterPosition ?? 0)
       for (;;) {
-        const rows = await page
-        if (rows.length === batchRows) page = auditPage(tx, filter, rows[rows.length - 1]!.position).execute()
+        const rows = await next
+        if (rows.length === batchRows) next = page(rows[rows.length - 1]!.position)
         const events = new Array<RecordedEvent>(rows.length)
-        for (let i = 0; i < rows.length; i++) events[i] = ofAuditRow(rows[i]!)
+        for (let i = 0; i < rows.length; i++) events[i] = toEvent(rows[i]!)
         onBatch(events)
         if (rows.length < batchRows) return
       }
@@ -145,12 +145,13 @@ const exportEvents = async (sql: Sql, filter: EventFilter, limit: number | undef
     await end(tx)
   }
   try {
-    const [{ total }] = await tx<[{ total: number }]>`select count(*)::bigint as total from (${eventQuery(tx, filter)}) e`
+    const after = filter.afterPosition ?? 0
+    const [{ total }] = await tx<[{ total: number }]>`select count(*)::bigint as total from (${selectEvents(tx, filter, after)}) e`
     const sent = limit === undefined ? total : Math.min(limit, total)
     const [last] = sent < total && sent > 0
-      ? await tx<Array<{ position: number }>>`select position from (${eventQuery(tx, filter)}) e offset ${sent - 1} limit 1`
+      ? await tx<Array<{ position: number }>>`select position from (${selectEvents(tx, filter, after)}) e offset ${sent - 1} limit 1`
       : []
-    const query = limit === undefined ? eventQuery(tx, filter) : tx<Array<EventRow>>`${eventQuery(tx, filter)} limit ${limit}`
+    const query = limit === undefined ? selectEvents(tx, filter, after) : tx<Array<SnapshotRow>>`${selectEvents(tx, filter, after)} limit ${limit}`
     const batches = query.cursor(batchRows)[Symbol.asyncIterator]()
     const lines: AsyncIterableIterator<string> = {
       [Symbol.asyncIterator]: () => lines,
@@ -163,7 +164,7 @@ const exportEvents = async (sql: Sql, filter: EventFilter, limit: number | undef
             return { done: true, value: undefined }
           }
           let chunk = ""
-          for (const row of batch.value) chunk += `${JSON.stringify(toRecordedEvent(row))}\n`
+          for (const row of batch.value) chunk += `${JSON.stringify(toEvent(row))}\n`
           return { done: false, value: chunk }
         } catch (error) {
           await close()
