@@ -19,10 +19,10 @@ const summaryLines = (report: AuditReport, database: string): Array<string> => {
   const lines = [`MinisPod ledger audit — ${database}`]
   const at = report.consistentUpTo
   if (at) lines.push(`consistent up to position ${n(at.position)}: ${n(at.events)} committed events, snapshot ${at.snapshot}`)
-  lines.push(`events: ${n(report.eventsChecked)}${report.seconds === undefined ? "" : ` in ${report.seconds.toFixed(2)} s (${n(report.eventsPerSecond ?? 0)} events/s)`}`)
-  const kinds = Object.entries(report.streamsByKind).sort(([, a], [, b]) => b - a).map(([k, c]) => `${k} ${n(c)}`).join(", ")
-  lines.push(`streams: ${n(report.streamsChecked)}${kinds ? ` (${kinds})` : ""}`)
-  lines.push(`checked: ${Object.entries(report.checked).map(([k, c]) => `${k} ${n(c)}`).join(", ")}`)
+  lines.push(`events checked: ${report.eventsChecked}${report.seconds === undefined ? "" : ` in ${report.seconds.toFixed(2)} s (${n(report.eventsPerSecond ?? 0)} events/s)`}`)
+  const kinds = Object.entries(report.streamsByKind).sort(([, a], [, b]) => b - a).map(([k, c]) => `${k} ${c}`).join(", ")
+  lines.push(`streams: ${report.streamsChecked}${kinds ? ` (${kinds})` : ""}`)
+  lines.push(`checked: ${Object.entries(report.checked).map(([k, c]) => `${k}: ${c}`).join(", ")}`)
   lines.push("accounts by kind (replayed):")
   for (const [kind, { accounts, total }] of Object.entries(report.accountsByKind)) {
     lines.push(`  ${kind.padEnd(24)} ${`${n(accounts)} account${accounts === 1 ? "" : "s"}`.padStart(16)}   total ${n(total).padStart(20)}`)
