@@ -3,16 +3,19 @@ import { mkdtemp, readFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { auditLedger, LedgerReplay } from "../../application/audit/ledgerAudit.ts"
+import { periodTotals, walletStatement } from "../../application/audit/statements.ts"
 import { creditTopUp } from "../../application/ledger/useCases.ts"
 import { EventStore } from "../../application/ports/eventStore.ts"
 import { LedgerSnapshots } from "../../application/ports/ledgerSnapshot.ts"
+import { walletStreamId, WalletEvent } from "../../domain/ledger/index.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { postgresLedgerRuntime, system } from "../support/ledgerMother.ts"
+import { period, postgresLedgerRuntime, system } from "../support/ledgerMother.ts"
 
 const exec = promisify(execFile)
+const encodeWalletEvent = Schema.encodeSync(WalletEvent)
 
 let db: TestDatabase
 let other: TestDatabase
@@ -136,5 +139,35 @@ describe("npm run audit", () => {
       .then(() => expect.unreachable("must fail"), (e: { code: number; stderr: string }) => e)
     expect(broken.code).toBe(2)
     expect(broken.stderr).toMatch(/audit could not run/)
+  })
+})
+
+describe("statements and period totals", () => {
+  it("open with the balance before `from`, list every movement up to `to` (exclusive), close with the balance at `to`", async () => {
+    const userId = "33333333-0000-0000-0000-0000000000aa"
+    const at = (day: number) => new Date(Date.UTC(2020, 0, day))
+    const moves: ReadonlyArray<[number, WalletEvent]> = [
+      [1, { _tag: "TopUpCredited", transactionId: "TXMP-9001", amount: 100_000, reference: "topup:o-1" }],
+      [2, { _tag: "WalletCharged", transactionId: "TXMP-9002", amount: 30_000, reference: "c-1", cause: period("s-1", "2020-01-02"), description: "period" }],
+      [3, { _tag: "ChargeRefunded", transactionId: "TXMP-9003", amount: 10_000, reference: "r-1", chargeTransactionId: "TXMP-9002", reason: "sorry" }],
+      [4, { _tag: "CreditAdjusted", transactionId: "TXMP-9004", direction: "DEBIT", amount: 5_000, reference: "a-1", adminId: "admin", reason: "fix" }],
+      [5, { _tag: "CouponCreditGranted", transactionId: "TXMP-9005", amount: 7_000, reference: "k-1", couponCode: "K" }]
+    ]
+    for (const [version, [day, event]] of moves.entries()) {
+      await runtime.runPromise(Effect.flatMap(EventStore, (s) =>
+        s.append([{ streamId: walletStreamId(userId), expectedVersion: version, events: [{ type: event._tag, data: encodeWalletEvent(event) }] }], system, at(day))))
+    }
+    const statement = await runtime.runPromise(walletStatement(userId, { from: at(2), to: at(5) }))
+    expect(statement).toMatchObject({ openingBalance: 100_000, credits: 10_000, debits: 35_000, closingBalance: 75_000 })
+    expect(statement.lines.map((l) => [l.transactionId, l.kind, l.direction, l.amount, l.balanceAfter, l.counterparty])).toEqual([
+      ["TXMP-9002", "SUBSCRIPTION", "DEBIT", 30_000, 70_000, "revenue:subscriptions"],
+      ["TXMP-9003", "REFUND", "CREDIT", 10_000, 80_000, "revenue:subscriptions"],
+      ["TXMP-9004", "ADMIN_ADJUSTMENT", "DEBIT", 5_000, 75_000, "adjustments"]
+    ])
+    const stream = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readStream(walletStreamId(userId))))
+    expect(statement.lines.map((l) => [l.position, l.hash])).toEqual(stream.events.slice(1, 4).map((e) => [e.position, e.hash]))
+
+    const totals = await runtime.runPromise(periodTotals({ from: at(2), to: at(5) }))
+    expect(totals).toMatchObject({ movements: 3, wallets: 1, topUps: 0, charges: 30_000, refunds: 10_000, adjustmentDebits: 5_000, couponCredits: 0, netRevenue: 20_000 })
   })
 })
