@@ -5,7 +5,7 @@ import { type AuditReport, auditLedger } from "../../application/audit/ledgerAud
 import { loadConfig } from "../config.ts"
 import { openDatabase } from "../database.ts"
 import { ledgerLayer } from "../layers.ts"
-import { effectLogging } from "../logging.ts"
+import { effectLogging, makeLog, stderr } from "../logging.ts"
 
 /**
  * `npm run audit [-- --accounts] [-- --out report.json]`: replays the whole log against the read
@@ -55,7 +55,7 @@ let exitCode = 2
 try {
   const config = await loadConfig()
   const database = await openDatabase(config)
-  const runtime = ManagedRuntime.make(Layer.merge(ledgerLayer(database.url, 4), effectLogging("warning")))
+  const runtime = ManagedRuntime.make(Layer.merge(ledgerLayer(database.url, 4), effectLogging(makeLog("warning", stderr()), "warning")))
   try {
     const { report, accounts } = await runtime.runPromise(auditLedger())
     const out = summaryLines(report, database.description)

@@ -3,6 +3,7 @@ import { auditLedger } from "../../../application/audit/ledgerAudit.ts"
 import { EventStore } from "../../../application/ports/eventStore.ts"
 import { LedgerSnapshots } from "../../../application/ports/ledgerSnapshot.ts"
 import { ok, route } from "../route.ts"
+import { AuditReport } from "../responses.ts"
 import { AuditEventsQuery, AuditLedgerQuery } from "../schemas.ts"
 
 const ndjson = "application/x-ndjson"
@@ -14,6 +15,7 @@ export const auditRoutes = [
     summary: "Replay summary from one snapshot: verdict, first problems with their events, events/streams/accounts by kind (accounts=true adds every balance)",
     tag: "admin",
     access: "admin",
+    response: AuditReport,
     query: AuditLedgerQuery,
     handle: ({ query }) =>
       Effect.map(auditLedger(), ({ report, accounts }) =>
@@ -25,6 +27,7 @@ export const auditRoutes = [
     summary: "NDJSON export of the event log from one snapshot (X-Ledger-Position, X-Events-Total/-Sent, X-Next-After when a limit cuts it); tail=true: commit-safe order for a consumer that follows the log",
     tag: "admin",
     access: "admin",
+    rawResponse: ndjson,
     query: AuditEventsQuery,
     handle: ({ query }) =>
       Effect.gen(function*() {

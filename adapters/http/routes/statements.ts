@@ -2,6 +2,7 @@ import { Clock, Effect } from "effect"
 import { type Period, periodTotals, walletStatement } from "../../../application/audit/statements.ts"
 import { FieldInvalid } from "../../../application/shared/errors.ts"
 import { ok, route } from "../route.ts"
+import { PeriodTotals, Statement } from "../responses.ts"
 import { AdminStatementQuery, StatementQuery } from "../schemas.ts"
 
 /** `from` inclusive, `to` exclusive; by default the last 30 days up to now (as the analytics). */
@@ -21,6 +22,7 @@ export const statementRoutes = [
     summary: "Your statement for a period: opening balance, every movement with its event position and hash, closing balance",
     tag: "wallet",
     access: "user",
+    response: Statement,
     query: StatementQuery,
     handle: ({ principal, query }) =>
       Effect.map(Effect.flatMap(periodOf(query), (period) => walletStatement(principal.userId, period)), (s) => ok("Statement", s))
@@ -31,6 +33,7 @@ export const statementRoutes = [
     summary: "A user's statement for a period, from the ledger's events in one snapshot",
     tag: "admin",
     access: "admin",
+    response: Statement,
     query: AdminStatementQuery,
     handle: ({ query }) =>
       Effect.map(Effect.flatMap(periodOf(query), (period) => walletStatement(query.userId, period)), (s) => ok("Statement", s))
@@ -41,6 +44,7 @@ export const statementRoutes = [
     summary: "A period's top-ups, reversals, charges, refunds, coupon credits and adjustments, from the ledger's events in one snapshot",
     tag: "admin",
     access: "admin",
+    response: PeriodTotals,
     query: StatementQuery,
     handle: ({ query }) => Effect.map(Effect.flatMap(periodOf(query), periodTotals), (t) => ok("Totals", t))
   })
