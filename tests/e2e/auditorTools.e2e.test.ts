@@ -39,7 +39,7 @@ beforeAll(async () => {
   users.push(a, b)
   const topUp = (await http.post("/api/wallet/topup", { amount: 125_000, paymentMethod: "QRIS" }, a.token)).body.data
   expect((await fetch(`${topUp.redirectUrl}/settle`, { method: "POST", redirect: "manual" })).status).toBe(303)
-  const plan = ((await http.get("/api/catalog/services/n8n/plans", a.token)).body.data as Array<{ id: string; planType: string }>).find((p) => p.planType === "BASIC")!
+  const plan = ((await http.get("/api/catalog/services/n8n/plans", a.token)).body.data.items as Array<{ id: string; planType: string }>).find((p) => p.planType === "BASIC")!
   const sub = (await http.post("/api/subscriptions", { planId: plan.id, instanceName: "audited" }, a.token)).body.data
   expect((await http.delete(`/api/subscriptions/${sub.id}`, a.token)).status).toBe(200)
   await http.post("/api/admin/coupons", { code: "AUDIT25", name: "Audit", type: "CREDIT_TOPUP", value: 25_000, maxUses: 10 }, admin)
