@@ -66,7 +66,10 @@ const settings = {
   clusterBaseDomain: Config.string("CLUSTER_BASE_DOMAIN").pipe(Config.withDefault("apps.minispod.local")),
   simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(Config.withDefault(1_500), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
   provisioningTimeoutSeconds: positive("PROVISIONING_TIMEOUT_SECONDS", 300),
-  provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000)
+  provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000),
+  renewalCron: Config.string("RENEWAL_CRON").pipe(Config.withDefault("0 * * * *")),
+  suspensionRetentionDays: positive("SUSPENSION_RETENTION_DAYS", 30),
+  devClock: Config.boolean("DEV_CLOCK").pipe(Config.withDefault(false))
 }
 
 /** Environment variable of each setting, for messages (a failed validation does not carry its path). */
@@ -106,7 +109,10 @@ const variableOf: Record<keyof typeof settings, string> = {
   clusterBaseDomain: "CLUSTER_BASE_DOMAIN",
   simulatedReadyMs: "SIM_CLUSTER_READY_MS",
   provisioningTimeoutSeconds: "PROVISIONING_TIMEOUT_SECONDS",
-  provisioningPollMs: "PROVISIONING_POLL_MS"
+  provisioningPollMs: "PROVISIONING_POLL_MS",
+  renewalCron: "RENEWAL_CRON",
+  suspensionRetentionDays: "SUSPENSION_RETENTION_DAYS",
+  devClock: "DEV_CLOCK"
 }
 
 /** Every setting of the server and CLIs, from the environment, validated at start. */
@@ -125,7 +131,8 @@ export const loadConfig = async (): Promise<AppConfig> => {
       ...(config.midtransMode !== "simulator" && Option.isNone(config.midtransServerKey)
         ? [`  MIDTRANS_SERVER_KEY: required when MIDTRANS_MODE=${config.midtransMode}`]
         : []),
-      ...(cron.validate(config.reconcileCron) ? [] : ["  PAYMENT_RECONCILE_CRON: not a valid cron expression"])
+      ...(cron.validate(config.reconcileCron) ? [] : ["  PAYMENT_RECONCILE_CRON: not a valid cron expression"]),
+      ...(cron.validate(config.renewalCron) ? [] : ["  RENEWAL_CRON: not a valid cron expression"])
     ]
     if (crossChecks.length === 0) return config
     errors.push(...crossChecks)

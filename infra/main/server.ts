@@ -9,6 +9,9 @@ import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
 import { attachLogSocket } from "../../adapters/ws/logs.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
 import { provisionPending } from "../../application/subscriptions/provisioning.ts"
+import { processRenewals, runScheduledRenewals } from "../../application/renewals/useCases.ts"
+import { makeDevClockRouter } from "../../adapters/http/devClockRoutes.ts"
+import { makeDevClock } from "../../adapters/postgres/devClock.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
 import { migrate } from "../../adapters/postgres/migrator.ts"
 import { ensureAdministrator } from "../../application/accounts/useCases.ts"
@@ -43,8 +46,13 @@ const serverKey = Option.match(config.midtransServerKey, {
 })
 let selfUrl = ""
 const gateway = { serverKey: serverKey.value, selfUrl: () => selfUrl }
+// The development clock: only with DEV_CLOCK=true while every external system is simulated (the
+// cluster is always simulated so far); one boolean, never true in production.
+const devClockEnabled = config.devClock && config.midtransMode === "simulator"
+const devClockSql = devClockEnabled ? connect(database.url, { max: 2 }) : undefined
+const devClock = devClockSql ? await makeDevClock(devClockSql) : undefined
 const runtime = ManagedRuntime.make(
-  Layer.merge(appLayer(database.url, config, jwt.secret, gateway), effectLogging(config.logLevel))
+  Layer.mergeAll(appLayer(database.url, config, jwt.secret, gateway), effectLogging(config.logLevel), devClock ? Layer.setClock(devClock.clock) : Layer.empty)
 )
 
 const admin = {
@@ -57,8 +65,16 @@ const simulator = config.midtransMode === "simulator"
   ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
   : []
 
+// After a development-clock advance the time-driven jobs run at once, as their ticks would have.
+const renewNow = () =>
+  runtime.runPromise(Effect.all({
+    renewals: processRenewals(),
+    payments: reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 })
+  }))
+const devClockRouters = devClock ? [makeDevClockRouter(devClock, renewNow)] : []
+
 const { app, drained } = makeHttpApp({
-  extraRouters: simulator,
+  extraRouters: [...simulator, ...devClockRouters],
   routes,
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
@@ -84,6 +100,14 @@ const reconciliation = cron.schedule(config.reconcileCron, () => {
   runtime.runPromise(reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 })).then(
     (r) => r.checked > 0 && logger.info("payments reconciled", r),
     (error: unknown) => logger.error("payment reconciliation failed", { error: String(error) })
+  )
+}, { noOverlap: true })
+
+// The renewal job: every replica schedules it; one at a time runs it (advisory lock).
+const renewals = cron.schedule(config.renewalCron, () => {
+  runtime.runPromise(runScheduledRenewals()).then(
+    (r) => r.ran && logger.info("renewals", { ...r.counts }),
+    (error: unknown) => logger.error("renewal run failed", { error: String(error) })
   )
 }, { noOverlap: true })
 
@@ -115,6 +139,8 @@ server.listen(config.port, config.host, () => {
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
         (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
+    `  renewals: ${config.renewalCron} (RENEWAL_CRON); suspended subscriptions kept ${config.suspensionRetentionDays} days`,
+    ...(devClock ? [`  clock: DEVELOPMENT CLOCK (DEV_CLOCK=true): now ${devClock.now().toISOString()}; POST ${selfUrl}/dev/clock/advance {"days": n}`] : []),
     `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready; instance logs simulated`
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
@@ -131,12 +157,15 @@ const shutdown = (signal: string) => {
   }, shutdownTimeoutMs)
   force.unref()
   void reconciliation.stop()
+  void renewals.stop()
+  devClock?.stop()
   logSocket.close()
   clearInterval(provisioning)
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {
     await drained() // a request whose client already closed its side still finishes
     await runtime.dispose()
+    await devClockSql?.end({ timeout: 5 })
     await database.stop()
     logger.info("stopped", {})
     process.exit(0)
