@@ -142,9 +142,10 @@ export class LedgerReplay {
     }
     const before = this.wallets.get(userId) ?? emptyWallet
     if (walletEvent._tag === "WalletCharged" && walletEvent.cause._tag === "SubscriptionPeriod") {
+      // Per wallet: a subscription's periods are charged to its owner's wallet.
       const period = `${walletEvent.cause.subscriptionId}@${walletEvent.cause.periodStart}`
-      if (this.periodsCharged.has(period)) this.problems.push({ ...at, problem: `period ${period} charged twice` })
-      this.periodsCharged.add(period)
+      if (this.periodsCharged.has(`${userId}/${period}`)) this.problems.push({ ...at, problem: `period ${period} charged twice` })
+      this.periodsCharged.add(`${userId}/${period}`)
     }
     if (before.applied.has(walletEvent.reference)) {
       this.problems.push({ ...at, problem: `reference ${walletEvent.reference} applied twice` })
