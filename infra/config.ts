@@ -92,6 +92,9 @@ const settings = {
   simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(Config.withDefault(1_500), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
   provisioningTimeoutSeconds: positive("PROVISIONING_TIMEOUT_SECONDS", 300),
   provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000),
+  renewalCron: Config.string("RENEWAL_CRON").pipe(Config.withDefault("0 * * * *")),
+  suspensionRetentionDays: positive("SUSPENSION_RETENTION_DAYS", 30),
+  devClock: Config.boolean("DEV_CLOCK").pipe(Config.withDefault(false)),
   clusterMode: Config.literal("simulator", "kubernetes")("CLUSTER_MODE").pipe(Config.withDefault("simulator" as const)),
   kubeconfigPath: Config.option(Config.string("KUBECONFIG")).pipe(Config.map((p) => Option.filter(p, (v) => v.length > 0))),
   clusterIngressClass: dnsName("CLUSTER_INGRESS_CLASS", "nginx"),
@@ -149,6 +152,9 @@ const variableOf: Record<keyof typeof settings, string> = {
   simulatedReadyMs: "SIM_CLUSTER_READY_MS",
   provisioningTimeoutSeconds: "PROVISIONING_TIMEOUT_SECONDS",
   provisioningPollMs: "PROVISIONING_POLL_MS",
+  renewalCron: "RENEWAL_CRON",
+  suspensionRetentionDays: "SUSPENSION_RETENTION_DAYS",
+  devClock: "DEV_CLOCK",
   clusterMode: "CLUSTER_MODE",
   kubeconfigPath: "KUBECONFIG",
   clusterIngressClass: "CLUSTER_INGRESS_CLASS",
@@ -185,7 +191,8 @@ export const loadConfig = async (): Promise<AppConfig> => {
         : []),
       ...(config.clusterMode === "kubernetes" && Option.isSome(config.kubeconfigPath) && !existsSync(config.kubeconfigPath.value)
         ? ["  KUBECONFIG: no such file"]
-        : [])
+        : []),
+      ...(cron.validate(config.renewalCron) ? [] : ["  RENEWAL_CRON: not a valid cron expression"])
     ]
     if (crossChecks.length === 0) return config
     errors.push(...crossChecks)

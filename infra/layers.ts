@@ -20,6 +20,7 @@ import { LeaderLockPostgres, PaymentQueriesPostgres } from "../adapters/postgres
 import { AuthPolicy } from "../application/accounts/useCases.ts"
 import { PaymentPolicy } from "../application/payments/useCases.ts"
 import { clusterLayer, kubeConfigOf } from "./cluster.ts"
+import { RenewalPolicy } from "../application/renewals/useCases.ts"
 import type { AppConfig } from "./config.ts"
 
 /** Everything the ledger and the audit need, on Postgres. */
@@ -83,7 +84,8 @@ export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gate
     }),
     PasswordHasherScrypt,
     AccessTokensJose({ secret: jwtSecret, ttlSeconds: config.accessTokenTtlSeconds }),
-    Layer.succeed(AuthPolicy, { refreshTokenTtlSeconds: config.refreshTokenTtlSeconds })
+    Layer.succeed(AuthPolicy, { refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
+    Layer.succeed(RenewalPolicy, { retentionDays: config.suspensionRetentionDays })
   ).pipe(Layer.provideMerge(ledgerLayer(url, config.databasePoolSize)))
 
 export const jwtSecretOf = (config: AppConfig, generate: () => string) =>

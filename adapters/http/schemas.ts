@@ -298,3 +298,5 @@ export const CleanupBody = Schema.Struct({ confirm: Schema.Boolean })
 
 export const StatementQuery = Schema.Struct({ from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
 export const AdminStatementQuery = Schema.Struct({ userId: Uuid, from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
+/** The admin's renewal queues (issue 9). */
+export const RenewalQueueQuery = Schema.Struct({ ...PageQuery, status: Schema.optionalWith(Schema.Literal("due", "grace", "suspended"), { default: () => "due" as const }) })

@@ -13,6 +13,9 @@ import { kubeSimulatorPrefix, makeKubeSimulator } from "../../adapters/kubesim/s
 import { attachLogSocket } from "../../adapters/ws/logs.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
 import { runProvisioningWorker } from "../../application/subscriptions/provisioning.ts"
+import { processRenewals, runScheduledRenewals } from "../../application/renewals/useCases.ts"
+import { makeDevClockRouter } from "../../adapters/http/devClockRoutes.ts"
+import { makeDevClock } from "../../adapters/postgres/devClock.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
 import { migrate } from "../../adapters/postgres/migrator.ts"
 import { ensureAdministrator } from "../../application/accounts/useCases.ts"
@@ -48,8 +51,13 @@ const serverKey = Option.match(config.midtransServerKey, {
 })
 let selfUrl = ""
 const gateway = { serverKey: serverKey.value, selfUrl: () => selfUrl }
+// The development clock: only with DEV_CLOCK=true while every external system is simulated; one
+// boolean, never true in production.
+const devClockEnabled = config.devClock && config.midtransMode === "simulator" && config.clusterMode === "simulator"
+const devClockSql = devClockEnabled ? connect(database.url, { max: 2 }) : undefined
+const devClock = devClockSql ? await makeDevClock(devClockSql) : undefined
 const runtime = ManagedRuntime.make(
-  Layer.merge(appLayer(database.url, config, jwt.secret, gateway), effectLogging(log, config.logLevel))
+  Layer.mergeAll(appLayer(database.url, config, jwt.secret, gateway), effectLogging(log, config.logLevel), devClock ? Layer.setClock(devClock.clock) : Layer.empty)
 )
 
 const admin = {
@@ -62,6 +70,14 @@ const simulator = config.midtransMode === "simulator"
   ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
   : []
 
+// After a development-clock advance the time-driven jobs run at once, as their ticks would have.
+const renewNow = () =>
+  runtime.runPromise(Effect.all({
+    renewals: processRenewals(),
+    payments: reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 })
+  }))
+const devClockRouters = devClock ? [makeDevClockRouter(devClock, renewNow)] : []
+
 // The Kubernetes API simulator (CLUSTER_MODE=simulator): the cluster adapter talks to it over HTTP.
 const kubeSimulator = config.clusterMode === "simulator"
   ? await makeKubeSimulator({ sql: await runtime.runPromise(Pg), selfUrl: () => selfUrl, readyDelayMs: config.simulatedReadyMs })
@@ -70,7 +86,7 @@ const kubeconfigFile = resolve(config.simulatorKubeconfigPath)
 
 const cors = corsPolicy(config.corsOrigins)
 const { app, drained } = makeHttpApp({
-  extraRouters: [...simulator, ...(kubeSimulator ? [kubeSimulator.router] : [])],
+  extraRouters: [...simulator, ...(kubeSimulator ? [kubeSimulator.router] : []), ...devClockRouters],
   cors,
   checkResponses: config.checkResponses,
   routes,
@@ -102,6 +118,14 @@ const reconciliation = cron.schedule(config.reconcileCron, () => {
   )
 }, { noOverlap: true })
 
+// The renewal job: every replica schedules it; one at a time runs it (advisory lock).
+const renewals = cron.schedule(config.renewalCron, () => {
+  runtime.runPromise(runScheduledRenewals()).then(
+    (r) => r.ran && logger.info("renewals", { ...r.counts }),
+    (error: unknown) => logger.error("renewal run failed", { error: String(error) })
+  )
+}, { noOverlap: true })
+
 // The provisioning worker: its queue is the read model, so work survives restarts; each instance
 // coming up is watched in the cluster by its own fiber; every step is idempotent, so replicas
 // may run it side by side.
@@ -128,7 +152,9 @@ server.listen(config.port, config.host, async () => {
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
     config.clusterMode === "kubernetes"
       ? `  cluster: Kubernetes (${Option.getOrElse(config.kubeconfigPath, () => "in-cluster service account")}), namespaces ${config.clusterNamespacePrefix}<userId>, hosts *.${config.clusterBaseDomain}`
-      : `  cluster: LOCAL KUBE API SIMULATOR at ${selfUrl}${kubeSimulatorPrefix} (no real cluster), driven by the real Kubernetes adapter; kubeconfig ${kubeconfigWritten === true ? `written to ${kubeconfigFile} (kubectl --kubeconfig ${kubeconfigFile} get pods -A)` : `not written (${kubeconfigWritten}); GET ${selfUrl}/dev/kube-config`}; names starting "fail-" cannot pull their image, "crash-" crash, "hang-" never get ready`
+      : `  cluster: LOCAL KUBE API SIMULATOR at ${selfUrl}${kubeSimulatorPrefix} (no real cluster), driven by the real Kubernetes adapter; kubeconfig ${kubeconfigWritten === true ? `written to ${kubeconfigFile} (kubectl --kubeconfig ${kubeconfigFile} get pods -A)` : `not written (${kubeconfigWritten}); GET ${selfUrl}/dev/kube-config`}; names starting "fail-" cannot pull their image, "crash-" crash, "hang-" never get ready`,
+    `  renewals: ${config.renewalCron} (RENEWAL_CRON); suspended subscriptions kept ${config.suspensionRetentionDays} days`,
+    ...(devClock ? [`  clock: DEVELOPMENT CLOCK (DEV_CLOCK=true): now ${devClock.now().toISOString()}; POST ${selfUrl}/dev/clock/advance {"days": n}`] : [])
   ]
   logger.info(lines[0]!, { details: lines.slice(1).map((l) => l.trim()) })
 })
@@ -144,6 +170,8 @@ const shutdown = (signal: string) => {
   }, config.shutdownDelayMs + shutdownTimeoutMs)
   force.unref()
   void reconciliation.stop()
+  void renewals.stop()
+  devClock?.stop()
   void runtime.runPromise(Fiber.interrupt(provisioning))
   // Readiness is 503 from now on; for SHUTDOWN_DELAY_MS the server still serves whoever load
   // balancers send before they notice, then stops accepting.
@@ -154,6 +182,7 @@ const shutdown = (signal: string) => {
     server.close(async () => {
       await drained() // a request whose client already closed its side still finishes
       await runtime.dispose()
+      await devClockSql?.end({ timeout: 5 })
       await database.stop()
       logger.info("stopped", {})
       process.exit(0)
