@@ -7,6 +7,8 @@ import cron from "node-cron"
 import { makeHttpApp } from "../../adapters/http/app.ts"
 import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
 import { attachLogSocket } from "../../adapters/ws/logs.ts"
+import { makeMailboxRouter, startDevMailbox } from "../../adapters/mail/devMailbox.ts"
+import { dispatchEmails, enqueueReminders } from "../../application/notifications/useCases.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
 import { provisionPending } from "../../application/subscriptions/provisioning.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
@@ -14,7 +16,7 @@ import { migrate } from "../../adapters/postgres/migrator.ts"
 import { ensureAdministrator } from "../../application/accounts/useCases.ts"
 import { loadConfig } from "../config.ts"
 import { openDatabase } from "../database.ts"
-import { appLayer, jwtSecretOf } from "../layers.ts"
+import { appLayer, jwtSecretOf, notificationLayer, usesDevMailbox } from "../layers.ts"
 import { effectLogging, jsonLogger } from "../logging.ts"
 import { routes } from "../routes.ts"
 
@@ -42,9 +44,16 @@ const serverKey = Option.match(config.midtransServerKey, {
   onSome: (key) => ({ value: Redacted.value(key), generated: false })
 })
 let selfUrl = ""
+// The development mailbox: a real SMTP server in this process, only on simulated systems.
+const mailboxSql = usesDevMailbox(config) ? connect(database.url, { max: 2 }) : undefined
+const devMailbox = mailboxSql && (await startDevMailbox({ sql: mailboxSql, now: () => new Date() }))
+const smtpUrl = devMailbox?.url ?? Option.getOrUndefined(Option.map(config.smtpUrl, Redacted.value))
 const gateway = { serverKey: serverKey.value, selfUrl: () => selfUrl }
 const runtime = ManagedRuntime.make(
-  Layer.merge(appLayer(database.url, config, jwt.secret, gateway), effectLogging(config.logLevel))
+  Layer.merge(
+    notificationLayer(config, { smtpUrl, appUrl: () => selfUrl }).pipe(Layer.provideMerge(appLayer(database.url, config, jwt.secret, gateway))),
+    effectLogging(config.logLevel)
+  )
 )
 
 const admin = {
@@ -58,7 +67,7 @@ const simulator = config.midtransMode === "simulator"
   : []
 
 const { app, drained } = makeHttpApp({
-  extraRouters: simulator,
+  extraRouters: [...simulator, ...(mailboxSql ? [makeMailboxRouter({ sql: mailboxSql })] : [])],
   routes,
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
@@ -99,6 +108,23 @@ const provisioning = setInterval(() => {
   ).finally(() => (provisioningBusy = false))
 }, config.provisioningPollMs)
 
+// Notifications: the email dispatcher (claims skip locked rows, so every replica may run it) and
+// the time-driven reminders (dedupe keys make a second run or replica harmless).
+const every = (ms: number, name: string, pass: () => Promise<unknown>) => {
+  let busy = false
+  return setInterval(() => {
+    if (busy) return
+    busy = true
+    pass().catch((error: unknown) => logger.error(`${name} failed`, { error: String(error) })).finally(() => (busy = false))
+  }, ms)
+}
+const notificationJobs = [
+  ...(smtpUrl === undefined ? [] : [every(config.notifyPollMs, "email dispatch", () =>
+    runtime.runPromise(dispatchEmails()).then((r) => (r.sent + r.retrying + r.failed > 0) && logger.info("emails dispatched", { ...r })))]),
+  every(config.notifyReminderPollMs, "reminders", () =>
+    runtime.runPromise(enqueueReminders()).then((n) => n > 0 && logger.info("reminders queued", { count: n })))
+]
+
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo
   const listenHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host
@@ -115,6 +141,11 @@ server.listen(config.port, config.host, () => {
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
         (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
+    devMailbox
+      ? `  mail: DEVELOPMENT MAILBOX (nothing leaves this machine): SMTP at ${devMailbox.url}, read at ${selfUrl}/dev/mailbox (set SMTP_URL for real mail)`
+      : smtpUrl === undefined
+      ? "  mail: OFF (no SMTP_URL): notifications are in-app only; emails wait in the outbox"
+      : "  mail: SMTP from SMTP_URL",
     `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready; instance logs simulated`
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
@@ -133,10 +164,13 @@ const shutdown = (signal: string) => {
   void reconciliation.stop()
   logSocket.close()
   clearInterval(provisioning)
+  notificationJobs.forEach(clearInterval)
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {
     await drained() // a request whose client already closed its side still finishes
     await runtime.dispose()
+    await devMailbox?.close()
+    await mailboxSql?.end({ timeout: 5 })
     await database.stop()
     logger.info("stopped", {})
     process.exit(0)
