@@ -32,16 +32,35 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
       case "AutoRenewChanged":
         return update(tx`auto_renew = ${event.enabled}`)
       case "SubscriptionCancelled":
-        return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)}`)
+        return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)},
+          renewal_status = 'CANCELLED', grace_ends_at = null, renewal_attempted_at = null`)
       case "InstanceReconfigured":
         return update(tx`display_name = coalesce(${event.displayName}, display_name)`)
       case "ProvisioningRetried":
         return update(tx`status = 'PENDING_DEPLOYMENT', instance_status = 'PROVISIONING', instance_error = null, cancelled_at = null,
           auto_renew = true, period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, provisioning_started_at = ${at}`)
       case "SubscriptionExtended":
-        return update(tx`period_end = ${new Date(event.periodEnd)}`)
+        return update(tx`period_end = ${new Date(event.periodEnd)}, renewal_status = case when status = 'SUSPENDED' then renewal_status else 'ACTIVE' end,
+          grace_ends_at = null, renewal_attempted_at = null`)
       case "SubscriptionExpired":
-        return update(tx`status = 'EXPIRED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)}`)
+        return update(tx`status = 'EXPIRED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)},
+          renewal_status = 'EXPIRED', grace_ends_at = null, renewal_attempted_at = null`)
+      case "FreeMonthsGranted":
+        return update(tx`free_months_left = ${event.months}`)
+      case "SubscriptionRenewed":
+        return update(tx`period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, renewal_status = 'ACTIVE',
+          grace_ends_at = null, renewal_attempted_at = null, free_months_left = greatest(0, free_months_left - ${event.freeMonth ? 1 : 0})`)
+      case "GracePeriodStarted":
+        return update(tx`renewal_status = 'GRACE', grace_ends_at = ${new Date(event.graceEndsAt)}, renewal_attempted_at = ${new Date(event.at)}`)
+      case "RenewalRetryFailed":
+        return update(tx`renewal_attempted_at = ${new Date(event.at)}`)
+      case "SubscriptionSuspended":
+        return update(tx`status = 'SUSPENDED', instance_status = 'SUSPENDED', renewal_status = 'SUSPENDED', grace_ends_at = null,
+          renewal_attempted_at = null, suspended_at = ${new Date(event.at)}, retention_ends_at = ${new Date(event.retentionEndsAt)}`)
+      case "SubscriptionReactivated":
+        // Scaled back to 1: the provisioning worker sees STARTING and marks it running when ready.
+        return update(tx`status = 'ACTIVE', instance_status = 'STARTING', renewal_status = 'ACTIVE', suspended_at = null, retention_ends_at = null,
+          period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}`)
       case "InstanceRunning":
         return update(tx`status = 'ACTIVE', instance_status = 'RUNNING', instance_error = null`)
       case "InstanceProvisioningFailed":
@@ -55,7 +74,12 @@ const toView = (r: Record<string, any>): SubscriptionView => ({
   id: r["id"], userId: r["user_id"], serviceId: r["service_id"], planId: r["plan_id"], planType: r["plan_type"],
   monthlyPrice: r["monthly_price"], status: r["status"], instanceName: r["instance_name"], instanceStatus: r["instance_status"],
   autoRenew: r["auto_renew"], periodStart: r["period_start"].toISOString(), periodEnd: r["period_end"].toISOString(),
-  nextBillingDate: r["auto_renew"] && r["status"] !== "CANCELLED" ? r["period_end"].toISOString() : null,
+  nextBillingDate: r["auto_renew"] && ["PENDING_DEPLOYMENT", "ACTIVE"].includes(r["status"]) ? r["period_end"].toISOString() : null,
+  renewalStatus: r["renewal_status"],
+  graceEndsAt: r["grace_ends_at"] ? r["grace_ends_at"].toISOString() : null,
+  suspendedAt: r["suspended_at"] ? r["suspended_at"].toISOString() : null,
+  retentionEndsAt: r["retention_ends_at"] ? r["retention_ends_at"].toISOString() : null,
+  freeMonthsLeft: r["free_months_left"],
   createdAt: r["created_at"].toISOString(), updatedAt: r["updated_at"].toISOString(),
   cancelledAt: r["cancelled_at"] ? r["cancelled_at"].toISOString() : null,
   instanceError: r["instance_error"] ?? null,

@@ -15,8 +15,15 @@ export interface SubscriptionView {
   readonly autoRenew: boolean
   readonly periodStart: string
   readonly periodEnd: string
-  /** The next renewal date while auto-renew is on. */
+  /** The next renewal date while auto-renew is on (in grace: the unpaid period's start, overdue). */
   readonly nextBillingDate: string | null
+  /** ACTIVE, GRACE, SUSPENDED, EXPIRED or CANCELLED (FAILED counts as CANCELLED). */
+  readonly renewalStatus: string
+  readonly graceEndsAt: string | null
+  readonly suspendedAt: string | null
+  /** A suspended subscription can be reactivated until then; it expires after. */
+  readonly retentionEndsAt: string | null
+  readonly freeMonthsLeft: number
   readonly createdAt: string
   readonly updatedAt: string
   readonly cancelledAt: string | null
