@@ -195,26 +195,28 @@ export const NotificationsPostgres = Layer.effect(
       reminderCandidates: (now) =>
         Effect.promise(async () => {
           const rows = await sql<Array<{
-            id: string; user_id: string; service_name: string; instance_name: string; auto_renew: boolean
-            period_end: Date; monthly_price: number; balance: number
+            id: string; user_id: string; service_name: string; instance_name: string; renewal_status: string; auto_renew: boolean
+            period_end: Date; renewal_price: number; grace_ends_at: Date | null; balance: number
           }>>`
             select s.id, s.user_id, coalesce(sv.name, '') as service_name, coalesce(s.display_name, s.instance_name) as instance_name,
-              s.auto_renew, s.period_end, s.monthly_price, coalesce(w.balance, 0) as balance
+              s.renewal_status, s.auto_renew, s.period_end, s.grace_ends_at, coalesce(w.balance, 0) as balance,
+              case when s.free_months_left > 0 then 0 else s.monthly_price end as renewal_price
             from subscriptions s
             left join services sv on sv.id = s.service_id
             left join wallet_balances w on w.user_id = s.user_id
-            where s.status in ('PENDING_DEPLOYMENT', 'ACTIVE')
-              and s.period_end > ${now} and s.period_end <= ${new Date(now.getTime() + 7 * day)}`
+            where (s.status in ('PENDING_DEPLOYMENT', 'ACTIVE') and s.grace_ends_at is null and s.renewal_status = 'ACTIVE'
+                and s.period_end > ${now} and s.period_end <= ${new Date(now.getTime() + 7 * day)})
+              or (s.renewal_status = 'GRACE' and s.grace_ends_at > ${now})`
           return rows.map((r) => ({
             subscriptionId: r.id,
             userId: r.user_id,
             serviceName: r.service_name,
             instanceName: r.instance_name,
-            renewalStatus: "ACTIVE",
+            renewalStatus: r.renewal_status,
             autoRenew: r.auto_renew,
             periodEnd: r.period_end.toISOString(),
-            renewalPrice: r.monthly_price,
-            graceEndsAt: null,
+            renewalPrice: r.renewal_price,
+            graceEndsAt: r.grace_ends_at?.toISOString() ?? null,
             balance: r.balance
           }))
         }),

@@ -4,6 +4,7 @@ import { ClusterSimulated } from "../../adapters/cluster/simulated.ts"
 import { MailerSmtp } from "../../adapters/mail/smtpMailer.ts"
 import { NotificationsPostgres } from "../../adapters/postgres/notifications.ts"
 import { creditTopUp } from "../../application/ledger/useCases.ts"
+import { EventStore } from "../../application/ports/eventStore.ts"
 import { dispatchEmails, enqueueReminders, NotificationPolicy } from "../../application/notifications/useCases.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
 import { controlInstance, provisionPending, ProvisioningPolicy } from "../../application/subscriptions/provisioning.ts"
@@ -212,5 +213,47 @@ describe("time-driven reminders", () => {
     await run(enqueueReminders())
     const low = await rowsOf(customer.id, "low_credit")
     expect(low.map((r) => r.params)).toEqual([expect.objectContaining({ amountDue: 75_000, balance: 0, renewalAt: view.periodEnd, serviceName: "Ghost" })])
+  })
+})
+
+describe("billing-clock events", () => {
+  it("renewal, grace, daily grace reminders, suspension and expiry each notify once, with the event's facts", async () => {
+    const customer = await newCustomer()
+    await fund(customer.id, 75_000, "billing-funds")
+    const sub = await run(subscribe({ userId: customer.id, planId: ghostBasic, instanceName: "news" }, system))
+    const stream = `subscription-${sub.id}`
+    const periodEnd = Date.parse(sub.periodEnd)
+    const iso = (ms: number) => new Date(ms).toISOString()
+    const nextEnd = periodEnd + 31 * 86_400_000
+    const graceEndsAt = iso(nextEnd + 7 * 86_400_000)
+    const append = async (events: ReadonlyArray<{ type: string; data: unknown }>) =>
+      run(Effect.gen(function*() {
+        const store = yield* EventStore
+        const loaded = yield* store.readStream(stream)
+        return yield* store.append([{ streamId: stream, expectedVersion: loaded.version, events }], system, new Date(nowMs))
+      }))
+    await append([{ type: "SubscriptionRenewed", data: { _tag: "SubscriptionRenewed", at: iso(periodEnd), periodStart: sub.periodEnd,
+      periodEnd: iso(nextEnd), charged: 75_000, chargeTransactionId: "TXMP-999999", freeMonth: false, afterGrace: false } }])
+    await append([{ type: "GracePeriodStarted", data: { _tag: "GracePeriodStarted", at: iso(nextEnd), periodStart: iso(nextEnd), graceEndsAt,
+      amountDue: 75_000, balance: 0, shortfall: 75_000 } }])
+    nowMs = nextEnd + 3_600_000
+    await run(enqueueReminders()) // the day grace started: its own notice is enough
+    nowMs = nextEnd + 86_400_000 + 3_600_000
+    await Promise.all([run(enqueueReminders(), replicaA), run(enqueueReminders(), replicaB)])
+    nowMs += 3_600_000
+    await run(enqueueReminders()) // same day again: nothing new
+    nowMs += 86_400_000
+    await run(enqueueReminders()) // next day: one more
+    const retentionEndsAt = iso(Date.parse(graceEndsAt) + 30 * 86_400_000)
+    await append([{ type: "SubscriptionSuspended", data: { _tag: "SubscriptionSuspended", at: graceEndsAt, graceEndsAt, amountDue: 75_000, retentionEndsAt } }])
+    nowMs += 86_400_000
+    await run(enqueueReminders()) // suspended: no more grace reminders
+    await append([{ type: "SubscriptionExpired", data: { _tag: "SubscriptionExpired", at: retentionEndsAt, by: "system", reason: "SUSPENSION_RETENTION_OVER" } }])
+    const kinds = (await rowsOf(customer.id)).map((r) => r.kind).filter((k) => k !== "welcome" && k !== "topup_settled")
+    expect(kinds.sort()).toEqual(["subscription_created", "renewal_succeeded", "grace_started", "grace_reminder", "grace_reminder", "suspended", "expired"].sort())
+    expect((await rowsOf(customer.id, "renewal_succeeded"))[0]!.params).toMatchObject({ charged: 75_000, periodEnd: iso(nextEnd), serviceName: "Ghost", instanceName: "news" })
+    expect((await rowsOf(customer.id, "grace_started"))[0]!.params).toMatchObject({ amountDue: 75_000, graceEndsAt })
+    expect((await rowsOf(customer.id, "grace_reminder")).map((r) => r.params.daysLeft)).toEqual([6, 5])
+    expect((await rowsOf(customer.id, "suspended"))[0]!.params).toMatchObject({ retentionEndsAt })
   })
 })
