@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { adminToken, api, customer, type StartedServer, startServer } from "../support/server.ts"
+import { adminToken, api, customer, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { startSmtpSink } from "../support/smtpSink.ts"
 
 let db: TestDatabase
 let server: StartedServer
@@ -105,5 +106,39 @@ describe("notifications over HTTP, with the development mailbox", () => {
     expect(page.headers.get("content-type")).toContain("text/html")
     expect(html).toContain("Selamat datang di MinisPod")
     expect(html).not.toContain("<img src=x")
+  })
+})
+
+describe("off the simulators", () => {
+  it("with SMTP_URL and a real payment mode: mail goes to that SMTP server and no development mailbox exists", async () => {
+    const sink = await startSmtpSink()
+    // Its own database: a replica sharing the first server's outbox would deliver its mails too.
+    const productionDb = await createTestDatabase({ migrate: false })
+    const production = await startServer({
+      DATABASE_URL: productionDb.url,
+      JWT_SECRET: "notify-e2e-secret-notify-e2e-secret",
+      MIDTRANS_MODE: "sandbox",
+      MIDTRANS_SERVER_KEY: "SB-Mid-server-e2e-not-a-real-key",
+      SMTP_URL: sink.url,
+      MAIL_FROM: "MinisPod <billing@minispod.test>",
+      NOTIFY_POLL_MS: "100"
+    })
+    try {
+      expect(production.output()).toContain("mail: SMTP from SMTP_URL")
+      expect(production.output()).not.toContain(sink.url) // the URL may carry credentials: never printed
+      const prodHttp = api(production.baseUrl)
+      expect((await prodHttp.get("/dev/mailbox/messages")).status).toBe(404)
+      expect((await fetch(`${production.baseUrl}/dev/mailbox`)).status).toBe(404)
+      const user = newUser("prod")
+      expect((await prodHttp.post("/api/auth/register", user)).status).toBe(201)
+      for (let i = 0; i < 100 && !sink.received.some((m) => m.rcpt.includes(user.email)); i++) await new Promise((r) => setTimeout(r, 100))
+      const mail = sink.received.find((m) => m.rcpt.includes(user.email))
+      expect(mail?.subject).toBe("Selamat datang di MinisPod")
+      expect(mail?.from?.value).toEqual([{ name: "MinisPod", address: "billing@minispod.test" }])
+    } finally {
+      await production.stop()
+      await sink.close()
+      await productionDb.drop()
+    }
   })
 })
