@@ -79,7 +79,10 @@ const settings = {
   notifyPollMs: positive("NOTIFY_POLL_MS", 1_000),
   notifyReminderPollMs: positive("NOTIFY_REMINDER_POLL_MS", 60_000),
   notifyMaxAttempts: positive("NOTIFY_MAX_ATTEMPTS", 8),
-  notifyRetryBaseSeconds: positive("NOTIFY_RETRY_BASE_SECONDS", 30)
+  notifyRetryBaseSeconds: positive("NOTIFY_RETRY_BASE_SECONDS", 30),
+  renewalCron: Config.string("RENEWAL_CRON").pipe(Config.withDefault("0 * * * *")),
+  suspensionRetentionDays: positive("SUSPENSION_RETENTION_DAYS", 30),
+  devClock: Config.boolean("DEV_CLOCK").pipe(Config.withDefault(false))
 }
 
 /** Environment variable of each setting, for messages (a failed validation does not carry its path). */
@@ -126,7 +129,10 @@ const variableOf: Record<keyof typeof settings, string> = {
   notifyPollMs: "NOTIFY_POLL_MS",
   notifyReminderPollMs: "NOTIFY_REMINDER_POLL_MS",
   notifyMaxAttempts: "NOTIFY_MAX_ATTEMPTS",
-  notifyRetryBaseSeconds: "NOTIFY_RETRY_BASE_SECONDS"
+  notifyRetryBaseSeconds: "NOTIFY_RETRY_BASE_SECONDS",
+  renewalCron: "RENEWAL_CRON",
+  suspensionRetentionDays: "SUSPENSION_RETENTION_DAYS",
+  devClock: "DEV_CLOCK"
 }
 
 /** Every setting of the server and CLIs, from the environment, validated at start. */
@@ -145,7 +151,8 @@ export const loadConfig = async (): Promise<AppConfig> => {
       ...(config.midtransMode !== "simulator" && Option.isNone(config.midtransServerKey)
         ? [`  MIDTRANS_SERVER_KEY: required when MIDTRANS_MODE=${config.midtransMode}`]
         : []),
-      ...(cron.validate(config.reconcileCron) ? [] : ["  PAYMENT_RECONCILE_CRON: not a valid cron expression"])
+      ...(cron.validate(config.reconcileCron) ? [] : ["  PAYMENT_RECONCILE_CRON: not a valid cron expression"]),
+      ...(cron.validate(config.renewalCron) ? [] : ["  RENEWAL_CRON: not a valid cron expression"])
     ]
     if (crossChecks.length === 0) return config
     errors.push(...crossChecks)

@@ -26,6 +26,7 @@ import { NotificationsPostgres } from "../adapters/postgres/notifications.ts"
 import { NotificationPolicy } from "../application/notifications/useCases.ts"
 import { MailDeliveryFailed, Mailer } from "../application/ports/notifications.ts"
 import { Effect } from "effect"
+import { RenewalPolicy } from "../application/renewals/useCases.ts"
 import type { AppConfig } from "./config.ts"
 
 /** Everything the ledger and the audit need, on Postgres. */
@@ -96,7 +97,8 @@ export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gate
     }),
     PasswordHasherScrypt,
     AccessTokensJose({ secret: jwtSecret, ttlSeconds: config.accessTokenTtlSeconds }),
-    Layer.succeed(AuthPolicy, { refreshTokenTtlSeconds: config.refreshTokenTtlSeconds })
+    Layer.succeed(AuthPolicy, { refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
+    Layer.succeed(RenewalPolicy, { retentionDays: config.suspensionRetentionDays })
   ).pipe(Layer.provideMerge(ledgerLayer(url, config.databasePoolSize)))
 
 export const jwtSecretOf = (config: AppConfig, generate: () => string) =>

@@ -23,6 +23,8 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   PlanNotAvailable: { status: 404, code: "NOT_FOUND", message: "Plan not available" },
   DuplicateSubscription: { status: 409, code: "DUPLICATE_SUBSCRIPTION", message: "You already subscribe to this service: upgrade instead" },
   UpgradeRequired: { status: 409, code: "UPGRADE_REQUIRED", message: "Only an upgrade to a higher tier of the same service is possible" },
+  RenewalOverdue: { status: 409, code: "INVALID_TRANSITION", message: "The renewal is overdue: top up so it renews, then upgrade" },
+  NotReactivatable: { status: 409, code: "INVALID_TRANSITION", message: "Only a suspended subscription within its retention window can be reactivated" },
   SubscriptionNotActive: { status: 409, code: "INVALID_TRANSITION", message: "The subscription is not active" },
   PaymentNotFound: { status: 404, code: "NOT_FOUND", message: "Unknown order" },
   InvalidSignature: { status: 401, code: "UNAUTHENTICATED", message: "Invalid notification signature" },

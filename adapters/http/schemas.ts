@@ -283,3 +283,6 @@ export const AnalyticsQuery = Schema.Struct({
 })
 
 export const CleanupBody = Schema.Struct({ confirm: Schema.Boolean })
+
+/** The admin's renewal queues (issue 9). */
+export const RenewalQueueQuery = Schema.Struct({ ...PageQuery, status: Schema.optionalWith(Schema.Literal("due", "grace", "suspended"), { default: () => "due" as const }) })

@@ -77,6 +77,7 @@ const toView = (r: Record<string, any>): SubscriptionView => ({
   nextBillingDate: r["auto_renew"] && ["PENDING_DEPLOYMENT", "ACTIVE"].includes(r["status"]) ? r["period_end"].toISOString() : null,
   renewalStatus: r["renewal_status"],
   graceEndsAt: r["grace_ends_at"] ? r["grace_ends_at"].toISOString() : null,
+  renewalAttemptedAt: r["renewal_attempted_at"] ? r["renewal_attempted_at"].toISOString() : null,
   suspendedAt: r["suspended_at"] ? r["suspended_at"].toISOString() : null,
   retentionEndsAt: r["retention_ends_at"] ? r["retention_ends_at"].toISOString() : null,
   freeMonthsLeft: r["free_months_left"],
@@ -87,10 +88,53 @@ const toView = (r: Record<string, any>): SubscriptionView => ({
   displayName: r["display_name"] ?? r["instance_name"]
 })
 
+const candidateOf = (r: { id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }) =>
+  ({ id: r.id, userId: r.user_id, planId: r.plan_id, serviceId: r.service_id, instanceName: r.instance_name })
+
 export const SubscriptionQueriesPostgres = Layer.effect(
   SubscriptionQueries,
   Effect.map(Pg, (sql) =>
     SubscriptionQueries.of({
+      renewalCandidates: (now, limit, skip) =>
+        Effect.promise(async () => {
+          const dayAgo = new Date(now.getTime() - 86_400_000)
+          const rows = await sql<Array<{ id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }>>`
+            select id, user_id, plan_id, service_id, instance_name from (
+              (select * from subscriptions where status in ('PENDING_DEPLOYMENT', 'ACTIVE') and grace_ends_at is null and period_end <= ${now}
+                order by period_end limit ${limit + skip.length})
+              union all
+              (select * from subscriptions where grace_ends_at is not null and (grace_ends_at <= ${now} or renewal_attempted_at <= ${dayAgo})
+                order by grace_ends_at limit ${limit + skip.length})
+              union all
+              (select * from subscriptions where status = 'SUSPENDED' and retention_ends_at <= ${now}
+                order by retention_ends_at limit ${limit + skip.length})
+            ) due where id <> all(${skip}::uuid[]) limit ${limit}`
+          return rows.map(candidateOf)
+        }),
+      unpaidOf: (userId, now) =>
+        Effect.promise(async () =>
+          (await sql<Array<{ id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }>>`
+            select id, user_id, plan_id, service_id, instance_name from subscriptions
+            where user_id = ${userId} and status in ('PENDING_DEPLOYMENT', 'ACTIVE') and auto_renew and period_end <= ${now}
+            order by period_end`).map(candidateOf)),
+      autoRenewingOf: (userId) =>
+        Effect.promise(async () =>
+          (await sql`select * from subscriptions where user_id = ${userId} and status in ('PENDING_DEPLOYMENT', 'ACTIVE') and auto_renew
+            order by period_end`).map(toView)),
+      renewalQueue: (queue, now, page, limit) =>
+        Effect.promise(async () => {
+          const where = queue === "due"
+            ? sql`status in ('PENDING_DEPLOYMENT', 'ACTIVE') and grace_ends_at is null and period_end <= ${now}`
+            : queue === "grace"
+            ? sql`grace_ends_at is not null`
+            : sql`status = 'SUSPENDED'`
+          const order = queue === "due" ? sql`period_end` : queue === "grace" ? sql`grace_ends_at` : sql`retention_ends_at`
+          const [rows, [count]] = await Promise.all([
+            sql`select * from subscriptions where ${where} order by ${order}, id limit ${limit} offset ${(page - 1) * limit}`,
+            sql<Array<{ n: number }>>`select count(*)::int as n from subscriptions where ${where}`
+          ])
+          return { items: rows.map(toView), total: count?.n ?? 0 }
+        }),
       find: (id) =>
         Effect.promise(async () => {
           if (!uuidShape.test(id)) return undefined

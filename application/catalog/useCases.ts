@@ -49,6 +49,17 @@ export const decideQuotaStream = (
   })
 }
 
+/** Quota events already decided (by a domain decision over several aggregates), with their snapshot. */
+export const quotaAppend = (streamId: string, before: QuotaState, events: ReadonlyArray<QuotaEvent>): Array<StreamEvents> => {
+  if (events.length === 0) return []
+  const after = replayQuota(events, before)
+  return [{
+    streamId,
+    events: events.map((e) => ({ type: e._tag, data: encodeQuota(e) })),
+    snapshot: { v: 1, capacity: after.capacity ?? null, used: after.used } satisfies typeof QuotaSnapshot.Type
+  }]
+}
+
 export const listCategories = Effect.fn("Catalog.listCategories")(function*(includeHidden = false) {
   return yield* (yield* Catalog).categories(includeHidden)
 })

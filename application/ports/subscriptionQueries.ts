@@ -20,6 +20,8 @@ export interface SubscriptionView {
   /** ACTIVE, GRACE, SUSPENDED, EXPIRED or CANCELLED (FAILED counts as CANCELLED). */
   readonly renewalStatus: string
   readonly graceEndsAt: string | null
+  /** The last renewal attempt that found too little credit (grace start, daily retries). */
+  readonly renewalAttemptedAt: string | null
   readonly suspendedAt: string | null
   /** A suspended subscription can be reactivated until then; it expires after. */
   readonly retentionEndsAt: string | null
@@ -52,7 +54,29 @@ export interface SubscriptionStats {
   readonly monthlyRecurringRevenue: number
 }
 
+/** What the renewal scheduler needs to lock a subscription's streams. */
+export interface RenewalCandidate {
+  readonly id: string
+  readonly userId: string
+  readonly planId: string
+  readonly serviceId: string
+  readonly instanceName: string
+}
+
+/** The admin's renewal queues: periods over (due), in grace, suspended. */
+export type RenewalQueue = "due" | "grace" | "suspended"
+
 export interface SubscriptionQueriesService {
+  /**
+   * Subscriptions the scheduler has something to decide about at `now`: periods over outside
+   * grace, grace periods over or not retried for a day, suspensions past retention.
+   */
+  readonly renewalCandidates: (now: Date, limit: number, skip: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<RenewalCandidate>>
+  /** A user's subscriptions whose period is over and unpaid (due or in grace): renewed when credit arrives. */
+  readonly unpaidOf: (userId: string, now: Date) => Effect.Effect<ReadonlyArray<RenewalCandidate>>
+  /** A user's auto-renewing subscriptions that hold a slot (the wallet's runway). */
+  readonly autoRenewingOf: (userId: string) => Effect.Effect<ReadonlyArray<SubscriptionView>>
+  readonly renewalQueue: (queue: RenewalQueue, now: Date, page: number, limit: number) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
   readonly search: (filter: SubscriptionSearch) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
   readonly stats: Effect.Effect<SubscriptionStats>
   /** Every subscription's plan and instance status (the audit). */

@@ -99,8 +99,10 @@ export const expireSubscription = Effect.fn("AdminSubscriptions.expire")(functio
   const guardId = serviceGuardStreamId(view.userId, view.serviceId)
   yield* runCommand([quotaId, subId, guardId], (loaded) =>
     Either.gen(function*() {
-      const expired = yield* decideSubscription({ _tag: "Expire", now, by: adminId, reason }, subStateOf(loaded.get(subId)))
-      const released = yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId })
+      const sub = subStateOf(loaded.get(subId))
+      const expired = yield* decideSubscription({ _tag: "Expire", now, by: adminId, reason }, sub)
+      // A suspended subscription holds no slot any more.
+      const released = sub.status === "SUSPENDED" ? [] : yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId })
       const guard = releaseService(subscriptionId, guardStateOf(loaded.get(guardId)))
       return [...released, ...subEvents(subId, expired), ...guardEvents(guardId, guard)]
     }), adminMeta(adminId, reason))

@@ -93,7 +93,10 @@ const planSubscribe = (
       chargeTransactionId: price > 0 ? ids.chargeTransactionId : null,
       now,
       autoRenew: input.autoRenew ?? true,
-      instanceName: input.instanceName ?? `${found.serviceSlug}-${ids.subscriptionId.slice(0, 8)}`
+      instanceName: input.instanceName ?? `${found.serviceSlug}-${ids.subscriptionId.slice(0, 8)}`,
+      freeMonths: found.coupon?.type === "FREE_SERVICE" && redeemed.length > 0 && !input.bonus
+        ? { couponCode: found.coupon.code, months: Math.max(0, (found.coupon.freeMonths ?? 1) - 1) }
+        : undefined
     }, noSubscription)
     return {
       appends: [
@@ -274,7 +277,8 @@ export const cancelSubscription = Effect.fn("Subscriptions.cancel")(function*(
         reason: `Cancellation of ${subscriptionId}: ${options.reason}`
       }))
       const walletPlan = yield* planWalletCommands(userId, wallet, refunds)
-      const released = yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId })
+      // A suspended subscription released its slot when it was suspended.
+      const released = sub.status === "SUSPENDED" ? [] : yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId })
       return [
         ...(walletPlan.append ? [walletPlan.append] : []),
         ...released,

@@ -11,6 +11,9 @@ import { makeMailboxRouter, startDevMailbox } from "../../adapters/mail/devMailb
 import { dispatchEmails, enqueueReminders } from "../../application/notifications/useCases.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
 import { provisionPending } from "../../application/subscriptions/provisioning.ts"
+import { processRenewals, runScheduledRenewals } from "../../application/renewals/useCases.ts"
+import { makeDevClockRouter } from "../../adapters/http/devClockRoutes.ts"
+import { makeDevClock } from "../../adapters/postgres/devClock.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
 import { migrate } from "../../adapters/postgres/migrator.ts"
 import { ensureAdministrator } from "../../application/accounts/useCases.ts"
@@ -44,15 +47,21 @@ const serverKey = Option.match(config.midtransServerKey, {
   onSome: (key) => ({ value: Redacted.value(key), generated: false })
 })
 let selfUrl = ""
+const gateway = { serverKey: serverKey.value, selfUrl: () => selfUrl }
+// The development clock: only with DEV_CLOCK=true while every external system is simulated (the
+// cluster is always simulated so far); one boolean, never true in production.
+const devClockEnabled = config.devClock && config.midtransMode === "simulator"
+const devClockSql = devClockEnabled ? connect(database.url, { max: 2 }) : undefined
+const devClock = devClockSql ? await makeDevClock(devClockSql) : undefined
 // The development mailbox: a real SMTP server in this process, only on simulated systems.
 const mailboxSql = usesDevMailbox(config) ? connect(database.url, { max: 2 }) : undefined
-const devMailbox = mailboxSql && (await startDevMailbox({ sql: mailboxSql, now: () => new Date() }))
+const devMailbox = mailboxSql && (await startDevMailbox({ sql: mailboxSql, now: () => devClock?.now() ?? new Date() }))
 const smtpUrl = devMailbox?.url ?? Option.getOrUndefined(Option.map(config.smtpUrl, Redacted.value))
-const gateway = { serverKey: serverKey.value, selfUrl: () => selfUrl }
 const runtime = ManagedRuntime.make(
-  Layer.merge(
+  Layer.mergeAll(
     notificationLayer(config, { smtpUrl, appUrl: () => selfUrl }).pipe(Layer.provideMerge(appLayer(database.url, config, jwt.secret, gateway))),
-    effectLogging(config.logLevel)
+    effectLogging(config.logLevel),
+    devClock ? Layer.setClock(devClock.clock) : Layer.empty
   )
 )
 
@@ -66,8 +75,17 @@ const simulator = config.midtransMode === "simulator"
   ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
   : []
 
+// After a development-clock advance the time-driven jobs run at once, as their ticks would have.
+const renewNow = () =>
+  runtime.runPromise(Effect.all({
+    renewals: processRenewals(),
+    payments: reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 }),
+    reminders: enqueueReminders()
+  }))
+const devClockRouters = devClock ? [makeDevClockRouter(devClock, renewNow)] : []
+
 const { app, drained } = makeHttpApp({
-  extraRouters: [...simulator, ...(mailboxSql ? [makeMailboxRouter({ sql: mailboxSql })] : [])],
+  extraRouters: [...simulator, ...devClockRouters, ...(mailboxSql ? [makeMailboxRouter({ sql: mailboxSql })] : [])],
   routes,
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
@@ -93,6 +111,14 @@ const reconciliation = cron.schedule(config.reconcileCron, () => {
   runtime.runPromise(reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 })).then(
     (r) => r.checked > 0 && logger.info("payments reconciled", r),
     (error: unknown) => logger.error("payment reconciliation failed", { error: String(error) })
+  )
+}, { noOverlap: true })
+
+// The renewal job: every replica schedules it; one at a time runs it (advisory lock).
+const renewals = cron.schedule(config.renewalCron, () => {
+  runtime.runPromise(runScheduledRenewals()).then(
+    (r) => r.ran && logger.info("renewals", { ...r.counts }),
+    (error: unknown) => logger.error("renewal run failed", { error: String(error) })
   )
 }, { noOverlap: true })
 
@@ -146,6 +172,8 @@ server.listen(config.port, config.host, () => {
       : smtpUrl === undefined
       ? "  mail: OFF (no SMTP_URL): notifications are in-app only; emails wait in the outbox"
       : "  mail: SMTP from SMTP_URL",
+    `  renewals: ${config.renewalCron} (RENEWAL_CRON); suspended subscriptions kept ${config.suspensionRetentionDays} days`,
+    ...(devClock ? [`  clock: DEVELOPMENT CLOCK (DEV_CLOCK=true): now ${devClock.now().toISOString()}; POST ${selfUrl}/dev/clock/advance {"days": n}`] : []),
     `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready; instance logs simulated`
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
@@ -162,6 +190,8 @@ const shutdown = (signal: string) => {
   }, shutdownTimeoutMs)
   force.unref()
   void reconciliation.stop()
+  void renewals.stop()
+  devClock?.stop()
   logSocket.close()
   clearInterval(provisioning)
   notificationJobs.forEach(clearInterval)
@@ -171,6 +201,7 @@ const shutdown = (signal: string) => {
     await runtime.dispose()
     await devMailbox?.close()
     await mailboxSql?.end({ timeout: 5 })
+    await devClockSql?.end({ timeout: 5 })
     await database.stop()
     logger.info("stopped", {})
     process.exit(0)
