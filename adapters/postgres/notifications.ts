@@ -158,7 +158,7 @@ export const NotificationsPostgres = Layer.effect(
         Effect.promise(async () => {
           // SKIP LOCKED: concurrent dispatchers take disjoint rows; the lease (committed at once)
           // keeps them disjoint while the mails are on the wire, without a transaction held open.
-          const rows = await sql<Array<NotificationRow & { email: string | null; name: string | null; locale: Locale | null }>>`
+          const rows = await sql<Array<NotificationRow & { email: string | null; locale: Locale | null }>>`
             with due as (
               select id from notifications
               where email_status = 'PENDING' and email_next_attempt_at <= ${now}
@@ -168,10 +168,10 @@ export const NotificationsPostgres = Layer.effect(
               update notifications n set email_attempts = n.email_attempts + 1, email_next_attempt_at = ${leaseUntil}
               from due where n.id = due.id returning n.*
             )
-            select c.*, u.email, u.name, u.locale from claimed c left join users u on u.id::text = c.user_id`
+            select c.*, u.email, u.locale from claimed c left join users u on u.id::text = c.user_id`
           return rows.map((r): ClaimedEmail => ({
             notification: toStored(r),
-            recipient: r.email === null ? null : { email: r.email, name: r.name ?? "", locale: r.locale ?? "id" }
+            recipient: r.email === null ? null : { email: r.email, locale: r.locale ?? "id" }
           }))
         }),
       markEmailSent: (id, at) =>

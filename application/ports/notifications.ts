@@ -23,7 +23,7 @@ export interface StoredNotification {
 /** A row claimed for an email attempt, with its recipient (null: no such user any more). */
 export interface ClaimedEmail {
   readonly notification: StoredNotification
-  readonly recipient: { readonly email: string; readonly name: string; readonly locale: Locale } | null
+  readonly recipient: { readonly email: string; readonly locale: Locale } | null
 }
 
 export interface AdminNotificationFilter {
