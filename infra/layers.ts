@@ -125,6 +125,9 @@ const MailerOff = Layer.succeed(Mailer, {
   send: () => Effect.fail(new MailDeliveryFailed({ reason: "no SMTP_URL configured" }))
 })
 
+/** Emails claimed per dispatcher pass. */
+export const notificationBatchSize = 50
+
 /** The notification outbox, its policy and the Mailer; needs Pg (from the app layer). */
 export const notificationLayer = (config: AppConfig, mail: MailSetup) =>
   Layer.mergeAll(
@@ -133,7 +136,7 @@ export const notificationLayer = (config: AppConfig, mail: MailSetup) =>
     Layer.succeed(NotificationPolicy, {
       retry: { maxAttempts: config.notifyMaxAttempts, baseDelayMs: config.notifyRetryBaseSeconds * 1000, maxDelayMs: 3_600_000 },
       leaseMs: Math.max(60_000, 3 * config.smtpTimeoutMs),
-      batchSize: 50,
+      batchSize: notificationBatchSize,
       baseDomain: config.clusterBaseDomain,
       appUrl: mail.appUrl
     })

@@ -19,7 +19,7 @@ import { migrate } from "../../adapters/postgres/migrator.ts"
 import { ensureAdministrator } from "../../application/accounts/useCases.ts"
 import { loadConfig } from "../config.ts"
 import { openDatabase } from "../database.ts"
-import { appLayer, jwtSecretOf, notificationLayer, usesDevMailbox } from "../layers.ts"
+import { appLayer, jwtSecretOf, notificationBatchSize, notificationLayer, usesDevMailbox } from "../layers.ts"
 import { effectLogging, jsonLogger } from "../logging.ts"
 import { routes } from "../routes.ts"
 
@@ -145,8 +145,14 @@ const every = (ms: number, name: string, pass: () => Promise<unknown>) => {
   }, ms)
 }
 const notificationJobs = [
-  ...(smtpUrl === undefined ? [] : [every(config.notifyPollMs, "email dispatch", () =>
-    runtime.runPromise(dispatchEmails()).then((r) => (r.sent + r.retrying + r.failed > 0) && logger.info("emails dispatched", { ...r })))]),
+  ...(smtpUrl === undefined ? [] : [every(config.notifyPollMs, "email dispatch", async () => {
+    // Full batches mean a backlog: keep going (bounded) instead of waiting for the next tick.
+    for (let pass = 0; pass < 20; pass++) {
+      const r = await runtime.runPromise(dispatchEmails())
+      if (r.sent + r.retrying + r.failed > 0) logger.info("emails dispatched", { ...r })
+      if (r.sent + r.retrying + r.failed + r.skipped < notificationBatchSize) return
+    }
+  })]),
   every(config.notifyReminderPollMs, "reminders", () =>
     runtime.runPromise(enqueueReminders()).then((n) => n > 0 && logger.info("reminders queued", { count: n })))
 ]
