@@ -15,7 +15,7 @@ import { WalletQueries, type WalletSummary } from "../ports/walletQueries.ts"
 import { projectPaymentEvent } from "../payments/paymentProjection.ts"
 import { isPaymentStream } from "../../domain/payment/index.ts"
 import { emptyQuota, evolveQuota, isQuotaStream, planIdOfQuotaStream, QuotaEvent, type QuotaState } from "../../domain/quota/index.ts"
-import { evolveSubscription, isSubscriptionStream, noSubscription, SubscriptionEvent, type SubscriptionState } from "../../domain/subscription/index.ts"
+import { evolveSubscription, graceDays, isSubscriptionStream, noSubscription, SubscriptionEvent, type SubscriptionState } from "../../domain/subscription/index.ts"
 import { Schema } from "effect"
 import { Catalog, type PlanView } from "../ports/catalog.ts"
 import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
@@ -67,6 +67,10 @@ export class LedgerReplay {
   private readonly payments = new Map<string, PaymentView>()
   private readonly quotas = new Map<string, QuotaState>()
   private readonly subscriptions = new Map<string, SubscriptionState>()
+  /** Subscriptions holding a slot, from the quota streams' own events. */
+  private readonly slotHolders = new Set<string>()
+  /** subscription + period start of every period charge: at most one each (invariant 5). */
+  private readonly periodsCharged = new Set<string>()
   private readonly accounts = new Map<string, number>()
   private readonly problems: Array<AuditProblem> = []
   private events = 0
@@ -98,9 +102,17 @@ export class LedgerReplay {
         const planId = planIdOfQuotaStream(event.streamId)
         this.quotas.set(planId, evolveQuota(this.quotas.get(planId) ?? emptyQuota, decodeQuota(event.data)))
       }
+      if (isQuotaStream(event.streamId)) {
+        const quotaEvent = decodeQuota(event.data)
+        if (quotaEvent._tag === "QuotaSlotTaken") this.slotHolders.add(quotaEvent.subscriptionId)
+        if (quotaEvent._tag === "QuotaSlotReleased") this.slotHolders.delete(quotaEvent.subscriptionId)
+      }
       if (isSubscriptionStream(event.streamId)) {
         const id = event.streamId.slice("subscription-".length)
-        this.subscriptions.set(id, evolveSubscription(this.subscriptions.get(id) ?? noSubscription, decodeSubscription(event.data)))
+        const before = this.subscriptions.get(id) ?? noSubscription
+        const subscriptionEvent = decodeSubscription(event.data)
+        for (const problem of renewalProblems(before, subscriptionEvent)) this.problems.push({ ...at, problem })
+        this.subscriptions.set(id, evolveSubscription(before, subscriptionEvent))
       }
     } catch {
       this.problems.push({ ...at, problem: `event does not decode (${event.type})` })
@@ -129,6 +141,11 @@ export class LedgerReplay {
       this.problems.push({ ...at, problem: `type column ${event.type} differs from data ${walletEvent._tag}` })
     }
     const before = this.wallets.get(userId) ?? emptyWallet
+    if (walletEvent._tag === "WalletCharged" && walletEvent.cause._tag === "SubscriptionPeriod") {
+      const period = `${walletEvent.cause.subscriptionId}@${walletEvent.cause.periodStart}`
+      if (this.periodsCharged.has(period)) this.problems.push({ ...at, problem: `period ${period} charged twice` })
+      this.periodsCharged.add(period)
+    }
     if (before.applied.has(walletEvent.reference)) {
       this.problems.push({ ...at, problem: `reference ${walletEvent.reference} applied twice` })
     }
@@ -163,6 +180,11 @@ export class LedgerReplay {
       if (quota.capacity !== undefined && quota.capacity !== plan.totalQuota) problems.push({ streamId: `plan-quota-${plan.id}`, problem: `plans.total_quota ${plan.totalQuota} differs from replay ${quota.capacity}` })
       if (quota.used > (quota.capacity ?? plan.totalQuota)) problems.push({ streamId: `plan-quota-${plan.id}`, problem: "more slots used than the plan has" })
       if (quota.used !== (holding.get(plan.id) ?? 0)) problems.push({ streamId: `plan-quota-${plan.id}`, problem: `${quota.used} slots used but ${holding.get(plan.id) ?? 0} subscriptions hold one` })
+    }
+    for (const [id, sub] of this.subscriptions) {
+      const holds = this.slotHolders.has(id)
+      if (sub.status === "SUSPENDED" && holds) problems.push({ streamId: `subscription-${id}`, problem: "suspended but still holds a quota slot" })
+      if (sub.status === "ACTIVE" && !holds) problems.push({ streamId: `subscription-${id}`, problem: "active but holds no quota slot" })
     }
     const rows = new Map(commerce.subscriptions.map((r) => [r.id, r]))
     for (const [id, sub] of this.subscriptions) {
@@ -228,6 +250,36 @@ export class LedgerReplay {
       accountSum,
       problems
     }
+  }
+}
+
+const graceMs = graceDays * 86_400_000
+
+/**
+ * The renewal rules, replayed: renewals continue from the period end (no gap, no free days),
+ * grace lasts exactly 7 days and opens only once, and every grace ends in a renewal, a
+ * suspension (not before its end), a cancellation, an expiry or an administrator's extension.
+ */
+const renewalProblems = (before: SubscriptionState, event: SubscriptionEvent): ReadonlyArray<string> => {
+  switch (event._tag) {
+    case "SubscriptionRenewed":
+      return event.periodStart === before.periodEnd ? [] : [`renewal starts ${event.periodStart}, not at the period end ${before.periodEnd}`]
+    case "GracePeriodStarted":
+      return [
+        ...(before.graceEndsAt !== undefined ? ["grace started while one is open"] : []),
+        ...(event.periodStart !== before.periodEnd ? [`grace for ${event.periodStart}, not for the period end ${before.periodEnd}`] : []),
+        ...(Date.parse(event.graceEndsAt) - Date.parse(event.periodStart) !== graceMs ? [`grace ends ${event.graceEndsAt}: not ${graceDays} days after ${event.periodStart}`] : [])
+      ]
+    case "SubscriptionSuspended":
+      return before.graceEndsAt === undefined
+        ? ["suspended without a grace period"]
+        : event.at < before.graceEndsAt
+        ? [`suspended at ${event.at}, before its grace ended at ${before.graceEndsAt}`]
+        : []
+    case "RenewalRetryFailed":
+      return before.graceEndsAt === undefined ? ["renewal retry outside a grace period"] : []
+    default:
+      return []
   }
 }
 

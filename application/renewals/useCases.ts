@@ -134,8 +134,12 @@ const settle = (c: RenewalCandidate, counts: RenewalCounts, metadata: EventMetad
       const events = outcome.subscription
       if (events.length === 0) return
       count(counts, events)
-      // A daily retry or a fresh grace waits for tomorrow or for credit; a suspension for its retention.
-      if (events.some((e) => e._tag === "RenewalRetryFailed" || e._tag === "SubscriptionSuspended")) return
+      // Another step only if this one left the subscription due again (a clock jump over several
+      // periods, a grace already over); a retry waits for tomorrow, a suspension for its retention.
+      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const last = events[events.length - 1]!
+      const dueAgain = (last._tag === "SubscriptionRenewed" && last.periodEnd <= now) || (last._tag === "GracePeriodStarted" && last.graceEndsAt <= now)
+      if (!dueAgain) return
     }
   })
 

@@ -59,6 +59,15 @@ describe("service endpoints", () => {
     expect(response.status).toBe(404)
     expect(response.body).toEqual({ success: false, message: "Not found", error: { code: "NOT_FOUND" } })
   })
+
+  it("has no development clock unless DEV_CLOCK=true (404), and documents the renewal endpoints", async () => {
+    expect((await http.get("/dev/clock")).status).toBe(404)
+    expect((await http.post("/dev/clock/advance", { days: 1 })).status).toBe(404)
+    const doc = (await http.get("/openapi.json")).body
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
+      "/api/subscriptions/{id}/reactivate", "/api/admin/billing/renewals", "/api/admin/billing/renewals/run", "/api/admin/subscriptions/{id}/retry-renewal"
+    ]))
+  })
 })
 
 describe("sessions", () => {
