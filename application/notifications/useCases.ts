@@ -58,7 +58,7 @@ const viewOf = (n: StoredNotification, locale: Locale, policy: NotificationPolic
     id: n.id,
     kind: n.kind,
     title: Either.isRight(rendered) ? rendered.right.subject : n.kind,
-    message: Either.isRight(rendered) ? rendered.right.text : "",
+    message: Either.isRight(rendered) ? rendered.right.message : "",
     data: dataOf(n.params),
     read: n.readAt !== null,
     readAt: n.readAt,
@@ -136,7 +136,8 @@ export const dispatchEmails = Effect.fn("Notifications.dispatchEmails")(function
         yield* store.markEmailFailed(n.id, rendered.left, undefined)
         return "failed" as const
       }
-      const sent = yield* Effect.either(mailer.send({ to: c.recipient.email, ...rendered.right, messageId: `<${n.id}@minispod>` }))
+      const { subject, text, html } = rendered.right
+      const sent = yield* Effect.either(mailer.send({ to: c.recipient.email, subject, text, html, messageId: `<${n.id}@minispod>` }))
       const finished = yield* now
       if (Either.isRight(sent)) {
         yield* store.markEmailSent(n.id, finished)

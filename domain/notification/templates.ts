@@ -3,6 +3,8 @@ import type { Locale, NotificationContent, NotificationKind } from "./content.ts
 /** A rendered notification: the in-app title and message, and the email's subject, text and HTML. */
 export interface RenderedNotification {
   readonly subject: string
+  /** The message without the email's link line and footer: what the in-app inbox shows. */
+  readonly message: string
   readonly text: string
   readonly html: string
 }
@@ -252,6 +254,7 @@ export const renderNotification = (content: NotificationContent, locale: Locale,
     : "This email was sent automatically by MinisPod."
   return {
     subject: text.subject,
+    message: text.paragraphs.join("\n\n"),
     text: [...text.paragraphs, ...(text.action ? [`${text.action.label}: ${text.action.url}`] : []), "—", footer].join("\n\n"),
     html: [
       `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(html.subject)}</title></head>`,

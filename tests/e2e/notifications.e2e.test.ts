@@ -59,6 +59,7 @@ describe("notifications over HTTP, with the development mailbox", () => {
     expect(inbox.unread).toBe(2)
     const [topUpNotice, welcome] = inbox.items
     expect(topUpNotice).toMatchObject({ kind: "topup_settled", title: "Top-up of Rp\u00a050.000 received", read: false, data: { amount: 50_000 } })
+    expect(topUpNotice.message).toMatch(/^We received payment TXMP-\d+: Rp\u00a050\.000 was added to your credit\.$/)
     expect(welcome).toMatchObject({ kind: "welcome", title: "Welcome to MinisPod", read: false }) // the inbox renders in today's language
 
     // Reading the newer one puts the older unread one first.
