@@ -1,6 +1,11 @@
 import { spawn } from "node:child_process"
 import { once } from "node:events"
-import { Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { makeDevClock } from "../../adapters/postgres/devClock.ts"
+import { redeemCreditCoupon } from "../../application/coupons/useCases.ts"
+import { Coupons } from "../../application/ports/coupons.ts"
+import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
+import { subscribe } from "../../application/subscriptions/useCases.ts"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ClusterSimulated } from "../../adapters/cluster/simulated.ts"
 import { auditLedger } from "../../application/audit/ledgerAudit.ts"
@@ -30,6 +35,20 @@ afterAll(async () => {
   await db.drop()
 })
 
+/**
+ * The audit reads in commit-safe order: events of transactions newer than the oldest one still
+ * open anywhere on the server are not visible yet. Asked again until that horizon has passed.
+ */
+const auditProblems = async () => {
+  let problems: ReadonlyArray<unknown> = []
+  for (let attempt = 0; attempt < 40; attempt++) {
+    problems = (await a.runPromise(auditLedger())).problems
+    if (problems.length === 0) break
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  return problems
+}
+
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
 
 /** Period charges per subscription among the seeded ones: the invariant is exactly one for the renewed period. */
@@ -40,6 +59,33 @@ const renewalChargesOf = async (seeded: ReadonlyArray<{ id: string; periodEnd: s
 }
 
 describe("renewals on Postgres", () => {
+  // First: its clock runs ahead of the other tests' subscriptions.
+  it("a FREE_SERVICE coupon of 3 months: two 0-rupiah renewals counted down, then grace; a CREDIT_TOPUP coupon in grace renews at once", async () => {
+    const coupons = (create: Parameters<Coupons["Type"]["create"]>[2], id: string) => a.runPromise(Effect.flatMap(Coupons, (c) => c.create("admin", id, create)))
+    await coupons({ code: "FREE3", name: "Three free months", type: "FREE_SERVICE", value: 0, freePlanId: "90000000-0000-4000-8000-000000000004", freeMonths: 3 }, "66666666-0000-4000-8000-000000000010")
+    await coupons({ code: "TOPUP50", name: "Credit", type: "CREDIT_TOPUP", value: 80_000 }, "66666666-0000-4000-8000-000000000011")
+    const clock = await makeDevClock(db.sql)
+    const run = <A, E>(effect: Effect.Effect<A, E, any>) => a.runPromise(Effect.withClock(effect, clock.clock) as Effect.Effect<A, E, never>)
+    const userId = "74444444-0000-4000-8000-000000000001"
+    const sub = await run(subscribe({ userId, planId: "90000000-0000-4000-8000-000000000004", couponCode: "FREE3" }, { actor: userId }))
+    expect(sub.freeMonthsLeft).toBe(2)
+    const view = () => run(Effect.flatMap(SubscriptionQueries, (q) => q.find(sub.id)))
+    for (const expected of [1, 0]) {
+      await clock.advance(32 * 86_400_000)
+      expect((await run(processRenewals())).renewed).toBeGreaterThanOrEqual(1)
+      expect(await view()).toMatchObject({ renewalStatus: "ACTIVE", freeMonthsLeft: expected })
+    }
+    const renewals = await db.sql<Array<{ data: { charged: number; freeMonth: boolean } }>>`
+      select data from events where stream_id = ${`subscription-${sub.id}`} and type = 'SubscriptionRenewed' order by position`
+    expect(renewals.map((r) => [r.data.charged, r.data.freeMonth])).toEqual([[0, true], [0, true]])
+    await clock.advance(32 * 86_400_000)
+    await run(processRenewals())
+    expect((await view())!.renewalStatus).toBe("GRACE")
+    await run(redeemCreditCoupon(userId, "TOPUP50", { actor: userId }))
+    expect(await view()).toMatchObject({ renewalStatus: "ACTIVE", graceEndsAt: null })
+    clock.stop()
+  })
+
   it("two scheduler replicas at once over 1,000 due subscriptions: exactly one charge each, audit clean", async () => {
     const seeded = await a.runPromise(seedDueSubscriptions({ count: 1_000, balance: 60_000, price: 50_000, periodStart: daysAgo(40), prefix: "71111111" }))
     const [countsA, countsB] = await Promise.all([a.runPromise(processRenewals({ batch: 200 })), b.runPromise(processRenewals({ batch: 200 }))])
@@ -51,8 +97,7 @@ describe("renewals on Postgres", () => {
     expect(new Set(await renewalChargesOf(seeded))).toEqual(new Set([1]))
     const [{ n }] = await db.sql<[{ n: number }]>`select count(*)::int as n from subscriptions where id = any(${seeded.map((s) => s.id)}::uuid[]) and period_end > now()`
     expect(n).toBe(1_000)
-    const report = await a.runPromise(auditLedger())
-    expect(report.problems).toEqual([])
+    expect(await auditProblems()).toEqual([])
   })
 
   it("a scheduler process killed mid-run: the next run resumes without doubles", async () => {
@@ -77,6 +122,7 @@ describe("renewals on Postgres", () => {
     const counts = await a.runPromise(processRenewals())
     expect(counts.renewed).toBe(before.filter((c) => c === 0).length)
     expect(new Set(await renewalChargesOf(seeded))).toEqual(new Set([1]))
-    expect((await a.runPromise(auditLedger())).problems).toEqual([])
+    expect(await auditProblems()).toEqual([])
   })
+
 })
