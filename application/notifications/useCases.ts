@@ -8,7 +8,7 @@ import {
   renderNotification,
   type RetryPolicy
 } from "../../domain/notification/index.ts"
-import { type ClaimedEmail, Mailer, Notifications, type StoredNotification } from "../ports/notifications.ts"
+import { type AdminNotificationFilter, type ClaimedEmail, Mailer, Notifications, type StoredNotification } from "../ports/notifications.ts"
 import { NotificationNotFound } from "./errors.ts"
 
 export interface NotificationPolicyService {
@@ -95,9 +95,7 @@ export const setNotificationLocale = Effect.fn("Notifications.setLocale")(functi
 })
 
 /** Administrators: the outbox with its delivery state, newest first, and counts per state. */
-export const searchNotifications = Effect.fn("Notifications.search")(function*(
-  filter: Parameters<Context.Tag.Service<Notifications>["search"]>[0]
-) {
+export const searchNotifications = Effect.fn("Notifications.search")(function*(filter: AdminNotificationFilter) {
   const store = yield* Notifications
   const [page, counts] = yield* Effect.all([store.search(filter), store.deliveryCounts])
   return { ...page, counts }
