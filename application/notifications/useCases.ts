@@ -9,6 +9,7 @@ import {
   type RetryPolicy
 } from "../../domain/notification/index.ts"
 import { type AdminNotificationFilter, type ClaimedEmail, Mailer, Notifications, type StoredNotification } from "../ports/notifications.ts"
+import { instanceHost } from "../subscriptions/naming.ts"
 import { NotificationNotFound } from "./errors.ts"
 
 export interface NotificationPolicyService {
@@ -31,7 +32,7 @@ const render = (stored: StoredNotification, locale: Locale, policy: Notification
     Either.mapLeft(decodeContent(stored.params), () => `notification ${stored.id}: params do not match kind ${stored.kind}`),
     (content) =>
       renderNotification(content, locale, {
-        instanceUrl: (name, subscriptionId) => `https://${name}-${subscriptionId.slice(0, 8)}.${policy.baseDomain}`,
+        instanceUrl: (name, subscriptionId) => `https://${instanceHost(name, subscriptionId, policy.baseDomain)}`,
         appUrl: policy.appUrl()
       })
   )

@@ -17,7 +17,7 @@ import { TransactionIds } from "../ports/ids.ts"
 import { SubscriptionQueries, type SubscriptionView } from "../ports/subscriptionQueries.ts"
 import { runCommand } from "../shared/runCommand.ts"
 import { guardEvents, guardStateOf, subEvents, subStateOf } from "./streams.ts"
-import { namespaceOf } from "./naming.ts"
+import { instanceHost, namespaceOf } from "./naming.ts"
 import { ownSubscription } from "./useCases.ts"
 
 export interface ProvisioningPolicyService {
@@ -36,7 +36,7 @@ export const instanceSpecOf = Effect.fn("Provisioning.instanceSpecOf")(function*
   const policy = yield* ProvisioningPolicy
   const service = (yield* catalog.serviceById(view.serviceId))!
   const plan = (yield* catalog.planById(view.planId))!
-  const host = `${view.instanceName}-${view.id.slice(0, 8)}.${policy.baseDomain}`
+  const host = instanceHost(view.instanceName, view.id, policy.baseDomain)
   const overrides = yield* (yield* SubscriptionQueries).instanceEnv(view.id)
   const env = { ...Object.fromEntries(Object.entries(service.envTemplate).map(([k, v]) => [k, v.replaceAll("{{domain}}", host)])), ...overrides }
   return {
