@@ -38,7 +38,8 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
         return update(tx`display_name = coalesce(${event.displayName}, display_name)`)
       case "ProvisioningRetried":
         return update(tx`status = 'PENDING_DEPLOYMENT', instance_status = 'PROVISIONING', instance_error = null, cancelled_at = null,
-          auto_renew = true, period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, provisioning_started_at = ${at}`)
+          auto_renew = true, period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, provisioning_started_at = ${at},
+          renewal_status = 'ACTIVE', grace_ends_at = null, renewal_attempted_at = null, suspended_at = null, retention_ends_at = null`)
       case "SubscriptionExtended":
         return update(tx`period_end = ${new Date(event.periodEnd)}, renewal_status = case when status = 'SUSPENDED' then renewal_status else 'ACTIVE' end,
           grace_ends_at = null, renewal_attempted_at = null`)
@@ -64,7 +65,7 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
       case "InstanceRunning":
         return update(tx`status = 'ACTIVE', instance_status = 'RUNNING', instance_error = null`)
       case "InstanceProvisioningFailed":
-        return update(tx`status = 'FAILED', instance_status = 'ERROR', auto_renew = false, instance_error = ${event.reason}`)
+        return update(tx`status = 'FAILED', instance_status = 'ERROR', auto_renew = false, instance_error = ${event.reason}, renewal_status = 'CANCELLED'`)
       case "InstanceTransitioned":
         return update(tx`instance_status = ${event.to}`)
     }

@@ -75,9 +75,9 @@ const applyToCluster = (c: RenewalCandidate, cluster: RenewalOutcome["cluster"])
   })
 
 /**
- * One renewal decision in one transaction (decideRenewal). Returns the subscription events it
- * wrote (none when there was nothing to do). Trigger "credit": credit just arrived — only a
- * renewal is written; grace, suspension and expiry stay the scheduler's.
+ * One renewal decision in one transaction (decideRenewal). Returns what it wrote and what the
+ * cluster must do (nothing when there was nothing to do). Trigger "credit": credit just arrived —
+ * only a renewal is written; grace, suspension and expiry stay the scheduler's.
  */
 const renewalStep = (c: RenewalCandidate, trigger: RenewalTrigger, retentionDays: number, metadata: EventMetadata) =>
   Effect.gen(function*() {

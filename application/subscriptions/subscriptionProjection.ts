@@ -37,7 +37,8 @@ export const projectSubscriptionEvent = (view: SubscriptionView | undefined, rec
       case "ProvisioningRetried":
         return {
           ...row, status: "PENDING_DEPLOYMENT", instanceStatus: "PROVISIONING", instanceError: null, cancelledAt: null, autoRenew: true,
-          periodStart: event.periodStart, periodEnd: event.periodEnd, provisioningStartedAt: at, renewalStatus: "ACTIVE"
+          periodStart: event.periodStart, periodEnd: event.periodEnd, provisioningStartedAt: at, renewalStatus: "ACTIVE",
+          graceEndsAt: null, renewalAttemptedAt: null, suspendedAt: null, retentionEndsAt: null
         }
       case "SubscriptionExtended":
         return { ...row, ...noGrace, periodEnd: event.periodEnd, renewalStatus: row.status === "SUSPENDED" ? row.renewalStatus : "ACTIVE" }

@@ -37,6 +37,9 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
     case "ProvisioningRetried":
       return {
         ...state,
+        ...noGrace,
+        suspendedAt: undefined,
+        retentionEndsAt: undefined,
         status: "ACTIVE",
         instanceStatus: "PROVISIONING",
         autoRenew: true,

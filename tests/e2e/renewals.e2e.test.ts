@@ -93,6 +93,10 @@ describe("the billing clock on a started server, driven by the development clock
     expect((await http.put(`/api/subscriptions/${sub.id}/upgrade`, { newPlanId: n8nPro }, user.token)).body.error.code).toBe("INVALID_TRANSITION")
     const graceList = (await http.get("/api/admin/billing/renewals?status=grace", admin)).body.data
     expect(graceList.items.map((s: { id: string }) => s.id)).toContain(sub.id)
+    expect((await http.get("/api/admin/billing/renewals?status=overdue", admin)).status).toBe(400)
+    const retried = await http.post(`/api/admin/subscriptions/${sub.id}/retry-renewal`, {}, admin)
+    expect(retried.status).toBe(200)
+    expect(retried.body.data.subscription.renewalStatus).toBe("GRACE") // still no credit; retried already today
 
     // A settled top-up renews at once (no scheduler tick), from the original period end.
     const topUp = (await http.post("/api/wallet/topup", { amount: 50_000, paymentMethod: "QRIS" }, user.token)).body.data
