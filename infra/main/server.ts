@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url"
 import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import cron from "node-cron"
 import { makeHttpApp } from "../../adapters/http/app.ts"
+import { corsPolicy } from "../../adapters/http/cors.ts"
 import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
 import { attachLogSocket } from "../../adapters/ws/logs.ts"
 import { makeMailboxRouter, startDevMailbox } from "../../adapters/mail/devMailbox.ts"
@@ -20,14 +21,15 @@ import { ensureAdministrator } from "../../application/accounts/useCases.ts"
 import { loadConfig } from "../config.ts"
 import { openDatabase } from "../database.ts"
 import { appLayer, jwtSecretOf, notificationBatchSize, notificationLayer, usesDevMailbox } from "../layers.ts"
-import { effectLogging, jsonLogger } from "../logging.ts"
+import { effectLogging, jsonLogger, makeLog } from "../logging.ts"
 import { routes } from "../routes.ts"
 
 const migrationsDir = fileURLToPath(new URL("../../migrations", import.meta.url))
 const devAdmin = { email: "admin@minispod.local", password: "minispod-admin" }
 
 const config = await loadConfig()
-const logger = jsonLogger(config.logLevel)
+const log = makeLog(config.logLevel)
+const logger = jsonLogger(log)
 const database = await openDatabase(config)
 const shutdownTimeoutMs = 30_000
 
@@ -60,7 +62,7 @@ const smtpUrl = devMailbox?.url ?? Option.getOrUndefined(Option.map(config.smtpU
 const runtime = ManagedRuntime.make(
   Layer.mergeAll(
     notificationLayer(config, { smtpUrl, appUrl: () => selfUrl }).pipe(Layer.provideMerge(appLayer(database.url, config, jwt.secret, gateway))),
-    effectLogging(config.logLevel),
+    effectLogging(log, config.logLevel),
     devClock ? Layer.setClock(devClock.clock) : Layer.empty
   )
 )
@@ -84,8 +86,11 @@ const renewNow = () =>
   }))
 const devClockRouters = devClock ? [makeDevClockRouter(devClock, renewNow)] : []
 
+const cors = corsPolicy(config.corsOrigins)
 const { app, drained } = makeHttpApp({
   extraRouters: [...simulator, ...devClockRouters, ...(mailboxSql ? [makeMailboxRouter({ sql: mailboxSql })] : [])],
+  cors,
+  checkResponses: config.checkResponses,
   routes,
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
@@ -101,10 +106,10 @@ const { app, drained } = makeHttpApp({
 })
 
 const server = createServer(app.callback())
-// Browsers send Origin: only this server's own origin (or PUBLIC_BASE_URL) may open a log socket.
+// Browsers send Origin: only this server's own origin (or PUBLIC_BASE_URL) and CORS_ORIGINS may open a log socket.
 const logSocket = attachLogSocket(server, {
   run: (effect) => runtime.runPromiseExit(effect),
-  allowedOrigins: (req) => req.headers.origin === undefined || req.headers.origin === new URL(selfUrl).origin
+  allowedOrigins: (req) => req.headers.origin === undefined || req.headers.origin === new URL(selfUrl).origin || cors.allows(req.headers.origin)
 })
 // The reconciliation job: every replica schedules it; one at a time runs it (advisory lock).
 const reconciliation = cron.schedule(config.reconcileCron, () => {
@@ -182,7 +187,7 @@ server.listen(config.port, config.host, () => {
     ...(devClock ? [`  clock: DEVELOPMENT CLOCK (DEV_CLOCK=true): now ${devClock.now().toISOString()}; POST ${selfUrl}/dev/clock/advance {"days": n}`] : []),
     `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready; instance logs simulated`
   ]
-  process.stdout.write(`${lines.join("\n")}\n`)
+  logger.info(lines[0]!, { details: lines.slice(1).map((l) => l.trim()) })
 })
 
 let stopping = false

@@ -4,6 +4,7 @@ import * as Ledger from "../../../application/ledger/useCases.ts"
 import { IdGenerator } from "../../../application/ports/ids.ts"
 import type { LedgerEntry } from "../../../application/ports/walletQueries.ts"
 import { ok, route } from "../route.ts"
+import { CreditAdjustment, LedgerEntry as LedgerEntryData, Paginated, WalletInfo } from "../responses.ts"
 import { CreditAdjustmentBody, TransactionIdParams, TransactionsQuery, UserIdParams } from "../schemas.ts"
 
 const entryView = (e: LedgerEntry) => ({
@@ -27,13 +28,17 @@ export const pageOf = <A>(items: ReadonlyArray<A>, total: number, page: number, 
   pagination: { page, limit, total, totalPages: Math.ceil(total / limit) }
 })
 
+/** A whole list in the paginated shape of API.md, one page of it. */
+export const pageSlice = <A>(all: ReadonlyArray<A>, query: { readonly page: number; readonly limit: number }) =>
+  pageOf(all.slice((query.page - 1) * query.limit, query.page * query.limit), all.length, query.page, query.limit)
+
 export const walletRoutes = [
   route({
     method: "get",
     path: "/api/wallet/info",
     summary: "Balance, total top-up and total spent, derived from the ledger; runway: monthly cost of auto-renewing subscriptions, renewals the balance covers, date the first would fail",
     tag: "wallet",
-    access: "user",
+    access: "user", response: WalletInfo,
     handle: ({ principal }) =>
       Effect.map(Renewals.walletInfoWithRunway(principal.userId), (s) =>
         ok("Wallet info", { balance: s.balance, totalTopUp: s.totalTopUp, totalSpent: s.totalSpent, currency: "IDR", runway: s.runway }))
@@ -43,7 +48,7 @@ export const walletRoutes = [
     path: "/api/wallet/transactions",
     summary: "The caller's ledger entries, newest first",
     tag: "wallet",
-    access: "user",
+    access: "user", response: Paginated(LedgerEntryData),
     query: TransactionsQuery,
     handle: ({ principal, query }) =>
       Effect.map(
@@ -56,7 +61,7 @@ export const walletRoutes = [
     path: "/api/wallet/transactions/:id",
     summary: "One of the caller's ledger entries",
     tag: "wallet",
-    access: "user",
+    access: "user", response: LedgerEntryData,
     params: TransactionIdParams,
     handle: ({ principal, params }) =>
       Effect.map(Ledger.getWalletTransaction(principal.userId, params.id), (e) => ok("Transaction", entryView(e)))
@@ -66,7 +71,7 @@ export const walletRoutes = [
     path: "/api/admin/users/:id/credit-adjustment",
     summary: "Credit (+) or debit (−) a user's wallet, with a reason; never below 0",
     tag: "admin",
-    access: "admin",
+    access: "admin", response: CreditAdjustment,
     params: UserIdParams,
     body: CreditAdjustmentBody,
     idempotent: true,
