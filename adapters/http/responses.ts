@@ -47,7 +47,12 @@ export const WalletInfo = Schema.Struct({
   balance: Rupiah,
   totalTopUp: Rupiah,
   totalSpent: Rupiah,
-  currency: Schema.Literal("IDR")
+  currency: Schema.Literal("IDR"),
+  runway: Schema.Struct({
+    monthlyCost: Rupiah.annotations({ description: "the auto-renewing subscriptions' monthly prices, summed" }),
+    renewalsCovered: Schema.NullOr(Schema.Int).annotations({ description: "renewals the balance pays, in date order, before one fails; null: none fails" }),
+    firstFailureAt: Schema.NullOr(Timestamp).annotations({ description: "when the first renewal the balance cannot pay falls due" })
+  }).annotations({ identifier: "WalletRunway" })
 }).annotations({ identifier: "WalletInfo" })
 
 export const LedgerEntry = Schema.Struct({
@@ -178,7 +183,13 @@ const subscriptionFields = {
   updatedAt: Timestamp,
   cancelledAt: Schema.NullOr(Timestamp),
   instanceError: Schema.NullOr(Schema.String),
-  displayName: Schema.String
+  displayName: Schema.String,
+  renewalStatus: Schema.Literal("ACTIVE", "GRACE", "SUSPENDED", "EXPIRED", "CANCELLED").annotations({ description: "where the subscription stands with renewals" }),
+  graceEndsAt: Schema.NullOr(Timestamp).annotations({ description: "in grace: suspended at this time unless renewed" }),
+  renewalAttemptedAt: Schema.NullOr(Timestamp),
+  suspendedAt: Schema.NullOr(Timestamp),
+  retentionEndsAt: Schema.NullOr(Timestamp).annotations({ description: "suspended: can be reactivated until then, expires after" }),
+  freeMonthsLeft: Schema.Int.annotations({ description: "FREE_SERVICE renewals still to come" })
 }
 export const Subscription = Schema.Struct(subscriptionFields).annotations({ identifier: "Subscription" })
 
@@ -378,3 +389,20 @@ export const AuditReport = Schema.Struct({
     problem: Schema.String
   }))
 }).annotations({ identifier: "AuditReport" })
+
+export const RenewalCounts = Schema.Struct({
+  renewed: Schema.Int,
+  graceStarted: Schema.Int,
+  retriesFailed: Schema.Int,
+  suspended: Schema.Int,
+  expired: Schema.Int,
+  failed: Schema.Int
+}).annotations({ identifier: "RenewalCounts" })
+
+export const RenewalQueue = Schema.Struct({
+  status: Schema.Literal("due", "grace", "suspended"),
+  items: Schema.Array(Subscription),
+  pagination: Pagination
+}).annotations({ identifier: "RenewalQueue" })
+
+export const RenewalRetry = Schema.Struct({ subscription: Subscription, counts: RenewalCounts }).annotations({ identifier: "RenewalRetry" })

@@ -1,5 +1,5 @@
 import { Context, type Effect } from "effect"
-import type { PlanType } from "../../domain/subscription/index.ts"
+import type { PlanType, RenewalStatus } from "../../domain/subscription/index.ts"
 
 export interface SubscriptionView {
   readonly id: string
@@ -18,7 +18,7 @@ export interface SubscriptionView {
   /** The next renewal date while auto-renew is on (in grace: the unpaid period's start, overdue). */
   readonly nextBillingDate: string | null
   /** ACTIVE, GRACE, SUSPENDED, EXPIRED or CANCELLED (FAILED counts as CANCELLED). */
-  readonly renewalStatus: string
+  readonly renewalStatus: RenewalStatus
   readonly graceEndsAt: string | null
   /** The last renewal attempt that found too little credit (grace start, daily retries). */
   readonly renewalAttemptedAt: string | null

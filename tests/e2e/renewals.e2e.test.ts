@@ -49,8 +49,8 @@ const advanceDays = async (days: number) => {
   return r.body.data
 }
 const usedQuota = async (token: string) =>
-  (await http.get("/api/catalog/services/n8n/plans", token)).body.data.find((p: { id: string }) => p.id === n8nBasic).usedQuota as number
-const podPhase = async (id: string) => ((await http.get("/api/admin/pods", admin)).body.data.find((p: { instanceId: string }) => p.instanceId === id)?.metrics?.phase ?? "GONE") as string
+  (await http.get("/api/catalog/services/n8n/plans", token)).body.data.items.find((p: { id: string }) => p.id === n8nBasic).usedQuota as number
+const podPhase = async (id: string) => ((await http.get("/api/admin/pods?limit=100", admin)).body.data.items.find((p: { instanceId: string }) => p.instanceId === id)?.metrics?.phase ?? "GONE") as string
 
 describe("the billing clock on a started server, driven by the development clock", () => {
   it("refuses bad advances with 400 naming the field, and never moves backward", async () => {
