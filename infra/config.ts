@@ -97,7 +97,9 @@ const settings = {
   notifyRetryBaseSeconds: positive("NOTIFY_RETRY_BASE_SECONDS", 30),
   renewalCron: Config.string("RENEWAL_CRON").pipe(Config.withDefault("0 * * * *")),
   suspensionRetentionDays: positive("SUSPENSION_RETENTION_DAYS", 30),
-  devClock: Config.boolean("DEV_CLOCK").pipe(Config.withDefault(false))
+  devClock: Config.boolean("DEV_CLOCK").pipe(Config.withDefault(false)),
+  clusterMode: Config.literal("simulator", "kubernetes")("CLUSTER_MODE").pipe(Config.withDefault("simulator" as const)),
+  simulatorKubeconfigPath: Config.string("SIM_KUBECONFIG_PATH").pipe(Config.withDefault(".data/kubeconfig-simulator.yaml"))
 }
 
 /** Environment variable of each setting, for messages (a failed validation does not carry its path). */
@@ -149,7 +151,9 @@ const variableOf: Record<keyof typeof settings, string> = {
   notifyRetryBaseSeconds: "NOTIFY_RETRY_BASE_SECONDS",
   renewalCron: "RENEWAL_CRON",
   suspensionRetentionDays: "SUSPENSION_RETENTION_DAYS",
-  devClock: "DEV_CLOCK"
+  devClock: "DEV_CLOCK",
+  clusterMode: "CLUSTER_MODE",
+  simulatorKubeconfigPath: "SIM_KUBECONFIG_PATH"
 }
 
 /** Every setting of the server and CLIs, from the environment, validated at start. */
