@@ -92,6 +92,19 @@ const settings = {
   simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(Config.withDefault(1_500), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
   provisioningTimeoutSeconds: positive("PROVISIONING_TIMEOUT_SECONDS", 300),
   provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000),
+  smtpUrl: Config.option(Config.redacted("SMTP_URL")).pipe(
+    Config.map((url) => Option.filter(url, (u) => Redacted.value(u).length > 0)),
+    Config.validate({
+      message: "must be an smtp:// or smtps:// URL",
+      validation: (url) => Option.isNone(url) || /^smtps?:\/\/[^\s]+$/.test(Redacted.value(url.value))
+    })
+  ),
+  mailFrom: Config.string("MAIL_FROM").pipe(Config.withDefault("MinisPod <no-reply@minispod.local>")),
+  smtpTimeoutMs: positive("SMTP_TIMEOUT_MS", 10_000),
+  notifyPollMs: positive("NOTIFY_POLL_MS", 1_000),
+  notifyReminderPollMs: positive("NOTIFY_REMINDER_POLL_MS", 60_000),
+  notifyMaxAttempts: positive("NOTIFY_MAX_ATTEMPTS", 8),
+  notifyRetryBaseSeconds: positive("NOTIFY_RETRY_BASE_SECONDS", 30),
   renewalCron: Config.string("RENEWAL_CRON").pipe(Config.withDefault("0 * * * *")),
   suspensionRetentionDays: positive("SUSPENSION_RETENTION_DAYS", 30),
   devClock: Config.boolean("DEV_CLOCK").pipe(Config.withDefault(false)),
@@ -151,6 +164,13 @@ const variableOf: Record<keyof typeof settings, string> = {
   simulatedReadyMs: "SIM_CLUSTER_READY_MS",
   provisioningTimeoutSeconds: "PROVISIONING_TIMEOUT_SECONDS",
   provisioningPollMs: "PROVISIONING_POLL_MS",
+  smtpUrl: "SMTP_URL",
+  mailFrom: "MAIL_FROM",
+  smtpTimeoutMs: "SMTP_TIMEOUT_MS",
+  notifyPollMs: "NOTIFY_POLL_MS",
+  notifyReminderPollMs: "NOTIFY_REMINDER_POLL_MS",
+  notifyMaxAttempts: "NOTIFY_MAX_ATTEMPTS",
+  notifyRetryBaseSeconds: "NOTIFY_RETRY_BASE_SECONDS",
   renewalCron: "RENEWAL_CRON",
   suspensionRetentionDays: "SUSPENSION_RETENTION_DAYS",
   devClock: "DEV_CLOCK",

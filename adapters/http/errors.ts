@@ -20,6 +20,7 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   ClusterUnavailable: { status: 502, code: "PROVISIONING_FAILED", message: "The cluster did not answer, try again" },
   ClusterRejected: { status: 502, code: "PROVISIONING_FAILED", message: "The cluster refused the request" },
   SubscriptionNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
+  NotificationNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   PlanNotAvailable: { status: 404, code: "NOT_FOUND", message: "Plan not available" },
   DuplicateSubscription: { status: 409, code: "DUPLICATE_SUBSCRIPTION", message: "You already subscribe to this service: upgrade instead" },
   UpgradeRequired: { status: 409, code: "UPGRADE_REQUIRED", message: "Only an upgrade to a higher tier of the same service is possible" },
