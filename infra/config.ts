@@ -1,5 +1,6 @@
 import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
 import cron from "node-cron"
+import { tokenLifetime } from "./seedDurations.ts"
 
 const port = (name: string, fallback: number) =>
   Config.integer(name).pipe(
@@ -42,8 +43,8 @@ const settings = {
       validation: (s) => Option.isNone(s) || Redacted.value(s.value).length >= 32
     })
   ),
-  accessTokenTtlSeconds: positive("ACCESS_TOKEN_TTL_SECONDS", 900),
-  refreshTokenTtlSeconds: positive("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+  accessTokenTtlSeconds: tokenLifetime("ACCESS_TOKEN_TTL_SECONDS", "JWT_EXPIRES_IN", 900),
+  refreshTokenTtlSeconds: tokenLifetime("REFRESH_TOKEN_TTL_SECONDS", "JWT_REFRESH_EXPIRES_IN", 30 * 24 * 3600),
   adminEmail: Config.option(Config.string("ADMIN_EMAIL")),
   adminPassword: Config.option(Config.redacted("ADMIN_PASSWORD")).pipe(
     Config.validate({
@@ -93,8 +94,8 @@ const variableOf: Record<keyof typeof settings, string> = {
   embeddedDataDir: "EMBEDDED_PG_DATA_DIR",
   embeddedPort: "EMBEDDED_PG_PORT",
   jwtSecret: "JWT_SECRET",
-  accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS",
-  refreshTokenTtlSeconds: "REFRESH_TOKEN_TTL_SECONDS",
+  accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS / JWT_EXPIRES_IN",
+  refreshTokenTtlSeconds: "REFRESH_TOKEN_TTL_SECONDS / JWT_REFRESH_EXPIRES_IN",
   adminEmail: "ADMIN_EMAIL",
   adminPassword: "ADMIN_PASSWORD",
   loginWindowSeconds: "LOGIN_RATE_WINDOW_SECONDS",

@@ -30,6 +30,8 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   GatewayUnavailable: { status: 502, code: "PAYMENT_GATEWAY_UNAVAILABLE", message: "The payment gateway is unavailable, try again later" },
   GatewayRejected: { status: 502, code: "PAYMENT_GATEWAY_ERROR", message: "The payment gateway refused the request" },
   RouteNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
+  MethodNotAllowed: { status: 405, code: "METHOD_NOT_ALLOWED", message: "Method not allowed on this path" },
+  MethodNotImplemented: { status: 501, code: "METHOD_NOT_ALLOWED", message: "Method not supported" },
   EmailAlreadyRegistered: { status: 409, code: "CONFLICT", message: "Already registered" },
   VersionConflict: { status: 409, code: "CONFLICT", message: "Concurrent update, please retry" },
   RefundExceedsCharge: { status: 409, code: "CONFLICT", message: "Refund exceeds what is left of the charge" },

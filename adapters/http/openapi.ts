@@ -190,6 +190,7 @@ export const openApiDocument = (routes: ReadonlyArray<Route<unknown>>) => {
       operationId: operationIdOf(r.method, r.path),
       summary: r.summary,
       tags: [r.tag],
+      ...(r.deprecated ? { deprecated: true } : {}),
       ...(r.access === "public" ? { security: [] } : {}),
       parameters: [
         ...parameters(r.params, "path", definitions),

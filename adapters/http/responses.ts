@@ -8,6 +8,9 @@ import { Schema } from "effect"
 
 const Rupiah = Schema.Int.annotations({ description: "integer rupiah" })
 const Timestamp = Schema.String.annotations({ format: "date-time", description: "ISO-8601 UTC" })
+/** A field kept under the earlier version's name for its clients: deprecated in /openapi.json. */
+const alias = <A, I>(schema: Schema.Schema<A, I>, of: string) =>
+  schema.annotations({ description: `Deprecated: the earlier version's name of \`${of}\``, jsonSchema: { deprecated: true } })
 const Id = Schema.String.annotations({ format: "uuid" })
 const TransactionId = Schema.String.annotations({ description: "TXMP-<n>", examples: ["TXMP-101"] })
 
@@ -47,7 +50,8 @@ export const WalletInfo = Schema.Struct({
   balance: Rupiah,
   totalTopUp: Rupiah,
   totalSpent: Rupiah,
-  currency: Schema.Literal("IDR")
+  currency: Schema.Literal("IDR"),
+  creditBalance: alias(Rupiah, "balance")
 }).annotations({ identifier: "WalletInfo" })
 
 export const LedgerEntry = Schema.Struct({
@@ -130,6 +134,7 @@ export const Plan = Schema.Struct({
   memoryMb: Schema.Int,
   storageGb: Schema.Int,
   bandwidthGb: Schema.Int,
+  bandwidth: alias(Schema.Int, "bandwidthGb"),
   totalQuota: Schema.Int,
   usedQuota: Schema.Int,
   availableQuota: Schema.Int,
@@ -174,6 +179,9 @@ const subscriptionFields = {
   periodStart: Timestamp,
   periodEnd: Timestamp,
   nextBillingDate: Schema.NullOr(Timestamp),
+  startDate: alias(Timestamp, "periodStart"),
+  endDate: alias(Timestamp, "periodEnd"),
+  nextBilling: alias(Schema.NullOr(Timestamp), "nextBillingDate"),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   cancelledAt: Schema.NullOr(Timestamp),

@@ -56,7 +56,7 @@ export const instanceRoutes = [
   route({
     method: "put", path: "/api/instances/:id", summary: "Rename the instance and set environment variables (a running instance restarts)", tag: "instances",
     access: "user", response: Instance, params: IdParams, body: InstanceUpdateBody,
-    handle: ({ principal, params, body }) => Effect.map(reconfigureInstance(principal.userId, params.id, { displayName: body.name, env: body.env }), (s) => ok("Instance updated", instanceView(s)))
+    handle: ({ principal, params, body }) => Effect.map(reconfigureInstance(principal.userId, params.id, { displayName: body.name, env: body.env ?? body.envVars }), (s) => ok("Instance updated", instanceView(s)))
   }),
   route({
     method: "get", path: "/api/instances/:id/status", summary: "An instance's status", tag: "instances", access: "user", response: InstanceStatus, params: IdParams,

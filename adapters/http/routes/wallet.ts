@@ -40,7 +40,7 @@ export const walletRoutes = [
     access: "user", response: WalletInfo,
     handle: ({ principal }) =>
       Effect.map(Ledger.getWalletInfo(principal.userId), (s) =>
-        ok("Wallet info", { balance: s.balance, totalTopUp: s.totalTopUp, totalSpent: s.totalSpent, currency: "IDR" }))
+        ok("Wallet info", { balance: s.balance, totalTopUp: s.totalTopUp, totalSpent: s.totalSpent, currency: "IDR", creditBalance: s.balance }))
   }),
   route({
     method: "get",
