@@ -11,7 +11,7 @@ import type { Users } from "../../application/ports/users.ts"
 import { canonicalEncode } from "../../application/shared/eventHash.ts"
 import { type CorsPolicy, corsMiddleware, corsPolicy } from "./cors.ts"
 import { makeDocsRouter } from "./docs.ts"
-import { detailsOf, errorTable, internalError } from "./errors.ts"
+import { detailedMessages, detailsOf, errorTable, internalError, sentenceMessages } from "./errors.ts"
 import { openApiDocument } from "./openapi.ts"
 import type { Route } from "./route.ts"
 
@@ -55,9 +55,10 @@ class HttpFailure extends Error {
   }
 }
 
-const fail = (tag: string, details?: unknown): HttpFailure => {
+const fail = (tag: string, details?: unknown, message?: string): HttpFailure => {
   const entry = errorTable[tag] ?? internalError
-  return new HttpFailure({ ...entry, ...(details === undefined ? {} : { details }) })
+  const text = message ?? detailedMessages[tag]?.(details) ?? entry.message
+  return new HttpFailure({ ...entry, message: text, ...(details === undefined ? {} : { details }) })
 }
 
 /** Decodes one part of the request; a failure names every bad field. */
@@ -71,7 +72,8 @@ const decode = (schema: Schema.Schema<any, any> | undefined, value: unknown, whe
     const message = issue._tag === "Unexpected" ? "is not a field of this request" : issue.message
     if (!byField.has(field)) byField.set(field, message) // first reason per field is the useful one
   }
-  throw fail("RequestInvalid", [...byField].map(([field, message]) => ({ field, message })))
+  const sentence = [...byField.values()].find((m) => sentenceMessages.has(m))
+  throw fail("RequestInvalid", [...byField].map(([field, message]) => ({ field, message })), sentence)
 }
 
 const requestIdPattern = /^[\w.-]{1,100}$/

@@ -42,6 +42,19 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   TooManyAttempts: { status: 429, code: "RATE_LIMITED", message: "Too many attempts, try again later" }
 }
 
+/** Rupiah the Indonesian way: `Rp 1.250.000`. */
+export const formatRupiah = (amount: number) => `Rp ${new Intl.NumberFormat("id-ID", { maximumFractionDigits: 0 }).format(amount)}`
+
+/** Envelope messages that say more than the table's, from the error's details (the seeds' wording where they give it). */
+export const detailedMessages: Readonly<Record<string, (details: any) => string | undefined>> = {
+  InsufficientCredit: (d: { shortfall?: number } | undefined) =>
+    typeof d?.shortfall === "number" ? `Insufficient credit: you need ${formatRupiah(d.shortfall)} more` : undefined
+}
+
+/** Field messages that are whole sentences from the seeds: one of them becomes the envelope's message. */
+export const minimumTopUpMessage = "Minimum top-up amount is Rp 10,000"
+export const sentenceMessages: ReadonlySet<string> = new Set([minimumTopUpMessage])
+
 export const internalError = { status: 500, code: "INTERNAL", message: "Internal server error" } as const
 
 /** The error's own fields, minus its tag, become `error.details` (never a stack or SQL). */

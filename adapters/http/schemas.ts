@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { minimumTopUpMessage } from "./errors.ts"
 
 const trimmed = (min: number, max: number) =>
   Schema.Trim.pipe(Schema.minLength(min), Schema.maxLength(max))
@@ -89,7 +90,7 @@ export const topUpLimits = { min: 10_000, max: 10_000_000 } as const
 
 export const TopUpBody = Schema.Struct({
   amount: Schema.Int.pipe(
-    Schema.greaterThanOrEqualTo(topUpLimits.min, { message: () => `must be at least ${topUpLimits.min}` }),
+    Schema.greaterThanOrEqualTo(topUpLimits.min, { message: () => minimumTopUpMessage }),
     Schema.lessThanOrEqualTo(topUpLimits.max, { message: () => `must be at most ${topUpLimits.max}` })
   ),
   paymentMethod: Schema.Literal("BANK_TRANSFER", "E_WALLET", "CREDIT_CARD", "QRIS")
