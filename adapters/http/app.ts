@@ -76,6 +76,14 @@ const decode = (schema: Schema.Schema<any, any> | undefined, value: unknown, whe
   throw fail("RequestInvalid", [...byField].map(([field, message]) => ({ field, message })), sentence)
 }
 
+/** A route without a body Schema takes no fields: any sent is refused by name (`{}` or no body is fine). */
+const refuseBody = (body: unknown): undefined => {
+  if (body === undefined || body === null) return undefined
+  const fields = typeof body === "object" ? Object.keys(body) : ["(value)"]
+  if (fields.length === 0) return undefined
+  throw fail("RequestInvalid", fields.map((field) => ({ field: `body.${field}`, message: "is not a field of this request" })))
+}
+
 const requestIdPattern = /^[\w.-]{1,100}$/
 
 export const makeHttpApp = <R>(options: HttpOptions<R>) => {
@@ -218,7 +226,7 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       const params = decode(r.params, ctx.params, "params")
       const query = decode(r.query, ctx.query, "query")
       // An unknown body field is refused by name (a misspelt field must not be a silent 200).
-      const body = decode(r.body, ctx.request.body ?? {}, "body", r.acceptsUnknownFields ? "ignore" : "error")
+      const body = r.body === undefined ? refuseBody(ctx.request.body) : decode(r.body, ctx.request.body ?? {}, "body", r.acceptsUnknownFields ? "ignore" : "error")
       const idempotencyKey = r.idempotent ? ctx.get("idempotency-key") || undefined : undefined
       if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
         throw fail("RequestInvalid", [{ field: "headers.idempotency-key", message: "must be 1-255 visible ASCII characters" }])

@@ -171,7 +171,9 @@ describe("seed compatibility", () => {
       ["POST", "/api/auth/register", { name: "X", email: "x-strict@example.com", password: "correct horse battery", role: "ADMINISTRATOR" }, "body.role"],
       ["POST", "/api/wallet/topup", { amount: 50_000, paymentMethod: "CREDIT_CARD", bonus: 1 }, "body.bonus"],
       ["POST", "/api/subscriptions", { planId: n8n.basic, price: 0 }, "body.price"],
-      ["PUT", "/api/auth/profile", { name: "Ayu", isAdmin: true }, "body.isAdmin"]
+      ["PUT", "/api/auth/profile", { name: "Ayu", isAdmin: true }, "body.isAdmin"],
+      // A route without a body takes no fields either.
+      ["POST", "/api/wallet/transactions/TXMP-1/cancel", { reason: "changed my mind" }, "body.reason"]
     ]
     for (const [method, path, body, field] of cases) {
       const response = method === "POST" ? await http.post(path, body, user.token) : await http.put(path, body, user.token)
