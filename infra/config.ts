@@ -83,7 +83,9 @@ const settings = {
   clusterBaseDomain: Config.string("CLUSTER_BASE_DOMAIN").pipe(Config.withDefault("apps.minispod.local")),
   simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(Config.withDefault(1_500), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
   provisioningTimeoutSeconds: positive("PROVISIONING_TIMEOUT_SECONDS", 300),
-  provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000)
+  provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000),
+  clusterMode: Config.literal("simulator", "kubernetes")("CLUSTER_MODE").pipe(Config.withDefault("simulator" as const)),
+  simulatorKubeconfigPath: Config.string("SIM_KUBECONFIG_PATH").pipe(Config.withDefault(".data/kubeconfig-simulator.yaml"))
 }
 
 /** Environment variable of each setting, for messages (a failed validation does not carry its path). */
@@ -126,7 +128,9 @@ const variableOf: Record<keyof typeof settings, string> = {
   clusterBaseDomain: "CLUSTER_BASE_DOMAIN",
   simulatedReadyMs: "SIM_CLUSTER_READY_MS",
   provisioningTimeoutSeconds: "PROVISIONING_TIMEOUT_SECONDS",
-  provisioningPollMs: "PROVISIONING_POLL_MS"
+  provisioningPollMs: "PROVISIONING_POLL_MS",
+  clusterMode: "CLUSTER_MODE",
+  simulatorKubeconfigPath: "SIM_KUBECONFIG_PATH"
 }
 
 /** Every setting of the server and CLIs, from the environment, validated at start. */
