@@ -18,6 +18,7 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   InvalidCoupon: { status: 422, code: "INVALID_COUPON", message: "This coupon cannot be used" },
   InvalidInstanceTransition: { status: 409, code: "INVALID_TRANSITION", message: "Not possible in the instance's current state" },
   ClusterUnavailable: { status: 502, code: "PROVISIONING_FAILED", message: "The cluster did not answer, try again" },
+  ClusterRejected: { status: 502, code: "PROVISIONING_FAILED", message: "The cluster refused the request" },
   SubscriptionNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   PlanNotAvailable: { status: 404, code: "NOT_FOUND", message: "Plan not available" },
   DuplicateSubscription: { status: 409, code: "DUPLICATE_SUBSCRIPTION", message: "You already subscribe to this service: upgrade instead" },

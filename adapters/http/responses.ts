@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
 
 /**
  * What `data` holds in success responses, described for /openapi.json. A route declaring one of
@@ -155,6 +156,7 @@ const serviceFields = {
   dockerImage: Schema.String,
   defaultPort: Schema.Int,
   envTemplate: Schema.Record({ key: Schema.String, value: Schema.String }),
+  template: ServiceTemplate,
   tags: Schema.Array(Schema.String),
   isFeatured: Schema.Boolean,
   isActive: Schema.Boolean,
@@ -229,11 +231,23 @@ export const Instance = Schema.Struct({
   error: Schema.NullOr(Schema.String),
   planId: Id,
   serviceId: Id,
+  namespace: Schema.String.annotations({ description: "the owner's namespace in the cluster" }),
+  publicUrl: Schema.NullOr(Schema.String).annotations({ description: "https://<name>-<id8>.<base domain>; null for a service not served over HTTP" }),
+  adminUrl: Schema.NullOr(Schema.String).annotations({ description: "the app's administration page, where it has one (/wp-admin, /ghost)" }),
   createdAt: Timestamp,
   updatedAt: Timestamp
 }).annotations({ identifier: "Instance" })
 
-export const InstanceStatus = Schema.Struct({ id: Id, status: Schema.String, error: Schema.NullOr(Schema.String) })
+export const InstanceStatus = Schema.Struct({
+  id: Id, status: Schema.String, error: Schema.NullOr(Schema.String),
+  publicUrl: Schema.NullOr(Schema.String), adminUrl: Schema.NullOr(Schema.String), namespace: Schema.String
+})
+
+export const InstanceCredentials = Schema.Struct({
+  instanceId: Id,
+  status: Schema.String,
+  credentials: Schema.Array(Schema.Struct({ name: Schema.String, description: Schema.String, value: Schema.String }))
+}).annotations({ identifier: "InstanceCredentials", description: "generated per instance, crypto-random; kept only in the instance's Secret" })
 
 const Usage = Schema.Struct({ used: Schema.Number, limit: Schema.Number, percentage: Schema.Number })
 export const InstanceMetrics = Schema.Struct({
@@ -241,7 +255,7 @@ export const InstanceMetrics = Schema.Struct({
   status: Schema.String,
   cpu: Usage.annotations({ description: "millicores" }),
   memory: Usage.annotations({ description: "MiB" }),
-  urls: Schema.Struct({ public: Schema.String }),
+  urls: Schema.Struct({ public: Schema.NullOr(Schema.String) }),
   timestamp: Timestamp
 }).annotations({ identifier: "InstanceMetrics" })
 

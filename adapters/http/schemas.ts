@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
 import { minimumTopUpMessage } from "./errors.ts"
 
 const trimmed = (min: number, max: number) =>
@@ -160,6 +161,7 @@ export const ServiceBody = Schema.Struct({
   dockerImage: Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9._\-/:@]{0,254}$/i, { message: () => "must be a container image reference" })),
   defaultPort: Schema.Int.pipe(Schema.between(1, 65_535)),
   envTemplate: Schema.optional(EnvTemplate),
+  template: Schema.optional(ServiceTemplate),
   tags: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(40))).pipe(Schema.maxItems(20))),
   isFeatured: Schema.optional(Schema.Boolean),
   isActive: Schema.optional(Schema.Boolean),

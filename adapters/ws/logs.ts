@@ -8,13 +8,13 @@ import type { AccessTokens } from "../../application/ports/auth.ts"
 import { LogStream } from "../../application/ports/logStream.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
 import type { Users } from "../../application/ports/users.ts"
-import { namespaceOf } from "../../application/subscriptions/naming.ts"
+import { locate, ProvisioningPolicy } from "../../application/subscriptions/naming.ts"
 import type { Runner } from "../http/app.ts"
 
 /** The app protocol a client must offer; the access token rides beside it as "bearer.<jwt>". */
 export const logsProtocol = "minispod.logs.v1"
 
-type Services = Users | AccessTokens | SubscriptionQueries | LogStream
+type Services = Users | AccessTokens | SubscriptionQueries | LogStream | ProvisioningPolicy
 
 const refuse = (socket: Duplex, status: number, message: string) => {
   const challenge = status === 401 ? `WWW-Authenticate: Bearer realm="MinisPod"\r\n` : ""
@@ -58,8 +58,8 @@ export const attachLogSocket = (
       const view = await run(Effect.flatMap(SubscriptionQueries, (q) => q.find(instanceId)))
       if (view === undefined || (view.userId !== principal.userId && principal.role !== "ADMINISTRATOR")) return refuse(socket, 404, "Not Found")
       wss.handleUpgrade(req, socket, head, (ws) => {
-        void run(Effect.flatMap(LogStream, (logs) =>
-          logs.follow(namespaceOf(view.userId), view.instanceName, { tailLines: 100 }, (line) => {
+        void run(Effect.flatMap(Effect.zip(LogStream, locate(view)), ([logs, at]) =>
+          logs.follow(at.namespace, at.name, { tailLines: 100 }, (line) => {
             if (ws.readyState === WebSocket.OPEN) {
               ws.send(JSON.stringify({ type: "log", instanceId, line: stripVTControlCharacters(line), timestamp: new Date().toISOString() }))
             }

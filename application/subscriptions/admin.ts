@@ -15,7 +15,7 @@ import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
 import { runCommand } from "../shared/runCommand.ts"
 import { guardEvents, guardStateOf, subEvents, subStateOf } from "./streams.ts"
 import { SubscriptionNotFound } from "./errors.ts"
-import { namespaceOf } from "./naming.ts"
+import { locate } from "./naming.ts"
 import { cancelSubscription, subscribe, upgradeSubscription } from "./useCases.ts"
 
 /** Every admin action carries the admin and the reason into the event metadata. */
@@ -104,6 +104,7 @@ export const expireSubscription = Effect.fn("AdminSubscriptions.expire")(functio
       const guard = releaseService(subscriptionId, guardStateOf(loaded.get(guardId)))
       return [...released, ...subEvents(subId, expired), ...guardEvents(guardId, guard)]
     }), adminMeta(adminId, reason))
-  yield* (yield* Cluster).remove(namespaceOf(view.userId), view.instanceName).pipe(Effect.catchAll(() => Effect.void))
+  const at = yield* locate(view)
+  yield* (yield* Cluster).remove(at.namespace, at.name).pipe(Effect.catchAll(() => Effect.void))
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
 })

@@ -4,7 +4,7 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { Effect, Fiber, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import cron from "node-cron"
 import { makeHttpApp } from "../../adapters/http/app.ts"
 import { corsPolicy } from "../../adapters/http/cors.ts"
@@ -12,7 +12,7 @@ import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
 import { kubeSimulatorPrefix, makeKubeSimulator } from "../../adapters/kubesim/simulator.ts"
 import { attachLogSocket } from "../../adapters/ws/logs.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
-import { provisionPending } from "../../application/subscriptions/provisioning.ts"
+import { runProvisioningWorker } from "../../application/subscriptions/provisioning.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
 import { migrate } from "../../adapters/postgres/migrator.ts"
 import { ensureAdministrator } from "../../application/accounts/useCases.ts"
@@ -105,17 +105,10 @@ const reconciliation = cron.schedule(config.reconcileCron, () => {
   )
 }, { noOverlap: true })
 
-// The provisioning worker: its queue is the read model, so work survives restarts; every step
-// is idempotent, so replicas may run it side by side.
-let provisioningBusy = false
-const provisioning = setInterval(() => {
-  if (provisioningBusy) return
-  provisioningBusy = true
-  runtime.runPromise(provisionPending()).then(
-    (r) => (r.running > 0 || r.failed > 0) && logger.info("provisioning", r),
-    (error: unknown) => logger.error("provisioning pass failed", { error: String(error) })
-  ).finally(() => (provisioningBusy = false))
-}, config.provisioningPollMs)
+// The provisioning worker: its queue is the read model, so work survives restarts; each instance
+// coming up is watched in the cluster by its own fiber; every step is idempotent, so replicas
+// may run it side by side.
+const provisioning = runtime.runFork(runProvisioningWorker(config.provisioningPollMs))
 
 server.listen(config.port, config.host, async () => {
   const { port } = server.address() as AddressInfo
@@ -138,10 +131,9 @@ server.listen(config.port, config.host, async () => {
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
         (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
-    ...(kubeSimulator === undefined ? [] : [
-      `  kubernetes: LOCAL KUBE API SIMULATOR at ${selfUrl}${kubeSimulatorPrefix} (no real cluster); kubeconfig ${kubeconfigWritten === true ? `written to ${kubeconfigFile} (kubectl --kubeconfig ${kubeconfigFile} get pods -A)` : `not written (${kubeconfigWritten}); GET ${selfUrl}/dev/kube-config`}`
-    ]),
-    `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready; instance logs simulated`
+    config.clusterMode === "kubernetes"
+      ? `  cluster: Kubernetes (${Option.getOrElse(config.kubeconfigPath, () => "in-cluster service account")}), namespaces ${config.clusterNamespacePrefix}<userId>, hosts *.${config.clusterBaseDomain}`
+      : `  cluster: LOCAL KUBE API SIMULATOR at ${selfUrl}${kubeSimulatorPrefix} (no real cluster), driven by the real Kubernetes adapter; kubeconfig ${kubeconfigWritten === true ? `written to ${kubeconfigFile} (kubectl --kubeconfig ${kubeconfigFile} get pods -A)` : `not written (${kubeconfigWritten}); GET ${selfUrl}/dev/kube-config`}; names starting "fail-" cannot pull their image, "crash-" crash, "hang-" never get ready`
   ]
   logger.info(lines[0]!, { details: lines.slice(1).map((l) => l.trim()) })
 })
@@ -158,7 +150,7 @@ const shutdown = (signal: string) => {
   force.unref()
   void reconciliation.stop()
   logSocket.close()
-  clearInterval(provisioning)
+  void runtime.runPromise(Fiber.interrupt(provisioning))
   void kubeSimulator?.close() // open watches and log streams would hold their connections
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {
