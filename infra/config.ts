@@ -1,6 +1,7 @@
 import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
 import { existsSync } from "node:fs"
 import cron from "node-cron"
+import { tokenLifetime } from "./seedDurations.ts"
 
 const port = (name: string, fallback: number) =>
   Config.integer(name).pipe(
@@ -49,8 +50,8 @@ const settings = {
       validation: (s) => Option.isNone(s) || Redacted.value(s.value).length >= 32
     })
   ),
-  accessTokenTtlSeconds: positive("ACCESS_TOKEN_TTL_SECONDS", 900),
-  refreshTokenTtlSeconds: positive("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+  accessTokenTtlSeconds: tokenLifetime("ACCESS_TOKEN_TTL_SECONDS", "JWT_EXPIRES_IN", 900),
+  refreshTokenTtlSeconds: tokenLifetime("REFRESH_TOKEN_TTL_SECONDS", "JWT_REFRESH_EXPIRES_IN", 30 * 24 * 3600),
   adminEmail: Config.option(Config.string("ADMIN_EMAIL")),
   adminPassword: Config.option(Config.redacted("ADMIN_PASSWORD")).pipe(
     Config.validate({
@@ -80,6 +81,7 @@ const settings = {
   midtransFinishUrl: Config.option(Config.url("MIDTRANS_FINISH_URL")),
   midtransUnfinishUrl: Config.option(Config.url("MIDTRANS_UNFINISH_URL")),
   midtransErrorUrl: Config.option(Config.url("MIDTRANS_ERROR_URL")),
+  midtransNotificationUrl: Config.option(Config.url("MIDTRANS_NOTIFICATION_URL")),
   midtransTimeoutMs: positive("MIDTRANS_TIMEOUT_MS", 10_000),
   midtransConfirmStatus: Config.boolean("MIDTRANS_CONFIRM_STATUS").pipe(Config.withDefault(true)),
   topUpExpirySeconds: positive("TOPUP_EXPIRY_SECONDS", 24 * 3600),
@@ -133,8 +135,8 @@ const variableOf: Record<keyof typeof settings, string> = {
   embeddedDataDir: "EMBEDDED_PG_DATA_DIR",
   embeddedPort: "EMBEDDED_PG_PORT",
   jwtSecret: "JWT_SECRET",
-  accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS",
-  refreshTokenTtlSeconds: "REFRESH_TOKEN_TTL_SECONDS",
+  accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS / JWT_EXPIRES_IN",
+  refreshTokenTtlSeconds: "REFRESH_TOKEN_TTL_SECONDS / JWT_REFRESH_EXPIRES_IN",
   adminEmail: "ADMIN_EMAIL",
   adminPassword: "ADMIN_PASSWORD",
   loginWindowSeconds: "LOGIN_RATE_WINDOW_SECONDS",
@@ -155,6 +157,7 @@ const variableOf: Record<keyof typeof settings, string> = {
   midtransFinishUrl: "MIDTRANS_FINISH_URL",
   midtransUnfinishUrl: "MIDTRANS_UNFINISH_URL",
   midtransErrorUrl: "MIDTRANS_ERROR_URL",
+  midtransNotificationUrl: "MIDTRANS_NOTIFICATION_URL",
   midtransTimeoutMs: "MIDTRANS_TIMEOUT_MS",
   midtransConfirmStatus: "MIDTRANS_CONFIRM_STATUS",
   topUpExpirySeconds: "TOPUP_EXPIRY_SECONDS",

@@ -69,7 +69,8 @@ export const gatewayLayer = (config: AppConfig, setup: GatewaySetup) => {
       snapBaseUrl: override(config.midtransSnapBaseUrl, () => `${setup.selfUrl()}/dev/midtrans/snap/v1`),
       timeoutMs: config.midtransTimeoutMs,
       callbacks: { finish: url(config.midtransFinishUrl), unfinish: url(config.midtransUnfinishUrl), error: url(config.midtransErrorUrl) },
-      expiryMinutes: Math.max(1, Math.round(config.topUpExpirySeconds / 60))
+      expiryMinutes: Math.max(1, Math.round(config.topUpExpirySeconds / 60)),
+      notificationUrl: url(config.midtransNotificationUrl)
     }),
     Layer.succeed(PaymentPolicy, { topUpExpirySeconds: config.topUpExpirySeconds, confirmWithStatusApi: config.midtransConfirmStatus })
   )

@@ -24,6 +24,7 @@ import { ensureAdministrator } from "../../application/accounts/useCases.ts"
 import { loadConfig } from "../config.ts"
 import { openDatabase } from "../database.ts"
 import { appLayer, jwtSecretOf, notificationBatchSize, notificationLayer, usesDevMailbox } from "../layers.ts"
+import { persistedJwtSecret } from "../jwtSecretFile.ts"
 import { effectLogging, jsonLogger, makeLog } from "../logging.ts"
 import { routes } from "../routes.ts"
 
@@ -46,7 +47,10 @@ try {
   process.exit(1)
 }
 
-const jwt = jwtSecretOf(config, () => randomBytes(32).toString("base64url"))
+// Without JWT_SECRET the embedded setup keeps a generated secret beside its data, so sessions survive restarts.
+const jwtFile = database.embeddedDataDir === undefined ? undefined : `${database.embeddedDataDir}.jwt-secret`
+const keptSecret = Option.isNone(config.jwtSecret) && jwtFile !== undefined ? await persistedJwtSecret(jwtFile) : undefined
+const jwt = keptSecret ? { secret: keptSecret.secret, generated: false } : jwtSecretOf(config, () => randomBytes(32).toString("base64url"))
 const serverKey = Option.match(config.midtransServerKey, {
   onNone: () => ({ value: `SB-Mid-server-dev-${randomBytes(12).toString("base64url")}`, generated: true }),
   onSome: (key) => ({ value: Redacted.value(key), generated: false })
@@ -178,7 +182,9 @@ server.listen(config.port, config.host, async () => {
     Option.isNone(config.adminEmail)
       ? `  admin: ${devAdmin.email} / ${devAdmin.password} (dev default; set ADMIN_EMAIL and ADMIN_PASSWORD)`
       : `  admin: ${admin.email} (from ADMIN_EMAIL)`,
-    jwt.generated ? "  jwt: generated for this run (set JWT_SECRET so tokens survive restarts and replicas)" : "  jwt: JWT_SECRET",
+    keptSecret
+      ? `  jwt: ${keptSecret.created ? "generated and kept" : "kept"} in ${jwtFile} (mode 600; sessions survive restarts; set JWT_SECRET for replicas)`
+      : jwt.generated ? "  jwt: generated for this run (set JWT_SECRET so tokens survive restarts and replicas)" : "  jwt: JWT_SECRET",
     config.midtransMode === "simulator"
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
         (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
