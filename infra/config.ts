@@ -1,6 +1,7 @@
 import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
 import { existsSync } from "node:fs"
 import cron from "node-cron"
+import { tokenLifetime } from "./seedDurations.ts"
 
 const port = (name: string, fallback: number) =>
   Config.integer(name).pipe(
@@ -49,8 +50,8 @@ const settings = {
       validation: (s) => Option.isNone(s) || Redacted.value(s.value).length >= 32
     })
   ),
-  accessTokenTtlSeconds: positive("ACCESS_TOKEN_TTL_SECONDS", 900),
-  refreshTokenTtlSeconds: positive("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+  accessTokenTtlSeconds: tokenLifetime("ACCESS_TOKEN_TTL_SECONDS", "JWT_EXPIRES_IN", 900),
+  refreshTokenTtlSeconds: tokenLifetime("REFRESH_TOKEN_TTL_SECONDS", "JWT_REFRESH_EXPIRES_IN", 30 * 24 * 3600),
   adminEmail: Config.option(Config.string("ADMIN_EMAIL")),
   adminPassword: Config.option(Config.redacted("ADMIN_PASSWORD")).pipe(
     Config.validate({
@@ -80,6 +81,7 @@ const settings = {
   midtransFinishUrl: Config.option(Config.url("MIDTRANS_FINISH_URL")),
   midtransUnfinishUrl: Config.option(Config.url("MIDTRANS_UNFINISH_URL")),
   midtransErrorUrl: Config.option(Config.url("MIDTRANS_ERROR_URL")),
+  midtransNotificationUrl: Config.option(Config.url("MIDTRANS_NOTIFICATION_URL")),
   midtransTimeoutMs: positive("MIDTRANS_TIMEOUT_MS", 10_000),
   midtransConfirmStatus: Config.boolean("MIDTRANS_CONFIRM_STATUS").pipe(Config.withDefault(true)),
   topUpExpirySeconds: positive("TOPUP_EXPIRY_SECONDS", 24 * 3600),
@@ -92,6 +94,19 @@ const settings = {
   simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(Config.withDefault(1_500), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
   provisioningTimeoutSeconds: positive("PROVISIONING_TIMEOUT_SECONDS", 300),
   provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000),
+  smtpUrl: Config.option(Config.redacted("SMTP_URL")).pipe(
+    Config.map((url) => Option.filter(url, (u) => Redacted.value(u).length > 0)),
+    Config.validate({
+      message: "must be an smtp:// or smtps:// URL",
+      validation: (url) => Option.isNone(url) || /^smtps?:\/\/[^\s]+$/.test(Redacted.value(url.value))
+    })
+  ),
+  mailFrom: Config.string("MAIL_FROM").pipe(Config.withDefault("MinisPod <no-reply@minispod.local>")),
+  smtpTimeoutMs: positive("SMTP_TIMEOUT_MS", 10_000),
+  notifyPollMs: positive("NOTIFY_POLL_MS", 1_000),
+  notifyReminderPollMs: positive("NOTIFY_REMINDER_POLL_MS", 60_000),
+  notifyMaxAttempts: positive("NOTIFY_MAX_ATTEMPTS", 8),
+  notifyRetryBaseSeconds: positive("NOTIFY_RETRY_BASE_SECONDS", 30),
   renewalCron: Config.string("RENEWAL_CRON").pipe(Config.withDefault("0 * * * *")),
   suspensionRetentionDays: positive("SUSPENSION_RETENTION_DAYS", 30),
   devClock: Config.boolean("DEV_CLOCK").pipe(Config.withDefault(false)),
@@ -121,8 +136,8 @@ const variableOf: Record<keyof typeof settings, string> = {
   embeddedDataDir: "EMBEDDED_PG_DATA_DIR",
   embeddedPort: "EMBEDDED_PG_PORT",
   jwtSecret: "JWT_SECRET",
-  accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS",
-  refreshTokenTtlSeconds: "REFRESH_TOKEN_TTL_SECONDS",
+  accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS / JWT_EXPIRES_IN",
+  refreshTokenTtlSeconds: "REFRESH_TOKEN_TTL_SECONDS / JWT_REFRESH_EXPIRES_IN",
   adminEmail: "ADMIN_EMAIL",
   adminPassword: "ADMIN_PASSWORD",
   loginWindowSeconds: "LOGIN_RATE_WINDOW_SECONDS",
@@ -143,6 +158,7 @@ const variableOf: Record<keyof typeof settings, string> = {
   midtransFinishUrl: "MIDTRANS_FINISH_URL",
   midtransUnfinishUrl: "MIDTRANS_UNFINISH_URL",
   midtransErrorUrl: "MIDTRANS_ERROR_URL",
+  midtransNotificationUrl: "MIDTRANS_NOTIFICATION_URL",
   midtransTimeoutMs: "MIDTRANS_TIMEOUT_MS",
   midtransConfirmStatus: "MIDTRANS_CONFIRM_STATUS",
   topUpExpirySeconds: "TOPUP_EXPIRY_SECONDS",
@@ -152,6 +168,13 @@ const variableOf: Record<keyof typeof settings, string> = {
   simulatedReadyMs: "SIM_CLUSTER_READY_MS",
   provisioningTimeoutSeconds: "PROVISIONING_TIMEOUT_SECONDS",
   provisioningPollMs: "PROVISIONING_POLL_MS",
+  smtpUrl: "SMTP_URL",
+  mailFrom: "MAIL_FROM",
+  smtpTimeoutMs: "SMTP_TIMEOUT_MS",
+  notifyPollMs: "NOTIFY_POLL_MS",
+  notifyReminderPollMs: "NOTIFY_REMINDER_POLL_MS",
+  notifyMaxAttempts: "NOTIFY_MAX_ATTEMPTS",
+  notifyRetryBaseSeconds: "NOTIFY_RETRY_BASE_SECONDS",
   renewalCron: "RENEWAL_CRON",
   suspensionRetentionDays: "SUSPENSION_RETENTION_DAYS",
   devClock: "DEV_CLOCK",
