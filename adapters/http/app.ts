@@ -10,6 +10,7 @@ import { IdempotencyStore } from "../../application/ports/idempotency.ts"
 import type { Users } from "../../application/ports/users.ts"
 import { canonicalEncode } from "../../application/shared/eventHash.ts"
 import { detailsOf, errorTable, internalError } from "./errors.ts"
+import { inspectInput } from "./inputGuard.ts"
 import { openApiDocument } from "./openapi.ts"
 import type { Route } from "./route.ts"
 
@@ -192,6 +193,10 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
         if (token === undefined) throw fail("Unauthenticated", { reason: "missing bearer token" })
         principal = await execute(authenticate(token), requestId)
         if (r.access === "admin") await execute(requireAdministrator(principal), requestId)
+      }
+      for (const [part, where] of [[ctx.params, "params"], [ctx.query, "query"], [ctx.request.body, "body"]] as const) {
+        const problem = inspectInput(part, where)
+        if (problem !== undefined) throw fail("RequestInvalid", [problem])
       }
       const params = decode(r.params, ctx.params, "params")
       const query = decode(r.query, ctx.query, "query")
