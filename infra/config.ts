@@ -1,5 +1,6 @@
 import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
 import cron from "node-cron"
+import { productionRefusals } from "./productionSafety.ts"
 
 const port = (name: string, fallback: number) =>
   Config.integer(name).pipe(
@@ -66,7 +67,23 @@ const settings = {
   clusterBaseDomain: Config.string("CLUSTER_BASE_DOMAIN").pipe(Config.withDefault("apps.minispod.local")),
   simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(Config.withDefault(1_500), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
   provisioningTimeoutSeconds: positive("PROVISIONING_TIMEOUT_SECONDS", 300),
-  provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000)
+  provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000),
+  nodeEnv: Config.string("NODE_ENV").pipe(Config.withDefault("")),
+  minispodEnv: Config.string("MINISPOD_ENV").pipe(Config.withDefault("")),
+  registerMaxPerAddress: positive("REGISTER_RATE_MAX_PER_ADDRESS", 50),
+  passwordChangeMaxFailures: positive("PASSWORD_CHANGE_MAX_FAILURES", 5),
+  passwordHashConcurrency: positive("PASSWORD_HASH_CONCURRENCY", 1),
+  passwordHashQueue: positive("PASSWORD_HASH_QUEUE", 32),
+  sessionCacheSeconds: Config.integer("SESSION_CHECK_CACHE_SECONDS").pipe(Config.withDefault(5), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
+  refreshGraceSeconds: Config.integer("REFRESH_GRACE_SECONDS").pipe(Config.withDefault(10), Config.validate({ message: "must be between 0 and 60", validation: (n) => n >= 0 && n <= 60 })),
+  metricsPort: Config.option(port("METRICS_PORT", 0)),
+  metricsToken: Config.option(Config.redacted("METRICS_TOKEN")).pipe(
+    Config.validate({ message: "must be at least 16 characters", validation: (s) => Option.isNone(s) || Redacted.value(s.value).length >= 16 })
+  ),
+  databaseConnectTimeoutSeconds: positive("DATABASE_CONNECT_TIMEOUT_SECONDS", 2),
+  databaseStatementTimeoutMs: positive("DATABASE_STATEMENT_TIMEOUT_MS", 15_000),
+  logStreamsPerUser: positive("LOG_STREAMS_PER_USER", 5),
+  logStreamRecheckSeconds: positive("LOG_STREAM_RECHECK_SECONDS", 5)
 }
 
 /** Environment variable of each setting, for messages (a failed validation does not carry its path). */
@@ -106,7 +123,21 @@ const variableOf: Record<keyof typeof settings, string> = {
   clusterBaseDomain: "CLUSTER_BASE_DOMAIN",
   simulatedReadyMs: "SIM_CLUSTER_READY_MS",
   provisioningTimeoutSeconds: "PROVISIONING_TIMEOUT_SECONDS",
-  provisioningPollMs: "PROVISIONING_POLL_MS"
+  provisioningPollMs: "PROVISIONING_POLL_MS",
+  nodeEnv: "NODE_ENV",
+  minispodEnv: "MINISPOD_ENV",
+  registerMaxPerAddress: "REGISTER_RATE_MAX_PER_ADDRESS",
+  passwordChangeMaxFailures: "PASSWORD_CHANGE_MAX_FAILURES",
+  passwordHashConcurrency: "PASSWORD_HASH_CONCURRENCY",
+  passwordHashQueue: "PASSWORD_HASH_QUEUE",
+  sessionCacheSeconds: "SESSION_CHECK_CACHE_SECONDS",
+  refreshGraceSeconds: "REFRESH_GRACE_SECONDS",
+  metricsPort: "METRICS_PORT",
+  metricsToken: "METRICS_TOKEN",
+  databaseConnectTimeoutSeconds: "DATABASE_CONNECT_TIMEOUT_SECONDS",
+  databaseStatementTimeoutMs: "DATABASE_STATEMENT_TIMEOUT_MS",
+  logStreamsPerUser: "LOG_STREAMS_PER_USER",
+  logStreamRecheckSeconds: "LOG_STREAM_RECHECK_SECONDS"
 }
 
 /** Every setting of the server and CLIs, from the environment, validated at start. */
@@ -125,7 +156,8 @@ export const loadConfig = async (): Promise<AppConfig> => {
       ...(config.midtransMode !== "simulator" && Option.isNone(config.midtransServerKey)
         ? [`  MIDTRANS_SERVER_KEY: required when MIDTRANS_MODE=${config.midtransMode}`]
         : []),
-      ...(cron.validate(config.reconcileCron) ? [] : ["  PAYMENT_RECONCILE_CRON: not a valid cron expression"])
+      ...(cron.validate(config.reconcileCron) ? [] : ["  PAYMENT_RECONCILE_CRON: not a valid cron expression"]),
+      ...productionRefusals(config, { midtransModeSet: process.env["MIDTRANS_MODE"] !== undefined })
     ]
     if (crossChecks.length === 0) return config
     errors.push(...crossChecks)

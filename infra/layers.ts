@@ -1,3 +1,4 @@
+import { hkdfSync } from "node:crypto"
 import { Layer, Option, Redacted } from "effect"
 import { AccessTokensJose } from "../adapters/crypto/accessTokens.ts"
 import { IdGeneratorCrypto } from "../adapters/crypto/ids.ts"
@@ -5,7 +6,8 @@ import { PasswordHasherScrypt } from "../adapters/crypto/passwordHasher.ts"
 import { PgLive } from "../adapters/postgres/client.ts"
 import { EventStorePostgres } from "../adapters/postgres/eventStore.ts"
 import { IdempotencyStorePostgres } from "../adapters/postgres/idempotency.ts"
-import { LoginThrottlePostgres } from "../adapters/postgres/loginThrottle.ts"
+import { AuthThrottlePostgres } from "../adapters/postgres/authThrottle.ts"
+import { CommonPasswordsZxcvbn } from "../adapters/crypto/commonPasswords.ts"
 import { RefreshTokensPostgres } from "../adapters/postgres/refreshTokens.ts"
 import { TransactionIdsPostgres } from "../adapters/postgres/transactionIds.ts"
 import { UsersPostgres } from "../adapters/postgres/users.ts"
@@ -21,11 +23,12 @@ import { SubscriptionQueriesPostgres } from "../adapters/postgres/subscriptionRe
 import { LeaderLockPostgres, PaymentQueriesPostgres } from "../adapters/postgres/paymentReadModel.ts"
 import { AuthPolicy } from "../application/accounts/useCases.ts"
 import { PaymentPolicy } from "../application/payments/useCases.ts"
+import type { DatabaseTimeouts } from "../adapters/postgres/client.ts"
 import type { AppConfig } from "./config.ts"
 
 /** Everything the ledger and the audit need, on Postgres. */
-export const ledgerLayer = (url: string, poolSize: number) => {
-  const pg = PgLive(url, { max: poolSize })
+export const ledgerLayer = (url: string, poolSize: number, timeouts?: DatabaseTimeouts) => {
+  const pg = PgLive(url, { max: poolSize, ...timeouts })
   return Layer.mergeAll(
     EventStorePostgres,
     WalletQueriesPostgres,
@@ -82,17 +85,28 @@ export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gate
   Layer.mergeAll(
     clusterLayer(config),
     gatewayLayer(config, gateway),
-    RefreshTokensPostgres,
-    IdempotencyStorePostgres,
-    LoginThrottlePostgres({
-      windowSeconds: config.loginWindowSeconds,
-      perAccount: config.loginMaxPerAccount,
-      perAddress: config.loginMaxPerAddress
+    RefreshTokensPostgres({
+      // Derived from the JWT secret (its own purpose label): successors are unguessable without it.
+      successorKey: Buffer.from(hkdfSync("sha256", jwtSecret, "", "minispod refresh-token successor", 32)).toString("base64url"),
+      graceSeconds: config.refreshGraceSeconds,
+      sessionCacheSeconds: config.sessionCacheSeconds
     }),
-    PasswordHasherScrypt,
+    IdempotencyStorePostgres,
+    AuthThrottlePostgres({ windowSeconds: config.loginWindowSeconds, maxBlockSeconds: config.loginWindowSeconds }),
+    PasswordHasherScrypt({ concurrency: config.passwordHashConcurrency, waiting: config.passwordHashQueue }),
+    CommonPasswordsZxcvbn,
     AccessTokensJose({ secret: jwtSecret, ttlSeconds: config.accessTokenTtlSeconds }),
-    Layer.succeed(AuthPolicy, { refreshTokenTtlSeconds: config.refreshTokenTtlSeconds })
-  ).pipe(Layer.provideMerge(ledgerLayer(url, config.databasePoolSize)))
+    Layer.succeed(AuthPolicy, {
+      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      loginFailuresPerAccountAddress: config.loginMaxPerAccount,
+      failuresPerAddress: config.loginMaxPerAddress,
+      registrationsPerAddress: config.registerMaxPerAddress,
+      passwordChangeFailures: config.passwordChangeMaxFailures
+    })
+  ).pipe(Layer.provideMerge(ledgerLayer(url, config.databasePoolSize, {
+    connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+    statementTimeoutMs: config.databaseStatementTimeoutMs
+  })))
 
 export const jwtSecretOf = (config: AppConfig, generate: () => string) =>
   Option.match(config.jwtSecret, {

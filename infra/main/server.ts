@@ -17,6 +17,9 @@ import { openDatabase } from "../database.ts"
 import { appLayer, jwtSecretOf } from "../layers.ts"
 import { effectLogging, jsonLogger } from "../logging.ts"
 import { routes } from "../routes.ts"
+import { mayServeDevSurfaces, startWarnings } from "../productionSafety.ts"
+import { isDatabaseUnavailable } from "../../adapters/postgres/client.ts"
+import { metricsServing } from "../metrics.ts"
 
 const migrationsDir = fileURLToPath(new URL("../../migrations", import.meta.url))
 const devAdmin = { email: "admin@minispod.local", password: "minispod-admin" }
@@ -53,17 +56,19 @@ const admin = {
 }
 await runtime.runPromise(ensureAdministrator(admin))
 
-const simulator = config.midtransMode === "simulator"
+const simulator = config.midtransMode === "simulator" && mayServeDevSurfaces(config)
   ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
   : []
 
-const { app, drained } = makeHttpApp({
+const { app, drained, metricsText } = makeHttpApp({
   extraRouters: simulator,
   routes,
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
   bodyLimitBytes: config.bodyLimitBytes,
   trustProxy: config.trustProxy,
+  unavailable: isDatabaseUnavailable,
+  metrics: metricsServing(config).onApiPort,
   ready: () =>
     runtime.runPromise(
       Effect.flatMap(Pg, (sql) => Effect.promise(() => sql`select 1`)).pipe(
@@ -74,10 +79,13 @@ const { app, drained } = makeHttpApp({
 })
 
 const server = createServer(app.callback())
+const metricsServer = metricsServing(config).startSeparate({ metricsText })
 // Browsers send Origin: only this server's own origin (or PUBLIC_BASE_URL) may open a log socket.
 const logSocket = attachLogSocket(server, {
   run: (effect) => runtime.runPromiseExit(effect),
-  allowedOrigins: (req) => req.headers.origin === undefined || req.headers.origin === new URL(selfUrl).origin
+  allowedOrigins: (req) => req.headers.origin === undefined || req.headers.origin === new URL(selfUrl).origin,
+  maxStreamsPerUser: config.logStreamsPerUser,
+  recheckMs: config.logStreamRecheckSeconds * 1000
 })
 // The reconciliation job: every replica schedules it; one at a time runs it (advisory lock).
 const reconciliation = cron.schedule(config.reconcileCron, () => {
@@ -115,6 +123,8 @@ server.listen(config.port, config.host, () => {
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
         (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
+    `  metrics: ${metricsServing(config).description}`,
+    ...startWarnings(config),
     `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready; instance logs simulated`
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
@@ -132,6 +142,7 @@ const shutdown = (signal: string) => {
   force.unref()
   void reconciliation.stop()
   logSocket.close()
+  metricsServer?.close()
   clearInterval(provisioning)
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {
