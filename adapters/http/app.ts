@@ -10,7 +10,7 @@ import { IdempotencyStore } from "../../application/ports/idempotency.ts"
 import type { Users } from "../../application/ports/users.ts"
 import { canonicalEncode } from "../../application/shared/eventHash.ts"
 import { detailsOf, errorTable, internalError } from "./errors.ts"
-import { inspectInput } from "./inputGuard.ts"
+import { inspectInput, inspectQueryText } from "./inputGuard.ts"
 import { openApiDocument } from "./openapi.ts"
 import type { Route } from "./route.ts"
 
@@ -209,8 +209,12 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
         principal = await execute(authenticate(token), requestId)
         if (r.access === "admin") await execute(requireAdministrator(principal), requestId)
       }
-      for (const [part, where] of [[ctx.params, "params"], [ctx.query, "query"], [ctx.request.body, "body"]] as const) {
-        const problem = inspectInput(part, where)
+      for (const problem of [
+        inspectQueryText(ctx.querystring),
+        inspectInput(ctx.params, "params"),
+        inspectInput(ctx.query, "query"),
+        inspectInput(ctx.request.body, "body")
+      ]) {
         if (problem !== undefined) throw fail("RequestInvalid", [problem])
       }
       const params = decode(r.params, ctx.params, "params")

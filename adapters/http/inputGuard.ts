@@ -36,3 +36,21 @@ export const inspectInput = (value: unknown, where: string): InputProblem | unde
   }
   return undefined
 }
+
+/** Query text whose percent-encoding is not UTF-8 (Node would turn it into U+FFFD silently). */
+export const inspectQueryText = (querystring: string): InputProblem | undefined => {
+  for (const pair of querystring.split("&")) {
+    const [name = "", value = ""] = pair.split("=", 2)
+    const decode = (text: string) => {
+      try {
+        return decodeURIComponent(text.replace(/\+/g, " "))
+      } catch {
+        return undefined
+      }
+    }
+    const decodedName = decode(name)
+    if (decodedName === undefined) return { field: "query", message: "parameter name is not valid UTF-8" }
+    if (decode(value) === undefined) return { field: `query.${decodedName}`, message: "is not valid UTF-8" }
+  }
+  return undefined
+}
