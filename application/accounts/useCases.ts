@@ -95,8 +95,9 @@ export const register = Effect.fn("Accounts.register")(function*(input: {
   const policy = yield* AuthPolicy
   const throttle = yield* AuthThrottle
   const keys = { registration: throttleKeys.registration(input.clientAddress), address: throttleKeys.address(input.clientAddress) }
-  yield* notBlocked([keys.registration, keys.address])
+  // Every registration counts (each costs a hash), before the check: at most `registrationsPerAddress` pass.
   yield* throttle.fail([{ key: keys.registration, free: policy.registrationsPerAddress }], yield* now)
+  yield* notBlocked([keys.registration, keys.address])
   const email = normalizeEmail(input.email)
   yield* checkNewPassword("password", input.password, email)
   const at = yield* now
