@@ -100,7 +100,7 @@ export const attachLogSocket = (
       const principal: Principal | undefined = token ? await run(authenticate(token)) : undefined
       if (principal === undefined) return refuse(socket, 401, "Unauthorized")
       const view = await run(mayWatch(principal, instanceId))
-      if (view === undefined) return refuse(socket, 404, "Not Found")
+      if (view === undefined || ended(view.status)) return refuse(socket, 404, "Not Found")
       const mine = streamsOf(principal.userId)
       if (mine.size >= options.maxStreamsPerUser) return refuse(socket, 429, "Too Many Requests")
       wss.handleUpgrade(req, socket, head, (ws) => {

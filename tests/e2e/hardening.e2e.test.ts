@@ -233,16 +233,20 @@ describe("log streams end with the session", () => {
       ws.on("error", (e) => (e.message.includes("Unexpected server response") ? undefined : reject(e)))
     })
 
-  it("allows at most N streams per user and closes them when the session ends", async () => {
-    const user = await account("streams", 100_000)
-    const sub = (await http.post("/api/subscriptions", { planId: "90000000-0000-4000-8000-000000000002", instanceName: "streamed" }, user.token)).body.data
-    const first = await open(sub.id, user.token)
-    const second = await open(sub.id, user.token)
+  it("allows at most N streams per user and closes them when the subscription or the session ends", async () => {
+    const user = await account("streams", 300_000)
+    const n8n = (await http.post("/api/subscriptions", { planId: "90000000-0000-4000-8000-000000000002", instanceName: "streamed" }, user.token)).body.data
+    const ghost = (await http.post("/api/subscriptions", { planId: "90000000-0000-4000-8000-000000000004", instanceName: "blog" }, user.token)).body.data
+    const first = await open(n8n.id, user.token)
+    const second = await open(ghost.id, user.token)
     expect([first.status, second.status]).toEqual([101, 101])
-    expect((await open(sub.id, user.token)).status).toBe(429)
-    const closed = new Promise<number>((resolve) => first.ws!.on("close", (code) => resolve(code)))
+    expect((await open(n8n.id, user.token)).status).toBe(429)
+    const closedOf = (ws: WebSocket) => new Promise<[number, string]>((resolve) => ws.on("close", (code, reason) => resolve([code, reason.toString()])))
+    const [firstClosed, secondClosed] = [closedOf(first.ws!), closedOf(second.ws!)]
+    expect((await http.delete(`/api/subscriptions/${ghost.id}`, user.token)).status).toBe(200)
+    expect(await secondClosed).toEqual([4401, "subscription ended"])
+    expect((await open(ghost.id, user.token)).status).toBe(404) // an ended subscription streams nothing
     await http.post("/api/auth/logout", { refreshToken: user.refreshToken })
-    expect(await closed).toBe(4401)
-    second.ws!.close()
+    expect(await firstClosed).toEqual([4401, "session ended"])
   })
 })
