@@ -13,3 +13,7 @@ drop table login_attempts;
 -- The process that claimed an Idempotency-Key: it holds a session advisory lock on
 -- (idempotency owner class, owner) while it lives, so a claim whose owner died is retakable at once.
 alter table idempotency_keys add column owner integer;
+
+-- The Midtrans simulator's status API reports refunds too, so tests drive every status through
+-- the confirmation path (a notification is only believed as far as its signature goes).
+alter table midtrans_simulator add column refund_amount text, add column refund_key text;

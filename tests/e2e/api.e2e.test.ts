@@ -211,7 +211,7 @@ describe("wallet and admin credit adjustment", () => {
     const token = await adminToken()
     await http.post(`/api/admin/users/${user.id}/credit-adjustment`, { amount: 1_000, reason: "audit me" }, token)
     const report = await http.get("/api/admin/audit/ledger", token)
-    expect(report.body.data).toMatchObject({ ok: true, accountSum: 0 })
+    expect(report.body.data, JSON.stringify(report.body.data)).toMatchObject({ ok: true, accountSum: 0 })
     expect((await http.get("/api/admin/audit/ledger", user.token)).status).toBe(403)
     const exported = await fetch(`${server.baseUrl}/api/admin/audit/events?stream=wallet-${user.id}`, { headers: { authorization: `Bearer ${token}` } })
     expect(exported.headers.get("content-type")).toMatch(/application\/x-ndjson/)
