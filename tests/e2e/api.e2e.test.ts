@@ -80,6 +80,8 @@ describe("sessions", () => {
     expect(reuse.body.error.code).toBe("UNAUTHENTICATED")
     // The thief's reuse ended the session: the legitimate newer token is dead too.
     expect((await http.post("/api/auth/refresh", { refreshToken: second })).status).toBe(401)
+    // …and so is its access token, at once (sessions are checked on every request).
+    expect((await http.get("/api/auth/profile", refreshed.body.data.accessToken)).status).toBe(401)
     // Another session (from registration) is untouched.
     expect((await http.post("/api/auth/refresh", { refreshToken: user.refreshToken })).status).toBe(200)
   })
