@@ -75,7 +75,7 @@ const settings = {
   passwordHashConcurrency: positive("PASSWORD_HASH_CONCURRENCY", 1),
   passwordHashQueue: positive("PASSWORD_HASH_QUEUE", 128),
   sessionCacheSeconds: Config.integer("SESSION_CHECK_CACHE_SECONDS").pipe(Config.withDefault(5), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
-  refreshGraceSeconds: Config.integer("REFRESH_GRACE_SECONDS").pipe(Config.withDefault(10), Config.validate({ message: "must be between 0 and 60", validation: (n) => n >= 0 && n <= 60 })),
+  refreshGraceSeconds: Config.integer("REFRESH_GRACE_SECONDS").pipe(Config.withDefault(5), Config.validate({ message: "must be between 0 and 60", validation: (n) => n >= 0 && n <= 60 })),
   metricsPort: Config.option(Config.integer("METRICS_PORT").pipe(Config.validate({ message: "must be a port number between 1 and 65535", validation: (n) => n >= 1 && n <= 65535 }))),
   metricsToken: Config.option(Config.redacted("METRICS_TOKEN")).pipe(
     Config.validate({ message: "must be at least 16 characters", validation: (s) => Option.isNone(s) || Redacted.value(s.value).length >= 16 })
