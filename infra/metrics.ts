@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto"
 import { createServer, type Server } from "node:http"
 import { Option, Redacted } from "effect"
 import type { AppConfig } from "./config.ts"
@@ -15,7 +16,8 @@ export const metricsServing = (config: AppConfig) => {
     startSeparate: (source: { readonly metricsText: () => Promise<{ readonly contentType: string; readonly body: string }> }): Server | undefined => {
       if (separatePort === undefined) return undefined
       const server = createServer((req, res) => {
-        const authorized = token === undefined || req.headers.authorization === `Bearer ${token}`
+        const digest = (s: string) => createHash("sha256").update(s).digest()
+        const authorized = token === undefined || timingSafeEqual(digest(req.headers.authorization ?? ""), digest(`Bearer ${token}`))
         if (req.method !== "GET" || new URL(req.url ?? "/", "http://x").pathname !== "/metrics" || !authorized) {
           res.writeHead(authorized ? 404 : 401, { "content-type": "application/json", "cache-control": "no-store" })
           res.end(JSON.stringify({ success: false, message: authorized ? "Not found" : "Authentication required", error: { code: authorized ? "NOT_FOUND" : "UNAUTHENTICATED" } }))
