@@ -14,6 +14,15 @@ const positive = (name: string, fallback: number) =>
     Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 })
   )
 
+const isOrigin = (origin: string) => {
+  if (origin === "*") return true
+  try {
+    return new URL(origin).origin === origin
+  } catch {
+    return false
+  }
+}
+
 const settings = {
   port: port("PORT", 3000),
   host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
@@ -49,6 +58,12 @@ const settings = {
   bodyLimitBytes: positive("BODY_LIMIT_BYTES", 100 * 1024),
   logLevel: Config.literal("debug", "info", "warning", "error")("LOG_LEVEL").pipe(Config.withDefault("info" as const)),
   trustProxy: Config.boolean("TRUST_PROXY").pipe(Config.withDefault(false)),
+  checkResponses: Config.boolean("CHECK_RESPONSES").pipe(Config.withDefault(false)),
+  corsOrigins: Config.string("CORS_ORIGINS").pipe(
+    Config.withDefault(""),
+    Config.map((list) => list.split(",").map((o) => o.trim()).filter((o) => o.length > 0)),
+    Config.validate({ message: "must be comma-separated origins like https://app.example.com (scheme, host, port; no path) or *", validation: (origins) => origins.every(isOrigin) })
+  ),
   publicBaseUrl: Config.option(Config.url("PUBLIC_BASE_URL")),
   midtransMode: Config.literal("simulator", "sandbox", "production")("MIDTRANS_MODE").pipe(Config.withDefault("simulator" as const)),
   midtransServerKey: Config.option(Config.redacted("MIDTRANS_SERVER_KEY")),
@@ -105,6 +120,8 @@ const variableOf: Record<keyof typeof settings, string> = {
   bodyLimitBytes: "BODY_LIMIT_BYTES",
   logLevel: "LOG_LEVEL",
   trustProxy: "TRUST_PROXY",
+  corsOrigins: "CORS_ORIGINS",
+  checkResponses: "CHECK_RESPONSES",
   publicBaseUrl: "PUBLIC_BASE_URL",
   midtransMode: "MIDTRANS_MODE",
   midtransServerKey: "MIDTRANS_SERVER_KEY",
@@ -162,7 +179,8 @@ export const loadConfig = async (): Promise<AppConfig> => {
     if (crossChecks.length === 0) return config
     errors.push(...crossChecks)
   }
-  process.stderr.write(`invalid configuration:\n${errors.join("\n")}\n`)
+  // The log's line shape (no logger exists yet: the level is part of what failed).
+  process.stderr.write(`${JSON.stringify({ level: "error", time: new Date().toISOString(), requestId: null, context: { problems: errors.map((e) => e.trim()) }, message: "invalid configuration" })}\n`)
   process.exit(2)
 }
 

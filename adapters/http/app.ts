@@ -9,6 +9,8 @@ import type { AccessTokens, RefreshTokens } from "../../application/ports/auth.t
 import { IdempotencyStore } from "../../application/ports/idempotency.ts"
 import type { Users } from "../../application/ports/users.ts"
 import { canonicalEncode } from "../../application/shared/eventHash.ts"
+import { type CorsPolicy, corsMiddleware, corsPolicy } from "./cors.ts"
+import { makeDocsRouter } from "./docs.ts"
 import { detailsOf, errorTable, internalError } from "./errors.ts"
 import { inspectInput, inspectQueryText } from "./inputGuard.ts"
 import { openApiDocument } from "./openapi.ts"
@@ -35,6 +37,10 @@ export interface HttpOptions<R> {
   readonly ready: () => Promise<boolean>
   /** Non-API routers mounted beside the API (the local Midtrans simulator). */
   readonly extraRouters?: ReadonlyArray<Router>
+  /** Origins browsers may call from (CORS_ORIGINS); none by default. */
+  readonly cors?: CorsPolicy
+  /** Check each success's data against its route's documented `response` Schema (tests): a mismatch is a 500. */
+  readonly checkResponses?: boolean
   /** Whether a defect is an outage of a dependency (answered 503 with Retry-After, not 500). */
   readonly unavailable?: (defect: unknown) => boolean
   /** GET /metrics on this port: not at all, openly, or only with `Authorization: Bearer <token>`. */
@@ -137,6 +143,7 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       const failure = toFailure(error)
       if (failure.status >= 500) logger.error("request failed", { requestId, error: String(error) })
       ctx.status = failure.status
+      if (failure.status === 401) ctx.set("WWW-Authenticate", 'Bearer realm="MinisPod"')
       if ((failure.status === 429 || failure.status === 503) && typeof failure.details === "object" && failure.details !== null) {
         ctx.set("Retry-After", String((failure.details as { retryAfterSeconds?: number }).retryAfterSeconds ?? 60))
       }
@@ -159,6 +166,16 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       status: ctx.status,
       durationMs: Math.round(seconds * 1000 * 10) / 10
     })
+  })
+
+  app.use(corsMiddleware(options.cors ?? corsPolicy([])))
+  // JSON only: a body of another type is refused by name rather than misread as empty.
+  app.use(async (ctx, next) => {
+    const hasBody = ctx.get("content-length") !== "" && ctx.get("content-length") !== "0" || ctx.get("transfer-encoding") !== ""
+    if (ctx.path.startsWith("/api/") && hasBody && !ctx.is("application/json", "application/*+json")) {
+      throw fail("UnsupportedMediaType", { contentType: ctx.get("content-type") || null, expected: "application/json" })
+    }
+    return next()
   })
 
   app.use(bodyParser({
@@ -233,7 +250,10 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
           requestId,
           clientAddress: ctx.ip,
           idempotencyKey
-        }), requestId)
+        }), requestId).then((reply) => {
+          if (options.checkResponses && r.response !== undefined) checkResponse(r.response, reply.data, `${r.method} ${r.path}`)
+          return reply
+        })
 
       if (idempotencyKey === undefined) {
         const reply = await handle()
@@ -267,15 +287,17 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       if (claim._tag === "Replay") {
         ctx.status = claim.status
         ctx.set("Idempotent-Replayed", "true")
-        ctx.body = claim.body
+        ctx.type = "application/json"
+        ctx.body = claim.body // the first response's very bytes
         return
       }
       try {
         const reply = await handle()
         const status = reply.status ?? 200
-        const responseBody = { success: true, message: reply.message, data: reply.data }
+        const responseBody = JSON.stringify({ success: true, message: reply.message, data: reply.data })
         await execute(Effect.flatMap(IdempotencyStore, (s) => s.complete(scope, idempotencyKey, status, responseBody)), requestId)
         ctx.status = status
+        ctx.type = "application/json"
         ctx.body = responseBody
       } catch (error) {
         // Only successes are replayed; a failed attempt frees the key for a retry.
@@ -284,7 +306,7 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       }
     })
   }
-  for (const extra of options.extraRouters ?? []) app.use(extra.routes())
+  for (const extra of [...options.extraRouters ?? [], makeDocsRouter()]) app.use(extra.routes())
   app.use(router.routes())
   app.use(router.allowedMethods({ throw: false }))
   const drained = () =>
@@ -293,7 +315,17 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
     })
   /** The Prometheus text, for a metrics listener on a port of its own. */
   const metricsText = async () => ({ contentType: registry.contentType, body: await registry.metrics() })
-  return { app, drained, metricsText }
+  /** What the API router serves (method and path), so a test can hold /openapi.json to it. */
+  const served = () => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== "HEAD").map((m) => ({ method: m.toLowerCase(), path: String(layer.path) })))
+  return { app, drained, served, metricsText }
+}
+
+/** The data as a client receives it (JSON) must decode with the route's documented Schema. */
+const checkResponse = (schema: Schema.Schema<any, any>, data: unknown, route: string) => {
+  const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(JSON.parse(JSON.stringify(data) ?? "null"))
+  if (Either.isLeft(result)) {
+    throw new Error(`${route}: response does not match its documented schema: ${ParseResult.TreeFormatter.formatErrorSync(result.left)}`)
+  }
 }
 
 const bearerMatches = (header: string, token: string) => {

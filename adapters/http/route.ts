@@ -15,10 +15,10 @@ export interface RouteInput<P, Q, B> {
   readonly idempotencyKey: string | undefined
 }
 
-export interface Reply {
+export interface Reply<D = unknown> {
   readonly status?: number
   readonly message: string
-  readonly data: unknown
+  readonly data: D
   /** A raw body instead of the JSON envelope (exports). */
   readonly raw?: { readonly contentType: string; readonly body: string }
 }
@@ -32,13 +32,20 @@ export interface Route<R> {
   readonly params?: Schema.Schema<any, any>
   readonly query?: Schema.Schema<any, any>
   readonly body?: Schema.Schema<any, any>
+  /** What `data` holds on success (its encoded side is what is sent); described in /openapi.json. */
+  readonly response?: Schema.Schema<any, any>
+  /** A route answering a raw body (`Reply.raw`) instead: its content type, for /openapi.json. */
+  readonly rawResponse?: string
   /** Honours the Idempotency-Key header (requests that move money). */
   readonly idempotent?: boolean
   readonly handle: (input: RouteInput<any, any, any>) => Effect.Effect<Reply, { readonly _tag: string }, R>
 }
 
-/** Declares a route; the Schemas validate the request and describe it in /openapi.json. */
-export const route = <R, P = undefined, Q = undefined, B = undefined>(spec: {
+/**
+ * Declares a route; the Schemas validate the request and describe it in /openapi.json. With a
+ * `response` Schema the compiler checks that the handler's `data` matches what is documented.
+ */
+export const route = <R, P = undefined, Q = undefined, B = undefined, D = unknown>(spec: {
   readonly method: Route<R>["method"]
   readonly path: string
   readonly summary: string
@@ -47,9 +54,11 @@ export const route = <R, P = undefined, Q = undefined, B = undefined>(spec: {
   readonly params?: Schema.Schema<P, any>
   readonly query?: Schema.Schema<Q, any>
   readonly body?: Schema.Schema<B, any>
+  readonly response?: Schema.Schema<any, D>
+  readonly rawResponse?: string
   readonly idempotent?: boolean
-  readonly handle: (input: RouteInput<P, Q, B>) => Effect.Effect<Reply, { readonly _tag: string }, R>
-}): Route<R> => spec as Route<R>
+  readonly handle: (input: RouteInput<P, Q, B>) => Effect.Effect<Reply<NoInfer<D>>, { readonly _tag: string }, R>
+}): Route<R> => spec as unknown as Route<R>
 
-export const ok = (message: string, data: unknown, status?: number): Reply =>
+export const ok = <D>(message: string, data: D, status?: number): Reply<D> =>
   status === undefined ? { message, data } : { message, data, status }

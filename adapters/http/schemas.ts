@@ -190,6 +190,8 @@ export const SubscribeBody = Schema.Struct({
 export const UpgradeBody = Schema.Struct({ newPlanId: Uuid })
 export const AutoRenewBody = Schema.Struct({ enabled: Schema.Boolean })
 export const SubscriptionListQuery = Schema.Struct(PageQuery)
+/** ?page=&limit= for lists held in memory (short reference lists). */
+export const PageListQuery = Schema.Struct(PageQuery)
 
 const CouponCode = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(40), Schema.pattern(/^[A-Za-z0-9_-]+$/, { message: () => "must be letters, digits, dashes or underscores" }))
 const IsoDate = Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be an ISO-8601 date"))

@@ -26,7 +26,8 @@ const mayWatch = (principal: Principal, instanceId: string) =>
 const ended = (status: string) => status === "CANCELLED" || status === "EXPIRED"
 
 const refuse = (socket: Duplex, status: number, message: string) => {
-  socket.write(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ success: false, message })}`)
+  const challenge = status === 401 ? `WWW-Authenticate: Bearer realm="MinisPod"\r\n` : ""
+  socket.write(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\n${challenge}Content-Type: application/json\r\n\r\n${JSON.stringify({ success: false, message })}`)
   socket.destroy()
 }
 

@@ -90,6 +90,9 @@ export const failProvisioning = Effect.fn("Provisioning.fail")(function*(view: S
         ...guardEvents(guardId, guard)
       ]
     }), { ...system, reason })
+  yield* Effect.logWarning("provisioning failed: instance in ERROR, the period's charges refunded").pipe(
+    Effect.annotateLogs({ subscriptionId: view.id, instanceName: view.instanceName, reason })
+  )
 })
 
 const markRunning = (subscriptionId: string) =>

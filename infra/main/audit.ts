@@ -3,12 +3,12 @@ import { auditLedger } from "../../application/audit/ledgerAudit.ts"
 import { loadConfig } from "../config.ts"
 import { openDatabase } from "../database.ts"
 import { ledgerLayer } from "../layers.ts"
-import { effectLogging } from "../logging.ts"
+import { effectLogging, makeLog, stderr } from "../logging.ts"
 
 /** Replays the whole log against the read models; exits 1 naming the first bad event. */
 const config = await loadConfig()
 const database = await openDatabase(config)
-const runtime = ManagedRuntime.make(Layer.merge(ledgerLayer(database.url, 4), effectLogging("warning")))
+const runtime = ManagedRuntime.make(Layer.merge(ledgerLayer(database.url, 4), effectLogging(makeLog("warning", stderr()), "warning")))
 let exitCode = 0
 try {
   const report = await runtime.runPromise(auditLedger())

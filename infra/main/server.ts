@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url"
 import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import cron from "node-cron"
 import { makeHttpApp } from "../../adapters/http/app.ts"
+import { corsPolicy } from "../../adapters/http/cors.ts"
 import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
 import { attachLogSocket } from "../../adapters/ws/logs.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
@@ -15,7 +16,7 @@ import { ensureAdministrator } from "../../application/accounts/useCases.ts"
 import { loadConfig } from "../config.ts"
 import { openDatabase } from "../database.ts"
 import { appLayer, jwtSecretOf } from "../layers.ts"
-import { effectLogging, jsonLogger } from "../logging.ts"
+import { effectLogging, jsonLogger, makeLog } from "../logging.ts"
 import { routes } from "../routes.ts"
 import { mayServeDevSurfaces, startWarnings } from "../productionSafety.ts"
 import { isDatabaseUnavailable } from "../../adapters/postgres/client.ts"
@@ -25,7 +26,8 @@ const migrationsDir = fileURLToPath(new URL("../../migrations", import.meta.url)
 const devAdmin = { email: "admin@minispod.local", password: "minispod-admin" }
 
 const config = await loadConfig()
-const logger = jsonLogger(config.logLevel)
+const log = makeLog(config.logLevel)
+const logger = jsonLogger(log)
 const database = await openDatabase(config)
 const shutdownTimeoutMs = 30_000
 
@@ -47,7 +49,7 @@ const serverKey = Option.match(config.midtransServerKey, {
 let selfUrl = ""
 const gateway = { serverKey: serverKey.value, selfUrl: () => selfUrl }
 const runtime = ManagedRuntime.make(
-  Layer.merge(appLayer(database.url, config, jwt.secret, gateway), effectLogging(config.logLevel))
+  Layer.merge(appLayer(database.url, config, jwt.secret, gateway), effectLogging(log, config.logLevel))
 )
 
 const admin = {
@@ -60,8 +62,11 @@ const simulator = config.midtransMode === "simulator" && mayServeDevSurfaces(con
   ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
   : []
 
+const cors = corsPolicy(config.corsOrigins)
 const { app, drained, metricsText } = makeHttpApp({
   extraRouters: simulator,
+  cors,
+  checkResponses: config.checkResponses,
   routes,
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
@@ -80,10 +85,10 @@ const { app, drained, metricsText } = makeHttpApp({
 
 const server = createServer(app.callback())
 const metricsServer = metricsServing(config).startSeparate({ metricsText })
-// Browsers send Origin: only this server's own origin (or PUBLIC_BASE_URL) may open a log socket.
+// Browsers send Origin: only this server's own origin (or PUBLIC_BASE_URL) and CORS_ORIGINS may open a log socket.
 const logSocket = attachLogSocket(server, {
   run: (effect) => runtime.runPromiseExit(effect),
-  allowedOrigins: (req) => req.headers.origin === undefined || req.headers.origin === new URL(selfUrl).origin,
+  allowedOrigins: (req) => req.headers.origin === undefined || req.headers.origin === new URL(selfUrl).origin || cors.allows(req.headers.origin),
   maxStreamsPerUser: config.logStreamsPerUser,
   recheckMs: config.logStreamRecheckSeconds * 1000
 })
@@ -127,7 +132,7 @@ server.listen(config.port, config.host, () => {
     ...startWarnings(config),
     `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready; instance logs simulated`
   ]
-  process.stdout.write(`${lines.join("\n")}\n`)
+  logger.info(lines[0]!, { details: lines.slice(1).map((l) => l.trim()) })
 })
 
 let stopping = false

@@ -23,7 +23,9 @@ afterAll(async () => {
 describe("catalog", () => {
   it("is seeded on first start: 3 categories, n8n/Ghost/WordPress/PostgreSQL, ≥ 7 plans including FREE", async () => {
     const categories = (await http.get("/api/catalog/categories", user)).body.data
-    expect(categories).toHaveLength(3)
+    expect(categories.items).toHaveLength(3)
+    expect(categories.pagination).toEqual({ page: 1, limit: 20, total: 3, totalPages: 1 })
+    expect((await http.get("/api/catalog/categories?page=2&limit=2", user)).body.data).toMatchObject({ items: [expect.anything()], pagination: { page: 2, limit: 2, total: 3, totalPages: 2 } })
     const services = (await http.get("/api/catalog/services", user)).body.data
     expect(services.items.map((s: { slug: string }) => s.slug).sort()).toEqual(["ghost", "n8n", "postgresql", "wordpress"])
     expect(services.pagination).toMatchObject({ page: 1, total: 4 })
@@ -32,7 +34,7 @@ describe("catalog", () => {
     let plans = 0
     let free = 0
     for (const s of services.items) {
-      const list = (await http.get(`/api/catalog/services/${s.slug}/plans`, user)).body.data
+      const list = (await http.get(`/api/catalog/services/${s.slug}/plans`, user)).body.data.items
       plans += list.length
       free += list.filter((p: { planType: string }) => p.planType === "FREE").length
       for (const p of list) expect(p.availableQuota).toBe(p.totalQuota - p.usedQuota)
@@ -46,7 +48,7 @@ describe("catalog", () => {
     const n8n = (await http.get("/api/catalog/services/n8n", user)).body.data
     expect(n8n).toMatchObject({ slug: "n8n", dockerImage: expect.stringContaining("n8n"), plans: expect.any(Array) })
     expect((await http.get("/api/catalog/search?q=newsletter", user)).body.data.items.map((s: { slug: string }) => s.slug)).toContain("ghost")
-    expect((await http.get("/api/catalog/featured", user)).body.data.every((s: { isFeatured: boolean }) => s.isFeatured)).toBe(true)
+    expect((await http.get("/api/catalog/featured", user)).body.data.items.every((s: { isFeatured: boolean }) => s.isFeatured)).toBe(true)
     expect((await http.get("/api/catalog/services/nope", user)).status).toBe(404)
     expect((await http.get("/api/catalog/services/Bad_Slug", user)).status).toBe(400)
     expect((await http.get("/api/catalog/services")).status).toBe(401)

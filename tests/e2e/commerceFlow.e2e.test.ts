@@ -35,7 +35,7 @@ describe("the whole commerce flow on a started server", () => {
     const admin = await adminToken(http)
     await http.post(`/api/admin/users/${user.user.id}/credit-adjustment`, { amount: 300_000, reason: "welcome" }, admin)
 
-    const plans = (await http.get("/api/catalog/services/n8n/plans", token)).body.data as Array<{ id: string; planType: string; monthlyPrice: number }>
+    const plans = (await http.get("/api/catalog/services/n8n/plans", token)).body.data.items as Array<{ id: string; planType: string; monthlyPrice: number }>
     const basic = plans.find((p) => p.planType === "BASIC")!
     const pro = plans.find((p) => p.planType === "PRO")!
     expect((await http.post("/api/subscriptions/validate", { planId: basic.id }, token)).body.data).toMatchObject({ valid: true, balanceAfter: 300_000 - basic.monthlyPrice })

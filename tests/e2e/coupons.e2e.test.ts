@@ -40,7 +40,10 @@ describe("coupons", () => {
     const again = await http.post("/api/wallet/redeem-coupon", { code: "WELCOME50" }, user.token)
     expect(again.status).toBe(422)
     expect(again.body.error).toMatchObject({ code: "INVALID_COUPON", details: { reason: "ALREADY_USED" } })
-    expect((await http.get("/api/wallet/coupon-history", user.token)).body.data).toEqual([expect.objectContaining({ code: "WELCOME50", amount: 50_000 })])
+    expect((await http.get("/api/wallet/coupon-history", user.token)).body.data).toEqual({
+      items: [expect.objectContaining({ code: "WELCOME50", amount: 50_000 })],
+      pagination: { page: 1, limit: 20, total: 1, totalPages: 1 }
+    })
     const entry = (await http.get("/api/wallet/transactions", user.token)).body.data.items[0]
     expect(entry).toMatchObject({ type: "COUPON_CREDIT", fromAccount: "promotions" })
     expect((await http.post("/api/wallet/redeem-coupon", { code: "NOPE-NOPE" }, user.token)).body.error.details.reason).toBe("NOT_FOUND")
@@ -65,7 +68,7 @@ describe("coupons", () => {
     expect(await balance(user.token)).toBe(0)
     const [event] = await db.sql<Array<{ data: { charged: number } }>>`select data from events where stream_id = ${`subscription-${sub.body.data.id}`} and stream_version = 1`
     expect(event!.data.charged).toBe(0)
-    expect((await http.get("/api/wallet/coupon-history", user.token)).body.data[0]).toMatchObject({ code: "FREEWP", subscriptionId: sub.body.data.id })
+    expect((await http.get("/api/wallet/coupon-history", user.token)).body.data.items[0]).toMatchObject({ code: "FREEWP", subscriptionId: sub.body.data.id })
   })
 
   it("admin: list, statistics, bulk status, update; delete only when unused; validation names fields", async () => {

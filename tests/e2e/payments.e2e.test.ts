@@ -123,8 +123,9 @@ describe("top-up through the local Midtrans simulator", () => {
       expect(response.body.error.details.map((d: { field: string }) => d.field)).toContain(field)
     }
     const methods = await http.get("/api/wallet/payment-methods", user.token)
-    expect(methods.body.data.map((m: { code: string }) => m.code)).toEqual(["BANK_TRANSFER", "E_WALLET", "CREDIT_CARD", "QRIS"])
-    expect(methods.body.data[0]).toMatchObject({ minAmount: 10_000, maxAmount: 10_000_000 })
+    expect(methods.body.data.items.map((m: { code: string }) => m.code)).toEqual(["BANK_TRANSFER", "E_WALLET", "CREDIT_CARD", "QRIS"])
+    expect(methods.body.data.pagination).toEqual({ page: 1, limit: 20, total: 4, totalPages: 1 })
+    expect(methods.body.data.items[0]).toMatchObject({ minAmount: 10_000, maxAmount: 10_000_000 })
   })
 })
 

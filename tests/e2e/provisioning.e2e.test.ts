@@ -44,7 +44,7 @@ const waitFor = async (read: () => Promise<string>, wanted: string) => {
 const balance = (token: string) => balanceOf(http, token)
 const status = (token: string, id: string) => async () => (await http.get(`/api/instances/${id}/status`, token)).body.data.status as string
 const usedQuota = async (token: string, service: string, planId: string) =>
-  (await http.get(`/api/catalog/services/${service}/plans`, token)).body.data.find((p: { id: string }) => p.id === planId).usedQuota as number
+  (await http.get(`/api/catalog/services/${service}/plans`, token)).body.data.items.find((p: { id: string }) => p.id === planId).usedQuota as number
 
 describe("provisioning on the simulated cluster", () => {
   it("subscribe → RUNNING → stop/start/restart with every transition checked → metrics → cancel", async () => {
@@ -74,9 +74,9 @@ describe("provisioning on the simulated cluster", () => {
     expect(metrics.cpu.percentage).toBeGreaterThan(0)
     expect(metrics.urls.public).toMatch(/^https:\/\/flows-[0-9a-f]{8}\.apps\.minispod\.local$/)
 
-    const pods = (await http.get("/api/admin/pods", admin)).body.data
+    const pods = (await http.get("/api/admin/pods", admin)).body.data.items
     expect(pods.find((p: { instanceId: string }) => p.instanceId === sub.id)).toMatchObject({ namespace: `user-${user.id}`, name: "flows", instanceStatus: "RUNNING", metrics: { phase: "Running" } })
-    expect((await http.get("/api/admin/nodes", admin)).body.data[0]).toMatchObject({ ready: true })
+    expect((await http.get("/api/admin/nodes", admin)).body.data.items[0]).toMatchObject({ ready: true })
     expect((await http.get("/api/admin/health", admin)).body.data.nodes).toEqual({ total: 1, ready: 1 })
     expect((await http.get("/api/admin/pods", user.token)).status).toBe(403)
 

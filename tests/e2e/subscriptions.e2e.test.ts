@@ -34,7 +34,7 @@ const balance = (token: string) => balanceOf(http, token)
 describe("subscriptions", () => {
   it("validate reports exactly what subscribe does; subscribe charges, takes a slot, creates the instance", async () => {
     const user = await customer(http, admin, "subscriber", 200_000)
-    const before = (await http.get("/api/catalog/services/n8n/plans", user.token)).body.data.find((p: { id: string }) => p.id === plans.n8nBasic)
+    const before = (await http.get("/api/catalog/services/n8n/plans", user.token)).body.data.items.find((p: { id: string }) => p.id === plans.n8nBasic)
     const validation = await http.post("/api/subscriptions/validate", { planId: plans.n8nBasic }, user.token)
     expect(validation.body.data).toMatchObject({ valid: true, price: 50_000, balance: 200_000, balanceAfter: 150_000, errors: [] })
     expect(await balance(user.token)).toBe(200_000) // validate changes nothing
@@ -43,7 +43,7 @@ describe("subscriptions", () => {
     expect(created.status).toBe(201)
     expect(created.body.data).toMatchObject({ planId: plans.n8nBasic, status: "PENDING_DEPLOYMENT", instanceStatus: "PROVISIONING", instanceName: "my-flows", autoRenew: true })
     expect(await balance(user.token)).toBe(150_000)
-    const after = (await http.get("/api/catalog/services/n8n/plans", user.token)).body.data.find((p: { id: string }) => p.id === plans.n8nBasic)
+    const after = (await http.get("/api/catalog/services/n8n/plans", user.token)).body.data.items.find((p: { id: string }) => p.id === plans.n8nBasic)
     expect(after.usedQuota).toBe(before.usedQuota + 1)
 
     const duplicate = await http.post("/api/subscriptions", { planId: plans.n8nFree }, user.token)

@@ -20,12 +20,15 @@ const claim = (key: string, hash: string, at: Date) => runtime.runPromise(Effect
 const t0 = new Date("2026-11-21T10:00:00.000Z")
 
 describe("Idempotency-Key records", () => {
+  // Keys in an order jsonb would change: the replay must be the very text first sent.
+  const body = '{"success":true,"message":"Done","data":{"zeta":1,"alpha":"x","amount":50000}}'
+
   it("claims once under concurrency, replays a completed response, refuses another body", async () => {
     const claims = await Promise.all(Array.from({ length: 8 }, () => claim("k1", "h1", t0)))
     expect(claims.filter((c) => c._tag === "Claimed")).toHaveLength(1)
     expect(claims.filter((c) => c._tag === "InProgress")).toHaveLength(7)
-    await runtime.runPromise(Effect.flatMap(IdempotencyStore, (s) => s.complete("u1 POST /x", "k1", 201, { ok: true })))
-    expect(await claim("k1", "h1", t0)).toEqual({ _tag: "Replay", status: 201, body: { ok: true } })
+    await runtime.runPromise(Effect.flatMap(IdempotencyStore, (s) => s.complete("u1 POST /x", "k1", 201, body)))
+    expect(await claim("k1", "h1", t0)).toEqual({ _tag: "Replay", status: 201, body })
     expect(await claim("k1", "other", t0)).toEqual({ _tag: "Mismatch" })
   })
 
@@ -33,6 +36,14 @@ describe("Idempotency-Key records", () => {
     expect((await claim("k2", "h2", t0))._tag).toBe("Claimed")
     expect((await claim("k2", "h2", new Date(t0.getTime() + 60_000)))._tag).toBe("InProgress")
     expect((await claim("k2", "h2", new Date(t0.getTime() + 6 * 60_000)))._tag).toBe("Claimed")
+  })
+
+  it("forgets a completed key after 24 hours: the same key is then a new request", async () => {
+    expect((await claim("k3", "h3", t0))._tag).toBe("Claimed")
+    await runtime.runPromise(Effect.flatMap(IdempotencyStore, (s) => s.complete("u1 POST /x", "k3", 200, body)))
+    expect((await claim("k3", "other", new Date(t0.getTime() + 23.9 * 3600_000)))._tag).toBe("Mismatch")
+    expect((await claim("k3", "h3", new Date(t0.getTime() + 23.9 * 3600_000)))._tag).toBe("Replay")
+    expect((await claim("k3", "other", new Date(t0.getTime() + 24.1 * 3600_000)))._tag).toBe("Claimed")
   })
 })
 

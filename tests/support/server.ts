@@ -12,7 +12,7 @@ export interface StartedServer {
 /** Starts the server the way a user does (`tsx infra/main/server.ts`) and waits for its banner. */
 export const startServer = async (env: Record<string, string | undefined>): Promise<StartedServer> => {
   const child = spawn(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
-    env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", LOG_LEVEL: "warning", ...env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", LOG_LEVEL: "info", CHECK_RESPONSES: "true", ...env } as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"]
   })
   let output = ""
@@ -21,7 +21,7 @@ export const startServer = async (env: Record<string, string | undefined>): Prom
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000)
     const check = () => {
-      const match = /MinisPod listening on (http:\/\/\S+)/.exec(output)
+      const match = /MinisPod listening on (http:\/\/[^\s"]+)/.exec(output)
       if (match) {
         clearTimeout(timer)
         resolve(match[1]!)

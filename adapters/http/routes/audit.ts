@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { auditLedger } from "../../../application/audit/ledgerAudit.ts"
 import { EventStore } from "../../../application/ports/eventStore.ts"
 import { ok, route } from "../route.ts"
+import { AuditReport } from "../responses.ts"
 import { AuditEventsQuery } from "../schemas.ts"
 
 export const auditRoutes = [
@@ -10,7 +11,7 @@ export const auditRoutes = [
     path: "/api/admin/audit/ledger",
     summary: "Replay report: balances and payments recomputed from events vs read models, hash chains, account sums",
     tag: "admin",
-    access: "admin",
+    access: "admin", response: AuditReport,
     handle: () => Effect.map(auditLedger(), (report) => ok(report.ok ? "Audit clean" : "Audit found problems", report))
   }),
   route({
@@ -19,6 +20,7 @@ export const auditRoutes = [
     summary: "NDJSON export of the event log (commit-safe order), optionally one stream, after a position",
     tag: "admin",
     access: "admin",
+    rawResponse: "application/x-ndjson",
     query: AuditEventsQuery,
     handle: ({ query }) =>
       Effect.gen(function*() {

@@ -2,27 +2,29 @@ import { Effect } from "effect"
 import * as ClusterAdmin from "../../../application/subscriptions/clusterAdmin.ts"
 import { Cluster } from "../../../application/ports/cluster.ts"
 import { ok, route } from "../route.ts"
-import { CleanupBody } from "../schemas.ts"
+import { ClusterHealth, Node, OrphanCleanup, Paginated, Pod } from "../responses.ts"
+import { CleanupBody, PageListQuery } from "../schemas.ts"
+import { pageSlice } from "./wallet.ts"
 
 export const clusterAdminRoutes = [
   route({
-    method: "get", path: "/api/admin/pods", summary: "All managed instances with live status and metrics", tag: "admin", access: "admin",
-    handle: () => Effect.map(ClusterAdmin.listPods(), (p) => ok("Pods", p))
+    method: "get", path: "/api/admin/pods", summary: "All managed instances with live status and metrics", tag: "admin", access: "admin", response: Paginated(Pod), query: PageListQuery,
+    handle: ({ query }) => Effect.map(ClusterAdmin.listPods(), (p) => ok("Pods", pageSlice(p, query)))
   }),
   route({
-    method: "get", path: "/api/admin/pods/orphaned", summary: "Resources no active subscription holds", tag: "admin", access: "admin",
-    handle: () => Effect.map(ClusterAdmin.orphanedPods(), (p) => ok("Orphaned pods", p))
+    method: "get", path: "/api/admin/pods/orphaned", summary: "Resources no active subscription holds", tag: "admin", access: "admin", response: Paginated(Pod), query: PageListQuery,
+    handle: ({ query }) => Effect.map(ClusterAdmin.orphanedPods(), (p) => ok("Orphaned pods", pageSlice(p, query)))
   }),
   route({
-    method: "post", path: "/api/admin/pods/orphaned/cleanup", summary: "Remove orphaned resources (body: {confirm: true})", tag: "admin", access: "admin", body: CleanupBody,
+    method: "post", path: "/api/admin/pods/orphaned/cleanup", summary: "Remove orphaned resources (body: {confirm: true})", tag: "admin", access: "admin", response: OrphanCleanup, body: CleanupBody,
     handle: ({ body }) => Effect.map(ClusterAdmin.cleanupOrphans(body.confirm), (r) => ok("Orphans removed", r))
   }),
   route({
-    method: "get", path: "/api/admin/nodes", summary: "Cluster nodes and their requested capacity", tag: "admin", access: "admin",
-    handle: () => Effect.map(Effect.flatMap(Cluster, (c) => c.nodes), (n) => ok("Nodes", n))
+    method: "get", path: "/api/admin/nodes", summary: "Cluster nodes and their requested capacity", tag: "admin", access: "admin", response: Paginated(Node), query: PageListQuery,
+    handle: ({ query }) => Effect.map(Effect.flatMap(Cluster, (c) => c.nodes), (n) => ok("Nodes", pageSlice(n, query)))
   }),
   route({
-    method: "get", path: "/api/admin/health", summary: "Nodes, instances by status, orphans", tag: "admin", access: "admin",
+    method: "get", path: "/api/admin/health", summary: "Nodes, instances by status, orphans", tag: "admin", access: "admin", response: ClusterHealth,
     handle: () => Effect.map(ClusterAdmin.clusterHealth(), (h) => ok("Health", h))
   })
 ]

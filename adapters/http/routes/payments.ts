@@ -2,7 +2,9 @@ import { Effect } from "effect"
 import * as Payments from "../../../application/payments/useCases.ts"
 import type { PaymentView } from "../../../application/ports/paymentQueries.ts"
 import { ok, route } from "../route.ts"
-import { MidtransNotificationBody, TopUpBody, topUpLimits, TransactionIdParams } from "../schemas.ts"
+import { NotificationOutcome, Paginated, Payment, PaymentMethod, TopUp } from "../responses.ts"
+import { MidtransNotificationBody, PageListQuery, TopUpBody, topUpLimits, TransactionIdParams } from "../schemas.ts"
+import { pageSlice } from "./wallet.ts"
 
 const paymentView = (p: PaymentView) => ({
   transactionId: p.orderId,
@@ -31,7 +33,7 @@ export const paymentRoutes = [
     path: "/api/wallet/topup",
     summary: "Start a top-up through Midtrans Snap",
     tag: "wallet",
-    access: "user",
+    access: "user", response: TopUp,
     body: TopUpBody,
     idempotent: true,
     handle: ({ principal, body, requestId }) =>
@@ -45,15 +47,16 @@ export const paymentRoutes = [
     path: "/api/wallet/payment-methods",
     summary: "Payment methods and their limits",
     tag: "wallet",
-    access: "user",
-    handle: () => Effect.succeed(ok("Payment methods", methods))
+    access: "user", response: Paginated(PaymentMethod),
+    query: PageListQuery,
+    handle: ({ query }) => Effect.succeed(ok("Payment methods", pageSlice(methods, query)))
   }),
   route({
     method: "get",
     path: "/api/wallet/transactions/:id/status",
     summary: "Refresh a top-up from the gateway",
     tag: "wallet",
-    access: "user",
+    access: "user", response: Payment,
     params: TransactionIdParams,
     handle: ({ principal, params, requestId }) =>
       Effect.map(Payments.refreshTopUp(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), (p) => ok("Top-up status", paymentView(p)))
@@ -63,7 +66,7 @@ export const paymentRoutes = [
     path: "/api/wallet/transactions/:id/cancel",
     summary: "Cancel one of the caller's pending top-ups",
     tag: "wallet",
-    access: "user",
+    access: "user", response: Payment,
     params: TransactionIdParams,
     handle: ({ principal, params, requestId }) =>
       Effect.map(Payments.cancelTopUp(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), (p) => ok("Top-up cancelled", paymentView(p)))
@@ -73,7 +76,7 @@ export const paymentRoutes = [
     path: "/api/webhooks/midtrans",
     summary: "Midtrans payment notification (signature verified)",
     tag: "webhooks",
-    access: "public",
+    access: "public", response: NotificationOutcome,
     body: MidtransNotificationBody,
     handle: ({ body, requestId }) =>
       Effect.map(

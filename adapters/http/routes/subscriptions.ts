@@ -4,13 +4,14 @@ import { SubscriptionQueries } from "../../../application/ports/subscriptionQuer
 import { WalletQueries } from "../../../application/ports/walletQueries.ts"
 import { detailsOf, errorTable } from "../errors.ts"
 import { ok, route } from "../route.ts"
+import { Paginated, Subscription, SubscriptionDetail, SubscriptionValidation } from "../responses.ts"
 import { AutoRenewBody, IdParams, SubscribeBody, SubscriptionListQuery, UpgradeBody } from "../schemas.ts"
 import { pageOf } from "./wallet.ts"
 
 export const subscriptionRoutes = [
   route({
     method: "post", path: "/api/subscriptions/validate", summary: "What subscribing would do (price, balance after, quota, errors), without doing it",
-    tag: "subscriptions", access: "user", body: SubscribeBody,
+    tag: "subscriptions", access: "user", response: SubscriptionValidation, body: SubscribeBody,
     handle: ({ principal, body }) =>
       Effect.map(Subscriptions.validateSubscription({ userId: principal.userId, planId: body.planId, couponCode: body.couponCode, instanceName: body.instanceName, autoRenew: body.autoRenew }),
         // The would-be errors speak the API's codes (the one table), never internal tags.
@@ -18,18 +19,18 @@ export const subscriptionRoutes = [
   }),
   route({
     method: "post", path: "/api/subscriptions", summary: "Subscribe: charge the first month, take a quota slot, create the subscription and its instance",
-    tag: "subscriptions", access: "user", body: SubscribeBody, idempotent: true,
+    tag: "subscriptions", access: "user", response: Subscription, body: SubscribeBody, idempotent: true,
     handle: ({ principal, body, requestId }) =>
       Effect.map(Subscriptions.subscribe({ userId: principal.userId, planId: body.planId, couponCode: body.couponCode, instanceName: body.instanceName, autoRenew: body.autoRenew }, { actor: principal.userId, correlationId: requestId }),
         (s) => ok("Subscription created", s, 201))
   }),
   route({
-    method: "get", path: "/api/subscriptions", summary: "The caller's subscriptions", tag: "subscriptions", access: "user", query: SubscriptionListQuery,
+    method: "get", path: "/api/subscriptions", summary: "The caller's subscriptions", tag: "subscriptions", access: "user", response: Paginated(Subscription), query: SubscriptionListQuery,
     handle: ({ principal, query }) => Effect.map(Effect.flatMap(SubscriptionQueries, (q) => q.listByUser(principal.userId, query.page, query.limit)),
       (p) => ok("Subscriptions", pageOf(p.items, p.total, query.page, query.limit)))
   }),
   route({
-    method: "get", path: "/api/subscriptions/:id", summary: "One of the caller's subscriptions with its transactions", tag: "subscriptions", access: "user", params: IdParams,
+    method: "get", path: "/api/subscriptions/:id", summary: "One of the caller's subscriptions with its transactions", tag: "subscriptions", access: "user", response: SubscriptionDetail, params: IdParams,
     handle: ({ principal, params }) => Effect.gen(function*() {
       const subscription = yield* Subscriptions.ownSubscription(principal.userId, params.id)
       const transactions = yield* (yield* WalletQueries).subscriptionTransactions(principal.userId, params.id)
@@ -38,18 +39,18 @@ export const subscriptionRoutes = [
   }),
   route({
     method: "put", path: "/api/subscriptions/:id/upgrade", summary: "Upgrade to a higher tier of the same service; prorated charge", tag: "subscriptions",
-    access: "user", params: IdParams, body: UpgradeBody, idempotent: true,
+    access: "user", response: Subscription, params: IdParams, body: UpgradeBody, idempotent: true,
     handle: ({ principal, params, body, requestId }) => Effect.map(
       Subscriptions.upgradeSubscription(principal.userId, params.id, body.newPlanId, { bonus: false }, { actor: principal.userId, correlationId: requestId }),
       (s) => ok("Subscription upgraded", s))
   }),
   route({
-    method: "put", path: "/api/subscriptions/:id/auto-renew", summary: "Turn renewal on or off", tag: "subscriptions", access: "user", params: IdParams, body: AutoRenewBody,
+    method: "put", path: "/api/subscriptions/:id/auto-renew", summary: "Turn renewal on or off", tag: "subscriptions", access: "user", response: Subscription, params: IdParams, body: AutoRenewBody,
     handle: ({ principal, params, body, requestId }) => Effect.map(
       Subscriptions.setAutoRenew(principal.userId, params.id, body.enabled, { actor: principal.userId, correlationId: requestId }), (s) => ok("Auto-renew updated", s))
   }),
   route({
-    method: "delete", path: "/api/subscriptions/:id", summary: "Cancel now; the unused part of the period is refunded", tag: "subscriptions", access: "user", params: IdParams,
+    method: "delete", path: "/api/subscriptions/:id", summary: "Cancel now; the unused part of the period is refunded", tag: "subscriptions", access: "user", response: Subscription, params: IdParams,
     handle: ({ principal, params, requestId }) => Effect.map(
       Subscriptions.cancelSubscription(principal.userId, params.id, { by: principal.userId, reason: "cancelled by the user", refund: "prorated" }, { actor: principal.userId, correlationId: requestId }),
       (s) => ok("Subscription cancelled", s))

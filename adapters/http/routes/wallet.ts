@@ -3,6 +3,7 @@ import * as Ledger from "../../../application/ledger/useCases.ts"
 import { IdGenerator } from "../../../application/ports/ids.ts"
 import type { LedgerEntry } from "../../../application/ports/walletQueries.ts"
 import { ok, route } from "../route.ts"
+import { CreditAdjustment, LedgerEntry as LedgerEntryData, Paginated, WalletInfo } from "../responses.ts"
 import { CreditAdjustmentBody, TransactionIdParams, TransactionsQuery, UserIdParams } from "../schemas.ts"
 
 const entryView = (e: LedgerEntry) => ({
@@ -26,13 +27,17 @@ export const pageOf = <A>(items: ReadonlyArray<A>, total: number, page: number, 
   pagination: { page, limit, total, totalPages: Math.ceil(total / limit) }
 })
 
+/** A whole list in the paginated shape of API.md, one page of it. */
+export const pageSlice = <A>(all: ReadonlyArray<A>, query: { readonly page: number; readonly limit: number }) =>
+  pageOf(all.slice((query.page - 1) * query.limit, query.page * query.limit), all.length, query.page, query.limit)
+
 export const walletRoutes = [
   route({
     method: "get",
     path: "/api/wallet/info",
     summary: "Balance, total top-up and total spent, derived from the ledger",
     tag: "wallet",
-    access: "user",
+    access: "user", response: WalletInfo,
     handle: ({ principal }) =>
       Effect.map(Ledger.getWalletInfo(principal.userId), (s) =>
         ok("Wallet info", { balance: s.balance, totalTopUp: s.totalTopUp, totalSpent: s.totalSpent, currency: "IDR" }))
@@ -42,7 +47,7 @@ export const walletRoutes = [
     path: "/api/wallet/transactions",
     summary: "The caller's ledger entries, newest first",
     tag: "wallet",
-    access: "user",
+    access: "user", response: Paginated(LedgerEntryData),
     query: TransactionsQuery,
     handle: ({ principal, query }) =>
       Effect.map(
@@ -55,7 +60,7 @@ export const walletRoutes = [
     path: "/api/wallet/transactions/:id",
     summary: "One of the caller's ledger entries",
     tag: "wallet",
-    access: "user",
+    access: "user", response: LedgerEntryData,
     params: TransactionIdParams,
     handle: ({ principal, params }) =>
       Effect.map(Ledger.getWalletTransaction(principal.userId, params.id), (e) => ok("Transaction", entryView(e)))
@@ -65,7 +70,7 @@ export const walletRoutes = [
     path: "/api/admin/users/:id/credit-adjustment",
     summary: "Credit (+) or debit (−) a user's wallet, with a reason; never below 0",
     tag: "admin",
-    access: "admin",
+    access: "admin", response: CreditAdjustment,
     params: UserIdParams,
     body: CreditAdjustmentBody,
     idempotent: true,

@@ -1,0 +1,380 @@
+import { Schema } from "effect"
+
+/**
+ * What `data` holds in success responses, described for /openapi.json. A route declaring one of
+ * these as its `response` is checked by the compiler: its handler's data must match the Schema's
+ * encoded side. Named Schemas (identifier) become components/schemas entries.
+ */
+
+const Rupiah = Schema.Int.annotations({ description: "integer rupiah" })
+const Timestamp = Schema.String.annotations({ format: "date-time", description: "ISO-8601 UTC" })
+const Id = Schema.String.annotations({ format: "uuid" })
+const TransactionId = Schema.String.annotations({ description: "TXMP-<n>", examples: ["TXMP-101"] })
+
+export const Pagination = Schema.Struct({
+  page: Schema.Int,
+  limit: Schema.Int,
+  total: Schema.Int,
+  totalPages: Schema.Int
+}).annotations({ identifier: "Pagination" })
+
+/** The list shape of API.md: `{items, pagination}`. */
+export const Paginated = <A, I>(item: Schema.Schema<A, I>) => Schema.Struct({ items: Schema.Array(item), pagination: Pagination })
+
+export const Nothing = Schema.Null
+
+export const User = Schema.Struct({
+  id: Id,
+  name: Schema.String,
+  email: Schema.String,
+  phone: Schema.NullOr(Schema.String),
+  avatar: Schema.NullOr(Schema.String),
+  role: Schema.Literal("USER", "ADMINISTRATOR"),
+  isActive: Schema.Boolean,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+}).annotations({ identifier: "User" })
+
+export const Session = Schema.Struct({
+  user: User,
+  accessToken: Schema.String,
+  accessTokenExpiresAt: Timestamp,
+  refreshToken: Schema.String,
+  tokenType: Schema.Literal("Bearer")
+}).annotations({ identifier: "Session" })
+
+export const WalletInfo = Schema.Struct({
+  balance: Rupiah,
+  totalTopUp: Rupiah,
+  totalSpent: Rupiah,
+  currency: Schema.Literal("IDR")
+}).annotations({ identifier: "WalletInfo" })
+
+export const LedgerEntry = Schema.Struct({
+  id: TransactionId,
+  transactionId: TransactionId,
+  type: Schema.String,
+  status: Schema.Literal("COMPLETED", "PENDING", "FAILED", "CANCELLED"),
+  direction: Schema.Literal("CREDIT", "DEBIT"),
+  amount: Rupiah,
+  balanceBefore: Schema.NullOr(Rupiah),
+  balanceAfter: Schema.NullOr(Rupiah),
+  description: Schema.String,
+  cause: Schema.Struct({ type: Schema.String, id: Schema.String }),
+  fromAccount: Schema.String,
+  toAccount: Schema.String,
+  createdAt: Timestamp
+}).annotations({ identifier: "LedgerEntry" })
+
+export const CreditAdjustment = Schema.Struct({
+  transactionId: TransactionId,
+  userId: Id,
+  amount: Schema.Int,
+  balance: Rupiah,
+  applied: Schema.Boolean
+}).annotations({ identifier: "CreditAdjustment" })
+
+const PaymentMethodCode = Schema.Literal("BANK_TRANSFER", "E_WALLET", "CREDIT_CARD", "QRIS")
+
+export const TopUp = Schema.Struct({
+  transactionId: TransactionId,
+  amount: Rupiah,
+  status: Schema.Literal("PENDING"),
+  snapToken: Schema.String,
+  redirectUrl: Schema.String,
+  expiresAt: Timestamp
+}).annotations({ identifier: "TopUp" })
+
+export const Payment = Schema.Struct({
+  transactionId: TransactionId,
+  amount: Rupiah,
+  paymentMethod: PaymentMethodCode,
+  status: Schema.String,
+  gatewayStatus: Schema.NullOr(Schema.String),
+  snapToken: Schema.NullOr(Schema.String),
+  redirectUrl: Schema.NullOr(Schema.String),
+  reversedAmount: Rupiah,
+  expiresAt: Timestamp,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+}).annotations({ identifier: "Payment" })
+
+export const PaymentMethod = Schema.Struct({
+  code: Schema.String,
+  name: Schema.String,
+  channels: Schema.Array(Schema.String),
+  minAmount: Rupiah,
+  maxAmount: Rupiah,
+  currency: Schema.String
+}).annotations({ identifier: "PaymentMethod" })
+
+export const NotificationOutcome = Schema.Struct({ orderId: Schema.String, applied: Schema.Boolean })
+
+export const Category = Schema.Struct({
+  id: Id,
+  name: Schema.String,
+  slug: Schema.String,
+  description: Schema.NullOr(Schema.String),
+  sortOrder: Schema.Int,
+  isActive: Schema.Boolean,
+  serviceCount: Schema.Int
+}).annotations({ identifier: "Category" })
+
+export const Plan = Schema.Struct({
+  id: Id,
+  serviceId: Id,
+  name: Schema.String,
+  planType: Schema.Literal("FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE"),
+  monthlyPrice: Rupiah,
+  cpuMilli: Schema.Int,
+  memoryMb: Schema.Int,
+  storageGb: Schema.Int,
+  bandwidthGb: Schema.Int,
+  totalQuota: Schema.Int,
+  usedQuota: Schema.Int,
+  availableQuota: Schema.Int,
+  features: Schema.Array(Schema.String),
+  maxInstancesPerUser: Schema.Int,
+  isActive: Schema.Boolean,
+  isPopular: Schema.Boolean,
+  sortOrder: Schema.Int
+}).annotations({ identifier: "Plan" })
+
+const serviceFields = {
+  id: Id,
+  categoryId: Id,
+  categorySlug: Schema.String,
+  name: Schema.String,
+  slug: Schema.String,
+  description: Schema.String,
+  dockerImage: Schema.String,
+  defaultPort: Schema.Int,
+  envTemplate: Schema.Record({ key: Schema.String, value: Schema.String }),
+  tags: Schema.Array(Schema.String),
+  isFeatured: Schema.Boolean,
+  isActive: Schema.Boolean,
+  isPublic: Schema.Boolean,
+  sortOrder: Schema.Int,
+  startingPrice: Schema.NullOr(Rupiah)
+}
+export const Service = Schema.Struct(serviceFields).annotations({ identifier: "Service" })
+export const ServiceWithPlans = Schema.Struct({ ...serviceFields, plans: Schema.Array(Plan) }).annotations({ identifier: "ServiceWithPlans" })
+
+const subscriptionFields = {
+  id: Id,
+  userId: Id,
+  serviceId: Id,
+  planId: Id,
+  planType: Schema.String,
+  monthlyPrice: Rupiah,
+  status: Schema.String.annotations({ description: "PENDING_DEPLOYMENT until its instance runs, ACTIVE, CANCELLED…" }),
+  instanceName: Schema.String,
+  instanceStatus: Schema.String,
+  autoRenew: Schema.Boolean,
+  periodStart: Timestamp,
+  periodEnd: Timestamp,
+  nextBillingDate: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  cancelledAt: Schema.NullOr(Timestamp),
+  instanceError: Schema.NullOr(Schema.String),
+  displayName: Schema.String
+}
+export const Subscription = Schema.Struct(subscriptionFields).annotations({ identifier: "Subscription" })
+
+/** A ledger entry as a subscription's detail lists it (its charges and their refunds). */
+export const SubscriptionTransaction = Schema.Struct({
+  transactionId: TransactionId,
+  type: Schema.String,
+  status: Schema.String,
+  direction: Schema.Literal("CREDIT", "DEBIT"),
+  amount: Rupiah,
+  balanceBefore: Schema.NullOr(Rupiah),
+  balanceAfter: Schema.NullOr(Rupiah),
+  description: Schema.String,
+  createdAt: Timestamp
+}).annotations({ identifier: "SubscriptionTransaction" })
+
+export const SubscriptionDetail = Schema.Struct({
+  ...subscriptionFields,
+  instance: Schema.Struct({ name: Schema.String, status: Schema.String }),
+  transactions: Schema.Array(SubscriptionTransaction)
+}).annotations({ identifier: "SubscriptionDetail" })
+
+export const SubscriptionValidation = Schema.Struct({
+  valid: Schema.Boolean,
+  price: Rupiah,
+  discount: Rupiah,
+  balance: Rupiah,
+  balanceAfter: Schema.Int,
+  errors: Schema.Array(Schema.Struct({ code: Schema.String, details: Schema.Unknown })),
+  plan: Plan,
+  quotaAvailable: Schema.Boolean
+}).annotations({ identifier: "SubscriptionValidation" })
+
+export const Instance = Schema.Struct({
+  id: Id,
+  subscriptionId: Id,
+  name: Schema.String,
+  resourceName: Schema.String,
+  status: Schema.String,
+  error: Schema.NullOr(Schema.String),
+  planId: Id,
+  serviceId: Id,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+}).annotations({ identifier: "Instance" })
+
+export const InstanceStatus = Schema.Struct({ id: Id, status: Schema.String, error: Schema.NullOr(Schema.String) })
+
+const Usage = Schema.Struct({ used: Schema.Number, limit: Schema.Number, percentage: Schema.Number })
+export const InstanceMetrics = Schema.Struct({
+  instanceId: Id,
+  status: Schema.String,
+  cpu: Usage.annotations({ description: "millicores" }),
+  memory: Usage.annotations({ description: "MiB" }),
+  urls: Schema.Struct({ public: Schema.String }),
+  timestamp: Timestamp
+}).annotations({ identifier: "InstanceMetrics" })
+
+const CouponType = Schema.Literal("CREDIT_TOPUP", "SUBSCRIPTION_DISCOUNT", "FREE_SERVICE")
+
+export const Coupon = Schema.Struct({
+  id: Id,
+  code: Schema.String,
+  name: Schema.String,
+  type: CouponType,
+  isActive: Schema.Boolean,
+  validFrom: Schema.NullOr(Timestamp),
+  validUntil: Schema.NullOr(Timestamp),
+  maxUses: Schema.NullOr(Schema.Int),
+  maxUsesPerUser: Schema.Int,
+  value: Schema.Int.annotations({ description: "CREDIT_TOPUP: rupiah credited; SUBSCRIPTION_DISCOUNT: percent or rupiah off" }),
+  discountKind: Schema.NullOr(Schema.Literal("PERCENT", "FIXED")),
+  serviceIds: Schema.Array(Id),
+  planIds: Schema.Array(Id),
+  freePlanId: Schema.NullOr(Id),
+  freeMonths: Schema.NullOr(Schema.Int),
+  usedCount: Schema.Int,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+}).annotations({ identifier: "Coupon" })
+
+export const CouponCheck = Schema.Struct({
+  valid: Schema.Boolean,
+  code: Schema.String,
+  type: CouponType,
+  reason: Schema.NullOr(Schema.String),
+  benefit: Rupiah,
+  freeMonths: Schema.optional(Schema.NullOr(Schema.Int))
+}).annotations({ identifier: "CouponCheck" })
+
+export const CouponRedemption = Schema.Struct({
+  code: Schema.String,
+  redemptionId: Schema.String,
+  credited: Rupiah,
+  transactionId: Schema.NullOr(TransactionId)
+}).annotations({ identifier: "CouponRedemption" })
+
+export const RedemptionHistoryEntry = Schema.Struct({
+  redemptionId: Schema.String,
+  code: Schema.String,
+  couponType: CouponType,
+  amount: Rupiah,
+  subscriptionId: Schema.NullOr(Id),
+  redeemedAt: Timestamp
+}).annotations({ identifier: "Redemption" })
+
+export const CouponStatistics = Schema.Struct({
+  total: Schema.Int,
+  active: Schema.Int,
+  redemptions: Schema.Int,
+  creditGranted: Rupiah,
+  discountGiven: Rupiah,
+  byType: Schema.Record({ key: Schema.String, value: Schema.Struct({ coupons: Schema.Int, redemptions: Schema.Int }) })
+}).annotations({ identifier: "CouponStatistics" })
+
+export const Updated = Schema.Struct({ updated: Schema.Int })
+
+export const UserStats = Schema.Struct({ total: Schema.Int, active: Schema.Int, administrators: Schema.Int, registeredLast30Days: Schema.Int })
+export const UserDetail = Schema.Struct({
+  ...User.fields,
+  wallet: Schema.Struct({ userId: Id, balance: Rupiah, totalTopUp: Rupiah, totalSpent: Rupiah })
+}).annotations({ identifier: "UserDetail" })
+
+export const SubscriptionStats = Schema.Struct({
+  total: Schema.Int,
+  byStatus: Schema.Record({ key: Schema.String, value: Schema.Int }),
+  byPlan: Schema.Array(Schema.Struct({ planId: Id, planType: Schema.String, active: Schema.Int })),
+  monthlyRecurringRevenue: Rupiah
+}).annotations({ identifier: "SubscriptionStats" })
+
+export const AdminRefund = Schema.Struct({ subscriptionId: Id, refunded: Schema.Array(Schema.Struct({ transactionId: TransactionId, amount: Rupiah })) })
+
+/** A ledger entry as the administrators' transaction list shows it (every user's). */
+export const AdminLedgerEntry = Schema.Struct({
+  transactionId: TransactionId,
+  userId: Id,
+  type: Schema.String,
+  status: Schema.String,
+  direction: Schema.Literal("CREDIT", "DEBIT"),
+  amount: Rupiah,
+  balanceBefore: Schema.NullOr(Rupiah),
+  balanceAfter: Schema.NullOr(Rupiah),
+  fromAccount: Schema.String,
+  toAccount: Schema.String,
+  causeType: Schema.String,
+  causeId: Schema.String,
+  description: Schema.String,
+  position: Schema.Int,
+  createdAt: Timestamp
+}).annotations({ identifier: "AdminLedgerEntry" })
+
+const Period = Schema.String.annotations({ description: "YYYY-MM-DD or YYYY-MM" })
+export const RevenueReport = Schema.Array(Schema.Struct({ period: Period, charged: Rupiah, refunded: Rupiah, net: Rupiah, toppedUp: Rupiah, couponCredit: Rupiah }))
+export const QuotaReport = Schema.Array(Schema.Struct({ planId: Id, planName: Schema.String, serviceName: Schema.String, totalQuota: Schema.Int, usedQuota: Schema.Int, utilisation: Schema.Number }))
+export const SubscriptionsReport = Schema.Struct({
+  periods: Schema.Array(Schema.Struct({ period: Period, created: Schema.Int, ended: Schema.Int })),
+  byStatus: Schema.Record({ key: Schema.String, value: Schema.Int })
+})
+export const ServiceControlReport = Schema.Array(Schema.Struct({ period: Period, stops: Schema.Int, starts: Schema.Int, restarts: Schema.Int }))
+
+const PodMetrics = Schema.Struct({
+  phase: Schema.String,
+  cpu: Schema.Struct({ usedMilli: Schema.Number, limitMilli: Schema.Number }),
+  memory: Schema.Struct({ usedMb: Schema.Number, limitMb: Schema.Number })
+})
+export const Pod = Schema.Struct({
+  namespace: Schema.String,
+  name: Schema.String,
+  instanceId: Id,
+  subscriptionStatus: Schema.NullOr(Schema.String),
+  instanceStatus: Schema.NullOr(Schema.String),
+  ownerId: Schema.NullOr(Id),
+  metrics: Schema.NullOr(PodMetrics)
+}).annotations({ identifier: "Pod" })
+export const OrphanCleanup = Schema.Struct({ removed: Schema.Array(Schema.Struct({ namespace: Schema.String, name: Schema.String })) })
+const Capacity = Schema.Struct({ capacity: Schema.Number, requested: Schema.Number })
+export const Node = Schema.Struct({ name: Schema.String, ready: Schema.Boolean, cpuMilli: Capacity, memoryMb: Capacity, pods: Schema.Int }).annotations({ identifier: "Node" })
+export const ClusterHealth = Schema.Struct({
+  nodes: Schema.Struct({ total: Schema.Int, ready: Schema.Int }),
+  instances: Schema.Struct({ total: Schema.Int, byStatus: Schema.Record({ key: Schema.String, value: Schema.Int }) }),
+  orphaned: Schema.Int
+})
+
+export const AuditReport = Schema.Struct({
+  ok: Schema.Boolean,
+  eventsChecked: Schema.Int,
+  streamsChecked: Schema.Int,
+  walletsChecked: Schema.Int,
+  paymentsChecked: Schema.Int,
+  accounts: Schema.Record({ key: Schema.String, value: Schema.Int }),
+  accountSum: Schema.Int,
+  problems: Schema.Array(Schema.Struct({
+    position: Schema.optional(Schema.Int),
+    streamId: Schema.optional(Schema.String),
+    version: Schema.optional(Schema.Int),
+    eventId: Schema.optional(Schema.String),
+    problem: Schema.String
+  }))
+}).annotations({ identifier: "AuditReport" })
