@@ -98,7 +98,9 @@ const settings = {
   databaseConnectTimeoutSeconds: positive("DATABASE_CONNECT_TIMEOUT_SECONDS", 2),
   databaseStatementTimeoutMs: positive("DATABASE_STATEMENT_TIMEOUT_MS", 15_000),
   logStreamsPerUser: positive("LOG_STREAMS_PER_USER", 5),
-  logStreamRecheckSeconds: positive("LOG_STREAM_RECHECK_SECONDS", 5)
+  logStreamRecheckSeconds: positive("LOG_STREAM_RECHECK_SECONDS", 5),
+  clusterMode: Config.literal("simulator", "kubernetes")("CLUSTER_MODE").pipe(Config.withDefault("simulator" as const)),
+  simulatorKubeconfigPath: Config.string("SIM_KUBECONFIG_PATH").pipe(Config.withDefault(".data/kubeconfig-simulator.yaml"))
 }
 
 /** Environment variable of each setting, for messages (a failed validation does not carry its path). */
@@ -154,7 +156,9 @@ const variableOf: Record<keyof typeof settings, string> = {
   databaseConnectTimeoutSeconds: "DATABASE_CONNECT_TIMEOUT_SECONDS",
   databaseStatementTimeoutMs: "DATABASE_STATEMENT_TIMEOUT_MS",
   logStreamsPerUser: "LOG_STREAMS_PER_USER",
-  logStreamRecheckSeconds: "LOG_STREAM_RECHECK_SECONDS"
+  logStreamRecheckSeconds: "LOG_STREAM_RECHECK_SECONDS",
+  clusterMode: "CLUSTER_MODE",
+  simulatorKubeconfigPath: "SIM_KUBECONFIG_PATH"
 }
 
 /** Every setting of the server and CLIs, from the environment, validated at start. */

@@ -33,13 +33,20 @@ export const devSurfacesOf = (config: AppConfig): ReadonlyArray<DevSurface> => [
     fix: "set MIDTRANS_MODE=sandbox or production (unset means the simulator)"
   },
   {
+    name: "the Kubernetes API simulator (/dev/kube: unauthenticated cluster API)",
+    variable: "CLUSTER_MODE",
+    active: config.clusterMode === "simulator",
+    servesHttp: true,
+    fix: "set CLUSTER_MODE=kubernetes"
+  },
+  {
     name: "the simulated in-process cluster",
     variable: "CLUSTER",
     active: true, // the only Cluster adapter on this branch; the Kubernetes adapter makes this a setting
     servesHttp: false,
     fix: "configure a real Kubernetes cluster"
   }
-  // kube-sim (/dev/kube), billing-clock (/dev/clock), notifications (/dev/mailbox): one line each here.
+  // billing-clock (/dev/clock), notifications (/dev/mailbox): one line each here when they land.
 ]
 
 /** Whether dev surfaces that are configured may be served at all (the start refuses the other cases). */

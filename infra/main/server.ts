@@ -1,12 +1,15 @@
 import { randomBytes } from "node:crypto"
+import { mkdir, writeFile } from "node:fs/promises"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import cron from "node-cron"
 import { makeHttpApp } from "../../adapters/http/app.ts"
 import { corsPolicy } from "../../adapters/http/cors.ts"
 import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
+import { kubeSimulatorPrefix, makeKubeSimulator } from "../../adapters/kubesim/simulator.ts"
 import { attachLogSocket } from "../../adapters/ws/logs.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
 import { provisionPending } from "../../application/subscriptions/provisioning.ts"
@@ -62,9 +65,15 @@ const simulator = config.midtransMode === "simulator" && mayServeDevSurfaces(con
   ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
   : []
 
+// The Kubernetes API simulator (CLUSTER_MODE=simulator): the cluster adapter talks to it over HTTP.
+const kubeSimulator = config.clusterMode === "simulator" && mayServeDevSurfaces(config)
+  ? await makeKubeSimulator({ sql: await runtime.runPromise(Pg), selfUrl: () => selfUrl, readyDelayMs: config.simulatedReadyMs })
+  : undefined
+const kubeconfigFile = resolve(config.simulatorKubeconfigPath)
+
 const cors = corsPolicy(config.corsOrigins)
 const { app, drained, metricsText } = makeHttpApp({
-  extraRouters: simulator,
+  extraRouters: [...simulator, ...(kubeSimulator ? [kubeSimulator.router] : [])],
   cors,
   checkResponses: config.checkResponses,
   routes,
@@ -112,10 +121,13 @@ const provisioning = setInterval(() => {
   ).finally(() => (provisioningBusy = false))
 }, config.provisioningPollMs)
 
-server.listen(config.port, config.host, () => {
+server.listen(config.port, config.host, async () => {
   const { port } = server.address() as AddressInfo
   const listenHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host
   selfUrl = Option.match(config.publicBaseUrl, { onNone: () => `http://${listenHost}:${port}`, onSome: (u) => u.toString().replace(/\/$/, "") })
+  const kubeconfigWritten = kubeSimulator === undefined
+    ? undefined
+    : await mkdir(dirname(kubeconfigFile), { recursive: true }).then(() => writeFile(kubeconfigFile, kubeSimulator.kubeconfig())).then(() => true, (error: unknown) => String(error))
   const lines = [
     `MinisPod listening on http://${config.host}:${port}`,
     `  database: ${database.description}`,
@@ -128,6 +140,9 @@ server.listen(config.port, config.host, () => {
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
         (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
+    ...(kubeSimulator === undefined ? [] : [
+      `  kubernetes: LOCAL KUBE API SIMULATOR at ${selfUrl}${kubeSimulatorPrefix} (no real cluster); kubeconfig ${kubeconfigWritten === true ? `written to ${kubeconfigFile} (kubectl --kubeconfig ${kubeconfigFile} get pods -A)` : `not written (${kubeconfigWritten}); GET ${selfUrl}/dev/kube-config`}`
+    ]),
     `  metrics: ${metricsServing(config).description}`,
     ...startWarnings(config),
     `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready; instance logs simulated`
@@ -149,6 +164,7 @@ const shutdown = (signal: string) => {
   logSocket.close()
   metricsServer?.close()
   clearInterval(provisioning)
+  void kubeSimulator?.close() // open watches and log streams would hold their connections
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {
     await drained() // a request whose client already closed its side still finishes

@@ -11,6 +11,7 @@ const productionEnv = {
   NODE_ENV: "production",
   MIDTRANS_MODE: "production",
   MIDTRANS_SERVER_KEY: "Mid-server-real",
+  CLUSTER_MODE: "kubernetes",
   JWT_SECRET: "a-production-secret-of-at-least-32-chars",
   ADMIN_PASSWORD: "a-real-admin-password"
 }
@@ -26,24 +27,24 @@ describe("the production-safety rule", () => {
 
   it("refuses production with a simulator, a generated JWT secret, the dev admin password or unconfirmed notifications, naming each", () => {
     const refusals = productionRefusals(configOf({ NODE_ENV: "production", MIDTRANS_CONFIRM_STATUS: "false" }), { midtransModeSet: false })
-    expect(refusals.map((line) => line.trim().split(":")[0])).toEqual(["MIDTRANS_MODE", "CLUSTER", "JWT_SECRET", "ADMIN_PASSWORD", "MIDTRANS_CONFIRM_STATUS"])
+    expect(refusals.map((line) => line.trim().split(":")[0])).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE", "CLUSTER", "JWT_SECRET", "ADMIN_PASSWORD", "MIDTRANS_CONFIRM_STATUS"])
     // The same rule for MINISPOD_ENV.
-    expect(productionRefusals(configOf({ MINISPOD_ENV: "production" }), { midtransModeSet: false })).toHaveLength(4)
+    expect(productionRefusals(configOf({ MINISPOD_ENV: "production" }), { midtransModeSet: false })).toHaveLength(5)
   })
 
   it("with everything real, only the simulated cluster (the one cluster adapter so far) is refused", () => {
     expect(productionRefusals(configOf(productionEnv), { midtransModeSet: true }).map((l) => l.trim().split(":")[0])).toEqual(["CLUSTER"])
   })
 
-  it("refuses the Midtrans simulator on a non-loopback HOST, chosen or defaulted", () => {
+  it("refuses the HTTP simulators (Midtrans, Kubernetes API) on a non-loopback HOST, chosen or defaulted", () => {
     const defaulted = productionRefusals(configOf({ HOST: "0.0.0.0" }), { midtransModeSet: false })
-    expect(defaulted).toHaveLength(1)
+    expect(defaulted.map((l) => l.trim().split(":")[0])).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE"])
     expect(defaulted[0]).toMatch(/MIDTRANS_MODE: .*loopback HOST \(HOST=0\.0\.0\.0\).*explicitly/)
-    expect(productionRefusals(configOf({ HOST: "0.0.0.0", MIDTRANS_MODE: "sandbox", MIDTRANS_SERVER_KEY: "k" }), { midtransModeSet: true })).toEqual([])
+    expect(productionRefusals(configOf({ HOST: "0.0.0.0", MIDTRANS_MODE: "sandbox", MIDTRANS_SERVER_KEY: "k", CLUSTER_MODE: "kubernetes" }), { midtransModeSet: true })).toEqual([])
   })
 
   it("lists every dev surface in one place and warns when notifications are not confirmed", () => {
-    expect(devSurfacesOf(configOf({})).filter((s) => s.active).map((s) => s.variable)).toEqual(["MIDTRANS_MODE", "CLUSTER"])
+    expect(devSurfacesOf(configOf({})).filter((s) => s.active).map((s) => s.variable)).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE", "CLUSTER"])
     expect(startWarnings(configOf({ MIDTRANS_CONFIRM_STATUS: "false" }))).toHaveLength(1)
     expect(startWarnings(configOf({}))).toEqual([])
   })
