@@ -5,6 +5,7 @@ import { IdGeneratorCrypto } from "../adapters/crypto/ids.ts"
 import { PasswordHasherScrypt } from "../adapters/crypto/passwordHasher.ts"
 import { PgLive } from "../adapters/postgres/client.ts"
 import { EventStorePostgres } from "../adapters/postgres/eventStore.ts"
+import { LedgerSnapshotsPostgres } from "../adapters/postgres/ledgerSnapshot.ts"
 import { IdempotencyStorePostgres } from "../adapters/postgres/idempotency.ts"
 import { AuthThrottlePostgres } from "../adapters/postgres/authThrottle.ts"
 import { CommonPasswordsZxcvbn } from "../adapters/crypto/commonPasswords.ts"
@@ -40,6 +41,7 @@ export const ledgerLayer = (url: string, poolSize: number, timeouts?: DatabaseTi
     SubscriptionQueriesPostgres,
     CouponsPostgres,
     AnalyticsPostgres,
+    LedgerSnapshotsPostgres,
     // Use-case spans (Effect.fn) cost ~7 % CPU per command and have no exporter yet.
     Layer.setTracerEnabled(false)
   ).pipe(Layer.provideMerge(pg), Layer.provideMerge(IdGeneratorCrypto))

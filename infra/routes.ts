@@ -4,6 +4,7 @@ import { analyticsRoutes } from "../adapters/http/routes/analytics.ts"
 import { clusterAdminRoutes } from "../adapters/http/routes/clusterAdmin.ts"
 import { adminUserRoutes } from "../adapters/http/routes/adminUsers.ts"
 import { auditRoutes } from "../adapters/http/routes/audit.ts"
+import { statementRoutes } from "../adapters/http/routes/statements.ts"
 import { authRoutes } from "../adapters/http/routes/auth.ts"
 import { catalogRoutes } from "../adapters/http/routes/catalog.ts"
 import { couponRoutes } from "../adapters/http/routes/coupons.ts"
@@ -12,7 +13,7 @@ import { paymentRoutes } from "../adapters/http/routes/payments.ts"
 import { subscriptionRoutes } from "../adapters/http/routes/subscriptions.ts"
 import { walletRoutes } from "../adapters/http/routes/wallet.ts"
 
-const all = [...authRoutes, ...walletRoutes, ...paymentRoutes, ...catalogRoutes, ...subscriptionRoutes, ...instanceRoutes, ...couponRoutes, ...adminSubscriptionRoutes, ...adminUserRoutes, ...analyticsRoutes, ...clusterAdminRoutes, ...auditRoutes]
+const all = [...authRoutes, ...walletRoutes, ...paymentRoutes, ...catalogRoutes, ...subscriptionRoutes, ...instanceRoutes, ...couponRoutes, ...adminSubscriptionRoutes, ...adminUserRoutes, ...analyticsRoutes, ...clusterAdminRoutes, ...auditRoutes, ...statementRoutes]
 
 type ServicesOf<T> = T extends Route<infer R> ? R : never
 

@@ -1,4 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
+import { Readable } from "node:stream"
 import { bodyParser } from "@koa/bodyparser"
 import Router from "@koa/router"
 import { Cause, Chunk, Clock, Effect, Either, Exit, Option, ParseResult, Schema } from "effect"
@@ -260,7 +261,8 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
         ctx.status = reply.status ?? 200
         if (reply.raw) {
           ctx.type = reply.raw.contentType
-          ctx.body = reply.raw.body
+          if (reply.raw.headers) ctx.set(reply.raw.headers)
+          ctx.body = typeof reply.raw.body === "string" ? reply.raw.body : Readable.from(reply.raw.body)
           return
         }
         ctx.body = { success: true, message: reply.message, data: reply.data }

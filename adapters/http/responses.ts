@@ -362,19 +362,74 @@ export const ClusterHealth = Schema.Struct({
   orphaned: Schema.Int
 })
 
+const SnapshotPosition = Schema.Struct({
+  position: Schema.Int.annotations({ description: "highest event position in the snapshot: consistent up to here" }),
+  events: Schema.Int,
+  snapshot: Schema.String.annotations({ description: "PostgreSQL's snapshot (xmin:xmax:xip…)" })
+}).annotations({ identifier: "SnapshotPosition" })
+
 export const AuditReport = Schema.Struct({
   ok: Schema.Boolean,
+  verdict: Schema.Literal("AUDIT OK", "AUDIT FAILED"),
+  consistentUpTo: Schema.optional(SnapshotPosition),
   eventsChecked: Schema.Int,
   streamsChecked: Schema.Int,
-  walletsChecked: Schema.Int,
-  paymentsChecked: Schema.Int,
-  accounts: Schema.Record({ key: Schema.String, value: Schema.Int }),
-  accountSum: Schema.Int,
+  streamsByKind: Schema.Record({ key: Schema.String, value: Schema.Int }),
+  checked: Schema.Record({ key: Schema.String, value: Schema.Int }).annotations({ description: "counts per check: wallets, payments, subscriptions, quotas…" }),
+  accountsByKind: Schema.Record({ key: Schema.String, value: Schema.Struct({ accounts: Schema.Int, total: Rupiah }) }),
+  accountSum: Rupiah,
+  problemCount: Schema.Int,
   problems: Schema.Array(Schema.Struct({
     position: Schema.optional(Schema.Int),
     streamId: Schema.optional(Schema.String),
     version: Schema.optional(Schema.Int),
     eventId: Schema.optional(Schema.String),
     problem: Schema.String
-  }))
+  })).annotations({ description: "the first problems, each naming the event that caused it where there is one" }),
+  seconds: Schema.optional(Schema.Number),
+  eventsPerSecond: Schema.optional(Schema.Int),
+  accounts: Schema.optional(Schema.Record({ key: Schema.String, value: Rupiah })).annotations({ description: "every account's replayed balance (accounts=true)" })
 }).annotations({ identifier: "AuditReport" })
+
+const Direction = Schema.Literal("CREDIT", "DEBIT")
+
+export const Statement = Schema.Struct({
+  userId: Schema.String,
+  from: Timestamp,
+  to: Timestamp,
+  consistentUpTo: SnapshotPosition,
+  openingBalance: Rupiah,
+  credits: Rupiah,
+  debits: Rupiah,
+  closingBalance: Rupiah,
+  lines: Schema.Array(Schema.Struct({
+    position: Schema.Int,
+    version: Schema.Int,
+    eventId: Id,
+    hash: Schema.String.annotations({ description: "the event's hash (docs/ledger-hash-spec.md)" }),
+    recordedAt: Timestamp,
+    transactionId: TransactionId,
+    kind: Schema.String,
+    direction: Direction,
+    amount: Rupiah,
+    counterparty: Schema.String,
+    description: Schema.String,
+    balanceAfter: Rupiah
+  }))
+}).annotations({ identifier: "Statement" })
+
+export const PeriodTotals = Schema.Struct({
+  from: Timestamp,
+  to: Timestamp,
+  consistentUpTo: SnapshotPosition,
+  movements: Schema.Int,
+  wallets: Schema.Int,
+  topUps: Rupiah,
+  topUpReversals: Rupiah,
+  charges: Rupiah,
+  refunds: Rupiah,
+  couponCredits: Rupiah,
+  adjustmentCredits: Rupiah,
+  adjustmentDebits: Rupiah,
+  netRevenue: Rupiah
+}).annotations({ identifier: "PeriodTotals" })

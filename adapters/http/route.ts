@@ -19,8 +19,12 @@ export interface Reply<D = unknown> {
   readonly status?: number
   readonly message: string
   readonly data: D
-  /** A raw body instead of the JSON envelope (exports). */
-  readonly raw?: { readonly contentType: string; readonly body: string }
+  /** A raw body instead of the JSON envelope (exports); an iterable body is streamed. */
+  readonly raw?: {
+    readonly contentType: string
+    readonly body: string | AsyncIterable<string>
+    readonly headers?: Readonly<Record<string, string>>
+  }
 }
 
 export interface Route<R> {

@@ -114,7 +114,15 @@ export const MidtransNotificationBody = Schema.Struct({
 export const AuditEventsQuery = Schema.Struct({
   stream: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
   after: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(0)), { default: () => 0 }),
-  limit: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1), Schema.lessThanOrEqualTo(10_000)), { default: () => 1_000 })
+  /** Without a limit the export is complete; with one, headers say how many matched and where to continue. */
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1), Schema.lessThanOrEqualTo(1_000_000))),
+  /** `true`: commit-safe order for a consumer that tails the log (stops before the oldest open transaction). */
+  tail: Schema.optional(Schema.Literal("true", "false"))
+})
+
+export const AuditLedgerQuery = Schema.Struct({
+  /** `true`: add every account's replayed balance (the CLI's --accounts). */
+  accounts: Schema.optional(Schema.Literal("true", "false"))
 })
 
 const Slug = Schema.String.pipe(Schema.pattern(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { message: () => "must be lowercase letters, digits and dashes" }), Schema.maxLength(64))
@@ -287,3 +295,6 @@ export const AnalyticsQuery = Schema.Struct({
 })
 
 export const CleanupBody = Schema.Struct({ confirm: Schema.Boolean })
+
+export const StatementQuery = Schema.Struct({ from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
+export const AdminStatementQuery = Schema.Struct({ userId: Uuid, from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })

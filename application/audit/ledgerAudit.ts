@@ -1,81 +1,95 @@
-import { Effect } from "effect"
-import {
-  emptyWallet,
-  evolveWallet,
-  isWalletStream,
-  postTransfer,
-  transferOf,
-  userIdOfWalletStream,
-  walletAccount,
-  type WalletState
-} from "../../domain/ledger/index.ts"
-import { EventStore, type RecordedEvent } from "../ports/eventStore.ts"
-import { PaymentQueries, type PaymentView } from "../ports/paymentQueries.ts"
-import { WalletQueries, type WalletSummary } from "../ports/walletQueries.ts"
-import { projectPaymentEvent } from "../payments/paymentProjection.ts"
-import { isPaymentStream } from "../../domain/payment/index.ts"
-import { emptyQuota, evolveQuota, isQuotaStream, planIdOfQuotaStream, QuotaEvent, type QuotaState } from "../../domain/quota/index.ts"
-import { evolveSubscription, isSubscriptionStream, noSubscription, SubscriptionEvent, type SubscriptionState } from "../../domain/subscription/index.ts"
-import { Schema } from "effect"
-import { Catalog, type PlanView } from "../ports/catalog.ts"
-import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
-
-const decodeQuota = Schema.decodeUnknownSync(QuotaEvent)
-const decodeSubscription = Schema.decodeUnknownSync(SubscriptionEvent)
-
-/** What the audit compares beside wallets and payments. */
-export interface CommerceRows {
-  readonly plans: ReadonlyArray<PlanView>
-  readonly subscriptions: ReadonlyArray<{ readonly id: string; readonly planId: string; readonly instanceStatus: string }>
-}
+import { Clock, Effect } from "effect"
+import type { RecordedEvent } from "../ports/eventStore.ts"
+import { type ReadModels, LedgerSnapshots, type SnapshotPosition } from "../ports/ledgerSnapshot.ts"
 import { GENESIS_HASH, hashEvent } from "../shared/eventHash.ts"
-import { decodeWalletEvent } from "../ledger/walletStream.ts"
+import type { AccountBalances, AuditCheck, AuditProblem } from "./auditCheck.ts"
+import { commerceCheck } from "./commerceCheck.ts"
+import { paymentCheck } from "./paymentCheck.ts"
+import { walletCheck } from "./walletCheck.ts"
 
-export interface AuditProblem {
-  readonly position?: number
-  readonly streamId?: string
-  readonly version?: number
-  readonly eventId?: string
-  readonly problem: string
-}
+export type { AuditProblem } from "./auditCheck.ts"
 
+/** Every kind of stream the audit understands; a new kind adds its check here. */
+const auditChecks = (accounts: AccountBalances): ReadonlyArray<AuditCheck> => [
+  walletCheck(accounts),
+  paymentCheck(),
+  commerceCheck()
+]
+
+/** How many problems a report lists (the count is always complete). */
+export const problemsListed = 20
+
+/** The summary an auditor reads first; `accounts` (every balance) only when asked for. */
 export interface AuditReport {
   readonly ok: boolean
+  readonly verdict: "AUDIT OK" | "AUDIT FAILED"
+  /** The snapshot the audit read; absent when a replay is fed events directly. */
+  readonly consistentUpTo?: SnapshotPosition | undefined
   readonly eventsChecked: number
   readonly streamsChecked: number
-  readonly walletsChecked: number
-  readonly paymentsChecked: number
-  readonly accounts: Readonly<Record<string, number>>
+  /** Streams per kind: the stream id up to its first dash (`wallet`, `payment`, `subscription`…). */
+  readonly streamsByKind: Readonly<Record<string, number>>
+  /** Counts from each check (wallets, payments, subscriptions, quotas…). */
+  readonly checked: Readonly<Record<string, number>>
+  /** Account balances by kind: every wallet together, each system account on its own. */
+  readonly accountsByKind: Readonly<Record<string, { readonly accounts: number; readonly total: number }>>
+  /** Sum over every account: 0 in a double-entry ledger. */
   readonly accountSum: number
+  readonly problemCount: number
+  /** The first problems in log order, each naming the event that caused it where there is one. */
   readonly problems: ReadonlyArray<AuditProblem>
+  readonly seconds?: number | undefined
+  readonly eventsPerSecond?: number | undefined
+}
+
+export interface AuditResult {
+  readonly report: AuditReport
+  /** Every account's replayed balance, sorted by account. */
+  readonly accounts: Readonly<Record<string, number>>
 }
 
 interface StreamCursor {
   version: number
   hash: string
   broken: boolean
+  readonly checks: ReadonlyArray<AuditCheck>
 }
 
+const kindOfStream = (streamId: string) => {
+  const dash = streamId.indexOf("-")
+  return dash < 0 ? streamId : streamId.startsWith("plan-quota-") ? "plan-quota" : streamId.slice(0, dash)
+}
+
+const kindOfAccount = (account: string) => (account.startsWith("wallet:") ? "wallet" : account)
+
 /**
- * Replays the log in global order: verifies every hash chain, rebuilds every wallet with the
- * domain's evolve, re-checks the invariants on the way, and compares the result with the read
- * models. Incremental (`observe` per event) so the whole log never sits in memory.
+ * Replays the log in global order: verifies every hash chain, hands each verified event to the
+ * checks that follow its stream, and at the end compares their state with the read models.
+ * Incremental (`observe` per event) so the whole log never sits in memory.
  */
 export class LedgerReplay {
   private readonly cursors = new Map<string, StreamCursor>()
-  private readonly wallets = new Map<string, WalletState>()
-  private readonly payments = new Map<string, PaymentView>()
-  private readonly quotas = new Map<string, QuotaState>()
-  private readonly subscriptions = new Map<string, SubscriptionState>()
-  private readonly accounts = new Map<string, number>()
+  private readonly accounts: AccountBalances = new Map()
+  private readonly checks = auditChecks(this.accounts)
+  /** Arrays of checks shared by the streams they follow (one array per combination, not per stream). */
+  private readonly checkSets = new Map<number, ReadonlyArray<AuditCheck>>()
   private readonly problems: Array<AuditProblem> = []
   private events = 0
 
   observe(event: RecordedEvent): void {
     this.events++
-    const at = { position: event.position, streamId: event.streamId, version: event.version, eventId: event.eventId }
-    const cursor = this.cursors.get(event.streamId) ?? { version: 0, hash: GENESIS_HASH, broken: false }
-    this.cursors.set(event.streamId, cursor)
+    let cursor = this.cursors.get(event.streamId)
+    if (cursor === undefined) {
+      let mask = 0
+      for (let i = 0; i < this.checks.length; i++) if (this.checks[i]!.follows(event.streamId)) mask |= 1 << i
+      let checks = this.checkSets.get(mask)
+      if (checks === undefined) {
+        checks = this.checks.filter((_, i) => (mask & (1 << i)) !== 0)
+        this.checkSets.set(mask, checks)
+      }
+      cursor = { version: 0, hash: GENESIS_HASH, broken: false, checks }
+      this.cursors.set(event.streamId, cursor)
+    }
     if (cursor.broken) return
     const chainProblem = event.version !== cursor.version + 1
       ? `stream version ${event.version} follows ${cursor.version} (gap, duplicate or reorder)`
@@ -85,168 +99,80 @@ export class LedgerReplay {
       ? "hash does not match the event's contents (edited)"
       : undefined
     if (chainProblem !== undefined) {
+      // Everything after a break is unverifiable: the stream is reported once, at the break.
       cursor.broken = true
-      this.problems.push({ ...at, problem: chainProblem })
+      this.problems.push({ position: event.position, streamId: event.streamId, version: event.version, eventId: event.eventId, problem: chainProblem })
       return
     }
     cursor.version = event.version
     cursor.hash = event.hash
-    if (isWalletStream(event.streamId)) this.observeWalletEvent(event, at)
-    if (isPaymentStream(event.streamId)) this.observePaymentEvent(event, at)
-    try {
-      if (isQuotaStream(event.streamId)) {
-        const planId = planIdOfQuotaStream(event.streamId)
-        this.quotas.set(planId, evolveQuota(this.quotas.get(planId) ?? emptyQuota, decodeQuota(event.data)))
-      }
-      if (isSubscriptionStream(event.streamId)) {
-        const id = event.streamId.slice("subscription-".length)
-        this.subscriptions.set(id, evolveSubscription(this.subscriptions.get(id) ?? noSubscription, decodeSubscription(event.data)))
-      }
-    } catch {
-      this.problems.push({ ...at, problem: `event does not decode (${event.type})` })
-    }
-  }
-
-  private observePaymentEvent(event: RecordedEvent, at: Omit<AuditProblem, "problem">): void {
-    const orderId = event.streamId.slice("payment-".length)
-    try {
-      this.payments.set(orderId, projectPaymentEvent(this.payments.get(orderId), event))
-    } catch {
-      this.problems.push({ ...at, problem: `event does not apply as a payment event (${event.type})` })
-    }
-  }
-
-  private observeWalletEvent(event: RecordedEvent, at: Omit<AuditProblem, "problem">): void {
-    const userId = userIdOfWalletStream(event.streamId)
-    let walletEvent
-    try {
-      walletEvent = decodeWalletEvent(event)
-    } catch {
-      this.problems.push({ ...at, problem: `event data does not decode as a wallet event (${event.type})` })
-      return
-    }
-    if (walletEvent._tag !== event.type) {
-      this.problems.push({ ...at, problem: `type column ${event.type} differs from data ${walletEvent._tag}` })
-    }
-    const before = this.wallets.get(userId) ?? emptyWallet
-    if (before.applied.has(walletEvent.reference)) {
-      this.problems.push({ ...at, problem: `reference ${walletEvent.reference} applied twice` })
-    }
-    if (walletEvent._tag === "ChargeRefunded") {
-      const charge = before.charges.get(walletEvent.chargeTransactionId)
-      if (charge === undefined || charge.refunded + walletEvent.amount > charge.amount) {
-        this.problems.push({ ...at, problem: `refund exceeds what is left of ${walletEvent.chargeTransactionId}` })
-      }
-    }
-    const after = evolveWallet(before, walletEvent)
-    if (after.balance < 0) this.problems.push({ ...at, problem: `wallet ${userId} goes below zero` })
-    this.wallets.set(userId, after)
-    postTransfer(this.accounts, transferOf(userId, walletEvent))
+    for (const check of cursor.checks) check.observe(event, this.problems)
   }
 
   /** Compares the replay with the read models and closes the report. */
-  report(
-    summaries: ReadonlyArray<WalletSummary>,
-    accountTotals: ReadonlyMap<string, number>,
-    payments: ReadonlyArray<PaymentView> = [],
-    commerce: CommerceRows = { plans: [], subscriptions: [] }
-  ): AuditReport {
+  report(readModels: Partial<ReadModels>, consistentUpTo?: SnapshotPosition): AuditResult {
     const problems = [...this.problems]
-    // Invariant 6: used ≤ total, and used = the subscriptions holding a slot; rows equal the replay.
-    const holding = new Map<string, number>()
-    for (const sub of this.subscriptions.values()) {
-      if (sub.status === "ACTIVE" && sub.plan) holding.set(sub.plan.planId, (holding.get(sub.plan.planId) ?? 0) + 1)
+    const models: ReadModels = {
+      walletSummaries: [],
+      accountTotals: new Map(),
+      payments: [],
+      plans: [],
+      subscriptions: [],
+      ...readModels
     }
-    for (const plan of commerce.plans) {
-      const quota = this.quotas.get(plan.id) ?? emptyQuota
-      if (quota.used !== plan.usedQuota) problems.push({ streamId: `plan-quota-${plan.id}`, problem: `plans.used_quota ${plan.usedQuota} differs from replay ${quota.used}` })
-      if (quota.capacity !== undefined && quota.capacity !== plan.totalQuota) problems.push({ streamId: `plan-quota-${plan.id}`, problem: `plans.total_quota ${plan.totalQuota} differs from replay ${quota.capacity}` })
-      if (quota.used > (quota.capacity ?? plan.totalQuota)) problems.push({ streamId: `plan-quota-${plan.id}`, problem: "more slots used than the plan has" })
-      if (quota.used !== (holding.get(plan.id) ?? 0)) problems.push({ streamId: `plan-quota-${plan.id}`, problem: `${quota.used} slots used but ${holding.get(plan.id) ?? 0} subscriptions hold one` })
-    }
-    const rows = new Map(commerce.subscriptions.map((r) => [r.id, r]))
-    for (const [id, sub] of this.subscriptions) {
-      const row = rows.get(id)
-      if (row === undefined || row.planId !== sub.plan?.planId || row.instanceStatus !== sub.instanceStatus) {
-        problems.push({ streamId: `subscription-${id}`, problem: `subscriptions row ${JSON.stringify(row ?? null)} differs from replay (${sub.plan?.planId}, ${sub.instanceStatus})` })
-      }
-    }
-    const paymentRows = new Map(payments.map((p) => [p.orderId, p]))
-    const paymentFacts = (p: PaymentView | undefined) =>
-      p && { userId: p.userId, amount: p.amount, status: p.status, reversedAmount: p.reversedAmount, shortfall: p.shortfall }
-    for (const orderId of new Set([...this.payments.keys(), ...paymentRows.keys()])) {
-      const replayed = paymentFacts(this.payments.get(orderId))
-      const row = paymentFacts(paymentRows.get(orderId))
-      if (JSON.stringify(replayed) !== JSON.stringify(row)) {
-        problems.push({ streamId: `payment-${orderId}`, problem: `payments row ${JSON.stringify(row ?? null)} differs from replay ${JSON.stringify(replayed ?? null)}` })
-      }
-    }
-    const projected = new Map(summaries.map((s) => [s.userId, s]))
-    for (const [userId, state] of this.wallets) {
-      const row = projected.get(userId)
-      const replayed = { balance: state.balance, totalTopUp: state.totalTopUp, totalSpent: state.totalSpent }
-      if (
-        row === undefined || row.balance !== replayed.balance || row.totalTopUp !== replayed.totalTopUp ||
-        row.totalSpent !== replayed.totalSpent
-      ) {
-        problems.push({
-          streamId: `wallet-${userId}`,
-          problem: `projection ${JSON.stringify(row ?? null)} differs from replay ${JSON.stringify(replayed)}`
-        })
-      }
-    }
-    for (const row of summaries) {
-      const hasBalance = row.balance !== 0 || row.totalTopUp !== 0 || row.totalSpent !== 0
-      if (!this.wallets.has(row.userId) && hasBalance) {
-        problems.push({ streamId: `wallet-${row.userId}`, problem: "projection row has no events behind it" })
-      }
-    }
-    const allAccounts = new Set([...this.accounts.keys(), ...accountTotals.keys()])
-    for (const account of allAccounts) {
-      const replayed = this.accounts.get(account) ?? 0
-      const listed = accountTotals.get(account) ?? 0
-      if (replayed !== listed) {
-        problems.push({ problem: `account ${account}: transaction list sums to ${listed}, replay to ${replayed}` })
-      }
-      if (account.startsWith("wallet:") && replayed < 0) problems.push({ problem: `account ${account} below zero` })
-    }
+    for (const check of this.checks) check.compare(models, problems)
     let accountSum = 0
-    for (const value of this.accounts.values()) accountSum += value
-    if (accountSum !== 0) problems.push({ problem: `accounts sum to ${accountSum}, not 0` })
-    for (const [userId, state] of this.wallets) {
-      if ((this.accounts.get(walletAccount(userId)) ?? 0) !== state.balance) {
-        problems.push({ problem: `wallet ${userId}: transfers and state disagree` })
-      }
+    const accountsByKind: Record<string, { accounts: number; total: number }> = {}
+    for (const [account, balance] of this.accounts) {
+      accountSum += balance
+      const kind = (accountsByKind[kindOfAccount(account)] ??= { accounts: 0, total: 0 })
+      kind.accounts++
+      kind.total += balance
     }
+    if (accountSum !== 0) problems.push({ problem: `accounts sum to ${accountSum}, not 0` })
+    const streamsByKind: Record<string, number> = {}
+    for (const streamId of this.cursors.keys()) {
+      const kind = kindOfStream(streamId)
+      streamsByKind[kind] = (streamsByKind[kind] ?? 0) + 1
+    }
+    const ok = problems.length === 0
     return {
-      ok: problems.length === 0,
-      eventsChecked: this.events,
-      streamsChecked: this.cursors.size,
-      walletsChecked: this.wallets.size,
-      paymentsChecked: this.payments.size,
-      accounts: Object.fromEntries([...this.accounts].sort(([a], [b]) => a.localeCompare(b))),
-      accountSum,
-      problems
+      report: {
+        ok,
+        verdict: ok ? "AUDIT OK" : "AUDIT FAILED",
+        consistentUpTo,
+        eventsChecked: this.events,
+        streamsChecked: this.cursors.size,
+        streamsByKind,
+        checked: Object.assign({}, ...this.checks.map((c) => c.counts())),
+        accountsByKind,
+        accountSum,
+        problemCount: problems.length,
+        problems: problems.slice(0, problemsListed)
+      },
+      accounts: Object.fromEntries([...this.accounts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
     }
   }
 }
 
-const batchSize = 5_000
-
-/** `npm run audit` and `GET /api/admin/audit/ledger`: the whole log, batch by batch. */
+/**
+ * `npm run audit` and `GET /api/admin/audit/ledger`: the whole log and the read models from one
+ * snapshot, events streamed through a cursor, with the replay's rate.
+ */
 export const auditLedger = Effect.fn("Audit.auditLedger")(function*() {
-  const store = yield* EventStore
-  const queries = yield* WalletQueries
-  const replay = new LedgerReplay()
-  let after = 0
-  for (;;) {
-    const batch = yield* store.readAll(after, batchSize)
-    for (const event of batch) replay.observe(event)
-    if (batch.length < batchSize) break
-    after = batch[batch.length - 1]!.position
+  const started = yield* Clock.currentTimeMillis
+  const result = yield* (yield* LedgerSnapshots).read((snapshot) =>
+    Effect.gen(function*() {
+      const replay = new LedgerReplay()
+      yield* snapshot.forEachBatch({}, (events) => {
+        for (const event of events) replay.observe(event)
+      })
+      return replay.report(yield* snapshot.readModels, snapshot.at)
+    })
+  )
+  const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+  return {
+    ...result,
+    report: { ...result.report, seconds, eventsPerSecond: seconds > 0 ? Math.round(result.report.eventsChecked / seconds) : undefined }
   }
-  return replay.report(yield* queries.allSummaries, yield* queries.accountTotals, yield* (yield* PaymentQueries).all, {
-    plans: yield* (yield* Catalog).allPlans,
-    subscriptions: yield* (yield* SubscriptionQueries).allStates
-  })
 })

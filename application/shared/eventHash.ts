@@ -1,26 +1,47 @@
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import type { RecordedEvent } from "../ports/eventStore.ts"
 
 export const GENESIS_HASH = "0".repeat(64)
 
-/** Canonical JSON: sorted object keys, bigint as a decimal string, no undefined members. */
+/** Characters JSON.stringify escapes (quote, backslash, controls) or rewrites (lone surrogates). */
+const needsEscape = /["\\\u0000-\u001f\ud800-\udfff]/
+
+/** `JSON.stringify(s)` without the call for the common string that needs no escape. */
+const quote = (s: string): string => (needsEscape.test(s) ? JSON.stringify(s) : `"${s}"`)
+
+/**
+ * Canonical JSON (docs/ledger-hash-spec.md): object members sorted by key (UTF-16 code units, as
+ * `Array.prototype.sort` compares strings), members whose value is undefined left out, no
+ * whitespace, strings and numbers as `JSON.stringify` writes them, bigint as a decimal string.
+ * Written as plain loops: the audit encodes every event of the log.
+ */
 export const canonicalEncode = (value: unknown): string => {
   if (value === null) return "null"
   switch (typeof value) {
-    case "bigint":
-      return JSON.stringify(value.toString())
+    case "string":
+      return quote(value)
     case "number":
       if (!Number.isFinite(value)) throw new TypeError("non-finite number in event")
       return JSON.stringify(value)
-    case "string":
     case "boolean":
-      return JSON.stringify(value)
+      return value ? "true" : "false"
+    case "bigint":
+      return `"${value.toString()}"`
     case "object": {
-      if (Array.isArray(value)) return `[${value.map(canonicalEncode).join(",")}]`
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalEncode(v)}`).join(",")}}`
+      if (Array.isArray(value)) {
+        let out = "["
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonicalEncode(value[i])
+        return `${out}]`
+      }
+      const record = value as Record<string, unknown>
+      const keys = Object.keys(record).sort()
+      let out = "{"
+      for (const key of keys) {
+        const member = record[key]
+        if (member === undefined) continue
+        out += `${out.length === 1 ? "" : ","}${quote(key)}:${canonicalEncode(member)}`
+      }
+      return `${out}}`
     }
     default:
       throw new TypeError(`cannot encode ${typeof value} in an event`)
@@ -29,20 +50,15 @@ export const canonicalEncode = (value: unknown): string => {
 
 export type HashedFields = Omit<RecordedEvent, "position" | "hash">
 
+/**
+ * The hash input of an event: the canonical JSON of its eight hashed fields. The envelope's keys
+ * are fixed, so they are written in their sorted order directly.
+ */
+export const hashInput = (event: HashedFields): string =>
+  `{"data":${canonicalEncode(event.data)},"eventId":${quote(event.eventId)},"metadata":${canonicalEncode(event.metadata)},"prevHash":${quote(event.prevHash)},"recordedAt":${quote(event.recordedAt)},"streamId":${quote(event.streamId)},"type":${quote(event.type)},"version":${canonicalEncode(event.version)}}`
+
 /** SHA-256 over everything an event says, chained to the previous event of its stream. */
-export const hashEvent = (event: HashedFields): string =>
-  createHash("sha256")
-    .update(canonicalEncode({
-      streamId: event.streamId,
-      version: event.version,
-      eventId: event.eventId,
-      type: event.type,
-      data: event.data,
-      metadata: event.metadata,
-      recordedAt: event.recordedAt,
-      prevHash: event.prevHash
-    }))
-    .digest("hex")
+export const hashEvent = (event: HashedFields): string => hash("sha256", hashInput(event), "hex")
 
 export interface ChainBreak {
   readonly index: number

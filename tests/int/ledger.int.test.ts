@@ -145,7 +145,7 @@ describe("events table", () => {
 
 describe("audit", () => {
   it("is clean on an honest log, and names the event a superuser tampered with (triggers disabled)", async () => {
-    const clean = await run(auditLedger())
+    const { report: clean } = await run(auditLedger())
     // slow-1 was written by raw SQL above with a fake hash: the audit must flag exactly it.
     expect(clean.problems.map((p) => p.streamId)).toEqual(["slow-1"])
 
@@ -179,7 +179,7 @@ describe("audit", () => {
       const other = "22222222-0000-0000-0000-000000000002"
       await freshRuntime.runPromise(creditTopUp({ userId: other, paymentReference: "pay-x", amount: 5_000 }, system))
       await fresh.sql`update wallet_balances set balance = balance + 1000000 where user_id = ${other}`
-      const drift = await freshRuntime.runPromise(auditLedger())
+      const { report: drift } = await freshRuntime.runPromise(auditLedger())
       expect(drift.problems.map((p) => p.problem).join("\n")).toMatch(new RegExp(`wallet-${other}[\\s\\S]*differs from replay|projection .*differs from replay`))
     } finally {
       await freshRuntime.dispose()

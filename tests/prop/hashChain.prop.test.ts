@@ -70,7 +70,7 @@ describe("hash chains", () => {
         expect(verifyChain(log.events)).toBeUndefined()
         const replay = new LedgerReplay()
         log.events.forEach((e) => replay.observe(e))
-        expect(replay.report(log.summaries, log.totals).ok).toBe(true)
+        expect(replay.report({ walletSummaries: log.summaries, accountTotals: log.totals }).report.ok).toBe(true)
       }),
       { numRuns: Math.ceil(numRuns / 4) }
     )
@@ -84,7 +84,7 @@ describe("hash chains", () => {
         const tampered = tamper(log.events, t)
         const replay = new LedgerReplay()
         tampered.forEach((e) => replay.observe(e))
-        const report = replay.report(log.summaries, log.totals)
+        const { report } = replay.report({ walletSummaries: log.summaries, accountTotals: log.totals })
         expect(report.ok).toBe(false)
         const deletedLast = t.kind === "delete" && t.index === amounts.length - 1
         if (deletedLast) {

@@ -176,7 +176,7 @@ describe("wallet ledger over random command sequences", () => {
           // Invariants 1, 2, 7 and the hash chains, as the audit sees them.
           const replay = new LedgerReplay()
           events.forEach((e) => replay.observe(e))
-          const report = replay.report(yield* queries.allSummaries, yield* queries.accountTotals)
+          const { report } = replay.report({ walletSummaries: yield* queries.allSummaries, accountTotals: yield* queries.accountTotals })
           expect(report.problems).toEqual([])
           expect(report.accountSum).toBe(0)
         }).pipe(Effect.provide(memoryLedgerLayer())))

@@ -85,7 +85,7 @@ describe("payments over random notification sequences", () => {
             const replay = new LedgerReplay()
             events.forEach((e) => replay.observe(e))
             const wq = yield* WalletQueries
-            expect(replay.report(yield* wq.allSummaries, yield* wq.accountTotals, yield* queries.all).problems).toEqual([])
+            expect(replay.report({ walletSummaries: yield* wq.allSummaries, accountTotals: yield* wq.accountTotals, payments: yield* queries.all }).report.problems).toEqual([])
           }).pipe(Effect.provide(layer())))
         }
       ),
