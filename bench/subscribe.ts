@@ -3,8 +3,7 @@
  * service guard, one transaction over four streams) against the foundation's raw ledger baseline
  * (insert the transfer event + guarded balance update), same database and run.
  */
-import { Effect, Layer, ManagedRuntime } from "effect"
-import { ClusterSimulated } from "../adapters/cluster/simulated.ts"
+import { Effect, ManagedRuntime } from "effect"
 import { setPlanQuota } from "../application/catalog/useCases.ts"
 import { creditTopUp } from "../application/ledger/useCases.ts"
 import { subscribe } from "../application/subscriptions/useCases.ts"
@@ -23,7 +22,7 @@ const plans = [
 const db = await benchDatabase()
 const raw = await rawLedgerBaseline(db.url, 1_000)
 const layer = (pool: number) =>
-  Layer.merge(ledgerLayer(db.url, pool), ClusterSimulated({ readinessDelayMs: 0, failNames: /^fail-/, hangNames: /^hang-/, patchFailNames: /^nopatch-/ }))
+  ledgerLayer(db.url, pool) // subscribing needs no cluster: provisioning runs afterwards
 
 const users = Array.from({ length: userCount }, (_, i) => `88888888-0000-4000-8000-${String(i).padStart(12, "0")}`)
 {

@@ -1,4 +1,5 @@
 import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
+import { existsSync } from "node:fs"
 import cron from "node-cron"
 import { productionRefusals } from "./productionSafety.ts"
 
@@ -13,6 +14,12 @@ const positive = (name: string, fallback: number) =>
     Config.withDefault(fallback),
     Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 })
   )
+
+/** A DNS-1123 name (ingress class, namespace, issuer, storage class, secret). */
+const dnsName = (name: string, fallback?: string) => {
+  const value = fallback === undefined ? Config.string(name) : Config.string(name).pipe(Config.withDefault(fallback))
+  return value.pipe(Config.validate({ message: "must be a DNS-1123 name: lowercase letters, digits, dashes and dots", validation: (v) => /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(v) }))
+}
 
 const isOrigin = (origin: string) => {
   if (origin === "*") return true
@@ -79,7 +86,10 @@ const settings = {
   topUpExpirySeconds: positive("TOPUP_EXPIRY_SECONDS", 24 * 3600),
   reconcileCron: Config.string("PAYMENT_RECONCILE_CRON").pipe(Config.withDefault("* * * * *")),
   reconcileAfterSeconds: positive("PAYMENT_RECONCILE_AFTER_SECONDS", 300),
-  clusterBaseDomain: Config.string("CLUSTER_BASE_DOMAIN").pipe(Config.withDefault("apps.minispod.local")),
+  clusterBaseDomain: Config.string("CLUSTER_BASE_DOMAIN").pipe(
+    Config.withDefault("apps.minispod.local"),
+    Config.validate({ message: "must be a DNS domain such as apps.example.com", validation: (d) => /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(d) && d.length <= 200 })
+  ),
   simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(Config.withDefault(1_500), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
   provisioningTimeoutSeconds: positive("PROVISIONING_TIMEOUT_SECONDS", 300),
   provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000),
@@ -99,7 +109,22 @@ const settings = {
   databaseStatementTimeoutMs: positive("DATABASE_STATEMENT_TIMEOUT_MS", 15_000),
   logStreamsPerUser: positive("LOG_STREAMS_PER_USER", 5),
   logStreamRecheckSeconds: positive("LOG_STREAM_RECHECK_SECONDS", 5),
+  renewalCron: Config.string("RENEWAL_CRON").pipe(Config.withDefault("0 * * * *")),
+  suspensionRetentionDays: positive("SUSPENSION_RETENTION_DAYS", 30),
+  devClock: Config.boolean("DEV_CLOCK").pipe(Config.withDefault(false)),
   clusterMode: Config.literal("simulator", "kubernetes")("CLUSTER_MODE").pipe(Config.withDefault("simulator" as const)),
+  kubeconfigPath: Config.option(Config.string("KUBECONFIG")).pipe(Config.map((p) => Option.filter(p, (v) => v.length > 0))),
+  clusterIngressClass: dnsName("CLUSTER_INGRESS_CLASS", "nginx"),
+  clusterIngressNamespace: dnsName("CLUSTER_INGRESS_NAMESPACE", "ingress-nginx"),
+  clusterTlsIssuer: Config.option(dnsName("CLUSTER_TLS_ISSUER")),
+  clusterStorageClass: Config.option(dnsName("CLUSTER_STORAGE_CLASS")),
+  clusterImagePullSecret: Config.option(dnsName("CLUSTER_IMAGE_PULL_SECRET")),
+  clusterNamespacePrefix: Config.string("CLUSTER_NAMESPACE_PREFIX").pipe(
+    Config.withDefault("user-"),
+    Config.validate({ message: "must be lowercase letters, digits and dashes, starting with a letter, at most 26 characters", validation: (p) => /^[a-z][-a-z0-9]{0,25}$/.test(p) })
+  ),
+  clusterRequestTimeoutMs: positive("CLUSTER_REQUEST_TIMEOUT_MS", 10_000),
+  clusterCrashLoopRestarts: positive("CLUSTER_CRASHLOOP_RESTARTS", 3),
   simulatorKubeconfigPath: Config.string("SIM_KUBECONFIG_PATH").pipe(Config.withDefault(".data/kubeconfig-simulator.yaml"))
 }
 
@@ -157,7 +182,19 @@ const variableOf: Record<keyof typeof settings, string> = {
   databaseStatementTimeoutMs: "DATABASE_STATEMENT_TIMEOUT_MS",
   logStreamsPerUser: "LOG_STREAMS_PER_USER",
   logStreamRecheckSeconds: "LOG_STREAM_RECHECK_SECONDS",
+  renewalCron: "RENEWAL_CRON",
+  suspensionRetentionDays: "SUSPENSION_RETENTION_DAYS",
+  devClock: "DEV_CLOCK",
   clusterMode: "CLUSTER_MODE",
+  kubeconfigPath: "KUBECONFIG",
+  clusterIngressClass: "CLUSTER_INGRESS_CLASS",
+  clusterIngressNamespace: "CLUSTER_INGRESS_NAMESPACE",
+  clusterTlsIssuer: "CLUSTER_TLS_ISSUER",
+  clusterStorageClass: "CLUSTER_STORAGE_CLASS",
+  clusterImagePullSecret: "CLUSTER_IMAGE_PULL_SECRET",
+  clusterNamespacePrefix: "CLUSTER_NAMESPACE_PREFIX",
+  clusterRequestTimeoutMs: "CLUSTER_REQUEST_TIMEOUT_MS",
+  clusterCrashLoopRestarts: "CLUSTER_CRASHLOOP_RESTARTS",
   simulatorKubeconfigPath: "SIM_KUBECONFIG_PATH"
 }
 
@@ -178,7 +215,14 @@ export const loadConfig = async (): Promise<AppConfig> => {
         ? [`  MIDTRANS_SERVER_KEY: required when MIDTRANS_MODE=${config.midtransMode}`]
         : []),
       ...(cron.validate(config.reconcileCron) ? [] : ["  PAYMENT_RECONCILE_CRON: not a valid cron expression"]),
-      ...productionRefusals(config, { midtransModeSet: process.env["MIDTRANS_MODE"] !== undefined })
+      ...productionRefusals(config, { midtransModeSet: process.env["MIDTRANS_MODE"] !== undefined }),
+      ...(config.clusterMode === "kubernetes" && Option.isNone(config.kubeconfigPath) && !process.env["KUBERNETES_SERVICE_HOST"]
+        ? ["  KUBECONFIG: required when CLUSTER_MODE=kubernetes outside a cluster (in a pod, the service account is used)"]
+        : []),
+      ...(config.clusterMode === "kubernetes" && Option.isSome(config.kubeconfigPath) && !existsSync(config.kubeconfigPath.value)
+        ? ["  KUBECONFIG: no such file"]
+        : []),
+      ...(cron.validate(config.renewalCron) ? [] : ["  RENEWAL_CRON: not a valid cron expression"])
     ]
     if (crossChecks.length === 0) return config
     errors.push(...crossChecks)

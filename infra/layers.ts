@@ -13,10 +13,7 @@ import { RefreshTokensPostgres } from "../adapters/postgres/refreshTokens.ts"
 import { TransactionIdsPostgres } from "../adapters/postgres/transactionIds.ts"
 import { UsersPostgres } from "../adapters/postgres/users.ts"
 import { WalletQueriesPostgres } from "../adapters/postgres/walletReadModel.ts"
-import { ClusterSimulated } from "../adapters/cluster/simulated.ts"
-import { LogStreamSimulated } from "../adapters/cluster/simulatedLogs.ts"
 import { PaymentGatewayMidtrans } from "../adapters/midtrans/gateway.ts"
-import { ProvisioningPolicy } from "../application/subscriptions/provisioning.ts"
 import { AnalyticsPostgres } from "../adapters/postgres/analytics.ts"
 import { CatalogPostgres } from "../adapters/postgres/catalog.ts"
 import { CouponsPostgres } from "../adapters/postgres/coupons.ts"
@@ -25,6 +22,8 @@ import { LeaderLockPostgres, PaymentQueriesPostgres } from "../adapters/postgres
 import { AuthPolicy } from "../application/accounts/useCases.ts"
 import { PaymentPolicy } from "../application/payments/useCases.ts"
 import type { DatabaseTimeouts } from "../adapters/postgres/client.ts"
+import { clusterLayer, kubeConfigOf } from "./cluster.ts"
+import { RenewalPolicy } from "../application/renewals/useCases.ts"
 import type { AppConfig } from "./config.ts"
 
 /** Everything the ledger and the audit need, on Postgres. */
@@ -74,18 +73,10 @@ export const gatewayLayer = (config: AppConfig, setup: GatewaySetup) => {
   )
 }
 
-/** The simulated cluster is the only Cluster adapter so far (the Kubernetes one is a later issue). */
-export const clusterLayer = (config: AppConfig) =>
-  Layer.mergeAll(
-    ClusterSimulated({ readinessDelayMs: config.simulatedReadyMs, failNames: /^fail-/, hangNames: /^hang-/, patchFailNames: /^nopatch-/ }),
-    LogStreamSimulated({ intervalMs: 1_000 }),
-    Layer.succeed(ProvisioningPolicy, { baseDomain: config.clusterBaseDomain, timeoutSeconds: config.provisioningTimeoutSeconds })
-  )
-
 /** The server's full set of ports. */
 export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gateway: GatewaySetup) =>
   Layer.mergeAll(
-    clusterLayer(config),
+    clusterLayer(config, kubeConfigOf(config, gateway.selfUrl)),
     gatewayLayer(config, gateway),
     RefreshTokensPostgres({
       // Derived from the JWT secret (its own purpose label): successors are unguessable without it.
@@ -104,7 +95,8 @@ export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gate
       failuresPerAddress: config.loginMaxPerAddress,
       registrationsPerAddress: config.registerMaxPerAddress,
       passwordChangeFailures: config.passwordChangeMaxFailures
-    })
+    }),
+    Layer.succeed(RenewalPolicy, { retentionDays: config.suspensionRetentionDays })
   ).pipe(Layer.provideMerge(ledgerLayer(url, config.databasePoolSize, {
     connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
     statementTimeoutMs: config.databaseStatementTimeoutMs

@@ -40,13 +40,13 @@ export const devSurfacesOf = (config: AppConfig): ReadonlyArray<DevSurface> => [
     fix: "set CLUSTER_MODE=kubernetes"
   },
   {
-    name: "the simulated in-process cluster",
-    variable: "CLUSTER",
-    active: true, // the only Cluster adapter on this branch; the Kubernetes adapter makes this a setting
-    servesHttp: false,
-    fix: "configure a real Kubernetes cluster"
+    name: "the development clock (/dev/clock: moves time for renewals)",
+    variable: "DEV_CLOCK",
+    active: config.devClock,
+    servesHttp: true,
+    fix: "unset DEV_CLOCK"
   }
-  // billing-clock (/dev/clock), notifications (/dev/mailbox): one line each here when they land.
+  // notifications (/dev/mailbox): one line here when it lands.
 ]
 
 /** Whether dev surfaces that are configured may be served at all (the start refuses the other cases). */

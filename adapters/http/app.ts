@@ -86,6 +86,12 @@ const requestIdPattern = /^[\w.-]{1,100}$/
 export const makeHttpApp = <R>(options: HttpOptions<R>) => {
   const { run, logger } = options
   const app = new Koa({ proxy: options.trustProxy })
+  // Koa prints errors to stderr by default: a client hanging up (a closed watch or log follow) is
+  // no error at all, anything else goes to the JSON log.
+  app.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "ECONNRESET" || error.code === "EPIPE" || error.code === "ERR_STREAM_PREMATURE_CLOSE") return
+    logger.error("http error", { error: String(error) })
+  })
   // In-flight requests, so shutdown can wait for them even when their connection is gone.
   let inFlight = 0
   let onDrained: (() => void) | undefined

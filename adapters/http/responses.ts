@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
 
 /**
  * What `data` holds in success responses, described for /openapi.json. A route declaring one of
@@ -47,7 +48,12 @@ export const WalletInfo = Schema.Struct({
   balance: Rupiah,
   totalTopUp: Rupiah,
   totalSpent: Rupiah,
-  currency: Schema.Literal("IDR")
+  currency: Schema.Literal("IDR"),
+  runway: Schema.Struct({
+    monthlyCost: Rupiah.annotations({ description: "the auto-renewing subscriptions' monthly prices, summed" }),
+    renewalsCovered: Schema.NullOr(Schema.Int).annotations({ description: "renewals the balance pays, in date order, before one fails; null: none fails" }),
+    firstFailureAt: Schema.NullOr(Timestamp).annotations({ description: "when the first renewal the balance cannot pay falls due" })
+  }).annotations({ identifier: "WalletRunway" })
 }).annotations({ identifier: "WalletInfo" })
 
 export const LedgerEntry = Schema.Struct({
@@ -150,6 +156,7 @@ const serviceFields = {
   dockerImage: Schema.String,
   defaultPort: Schema.Int,
   envTemplate: Schema.Record({ key: Schema.String, value: Schema.String }),
+  template: ServiceTemplate,
   tags: Schema.Array(Schema.String),
   isFeatured: Schema.Boolean,
   isActive: Schema.Boolean,
@@ -178,7 +185,13 @@ const subscriptionFields = {
   updatedAt: Timestamp,
   cancelledAt: Schema.NullOr(Timestamp),
   instanceError: Schema.NullOr(Schema.String),
-  displayName: Schema.String
+  displayName: Schema.String,
+  renewalStatus: Schema.Literal("ACTIVE", "GRACE", "SUSPENDED", "EXPIRED", "CANCELLED").annotations({ description: "where the subscription stands with renewals" }),
+  graceEndsAt: Schema.NullOr(Timestamp).annotations({ description: "in grace: suspended at this time unless renewed" }),
+  renewalAttemptedAt: Schema.NullOr(Timestamp),
+  suspendedAt: Schema.NullOr(Timestamp),
+  retentionEndsAt: Schema.NullOr(Timestamp).annotations({ description: "suspended: can be reactivated until then, expires after" }),
+  freeMonthsLeft: Schema.Int.annotations({ description: "FREE_SERVICE renewals still to come" })
 }
 export const Subscription = Schema.Struct(subscriptionFields).annotations({ identifier: "Subscription" })
 
@@ -221,11 +234,23 @@ export const Instance = Schema.Struct({
   error: Schema.NullOr(Schema.String),
   planId: Id,
   serviceId: Id,
+  namespace: Schema.String.annotations({ description: "the owner's namespace in the cluster" }),
+  publicUrl: Schema.NullOr(Schema.String).annotations({ description: "https://<name>-<id8>.<base domain>; null for a service not served over HTTP" }),
+  adminUrl: Schema.NullOr(Schema.String).annotations({ description: "the app's administration page, where it has one (/wp-admin, /ghost)" }),
   createdAt: Timestamp,
   updatedAt: Timestamp
 }).annotations({ identifier: "Instance" })
 
-export const InstanceStatus = Schema.Struct({ id: Id, status: Schema.String, error: Schema.NullOr(Schema.String) })
+export const InstanceStatus = Schema.Struct({
+  id: Id, status: Schema.String, error: Schema.NullOr(Schema.String),
+  publicUrl: Schema.NullOr(Schema.String), adminUrl: Schema.NullOr(Schema.String), namespace: Schema.String
+})
+
+export const InstanceCredentials = Schema.Struct({
+  instanceId: Id,
+  status: Schema.String,
+  credentials: Schema.Array(Schema.Struct({ name: Schema.String, description: Schema.String, value: Schema.String }))
+}).annotations({ identifier: "InstanceCredentials", description: "generated per instance, crypto-random; kept only in the instance's Secret" })
 
 const Usage = Schema.Struct({ used: Schema.Number, limit: Schema.Number, percentage: Schema.Number })
 export const InstanceMetrics = Schema.Struct({
@@ -233,7 +258,7 @@ export const InstanceMetrics = Schema.Struct({
   status: Schema.String,
   cpu: Usage.annotations({ description: "millicores" }),
   memory: Usage.annotations({ description: "MiB" }),
-  urls: Schema.Struct({ public: Schema.String }),
+  urls: Schema.Struct({ public: Schema.NullOr(Schema.String) }),
   timestamp: Timestamp
 }).annotations({ identifier: "InstanceMetrics" })
 
@@ -433,3 +458,19 @@ export const PeriodTotals = Schema.Struct({
   adjustmentDebits: Rupiah,
   netRevenue: Rupiah
 }).annotations({ identifier: "PeriodTotals" })
+export const RenewalCounts = Schema.Struct({
+  renewed: Schema.Int,
+  graceStarted: Schema.Int,
+  retriesFailed: Schema.Int,
+  suspended: Schema.Int,
+  expired: Schema.Int,
+  failed: Schema.Int
+}).annotations({ identifier: "RenewalCounts" })
+
+export const RenewalQueue = Schema.Struct({
+  status: Schema.Literal("due", "grace", "suspended"),
+  items: Schema.Array(Subscription),
+  pagination: Pagination
+}).annotations({ identifier: "RenewalQueue" })
+
+export const RenewalRetry = Schema.Struct({ subscription: Subscription, counts: RenewalCounts }).annotations({ identifier: "RenewalRetry" })

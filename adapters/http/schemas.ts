@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
 
 const trimmed = (min: number, max: number) =>
   Schema.Trim.pipe(Schema.minLength(min), Schema.maxLength(max))
@@ -161,6 +162,7 @@ export const ServiceBody = Schema.Struct({
   dockerImage: Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9._\-/:@]{0,254}$/i, { message: () => "must be a container image reference" })),
   defaultPort: Schema.Int.pipe(Schema.between(1, 65_535)),
   envTemplate: Schema.optional(EnvTemplate),
+  template: Schema.optional(ServiceTemplate),
   tags: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(40))).pipe(Schema.maxItems(20))),
   isFeatured: Schema.optional(Schema.Boolean),
   isActive: Schema.optional(Schema.Boolean),
@@ -298,3 +300,5 @@ export const CleanupBody = Schema.Struct({ confirm: Schema.Boolean })
 
 export const StatementQuery = Schema.Struct({ from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
 export const AdminStatementQuery = Schema.Struct({ userId: Uuid, from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
+/** The admin's renewal queues (issue 9). */
+export const RenewalQueueQuery = Schema.Struct({ ...PageQuery, status: Schema.optionalWith(Schema.Literal("due", "grace", "suspended"), { default: () => "due" as const }) })

@@ -16,6 +16,9 @@ import { isPaymentStream } from "../../domain/payment/index.ts"
 import { type LedgerEntry, WalletQueries, type WalletSummary } from "../../application/ports/walletQueries.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
 import { isWalletStream } from "../../domain/ledger/index.ts"
+import { isSubscriptionStream } from "../../domain/subscription/index.ts"
+import { projectSubscriptionEvent } from "../../application/subscriptions/subscriptionProjection.ts"
+import { type RenewalCandidate, SubscriptionQueries, type SubscriptionView } from "../../application/ports/subscriptionQueries.ts"
 
 /**
  * In-memory event store with the wallet read model as its inline projection. For domain and
@@ -29,6 +32,7 @@ const makeMemoryLedger = (newEventId: () => string) => {
   const wallets = new Map<string, WalletSummary>()
   const entries: Array<LedgerEntry> = []
   const payments = new Map<string, PaymentView>()
+  const subscriptions = new Map<string, SubscriptionView>()
   let transactionNumber = 100
 
   const readAllOf = (streamId: string): LoadedStream => {
@@ -49,6 +53,11 @@ const makeMemoryLedger = (newEventId: () => string) => {
   }
 
   const project = (event: RecordedEvent) => {
+    if (isSubscriptionStream(event.streamId)) {
+      const id = event.streamId.slice("subscription-".length)
+      subscriptions.set(id, projectSubscriptionEvent(subscriptions.get(id), event))
+      return
+    }
     if (isPaymentStream(event.streamId)) {
       const view = projectPaymentEvent(payments.get(event.streamId.slice("payment-".length)), event)
       payments.set(view.orderId, view)
@@ -216,12 +225,50 @@ const makeMemoryLedger = (newEventId: () => string) => {
     })
   })
 
+  const holding = (s: SubscriptionView) => s.status === "PENDING_DEPLOYMENT" || s.status === "ACTIVE"
+  const candidate = (s: SubscriptionView): RenewalCandidate => ({ id: s.id, userId: s.userId, planId: s.planId, serviceId: s.serviceId, instanceName: s.instanceName })
+  const all = () => [...subscriptions.values()]
+  const page = <A>(items: ReadonlyArray<A>, p: number, limit: number) => ({ items: items.slice((p - 1) * limit, p * limit), total: items.length })
+  const subscriptionQueries = SubscriptionQueries.of({
+    renewalCandidates: (now, limit, skip) =>
+      Effect.sync(() => {
+        const at = now.toISOString()
+        const dayAgo = new Date(now.getTime() - 86_400_000).toISOString()
+        return all().filter((s) =>
+          !skip.includes(s.id) && (
+            (holding(s) && s.graceEndsAt === null && s.periodEnd <= at) ||
+            (s.graceEndsAt !== null && (s.graceEndsAt <= at || (s.renewalAttemptedAt !== null && s.renewalAttemptedAt <= dayAgo))) ||
+            (s.status === "SUSPENDED" && s.retentionEndsAt !== null && s.retentionEndsAt <= at)
+          )
+        ).slice(0, limit).map(candidate)
+      }),
+    unpaidOf: (userId, now) =>
+      Effect.sync(() => all().filter((s) => s.userId === userId && holding(s) && s.autoRenew && s.periodEnd <= now.toISOString()).map(candidate)),
+    autoRenewingOf: (userId) => Effect.sync(() => all().filter((s) => s.userId === userId && holding(s) && s.autoRenew)),
+    renewalQueue: (queue, now, p, limit) =>
+      Effect.sync(() =>
+        page(all().filter((s) =>
+          queue === "due" ? holding(s) && s.graceEndsAt === null && s.periodEnd <= now.toISOString()
+          : queue === "grace" ? s.graceEndsAt !== null
+          : s.status === "SUSPENDED"
+        ), p, limit)),
+    search: (f) =>
+      Effect.sync(() => page(all().filter((s) => (f.status === undefined || s.status === f.status) && (f.userId === undefined || s.userId === f.userId)), f.page, f.limit)),
+    stats: Effect.sync(() => ({ total: subscriptions.size, byStatus: {}, byPlan: [], monthlyRecurringRevenue: 0 })),
+    instanceEnv: () => Effect.succeed({}),
+    setInstanceEnv: () => Effect.void,
+    allStates: Effect.sync(() => all().map((s) => ({ id: s.id, planId: s.planId, instanceStatus: s.instanceStatus }))),
+    find: (id) => Effect.sync(() => subscriptions.get(id)),
+    provisioning: (limit) => Effect.sync(() => all().filter((s) => ["PROVISIONING", "STARTING", "RESTARTING"].includes(s.instanceStatus)).slice(0, limit)),
+    listByUser: (userId, p, limit) => Effect.sync(() => page(all().filter((s) => s.userId === userId).reverse(), p, limit))
+  })
+
   const transactionIds = TransactionIds.of({ next: Effect.sync(() => `TXMP-${++transactionNumber}`) })
 
-  return { store, queries, transactionIds, paymentQueries }
+  return { store, queries, transactionIds, paymentQueries, subscriptionQueries }
 }
 
-/** EventStore, its read models and TransactionIds, sharing one in-memory log; one process is always leader. */
+/** EventStore, its read models (wallets, payments, subscriptions) and TransactionIds, sharing one in-memory log; one process is always leader. */
 export const LedgerMemory = Layer.effectContext(
   Effect.map(IdGenerator, (ids) => {
     const ledger = makeMemoryLedger(() => Effect.runSync(ids.uuid))
@@ -229,6 +276,7 @@ export const LedgerMemory = Layer.effectContext(
       Context.add(WalletQueries, ledger.queries),
       Context.add(TransactionIds, ledger.transactionIds),
       Context.add(PaymentQueries, ledger.paymentQueries),
+      Context.add(SubscriptionQueries, ledger.subscriptionQueries),
       Context.add(LeaderLock, LeaderLock.of({ runIfLeader: (_name, effect) => Effect.as(effect, true) }))
     )
   })

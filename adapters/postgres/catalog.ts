@@ -8,6 +8,7 @@ import {
   type PlanView,
   type ServiceView
 } from "../../application/ports/catalog.ts"
+import { defaultTemplate } from "../../application/catalog/serviceTemplate.ts"
 import { isUniqueViolation, Pg, type Sql } from "./client.ts"
 import { containsPattern } from "./like.ts"
 
@@ -21,7 +22,7 @@ const toCategory = (r: Row): CategoryView => ({
 const toService = (r: Row): ServiceView => ({
   id: r["id"], categoryId: r["category_id"], categorySlug: r["category_slug"], name: r["name"], slug: r["slug"],
   description: r["description"], dockerImage: r["docker_image"], defaultPort: r["default_port"], envTemplate: r["env_template"],
-  tags: r["tags"], isFeatured: r["is_featured"], isActive: r["is_active"], isPublic: r["is_public"], sortOrder: r["sort_order"],
+  template: r["template"] ?? defaultTemplate, tags: r["tags"], isFeatured: r["is_featured"], isActive: r["is_active"], isPublic: r["is_public"], sortOrder: r["sort_order"],
   startingPrice: r["starting_price"] ?? null
 })
 
@@ -41,7 +42,7 @@ const serviceSelect = (sql: Sql) => sql`
   from services s join categories c on c.id = s.category_id`
 
 /** JSON columns are sent as json; the rest as plain parameters. */
-const jsonInputs = new Set(["envTemplate", "features"])
+const jsonInputs = new Set(["envTemplate", "template", "features"])
 
 /** Column updates from a partial input: only the fields given change. */
 const changes = (sql: Sql, input: Record<string, unknown>, columns: Record<string, string>) => {
@@ -53,7 +54,7 @@ const changes = (sql: Sql, input: Record<string, unknown>, columns: Record<strin
 const categoryColumns = { name: "name", slug: "slug", description: "description", sortOrder: "sort_order", isActive: "is_active" }
 const serviceColumns = {
   categoryId: "category_id", name: "name", slug: "slug", description: "description", dockerImage: "docker_image",
-  defaultPort: "default_port", envTemplate: "env_template", tags: "tags", isFeatured: "is_featured", isActive: "is_active",
+  defaultPort: "default_port", envTemplate: "env_template", template: "template", tags: "tags", isFeatured: "is_featured", isActive: "is_active",
   isPublic: "is_public", sortOrder: "sort_order"
 }
 const planColumns = {
@@ -170,6 +171,7 @@ export const CatalogPostgres = Layer.effect(
           await tx`insert into services ${tx({
             id, category_id: input.categoryId, name: input.name, slug: input.slug, description: input.description ?? "",
             docker_image: input.dockerImage, default_port: input.defaultPort, env_template: tx.json((input.envTemplate ?? {}) as never),
+            template: input.template === undefined ? null : tx.json(input.template as never),
             tags: input.tags ?? [], is_featured: input.isFeatured ?? false, is_active: input.isActive ?? true,
             is_public: input.isPublic ?? true, sort_order: input.sortOrder ?? 0
           } as never)}`

@@ -33,20 +33,40 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
       case "AutoRenewChanged":
         return update(tx`auto_renew = ${event.enabled}`)
       case "SubscriptionCancelled":
-        return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)}`)
+        return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)},
+          renewal_status = 'CANCELLED', grace_ends_at = null, renewal_attempted_at = null`)
       case "InstanceReconfigured":
         return update(tx`display_name = coalesce(${event.displayName}, display_name)`)
       case "ProvisioningRetried":
         return update(tx`status = 'PENDING_DEPLOYMENT', instance_status = 'PROVISIONING', instance_error = null, cancelled_at = null,
-          auto_renew = true, period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, provisioning_started_at = ${at}`)
+          auto_renew = true, period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, provisioning_started_at = ${at},
+          renewal_status = 'ACTIVE', grace_ends_at = null, renewal_attempted_at = null, suspended_at = null, retention_ends_at = null`)
       case "SubscriptionExtended":
-        return update(tx`period_end = ${new Date(event.periodEnd)}`)
+        return update(tx`period_end = ${new Date(event.periodEnd)}, renewal_status = case when status = 'SUSPENDED' then renewal_status else 'ACTIVE' end,
+          grace_ends_at = null, renewal_attempted_at = null`)
       case "SubscriptionExpired":
-        return update(tx`status = 'EXPIRED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)}`)
+        return update(tx`status = 'EXPIRED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)},
+          renewal_status = 'EXPIRED', grace_ends_at = null, renewal_attempted_at = null`)
+      case "FreeMonthsGranted":
+        return update(tx`free_months_left = ${event.months}`)
+      case "SubscriptionRenewed":
+        return update(tx`period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, renewal_status = 'ACTIVE',
+          grace_ends_at = null, renewal_attempted_at = null, free_months_left = greatest(0, free_months_left - ${event.freeMonth ? 1 : 0})`)
+      case "GracePeriodStarted":
+        return update(tx`renewal_status = 'GRACE', grace_ends_at = ${new Date(event.graceEndsAt)}, renewal_attempted_at = ${new Date(event.at)}`)
+      case "RenewalRetryFailed":
+        return update(tx`renewal_attempted_at = ${new Date(event.at)}`)
+      case "SubscriptionSuspended":
+        return update(tx`status = 'SUSPENDED', instance_status = 'SUSPENDED', renewal_status = 'SUSPENDED', grace_ends_at = null,
+          renewal_attempted_at = null, suspended_at = ${new Date(event.at)}, retention_ends_at = ${new Date(event.retentionEndsAt)}`)
+      case "SubscriptionReactivated":
+        // Scaled back to 1: the provisioning worker sees STARTING and marks it running when ready.
+        return update(tx`status = 'ACTIVE', instance_status = 'STARTING', renewal_status = 'ACTIVE', suspended_at = null, retention_ends_at = null,
+          period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}`)
       case "InstanceRunning":
         return update(tx`status = 'ACTIVE', instance_status = 'RUNNING', instance_error = null`)
       case "InstanceProvisioningFailed":
-        return update(tx`status = 'FAILED', instance_status = 'ERROR', auto_renew = false, instance_error = ${event.reason}`)
+        return update(tx`status = 'FAILED', instance_status = 'ERROR', auto_renew = false, instance_error = ${event.reason}, renewal_status = 'CANCELLED'`)
       case "InstanceTransitioned":
         return update(tx`instance_status = ${event.to}`)
     }
@@ -56,7 +76,13 @@ const toView = (r: Record<string, any>): SubscriptionView => ({
   id: r["id"], userId: r["user_id"], serviceId: r["service_id"], planId: r["plan_id"], planType: r["plan_type"],
   monthlyPrice: r["monthly_price"], status: r["status"], instanceName: r["instance_name"], instanceStatus: r["instance_status"],
   autoRenew: r["auto_renew"], periodStart: r["period_start"].toISOString(), periodEnd: r["period_end"].toISOString(),
-  nextBillingDate: r["auto_renew"] && r["status"] !== "CANCELLED" ? r["period_end"].toISOString() : null,
+  nextBillingDate: r["auto_renew"] && ["PENDING_DEPLOYMENT", "ACTIVE"].includes(r["status"]) ? r["period_end"].toISOString() : null,
+  renewalStatus: r["renewal_status"],
+  graceEndsAt: r["grace_ends_at"] ? r["grace_ends_at"].toISOString() : null,
+  renewalAttemptedAt: r["renewal_attempted_at"] ? r["renewal_attempted_at"].toISOString() : null,
+  suspendedAt: r["suspended_at"] ? r["suspended_at"].toISOString() : null,
+  retentionEndsAt: r["retention_ends_at"] ? r["retention_ends_at"].toISOString() : null,
+  freeMonthsLeft: r["free_months_left"],
   createdAt: r["created_at"].toISOString(), updatedAt: r["updated_at"].toISOString(),
   cancelledAt: r["cancelled_at"] ? r["cancelled_at"].toISOString() : null,
   instanceError: r["instance_error"] ?? null,
@@ -64,10 +90,53 @@ const toView = (r: Record<string, any>): SubscriptionView => ({
   displayName: r["display_name"] ?? r["instance_name"]
 })
 
+const candidateOf = (r: { id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }) =>
+  ({ id: r.id, userId: r.user_id, planId: r.plan_id, serviceId: r.service_id, instanceName: r.instance_name })
+
 export const SubscriptionQueriesPostgres = Layer.effect(
   SubscriptionQueries,
   Effect.map(Pg, (sql) =>
     SubscriptionQueries.of({
+      renewalCandidates: (now, limit, skip) =>
+        Effect.promise(async () => {
+          const dayAgo = new Date(now.getTime() - 86_400_000)
+          const rows = await sql<Array<{ id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }>>`
+            select id, user_id, plan_id, service_id, instance_name from (
+              (select * from subscriptions where status in ('PENDING_DEPLOYMENT', 'ACTIVE') and grace_ends_at is null and period_end <= ${now}
+                order by period_end limit ${limit + skip.length})
+              union all
+              (select * from subscriptions where grace_ends_at is not null and (grace_ends_at <= ${now} or renewal_attempted_at <= ${dayAgo})
+                order by grace_ends_at limit ${limit + skip.length})
+              union all
+              (select * from subscriptions where status = 'SUSPENDED' and retention_ends_at <= ${now}
+                order by retention_ends_at limit ${limit + skip.length})
+            ) due where id <> all(${skip}::uuid[]) limit ${limit}`
+          return rows.map(candidateOf)
+        }),
+      unpaidOf: (userId, now) =>
+        Effect.promise(async () =>
+          (await sql<Array<{ id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }>>`
+            select id, user_id, plan_id, service_id, instance_name from subscriptions
+            where user_id = ${userId} and status in ('PENDING_DEPLOYMENT', 'ACTIVE') and auto_renew and period_end <= ${now}
+            order by period_end`).map(candidateOf)),
+      autoRenewingOf: (userId) =>
+        Effect.promise(async () =>
+          (await sql`select * from subscriptions where user_id = ${userId} and status in ('PENDING_DEPLOYMENT', 'ACTIVE') and auto_renew
+            order by period_end`).map(toView)),
+      renewalQueue: (queue, now, page, limit) =>
+        Effect.promise(async () => {
+          const where = queue === "due"
+            ? sql`status in ('PENDING_DEPLOYMENT', 'ACTIVE') and grace_ends_at is null and period_end <= ${now}`
+            : queue === "grace"
+            ? sql`grace_ends_at is not null`
+            : sql`status = 'SUSPENDED'`
+          const order = queue === "due" ? sql`period_end` : queue === "grace" ? sql`grace_ends_at` : sql`retention_ends_at`
+          const [rows, [count]] = await Promise.all([
+            sql`select * from subscriptions where ${where} order by ${order}, id limit ${limit} offset ${(page - 1) * limit}`,
+            sql<Array<{ n: number }>>`select count(*)::int as n from subscriptions where ${where}`
+          ])
+          return { items: rows.map(toView), total: count?.n ?? 0 }
+        }),
       find: (id) =>
         Effect.promise(async () => {
           if (!uuidShape.test(id)) return undefined

@@ -8,13 +8,13 @@ import type { AccessTokens, RefreshTokens } from "../../application/ports/auth.t
 import { LogStream } from "../../application/ports/logStream.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
 import type { Users } from "../../application/ports/users.ts"
-import { namespaceOf } from "../../application/subscriptions/naming.ts"
+import { locate, ProvisioningPolicy } from "../../application/subscriptions/naming.ts"
 import type { Runner } from "../http/app.ts"
 
 /** The app protocol a client must offer; the access token rides beside it as "bearer.<jwt>". */
 export const logsProtocol = "minispod.logs.v1"
 
-type Services = Users | AccessTokens | RefreshTokens | SubscriptionQueries | LogStream
+type Services = Users | AccessTokens | RefreshTokens | SubscriptionQueries | LogStream | ProvisioningPolicy
 
 /** A stream stays open only while its viewer may still see it. */
 const mayWatch = (principal: Principal, instanceId: string) =>
@@ -111,8 +111,8 @@ export const attachLogSocket = (
           mine.delete(watched)
           if (mine.size === 0) streams.delete(principal.userId)
         })
-        void run(Effect.flatMap(LogStream, (logs) =>
-          logs.follow(namespaceOf(view.userId), view.instanceName, { tailLines: 100 }, (line) => {
+        void run(Effect.flatMap(Effect.zip(LogStream, locate(view)), ([logs, at]) =>
+          logs.follow(at.namespace, at.name, { tailLines: 100 }, (line) => {
             if (ws.readyState === WebSocket.OPEN) {
               ws.send(JSON.stringify({ type: "log", instanceId, line: stripVTControlCharacters(line), timestamp: new Date().toISOString() }))
             }

@@ -17,6 +17,8 @@ interface WalletReplay {
   totalSpent: number
   /** Idempotency references seen, to catch a movement applied twice. */
   readonly references: Set<string>
+  /** subscription + period start of every period charge: at most one each (invariant 5). */
+  readonly periodsCharged: Set<string>
   /** charge transaction id → amount still refundable. */
   readonly refundable: Map<string, number>
   /** For problems found at the end: the stream's last event. */
@@ -50,7 +52,7 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
       }
       let wallet = wallets.get(userId)
       if (wallet === undefined) {
-        wallet = { balance: 0, totalTopUp: 0, totalSpent: 0, references: new Set(), refundable: new Map(), last: headOf(event) }
+        wallet = { balance: 0, totalTopUp: 0, totalSpent: 0, references: new Set(), periodsCharged: new Set(), refundable: new Map(), last: headOf(event) }
         wallets.set(userId, wallet)
       }
       wallet.last = headOf(event)
@@ -58,6 +60,12 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
         problems.push({ ...eventRef(event), problem: `reference ${walletEvent.reference} applied twice` })
       }
       wallet.references.add(walletEvent.reference)
+      if (walletEvent._tag === "WalletCharged" && walletEvent.cause._tag === "SubscriptionPeriod") {
+        // Per wallet: a subscription's periods are charged to its owner's wallet.
+        const period = `${walletEvent.cause.subscriptionId}@${walletEvent.cause.periodStart}`
+        if (wallet.periodsCharged.has(period)) problems.push({ ...eventRef(event), problem: `period ${period} charged twice` })
+        wallet.periodsCharged.add(period)
+      }
       if (walletEvent._tag === "WalletCharged") wallet.refundable.set(walletEvent.transactionId, walletEvent.amount)
       if (walletEvent._tag === "ChargeRefunded") {
         const left = wallet.refundable.get(walletEvent.chargeTransactionId)

@@ -9,10 +9,11 @@ import {
   quotaStreamId,
   replayQuota
 } from "../../domain/quota/index.ts"
-import { Catalog, CatalogEntryNotFound, type CategoryInput, type PlanInput, type ServiceFilter, type ServiceInput } from "../ports/catalog.ts"
+import { Catalog, CatalogEntryNotFound, type Changes, type CategoryInput, type PlanInput, type ServiceFilter, type ServiceInput } from "../ports/catalog.ts"
 import type { LoadedStream, StreamEvents } from "../ports/eventStore.ts"
 import { IdGenerator } from "../ports/ids.ts"
 import { runCommand } from "../shared/runCommand.ts"
+import { checkTemplate, defaultTemplate } from "./serviceTemplate.ts"
 
 const decodeQuota = Schema.decodeUnknownSync(QuotaEvent)
 const encodeQuota = Schema.encodeSync(QuotaEvent)
@@ -49,6 +50,17 @@ export const decideQuotaStream = (
   })
 }
 
+/** Quota events already decided (by a domain decision over several aggregates), with their snapshot. */
+export const quotaAppend = (streamId: string, before: QuotaState, events: ReadonlyArray<QuotaEvent>): Array<StreamEvents> => {
+  if (events.length === 0) return []
+  const after = replayQuota(events, before)
+  return [{
+    streamId,
+    events: events.map((e) => ({ type: e._tag, data: encodeQuota(e) })),
+    snapshot: { v: 1, capacity: after.capacity ?? null, used: after.used } satisfies typeof QuotaSnapshot.Type
+  }]
+}
+
 export const listCategories = Effect.fn("Catalog.listCategories")(function*(includeHidden = false) {
   return yield* (yield* Catalog).categories(includeHidden)
 })
@@ -69,8 +81,21 @@ export const createCategory = Effect.fn("Catalog.createCategory")(function*(acto
   return yield* (yield* Catalog).createCategory(actor, yield* (yield* IdGenerator).uuid, input)
 })
 
+/** A template with an unknown placeholder is refused, naming the field. */
 export const createService = Effect.fn("Catalog.createService")(function*(actor: string, input: ServiceInput) {
+  yield* checkTemplate(input.envTemplate ?? {}, input.template ?? defaultTemplate)
   return yield* (yield* Catalog).createService(actor, yield* (yield* IdGenerator).uuid, input)
+})
+
+/** The env template and the template are checked together (the stored one fills in for the absent one). */
+export const updateService = Effect.fn("Catalog.updateService")(function*(actor: string, id: string, input: Changes<ServiceInput>) {
+  const catalog = yield* Catalog
+  if (input.envTemplate !== undefined || input.template !== undefined) {
+    const stored = yield* catalog.serviceById(id)
+    if (stored === undefined) return yield* new CatalogEntryNotFound({ entity: "service", id })
+    yield* checkTemplate(input.envTemplate ?? stored.envTemplate, input.template ?? stored.template)
+  }
+  return yield* catalog.updateService(actor, id, input)
 })
 
 export const createPlan = Effect.fn("Catalog.createPlan")(function*(actor: string, serviceId: string, input: PlanInput) {

@@ -1,3 +1,4 @@
+import { renewAfterCreditQuietly } from "../renewals/useCases.ts"
 import { Clock, Effect, Either, Schema } from "effect"
 import { CouponEvent, couponStreamId, decideCouponUse, InvalidCoupon, replayCoupon } from "../../domain/coupon/index.ts"
 import { walletStreamId, type WalletError } from "../../domain/ledger/index.ts"
@@ -60,5 +61,6 @@ export const redeemCreditCoupon = Effect.fn("Coupons.redeemCredit")(function*(us
         : [])
       return [...couponEvents(couponId, events), ...(wallet.append ? [wallet.append] : [])]
     }), metadata)
+  if (credited > 0) yield* renewAfterCreditQuietly(userId)
   return { code: terms.code, redemptionId, credited, transactionId: credited > 0 ? transactionId : null }
 })

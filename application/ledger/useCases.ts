@@ -1,3 +1,4 @@
+import { renewAfterCreditQuietly } from "../renewals/useCases.ts"
 import { Effect } from "effect"
 import { type ChargeCause, chargeReference, topUpReference } from "../../domain/ledger/index.ts"
 import type { EventMetadata } from "../ports/eventStore.ts"
@@ -74,7 +75,7 @@ export const adjustCredit = Effect.fn("Ledger.adjustCredit")(function*(
   const user = yield* (yield* Users).findById(input.userId)
   if (user === undefined) return yield* new UserNotFound({ userId: input.userId })
   const transactionId = yield* (yield* TransactionIds).next
-  return yield* executeWalletCommand(input.userId, {
+  const movement = yield* executeWalletCommand(input.userId, {
     _tag: "AdjustCredit",
     transactionId,
     amount: input.amount,
@@ -82,6 +83,8 @@ export const adjustCredit = Effect.fn("Ledger.adjustCredit")(function*(
     adminId: input.adminId,
     reason: input.reason
   }, { ...metadata, actor: input.adminId, reason: input.reason })
+  if (movement.applied && input.amount > 0) yield* renewAfterCreditQuietly(input.userId)
+  return movement
 })
 
 /** promotions → wallet, once per redemption. */

@@ -90,6 +90,14 @@ export const planWalletCommands = (
   })
 }
 
+/** Wallet events already decided (by a domain decision over several aggregates), with their snapshot. */
+export const walletAppend = (userId: string, before: WalletState, events: ReadonlyArray<WalletEvent>): Array<StreamEvents> =>
+  events.length === 0 ? [] : [{
+    streamId: walletStreamId(userId),
+    events: events.map((e) => ({ type: e._tag, data: encodeEvent(e) })),
+    snapshot: snapshotOf(replayWallet(before, events))
+  }]
+
 /** Runs one wallet command through the shared loop and reports the movement it produced. */
 export const executeWalletCommand = (userId: string, command: WalletCommand, metadata: EventMetadata) => {
   const streamId = walletStreamId(userId)

@@ -15,6 +15,7 @@ import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import type { EventMetadata, LoadedStream, StreamEvents } from "../ports/eventStore.ts"
 import { TransactionIds } from "../ports/ids.ts"
 import { type GatewayTransaction, PaymentGateway } from "../ports/paymentGateway.ts"
+import { renewAfterCreditQuietly } from "../renewals/useCases.ts"
 import { LeaderLock, PaymentQueries, type PaymentView } from "../ports/paymentQueries.ts"
 import { Users } from "../ports/users.ts"
 import { runCommand } from "../shared/runCommand.ts"
@@ -66,6 +67,7 @@ export const applyGatewayTransaction = Effect.fn("Payments.applyGatewayTransacti
   const debitTransactionId = yield* (yield* TransactionIds).next
   const paymentStream = paymentStreamId(payment.orderId)
   let applied = false
+  let settled = false
   yield* runCommand<PaymentError | WalletError>([paymentStream, walletStreamId(payment.userId)], (streams) => {
     const wallet = walletStateOf(streams.get(walletStreamId(payment.userId)))
     const decision = decidePayment({
@@ -99,12 +101,15 @@ export const applyGatewayTransaction = Effect.fn("Payments.applyGatewayTransacti
         return []
       })
       applied = events.length > 0
+      settled = events.some((e) => e._tag === "PaymentSettled")
       return Either.map(planWalletCommands(payment.userId, wallet, walletCommands), ({ append }) => [
         ...toPaymentEvents(paymentStream, events),
         ...(append ? [append] : [])
       ])
     })
   }, metadata)
+  // Credit reached the wallet: an unpaid renewal is paid now, not at the next scheduler tick.
+  if (settled) yield* renewAfterCreditQuietly(payment.userId)
   return { applied }
 })
 

@@ -1,6 +1,7 @@
 import { Context, Schema, type Effect } from "effect"
 
 import type { PlanType } from "../../domain/subscription/index.ts"
+import type { ServiceTemplate } from "../catalog/serviceTemplate.ts"
 export type { PlanType }
 
 export interface CategoryView {
@@ -43,6 +44,8 @@ export interface ServiceView {
   readonly dockerImage: string
   readonly defaultPort: number
   readonly envTemplate: Readonly<Record<string, string>>
+  /** How an instance runs: volumes, probes, security context, companion database, credentials shown. */
+  readonly template: ServiceTemplate
   readonly tags: ReadonlyArray<string>
   readonly isFeatured: boolean
   readonly isActive: boolean
@@ -78,6 +81,7 @@ export interface ServiceInput {
   readonly dockerImage: string
   readonly defaultPort: number
   readonly envTemplate?: Readonly<Record<string, string>> | undefined
+  readonly template?: ServiceTemplate | undefined
   readonly tags?: ReadonlyArray<string> | undefined
   readonly isFeatured?: boolean | undefined
   readonly isActive?: boolean | undefined

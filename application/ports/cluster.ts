@@ -1,26 +1,68 @@
 import { Context, Schema, type Effect } from "effect"
 
-/** What MinisPod runs for one instance (namespace user-<userId>; name = the instance name). */
-export interface InstanceSpec {
-  readonly instanceId: string
-  readonly namespace: string
-  readonly name: string
+export type ProbeSpec =
+  | { readonly kind: "http"; readonly path: string; readonly initialDelaySeconds?: number | undefined }
+  | { readonly kind: "tcp"; readonly initialDelaySeconds?: number | undefined }
+  | { readonly kind: "exec"; readonly command: ReadonlyArray<string>; readonly initialDelaySeconds?: number | undefined }
+
+/** One container of an instance, with its own volume: the app, or its companion database. */
+export interface ComponentSpec {
+  readonly role: "app" | "database"
   readonly image: string
   readonly port: number
+  /**
+   * Env values rendered, except the generated secrets (`{{db_password}}` …), which the cluster
+   * adapter fills from the instance's Secret (generating them once, crypto-random).
+   */
   readonly env: Readonly<Record<string, string>>
   readonly cpuMilli: number
   readonly memoryMb: number
   readonly storageGb: number
-  /** Unique host under the configured base domain, served over TLS by the ingress. */
-  readonly host: string
+  readonly volume: { readonly mountPath: string; readonly subPath?: string | undefined }
+  readonly probe: ProbeSpec
+  readonly securityContext: {
+    readonly runAsUser?: number | undefined
+    readonly fsGroup?: number | undefined
+    readonly addCapabilities?: ReadonlyArray<string> | undefined
+  }
 }
 
-export type Readiness = { readonly _tag: "Ready" } | { readonly _tag: "Pending" } | { readonly _tag: "Failed"; readonly reason: string }
+/** What a tenant (one user's namespace) may use in total: the sum of its instances' plans. */
+export interface TenantBudget {
+  readonly userId: string
+  readonly cpuMilli: number
+  readonly memoryMb: number
+  readonly storageGb: number
+  /** Containers (app + database) of the tenant's instances. */
+  readonly containers: number
+}
+
+/** What MinisPod runs for one instance (namespace per user; name = the instance name). */
+export interface InstanceSpec {
+  readonly instanceId: string
+  readonly subscriptionId: string
+  readonly serviceSlug: string
+  readonly namespace: string
+  readonly name: string
+  /** Unique host under the configured base domain, served over TLS by the ingress (none for a database service). */
+  readonly host: string | undefined
+  readonly app: ComponentSpec
+  readonly database: ComponentSpec | undefined
+  /** Generated variables the instance's Secret holds (created once, never regenerated). */
+  readonly secrets: ReadonlyArray<string>
+  readonly tenant: TenantBudget
+}
+
+export type Readiness =
+  | { readonly _tag: "Ready" }
+  | { readonly _tag: "Pending"; readonly reason?: string | undefined }
+  | { readonly _tag: "Failed"; readonly reason: string }
 
 export interface InstanceMetrics {
   readonly phase: string
   readonly cpu: { readonly usedMilli: number; readonly limitMilli: number }
   readonly memory: { readonly usedMb: number; readonly limitMb: number }
+  readonly node?: string | undefined
 }
 
 export interface ManagedResource {
@@ -37,27 +79,48 @@ export interface ClusterNode {
   readonly pods: number
 }
 
+/** The API server did not answer or failed (5xx, timeout, refused connection), after retries. */
 export class ClusterUnavailable extends Schema.TaggedError<ClusterUnavailable>()("ClusterUnavailable", {
   operation: Schema.String,
   reason: Schema.String
 }) {}
+
+/** The API server refused the request for good (403 RBAC, 422 invalid, 400): retrying cannot help. */
+export class ClusterRejected extends Schema.TaggedError<ClusterRejected>()("ClusterRejected", {
+  operation: Schema.String,
+  status: Schema.Number,
+  reason: Schema.String
+}) {}
+
+export type ClusterError = ClusterUnavailable | ClusterRejected
 
 /**
  * The cluster that runs user apps. Every call is idempotent: applying an existing instance
  * converges it to the spec; deleting a missing one succeeds.
  */
 export interface ClusterService {
-  /** Namespace, secret (env), PVC, deployment (requests/limits), service and ingress. */
-  readonly apply: (spec: InstanceSpec) => Effect.Effect<void, ClusterUnavailable>
-  readonly readiness: (namespace: string, name: string) => Effect.Effect<Readiness, ClusterUnavailable>
-  readonly scale: (namespace: string, name: string, replicas: 0 | 1) => Effect.Effect<void, ClusterUnavailable>
+  /**
+   * Tenant namespace (network policy, quota, limit range), Secret, PVCs, Deployments, Service
+   * and Ingress. Storage never shrinks (a PVC only grows). Replicas are left as they are
+   * (a stopped instance stays stopped); a new Deployment starts with one.
+   */
+  readonly apply: (spec: InstanceSpec) => Effect.Effect<void, ClusterError>
+  /**
+   * Watches the instance's Deployments and Pods until Ready or Failed; Pending (with the last
+   * reason) after `timeoutMs`. `restartedSince`: only a rollout of a restart at or after that time counts.
+   */
+  readonly awaitReadiness: (namespace: string, name: string, timeoutMs: number, options?: { readonly restartedSince?: string | undefined }) => Effect.Effect<Readiness, ClusterError>
+  /** Every Deployment of the instance (app and database) to 0 or 1. */
+  readonly scale: (namespace: string, name: string, replicas: 0 | 1) => Effect.Effect<void, ClusterError>
   /** Rolling restart (pod-template annotation). */
-  readonly restart: (namespace: string, name: string, at: string) => Effect.Effect<void, ClusterUnavailable>
-  readonly patchResources: (namespace: string, name: string, resources: Pick<InstanceSpec, "cpuMilli" | "memoryMb" | "storageGb">) => Effect.Effect<void, ClusterUnavailable>
-  readonly remove: (namespace: string, name: string) => Effect.Effect<void, ClusterUnavailable>
-  readonly listManaged: Effect.Effect<ReadonlyArray<ManagedResource>, ClusterUnavailable>
-  readonly metrics: (namespace: string, name: string) => Effect.Effect<InstanceMetrics | undefined, ClusterUnavailable>
-  readonly nodes: Effect.Effect<ReadonlyArray<ClusterNode>, ClusterUnavailable>
+  readonly restart: (namespace: string, name: string, at: string) => Effect.Effect<void, ClusterError>
+  /** Removes the instance's objects (volumes included); the namespace goes with the tenant's last instance. */
+  readonly remove: (namespace: string, name: string) => Effect.Effect<void, ClusterError>
+  /** The generated secrets of an instance, from its Secret (undefined: no such instance). */
+  readonly credentials: (namespace: string, name: string) => Effect.Effect<Readonly<Record<string, string>> | undefined, ClusterError>
+  readonly listManaged: Effect.Effect<ReadonlyArray<ManagedResource>, ClusterError>
+  readonly metrics: (namespace: string, name: string) => Effect.Effect<InstanceMetrics | undefined, ClusterError>
+  readonly nodes: Effect.Effect<ReadonlyArray<ClusterNode>, ClusterError>
 }
 
 export class Cluster extends Context.Tag("app/Cluster")<Cluster, ClusterService>() {}

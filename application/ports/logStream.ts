@@ -6,7 +6,7 @@ export interface LogFollow {
 }
 
 export interface LogStreamService {
-  /** The last `tailLines` lines, then every new one, raw (ANSI codes included). */
+  /** The last `tailLines` lines, then every new one, raw (ANSI codes included); waits for the instance to run. */
   readonly follow: (
     namespace: string,
     name: string,

@@ -1,5 +1,5 @@
 import { Context, type Effect } from "effect"
-import type { PlanType } from "../../domain/subscription/index.ts"
+import type { PlanType, RenewalStatus } from "../../domain/subscription/index.ts"
 
 export interface SubscriptionView {
   readonly id: string
@@ -15,8 +15,17 @@ export interface SubscriptionView {
   readonly autoRenew: boolean
   readonly periodStart: string
   readonly periodEnd: string
-  /** The next renewal date while auto-renew is on. */
+  /** The next renewal date while auto-renew is on (in grace: the unpaid period's start, overdue). */
   readonly nextBillingDate: string | null
+  /** ACTIVE, GRACE, SUSPENDED, EXPIRED or CANCELLED (FAILED counts as CANCELLED). */
+  readonly renewalStatus: RenewalStatus
+  readonly graceEndsAt: string | null
+  /** The last renewal attempt that found too little credit (grace start, daily retries). */
+  readonly renewalAttemptedAt: string | null
+  readonly suspendedAt: string | null
+  /** A suspended subscription can be reactivated until then; it expires after. */
+  readonly retentionEndsAt: string | null
+  readonly freeMonthsLeft: number
   readonly createdAt: string
   readonly updatedAt: string
   readonly cancelledAt: string | null
@@ -45,7 +54,29 @@ export interface SubscriptionStats {
   readonly monthlyRecurringRevenue: number
 }
 
+/** What the renewal scheduler needs to lock a subscription's streams. */
+export interface RenewalCandidate {
+  readonly id: string
+  readonly userId: string
+  readonly planId: string
+  readonly serviceId: string
+  readonly instanceName: string
+}
+
+/** The admin's renewal queues: periods over (due), in grace, suspended. */
+export type RenewalQueue = "due" | "grace" | "suspended"
+
 export interface SubscriptionQueriesService {
+  /**
+   * Subscriptions the scheduler has something to decide about at `now`: periods over outside
+   * grace, grace periods over or not retried for a day, suspensions past retention.
+   */
+  readonly renewalCandidates: (now: Date, limit: number, skip: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<RenewalCandidate>>
+  /** A user's subscriptions whose period is over and unpaid (due or in grace): renewed when credit arrives. */
+  readonly unpaidOf: (userId: string, now: Date) => Effect.Effect<ReadonlyArray<RenewalCandidate>>
+  /** A user's auto-renewing subscriptions that hold a slot (the wallet's runway). */
+  readonly autoRenewingOf: (userId: string) => Effect.Effect<ReadonlyArray<SubscriptionView>>
+  readonly renewalQueue: (queue: RenewalQueue, now: Date, page: number, limit: number) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
   readonly search: (filter: SubscriptionSearch) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
   readonly stats: Effect.Effect<SubscriptionStats>
   /** Every subscription's plan and instance status (the audit). */

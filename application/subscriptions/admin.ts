@@ -15,7 +15,7 @@ import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
 import { runCommand } from "../shared/runCommand.ts"
 import { guardEvents, guardStateOf, subEvents, subStateOf } from "./streams.ts"
 import { SubscriptionNotFound } from "./errors.ts"
-import { namespaceOf } from "./naming.ts"
+import { locate } from "./naming.ts"
 import { cancelSubscription, subscribe, upgradeSubscription } from "./useCases.ts"
 
 /** Every admin action carries the admin and the reason into the event metadata. */
@@ -99,11 +99,14 @@ export const expireSubscription = Effect.fn("AdminSubscriptions.expire")(functio
   const guardId = serviceGuardStreamId(view.userId, view.serviceId)
   yield* runCommand([quotaId, subId, guardId], (loaded) =>
     Either.gen(function*() {
-      const expired = yield* decideSubscription({ _tag: "Expire", now, by: adminId, reason }, subStateOf(loaded.get(subId)))
-      const released = yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId })
+      const sub = subStateOf(loaded.get(subId))
+      const expired = yield* decideSubscription({ _tag: "Expire", now, by: adminId, reason }, sub)
+      // A suspended subscription holds no slot any more.
+      const released = sub.status === "SUSPENDED" ? [] : yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId })
       const guard = releaseService(subscriptionId, guardStateOf(loaded.get(guardId)))
       return [...released, ...subEvents(subId, expired), ...guardEvents(guardId, guard)]
     }), adminMeta(adminId, reason))
-  yield* (yield* Cluster).remove(namespaceOf(view.userId), view.instanceName).pipe(Effect.catchAll(() => Effect.void))
+  const at = yield* locate(view)
+  yield* (yield* Cluster).remove(at.namespace, at.name).pipe(Effect.catchAll(() => Effect.void))
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
 })

@@ -1,4 +1,4 @@
-import { Clock, Context, Effect, Either } from "effect"
+import { Clock, Duration, Effect, Either, FiberMap } from "effect"
 import { chargeReference, type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
 import { quotaStreamId } from "../../domain/quota/index.ts"
 import {
@@ -11,47 +11,18 @@ import {
 import { decideQuotaStream } from "../catalog/useCases.ts"
 import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import { Catalog } from "../ports/catalog.ts"
-import { Cluster, type InstanceSpec } from "../ports/cluster.ts"
+import { Cluster, type ClusterError } from "../ports/cluster.ts"
 import type { EventMetadata } from "../ports/eventStore.ts"
 import { TransactionIds } from "../ports/ids.ts"
 import { SubscriptionQueries, type SubscriptionView } from "../ports/subscriptionQueries.ts"
 import { runCommand } from "../shared/runCommand.ts"
 import { guardEvents, guardStateOf, subEvents, subStateOf } from "./streams.ts"
-import { namespaceOf } from "./naming.ts"
+import { instanceSpecOf } from "./instanceSpec.ts"
+import { locate, ProvisioningPolicy } from "./naming.ts"
 import { ownSubscription } from "./useCases.ts"
-
-export interface ProvisioningPolicyService {
-  readonly baseDomain: string
-  readonly timeoutSeconds: number
-}
-export class ProvisioningPolicy extends Context.Tag("app/ProvisioningPolicy")<ProvisioningPolicy, ProvisioningPolicyService>() {}
 
 const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 const system: EventMetadata = { actor: "provisioning" }
-
-
-/** The instance's resources, from the catalog's service and the subscription's plan. */
-export const instanceSpecOf = Effect.fn("Provisioning.instanceSpecOf")(function*(view: SubscriptionView) {
-  const catalog = yield* Catalog
-  const policy = yield* ProvisioningPolicy
-  const service = (yield* catalog.serviceById(view.serviceId))!
-  const plan = (yield* catalog.planById(view.planId))!
-  const host = `${view.instanceName}-${view.id.slice(0, 8)}.${policy.baseDomain}`
-  const overrides = yield* (yield* SubscriptionQueries).instanceEnv(view.id)
-  const env = { ...Object.fromEntries(Object.entries(service.envTemplate).map(([k, v]) => [k, v.replaceAll("{{domain}}", host)])), ...overrides }
-  return {
-    instanceId: view.id,
-    namespace: namespaceOf(view.userId),
-    name: view.instanceName,
-    image: service.dockerImage,
-    port: service.defaultPort,
-    env,
-    cpuMilli: plan.cpuMilli,
-    memoryMb: plan.memoryMb,
-    storageGb: plan.storageGb,
-    host
-  } satisfies InstanceSpec
-})
 
 /**
  * Provisioning failed or timed out: partial resources removed, then in one transaction the
@@ -59,7 +30,8 @@ export const instanceSpecOf = Effect.fn("Provisioning.instanceSpecOf")(function*
  * Exactly once: the decision is a no-op unless the subscription is still provisioning.
  */
 export const failProvisioning = Effect.fn("Provisioning.fail")(function*(view: SubscriptionView, reason: string) {
-  yield* (yield* Cluster).remove(namespaceOf(view.userId), view.instanceName).pipe(Effect.catchAll(() => Effect.void))
+  const at = yield* locate(view)
+  yield* (yield* Cluster).remove(at.namespace, at.name).pipe(Effect.catchAll(() => Effect.void))
   const ids = yield* TransactionIds
   // A period has at most 5 charges: the first month and one upgrade per higher tier.
   const refundIds = [yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next]
@@ -103,36 +75,76 @@ const markRunning = (subscriptionId: string) =>
       Either.map(decideSubscription({ _tag: "MarkRunning", now }, subStateOf(loaded.get(subId))), (events) => subEvents(subId, events)), system)
   })
 
-/** One pass of the worker: every instance coming up is applied, checked, and finished or failed. */
-export const provisionPending = Effect.fn("Provisioning.provisionPending")(function*(limit = 50) {
+const plainError = (e: ClusterError) => e._tag === "ClusterRejected" ? `the cluster refused ${e.operation} (${e.status}): ${e.reason}` : `${e.operation}: ${e.reason}`
+
+/** How long one watch of a starting or restarting instance lasts before the next pass looks again. */
+const controlWatchMs = 60_000
+
+/**
+ * One instance coming up: applied (provisioning only; server-side apply converges whatever a
+ * crashed attempt left), then its readiness watched until ready, failed or the deadline. Only a
+ * provisioning fails (refunded once): on a refusal (403, 422) at once, on transient errors
+ * (retried here) or no readiness at the deadline, with the last reason. A start or restart
+ * stays in its state and is watched again by the next pass.
+ */
+export const bringUp = Effect.fn("Provisioning.bringUp")(function*(view: SubscriptionView) {
   const cluster = yield* Cluster
   const policy = yield* ProvisioningPolicy
-  const now = yield* Clock.currentTimeMillis
-  const pending = yield* (yield* SubscriptionQueries).provisioning(limit)
-  const outcome = { running: 0, failed: 0, waiting: 0 }
-  for (const view of pending) {
-    const step = Effect.gen(function*() {
-      if (view.instanceStatus === "PROVISIONING") {
-        if (now - Date.parse(view.provisioningStartedAt) > policy.timeoutSeconds * 1000) {
-          yield* failProvisioning(view, `not ready after ${policy.timeoutSeconds} s`)
-          outcome.failed++
-          return
-        }
-        yield* cluster.apply(yield* instanceSpecOf(view))
-      }
-      const readiness = yield* cluster.readiness(namespaceOf(view.userId), view.instanceName)
-      if (readiness._tag === "Ready") {
-        yield* markRunning(view.id)
-        outcome.running++
-      } else if (readiness._tag === "Failed" && view.instanceStatus === "PROVISIONING") {
-        yield* failProvisioning(view, readiness.reason)
-        outcome.failed++
-      } else outcome.waiting++
-    })
-    yield* step.pipe(Effect.catchAll((error) => Effect.logWarning("provisioning step failed; retried next pass").pipe(Effect.annotateLogs({ subscriptionId: view.id, error: error._tag }))))
+  const at = yield* locate(view)
+  const deadline = Date.parse(view.provisioningStartedAt) + policy.timeoutSeconds * 1000
+  const provisioning = view.instanceStatus === "PROVISIONING"
+  // The instance may have moved on meanwhile (cancelled, retried, restarted again): a stale fiber only stops.
+  const current = Effect.map(Effect.flatMap(SubscriptionQueries, (q) => q.find(view.id)), (now) =>
+    now !== undefined && now.instanceStatus === view.instanceStatus && now.provisioningStartedAt === view.provisioningStartedAt && now.updatedAt === view.updatedAt)
+  const fail = (reason: string) => Effect.flatMap(current, (still) => still ? failProvisioning(view, reason) : Effect.void)
+  const late = (reason: string | undefined) => fail(`not ready after ${policy.timeoutSeconds} s${reason ? `: ${reason}` : ""}`)
+  // A restart counts once its rollout is seen (the watch may start before the restart reaches the cluster).
+  const restartedSince = view.instanceStatus === "RESTARTING" ? view.updatedAt : undefined
+  while (true) {
+    const remaining = deadline - (yield* Clock.currentTimeMillis)
+    if (provisioning && remaining <= 0) return yield* late(undefined)
+    const outcome = yield* Effect.either(Effect.gen(function*() {
+      if (provisioning) yield* cluster.apply(yield* instanceSpecOf(view))
+      return yield* cluster.awaitReadiness(at.namespace, at.name, provisioning ? remaining : controlWatchMs, { restartedSince })
+    }))
+    const overdue = (yield* Clock.currentTimeMillis) >= deadline
+    if (outcome._tag === "Left") {
+      const error = outcome.left
+      if (!provisioning) return yield* Effect.logWarning("watching an instance failed; watched again next pass").pipe(Effect.annotateLogs({ subscriptionId: view.id, error: plainError(error) }))
+      if (error._tag === "ClusterRejected") return yield* fail(plainError(error))
+      if (overdue) return yield* late(`the cluster kept failing: ${plainError(error)}`)
+      yield* Effect.logWarning("provisioning step failed; retrying").pipe(Effect.annotateLogs({ subscriptionId: view.id, error: plainError(error) }))
+      yield* Effect.sleep(Duration.millis(Math.min(2_000, Math.max(0, deadline - (yield* Clock.currentTimeMillis)))))
+      continue
+    }
+    const readiness = outcome.right
+    if (readiness._tag === "Ready") return (yield* current) ? yield* markRunning(view.id) : undefined
+    if (!provisioning) return
+    if (readiness._tag === "Failed") return yield* fail(readiness.reason)
+    if (overdue) return yield* late(readiness.reason)
   }
-  return outcome
 })
+
+/**
+ * The provisioning worker: its queue is the read model (so work survives restarts, and replicas
+ * may run side by side: every step is idempotent); each instance coming up gets its own fiber
+ * watching the cluster, started once per instance. Runs until interrupted.
+ */
+export const runProvisioningWorker = (pollMs: number) =>
+  Effect.scoped(Effect.gen(function*() {
+    const inFlight = yield* FiberMap.make<string>()
+    const queries = yield* SubscriptionQueries
+    while (true) {
+      const pending = yield* queries.provisioning(200)
+      for (const view of pending) {
+        // One fiber per instance and state: a retried or restarted instance gets a new one.
+        yield* FiberMap.run(inFlight, `${view.id}|${view.instanceStatus}|${view.provisioningStartedAt}|${view.updatedAt}`, bringUp(view).pipe(
+          Effect.catchAllCause((cause) => Effect.logError("provisioning failed unexpectedly").pipe(Effect.annotateLogs({ subscriptionId: view.id, cause: String(cause) })))
+        ), { onlyIfMissing: true })
+      }
+      yield* Effect.sleep(Duration.millis(pollMs))
+    }
+  }))
 
 /** stop (RUNNING→STOPPING→STOPPED), start (STOPPED→STARTING→RUNNING), restart (RUNNING→RESTARTING→RUNNING). */
 export const controlInstance = Effect.fn("Provisioning.controlInstance")(function*(
@@ -147,20 +159,20 @@ export const controlInstance = Effect.fn("Provisioning.controlInstance")(functio
     Effect.flatMap(nowIso, (now) =>
       runCommand([subId], (loaded) =>
         Either.map(decideSubscription({ _tag: "Transition", now, to, by: userId }, subStateOf(loaded.get(subId))), (events) => subEvents(subId, events)), { actor: userId }))
-  const namespace = namespaceOf(view.userId)
+  const { namespace, name } = yield* locate(view)
   switch (action) {
     case "stop":
       yield* transition("STOPPING")
-      yield* cluster.scale(namespace, view.instanceName, 0)
+      yield* cluster.scale(namespace, name, 0)
       yield* transition("STOPPED")
       break
     case "start":
       yield* transition("STARTING")
-      yield* cluster.scale(namespace, view.instanceName, 1)
+      yield* cluster.scale(namespace, name, 1)
       break
     case "restart":
       yield* transition("RESTARTING")
-      yield* cluster.restart(namespace, view.instanceName, yield* nowIso)
+      yield* cluster.restart(namespace, name, yield* nowIso)
       break
   }
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
@@ -169,15 +181,16 @@ export const controlInstance = Effect.fn("Provisioning.controlInstance")(functio
 /** GET /api/subscriptions/:id/metrics, in the earlier version's shape. */
 export const instanceMetrics = Effect.fn("Provisioning.instanceMetrics")(function*(userId: string, subscriptionId: string) {
   const view = yield* ownSubscription(userId, subscriptionId)
-  const metrics = yield* (yield* Cluster).metrics(namespaceOf(view.userId), view.instanceName)
+  const at = yield* locate(view)
+  const metrics = yield* (yield* Cluster).metrics(at.namespace, at.name)
   const spec = yield* instanceSpecOf(view)
   const pct = (used: number, limit: number) => (limit === 0 ? 0 : Math.round((used / limit) * 1000) / 10)
   return {
     instanceId: view.id,
     status: view.instanceStatus,
-    cpu: { used: metrics?.cpu.usedMilli ?? 0, limit: metrics?.cpu.limitMilli ?? spec.cpuMilli, percentage: pct(metrics?.cpu.usedMilli ?? 0, metrics?.cpu.limitMilli ?? spec.cpuMilli) },
-    memory: { used: metrics?.memory.usedMb ?? 0, limit: metrics?.memory.limitMb ?? spec.memoryMb, percentage: pct(metrics?.memory.usedMb ?? 0, metrics?.memory.limitMb ?? spec.memoryMb) },
-    urls: { public: `https://${spec.host}` },
+    cpu: { used: metrics?.cpu.usedMilli ?? 0, limit: metrics?.cpu.limitMilli ?? spec.app.cpuMilli, percentage: pct(metrics?.cpu.usedMilli ?? 0, metrics?.cpu.limitMilli ?? spec.app.cpuMilli) },
+    memory: { used: metrics?.memory.usedMb ?? 0, limit: metrics?.memory.limitMb ?? spec.app.memoryMb, percentage: pct(metrics?.memory.usedMb ?? 0, metrics?.memory.limitMb ?? spec.app.memoryMb) },
+    urls: { public: spec.host === undefined ? null : `https://${spec.host}` },
     timestamp: new Date(yield* Clock.currentTimeMillis).toISOString()
   }
 })
@@ -241,4 +254,21 @@ export const reconfigureInstance = Effect.fn("Provisioning.reconfigure")(functio
     }
   }
   return (yield* queries.find(subscriptionId))!
+})
+
+/**
+ * GET /api/instances/:id/credentials: the generated secrets of the owner's instance, read from
+ * its Secret (never stored elsewhere, never logged), each with what it is for.
+ */
+export const instanceCredentials = Effect.fn("Provisioning.credentials")(function*(userId: string, subscriptionId: string) {
+  const view = yield* ownSubscription(userId, subscriptionId)
+  const service = yield* (yield* Catalog).serviceById(view.serviceId)
+  const at = yield* locate(view)
+  const stored = (yield* (yield* Cluster).credentials(at.namespace, at.name)) ?? {}
+  const labels = service?.template.credentials ?? {}
+  return {
+    instanceId: view.id,
+    status: view.instanceStatus,
+    credentials: Object.entries(labels).flatMap(([name, description]) => stored[name] === undefined ? [] : [{ name, description, value: stored[name] }])
+  }
 })

@@ -20,7 +20,8 @@ import type { CouponView } from "../ports/coupons.ts"
 import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import { Catalog, type PlanView } from "../ports/catalog.ts"
 import { Cluster } from "../ports/cluster.ts"
-import { namespaceOf } from "./naming.ts"
+import { instanceSpecOf } from "./instanceSpec.ts"
+import { locate } from "./naming.ts"
 import { EventStore, type EventMetadata, type LoadedStream, VersionConflict } from "../ports/eventStore.ts"
 import { IdGenerator, TransactionIds } from "../ports/ids.ts"
 import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
@@ -93,7 +94,10 @@ const planSubscribe = (
       chargeTransactionId: price > 0 ? ids.chargeTransactionId : null,
       now,
       autoRenew: input.autoRenew ?? true,
-      instanceName: input.instanceName ?? `${found.serviceSlug}-${ids.subscriptionId.slice(0, 8)}`
+      instanceName: input.instanceName ?? `${found.serviceSlug}-${ids.subscriptionId.slice(0, 8)}`,
+      freeMonths: found.coupon?.type === "FREE_SERVICE" && redeemed.length > 0 && !input.bonus
+        ? { couponCode: found.coupon.code, months: Math.max(0, (found.coupon.freeMonths ?? 1) - 1) }
+        : undefined
     }, noSubscription)
     return {
       appends: [
@@ -216,16 +220,14 @@ export const upgradeSubscription = Effect.fn("Subscriptions.upgrade")(function*(
   const current = yield* ownSubscription(userId, subscriptionId)
   const target = yield* availablePlan(newPlanId)
   const cluster = yield* Cluster
-  const namespace = namespaceOf(userId)
-  const resources = (p: PlanView) => ({ cpuMilli: p.cpuMilli, memoryMb: p.memoryMb, storageGb: p.storageGb })
-  if (target.service.id === current.serviceId && tierRank(target.plan.planType) > tierRank(current.planType) && current.instanceStatus !== "TERMINATED") {
-    yield* cluster.patchResources(namespace, current.instanceName, resources(target.plan))
+  // The new plan's resources applied (requests/limits, quota; the volume grows, never shrinks).
+  if (target.service.id === current.serviceId && tierRank(target.plan.planType) > tierRank(current.planType) && !["TERMINATED", "ERROR"].includes(current.instanceStatus)) {
+    yield* cluster.apply(yield* instanceSpecOf(current, target.plan))
   }
   // On failure, converge on the plan actually recorded (a concurrent upgrade may have won).
   const restore = Effect.gen(function*() {
     const recorded = yield* (yield* SubscriptionQueries).find(subscriptionId)
-    const plan = recorded && (yield* (yield* Catalog).planById(recorded.planId))
-    if (plan) yield* cluster.patchResources(namespace, current.instanceName, resources(plan))
+    if (recorded && !["TERMINATED", "ERROR"].includes(recorded.instanceStatus)) yield* cluster.apply(yield* instanceSpecOf(recorded))
   }).pipe(Effect.ignore)
   yield* attempt.pipe(
     Effect.retry({ while: (e) => e instanceof VersionConflict, times: 5 }),
@@ -274,7 +276,8 @@ export const cancelSubscription = Effect.fn("Subscriptions.cancel")(function*(
         reason: `Cancellation of ${subscriptionId}: ${options.reason}`
       }))
       const walletPlan = yield* planWalletCommands(userId, wallet, refunds)
-      const released = yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId })
+      // A suspended subscription released its slot when it was suspended.
+      const released = sub.status === "SUSPENDED" ? [] : yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId })
       return [
         ...(walletPlan.append ? [walletPlan.append] : []),
         ...released,
@@ -283,7 +286,8 @@ export const cancelSubscription = Effect.fn("Subscriptions.cancel")(function*(
       ]
     }), metadata)
   // The instance's resources go after the money is settled; a failure here leaves an orphan for cleanup.
-  yield* (yield* Cluster).remove(namespaceOf(userId), view.instanceName).pipe(
+  const at = yield* locate(view)
+  yield* (yield* Cluster).remove(at.namespace, at.name).pipe(
     Effect.catchAll((error) => Effect.logWarning("removing a cancelled instance failed").pipe(Effect.annotateLogs({ subscriptionId, error: error._tag })))
   )
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!

@@ -13,6 +13,8 @@ export type SubscriptionCommand =
     readonly now: string
     readonly autoRenew: boolean
     readonly instanceName: string
+    /** A FREE_SERVICE coupon's months beyond the first period. */
+    readonly freeMonths?: { readonly couponCode: string; readonly months: number } | undefined
   }
   | {
     readonly _tag: "Upgrade"

@@ -1,7 +1,7 @@
 import { Either } from "effect"
 import { addMonths } from "../shared/index.ts"
 import type { SubscriptionCommand } from "./commands.ts"
-import { DuplicateSubscription, InvalidInstanceTransition, type SubscriptionError, SubscriptionNotActive, UpgradeRequired } from "./errors.ts"
+import { DuplicateSubscription, InvalidInstanceTransition, RenewalOverdue, type SubscriptionError, SubscriptionNotActive, UpgradeRequired } from "./errors.ts"
 import { PlanType, type ServiceGuardEvent, type SubscriptionEvent } from "./events.ts"
 import { cancellationRefund, upgradeCharge } from "./proration.ts"
 import type { ServiceGuardState, SubscriptionState } from "./state.ts"
@@ -30,10 +30,13 @@ export const decideSubscription = (command: SubscriptionCommand, state: Subscrip
         periodEnd: addMonths(command.now, 1),
         autoRenew: command.autoRenew,
         instanceName: command.instanceName
-      }])
+      }, ...(command.freeMonths !== undefined && command.freeMonths.months > 0
+        ? [{ _tag: "FreeMonthsGranted" as const, couponCode: command.freeMonths.couponCode, months: command.freeMonths.months }]
+        : [])])
     case "Upgrade": {
       if (state.status !== "ACTIVE" || state.plan === undefined) return notActive(state)
       if (state.upgrades.has(command.upgradeId)) return Either.right([])
+      if (state.graceEndsAt !== undefined) return Either.left(new RenewalOverdue({ subscriptionId: state.subscriptionId, graceEndsAt: state.graceEndsAt }))
       if (tierRank(command.to.planType) <= tierRank(state.plan.planType)) {
         return Either.left(new UpgradeRequired({ currentPlanType: state.plan.planType, requestedPlanType: command.to.planType }))
       }
@@ -73,7 +76,7 @@ export const decideSubscription = (command: SubscriptionCommand, state: Subscrip
       return Either.right([{ _tag: "SubscriptionExtended", periodEnd, by: command.by, reason: command.reason }])
     }
     case "Expire":
-      if (state.status !== "ACTIVE") return notActive(state)
+      if (state.status !== "ACTIVE" && state.status !== "SUSPENDED") return notActive(state)
       return Either.right([{ _tag: "SubscriptionExpired", at: command.now, by: command.by, reason: command.reason }])
     case "MarkRunning":
       // Provisioning, a start or a restart finished; anything else is a stale report (no-op).
@@ -101,7 +104,8 @@ export const decideSubscription = (command: SubscriptionCommand, state: Subscrip
         : Either.left(new InvalidInstanceTransition({ from: state.instanceStatus, to: command.to }))
     }
     case "Cancel": {
-      if (state.status !== "ACTIVE" || state.plan === undefined) return notActive(state)
+      // A suspended subscription can be cancelled too: its period is over, nothing is refunded.
+      if ((state.status !== "ACTIVE" && state.status !== "SUSPENDED") || state.plan === undefined) return notActive(state)
       const left = command.refundable.reduce((sum, c) => sum + c.amount, 0)
       const refunded = command.refund === "none"
         ? 0

@@ -21,4 +21,16 @@ export class InvalidInstanceTransition extends Schema.TaggedError<InvalidInstanc
   to: Schema.String
 }) {}
 
-export type SubscriptionError = DuplicateSubscription | UpgradeRequired | SubscriptionNotActive | InvalidInstanceTransition
+/** Upgrades wait until an overdue renewal is paid: the period being upgraded is not paid for. */
+export class RenewalOverdue extends Schema.TaggedError<RenewalOverdue>()("RenewalOverdue", {
+  subscriptionId: Schema.String,
+  graceEndsAt: Schema.String
+}) {}
+
+export class NotReactivatable extends Schema.TaggedError<NotReactivatable>()("NotReactivatable", {
+  subscriptionId: Schema.String,
+  status: Schema.String,
+  reason: Schema.String
+}) {}
+
+export type SubscriptionError = DuplicateSubscription | UpgradeRequired | SubscriptionNotActive | InvalidInstanceTransition | RenewalOverdue

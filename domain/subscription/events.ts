@@ -67,7 +67,11 @@ export const SubscriptionExtended = Schema.TaggedStruct("SubscriptionExtended", 
   reason: Schema.String
 })
 
-/** An administrator ended the subscription now, without refund. */
+/**
+ * The subscription ended without refund: by an administrator (`by` = the admin's id), or by the
+ * renewal scheduler (`by` = "system", `reason` one of `ExpiryReason`): auto-renew off at period
+ * end, or suspended past the retention window. Slot and service released, resources removed.
+ */
 export const SubscriptionExpired = Schema.TaggedStruct("SubscriptionExpired", {
   at: Schema.String,
   by: Schema.String,
@@ -91,7 +95,81 @@ export const InstanceReconfigured = Schema.TaggedStruct("InstanceReconfigured", 
   envKeys: Schema.Array(Schema.String)
 })
 
+/**
+ * FREE_SERVICE coupon: the plan at 0 rupiah for `months` months in all. The first is the period
+ * the subscription was created with; renewals count the rest down (0-rupiah renewals on record).
+ */
+export const FreeMonthsGranted = Schema.TaggedStruct("FreeMonthsGranted", {
+  couponCode: Schema.String,
+  /** Free renewals still to come (the coupon's months minus the first period). */
+  months: Schema.Int.pipe(Schema.nonNegative())
+})
+
+/**
+ * The renewal scheduler charged (or, for a free month or a free plan, recorded at 0) the next
+ * calendar month: the period moves to [periodStart, periodEnd). `periodStart` is the previous
+ * period's end, also when the renewal succeeds late during grace (no free days, no double months).
+ */
+export const SubscriptionRenewed = Schema.TaggedStruct("SubscriptionRenewed", {
+  at: Schema.String,
+  periodStart: Schema.String,
+  periodEnd: Schema.String,
+  charged: Schema.Int.pipe(Schema.nonNegative()),
+  chargeTransactionId: Schema.NullOr(Schema.String),
+  /** true when a FREE_SERVICE month paid for it. */
+  freeMonth: Schema.Boolean,
+  /** true when it ended a grace period. */
+  afterGrace: Schema.Boolean
+})
+
+/**
+ * The period ended and the wallet could not pay the next month: the app keeps running until
+ * `graceEndsAt` (period end + 7 days); the renewal is retried daily and after any credit.
+ */
+export const GracePeriodStarted = Schema.TaggedStruct("GracePeriodStarted", {
+  at: Schema.String,
+  /** The unpaid period's start (= the previous period's end). */
+  periodStart: Schema.String,
+  graceEndsAt: Schema.String,
+  amountDue: Schema.Int.pipe(Schema.nonNegative()),
+  balance: Schema.Int,
+  shortfall: Schema.Int.pipe(Schema.nonNegative())
+})
+
+/** A daily retry during grace found too little credit (at most one a day). */
+export const RenewalRetryFailed = Schema.TaggedStruct("RenewalRetryFailed", {
+  at: Schema.String,
+  graceEndsAt: Schema.String,
+  amountDue: Schema.Int.pipe(Schema.nonNegative()),
+  balance: Schema.Int,
+  shortfall: Schema.Int.pipe(Schema.nonNegative())
+})
+
+/** Grace over without credit: instance scaled to 0 (data kept), quota slot released. */
+export const SubscriptionSuspended = Schema.TaggedStruct("SubscriptionSuspended", {
+  at: Schema.String,
+  graceEndsAt: Schema.String,
+  amountDue: Schema.Int.pipe(Schema.nonNegative()),
+  /** After this the subscription expires and its resources (PVC included) are deleted. */
+  retentionEndsAt: Schema.String
+})
+
+/** The owner paid a new calendar month from now: slot taken again, instance scaled back to 1. */
+export const SubscriptionReactivated = Schema.TaggedStruct("SubscriptionReactivated", {
+  at: Schema.String,
+  periodStart: Schema.String,
+  periodEnd: Schema.String,
+  charged: Schema.Int.pipe(Schema.nonNegative()),
+  chargeTransactionId: Schema.NullOr(Schema.String)
+})
+
 export const SubscriptionEvent = Schema.Union(
+  FreeMonthsGranted,
+  SubscriptionRenewed,
+  GracePeriodStarted,
+  RenewalRetryFailed,
+  SubscriptionSuspended,
+  SubscriptionReactivated,
   InstanceReconfigured,
   ProvisioningRetried,
   SubscriptionExtended,
@@ -105,6 +183,12 @@ export const SubscriptionEvent = Schema.Union(
   InstanceTransitioned
 )
 export type SubscriptionEvent = typeof SubscriptionEvent.Type
+
+/** The scheduler's reasons for SubscriptionExpired (stable strings: notifications key on them). */
+export const ExpiryReason = {
+  autoRenewOff: "AUTO_RENEW_OFF",
+  retentionOver: "SUSPENSION_RETENTION_OVER"
+} as const
 
 /** The per-user-per-service guard: at most one active subscription (upgrade-only policy). */
 export const ServiceClaimed = Schema.TaggedStruct("ServiceClaimed", { subscriptionId: Schema.String })

@@ -1,6 +1,8 @@
 import type { ServiceGuardEvent, SubscriptionEvent } from "./events.ts"
 import type { ServiceGuardState, SubscriptionState } from "./state.ts"
 
+const noGrace = { graceEndsAt: undefined, lastRenewalAttemptAt: undefined } as const
+
 export const evolveSubscription = (state: SubscriptionState, event: SubscriptionEvent): SubscriptionState => {
   switch (event._tag) {
     case "SubscriptionCreated":
@@ -29,12 +31,15 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
     case "AutoRenewChanged":
       return { ...state, autoRenew: event.enabled }
     case "SubscriptionCancelled":
-      return { ...state, status: "CANCELLED", autoRenew: false, instanceStatus: "TERMINATED" }
+      return { ...state, ...noGrace, status: "CANCELLED", autoRenew: false, instanceStatus: "TERMINATED" }
     case "InstanceReconfigured":
       return state
     case "ProvisioningRetried":
       return {
         ...state,
+        ...noGrace,
+        suspendedAt: undefined,
+        retentionEndsAt: undefined,
         status: "ACTIVE",
         instanceStatus: "PROVISIONING",
         autoRenew: true,
@@ -43,9 +48,46 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
         periodCharges: event.chargeTransactionId ? [{ transactionId: event.chargeTransactionId, amount: event.charged }] : []
       }
     case "SubscriptionExtended":
-      return { ...state, periodEnd: event.periodEnd }
+      // An extension ends a grace period: the scheduler decides afresh from the new period end.
+      return { ...state, ...noGrace, periodEnd: event.periodEnd }
     case "SubscriptionExpired":
-      return { ...state, status: "EXPIRED", autoRenew: false, instanceStatus: "TERMINATED" }
+      return { ...state, ...noGrace, status: "EXPIRED", autoRenew: false, instanceStatus: "TERMINATED" }
+    case "FreeMonthsGranted":
+      return { ...state, freeMonthsLeft: event.months }
+    case "SubscriptionRenewed":
+      return {
+        ...state,
+        ...noGrace,
+        periodStart: event.periodStart,
+        periodEnd: event.periodEnd,
+        periodCharges: event.chargeTransactionId ? [{ transactionId: event.chargeTransactionId, amount: event.charged }] : [],
+        freeMonthsLeft: event.freeMonth ? Math.max(0, state.freeMonthsLeft - 1) : state.freeMonthsLeft
+      }
+    case "GracePeriodStarted":
+      return { ...state, graceEndsAt: event.graceEndsAt, lastRenewalAttemptAt: event.at }
+    case "RenewalRetryFailed":
+      return { ...state, lastRenewalAttemptAt: event.at }
+    case "SubscriptionSuspended":
+      return {
+        ...state,
+        ...noGrace,
+        status: "SUSPENDED",
+        instanceStatus: "SUSPENDED",
+        suspendedAt: event.at,
+        retentionEndsAt: event.retentionEndsAt,
+        periodCharges: []
+      }
+    case "SubscriptionReactivated":
+      return {
+        ...state,
+        status: "ACTIVE",
+        instanceStatus: "STARTING",
+        suspendedAt: undefined,
+        retentionEndsAt: undefined,
+        periodStart: event.periodStart,
+        periodEnd: event.periodEnd,
+        periodCharges: event.chargeTransactionId ? [{ transactionId: event.chargeTransactionId, amount: event.charged }] : []
+      }
     case "InstanceRunning":
       return { ...state, instanceStatus: "RUNNING" }
     case "InstanceProvisioningFailed":

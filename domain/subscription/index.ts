@@ -4,6 +4,8 @@ export * from "./errors.ts"
 export * from "./events.ts"
 export * from "./evolve.ts"
 export * from "./proration.ts"
+export * from "./renewal.ts"
+export * from "./runway.ts"
 export * from "./state.ts"
 
 export const subscriptionStreamId = (id: string): string => `subscription-${id}`

@@ -1,9 +1,25 @@
 import type { PlanTerms } from "./events.ts"
 
-/** ACTIVE holds a slot and the user's place on the service; FAILED and CANCELLED hold nothing. */
-export type SubscriptionStatus = "NONE" | "ACTIVE" | "FAILED" | "CANCELLED" | "EXPIRED"
+/**
+ * ACTIVE holds a slot and the user's place on the service (also during grace); SUSPENDED keeps
+ * the place (and the data) but no slot; FAILED, CANCELLED and EXPIRED hold nothing.
+ */
+export type SubscriptionStatus = "NONE" | "ACTIVE" | "SUSPENDED" | "FAILED" | "CANCELLED" | "EXPIRED"
 
-export type InstanceStatus = "NONE" | "PROVISIONING" | "RUNNING" | "STOPPING" | "STOPPED" | "STARTING" | "RESTARTING" | "ERROR" | "TERMINATED"
+export type InstanceStatus =
+  | "NONE"
+  | "PROVISIONING"
+  | "RUNNING"
+  | "STOPPING"
+  | "STOPPED"
+  | "STARTING"
+  | "RESTARTING"
+  | "SUSPENDED"
+  | "ERROR"
+  | "TERMINATED"
+
+/** What API.md calls `renewalStatus`. */
+export type RenewalStatus = "ACTIVE" | "GRACE" | "SUSPENDED" | "EXPIRED" | "CANCELLED"
 
 export interface ChargeHeld {
   readonly transactionId: string
@@ -23,6 +39,14 @@ export interface SubscriptionState {
   readonly periodCharges: ReadonlyArray<ChargeHeld>
   readonly upgrades: ReadonlySet<string>
   readonly instanceStatus: InstanceStatus
+  /** Set while the period is over and unpaid (grace); cleared by a renewal, an extension or an end. */
+  readonly graceEndsAt: string | undefined
+  /** The last renewal attempt that found too little credit (grace start or daily retry). */
+  readonly lastRenewalAttemptAt: string | undefined
+  readonly suspendedAt: string | undefined
+  readonly retentionEndsAt: string | undefined
+  /** FREE_SERVICE renewals still to come. */
+  readonly freeMonthsLeft: number
 }
 
 export const noSubscription: SubscriptionState = {
@@ -36,8 +60,22 @@ export const noSubscription: SubscriptionState = {
   autoRenew: true,
   periodCharges: [],
   upgrades: new Set(),
-  instanceStatus: "NONE"
+  instanceStatus: "NONE",
+  graceEndsAt: undefined,
+  lastRenewalAttemptAt: undefined,
+  suspendedAt: undefined,
+  retentionEndsAt: undefined,
+  freeMonthsLeft: 0
 }
+
+export const renewalStatusOf = (state: Pick<SubscriptionState, "status" | "graceEndsAt">): RenewalStatus =>
+  state.status === "SUSPENDED" || state.status === "EXPIRED"
+    ? state.status
+    : state.status === "CANCELLED" || state.status === "FAILED"
+    ? "CANCELLED"
+    : state.graceEndsAt !== undefined
+    ? "GRACE"
+    : "ACTIVE"
 
 /** The guard's state: the subscription holding the user's place on a service, if any. */
 export interface ServiceGuardState {

@@ -4,7 +4,7 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { Effect, Fiber, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import cron from "node-cron"
 import { makeHttpApp } from "../../adapters/http/app.ts"
 import { corsPolicy } from "../../adapters/http/cors.ts"
@@ -12,7 +12,10 @@ import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
 import { kubeSimulatorPrefix, makeKubeSimulator } from "../../adapters/kubesim/simulator.ts"
 import { attachLogSocket } from "../../adapters/ws/logs.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
-import { provisionPending } from "../../application/subscriptions/provisioning.ts"
+import { runProvisioningWorker } from "../../application/subscriptions/provisioning.ts"
+import { processRenewals, runScheduledRenewals } from "../../application/renewals/useCases.ts"
+import { makeDevClockRouter } from "../../adapters/http/devClockRoutes.ts"
+import { makeDevClock } from "../../adapters/postgres/devClock.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
 import { migrate } from "../../adapters/postgres/migrator.ts"
 import { ensureAdministrator } from "../../application/accounts/useCases.ts"
@@ -51,8 +54,13 @@ const serverKey = Option.match(config.midtransServerKey, {
 })
 let selfUrl = ""
 const gateway = { serverKey: serverKey.value, selfUrl: () => selfUrl }
+// The development clock: only with DEV_CLOCK=true while every external system is simulated; one
+// boolean, never true in production.
+const devClockEnabled = config.devClock && config.midtransMode === "simulator" && config.clusterMode === "simulator" && mayServeDevSurfaces(config)
+const devClockSql = devClockEnabled ? connect(database.url, { max: 2 }) : undefined
+const devClock = devClockSql ? await makeDevClock(devClockSql) : undefined
 const runtime = ManagedRuntime.make(
-  Layer.merge(appLayer(database.url, config, jwt.secret, gateway), effectLogging(log, config.logLevel))
+  Layer.mergeAll(appLayer(database.url, config, jwt.secret, gateway), effectLogging(log, config.logLevel), devClock ? Layer.setClock(devClock.clock) : Layer.empty)
 )
 
 const admin = {
@@ -65,6 +73,14 @@ const simulator = config.midtransMode === "simulator" && mayServeDevSurfaces(con
   ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
   : []
 
+// After a development-clock advance the time-driven jobs run at once, as their ticks would have.
+const renewNow = () =>
+  runtime.runPromise(Effect.all({
+    renewals: processRenewals(),
+    payments: reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 })
+  }))
+const devClockRouters = devClock ? [makeDevClockRouter(devClock, renewNow)] : []
+
 // The Kubernetes API simulator (CLUSTER_MODE=simulator): the cluster adapter talks to it over HTTP.
 const kubeSimulator = config.clusterMode === "simulator" && mayServeDevSurfaces(config)
   ? await makeKubeSimulator({ sql: await runtime.runPromise(Pg), selfUrl: () => selfUrl, readyDelayMs: config.simulatedReadyMs })
@@ -73,7 +89,7 @@ const kubeconfigFile = resolve(config.simulatorKubeconfigPath)
 
 const cors = corsPolicy(config.corsOrigins)
 const { app, drained, metricsText } = makeHttpApp({
-  extraRouters: [...simulator, ...(kubeSimulator ? [kubeSimulator.router] : [])],
+  extraRouters: [...simulator, ...(kubeSimulator ? [kubeSimulator.router] : []), ...devClockRouters],
   cors,
   checkResponses: config.checkResponses,
   routes,
@@ -109,17 +125,18 @@ const reconciliation = cron.schedule(config.reconcileCron, () => {
   )
 }, { noOverlap: true })
 
-// The provisioning worker: its queue is the read model, so work survives restarts; every step
-// is idempotent, so replicas may run it side by side.
-let provisioningBusy = false
-const provisioning = setInterval(() => {
-  if (provisioningBusy) return
-  provisioningBusy = true
-  runtime.runPromise(provisionPending()).then(
-    (r) => (r.running > 0 || r.failed > 0) && logger.info("provisioning", r),
-    (error: unknown) => logger.error("provisioning pass failed", { error: String(error) })
-  ).finally(() => (provisioningBusy = false))
-}, config.provisioningPollMs)
+// The renewal job: every replica schedules it; one at a time runs it (advisory lock).
+const renewals = cron.schedule(config.renewalCron, () => {
+  runtime.runPromise(runScheduledRenewals()).then(
+    (r) => r.ran && logger.info("renewals", { ...r.counts }),
+    (error: unknown) => logger.error("renewal run failed", { error: String(error) })
+  )
+}, { noOverlap: true })
+
+// The provisioning worker: its queue is the read model, so work survives restarts; each instance
+// coming up is watched in the cluster by its own fiber; every step is idempotent, so replicas
+// may run it side by side.
+const provisioning = runtime.runFork(runProvisioningWorker(config.provisioningPollMs))
 
 server.listen(config.port, config.host, async () => {
   const { port } = server.address() as AddressInfo
@@ -140,12 +157,13 @@ server.listen(config.port, config.host, async () => {
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
         (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
-    ...(kubeSimulator === undefined ? [] : [
-      `  kubernetes: LOCAL KUBE API SIMULATOR at ${selfUrl}${kubeSimulatorPrefix} (no real cluster); kubeconfig ${kubeconfigWritten === true ? `written to ${kubeconfigFile} (kubectl --kubeconfig ${kubeconfigFile} get pods -A)` : `not written (${kubeconfigWritten}); GET ${selfUrl}/dev/kube-config`}`
-    ]),
+    config.clusterMode === "kubernetes"
+      ? `  cluster: Kubernetes (${Option.getOrElse(config.kubeconfigPath, () => "in-cluster service account")}), namespaces ${config.clusterNamespacePrefix}<userId>, hosts *.${config.clusterBaseDomain}`
+      : `  cluster: LOCAL KUBE API SIMULATOR at ${selfUrl}${kubeSimulatorPrefix} (no real cluster), driven by the real Kubernetes adapter; kubeconfig ${kubeconfigWritten === true ? `written to ${kubeconfigFile} (kubectl --kubeconfig ${kubeconfigFile} get pods -A)` : `not written (${kubeconfigWritten}); GET ${selfUrl}/dev/kube-config`}; names starting "fail-" cannot pull their image, "crash-" crash, "hang-" never get ready`,
     `  metrics: ${metricsServing(config).description}`,
     ...startWarnings(config),
-    `  cluster: SIMULATED in-process cluster (no Kubernetes): instances ready after ${config.simulatedReadyMs} ms; names starting "fail-" fail, "hang-" never get ready; instance logs simulated`
+    `  renewals: ${config.renewalCron} (RENEWAL_CRON); suspended subscriptions kept ${config.suspensionRetentionDays} days`,
+    ...(devClock ? [`  clock: DEVELOPMENT CLOCK (DEV_CLOCK=true): now ${devClock.now().toISOString()}; POST ${selfUrl}/dev/clock/advance {"days": n}`] : [])
   ]
   logger.info(lines[0]!, { details: lines.slice(1).map((l) => l.trim()) })
 })
@@ -161,14 +179,17 @@ const shutdown = (signal: string) => {
   }, shutdownTimeoutMs)
   force.unref()
   void reconciliation.stop()
+  void renewals.stop()
+  devClock?.stop()
   logSocket.close()
   metricsServer?.close()
-  clearInterval(provisioning)
+  void runtime.runPromise(Fiber.interrupt(provisioning))
   void kubeSimulator?.close() // open watches and log streams would hold their connections
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {
     await drained() // a request whose client already closed its side still finishes
     await runtime.dispose()
+    await devClockSql?.end({ timeout: 5 })
     await database.stop()
     logger.info("stopped", {})
     process.exit(0)

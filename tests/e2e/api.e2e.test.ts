@@ -60,6 +60,15 @@ describe("service endpoints", () => {
     expect(response.status).toBe(404)
     expect(response.body).toEqual({ success: false, message: "Not found", error: { code: "NOT_FOUND" } })
   })
+
+  it("has no development clock unless DEV_CLOCK=true (404), and documents the renewal endpoints", async () => {
+    expect((await http.get("/dev/clock")).status).toBe(404)
+    expect((await http.post("/dev/clock/advance", { days: 1 })).status).toBe(404)
+    const doc = (await http.get("/openapi.json")).body
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
+      "/api/subscriptions/{id}/reactivate", "/api/admin/billing/renewals", "/api/admin/billing/renewals/run", "/api/admin/subscriptions/{id}/retry-renewal"
+    ]))
+  })
 })
 
 describe("sessions", () => {
@@ -147,7 +156,7 @@ describe("wallet and admin credit adjustment", () => {
     expect((await http.post(path, { amount: -5_000, reason: "correction" }, token)).status).toBe(201)
 
     const info = await http.get("/api/wallet/info", user.token)
-    expect(info.body.data).toEqual({ balance: 70_000, totalTopUp: 0, totalSpent: 0, currency: "IDR" })
+    expect(info.body.data).toEqual({ balance: 70_000, totalTopUp: 0, totalSpent: 0, currency: "IDR", runway: { monthlyCost: 0, renewalsCovered: null, firstFailureAt: null } })
     const list = await http.get("/api/wallet/transactions?limit=1", user.token)
     expect(list.body.data.pagination).toEqual({ page: 1, limit: 1, total: 2, totalPages: 2 })
     expect(list.body.data.items[0]).toMatchObject({ type: "ADMIN_ADJUSTMENT", direction: "DEBIT", amount: 5_000, balanceAfter: 70_000, description: "correction" })

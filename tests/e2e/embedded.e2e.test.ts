@@ -85,4 +85,16 @@ describe("zero-setup start on the embedded PostgreSQL", () => {
     expect(result.stderr).toMatch(/JWT_SECRET: must be at least 32 characters/)
     expect(result.stderr).not.toMatch(/short/)
   })
+
+  it("refuses bad cluster settings at start, naming each variable", async () => {
+    const result = await exec(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
+      env: { ...process.env, CLUSTER_MODE: "kubernetes", KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "", CLUSTER_NAMESPACE_PREFIX: "Bad_Prefix", CLUSTER_BASE_DOMAIN: "not a domain", CLUSTER_INGRESS_CLASS: "Nginx!" }
+    }).then(() => expect.unreachable("must fail"), (error: { code: number; stderr: string }) => error)
+    expect(result.code).toBe(2)
+    for (const variable of ["CLUSTER_NAMESPACE_PREFIX", "CLUSTER_BASE_DOMAIN", "CLUSTER_INGRESS_CLASS"]) expect(result.stderr).toMatch(new RegExp(`${variable}: must`))
+    const mode = await exec(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
+      env: { ...process.env, CLUSTER_MODE: "kubernetes", KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "" }
+    }).then(() => expect.unreachable("must fail"), (error: { code: number; stderr: string }) => error)
+    expect(mode.stderr).toMatch(/KUBECONFIG: no such file/)
+  })
 })

@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process"
+import { mkdtemp } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
@@ -75,9 +78,10 @@ describe("provisioning on the simulated cluster", () => {
     expect(metrics.urls.public).toMatch(/^https:\/\/flows-[0-9a-f]{8}\.apps\.minispod\.local$/)
 
     const pods = (await http.get("/api/admin/pods", admin)).body.data.items
-    expect(pods.find((p: { instanceId: string }) => p.instanceId === sub.id)).toMatchObject({ namespace: `user-${user.id}`, name: "flows", instanceStatus: "RUNNING", metrics: { phase: "Running" } })
+    expect(pods.find((p: { instanceId: string }) => p.instanceId === sub.id)).toMatchObject({ namespace: `user-${user.id}`, name: `flows-${sub.id.slice(0, 8)}`, instanceStatus: "RUNNING", metrics: { phase: "Running" } })
     expect((await http.get("/api/admin/nodes", admin)).body.data.items[0]).toMatchObject({ ready: true })
-    expect((await http.get("/api/admin/health", admin)).body.data.nodes).toEqual({ total: 1, ready: 1 })
+    const nodes = (await http.get("/api/admin/health", admin)).body.data.nodes
+    expect(nodes.ready).toBe(nodes.total)
     expect((await http.get("/api/admin/pods", user.token)).status).toBe(403)
 
     const [transitions] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events where stream_id = ${`subscription-${sub.id}`} and type in ('InstanceTransitioned', 'InstanceRunning')`
@@ -95,7 +99,7 @@ describe("provisioning on the simulated cluster", () => {
   it("an injected failure ends in ERROR with exactly one refund and the slot free", async () => {
     const user = await customer(http, admin, "failing", 100_000)
     const before = await usedQuota(user.token, "ghost", ghostBasic)
-    const sub = (await http.post("/api/subscriptions", { planId: ghostBasic, instanceName: "fail-blog" }, user.token)).body.data
+    const sub = (await http.post("/api/subscriptions", { planId: ghostBasic, instanceName: "crash-blog" }, user.token)).body.data
     expect(await balance(user.token)).toBe(25_000)
     expect(await waitFor(status(user.token, sub.id), "ERROR")).toBe("ERROR")
     await new Promise((r) => setTimeout(r, 500)) // several more worker passes: nothing more may happen
@@ -125,9 +129,11 @@ describe("provisioning on the simulated cluster", () => {
     expect(audit.stdout).toMatch(/AUDIT OK/)
   })
 
-  it("is durable: a server killed mid-provisioning resumes the work after a restart", async () => {
+  it("is durable: a server killed mid-provisioning converges after a restart, with no duplicate objects and the same secrets", async () => {
     const db2 = await createTestDatabase({ migrate: false })
-    const env = { DATABASE_URL: db2.url, JWT_SECRET: "durable-secret-durable-secret-durable", SIM_CLUSTER_READY_MS: "1500", PROVISIONING_POLL_MS: "100" }
+    const kubeconfig = join(await mkdtemp(join(tmpdir(), "minispod-durable-")), "kubeconfig.yaml")
+    const env = { DATABASE_URL: db2.url, JWT_SECRET: "durable-secret-durable-secret-durable", SIM_CLUSTER_READY_MS: "3000", PROVISIONING_POLL_MS: "100", SIM_KUBECONFIG_PATH: kubeconfig }
+    const kubectl = async (...args: Array<string>) => JSON.parse((await exec("kubectl", ["--kubeconfig", kubeconfig, ...args, "-o", "json"])).stdout)
     const first = await startServer(env)
     const client = api(first.baseUrl)
     const token = (await client.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
@@ -135,13 +141,25 @@ describe("provisioning on the simulated cluster", () => {
     await client.post(`/api/admin/users/${me.id}/credit-adjustment`, { amount: 100_000, reason: "durability test" }, token)
     const sub = (await client.post("/api/subscriptions", { planId: n8nBasic, instanceName: "durable" }, token)).body.data
     expect(sub.instanceStatus).toBe("PROVISIONING")
-    await first.stop("SIGKILL") // before the simulated cluster could report ready
+    const ns = `user-${me.id}`
+    const selector = `minispod.io/instance-id=${sub.id}`
+    let secrets: Array<any> = []
+    for (let i = 0; i < 100 && secrets.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      secrets = (await kubectl("get", "secrets", "-n", ns, "-l", selector)).items
+    }
+    expect(secrets).toHaveLength(1) // the apply had begun
+    await first.stop("SIGKILL") // before the cluster could report ready
     const second = await startServer(env)
     try {
       const again = api(second.baseUrl)
       const token2 = (await again.post("/api/auth/login", { email: "admin@minispod.local", password: "minispod-admin" })).body.data.accessToken
       const read = async () => (await again.get(`/api/instances/${sub.id}/status`, token2)).body.data.status as string
       expect(await waitFor(read, "RUNNING")).toBe("RUNNING")
+      expect((await kubectl("get", "deployments", "-n", ns, "-l", selector)).items).toHaveLength(1)
+      const after = (await kubectl("get", "secrets", "-n", ns, "-l", selector)).items
+      expect(after).toHaveLength(1)
+      expect(after[0].data["credential.secret"]).toBe(secrets[0].data["credential.secret"]) // generated once, kept
     } finally {
       await second.stop()
       await db2.drop()

@@ -1,15 +1,18 @@
 import { Effect, Either, Layer, ManagedRuntime } from "effect"
-import { ClusterSimulated } from "../../adapters/cluster/simulated.ts"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { setPlanQuota } from "../../application/catalog/useCases.ts"
 import { creditTopUp } from "../../application/ledger/useCases.ts"
 import { Catalog } from "../../application/ports/catalog.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
-import { failProvisioning, ProvisioningPolicy } from "../../application/subscriptions/provisioning.ts"
+import { Cluster } from "../../application/ports/cluster.ts"
+import { instanceSpecOf } from "../../application/subscriptions/instanceSpec.ts"
+import { failProvisioning } from "../../application/subscriptions/provisioning.ts"
 import { subscribe, upgradeSubscription } from "../../application/subscriptions/useCases.ts"
 import { ledgerLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
+import { clusterOn } from "../support/clusterOnSimulator.ts"
+import { type RunningKubeSimulator, startKubeSimulator } from "../support/kubeSimulator.ts"
 import { system } from "../support/ledgerMother.ts"
 
 const ghostBasic = "90000000-0000-4000-8000-000000000004"
@@ -17,20 +20,18 @@ const n8nBasic = "90000000-0000-4000-8000-000000000002"
 const n8nPro = "90000000-0000-4000-8000-000000000003"
 
 let db: TestDatabase
-const makeRuntime = (url: string) =>
-  ManagedRuntime.make(Layer.mergeAll(
-    ledgerLayer(url, 50),
-    ClusterSimulated({ readinessDelayMs: 0, failNames: /^fail-/, hangNames: /^hang-/, patchFailNames: /^nopatch-/ }),
-    Layer.succeed(ProvisioningPolicy, { baseDomain: "apps.test", timeoutSeconds: 300 })
-  ))
+let sim: RunningKubeSimulator
+const makeRuntime = (url: string) => ManagedRuntime.make(Layer.merge(ledgerLayer(url, 50), clusterOn(sim)))
 let runtime: ReturnType<typeof makeRuntime>
 
 beforeAll(async () => {
   db = await createTestDatabase()
+  sim = await startKubeSimulator(db.sql)
   runtime = makeRuntime(db.url)
 })
 afterAll(async () => {
   await runtime.dispose()
+  await sim.stop()
   await db.drop()
 })
 
@@ -67,9 +68,10 @@ describe("subscriptions on Postgres under concurrency", () => {
     const u = user(300)
     await fund(u, 500_000)
     const sub = await runtime.runPromise(subscribe({ userId: u, planId: n8nBasic, instanceName: "nopatch-flows" }, system))
+    await runtime.runPromise(Effect.flatMap(Effect.zip(Cluster, instanceSpecOf(sub)), ([cluster, spec]) => cluster.apply(spec)))
     const before = await balanceOf(u)
     const failed = await runtime.runPromise(Effect.either(upgradeSubscription(u, sub.id, n8nPro, { bonus: false }, system)))
-    expect(Either.isLeft(failed) && failed.left._tag).toBe("ClusterUnavailable")
+    expect(Either.isLeft(failed) && failed.left._tag).toBe("ClusterRejected") // the simulator refuses this name's template changes (422)
     expect(await balanceOf(u)).toBe(before)
     const view = await runtime.runPromise(Effect.flatMap(SubscriptionQueries, (q) => q.find(sub.id)))
     expect(view!.planId).toBe(n8nBasic)

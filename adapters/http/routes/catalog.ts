@@ -96,7 +96,7 @@ export const catalogRoutes = [
   }),
   route({
     method: "put", path: "/api/admin/services/:id", summary: "Update a service", tag: "admin", access: "admin", response: Service, params: IdParams, body: Schema.partial(ServiceBody),
-    handle: ({ principal, params, body }) => Effect.map(Effect.flatMap(Catalog, (c) => c.updateService(principal.userId, params.id, body)), (s) => ok("Service updated", s))
+    handle: ({ principal, params, body }) => Effect.map(CatalogUseCases.updateService(principal.userId, params.id, body), (s) => ok("Service updated", s))
   }),
   route({
     method: "delete", path: "/api/admin/services/:id", summary: "Delete a service without plans", tag: "admin", access: "admin", response: Nothing, params: IdParams,

@@ -1,15 +1,16 @@
 import { Effect } from "effect"
-import { controlInstance, instanceMetrics, reconfigureInstance, retryProvisioning } from "../../../application/subscriptions/provisioning.ts"
+import { instanceAccess } from "../../../application/subscriptions/instanceSpec.ts"
+import { controlInstance, instanceCredentials, instanceMetrics, reconfigureInstance, retryProvisioning } from "../../../application/subscriptions/provisioning.ts"
 import { ownSubscription } from "../../../application/subscriptions/useCases.ts"
 import type { SubscriptionView } from "../../../application/ports/subscriptionQueries.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
 import { ok, route } from "../route.ts"
-import { Instance, InstanceMetrics, InstanceStatus, Paginated } from "../responses.ts"
+import { Instance, InstanceCredentials, InstanceMetrics, InstanceStatus, Paginated } from "../responses.ts"
 import { IdParams, InstanceUpdateBody, SubscriptionListQuery } from "../schemas.ts"
 import { pageOf } from "./wallet.ts"
 
-/** An instance is 1:1 with its subscription and shares its id. */
-const instanceView = (s: SubscriptionView) => ({
+/** An instance is 1:1 with its subscription and shares its id; it carries its URLs and namespace. */
+const instanceView = (s: SubscriptionView) => Effect.map(instanceAccess(s), (access) => ({
   id: s.id,
   subscriptionId: s.id,
   name: s.displayName,
@@ -18,14 +19,15 @@ const instanceView = (s: SubscriptionView) => ({
   error: s.instanceError,
   planId: s.planId,
   serviceId: s.serviceId,
+  ...access,
   createdAt: s.createdAt,
   updatedAt: s.updatedAt
-})
+}))
 
 const control = (path: string, method: "put" | "post", action: "stop" | "start" | "restart", summary: string) =>
   route({
     method, path, summary, tag: "instances", access: "user", params: IdParams, response: Instance,
-    handle: ({ principal, params }) => Effect.map(controlInstance(principal.userId, params.id, action), (s) => ok(`Instance ${action} requested`, instanceView(s)))
+    handle: ({ principal, params }) => Effect.flatMap(controlInstance(principal.userId, params.id, action), instanceView).pipe(Effect.map((v) => ok(`Instance ${action} requested`, v)))
   })
 
 export const instanceRoutes = [
@@ -38,7 +40,7 @@ export const instanceRoutes = [
   route({
     method: "post", path: "/api/subscriptions/:id/retry-provisioning", summary: "Provision again after ERROR or TERMINATED (charged like a new month)", tag: "instances",
     access: "user", response: Instance, params: IdParams, idempotent: true,
-    handle: ({ principal, params, requestId }) => Effect.map(retryProvisioning(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), (s) => ok("Provisioning retried", instanceView(s)))
+    handle: ({ principal, params, requestId }) => Effect.flatMap(retryProvisioning(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), instanceView).pipe(Effect.map((v) => ok("Provisioning retried", v)))
   }),
   route({
     method: "get", path: "/api/subscriptions/:id/metrics", summary: "CPU and memory of the instance", tag: "instances", access: "user", response: InstanceMetrics, params: IdParams,
@@ -46,20 +48,28 @@ export const instanceRoutes = [
   }),
   route({
     method: "get", path: "/api/instances", summary: "The caller's instances", tag: "instances", access: "user", response: Paginated(Instance), query: SubscriptionListQuery,
-    handle: ({ principal, query }) => Effect.map(Effect.flatMap(SubscriptionQueries, (q) => q.listByUser(principal.userId, query.page, query.limit)),
-      (p) => ok("Instances", pageOf(p.items.map(instanceView), p.total, query.page, query.limit)))
+    handle: ({ principal, query }) => Effect.gen(function*() {
+      const p = yield* (yield* SubscriptionQueries).listByUser(principal.userId, query.page, query.limit)
+      return ok("Instances", pageOf(yield* Effect.forEach(p.items, instanceView), p.total, query.page, query.limit))
+    })
   }),
   route({
     method: "get", path: "/api/instances/:id", summary: "One of the caller's instances", tag: "instances", access: "user", response: Instance, params: IdParams,
-    handle: ({ principal, params }) => Effect.map(ownSubscription(principal.userId, params.id), (s) => ok("Instance", instanceView(s)))
+    handle: ({ principal, params }) => Effect.flatMap(ownSubscription(principal.userId, params.id), instanceView).pipe(Effect.map((v) => ok("Instance", v)))
   }),
   route({
     method: "put", path: "/api/instances/:id", summary: "Rename the instance and set environment variables (a running instance restarts)", tag: "instances",
     access: "user", response: Instance, params: IdParams, body: InstanceUpdateBody,
-    handle: ({ principal, params, body }) => Effect.map(reconfigureInstance(principal.userId, params.id, { displayName: body.name, env: body.env }), (s) => ok("Instance updated", instanceView(s)))
+    handle: ({ principal, params, body }) => Effect.flatMap(reconfigureInstance(principal.userId, params.id, { displayName: body.name, env: body.env }), instanceView).pipe(Effect.map((v) => ok("Instance updated", v)))
   }),
   route({
     method: "get", path: "/api/instances/:id/status", summary: "An instance's status", tag: "instances", access: "user", response: InstanceStatus, params: IdParams,
-    handle: ({ principal, params }) => Effect.map(ownSubscription(principal.userId, params.id), (s) => ok("Instance status", { id: s.id, status: s.instanceStatus, error: s.instanceError }))
+    handle: ({ principal, params }) => Effect.flatMap(ownSubscription(principal.userId, params.id), instanceView).pipe(
+      Effect.map((v) => ok("Instance status", { id: v.id, status: v.status, error: v.error, publicUrl: v.publicUrl, adminUrl: v.adminUrl, namespace: v.namespace })))
+  }),
+  route({
+    method: "get", path: "/api/instances/:id/credentials", summary: "The generated secrets of the caller's instance (database passwords, keys); never logged", tag: "instances",
+    access: "user", response: InstanceCredentials, params: IdParams,
+    handle: ({ principal, params }) => Effect.map(instanceCredentials(principal.userId, params.id), (c) => ok("Instance credentials", c))
   })
 ]

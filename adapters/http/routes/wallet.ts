@@ -1,3 +1,4 @@
+import * as Renewals from "../../../application/renewals/useCases.ts"
 import { Effect } from "effect"
 import * as Ledger from "../../../application/ledger/useCases.ts"
 import { IdGenerator } from "../../../application/ports/ids.ts"
@@ -35,12 +36,12 @@ export const walletRoutes = [
   route({
     method: "get",
     path: "/api/wallet/info",
-    summary: "Balance, total top-up and total spent, derived from the ledger",
+    summary: "Balance, total top-up and total spent, derived from the ledger; runway: monthly cost of auto-renewing subscriptions, renewals the balance covers, date the first would fail",
     tag: "wallet",
     access: "user", response: WalletInfo,
     handle: ({ principal }) =>
-      Effect.map(Ledger.getWalletInfo(principal.userId), (s) =>
-        ok("Wallet info", { balance: s.balance, totalTopUp: s.totalTopUp, totalSpent: s.totalSpent, currency: "IDR" }))
+      Effect.map(Renewals.walletInfoWithRunway(principal.userId), (s) =>
+        ok("Wallet info", { balance: s.balance, totalTopUp: s.totalTopUp, totalSpent: s.totalSpent, currency: "IDR", runway: s.runway }))
   }),
   route({
     method: "get",
