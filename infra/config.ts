@@ -2,6 +2,7 @@ import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
 import { existsSync } from "node:fs"
 import cron from "node-cron"
 import { productionRefusals } from "./productionSafety.ts"
+import { tokenLifetime } from "./seedDurations.ts"
 
 const port = (name: string, fallback: number) =>
   Config.integer(name).pipe(
@@ -50,8 +51,8 @@ const settings = {
       validation: (s) => Option.isNone(s) || Redacted.value(s.value).length >= 32
     })
   ),
-  accessTokenTtlSeconds: positive("ACCESS_TOKEN_TTL_SECONDS", 900),
-  refreshTokenTtlSeconds: positive("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+  accessTokenTtlSeconds: tokenLifetime("ACCESS_TOKEN_TTL_SECONDS", "JWT_EXPIRES_IN", 900),
+  refreshTokenTtlSeconds: tokenLifetime("REFRESH_TOKEN_TTL_SECONDS", "JWT_REFRESH_EXPIRES_IN", 30 * 24 * 3600),
   adminEmail: Config.option(Config.string("ADMIN_EMAIL")),
   adminPassword: Config.option(Config.redacted("ADMIN_PASSWORD")).pipe(
     Config.validate({
@@ -81,6 +82,7 @@ const settings = {
   midtransFinishUrl: Config.option(Config.url("MIDTRANS_FINISH_URL")),
   midtransUnfinishUrl: Config.option(Config.url("MIDTRANS_UNFINISH_URL")),
   midtransErrorUrl: Config.option(Config.url("MIDTRANS_ERROR_URL")),
+  midtransNotificationUrl: Config.option(Config.url("MIDTRANS_NOTIFICATION_URL")),
   midtransTimeoutMs: positive("MIDTRANS_TIMEOUT_MS", 10_000),
   midtransConfirmStatus: Config.boolean("MIDTRANS_CONFIRM_STATUS").pipe(Config.withDefault(true)),
   topUpExpirySeconds: positive("TOPUP_EXPIRY_SECONDS", 24 * 3600),
@@ -109,6 +111,19 @@ const settings = {
   databaseStatementTimeoutMs: positive("DATABASE_STATEMENT_TIMEOUT_MS", 15_000),
   logStreamsPerUser: positive("LOG_STREAMS_PER_USER", 5),
   logStreamRecheckSeconds: positive("LOG_STREAM_RECHECK_SECONDS", 5),
+  smtpUrl: Config.option(Config.redacted("SMTP_URL")).pipe(
+    Config.map((url) => Option.filter(url, (u) => Redacted.value(u).length > 0)),
+    Config.validate({
+      message: "must be an smtp:// or smtps:// URL",
+      validation: (url) => Option.isNone(url) || /^smtps?:\/\/[^\s]+$/.test(Redacted.value(url.value))
+    })
+  ),
+  mailFrom: Config.string("MAIL_FROM").pipe(Config.withDefault("MinisPod <no-reply@minispod.local>")),
+  smtpTimeoutMs: positive("SMTP_TIMEOUT_MS", 10_000),
+  notifyPollMs: positive("NOTIFY_POLL_MS", 1_000),
+  notifyReminderPollMs: positive("NOTIFY_REMINDER_POLL_MS", 60_000),
+  notifyMaxAttempts: positive("NOTIFY_MAX_ATTEMPTS", 8),
+  notifyRetryBaseSeconds: positive("NOTIFY_RETRY_BASE_SECONDS", 30),
   renewalCron: Config.string("RENEWAL_CRON").pipe(Config.withDefault("0 * * * *")),
   suspensionRetentionDays: positive("SUSPENSION_RETENTION_DAYS", 30),
   devClock: Config.boolean("DEV_CLOCK").pipe(Config.withDefault(false)),
@@ -137,8 +152,8 @@ const variableOf: Record<keyof typeof settings, string> = {
   embeddedDataDir: "EMBEDDED_PG_DATA_DIR",
   embeddedPort: "EMBEDDED_PG_PORT",
   jwtSecret: "JWT_SECRET",
-  accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS",
-  refreshTokenTtlSeconds: "REFRESH_TOKEN_TTL_SECONDS",
+  accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS / JWT_EXPIRES_IN",
+  refreshTokenTtlSeconds: "REFRESH_TOKEN_TTL_SECONDS / JWT_REFRESH_EXPIRES_IN",
   adminEmail: "ADMIN_EMAIL",
   adminPassword: "ADMIN_PASSWORD",
   loginWindowSeconds: "LOGIN_RATE_WINDOW_SECONDS",
@@ -159,6 +174,7 @@ const variableOf: Record<keyof typeof settings, string> = {
   midtransFinishUrl: "MIDTRANS_FINISH_URL",
   midtransUnfinishUrl: "MIDTRANS_UNFINISH_URL",
   midtransErrorUrl: "MIDTRANS_ERROR_URL",
+  midtransNotificationUrl: "MIDTRANS_NOTIFICATION_URL",
   midtransTimeoutMs: "MIDTRANS_TIMEOUT_MS",
   midtransConfirmStatus: "MIDTRANS_CONFIRM_STATUS",
   topUpExpirySeconds: "TOPUP_EXPIRY_SECONDS",
@@ -182,6 +198,13 @@ const variableOf: Record<keyof typeof settings, string> = {
   databaseStatementTimeoutMs: "DATABASE_STATEMENT_TIMEOUT_MS",
   logStreamsPerUser: "LOG_STREAMS_PER_USER",
   logStreamRecheckSeconds: "LOG_STREAM_RECHECK_SECONDS",
+  smtpUrl: "SMTP_URL",
+  mailFrom: "MAIL_FROM",
+  smtpTimeoutMs: "SMTP_TIMEOUT_MS",
+  notifyPollMs: "NOTIFY_POLL_MS",
+  notifyReminderPollMs: "NOTIFY_REMINDER_POLL_MS",
+  notifyMaxAttempts: "NOTIFY_MAX_ATTEMPTS",
+  notifyRetryBaseSeconds: "NOTIFY_RETRY_BASE_SECONDS",
   renewalCron: "RENEWAL_CRON",
   suspensionRetentionDays: "SUSPENSION_RETENTION_DAYS",
   devClock: "DEV_CLOCK",

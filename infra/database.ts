@@ -8,6 +8,8 @@ export interface Database {
   /** Printed at start: which database is in use (never the password). */
   readonly description: string
   readonly notes: ReadonlyArray<string>
+  /** The embedded database's folder (its neighbours keep the zero-setup secrets); none for DATABASE_URL. */
+  readonly embeddedDataDir?: string
   readonly stop: () => Promise<void>
 }
 
@@ -29,6 +31,7 @@ export const openDatabase = async (config: AppConfig): Promise<Database> => {
     url: embedded.url,
     description: `embedded PostgreSQL in ${embedded.dataDir} on 127.0.0.1:${port} (default; set DATABASE_URL for a real server)`,
     notes: embedded.notes,
+    embeddedDataDir: embedded.dataDir,
     stop: embedded.stop
   }
 }

@@ -23,6 +23,11 @@ import { AuthPolicy } from "../application/accounts/useCases.ts"
 import { PaymentPolicy } from "../application/payments/useCases.ts"
 import type { DatabaseTimeouts } from "../adapters/postgres/client.ts"
 import { clusterLayer, kubeConfigOf } from "./cluster.ts"
+import { MailerSmtp } from "../adapters/mail/smtpMailer.ts"
+import { NotificationsPostgres } from "../adapters/postgres/notifications.ts"
+import { NotificationPolicy } from "../application/notifications/useCases.ts"
+import { MailDeliveryFailed, Mailer } from "../application/ports/notifications.ts"
+import { Effect } from "effect"
 import { RenewalPolicy } from "../application/renewals/useCases.ts"
 import type { AppConfig } from "./config.ts"
 
@@ -67,7 +72,8 @@ export const gatewayLayer = (config: AppConfig, setup: GatewaySetup) => {
       snapBaseUrl: override(config.midtransSnapBaseUrl, () => `${setup.selfUrl()}/dev/midtrans/snap/v1`),
       timeoutMs: config.midtransTimeoutMs,
       callbacks: { finish: url(config.midtransFinishUrl), unfinish: url(config.midtransUnfinishUrl), error: url(config.midtransErrorUrl) },
-      expiryMinutes: Math.max(1, Math.round(config.topUpExpirySeconds / 60))
+      expiryMinutes: Math.max(1, Math.round(config.topUpExpirySeconds / 60)),
+      notificationUrl: url(config.midtransNotificationUrl)
     }),
     Layer.succeed(PaymentPolicy, { topUpExpirySeconds: config.topUpExpirySeconds, confirmWithStatusApi: config.midtransConfirmStatus })
   )
@@ -107,3 +113,38 @@ export const jwtSecretOf = (config: AppConfig, generate: () => string) =>
     onNone: () => ({ secret: generate(), generated: true }),
     onSome: (s) => ({ secret: Redacted.value(s), generated: false })
   })
+
+/**
+ * Where email goes: SMTP_URL; else, while every external system is simulated, the development
+ * mailbox (an in-process SMTP server, so the production nodemailer path runs); else nowhere
+ * (emails wait in the outbox, in-app notifications still work). The one dev-surface decision.
+ */
+export const usesDevMailbox = (config: AppConfig): boolean => Option.isNone(config.smtpUrl) && config.midtransMode === "simulator"
+
+export interface MailSetup {
+  /** The SMTP server to send to (the dev mailbox's URL when it is used); undefined: email off. */
+  readonly smtpUrl: string | undefined
+  /** This server's public URL, linked from the mails (known once it listens). */
+  readonly appUrl: () => string
+}
+
+const MailerOff = Layer.succeed(Mailer, {
+  send: () => Effect.fail(new MailDeliveryFailed({ reason: "no SMTP_URL configured" }))
+})
+
+/** Emails claimed per dispatcher pass. */
+export const notificationBatchSize = 50
+
+/** The notification outbox, its policy and the Mailer; needs Pg (from the app layer). */
+export const notificationLayer = (config: AppConfig, mail: MailSetup) =>
+  Layer.mergeAll(
+    NotificationsPostgres,
+    mail.smtpUrl === undefined ? MailerOff : MailerSmtp({ url: mail.smtpUrl, from: config.mailFrom, timeoutMs: config.smtpTimeoutMs }),
+    Layer.succeed(NotificationPolicy, {
+      retry: { maxAttempts: config.notifyMaxAttempts, baseDelayMs: config.notifyRetryBaseSeconds * 1000, maxDelayMs: 3_600_000 },
+      leaseMs: Math.max(60_000, 3 * config.smtpTimeoutMs),
+      batchSize: notificationBatchSize,
+      baseDomain: config.clusterBaseDomain,
+      appUrl: mail.appUrl
+    })
+  )

@@ -1,5 +1,6 @@
 import { Option } from "effect"
 import type { AppConfig } from "./config.ts"
+import { usesDevMailbox } from "./layers.ts"
 
 /**
  * The one production-safety rule. Simulators and /dev/* endpoints are for a developer's own
@@ -45,8 +46,14 @@ export const devSurfacesOf = (config: AppConfig): ReadonlyArray<DevSurface> => [
     active: config.devClock,
     servesHttp: true,
     fix: "unset DEV_CLOCK"
+  },
+  {
+    name: "the development mailbox (/dev/mailbox: every email readable, unauthenticated)",
+    variable: "SMTP_URL",
+    active: usesDevMailbox(config),
+    servesHttp: true,
+    fix: "set SMTP_URL to a real SMTP server"
   }
-  // notifications (/dev/mailbox): one line here when it lands.
 ]
 
 /** Whether dev surfaces that are configured may be served at all (the start refuses the other cases). */

@@ -12,7 +12,7 @@ import type { Users } from "../../application/ports/users.ts"
 import { canonicalEncode } from "../../application/shared/eventHash.ts"
 import { type CorsPolicy, corsMiddleware, corsPolicy } from "./cors.ts"
 import { makeDocsRouter } from "./docs.ts"
-import { detailsOf, errorTable, internalError } from "./errors.ts"
+import { detailedMessages, detailsOf, errorTable, internalError, sentenceMessages } from "./errors.ts"
 import { inspectInput, inspectQueryText } from "./inputGuard.ts"
 import { openApiDocument } from "./openapi.ts"
 import type { Route } from "./route.ts"
@@ -63,22 +63,33 @@ class HttpFailure extends Error {
   }
 }
 
-const fail = (tag: string, details?: unknown): HttpFailure => {
+const fail = (tag: string, details?: unknown, message?: string): HttpFailure => {
   const entry = errorTable[tag] ?? internalError
-  return new HttpFailure({ ...entry, ...(details === undefined ? {} : { details }) })
+  const text = message ?? detailedMessages[tag]?.(details) ?? entry.message
+  return new HttpFailure({ ...entry, message: text, ...(details === undefined ? {} : { details }) })
 }
 
 /** Decodes one part of the request; a failure names every bad field. */
-const decode = (schema: Schema.Schema<any, any> | undefined, value: unknown, where: string) => {
+const decode = (schema: Schema.Schema<any, any> | undefined, value: unknown, where: string, unknownFields: "error" | "ignore" = "ignore") => {
   if (schema === undefined) return undefined
-  const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(value)
+  const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: unknownFields })(value)
   if (Either.isRight(result)) return result.right
   const byField = new Map<string, string>()
   for (const issue of ParseResult.ArrayFormatter.formatErrorSync(result.left)) {
     const field = [where, ...issue.path.map(String)].join(".")
-    if (!byField.has(field)) byField.set(field, issue.message) // first reason per field is the useful one
+    const message = issue._tag === "Unexpected" ? "is not a field of this request" : issue.message
+    if (!byField.has(field)) byField.set(field, message) // first reason per field is the useful one
   }
-  throw fail("RequestInvalid", [...byField].map(([field, message]) => ({ field, message })))
+  const sentence = [...byField.values()].find((m) => sentenceMessages.has(m))
+  throw fail("RequestInvalid", [...byField].map(([field, message]) => ({ field, message })), sentence)
+}
+
+/** A route without a body Schema takes no fields: any sent is refused by name (`{}` or no body is fine). */
+const refuseBody = (body: unknown): undefined => {
+  if (body === undefined || body === null) return undefined
+  const fields = typeof body === "object" ? Object.keys(body) : ["(value)"]
+  if (fields.length === 0) return undefined
+  throw fail("RequestInvalid", fields.map((field) => ({ field: `body.${field}`, message: "is not a field of this request" })))
 }
 
 const requestIdPattern = /^[\w.-]{1,100}$/
@@ -146,6 +157,8 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
     try {
       await next()
       if (ctx.body === undefined && ctx.status === 404) throw fail("RouteNotFound")
+      if (ctx.body === undefined && ctx.status === 405) throw fail("MethodNotAllowed", { method: ctx.method, allow: ctx.response.get("Allow") })
+      if (ctx.body === undefined && ctx.status === 501) throw fail("MethodNotImplemented", { method: ctx.method })
     } catch (error) {
       const failure = toFailure(error)
       if (failure.status >= 500) logger.error("request failed", { requestId, error: String(error) })
@@ -243,7 +256,8 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       }
       const params = decode(r.params, ctx.params, "params")
       const query = decode(r.query, ctx.query, "query")
-      const body = decode(r.body, ctx.request.body ?? {}, "body")
+      // An unknown body field is refused by name (a misspelt field must not be a silent 200).
+      const body = r.body === undefined ? refuseBody(ctx.request.body) : decode(r.body, ctx.request.body ?? {}, "body", r.acceptsUnknownFields ? "ignore" : "error")
       const idempotencyKey = r.idempotent ? ctx.get("idempotency-key") || undefined : undefined
       if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
         throw fail("RequestInvalid", [{ field: "headers.idempotency-key", message: "must be 1-255 visible ASCII characters" }])

@@ -20,6 +20,7 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   ClusterUnavailable: { status: 502, code: "PROVISIONING_FAILED", message: "The cluster did not answer, try again" },
   ClusterRejected: { status: 502, code: "PROVISIONING_FAILED", message: "The cluster refused the request" },
   SubscriptionNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
+  NotificationNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   PlanNotAvailable: { status: 404, code: "NOT_FOUND", message: "Plan not available" },
   DuplicateSubscription: { status: 409, code: "DUPLICATE_SUBSCRIPTION", message: "You already subscribe to this service: upgrade instead" },
   UpgradeRequired: { status: 409, code: "UPGRADE_REQUIRED", message: "Only an upgrade to a higher tier of the same service is possible" },
@@ -33,6 +34,8 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   GatewayUnavailable: { status: 502, code: "PAYMENT_GATEWAY_UNAVAILABLE", message: "The payment gateway is unavailable, try again later" },
   GatewayRejected: { status: 502, code: "PAYMENT_GATEWAY_ERROR", message: "The payment gateway refused the request" },
   RouteNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
+  MethodNotAllowed: { status: 405, code: "METHOD_NOT_ALLOWED", message: "Method not allowed on this path" },
+  MethodNotImplemented: { status: 501, code: "METHOD_NOT_ALLOWED", message: "Method not supported" },
   EmailAlreadyRegistered: { status: 409, code: "CONFLICT", message: "Already registered" },
   VersionConflict: { status: 409, code: "CONFLICT", message: "Concurrent update, please retry" },
   RefundExceedsCharge: { status: 409, code: "CONFLICT", message: "Refund exceeds what is left of the charge" },
@@ -44,6 +47,19 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   PasswordWorkBusy: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Busy, try again in a moment" },
   DatabaseUnavailable: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Temporarily unavailable, try again in a moment" }
 }
+
+/** Rupiah the Indonesian way: `Rp 1.250.000`. */
+export const formatRupiah = (amount: number) => `Rp ${new Intl.NumberFormat("id-ID", { maximumFractionDigits: 0 }).format(amount)}`
+
+/** Envelope messages that say more than the table's, from the error's details (the seeds' wording where they give it). */
+export const detailedMessages: Readonly<Record<string, (details: any) => string | undefined>> = {
+  InsufficientCredit: (d: { shortfall?: number } | undefined) =>
+    typeof d?.shortfall === "number" ? `Insufficient credit: you need ${formatRupiah(d.shortfall)} more` : undefined
+}
+
+/** Field messages that are whole sentences from the seeds: one of them becomes the envelope's message. */
+export const minimumTopUpMessage = "Minimum top-up amount is Rp 10,000"
+export const sentenceMessages: ReadonlySet<string> = new Set([minimumTopUpMessage])
 
 export const internalError = { status: 500, code: "INTERNAL", message: "Internal server error" } as const
 

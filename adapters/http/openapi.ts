@@ -53,13 +53,13 @@ const responses = {
 const ref = (name: keyof typeof responses) => ({ $ref: `#/components/responses/${name}` })
 
 /** JSON Schema of `schema`; named Schemas (an `identifier` annotation) go to components/schemas. */
-const jsonSchemaOf = (schema: Schema.Schema<any, any>, definitions: Record<string, JSONSchema.JsonSchema7>) =>
+const jsonSchemaOf = (schema: Schema.Schema<any, any>, definitions: Record<string, JSONSchema.JsonSchema7>, unknownFields: "allow" | "strict" = "allow") =>
   JSONSchema.fromAST(schema.ast, {
     definitions,
     definitionPath: "#/components/schemas/",
     target: "openApi3.1",
-    // Requests ignore unknown fields and clients should tolerate new ones: never `additionalProperties: false`.
-    additionalPropertiesStrategy: "allow"
+    // Clients should tolerate new response fields (`allow`); request bodies refuse unknown ones (`strict`).
+    additionalPropertiesStrategy: unknownFields
   }) as unknown as Json
 
 const objectSchema = (ast: AST.AST, definitions: Record<string, JSONSchema.JsonSchema7>) =>
@@ -190,6 +190,7 @@ export const openApiDocument = (routes: ReadonlyArray<Route<unknown>>) => {
       operationId: operationIdOf(r.method, r.path),
       summary: r.summary,
       tags: [r.tag],
+      ...(r.deprecated ? { deprecated: true } : {}),
       ...(r.access === "public" ? { security: [] } : {}),
       parameters: [
         ...parameters(r.params, "path", definitions),
@@ -202,7 +203,7 @@ export const openApiDocument = (routes: ReadonlyArray<Route<unknown>>) => {
           : [])
       ],
       ...(r.body === undefined ? {} : {
-        requestBody: { required: true, content: { "application/json": { schema: jsonSchemaOf(r.body, definitions) } } }
+        requestBody: { required: true, content: { "application/json": { schema: jsonSchemaOf(r.body, definitions, r.acceptsUnknownFields ? "allow" : "strict") } } }
       }),
       responses: {
         [r.method === "post" ? "2XX" : "200"]: r.rawResponse

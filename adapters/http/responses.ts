@@ -9,6 +9,9 @@ import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
 
 const Rupiah = Schema.Int.annotations({ description: "integer rupiah" })
 const Timestamp = Schema.String.annotations({ format: "date-time", description: "ISO-8601 UTC" })
+/** A field kept under the earlier version's name for its clients: deprecated in /openapi.json. */
+const alias = <A, I>(schema: Schema.Schema<A, I>, of: string) =>
+  schema.annotations({ description: `Deprecated: the earlier version's name of \`${of}\``, jsonSchema: { deprecated: true } })
 const Id = Schema.String.annotations({ format: "uuid" })
 const TransactionId = Schema.String.annotations({ description: "TXMP-<n>", examples: ["TXMP-101"] })
 
@@ -53,7 +56,8 @@ export const WalletInfo = Schema.Struct({
     monthlyCost: Rupiah.annotations({ description: "the auto-renewing subscriptions' monthly prices, summed" }),
     renewalsCovered: Schema.NullOr(Schema.Int).annotations({ description: "renewals the balance pays, in date order, before one fails; null: none fails" }),
     firstFailureAt: Schema.NullOr(Timestamp).annotations({ description: "when the first renewal the balance cannot pay falls due" })
-  }).annotations({ identifier: "WalletRunway" })
+  }).annotations({ identifier: "WalletRunway" }),
+  creditBalance: alias(Rupiah, "balance")
 }).annotations({ identifier: "WalletInfo" })
 
 export const LedgerEntry = Schema.Struct({
@@ -136,6 +140,7 @@ export const Plan = Schema.Struct({
   memoryMb: Schema.Int,
   storageGb: Schema.Int,
   bandwidthGb: Schema.Int,
+  bandwidth: alias(Schema.Int, "bandwidthGb"),
   totalQuota: Schema.Int,
   usedQuota: Schema.Int,
   availableQuota: Schema.Int,
@@ -181,6 +186,9 @@ const subscriptionFields = {
   periodStart: Timestamp,
   periodEnd: Timestamp,
   nextBillingDate: Schema.NullOr(Timestamp),
+  startDate: alias(Timestamp, "periodStart"),
+  endDate: alias(Timestamp, "periodEnd"),
+  nextBilling: alias(Schema.NullOr(Timestamp), "nextBillingDate"),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   cancelledAt: Schema.NullOr(Timestamp),

@@ -42,6 +42,10 @@ export interface Route<R> {
   readonly rawResponse?: string
   /** Honours the Idempotency-Key header (requests that move money). */
   readonly idempotent?: boolean
+  /** Unknown body fields are ignored instead of refused (Midtrans sends fields we do not use). */
+  readonly acceptsUnknownFields?: boolean
+  /** A compatibility alias kept for the earlier version's clients; marked deprecated in /openapi.json. */
+  readonly deprecated?: boolean
   readonly handle: (input: RouteInput<any, any, any>) => Effect.Effect<Reply, { readonly _tag: string }, R>
 }
 
@@ -61,6 +65,8 @@ export const route = <R, P = undefined, Q = undefined, B = undefined, D = unknow
   readonly response?: Schema.Schema<any, D>
   readonly rawResponse?: string
   readonly idempotent?: boolean
+  readonly acceptsUnknownFields?: boolean
+  readonly deprecated?: boolean
   readonly handle: (input: RouteInput<P, Q, B>) => Effect.Effect<Reply<NoInfer<D>>, { readonly _tag: string }, R>
 }): Route<R> => spec as unknown as Route<R>
 

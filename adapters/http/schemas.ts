@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
+import { minimumTopUpMessage } from "./errors.ts"
 
 const trimmed = (min: number, max: number) =>
   Schema.Trim.pipe(Schema.minLength(min), Schema.maxLength(max))
@@ -92,7 +93,7 @@ export const topUpLimits = { min: 10_000, max: 10_000_000 } as const
 
 export const TopUpBody = Schema.Struct({
   amount: Schema.Int.pipe(
-    Schema.greaterThanOrEqualTo(topUpLimits.min, { message: () => `must be at least ${topUpLimits.min}` }),
+    Schema.greaterThanOrEqualTo(topUpLimits.min, { message: () => minimumTopUpMessage }),
     Schema.lessThanOrEqualTo(topUpLimits.max, { message: () => `must be at most ${topUpLimits.max}` })
   ),
   paymentMethod: Schema.Literal("BANK_TRANSFER", "E_WALLET", "CREDIT_CARD", "QRIS")
@@ -172,23 +173,37 @@ export const ServiceBody = Schema.Struct({
 
 const Positive = (max: number) => Schema.Int.pipe(Schema.between(1, max))
 
-export const PlanBody = Schema.Struct({
+const Bandwidth = Schema.Int.pipe(Schema.between(0, 1_000_000))
+
+const planFields = {
   name: Name,
   planType: Schema.Literal("FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE"),
   monthlyPrice: Schema.Int.pipe(Schema.between(0, 100_000_000)),
   cpuMilli: Positive(64_000),
   memoryMb: Positive(262_144),
   storageGb: Positive(10_000),
-  bandwidthGb: Schema.Int.pipe(Schema.between(0, 1_000_000)),
+  bandwidthGb: Schema.optional(Bandwidth),
+  bandwidth: Schema.optional(Bandwidth.annotations({ description: "Deprecated: the earlier version's name of `bandwidthGb`", jsonSchema: { deprecated: true } })),
   totalQuota: Schema.Int.pipe(Schema.between(0, 1_000_000)),
   features: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))).pipe(Schema.maxItems(30))),
   maxInstancesPerUser: Schema.optional(Positive(100)),
   isActive: Schema.optional(Schema.Boolean),
   isPopular: Schema.optional(Schema.Boolean),
   sortOrder: Schema.optional(SortOrder)
-})
+}
 
-export const PlanUpdateBody = PlanBody.pipe(Schema.omit("totalQuota"), Schema.partial)
+/** `bandwidth` (the earlier version's name) and `bandwidthGb` are one field: both given must agree. */
+const oneBandwidth = (required: boolean) => (plan: { readonly bandwidthGb?: number | undefined; readonly bandwidth?: number | undefined }) =>
+  plan.bandwidthGb !== undefined && plan.bandwidth !== undefined && plan.bandwidthGb !== plan.bandwidth
+    ? { path: ["bandwidth"], message: "must equal bandwidthGb (it is its deprecated name)" }
+    : !required || plan.bandwidthGb !== undefined || plan.bandwidth !== undefined || { path: ["bandwidthGb"], message: "is missing" }
+
+export const PlanBody = Schema.Struct(planFields).pipe(Schema.filter(oneBandwidth(true)))
+export const PlanUpdateBody = Schema.Struct(planFields).pipe(Schema.omit("totalQuota"), Schema.partial, Schema.filter(oneBandwidth(false)))
+
+/** The plan fields under our names (`bandwidth` folded into `bandwidthGb`). */
+export const planInput = <P extends { readonly bandwidthGb?: number | undefined; readonly bandwidth?: number | undefined }>({ bandwidth, ...plan }: P) =>
+  ({ ...plan, bandwidthGb: plan.bandwidthGb ?? bandwidth })
 export const QuotaBody = Schema.Struct({ totalQuota: Schema.Int.pipe(Schema.between(0, 1_000_000)) })
 
 export const SubscribeBody = Schema.Struct({
@@ -276,8 +291,9 @@ const EnvVars = Schema.Record({ key: Schema.String, value: Schema.String.pipe(Sc
 
 export const InstanceUpdateBody = Schema.Struct({
   name: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(60))),
-  env: Schema.optional(EnvVars)
-})
+  env: Schema.optional(EnvVars),
+  envVars: Schema.optional(EnvVars.annotations({ description: "Deprecated: the earlier version's name of `env`", jsonSchema: { deprecated: true } }))
+}).pipe(Schema.filter((b) => b.env === undefined || b.envVars === undefined || { path: ["envVars"], message: "send env or envVars (its deprecated name), not both" }))
 
 const RoleLiteral = Schema.Literal("USER", "ADMINISTRATOR")
 export const AdminUsersQuery = Schema.Struct({

@@ -19,6 +19,8 @@ export interface MidtransOptions {
   readonly timeoutMs: number
   readonly callbacks: { readonly finish?: string | undefined; readonly unfinish?: string | undefined; readonly error?: string | undefined }
   readonly expiryMinutes: number
+  /** MIDTRANS_NOTIFICATION_URL: sent with every Snap creation as X-Override-Notification, so each environment gets its own webhooks. */
+  readonly notificationUrl?: string | undefined
 }
 
 const enabledPayments: Record<SnapRequest["paymentMethod"], ReadonlyArray<string>> = {
@@ -57,6 +59,8 @@ export const PaymentGatewayMidtrans = (options: MidtransOptions) => {
   if (options.coreBaseUrl) core.apiConfig.getCoreApiBaseUrl = options.coreBaseUrl
   snap.httpClient.http_client.defaults.timeout = options.timeoutMs
   core.httpClient.http_client.defaults.timeout = options.timeoutMs
+  // The Snap client only creates transactions: the header rides on each of them.
+  if (options.notificationUrl) snap.httpClient.http_client.defaults.headers.common["X-Override-Notification"] = options.notificationUrl
 
   return Layer.succeed(
     PaymentGateway,

@@ -28,6 +28,7 @@ interface SimRow {
   customer_email: string | null
   refund_amount: string | null
   refund_key: string | null
+  notification_url: string | null
 }
 
 const statusCodeOf = (status: string) =>
@@ -92,8 +93,10 @@ export const makeSimulatorRouter = (options: SimulatorOptions) => {
       ctx.body = { error_messages: ["transaction_details.order_id and gross_amount are required"] }
       return
     }
-    const inserted = await sql`insert into midtrans_simulator (order_id, gross_amount, transaction_status, payment_type, customer_email, created_at, updated_at)
-      values (${orderId}, ${`${gross}.00`}, 'pending', ${body.enabled_payments?.[0] ?? "bank_transfer"}, ${body.customer_details?.email ?? null}, now(), now())
+    // Midtrans' X-Override-Notification: up to 3 comma-separated URLs replacing the dashboard's.
+    const override = ctx.get("x-override-notification").trim() || null
+    const inserted = await sql`insert into midtrans_simulator (order_id, gross_amount, transaction_status, payment_type, customer_email, notification_url, created_at, updated_at)
+      values (${orderId}, ${`${gross}.00`}, 'pending', ${body.enabled_payments?.[0] ?? "bank_transfer"}, ${body.customer_details?.email ?? null}, ${override}, now(), now())
       on conflict do nothing`
     if (inserted.count === 0) {
       ctx.status = 400
@@ -160,13 +163,11 @@ ${button("settle", "Pay (settle)")}${button("deny", "Deny")}${button("expire", "
       ctx.status = 404
       return
     }
-    // Deliver the notification to our own webhook, as Midtrans would.
-    const response = await fetch(`${options.selfUrl()}/api/webhooks/midtrans`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(statusBody(row))
-    }).catch(() => undefined)
-    const result = `${action.transaction_status}: webhook answered ${response?.status ?? "nothing (unreachable)"}`
+    // Deliver the notification as Midtrans would: to the transaction's override URLs, else our own webhook.
+    const targets = row.notification_url?.split(",").map((u) => u.trim()).filter(Boolean).slice(0, 3) ?? [`${options.selfUrl()}/api/webhooks/midtrans`]
+    const answers = await Promise.all(targets.map((target) =>
+      fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(statusBody(row)) }).then((r) => r.status, () => "nothing (unreachable)")))
+    const result = `${action.transaction_status}: webhook answered ${answers.join(", ")}`
     ctx.redirect(`${simulatorPrefix}/pay/${encodeURIComponent(orderId)}?result=${encodeURIComponent(result)}`)
     ctx.status = 303
   })

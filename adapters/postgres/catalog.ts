@@ -28,7 +28,7 @@ const toService = (r: Row): ServiceView => ({
 
 export const toPlan = (r: Row): PlanView => ({
   id: r["id"], serviceId: r["service_id"], name: r["name"], planType: r["plan_type"], monthlyPrice: r["monthly_price"],
-  cpuMilli: r["cpu_milli"], memoryMb: r["memory_mb"], storageGb: r["storage_gb"], bandwidthGb: r["bandwidth_gb"],
+  cpuMilli: r["cpu_milli"], memoryMb: r["memory_mb"], storageGb: r["storage_gb"], bandwidthGb: r["bandwidth_gb"], bandwidth: r["bandwidth_gb"],
   totalQuota: r["total_quota"], usedQuota: r["used_quota"], availableQuota: r["total_quota"] - r["used_quota"],
   features: r["features"], maxInstancesPerUser: r["max_instances_per_user"], isActive: r["is_active"],
   isPopular: r["is_popular"], sortOrder: r["sort_order"]

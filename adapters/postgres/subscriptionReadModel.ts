@@ -1,7 +1,7 @@
 import { Effect, Layer, Schema } from "effect"
 import type postgres from "postgres"
 import type { RecordedEvent } from "../../application/ports/eventStore.ts"
-import { SubscriptionQueries, type SubscriptionView } from "../../application/ports/subscriptionQueries.ts"
+import { SubscriptionQueries, type SubscriptionView, withSeedNames } from "../../application/ports/subscriptionQueries.ts"
 import { isSubscriptionStream, SubscriptionEvent } from "../../domain/subscription/index.ts"
 import { Pg } from "./client.ts"
 import { containsPattern } from "./like.ts"
@@ -72,7 +72,7 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
     }
   })
 
-const toView = (r: Record<string, any>): SubscriptionView => ({
+const toView = (r: Record<string, any>): SubscriptionView => withSeedNames({
   id: r["id"], userId: r["user_id"], serviceId: r["service_id"], planId: r["plan_id"], planType: r["plan_type"],
   monthlyPrice: r["monthly_price"], status: r["status"], instanceName: r["instance_name"], instanceStatus: r["instance_status"],
   autoRenew: r["auto_renew"], periodStart: r["period_start"].toISOString(), periodEnd: r["period_end"].toISOString(),

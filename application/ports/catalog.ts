@@ -24,6 +24,8 @@ export interface PlanView {
   readonly memoryMb: number
   readonly storageGb: number
   readonly bandwidthGb: number
+  /** The earlier version's name of bandwidthGb, kept for its clients. */
+  readonly bandwidth: number
   readonly totalQuota: number
   readonly usedQuota: number
   readonly availableQuota: number

@@ -33,7 +33,19 @@ export interface SubscriptionView {
   /** When the current provisioning began (creation or a retry): the timeout counts from here. */
   readonly provisioningStartedAt: string
   readonly displayName: string
+  /** The earlier version's names of periodStart, periodEnd and nextBillingDate, kept for its clients. */
+  readonly startDate: string
+  readonly endDate: string
+  readonly nextBilling: string | null
 }
+
+/** Adds the earlier version's field names to a view. */
+export const withSeedNames = (view: Omit<SubscriptionView, "startDate" | "endDate" | "nextBilling">): SubscriptionView => ({
+  ...view,
+  startDate: view.periodStart,
+  endDate: view.periodEnd,
+  nextBilling: view.nextBillingDate
+})
 
 export interface SubscriptionSearch {
   readonly status?: string | undefined

@@ -18,3 +18,7 @@ export const locate = (view: { readonly userId: string; readonly id: string; rea
     namespace: `${policy.namespacePrefix}${view.userId}`,
     name: `${view.instanceName}-${view.id.slice(0, 8)}`
   }))
+
+/** An instance's public host name (its ingress): `<name>-<first 8 of the subscription id>.<domain>`. */
+export const instanceHost = (instanceName: string, subscriptionId: string, baseDomain: string) =>
+  `${instanceName}-${subscriptionId.slice(0, 8)}.${baseDomain}`

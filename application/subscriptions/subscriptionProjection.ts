@@ -1,11 +1,11 @@
 import { Schema } from "effect"
 import { SubscriptionEvent } from "../../domain/subscription/index.ts"
 import type { RecordedEvent } from "../ports/eventStore.ts"
-import type { SubscriptionView } from "../ports/subscriptionQueries.ts"
+import { type SubscriptionView, withSeedNames } from "../ports/subscriptionQueries.ts"
 
 const decode = Schema.decodeUnknownSync(SubscriptionEvent)
 
-type Row = Omit<SubscriptionView, "nextBillingDate">
+type Row = Omit<SubscriptionView, "nextBillingDate" | "startDate" | "endDate" | "nextBilling">
 
 /** The subscriptions read model, one event at a time (the Postgres projector does the same in SQL). */
 export const projectSubscriptionEvent = (view: SubscriptionView | undefined, recorded: RecordedEvent): SubscriptionView => {
@@ -74,8 +74,8 @@ export const projectSubscriptionEvent = (view: SubscriptionView | undefined, rec
     }
   })()
   const updated = { ...next, updatedAt: at }
-  return {
+  return withSeedNames({
     ...updated,
     nextBillingDate: updated.autoRenew && ["PENDING_DEPLOYMENT", "ACTIVE"].includes(updated.status) ? updated.periodEnd : null
-  }
+  })
 }

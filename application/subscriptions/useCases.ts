@@ -10,6 +10,7 @@ import {
   releaseService,
   serviceGuardStreamId,
   subscriptionStreamId,
+  DuplicateSubscription,
   tierRank,
   UpgradeRequired
 } from "../../domain/subscription/index.ts"
@@ -38,8 +39,18 @@ const availablePlan = Effect.fn("Subscriptions.availablePlan")(function*(planId:
   const plan = yield* catalog.planById(planId)
   const service = plan && (yield* catalog.serviceById(plan.serviceId))
   if (plan === undefined || service === undefined || !plan.isActive || !service.isActive) return yield* new PlanNotAvailable({ planId })
-  const higher = (yield* catalog.plansOf(service.id, false)).filter((p) => tierRank(p.planType) > tierRank(plan.planType))
-  return { plan, service, upgradeOptions: higher.map((p) => p.id) }
+  return { plan, service }
+})
+
+/**
+ * DUPLICATE_SUBSCRIPTION offers the tiers above the plan the user holds (whatever plan was asked
+ * for): the held subscription is only known once the guard refused, so its options come after.
+ */
+const withHeldUpgradeOptions = Effect.fn("Subscriptions.withHeldUpgradeOptions")(function*(error: DuplicateSubscription) {
+  const held = yield* (yield* SubscriptionQueries).find(error.existingSubscriptionId)
+  if (held === undefined) return error
+  const higher = (yield* (yield* Catalog).plansOf(held.serviceId, false)).filter((p) => tierRank(p.planType) > tierRank(held.planType))
+  return new DuplicateSubscription({ existingSubscriptionId: error.existingSubscriptionId, upgradeOptions: higher.map((p) => p.id) })
 })
 
 interface SubscribeInput {
@@ -57,7 +68,7 @@ const planSubscribe = (
   loaded: ReadonlyMap<string, LoadedStream>,
   ids: { subscriptionId: string; chargeTransactionId: string },
   input: SubscribeInput,
-  found: { plan: PlanView; serviceId: string; serviceSlug: string; upgradeOptions: ReadonlyArray<string>; coupon: CouponView | undefined },
+  found: { plan: PlanView; serviceId: string; serviceSlug: string; coupon: CouponView | undefined },
   now: string
 ) => {
   const { plan } = found
@@ -65,7 +76,7 @@ const planSubscribe = (
   const quotaId = quotaStreamId(plan.id)
   const subId = subscriptionStreamId(ids.subscriptionId)
   return Either.gen(function*() {
-    const guard = yield* claimService(ids.subscriptionId, found.upgradeOptions, guardStateOf(loaded.get(guardId)))
+    const guard = yield* claimService(ids.subscriptionId, [], guardStateOf(loaded.get(guardId))) // options: withHeldUpgradeOptions
     // Price after coupon: a discount or a free plan, counted under the coupon's own lock.
     const couponId = found.coupon && couponStreamId(found.coupon.code)
     const redeemed = found.coupon === undefined ? [] : (yield* decideCouponUse(found.coupon, {
@@ -125,7 +136,7 @@ const subscribeStreams = (userId: string, serviceId: string, planId: string, sub
 
 const withCoupon = Effect.fn("Subscriptions.withCoupon")(function*(found: Effect.Effect.Success<ReturnType<typeof availablePlan>>, couponCode: string | undefined) {
   const coupon = couponCode === undefined ? undefined : yield* couponTerms(couponCode)
-  return { plan: found.plan, serviceId: found.service.id, serviceSlug: found.service.slug, upgradeOptions: found.upgradeOptions, coupon }
+  return { plan: found.plan, serviceId: found.service.id, serviceSlug: found.service.slug, coupon }
 })
 
 /** POST /api/subscriptions/validate: exactly what subscribe would decide, without doing it. */
@@ -145,7 +156,9 @@ export const validateSubscription = Effect.fn("Subscriptions.validate")(function
     })
     return Either.right([]) // a dry run writes nothing
   }, {}, new Date())
-  return { ...report!, plan: found.plan, quotaAvailable: found.plan.availableQuota > 0 }
+  const errors = yield* Effect.forEach(report!.errors, (e) =>
+    e.details instanceof DuplicateSubscription ? Effect.map(withHeldUpgradeOptions(e.details), (details) => ({ ...e, details })) : Effect.succeed(e))
+  return { ...report!, errors, plan: found.plan, quotaAvailable: found.plan.availableQuota > 0 }
 })
 
 export const subscribe = Effect.fn("Subscriptions.subscribe")(function*(input: SubscribeInput, metadata: EventMetadata) {
@@ -158,7 +171,7 @@ export const subscribe = Effect.fn("Subscriptions.subscribe")(function*(input: S
     Either.map(
       planSubscribe(loaded, { subscriptionId, chargeTransactionId }, input, context, now),
       (d) => d.appends
-    ), metadata)
+    ), metadata).pipe(Effect.catchTag("DuplicateSubscription", (e) => Effect.flip(withHeldUpgradeOptions(e))))
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
 })
 

@@ -11,6 +11,8 @@ import { corsPolicy } from "../../adapters/http/cors.ts"
 import { makeSimulatorRouter } from "../../adapters/midtrans/simulator.ts"
 import { kubeSimulatorPrefix, makeKubeSimulator } from "../../adapters/kubesim/simulator.ts"
 import { attachLogSocket } from "../../adapters/ws/logs.ts"
+import { makeMailboxRouter, startDevMailbox } from "../../adapters/mail/devMailbox.ts"
+import { dispatchEmails, enqueueReminders } from "../../application/notifications/useCases.ts"
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
 import { runProvisioningWorker } from "../../application/subscriptions/provisioning.ts"
 import { processRenewals, runScheduledRenewals } from "../../application/renewals/useCases.ts"
@@ -21,7 +23,8 @@ import { migrate } from "../../adapters/postgres/migrator.ts"
 import { ensureAdministrator } from "../../application/accounts/useCases.ts"
 import { loadConfig } from "../config.ts"
 import { openDatabase } from "../database.ts"
-import { appLayer, jwtSecretOf } from "../layers.ts"
+import { appLayer, jwtSecretOf, notificationBatchSize, notificationLayer, usesDevMailbox } from "../layers.ts"
+import { persistedJwtSecret } from "../jwtSecretFile.ts"
 import { effectLogging, jsonLogger, makeLog } from "../logging.ts"
 import { routes } from "../routes.ts"
 import { mayServeDevSurfaces, startWarnings } from "../productionSafety.ts"
@@ -47,7 +50,10 @@ try {
   process.exit(1)
 }
 
-const jwt = jwtSecretOf(config, () => randomBytes(32).toString("base64url"))
+// Without JWT_SECRET the embedded setup keeps a generated secret beside its data, so sessions survive restarts.
+const jwtFile = database.embeddedDataDir === undefined ? undefined : `${database.embeddedDataDir}.jwt-secret`
+const keptSecret = Option.isNone(config.jwtSecret) && jwtFile !== undefined ? await persistedJwtSecret(jwtFile) : undefined
+const jwt = keptSecret ? { secret: keptSecret.secret, generated: false } : jwtSecretOf(config, () => randomBytes(32).toString("base64url"))
 const serverKey = Option.match(config.midtransServerKey, {
   onNone: () => ({ value: `SB-Mid-server-dev-${randomBytes(12).toString("base64url")}`, generated: true }),
   onSome: (key) => ({ value: Redacted.value(key), generated: false })
@@ -59,8 +65,16 @@ const gateway = { serverKey: serverKey.value, selfUrl: () => selfUrl }
 const devClockEnabled = config.devClock && config.midtransMode === "simulator" && config.clusterMode === "simulator" && mayServeDevSurfaces(config)
 const devClockSql = devClockEnabled ? connect(database.url, { max: 2 }) : undefined
 const devClock = devClockSql ? await makeDevClock(devClockSql) : undefined
+// The development mailbox: a real SMTP server in this process, only on simulated systems.
+const mailboxSql = usesDevMailbox(config) && mayServeDevSurfaces(config) ? connect(database.url, { max: 2 }) : undefined
+const devMailbox = mailboxSql && (await startDevMailbox({ sql: mailboxSql, now: () => devClock?.now() ?? new Date() }))
+const smtpUrl = devMailbox?.url ?? Option.getOrUndefined(Option.map(config.smtpUrl, Redacted.value))
 const runtime = ManagedRuntime.make(
-  Layer.mergeAll(appLayer(database.url, config, jwt.secret, gateway), effectLogging(log, config.logLevel), devClock ? Layer.setClock(devClock.clock) : Layer.empty)
+  Layer.mergeAll(
+    notificationLayer(config, { smtpUrl, appUrl: () => selfUrl }).pipe(Layer.provideMerge(appLayer(database.url, config, jwt.secret, gateway))),
+    effectLogging(log, config.logLevel),
+    devClock ? Layer.setClock(devClock.clock) : Layer.empty
+  )
 )
 
 const admin = {
@@ -77,7 +91,8 @@ const simulator = config.midtransMode === "simulator" && mayServeDevSurfaces(con
 const renewNow = () =>
   runtime.runPromise(Effect.all({
     renewals: processRenewals(),
-    payments: reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 })
+    payments: reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 }),
+    reminders: enqueueReminders()
   }))
 const devClockRouters = devClock ? [makeDevClockRouter(devClock, renewNow)] : []
 
@@ -89,7 +104,7 @@ const kubeconfigFile = resolve(config.simulatorKubeconfigPath)
 
 const cors = corsPolicy(config.corsOrigins)
 const { app, drained, metricsText } = makeHttpApp({
-  extraRouters: [...simulator, ...(kubeSimulator ? [kubeSimulator.router] : []), ...devClockRouters],
+  extraRouters: [...simulator, ...(kubeSimulator ? [kubeSimulator.router] : []), ...devClockRouters, ...(mailboxSql ? [makeMailboxRouter({ sql: mailboxSql })] : [])],
   cors,
   checkResponses: config.checkResponses,
   routes,
@@ -138,6 +153,29 @@ const renewals = cron.schedule(config.renewalCron, () => {
 // may run it side by side.
 const provisioning = runtime.runFork(runProvisioningWorker(config.provisioningPollMs))
 
+// Notifications: the email dispatcher (claims skip locked rows, so every replica may run it) and
+// the time-driven reminders (dedupe keys make a second run or replica harmless).
+const every = (ms: number, name: string, pass: () => Promise<unknown>) => {
+  let busy = false
+  return setInterval(() => {
+    if (busy) return
+    busy = true
+    pass().catch((error: unknown) => logger.error(`${name} failed`, { error: String(error) })).finally(() => (busy = false))
+  }, ms)
+}
+const notificationJobs = [
+  ...(smtpUrl === undefined ? [] : [every(config.notifyPollMs, "email dispatch", async () => {
+    // Full batches mean a backlog: keep going (bounded) instead of waiting for the next tick.
+    for (let pass = 0; pass < 20; pass++) {
+      const r = await runtime.runPromise(dispatchEmails())
+      if (r.sent + r.retrying + r.failed > 0) logger.info("emails dispatched", { ...r })
+      if (r.sent + r.retrying + r.failed + r.skipped < notificationBatchSize) return
+    }
+  })]),
+  every(config.notifyReminderPollMs, "reminders", () =>
+    runtime.runPromise(enqueueReminders()).then((n) => n > 0 && logger.info("reminders queued", { count: n })))
+]
+
 server.listen(config.port, config.host, async () => {
   const { port } = server.address() as AddressInfo
   const listenHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host
@@ -152,7 +190,9 @@ server.listen(config.port, config.host, async () => {
     Option.isNone(config.adminEmail)
       ? `  admin: ${devAdmin.email} / ${devAdmin.password} (dev default; set ADMIN_EMAIL and ADMIN_PASSWORD)`
       : `  admin: ${admin.email} (from ADMIN_EMAIL)`,
-    jwt.generated ? "  jwt: generated for this run (set JWT_SECRET so tokens survive restarts and replicas)" : "  jwt: JWT_SECRET",
+    keptSecret
+      ? `  jwt: ${keptSecret.created ? "generated and kept" : "kept"} in ${jwtFile} (mode 600; sessions survive restarts; set JWT_SECRET for replicas)`
+      : jwt.generated ? "  jwt: generated for this run (set JWT_SECRET so tokens survive restarts and replicas)" : "  jwt: JWT_SECRET",
     config.midtransMode === "simulator"
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
         (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
@@ -160,6 +200,11 @@ server.listen(config.port, config.host, async () => {
     config.clusterMode === "kubernetes"
       ? `  cluster: Kubernetes (${Option.getOrElse(config.kubeconfigPath, () => "in-cluster service account")}), namespaces ${config.clusterNamespacePrefix}<userId>, hosts *.${config.clusterBaseDomain}`
       : `  cluster: LOCAL KUBE API SIMULATOR at ${selfUrl}${kubeSimulatorPrefix} (no real cluster), driven by the real Kubernetes adapter; kubeconfig ${kubeconfigWritten === true ? `written to ${kubeconfigFile} (kubectl --kubeconfig ${kubeconfigFile} get pods -A)` : `not written (${kubeconfigWritten}); GET ${selfUrl}/dev/kube-config`}; names starting "fail-" cannot pull their image, "crash-" crash, "hang-" never get ready`,
+    devMailbox
+      ? `  mail: DEVELOPMENT MAILBOX (nothing leaves this machine): SMTP at ${devMailbox.url}, read at ${selfUrl}/dev/mailbox (set SMTP_URL for real mail)`
+      : smtpUrl === undefined
+      ? "  mail: OFF (no SMTP_URL): notifications are in-app only; emails wait in the outbox"
+      : "  mail: SMTP from SMTP_URL",
     `  metrics: ${metricsServing(config).description}`,
     ...startWarnings(config),
     `  renewals: ${config.renewalCron} (RENEWAL_CRON); suspended subscriptions kept ${config.suspensionRetentionDays} days`,
@@ -184,11 +229,14 @@ const shutdown = (signal: string) => {
   logSocket.close()
   metricsServer?.close()
   void runtime.runPromise(Fiber.interrupt(provisioning))
+  notificationJobs.forEach(clearInterval)
   void kubeSimulator?.close() // open watches and log streams would hold their connections
   // Stop accepting; in-flight requests finish, idle keep-alive sockets close.
   server.close(async () => {
     await drained() // a request whose client already closed its side still finishes
     await runtime.dispose()
+    await devMailbox?.close()
+    await mailboxSql?.end({ timeout: 5 })
     await devClockSql?.end({ timeout: 5 })
     await database.stop()
     logger.info("stopped", {})

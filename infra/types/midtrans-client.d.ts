@@ -4,7 +4,7 @@ declare module "midtrans-client" {
     getSnapApiBaseUrl(): string
   }
   interface HttpClient {
-    http_client: { defaults: { timeout?: number } }
+    http_client: { defaults: { timeout?: number; headers: { common: Record<string, string> } } }
   }
   interface Options {
     isProduction: boolean

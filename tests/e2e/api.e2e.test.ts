@@ -156,7 +156,7 @@ describe("wallet and admin credit adjustment", () => {
     expect((await http.post(path, { amount: -5_000, reason: "correction" }, token)).status).toBe(201)
 
     const info = await http.get("/api/wallet/info", user.token)
-    expect(info.body.data).toEqual({ balance: 70_000, totalTopUp: 0, totalSpent: 0, currency: "IDR", runway: { monthlyCost: 0, renewalsCovered: null, firstFailureAt: null } })
+    expect(info.body.data).toEqual({ balance: 70_000, totalTopUp: 0, totalSpent: 0, currency: "IDR", runway: { monthlyCost: 0, renewalsCovered: null, firstFailureAt: null }, creditBalance: 70_000 })
     const list = await http.get("/api/wallet/transactions?limit=1", user.token)
     expect(list.body.data.pagination).toEqual({ page: 1, limit: 1, total: 2, totalPages: 2 })
     expect(list.body.data.items[0]).toMatchObject({ type: "ADMIN_ADJUSTMENT", direction: "DEBIT", amount: 5_000, balanceAfter: 70_000, description: "correction" })

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process"
 import { existsSync } from "node:fs"
-import { readFile, rm } from "node:fs/promises"
+import { readFile, rm, stat } from "node:fs/promises"
 import { once } from "node:events"
 import { connect, createServer } from "node:net"
 import { dirname, join } from "node:path"
@@ -31,13 +31,17 @@ afterAll(async () => {
 describe("zero-setup start on the embedded PostgreSQL", () => {
   it("starts with no DATABASE_URL, survives a kill -9, shares the database with npm run audit, stops it on SIGTERM", async () => {
     dataDir = await makeReachableTempDir("minispod-e2e")
-    const env = { EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), JWT_SECRET: "embedded-secret-embedded-secret-00" }
+    // No JWT_SECRET: the generated one is kept beside the data, so sessions survive the restart below.
+    const env = { EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) }
 
     const first = await startServer(env)
     expect(first.output()).toMatch(/database: embedded PostgreSQL in /)
     expect(first.output()).toMatch(/admin: admin@minispod\.local/)
     const user = newUser("embedded")
-    expect((await api(first.baseUrl).post("/api/auth/register", user)).status).toBe(201)
+    expect(first.output()).toMatch(/jwt: generated and kept in .*\.jwt-secret \(mode 600/)
+    const registered = await api(first.baseUrl).post("/api/auth/register", user)
+    expect(registered.status).toBe(201)
+    expect((await stat(`${dataDir}.jwt-secret`)).mode & 0o777).toBe(0o600)
     const pgPid = await postmasterPid(dataDir)
 
     // A crash: Node dies, PostgreSQL is left running with its postmaster.pid.
@@ -48,6 +52,8 @@ describe("zero-setup start on the embedded PostgreSQL", () => {
     expect(second.output()).toMatch(/adopted an embedded PostgreSQL left running/)
     const login = await api(second.baseUrl).post("/api/auth/login", { email: user.email, password: user.password })
     expect(login.status).toBe(200) // the data survived
+    expect(second.output()).toMatch(/jwt: kept in .*\.jwt-secret/)
+    expect((await api(second.baseUrl).get("/api/auth/profile", registered.body.data.accessToken)).status).toBe(200) // and the session
 
     // The audit CLI finds the running server's database and leaves it running.
     const { DATABASE_URL: _, ...withoutUrl } = process.env

@@ -14,8 +14,7 @@ beforeAll(async () => {
 afterAll(() => fake.close())
 beforeEach(() => fake.behave({ kind: "ok" }))
 
-const gateway = () =>
-  PaymentGatewayMidtrans({
+const gatewayOptions = {
     serverKey,
     clientKey: "SB-Mid-client-test",
     isProduction: false,
@@ -24,7 +23,8 @@ const gateway = () =>
     timeoutMs: 300,
     callbacks: { finish: "https://app.example/topup/finish", unfinish: undefined, error: undefined },
     expiryMinutes: 60
-  })
+  }
+const gateway = () => PaymentGatewayMidtrans(gatewayOptions)
 
 const run = <A, E>(f: (g: PaymentGateway["Type"]) => Effect.Effect<A, E>) =>
   Effect.runPromise(Effect.either(Effect.flatMap(PaymentGateway, f)).pipe(Effect.provide(gateway())))
@@ -50,6 +50,16 @@ describe("Midtrans adapter (midtrans-client against a fake Midtrans over HTTP)",
       enabled_payments: ["gopay", "shopeepay"],
       callbacks: { finish: "https://app.example/topup/finish" }
     })
+  })
+
+  it("sends MIDTRANS_NOTIFICATION_URL as X-Override-Notification on each Snap creation, and nothing without it", async () => {
+    const notifying = PaymentGatewayMidtrans({ ...gatewayOptions, notificationUrl: "https://staging.example/api/webhooks/midtrans/notification" })
+    for (const orderId of ["TXMP-910", "TXMP-911"]) {
+      await Effect.runPromise(Effect.flatMap(PaymentGateway, (g) => g.createSnap(snapRequest(orderId))).pipe(Effect.provide(notifying)))
+      expect(fake.requests.at(-1)).toMatchObject({ path: "/snap/v1/transactions", overrideNotification: "https://staging.example/api/webhooks/midtrans/notification" })
+    }
+    await run((g) => g.createSnap(snapRequest("TXMP-912")))
+    expect(fake.requests.at(-1)!.overrideNotification).toBeUndefined()
   })
 
   it("reads a transaction's status, and an unknown order as undefined", async () => {

@@ -52,7 +52,7 @@ const runCommand = (c: Command, chargeId: string) => {
     case "topUp":
       return creditTopUp({ userId: c.user, paymentReference: `${c.user}-pay-${c.payment}`, amount: c.amount }, meta)
     case "charge":
-      return chargeWallet({ userId: c.user, amount: c.amount, cause: period(`sub-${c.subscription}`, `2026-0${c.month + 1}-01`), description: "period" }, meta)
+      return chargeWallet({ userId: c.user, amount: c.amount, cause: period(`sub-${c.user}-${c.subscription}`, `2026-0${c.month + 1}-01`), description: "period" }, meta)
     case "coupon":
       return grantCouponCredit({ userId: c.user, amount: c.amount, couponCode: "PROMO", redemptionId: `r${c.redemption}` }, meta)
     case "adjust":
@@ -80,7 +80,7 @@ const expectOf = (o: Oracle, c: Command, chargeId: string | undefined): { outcom
     case "coupon":
       return o.seen.has(`${c.user}|coupon:r${c.redemption}`) ? { outcome: "replay", delta: 0 } : { outcome: "ok", delta: c.amount }
     case "charge":
-      if (o.seen.has(`${c.user}|period:sub-${c.subscription}:2026-0${c.month + 1}-01`)) return { outcome: "replay", delta: 0 }
+      if (o.seen.has(`${c.user}|period:sub-${c.user}-${c.subscription}:2026-0${c.month + 1}-01`)) return { outcome: "replay", delta: 0 }
       return c.amount <= b ? { outcome: "ok", delta: -c.amount } : { outcome: "InsufficientCredit", delta: 0 }
     case "adjust":
       if (o.seen.has(`${c.user}|adjust:${c.key}`)) return { outcome: "replay", delta: 0 }
@@ -102,7 +102,7 @@ const referenceOf = (c: Command) => {
     case "coupon":
       return `coupon:r${c.redemption}`
     case "charge":
-      return `period:sub-${c.subscription}:2026-0${c.month + 1}-01`
+      return `period:sub-${c.user}-${c.subscription}:2026-0${c.month + 1}-01`
     case "adjust":
       return `adjust:${c.key}`
     case "refund":

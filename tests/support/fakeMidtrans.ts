@@ -5,6 +5,7 @@ export interface RecordedRequest {
   readonly method: string
   readonly path: string
   readonly authorization: string | undefined
+  readonly overrideNotification: string | undefined
   readonly body: any
 }
 
@@ -30,7 +31,7 @@ export const startFakeMidtrans = async () => {
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req)
     const path = (req.url ?? "").split("?")[0]!
-    requests.push({ method: req.method ?? "", path, authorization: req.headers.authorization, body: raw ? JSON.parse(raw) : undefined })
+    requests.push({ method: req.method ?? "", path, authorization: req.headers.authorization, overrideNotification: req.headers["x-override-notification"] as string | undefined, body: raw ? JSON.parse(raw) : undefined })
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" })
       res.end(JSON.stringify(body))

@@ -27,9 +27,9 @@ describe("the production-safety rule", () => {
 
   it("refuses production with a simulator, a generated JWT secret, the dev admin password or unconfirmed notifications, naming each", () => {
     const refusals = productionRefusals(configOf({ NODE_ENV: "production", MIDTRANS_CONFIRM_STATUS: "false", DEV_CLOCK: "true" }), { midtransModeSet: false })
-    expect(refusals.map((line) => line.trim().split(":")[0])).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE", "DEV_CLOCK", "JWT_SECRET", "ADMIN_PASSWORD", "MIDTRANS_CONFIRM_STATUS"])
+    expect(refusals.map((line) => line.trim().split(":")[0])).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE", "DEV_CLOCK", "SMTP_URL", "JWT_SECRET", "ADMIN_PASSWORD", "MIDTRANS_CONFIRM_STATUS"])
     // The same rule for MINISPOD_ENV.
-    expect(productionRefusals(configOf({ MINISPOD_ENV: "production" }), { midtransModeSet: false })).toHaveLength(4)
+    expect(productionRefusals(configOf({ MINISPOD_ENV: "production" }), { midtransModeSet: false })).toHaveLength(5)
   })
 
   it("starts in production with everything real", () => {
@@ -38,7 +38,7 @@ describe("the production-safety rule", () => {
 
   it("refuses the HTTP simulators (Midtrans, Kubernetes API) on a non-loopback HOST, chosen or defaulted", () => {
     const defaulted = productionRefusals(configOf({ HOST: "0.0.0.0" }), { midtransModeSet: false })
-    expect(defaulted.map((l) => l.trim().split(":")[0])).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE"])
+    expect(defaulted.map((l) => l.trim().split(":")[0])).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE", "SMTP_URL"])
     expect(defaulted[0]).toMatch(/MIDTRANS_MODE: .*loopback HOST \(HOST=0\.0\.0\.0\).*explicitly/)
     expect(productionRefusals(configOf({ HOST: "0.0.0.0", MIDTRANS_MODE: "sandbox", MIDTRANS_SERVER_KEY: "k", CLUSTER_MODE: "kubernetes" }), { midtransModeSet: true })).toEqual([])
     expect(productionRefusals(configOf({ HOST: "0.0.0.0", MIDTRANS_MODE: "sandbox", MIDTRANS_SERVER_KEY: "k", CLUSTER_MODE: "kubernetes", DEV_CLOCK: "true" }), { midtransModeSet: true })
@@ -46,7 +46,7 @@ describe("the production-safety rule", () => {
   })
 
   it("lists every dev surface in one place and warns when notifications are not confirmed", () => {
-    expect(devSurfacesOf(configOf({})).filter((s) => s.active).map((s) => s.variable)).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE"])
+    expect(devSurfacesOf(configOf({})).filter((s) => s.active).map((s) => s.variable)).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE", "SMTP_URL"])
     expect(startWarnings(configOf({ MIDTRANS_CONFIRM_STATUS: "false" }))).toHaveLength(1)
     expect(startWarnings(configOf({}))).toEqual([])
   })

@@ -10,6 +10,7 @@ import {
   PlanBody,
   PlanParams,
   PlanUpdateBody,
+  planInput,
   QuotaBody,
   SearchQuery,
   ServiceBody,
@@ -108,11 +109,11 @@ export const catalogRoutes = [
   }),
   route({
     method: "post", path: "/api/admin/services/:id/plans", summary: "Create a plan", tag: "admin", access: "admin", response: Plan, params: IdParams, body: PlanBody,
-    handle: ({ principal, params, body }) => Effect.map(CatalogUseCases.createPlan(principal.userId, params.id, body), (p) => ok("Plan created", p, 201))
+    handle: ({ principal, params, body }) => Effect.map(CatalogUseCases.createPlan(principal.userId, params.id, { ...planInput(body), bandwidthGb: body.bandwidthGb ?? body.bandwidth! }), (p) => ok("Plan created", p, 201))
   }),
   route({
     method: "put", path: "/api/admin/services/:id/plans/:planId", summary: "Update a plan (capacity: PUT /api/admin/plans/:id/quota)", tag: "admin", access: "admin", response: Plan, params: PlanParams, body: PlanUpdateBody,
-    handle: ({ principal, params, body }) => Effect.map(Effect.flatMap(Catalog, (c) => c.updatePlan(principal.userId, params.planId, body)), (p) => ok("Plan updated", p))
+    handle: ({ principal, params, body }) => Effect.map(Effect.flatMap(Catalog, (c) => c.updatePlan(principal.userId, params.planId, planInput(body))), (p) => ok("Plan updated", p))
   }),
   route({
     method: "delete", path: "/api/admin/services/:id/plans/:planId", summary: "Delete a plan nobody ever subscribed to", tag: "admin", access: "admin", response: Nothing, params: PlanParams,

@@ -60,7 +60,7 @@ export const instanceRoutes = [
   route({
     method: "put", path: "/api/instances/:id", summary: "Rename the instance and set environment variables (a running instance restarts)", tag: "instances",
     access: "user", response: Instance, params: IdParams, body: InstanceUpdateBody,
-    handle: ({ principal, params, body }) => Effect.flatMap(reconfigureInstance(principal.userId, params.id, { displayName: body.name, env: body.env }), instanceView).pipe(Effect.map((v) => ok("Instance updated", v)))
+    handle: ({ principal, params, body }) => Effect.flatMap(reconfigureInstance(principal.userId, params.id, { displayName: body.name, env: body.env ?? body.envVars }), instanceView).pipe(Effect.map((v) => ok("Instance updated", v)))
   }),
   route({
     method: "get", path: "/api/instances/:id/status", summary: "An instance's status", tag: "instances", access: "user", response: InstanceStatus, params: IdParams,

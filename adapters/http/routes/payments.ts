@@ -27,6 +27,23 @@ const methods = [
   { code: "QRIS", name: "QRIS", channels: ["QRIS"] }
 ].map((m) => ({ ...m, minAmount: topUpLimits.min, maxAmount: topUpLimits.max, currency: "IDR" }))
 
+const midtransWebhook = (path: string, deprecated: boolean) =>
+  route({
+    method: "post",
+    path,
+    summary: deprecated ? "Deprecated alias of POST /api/webhooks/midtrans (the earlier version's path)" : "Midtrans payment notification (signature verified)",
+    tag: "webhooks",
+    access: "public", response: NotificationOutcome,
+    body: MidtransNotificationBody,
+    acceptsUnknownFields: true,
+    deprecated,
+    handle: ({ body, requestId }) =>
+      Effect.map(
+        Payments.handleMidtransNotification(body, { actor: "midtrans", correlationId: requestId }),
+        (r) => ok(r.applied ? "Notification applied" : "Notification already applied", r)
+      )
+  })
+
 export const paymentRoutes = [
   route({
     method: "post",
@@ -71,17 +88,8 @@ export const paymentRoutes = [
     handle: ({ principal, params, requestId }) =>
       Effect.map(Payments.cancelTopUp(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), (p) => ok("Top-up cancelled", paymentView(p)))
   }),
-  route({
-    method: "post",
-    path: "/api/webhooks/midtrans",
-    summary: "Midtrans payment notification (signature verified)",
-    tag: "webhooks",
-    access: "public", response: NotificationOutcome,
-    body: MidtransNotificationBody,
-    handle: ({ body, requestId }) =>
-      Effect.map(
-        Payments.handleMidtransNotification(body, { actor: "midtrans", correlationId: requestId }),
-        (r) => ok(r.applied ? "Notification applied" : "Notification already applied", r)
-      )
-  })
+  midtransWebhook("/api/webhooks/midtrans", false),
+  // The earlier version's paths, so a Midtrans dashboard configured for it keeps crediting wallets.
+  midtransWebhook("/api/webhooks/midtrans/notification", true),
+  midtransWebhook("/api/wallet/webhook/midtrans", true)
 ]

@@ -41,7 +41,7 @@ export const walletRoutes = [
     access: "user", response: WalletInfo,
     handle: ({ principal }) =>
       Effect.map(Renewals.walletInfoWithRunway(principal.userId), (s) =>
-        ok("Wallet info", { balance: s.balance, totalTopUp: s.totalTopUp, totalSpent: s.totalSpent, currency: "IDR", runway: s.runway }))
+        ok("Wallet info", { balance: s.balance, totalTopUp: s.totalTopUp, totalSpent: s.totalSpent, currency: "IDR", runway: s.runway, creditBalance: s.balance }))
   }),
   route({
     method: "get",

@@ -1,0 +1,5 @@
+import { Schema } from "effect"
+
+export class NotificationNotFound extends Schema.TaggedError<NotificationNotFound>()("NotificationNotFound", {
+  notificationId: Schema.String
+}) {}

@@ -1,0 +1,3 @@
+export * from "./content.ts"
+export * from "./schedule.ts"
+export * from "./templates.ts"
