@@ -1,6 +1,7 @@
 import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
 import { existsSync } from "node:fs"
 import cron from "node-cron"
+import { productionRefusals } from "./productionSafety.ts"
 import { tokenLifetime } from "./seedDurations.ts"
 
 const port = (name: string, fallback: number) =>
@@ -94,6 +95,22 @@ const settings = {
   simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(Config.withDefault(1_500), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
   provisioningTimeoutSeconds: positive("PROVISIONING_TIMEOUT_SECONDS", 300),
   provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000),
+  nodeEnv: Config.string("NODE_ENV").pipe(Config.withDefault("")),
+  minispodEnv: Config.string("MINISPOD_ENV").pipe(Config.withDefault("")),
+  registerMaxPerAddress: positive("REGISTER_RATE_MAX_PER_ADDRESS", 100),
+  passwordChangeMaxFailures: positive("PASSWORD_CHANGE_MAX_FAILURES", 5),
+  passwordHashConcurrency: positive("PASSWORD_HASH_CONCURRENCY", 1),
+  passwordHashQueue: positive("PASSWORD_HASH_QUEUE", 128),
+  sessionCacheSeconds: Config.integer("SESSION_CHECK_CACHE_SECONDS").pipe(Config.withDefault(5), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
+  refreshGraceSeconds: Config.integer("REFRESH_GRACE_SECONDS").pipe(Config.withDefault(5), Config.validate({ message: "must be between 0 and 60", validation: (n) => n >= 0 && n <= 60 })),
+  metricsPort: Config.option(Config.integer("METRICS_PORT").pipe(Config.validate({ message: "must be a port number between 1 and 65535", validation: (n) => n >= 1 && n <= 65535 }))),
+  metricsToken: Config.option(Config.redacted("METRICS_TOKEN")).pipe(
+    Config.validate({ message: "must be at least 16 characters", validation: (s) => Option.isNone(s) || Redacted.value(s.value).length >= 16 })
+  ),
+  databaseConnectTimeoutSeconds: positive("DATABASE_CONNECT_TIMEOUT_SECONDS", 2),
+  databaseStatementTimeoutMs: positive("DATABASE_STATEMENT_TIMEOUT_MS", 15_000),
+  logStreamsPerUser: positive("LOG_STREAMS_PER_USER", 5),
+  logStreamRecheckSeconds: positive("LOG_STREAM_RECHECK_SECONDS", 5),
   smtpUrl: Config.option(Config.redacted("SMTP_URL")).pipe(
     Config.map((url) => Option.filter(url, (u) => Redacted.value(u).length > 0)),
     Config.validate({
@@ -168,6 +185,20 @@ const variableOf: Record<keyof typeof settings, string> = {
   simulatedReadyMs: "SIM_CLUSTER_READY_MS",
   provisioningTimeoutSeconds: "PROVISIONING_TIMEOUT_SECONDS",
   provisioningPollMs: "PROVISIONING_POLL_MS",
+  nodeEnv: "NODE_ENV",
+  minispodEnv: "MINISPOD_ENV",
+  registerMaxPerAddress: "REGISTER_RATE_MAX_PER_ADDRESS",
+  passwordChangeMaxFailures: "PASSWORD_CHANGE_MAX_FAILURES",
+  passwordHashConcurrency: "PASSWORD_HASH_CONCURRENCY",
+  passwordHashQueue: "PASSWORD_HASH_QUEUE",
+  sessionCacheSeconds: "SESSION_CHECK_CACHE_SECONDS",
+  refreshGraceSeconds: "REFRESH_GRACE_SECONDS",
+  metricsPort: "METRICS_PORT",
+  metricsToken: "METRICS_TOKEN",
+  databaseConnectTimeoutSeconds: "DATABASE_CONNECT_TIMEOUT_SECONDS",
+  databaseStatementTimeoutMs: "DATABASE_STATEMENT_TIMEOUT_MS",
+  logStreamsPerUser: "LOG_STREAMS_PER_USER",
+  logStreamRecheckSeconds: "LOG_STREAM_RECHECK_SECONDS",
   smtpUrl: "SMTP_URL",
   mailFrom: "MAIL_FROM",
   smtpTimeoutMs: "SMTP_TIMEOUT_MS",
@@ -209,6 +240,7 @@ export const loadConfig = async (): Promise<AppConfig> => {
         ? [`  MIDTRANS_SERVER_KEY: required when MIDTRANS_MODE=${config.midtransMode}`]
         : []),
       ...(cron.validate(config.reconcileCron) ? [] : ["  PAYMENT_RECONCILE_CRON: not a valid cron expression"]),
+      ...productionRefusals(config, { midtransModeSet: process.env["MIDTRANS_MODE"] !== undefined }),
       ...(config.clusterMode === "kubernetes" && Option.isNone(config.kubeconfigPath) && !process.env["KUBERNETES_SERVICE_HOST"]
         ? ["  KUBECONFIG: required when CLUSTER_MODE=kubernetes outside a cluster (in a pod, the service account is used)"]
         : []),

@@ -1,3 +1,4 @@
+import { hkdfSync } from "node:crypto"
 import { Layer, Option, Redacted } from "effect"
 import { AccessTokensJose } from "../adapters/crypto/accessTokens.ts"
 import { IdGeneratorCrypto } from "../adapters/crypto/ids.ts"
@@ -6,7 +7,8 @@ import { PgLive } from "../adapters/postgres/client.ts"
 import { EventStorePostgres } from "../adapters/postgres/eventStore.ts"
 import { LedgerSnapshotsPostgres } from "../adapters/postgres/ledgerSnapshot.ts"
 import { IdempotencyStorePostgres } from "../adapters/postgres/idempotency.ts"
-import { LoginThrottlePostgres } from "../adapters/postgres/loginThrottle.ts"
+import { AuthThrottlePostgres } from "../adapters/postgres/authThrottle.ts"
+import { CommonPasswordsZxcvbn } from "../adapters/crypto/commonPasswords.ts"
 import { RefreshTokensPostgres } from "../adapters/postgres/refreshTokens.ts"
 import { TransactionIdsPostgres } from "../adapters/postgres/transactionIds.ts"
 import { UsersPostgres } from "../adapters/postgres/users.ts"
@@ -19,6 +21,7 @@ import { SubscriptionQueriesPostgres } from "../adapters/postgres/subscriptionRe
 import { LeaderLockPostgres, PaymentQueriesPostgres } from "../adapters/postgres/paymentReadModel.ts"
 import { AuthPolicy } from "../application/accounts/useCases.ts"
 import { PaymentPolicy } from "../application/payments/useCases.ts"
+import type { DatabaseTimeouts } from "../adapters/postgres/client.ts"
 import { clusterLayer, kubeConfigOf } from "./cluster.ts"
 import { MailerSmtp } from "../adapters/mail/smtpMailer.ts"
 import { NotificationsPostgres } from "../adapters/postgres/notifications.ts"
@@ -29,8 +32,8 @@ import { RenewalPolicy } from "../application/renewals/useCases.ts"
 import type { AppConfig } from "./config.ts"
 
 /** Everything the ledger and the audit need, on Postgres. */
-export const ledgerLayer = (url: string, poolSize: number) => {
-  const pg = PgLive(url, { max: poolSize })
+export const ledgerLayer = (url: string, poolSize: number, timeouts?: DatabaseTimeouts) => {
+  const pg = PgLive(url, { max: poolSize, ...timeouts })
   return Layer.mergeAll(
     EventStorePostgres,
     WalletQueriesPostgres,
@@ -81,18 +84,29 @@ export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gate
   Layer.mergeAll(
     clusterLayer(config, kubeConfigOf(config, gateway.selfUrl)),
     gatewayLayer(config, gateway),
-    RefreshTokensPostgres,
-    IdempotencyStorePostgres,
-    LoginThrottlePostgres({
-      windowSeconds: config.loginWindowSeconds,
-      perAccount: config.loginMaxPerAccount,
-      perAddress: config.loginMaxPerAddress
+    RefreshTokensPostgres({
+      // Derived from the JWT secret (its own purpose label): successors are unguessable without it.
+      successorKey: Buffer.from(hkdfSync("sha256", jwtSecret, "", "minispod refresh-token successor", 32)).toString("base64url"),
+      graceSeconds: config.refreshGraceSeconds,
+      sessionCacheSeconds: config.sessionCacheSeconds
     }),
-    PasswordHasherScrypt,
+    IdempotencyStorePostgres,
+    AuthThrottlePostgres({ windowSeconds: config.loginWindowSeconds, maxBlockSeconds: config.loginWindowSeconds }),
+    PasswordHasherScrypt({ concurrency: config.passwordHashConcurrency, waiting: config.passwordHashQueue }),
+    CommonPasswordsZxcvbn,
     AccessTokensJose({ secret: jwtSecret, ttlSeconds: config.accessTokenTtlSeconds }),
-    Layer.succeed(AuthPolicy, { refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
+    Layer.succeed(AuthPolicy, {
+      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      loginFailuresPerAccountAddress: config.loginMaxPerAccount,
+      failuresPerAddress: config.loginMaxPerAddress,
+      registrationsPerAddress: config.registerMaxPerAddress,
+      passwordChangeFailures: config.passwordChangeMaxFailures
+    }),
     Layer.succeed(RenewalPolicy, { retentionDays: config.suspensionRetentionDays })
-  ).pipe(Layer.provideMerge(ledgerLayer(url, config.databasePoolSize)))
+  ).pipe(Layer.provideMerge(ledgerLayer(url, config.databasePoolSize, {
+    connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+    statementTimeoutMs: config.databaseStatementTimeoutMs
+  })))
 
 export const jwtSecretOf = (config: AppConfig, generate: () => string) =>
   Option.match(config.jwtSecret, {

@@ -32,6 +32,8 @@ export const AccessTokensJose = (options: { readonly secret: string; readonly tt
               issuer,
               audience,
               algorithms: ["HS256"],
+              // A token without an expiry would never end: refuse it.
+              requiredClaims: ["exp", "iat", "sub"],
               currentDate: now
             })
             const role = payload["role"]

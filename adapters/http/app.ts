@@ -1,18 +1,19 @@
-import { createHash, randomUUID } from "node:crypto"
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
 import { Readable } from "node:stream"
 import { bodyParser } from "@koa/bodyparser"
 import Router from "@koa/router"
-import { Cause, Clock, Effect, Either, Exit, Option, ParseResult, Schema } from "effect"
+import { Cause, Chunk, Clock, Effect, Either, Exit, Option, ParseResult, Schema } from "effect"
 import Koa from "koa"
 import client from "prom-client"
 import { authenticate, type Principal, requireAdministrator } from "../../application/accounts/useCases.ts"
-import type { AccessTokens } from "../../application/ports/auth.ts"
+import type { AccessTokens, RefreshTokens } from "../../application/ports/auth.ts"
 import { IdempotencyStore } from "../../application/ports/idempotency.ts"
 import type { Users } from "../../application/ports/users.ts"
 import { canonicalEncode } from "../../application/shared/eventHash.ts"
 import { type CorsPolicy, corsMiddleware, corsPolicy } from "./cors.ts"
 import { makeDocsRouter } from "./docs.ts"
 import { detailedMessages, detailsOf, errorTable, internalError, sentenceMessages } from "./errors.ts"
+import { inspectInput, inspectQueryText } from "./inputGuard.ts"
 import { openApiDocument } from "./openapi.ts"
 import type { Route } from "./route.ts"
 
@@ -25,7 +26,7 @@ export interface HttpLogger {
 }
 
 /** What the edge itself needs: authentication and Idempotency-Key records. */
-export type EdgeServices = Users | AccessTokens | IdempotencyStore
+export type EdgeServices = Users | AccessTokens | RefreshTokens | IdempotencyStore
 
 export interface HttpOptions<R> {
   readonly routes: ReadonlyArray<Route<R>>
@@ -43,6 +44,12 @@ export interface HttpOptions<R> {
   readonly checkResponses?: boolean
   /** True once shutdown began: readiness answers 503 and connections are not kept alive. */
   readonly draining?: () => boolean
+  /** Whether a defect is an outage of a dependency (answered 503 with Retry-After, not 500). */
+  readonly unavailable?: (defect: unknown) => boolean
+  /** GET /metrics on this port: not at all, openly, or only with `Authorization: Bearer <token>`. */
+  readonly metrics?: { readonly served: boolean; readonly token?: string | undefined }
+  /** How long a duplicate Idempotency-Key waits for the first request's outcome before a 409. */
+  readonly idempotencyWaitMs?: number
 }
 
 interface Failure {
@@ -139,6 +146,10 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
     if (Option.isSome(failure) && errorTable[failure.value._tag] !== undefined) {
       throw fail(failure.value._tag, detailsOf(failure.value))
     }
+    if (options.unavailable !== undefined && Chunk.some(Cause.defects(exit.cause), options.unavailable)) {
+      logger.warn("dependency unavailable", { requestId, cause: Cause.pretty(exit.cause) })
+      throw fail("DatabaseUnavailable", { retryAfterSeconds: 2 })
+    }
     logger.error("unhandled failure", { requestId, cause: Cause.pretty(exit.cause) })
     throw new HttpFailure(internalError)
   }
@@ -149,6 +160,7 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
     const requestId = requestIdPattern.test(incoming) ? incoming : randomUUID()
     ctx.state["requestId"] = requestId
     ctx.set("X-Request-Id", requestId)
+    setSecurityHeaders(ctx)
     try {
       await next()
       if (ctx.body === undefined && ctx.status === 404) throw fail("RouteNotFound")
@@ -159,7 +171,7 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       if (failure.status >= 500) logger.error("request failed", { requestId, error: String(error) })
       ctx.status = failure.status
       if (failure.status === 401) ctx.set("WWW-Authenticate", 'Bearer realm="MinisPod"')
-      if (failure.status === 429 && typeof failure.details === "object" && failure.details !== null) {
+      if ((failure.status === 429 || failure.status === 503) && typeof failure.details === "object" && failure.details !== null) {
         ctx.set("Retry-After", String((failure.details as { retryAfterSeconds?: number }).retryAfterSeconds ?? 60))
       }
       ctx.body = {
@@ -222,10 +234,14 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       ? { success: true, message: "ready", data: { database: "ok" } }
       : { success: false, message: "not ready", error: { code: "INTERNAL", details: { database: "unreachable" } } }
   })
-  router.get("/metrics", async (ctx) => {
-    ctx.type = registry.contentType
-    ctx.body = await registry.metrics()
-  })
+  if (options.metrics?.served !== false) {
+    router.get("/metrics", async (ctx) => {
+      const token = options.metrics?.token
+      if (token !== undefined && !bearerMatches(ctx.get("authorization"), token)) throw fail("Unauthenticated", { reason: "metrics token required" })
+      ctx.type = registry.contentType
+      ctx.body = await registry.metrics()
+    })
+  }
   const openapi = openApiDocument(options.routes as ReadonlyArray<Route<unknown>>)
   router.get("/openapi.json", (ctx) => {
     ctx.body = openapi
@@ -241,6 +257,14 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
         if (token === undefined) throw fail("Unauthenticated", { reason: "missing bearer token" })
         principal = await execute(authenticate(token), requestId)
         if (r.access === "admin") await execute(requireAdministrator(principal), requestId)
+      }
+      for (const problem of [
+        inspectQueryText(ctx.querystring),
+        inspectInput(ctx.params, "params"),
+        inspectInput(ctx.query, "query"),
+        inspectInput(ctx.request.body, "body")
+      ]) {
+        if (problem !== undefined) throw fail("RequestInvalid", [problem])
       }
       const params = decode(r.params, ctx.params, "params")
       const query = decode(r.query, ctx.query, "query")
@@ -278,10 +302,20 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
       }
       const scope = `${principal?.userId ?? "anonymous"} ${r.method.toUpperCase()} ${ctx.path}`
       const requestHash = createHash("sha256").update(canonicalEncode(ctx.request.body ?? null)).digest("hex")
-      const claim = await execute(Effect.flatMap(
+      // A duplicate arriving while the first is in flight waits briefly for its outcome.
+      const claimOnce = Effect.flatMap(
         Effect.zip(IdempotencyStore, Clock.currentTimeMillis),
         ([store, now]) => store.claim(scope, idempotencyKey, requestHash, new Date(now))
-      ), requestId)
+      )
+      const waitMs = options.idempotencyWaitMs ?? 5_000
+      const claim = await execute(Effect.gen(function*() {
+        const started = yield* Clock.currentTimeMillis
+        for (;;) {
+          const outcome = yield* claimOnce
+          if (outcome._tag !== "InProgress" || (yield* Clock.currentTimeMillis) - started >= waitMs) return outcome
+          yield* Effect.sleep("50 millis")
+        }
+      }), requestId)
       if (claim._tag === "Mismatch") throw fail("IdempotencyKeyReused")
       if (claim._tag === "InProgress") throw fail("IdempotencyKeyInProgress")
       if (claim._tag === "Replay") {
@@ -313,9 +347,11 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
     inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
       onDrained = resolve
     })
+  /** The Prometheus text, for a metrics listener on a port of its own. */
+  const metricsText = async () => ({ contentType: registry.contentType, body: await registry.metrics() })
   /** What the API router serves (method and path), so a test can hold /openapi.json to it. */
   const served = () => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== "HEAD").map((m) => ({ method: m.toLowerCase(), path: String(layer.path) })))
-  return { app, drained, served }
+  return { app, drained, served, metricsText }
 }
 
 /** The data as a client receives it (JSON) must decode with the route's documented Schema. */
@@ -324,6 +360,26 @@ const checkResponse = (schema: Schema.Schema<any, any>, data: unknown, route: st
   if (Either.isLeft(result)) {
     throw new Error(`${route}: response does not match its documented schema: ${ParseResult.TreeFormatter.formatErrorSync(result.left)}`)
   }
+}
+
+const bearerMatches = (header: string, token: string) => {
+  const given = Buffer.from(/^Bearer (.+)$/.exec(header)?.[1] ?? "")
+  const expected = Buffer.from(token)
+  return given.length === expected.length && timingSafeEqual(given, expected)
+}
+
+/**
+ * On every response: no MIME sniffing, no framing, no referrer leaks, HSTS over TLS, and
+ * never cached (API answers are per user and may carry tokens or credentials).
+ */
+const setSecurityHeaders = (ctx: Koa.Context) => {
+  ctx.set("X-Content-Type-Options", "nosniff")
+  ctx.set("X-Frame-Options", "DENY")
+  ctx.set("Content-Security-Policy", "frame-ancestors 'none'")
+  ctx.set("Referrer-Policy", "no-referrer")
+  ctx.set("Cross-Origin-Resource-Policy", "same-origin")
+  ctx.set("Cache-Control", "no-store")
+  if (ctx.secure) ctx.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 }
 
 const toFailure = (error: unknown): Failure => {

@@ -43,7 +43,9 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   IdempotencyKeyInProgress: { status: 409, code: "CONFLICT", message: "A request with this Idempotency-Key is in progress" },
   PayloadTooLarge: { status: 413, code: "VALIDATION_FAILED", message: "Request body too large" },
   UnsupportedMediaType: { status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json" },
-  TooManyAttempts: { status: 429, code: "RATE_LIMITED", message: "Too many attempts, try again later" }
+  TooManyAttempts: { status: 429, code: "RATE_LIMITED", message: "Too many attempts, try again later" },
+  PasswordWorkBusy: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Busy, try again in a moment" },
+  DatabaseUnavailable: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Temporarily unavailable, try again in a moment" }
 }
 
 /** Rupiah the Indonesian way: `Rp 1.250.000`. */

@@ -7,6 +7,8 @@ const trimmed = (min: number, max: number) =>
 
 export const Email = Schema.Trim.pipe(
   Schema.maxLength(254),
+  // Invisible characters (zero-width spaces and joiners, BOM, soft hyphen) make look-alike accounts.
+  Schema.filter((s) => !/[\p{Cc}\p{Cf}]/u.test(s), { message: () => "must not contain invisible or control characters" }),
   Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "must be an email address" }),
   Schema.annotations({ description: "email address", examples: ["ayu@example.com"] })
 )

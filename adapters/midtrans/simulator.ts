@@ -26,6 +26,8 @@ interface SimRow {
   fraud_status: string | null
   payment_type: string
   customer_email: string | null
+  refund_amount: string | null
+  refund_key: string | null
   notification_url: string | null
 }
 
@@ -64,6 +66,8 @@ export const makeSimulatorRouter = (options: SimulatorOptions) => {
       transaction_time: new Date().toISOString().replace("T", " ").slice(0, 19),
       transaction_status: row.transaction_status,
       ...(row.fraud_status ? { fraud_status: row.fraud_status } : {}),
+      ...(row.refund_amount ? { refund_amount: row.refund_amount } : {}),
+      ...(row.refund_key ? { refund_key: row.refund_key } : {}),
       signature_key: midtransSignature(row.order_id, statusCode, row.gross_amount, options.serverKey),
       // Fields real payloads carry that MinisPod must accept and ignore.
       va_numbers: [{ bank: "bca", va_number: "12345678901" }],

@@ -10,6 +10,7 @@ import {
 } from "../../application/ports/catalog.ts"
 import { defaultTemplate } from "../../application/catalog/serviceTemplate.ts"
 import { isUniqueViolation, Pg, type Sql } from "./client.ts"
+import { containsPattern } from "./like.ts"
 
 type Row = Record<string, any>
 
@@ -115,8 +116,8 @@ export const CatalogPostgres = Layer.effect(
             ${f.includeHidden ? sql`` : sql`and s.is_active and s.is_public and c.is_active`}
             ${f.categorySlug === undefined ? sql`` : sql`and c.slug = ${f.categorySlug}`}
             ${f.featured === undefined ? sql`` : sql`and s.is_featured = ${f.featured}`}
-            ${f.query === undefined ? sql`` : sql`and (s.name ilike ${"%" + f.query + "%"} or s.description ilike ${"%" + f.query + "%"}
-              or exists (select 1 from unnest(s.tags) t where t ilike ${"%" + f.query + "%"}))`}`
+            ${f.query === undefined ? sql`` : sql`and (s.name ilike ${containsPattern(f.query)} or s.description ilike ${containsPattern(f.query)}
+              or exists (select 1 from unnest(s.tags) t where t ilike ${containsPattern(f.query)}))`}`
           const [rows, [count]] = await Promise.all([
             sql<Array<Row>>`${serviceSelect(sql)} where ${where} order by s.sort_order, s.name limit ${f.limit} offset ${(f.page - 1) * f.limit}`,
             sql<Array<{ n: number }>>`select count(*)::int as n from services s join categories c on c.id = s.category_id where ${where}`

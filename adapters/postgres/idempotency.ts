@@ -1,27 +1,35 @@
 import { Effect, Layer } from "effect"
 import { IdempotencyStore, idempotencyKeyTtlMs } from "../../application/ports/idempotency.ts"
-import { Pg } from "./client.ts"
+import { instanceIdOf, Pg } from "./client.ts"
 
 const abandonedAfterMs = 5 * 60 * 1000
 
+/**
+ * Claims carry the claiming process's instance id, which names its connections
+ * (`application_name = minispod:<id>`). When that process dies (even kill -9) Postgres drops its
+ * connections, so a claim whose request never committed is retakable at once. A claim whose
+ * owner is alive but which recorded nothing is still retaken after five minutes.
+ */
 export const IdempotencyStorePostgres = Layer.effect(
   IdempotencyStore,
-  Effect.map(Pg, (sql) =>
-    IdempotencyStore.of({
+  Effect.map(Pg, (sql) => {
+    const owner = instanceIdOf(sql)
+    return IdempotencyStore.of({
       claim: (scope, key, requestHash, now) =>
         Effect.promise(async () => {
           // A key older than its 24 hours is forgotten: the same key is then a new request.
           await sql`delete from idempotency_keys
             where scope = ${scope} and key = ${key} and created_at < ${new Date(now.getTime() - idempotencyKeyTtlMs)}`
           const inserted = await sql`
-            insert into idempotency_keys (scope, key, request_hash, created_at)
-            values (${scope}, ${key}, ${requestHash}, ${now}) on conflict do nothing`
+            insert into idempotency_keys (scope, key, request_hash, created_at, owner)
+            values (${scope}, ${key}, ${requestHash}, ${now}, ${owner}) on conflict do nothing`
           if (inserted.count === 1) return { _tag: "Claimed" as const }
-          // A claim whose request never recorded a response (a crash) is abandoned after a while.
           const retaken = await sql`
-            update idempotency_keys set created_at = ${now}
+            update idempotency_keys k set created_at = ${now}, owner = ${owner}
             where scope = ${scope} and key = ${key} and request_hash = ${requestHash} and status is null
-              and created_at < ${new Date(now.getTime() - abandonedAfterMs)}`
+              and (created_at < ${new Date(now.getTime() - abandonedAfterMs)}
+                or (k.owner is not null and not exists (
+                  select 1 from pg_stat_activity a where a.application_name = 'minispod:' || k.owner::text)))`
           if (retaken.count === 1) return { _tag: "Claimed" as const }
           const [row] = await sql<Array<{ request_hash: string; status: number | null; body_text: string | null; body: unknown }>>`
             select request_hash, status, body_text, body from idempotency_keys where scope = ${scope} and key = ${key}`
@@ -39,5 +47,6 @@ export const IdempotencyStorePostgres = Layer.effect(
       release: (scope, key) =>
         Effect.promise(() => sql`delete from idempotency_keys where scope = ${scope} and key = ${key} and status is null`)
           .pipe(Effect.asVoid)
-    }))
+    })
+  })
 )

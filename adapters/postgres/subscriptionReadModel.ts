@@ -4,6 +4,7 @@ import type { RecordedEvent } from "../../application/ports/eventStore.ts"
 import { SubscriptionQueries, type SubscriptionView, withSeedNames } from "../../application/ports/subscriptionQueries.ts"
 import { isSubscriptionStream, SubscriptionEvent } from "../../domain/subscription/index.ts"
 import { Pg } from "./client.ts"
+import { containsPattern } from "./like.ts"
 
 type Tx = postgres.ReservedSql<{ bigint: number }>
 
@@ -149,7 +150,7 @@ export const SubscriptionQueriesPostgres = Layer.effect(
             ${f.userId === undefined ? sql`` : sql`and s.user_id = ${f.userId}`}
             ${f.serviceId === undefined ? sql`` : sql`and s.service_id = ${f.serviceId}`}
             ${f.planId === undefined ? sql`` : sql`and s.plan_id = ${f.planId}`}
-            ${f.q === undefined ? sql`` : sql`and (s.instance_name ilike ${"%" + f.q + "%"} or u.email ilike ${"%" + f.q + "%"})`}`
+            ${f.q === undefined ? sql`` : sql`and (s.instance_name ilike ${containsPattern(f.q)} or u.email ilike ${containsPattern(f.q)})`}`
           const [rows, [count]] = await Promise.all([
             sql`select s.* from subscriptions s left join users u on u.id::text = s.user_id where ${where}
               order by s.position desc limit ${f.limit} offset ${(f.page - 1) * f.limit}`,

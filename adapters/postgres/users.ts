@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect"
 import { EmailAlreadyRegistered, type User, Users } from "../../application/ports/users.ts"
 import { isUniqueViolation, Pg } from "./client.ts"
+import { containsPattern } from "./like.ts"
 
 interface UserRow {
   id: string
@@ -53,7 +54,7 @@ export const UsersPostgres = Layer.effect(
       search: (f) =>
         Effect.promise(async () => {
           const where = sql`true
-            ${f.q === undefined ? sql`` : sql`and (name ilike ${"%" + f.q + "%"} or email ilike ${"%" + f.q + "%"} or phone ilike ${"%" + f.q + "%"})`}
+            ${f.q === undefined ? sql`` : sql`and (name ilike ${containsPattern(f.q)} or email ilike ${containsPattern(f.q)} or phone ilike ${containsPattern(f.q)})`}
             ${f.role === undefined ? sql`` : sql`and role = ${f.role}`}
             ${f.isActive === undefined ? sql`` : sql`and is_active = ${f.isActive}`}`
           const [rows, [count]] = await Promise.all([

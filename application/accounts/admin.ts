@@ -4,6 +4,7 @@ import { IdGenerator } from "../ports/ids.ts"
 import { type ProfileChanges, type Role, Users, type UserSearch } from "../ports/users.ts"
 import { WalletQueries } from "../ports/walletQueries.ts"
 import { Forbidden, UserNotFound } from "../shared/errors.ts"
+import { checkNewPassword, normalizeEmail } from "./credentials.ts"
 import { publicUser } from "./useCases.ts"
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
@@ -32,11 +33,12 @@ export const createUser = Effect.fn("AdminUsers.create")(function*(input: {
   readonly phone?: string | undefined
   readonly role: Role
 }) {
+  yield* checkNewPassword("password", input.password, input.email)
   const at = yield* now
   const user = {
     id: yield* (yield* IdGenerator).uuid,
     name: input.name.trim(),
-    email: input.email.trim().toLowerCase(),
+    email: normalizeEmail(input.email),
     phone: input.phone ?? null,
     avatar: null,
     role: input.role,

@@ -9,3 +9,8 @@ export class TooManyAttempts extends Schema.TaggedError<TooManyAttempts>()("TooM
 export class InvalidRefreshToken extends Schema.TaggedError<InvalidRefreshToken>()("InvalidRefreshToken", {
   reason: Schema.Literal("unknown", "expired", "reused")
 }) {}
+
+/** The password-hashing queue is full: the caller should retry in a moment. */
+export class PasswordWorkBusy extends Schema.TaggedError<PasswordWorkBusy>()("PasswordWorkBusy", {
+  retryAfterSeconds: Schema.Number
+}) {}

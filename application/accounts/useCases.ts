@@ -1,12 +1,22 @@
 import { Clock, Context, Effect } from "effect"
-import { AccessTokens, LoginThrottle, PasswordHasher, RefreshTokens } from "../ports/auth.ts"
+import { AccessTokens, PasswordHasher, RefreshTokens } from "../ports/auth.ts"
+import { AuthThrottle } from "../ports/authThrottle.ts"
 import { IdGenerator } from "../ports/ids.ts"
 import { type ProfileChanges, type Role, type User, Users } from "../ports/users.ts"
 import { FieldInvalid, Forbidden, Unauthenticated, UserNotFound } from "../shared/errors.ts"
+import { checkNewPassword, normalizeEmail } from "./credentials.ts"
 import { InvalidCredentials, InvalidRefreshToken, TooManyAttempts } from "./errors.ts"
 
 export interface AuthPolicyService {
   readonly refreshTokenTtlSeconds: number
+  /** Failed logins per (account, client address) before exponential backoff. */
+  readonly loginFailuresPerAccountAddress: number
+  /** Failed logins (and registration conflicts) per client address before exponential backoff. */
+  readonly failuresPerAddress: number
+  /** Registrations per client address before exponential backoff (each costs a password hash). */
+  readonly registrationsPerAddress: number
+  /** Wrong current passwords per account before exponential backoff. */
+  readonly passwordChangeFailures: number
 }
 export class AuthPolicy extends Context.Tag("app/AuthPolicy")<AuthPolicy, AuthPolicyService>() {}
 
@@ -39,7 +49,18 @@ export interface Principal {
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
-const normalizeEmail = (email: string) => email.trim().toLowerCase()
+const throttleKeys = {
+  accountAddress: (email: string, address: string) => `login:${email}|${address}`,
+  address: (address: string) => `address:${address}`,
+  registration: (address: string) => `register:${address}`,
+  passwordChange: (userId: string) => `password:${userId}`
+}
+
+/** Fails with TooManyAttempts while any key is blocked. */
+const notBlocked = Effect.fn("Accounts.notBlocked")(function*(keys: ReadonlyArray<string>) {
+  const wait = yield* (yield* AuthThrottle).blocked(keys, yield* now)
+  if (wait !== undefined) return yield* new TooManyAttempts({ retryAfterSeconds: wait })
+})
 
 /** Starts a new session (refresh-token family) for a user. */
 const openSession = Effect.fn("Accounts.openSession")(function*(user: User, familyId?: string) {
@@ -63,17 +84,27 @@ const openSession = Effect.fn("Accounts.openSession")(function*(user: User, fami
   } satisfies Session
 })
 
+/** Throttled per client address (each registration costs a hash; "already registered" is a lookup). */
 export const register = Effect.fn("Accounts.register")(function*(input: {
   readonly name: string
   readonly email: string
   readonly password: string
   readonly phone?: string | undefined
+  readonly clientAddress: string
 }) {
+  const policy = yield* AuthPolicy
+  const throttle = yield* AuthThrottle
+  const keys = { registration: throttleKeys.registration(input.clientAddress), address: throttleKeys.address(input.clientAddress) }
+  // Every registration counts (each costs a hash), before the check: at most `registrationsPerAddress` pass.
+  yield* throttle.fail([{ key: keys.registration, free: policy.registrationsPerAddress }], yield* now)
+  yield* notBlocked([keys.registration, keys.address])
+  const email = normalizeEmail(input.email)
+  yield* checkNewPassword("password", input.password, email)
   const at = yield* now
   const user: User = {
     id: yield* (yield* IdGenerator).uuid,
     name: input.name.trim(),
-    email: normalizeEmail(input.email),
+    email,
     phone: input.phone ?? null,
     avatar: null,
     role: "USER",
@@ -82,38 +113,45 @@ export const register = Effect.fn("Accounts.register")(function*(input: {
     createdAt: at.toISOString(),
     updatedAt: at.toISOString()
   }
-  yield* (yield* Users).create(user)
+  yield* (yield* Users).create(user).pipe(
+    Effect.tapError((e) => e._tag === "EmailAlreadyRegistered" ? throttle.fail([{ key: keys.address, free: policy.failuresPerAddress }], at) : Effect.void)
+  )
   return yield* openSession(user)
 })
 
-/** Rate-limited per account and per client address; the same answer for unknown email and bad password. */
+/**
+ * Failures only are counted, per (account, client address) and per client address, with
+ * exponential backoff: strangers' wrong guesses never lock the owner out, and a busy address's
+ * successful logins never count. The same answer (and cost) for an unknown email and a bad password.
+ */
 export const login = Effect.fn("Accounts.login")(function*(input: {
   readonly email: string
   readonly password: string
   readonly clientAddress: string
 }) {
   const email = normalizeEmail(input.email)
-  const throttle = yield* LoginThrottle
-  const wait = yield* throttle.attempt([`account:${email}`, `ip:${input.clientAddress}`], yield* now)
-  if (wait !== undefined) return yield* new TooManyAttempts({ retryAfterSeconds: wait })
+  const policy = yield* AuthPolicy
+  const throttle = yield* AuthThrottle
+  const keys = { accountAddress: throttleKeys.accountAddress(email, input.clientAddress), address: throttleKeys.address(input.clientAddress) }
+  yield* notBlocked([keys.accountAddress, keys.address])
   const user = yield* (yield* Users).findByEmail(email)
   const hasher = yield* PasswordHasher
-  // Verify against a real hash even for unknown emails, so timing does not reveal accounts.
-  const valid = yield* hasher.verify(input.password, user?.passwordHash ?? dummyHash)
-  if (user === undefined || !valid || !user.isActive) return yield* new InvalidCredentials()
-  yield* throttle.clear(`account:${email}`)
+  const valid = user === undefined ? yield* hasher.verifyNone(input.password) : yield* hasher.verify(input.password, user.passwordHash)
+  if (user === undefined || !valid || !user.isActive) {
+    yield* throttle.fail([
+      { key: keys.accountAddress, free: policy.loginFailuresPerAccountAddress },
+      { key: keys.address, free: policy.failuresPerAddress }
+    ], yield* now)
+    return yield* new InvalidCredentials()
+  }
+  yield* throttle.clear(keys.accountAddress)
   return yield* openSession(user)
 })
 
-/** A well-formed scrypt hash of a random password, never matching anything a user types. */
-const dummyHash = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-
 export const refreshSession = Effect.fn("Accounts.refreshSession")(function*(refreshToken: string) {
   const at = yield* now
-  const ids = yield* IdGenerator
   const policy = yield* AuthPolicy
-  const next = yield* ids.secret
-  const outcome = yield* (yield* RefreshTokens).rotate(refreshToken, next, {
+  const outcome = yield* (yield* RefreshTokens).rotate(refreshToken, {
     now: at,
     expiresAt: new Date(at.getTime() + policy.refreshTokenTtlSeconds * 1000)
   })
@@ -130,18 +168,19 @@ export const refreshSession = Effect.fn("Accounts.refreshSession")(function*(ref
     case "Rotated": {
       const user = yield* (yield* Users).findById(outcome.userId)
       if (user === undefined || !user.isActive) {
-        yield* (yield* RefreshTokens).revokeFamilyOf(next, at)
+        yield* (yield* RefreshTokens).revokeFamilyOf(outcome.next, at)
         return yield* new InvalidRefreshToken({ reason: "unknown" })
       }
+      // Issued at the rotation's time: a repeat within the grace window gets the very same pair.
       const access = yield* (yield* AccessTokens).issue(
         { userId: user.id, role: user.role, sessionId: outcome.familyId },
-        at
+        outcome.issuedAt
       )
       return {
         user: publicUser(user),
         accessToken: access.token,
         accessTokenExpiresAt: access.expiresAt.toISOString(),
-        refreshToken: next
+        refreshToken: outcome.next
       } satisfies Session
     }
   }
@@ -152,13 +191,28 @@ export const logout = Effect.fn("Accounts.logout")(function*(refreshToken: strin
   yield* (yield* RefreshTokens).revokeFamilyOf(refreshToken, yield* now)
 })
 
-/** Access token → principal, re-checking that the account still exists and is active. */
+/** Access token → principal, re-checking that the account is active and its session not ended. */
 export const authenticate = Effect.fn("Accounts.authenticate")(function*(accessToken: string) {
-  const claims = yield* (yield* AccessTokens).verify(accessToken, yield* now)
+  const at = yield* now
+  const claims = yield* (yield* AccessTokens).verify(accessToken, at)
   if (claims === undefined) return yield* new Unauthenticated({ reason: "invalid or expired access token" })
-  const user = yield* (yield* Users).findById(claims.userId)
+  const [user, sessionActive] = yield* Effect.all([
+    Effect.flatMap(Users, (users) => users.findById(claims.userId)),
+    Effect.flatMap(RefreshTokens, (tokens) => tokens.isSessionActive(claims.sessionId, at))
+  ], { concurrency: 2 })
   if (user === undefined || !user.isActive) return yield* new Unauthenticated({ reason: "account not active" })
+  if (!sessionActive) return yield* new Unauthenticated({ reason: "session ended" })
   return { userId: user.id, role: user.role, sessionId: claims.sessionId } satisfies Principal
+})
+
+/** For long-lived connections (log streams): the account is still active and the session not ended. */
+export const stillAuthenticated = Effect.fn("Accounts.stillAuthenticated")(function*(principal: Principal) {
+  const at = yield* now
+  const [user, sessionActive] = yield* Effect.all([
+    Effect.flatMap(Users, (users) => users.findById(principal.userId)),
+    Effect.flatMap(RefreshTokens, (tokens) => tokens.isSessionActive(principal.sessionId, at))
+  ], { concurrency: 2 })
+  return user !== undefined && user.isActive && sessionActive
 })
 
 export const requireAdministrator = (principal: Principal) =>
@@ -183,11 +237,18 @@ export const changePassword = Effect.fn("Accounts.changePassword")(function*(
 ) {
   const users = yield* Users
   const hasher = yield* PasswordHasher
+  const throttle = yield* AuthThrottle
+  const key = throttleKeys.passwordChange(principal.userId)
+  yield* notBlocked([key])
   const user = yield* users.findById(principal.userId)
   if (user === undefined) return yield* new UserNotFound({ userId: principal.userId })
+  // An online guess of the current password with a stolen access token: throttled like a login.
   if (!(yield* hasher.verify(input.currentPassword, user.passwordHash))) {
+    yield* throttle.fail([{ key, free: (yield* AuthPolicy).passwordChangeFailures }], yield* now)
     return yield* new FieldInvalid({ field: "currentPassword", problem: "does not match" })
   }
+  yield* throttle.clear(key)
+  yield* checkNewPassword("newPassword", input.newPassword, user.email)
   const at = yield* now
   yield* users.setPasswordHash(user.id, yield* hasher.hash(input.newPassword), at)
   yield* (yield* RefreshTokens).revokeAllOfUser(user.id, at, principal.sessionId)

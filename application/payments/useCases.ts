@@ -148,6 +148,14 @@ export interface MidtransNotification {
   readonly refund_key?: string | undefined
 }
 
+/**
+ * What an unconfirmed notification may do: the signature covers order_id, status_code and
+ * gross_amount only, so the one status it can vouch for is a settlement (status_code 200, which
+ * only settles a pending order: nothing moves a settled payment backwards through a settlement).
+ */
+export const signatureCovers = (t: GatewayTransaction) =>
+  t.statusCode === "200" && (t.transactionStatus === "settlement" || (t.transactionStatus === "capture" && t.fraudStatus === "accept"))
+
 /** POST /api/webhooks/midtrans: verify, check against our order, confirm, apply. */
 export const handleMidtransNotification = Effect.fn("Payments.handleMidtransNotification")(function*(
   notification: MidtransNotification,
@@ -183,8 +191,15 @@ export const handleMidtransNotification = Effect.fn("Payments.handleMidtransNoti
     refundAmount: notification.refund_amount,
     refundKey: notification.refund_key
   }
-  const confirmed = (yield* PaymentPolicy).confirmWithStatusApi ? yield* gateway.status(payment.orderId) : fromNotification
-  // A validly signed notification the status API does not know yet: apply it as sent.
+  const confirmed = (yield* PaymentPolicy).confirmWithStatusApi ? yield* gateway.status(payment.orderId) : undefined
+  if (confirmed === undefined && !signatureCovers(fromNotification)) {
+    // Unconfirmed, only what the signature covers is believed: its status_code, not transaction_status.
+    // A signed settlement body replayed as "refund" must not move money; reconciliation asks the status API.
+    yield* Effect.logWarning("unconfirmed midtrans notification not applied: its status is not covered by the signature").pipe(
+      Effect.annotateLogs({ orderId: payment.orderId, transactionStatus: notification.transaction_status })
+    )
+    return { orderId: payment.orderId, applied: false }
+  }
   const outcome = yield* applyGatewayTransaction(payment, confirmed ?? fromNotification, metadata)
   return { orderId: payment.orderId, applied: outcome.applied }
 })

@@ -1,10 +1,14 @@
 import { Context, type Effect } from "effect"
+import type { PasswordWorkBusy } from "../accounts/errors.ts"
 import type { Role } from "./users.ts"
 
+/** Password work runs through a small bounded queue: when it is full the caller is told to retry. */
 export interface PasswordHasherService {
-  readonly hash: (password: string) => Effect.Effect<string>
+  readonly hash: (password: string) => Effect.Effect<string, PasswordWorkBusy>
   /** Constant-time comparison. */
-  readonly verify: (password: string, hash: string) => Effect.Effect<boolean>
+  readonly verify: (password: string, hash: string) => Effect.Effect<boolean, PasswordWorkBusy>
+  /** Costs exactly what `verify` of a real hash costs, and is always false (unknown accounts). */
+  readonly verifyNone: (password: string) => Effect.Effect<false, PasswordWorkBusy>
 }
 export class PasswordHasher extends Context.Tag("app/PasswordHasher")<PasswordHasher, PasswordHasherService>() {}
 
@@ -23,7 +27,11 @@ export interface AccessTokensService {
 export class AccessTokens extends Context.Tag("app/AccessTokens")<AccessTokens, AccessTokensService>() {}
 
 export type RotationOutcome =
-  | { readonly _tag: "Rotated"; readonly userId: string; readonly familyId: string }
+  /**
+   * `next` is the new refresh token; `issuedAt` the rotation's time. The same token presented
+   * again within the grace window (two tabs) gets the same `next` and `issuedAt`.
+   */
+  | { readonly _tag: "Rotated"; readonly userId: string; readonly familyId: string; readonly next: string; readonly issuedAt: Date }
   /** The token was already rotated or revoked: its whole family has now been revoked. */
   | { readonly _tag: "Reused"; readonly userId: string; readonly familyId: string }
   | { readonly _tag: "Unknown" }
@@ -35,21 +43,11 @@ export interface RefreshTokensService {
     token: string,
     record: { readonly userId: string; readonly familyId: string; readonly expiresAt: Date; readonly now: Date }
   ) => Effect.Effect<void>
-  /** Atomically retires `token` and stores `next` in the same family; reuse revokes the family. */
-  readonly rotate: (
-    token: string,
-    next: string,
-    times: { readonly now: Date; readonly expiresAt: Date }
-  ) => Effect.Effect<RotationOutcome>
+  /** Atomically retires `token` and stores its successor in the same family; reuse after the grace window revokes the family. */
+  readonly rotate: (token: string, times: { readonly now: Date; readonly expiresAt: Date }) => Effect.Effect<RotationOutcome>
+  /** Whether a session (refresh-token family) still has a live token; may be cached for seconds. */
+  readonly isSessionActive: (familyId: string, now: Date) => Effect.Effect<boolean>
   readonly revokeFamilyOf: (token: string, now: Date) => Effect.Effect<void>
   readonly revokeAllOfUser: (userId: string, now: Date, exceptFamilyId?: string) => Effect.Effect<void>
 }
 export class RefreshTokens extends Context.Tag("app/RefreshTokens")<RefreshTokens, RefreshTokensService>() {}
-
-export interface LoginThrottleService {
-  /** Records an attempt against every key; returns seconds to wait when any key is over its limit. */
-  readonly attempt: (keys: ReadonlyArray<string>, now: Date) => Effect.Effect<number | undefined>
-  /** A successful login clears the account key. */
-  readonly clear: (key: string) => Effect.Effect<void>
-}
-export class LoginThrottle extends Context.Tag("app/LoginThrottle")<LoginThrottle, LoginThrottleService>() {}

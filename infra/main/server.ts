@@ -27,6 +27,9 @@ import { appLayer, jwtSecretOf, notificationBatchSize, notificationLayer, usesDe
 import { persistedJwtSecret } from "../jwtSecretFile.ts"
 import { effectLogging, jsonLogger, makeLog } from "../logging.ts"
 import { routes } from "../routes.ts"
+import { mayServeDevSurfaces, startWarnings } from "../productionSafety.ts"
+import { isDatabaseUnavailable } from "../../adapters/postgres/client.ts"
+import { metricsServing } from "../metrics.ts"
 
 const migrationsDir = fileURLToPath(new URL("../../migrations", import.meta.url))
 const devAdmin = { email: "admin@minispod.local", password: "minispod-admin" }
@@ -59,11 +62,11 @@ let selfUrl = ""
 const gateway = { serverKey: serverKey.value, selfUrl: () => selfUrl }
 // The development clock: only with DEV_CLOCK=true while every external system is simulated; one
 // boolean, never true in production.
-const devClockEnabled = config.devClock && config.midtransMode === "simulator" && config.clusterMode === "simulator"
+const devClockEnabled = config.devClock && config.midtransMode === "simulator" && config.clusterMode === "simulator" && mayServeDevSurfaces(config)
 const devClockSql = devClockEnabled ? connect(database.url, { max: 2 }) : undefined
 const devClock = devClockSql ? await makeDevClock(devClockSql) : undefined
 // The development mailbox: a real SMTP server in this process, only on simulated systems.
-const mailboxSql = usesDevMailbox(config) ? connect(database.url, { max: 2 }) : undefined
+const mailboxSql = usesDevMailbox(config) && mayServeDevSurfaces(config) ? connect(database.url, { max: 2 }) : undefined
 const devMailbox = mailboxSql && (await startDevMailbox({ sql: mailboxSql, now: () => devClock?.now() ?? new Date() }))
 const smtpUrl = devMailbox?.url ?? Option.getOrUndefined(Option.map(config.smtpUrl, Redacted.value))
 const runtime = ManagedRuntime.make(
@@ -80,7 +83,7 @@ const admin = {
 }
 await runtime.runPromise(ensureAdministrator(admin))
 
-const simulator = config.midtransMode === "simulator"
+const simulator = config.midtransMode === "simulator" && mayServeDevSurfaces(config)
   ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
   : []
 
@@ -94,13 +97,13 @@ const renewNow = () =>
 const devClockRouters = devClock ? [makeDevClockRouter(devClock, renewNow)] : []
 
 // The Kubernetes API simulator (CLUSTER_MODE=simulator): the cluster adapter talks to it over HTTP.
-const kubeSimulator = config.clusterMode === "simulator"
+const kubeSimulator = config.clusterMode === "simulator" && mayServeDevSurfaces(config)
   ? await makeKubeSimulator({ sql: await runtime.runPromise(Pg), selfUrl: () => selfUrl, readyDelayMs: config.simulatedReadyMs })
   : undefined
 const kubeconfigFile = resolve(config.simulatorKubeconfigPath)
 
 const cors = corsPolicy(config.corsOrigins)
-const { app, drained } = makeHttpApp({
+const { app, drained, metricsText } = makeHttpApp({
   extraRouters: [...simulator, ...(kubeSimulator ? [kubeSimulator.router] : []), ...devClockRouters, ...(mailboxSql ? [makeMailboxRouter({ sql: mailboxSql })] : [])],
   cors,
   checkResponses: config.checkResponses,
@@ -110,6 +113,8 @@ const { app, drained } = makeHttpApp({
   bodyLimitBytes: config.bodyLimitBytes,
   trustProxy: config.trustProxy,
   draining: () => stopping,
+  unavailable: isDatabaseUnavailable,
+  metrics: metricsServing(config).onApiPort,
   ready: () =>
     runtime.runPromise(
       Effect.flatMap(Pg, (sql) => Effect.promise(() => sql`select 1`)).pipe(
@@ -120,10 +125,13 @@ const { app, drained } = makeHttpApp({
 })
 
 const server = createServer(app.callback())
+const metricsServer = metricsServing(config).startSeparate({ metricsText })
 // Browsers send Origin: only this server's own origin (or PUBLIC_BASE_URL) and CORS_ORIGINS may open a log socket.
 const logSocket = attachLogSocket(server, {
   run: (effect) => runtime.runPromiseExit(effect),
-  allowedOrigins: (req) => req.headers.origin === undefined || req.headers.origin === new URL(selfUrl).origin || cors.allows(req.headers.origin)
+  allowedOrigins: (req) => req.headers.origin === undefined || req.headers.origin === new URL(selfUrl).origin || cors.allows(req.headers.origin),
+  maxStreamsPerUser: config.logStreamsPerUser,
+  recheckMs: config.logStreamRecheckSeconds * 1000
 })
 // The reconciliation job: every replica schedules it; one at a time runs it (advisory lock).
 const reconciliation = cron.schedule(config.reconcileCron, () => {
@@ -198,6 +206,8 @@ server.listen(config.port, config.host, async () => {
       : smtpUrl === undefined
       ? "  mail: OFF (no SMTP_URL): notifications are in-app only; emails wait in the outbox"
       : "  mail: SMTP from SMTP_URL",
+    `  metrics: ${metricsServing(config).description}`,
+    ...startWarnings(config),
     `  renewals: ${config.renewalCron} (RENEWAL_CRON); suspended subscriptions kept ${config.suspensionRetentionDays} days`,
     ...(devClock ? [`  clock: DEVELOPMENT CLOCK (DEV_CLOCK=true): now ${devClock.now().toISOString()}; POST ${selfUrl}/dev/clock/advance {"days": n}`] : [])
   ]
@@ -217,6 +227,7 @@ const shutdown = (signal: string) => {
   void reconciliation.stop()
   void renewals.stop()
   devClock?.stop()
+  metricsServer?.close()
   void runtime.runPromise(Fiber.interrupt(provisioning))
   notificationJobs.forEach(clearInterval)
   // Readiness is 503 from now on; for SHUTDOWN_DELAY_MS the server still serves whoever load

@@ -15,6 +15,7 @@ beforeAll(async () => {
     ADMIN_PASSWORD: admin.password,
     JWT_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
     LOGIN_RATE_MAX_PER_ACCOUNT: "4",
+    REFRESH_GRACE_SECONDS: "1",
     BODY_LIMIT_BYTES: "20000"
   })
   http = api(server.baseUrl)
@@ -82,11 +83,14 @@ describe("sessions", () => {
     expect(second).not.toBe(first)
     expect((await http.get("/api/auth/profile", refreshed.body.data.accessToken)).body.data.email).toBe(user.email)
 
+    await new Promise((resolve) => setTimeout(resolve, 1_100)) // past the two-tab grace window
     const reuse = await http.post("/api/auth/refresh", { refreshToken: first })
     expect(reuse.status).toBe(401)
     expect(reuse.body.error.code).toBe("UNAUTHENTICATED")
     // The thief's reuse ended the session: the legitimate newer token is dead too.
     expect((await http.post("/api/auth/refresh", { refreshToken: second })).status).toBe(401)
+    // …and so is its access token, at once (sessions are checked on every request).
+    expect((await http.get("/api/auth/profile", refreshed.body.data.accessToken)).status).toBe(401)
     // Another session (from registration) is untouched.
     expect((await http.post("/api/auth/refresh", { refreshToken: user.refreshToken })).status).toBe(200)
   })
@@ -101,7 +105,7 @@ describe("sessions", () => {
     expect(wrong.body).toEqual(unknown.body)
   })
 
-  it("rate-limits login per account with 429 and Retry-After", async () => {
+  it("backs off failed logins per account and address with 429 and Retry-After", async () => {
     const user = await register("throttle")
     const statuses: Array<number> = []
     for (let i = 0; i < 6; i++) {
@@ -218,7 +222,7 @@ describe("wallet and admin credit adjustment", () => {
     const token = await adminToken()
     await http.post(`/api/admin/users/${user.id}/credit-adjustment`, { amount: 1_000, reason: "audit me" }, token)
     const report = await http.get("/api/admin/audit/ledger", token)
-    expect(report.body.data).toMatchObject({ ok: true, accountSum: 0 })
+    expect(report.body.data, JSON.stringify(report.body.data)).toMatchObject({ ok: true, accountSum: 0 })
     expect((await http.get("/api/admin/audit/ledger", user.token)).status).toBe(403)
     const exported = await fetch(`${server.baseUrl}/api/admin/audit/events?stream=wallet-${user.id}`, { headers: { authorization: `Bearer ${token}` } })
     expect(exported.headers.get("content-type")).toMatch(/application\/x-ndjson/)

@@ -27,7 +27,8 @@ beforeAll(async () => {
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     SIM_CLUSTER_READY_MS: "100",
-    PROVISIONING_POLL_MS: "100"
+    PROVISIONING_POLL_MS: "100",
+    REFRESH_GRACE_SECONDS: "0" // a repeat is reuse at once (no two-tab grace), for the reuse warning below
   })
   http = api(server.baseUrl)
 })

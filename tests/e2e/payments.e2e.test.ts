@@ -18,9 +18,6 @@ beforeAll(async () => {
     DATABASE_URL: db.url,
     JWT_SECRET: "payments-e2e-secret-payments-e2e-secret",
     MIDTRANS_SERVER_KEY: serverKey,
-    // Notifications are applied as signed (the status-API confirmation is tested on its own),
-    // so this suite can drive every Midtrans status.
-    MIDTRANS_CONFIRM_STATUS: "false",
     PAYMENT_RECONCILE_CRON: "* * * * * *",
     PAYMENT_RECONCILE_AFTER_SECONDS: "1"
   })
@@ -71,6 +68,18 @@ const notification = (orderId: string, amount: number, status: string, extra: Re
 }
 
 const webhook = (body: unknown) => http.post("/api/webhooks/midtrans", body)
+
+/**
+ * Midtrans' truth first (the simulator's status API, which the server confirms every notification
+ * with), then the notification: every status goes through the confirmation path.
+ */
+const confirmedWebhook = async (body: ReturnType<typeof notification>) => {
+  const extra = body as Record<string, unknown>
+  await db.sql`update midtrans_simulator set transaction_status = ${body.transaction_status},
+    fraud_status = ${(extra["fraud_status"] as string | undefined) ?? null}, refund_amount = ${(extra["refund_amount"] as string | undefined) ?? null},
+    refund_key = ${(extra["refund_key"] as string | undefined) ?? null} where order_id = ${body.order_id}`
+  return webhook(body)
+}
 
 const eventCount = async () => {
   const [row] = await db.sql<Array<{ n: number }>>`select count(*)::bigint as n from events`
@@ -153,7 +162,7 @@ describe("the webhook", () => {
     ]
     for (const [status, extra, expected] of cases) {
       const { transactionId } = await topUp(user.token, 20_000)
-      expect((await webhook(notification(transactionId, 20_000, status, extra))).status).toBe(200)
+      expect((await confirmedWebhook(notification(transactionId, 20_000, status, extra))).status).toBe(200)
       const entry = await http.get(`/api/wallet/transactions/${transactionId}`, user.token)
       expect(entry.body.data.status, `${status} ${JSON.stringify(extra)}`).toBe(expected)
     }
@@ -161,7 +170,7 @@ describe("the webhook", () => {
 
     const { transactionId } = await topUp(user.token, 30_000)
     for (const status of ["settlement", "pending", "expire", "deny", "settlement"]) {
-      expect((await webhook(notification(transactionId, 30_000, status))).status).toBe(200)
+      expect((await confirmedWebhook(notification(transactionId, 30_000, status))).status).toBe(200)
     }
     expect(await balance(user.token)).toBe(50_000) // settled once; late statuses changed nothing
     const status = await http.get(`/api/wallet/transactions/${transactionId}/status`, user.token)
@@ -172,7 +181,7 @@ describe("the webhook", () => {
     const user = await register("concurrent")
     const { transactionId } = await topUp(user.token, 40_000)
     const body = notification(transactionId, 40_000, "settlement")
-    const responses = await Promise.all(Array.from({ length: 10 }, () => webhook(body)))
+    const responses = await Promise.all(Array.from({ length: 10 }, () => confirmedWebhook(body)))
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200))
     expect(responses.filter((r) => r.body.data.applied)).toHaveLength(1)
     expect(await balance(user.token)).toBe(40_000)
@@ -181,14 +190,14 @@ describe("the webhook", () => {
   it("debits refunds and chargebacks after settlement, never below zero, flagging the shortfall", async () => {
     const user = await register("reversal")
     const { transactionId } = await topUp(user.token, 100_000)
-    await webhook(notification(transactionId, 100_000, "settlement"))
-    await webhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "30000.00", refund_key: "rf-1" }))
-    await webhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "30000.00", refund_key: "rf-1" })) // duplicate
+    await confirmedWebhook(notification(transactionId, 100_000, "settlement"))
+    await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "30000.00", refund_key: "rf-1" }))
+    await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "30000.00", refund_key: "rf-1" })) // duplicate
     expect(await balance(user.token)).toBe(70_000)
     // The user spends most of it, then a chargeback of the rest arrives.
     const admin = await adminToken(http)
     await http.post(`/api/admin/users/${user.id}/credit-adjustment`, { amount: -60_000, reason: "spent elsewhere" }, admin)
-    await webhook(notification(transactionId, 100_000, "chargeback"))
+    await confirmedWebhook(notification(transactionId, 100_000, "chargeback"))
     expect(await balance(user.token)).toBe(0)
     const status = await http.get(`/api/wallet/transactions/${transactionId}/status`, user.token)
     expect(status.body.data).toMatchObject({ status: "SETTLED", reversedAmount: 100_000, gatewayStatus: "chargeback" })
@@ -206,7 +215,7 @@ describe("cancel, refresh and reconciliation", () => {
     const cancelled = await http.post(`/api/wallet/transactions/${transactionId}/cancel`, {}, owner.token)
     expect(cancelled.body.data.status).toBe("CANCELLED")
     const settled = await topUp(owner.token, 15_000)
-    await webhook(notification(settled.transactionId, 15_000, "settlement"))
+    await confirmedWebhook(notification(settled.transactionId, 15_000, "settlement"))
     const refused = await http.post(`/api/wallet/transactions/${settled.transactionId}/cancel`, {}, owner.token)
     expect(refused.status).toBe(409)
     expect(refused.body.error.code).toBe("INVALID_TRANSITION")

@@ -54,7 +54,10 @@ describe("subscriptions", () => {
     expect(duplicate.body.error.details.upgradeOptions).toContain(plans.n8nPro)
     expect(duplicate.body.error.details.upgradeOptions).not.toContain(plans.n8nBasic)
     const dupValidation = await http.post("/api/subscriptions/validate", { planId: plans.n8nFree }, user.token)
-    expect(dupValidation.body.data.errors[0].code).toBe("DuplicateSubscription")
+    // The API's codes and details, as subscribe would answer them; never internal tags.
+    expect(dupValidation.body.data.errors[0].code).toBe("DUPLICATE_SUBSCRIPTION")
+    expect(dupValidation.body.data.errors[0].details.existingSubscriptionId).toBe(created.body.data.id)
+    expect(JSON.stringify(dupValidation.body.data)).not.toMatch(/_tag|DuplicateSubscription/)
   })
 
   it("refuses with the shortfall when credit is short, and nothing is written", async () => {

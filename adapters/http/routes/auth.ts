@@ -20,7 +20,7 @@ export const authRoutes = [
     tag: "auth",
     access: "public", response: Session,
     body: RegisterBody,
-    handle: ({ body }) => Effect.map(Accounts.register(body), (s) => ok("Registered", sessionData(s), 201))
+    handle: ({ body, clientAddress }) => Effect.map(Accounts.register({ ...body, clientAddress }), (s) => ok("Registered", sessionData(s), 201))
   }),
   route({
     method: "post",

@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import * as Subscriptions from "../../../application/subscriptions/useCases.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
 import { WalletQueries } from "../../../application/ports/walletQueries.ts"
+import { detailsOf, errorTable } from "../errors.ts"
 import { ok, route } from "../route.ts"
 import { Paginated, Subscription, SubscriptionDetail, SubscriptionValidation } from "../responses.ts"
 import { AutoRenewBody, IdParams, SubscribeBody, SubscriptionListQuery, UpgradeBody } from "../schemas.ts"
@@ -12,7 +13,9 @@ export const subscriptionRoutes = [
     method: "post", path: "/api/subscriptions/validate", summary: "What subscribing would do (price, balance after, quota, errors), without doing it",
     tag: "subscriptions", access: "user", response: SubscriptionValidation, body: SubscribeBody,
     handle: ({ principal, body }) =>
-      Effect.map(Subscriptions.validateSubscription({ userId: principal.userId, planId: body.planId, couponCode: body.couponCode, instanceName: body.instanceName, autoRenew: body.autoRenew }), (r) => ok("Validation", r))
+      Effect.map(Subscriptions.validateSubscription({ userId: principal.userId, planId: body.planId, couponCode: body.couponCode, instanceName: body.instanceName, autoRenew: body.autoRenew }),
+        // The would-be errors speak the API's codes (the one table), never internal tags.
+        (r) => ok("Validation", { ...r, errors: r.errors.map((e) => ({ code: errorTable[e.code]?.code ?? "VALIDATION_FAILED", details: detailsOf(e.details as { _tag: string }) ?? null })) }))
   }),
   route({
     method: "post", path: "/api/subscriptions", summary: "Subscribe: charge the first month, take a quota slot, create the subscription and its instance",
