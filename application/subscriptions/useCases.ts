@@ -155,7 +155,7 @@ export const validateSubscription = Effect.fn("Subscriptions.validate")(function
       onLeft: (e) => ({ valid: false, price: found.plan.monthlyPrice, discount: 0, balance: wallet.balance, balanceAfter: wallet.balance - found.plan.monthlyPrice, errors: [{ code: e._tag, details: e }] })
     })
     return Either.right([]) // a dry run writes nothing
-  }, {}, new Date())
+  }, {}, new Date(yield* Clock.currentTimeMillis))
   const errors = yield* Effect.forEach(report!.errors, (e) =>
     e.details instanceof DuplicateSubscription ? Effect.map(withHeldUpgradeOptions(e.details), (details) => ({ ...e, details })) : Effect.succeed(e))
   return { ...report!, errors, plan: found.plan, quotaAvailable: found.plan.availableQuota > 0 }
