@@ -9,6 +9,7 @@ import { creditTopUp, refundCharge } from "../../application/ledger/useCases.ts"
 import { Coupons } from "../../application/ports/coupons.ts"
 import { type BillingDocument, InvoiceQueries, InvoiceSeller } from "../../application/ports/invoices.ts"
 import { processRenewals, RenewalPolicy } from "../../application/renewals/useCases.ts"
+import { ProvisioningPolicy } from "../../application/subscriptions/naming.ts"
 import { subscribe } from "../../application/subscriptions/useCases.ts"
 import { ledgerLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
@@ -20,7 +21,15 @@ const ghostBasic = "90000000-0000-4000-8000-000000000004" // 75,000 a month
 const seller = { name: "PT Minis Pod Indonesia", address: "Jl. Sudirman 1, Jakarta", email: "billing@minispod.example", taxId: "01.234.567.8-901.000" }
 
 let db: TestDatabase
-const makeRuntime = (url: string) => ManagedRuntime.make(Layer.mergeAll(ledgerLayer(url, 60), InvoicePdfKit, Layer.succeed(InvoiceSeller, seller), Layer.succeed(RenewalPolicy, { retentionDays: 30 }), ClusterMemory()))
+const makeRuntime = (url: string) => ManagedRuntime.make(Layer.mergeAll(
+  ledgerLayer(url, 60),
+  InvoicePdfKit,
+  Layer.succeed(InvoiceSeller, seller),
+  Layer.succeed(RenewalPolicy, { retentionDays: 30 }),
+  // Renewals suspend the other tests' unpaid subscriptions through the cluster.
+  ClusterMemory(),
+  Layer.succeed(ProvisioningPolicy, { baseDomain: "apps.test", timeoutSeconds: 300, namespacePrefix: "user-" })
+))
 let runtime: ReturnType<typeof makeRuntime>
 
 beforeAll(async () => {
