@@ -1,5 +1,4 @@
 import { Effect, Layer } from "effect"
-import PDFDocument from "pdfkit"
 import { type BillingDocument, InvoicePdf, type SellerDetails } from "../../application/ports/invoices.ts"
 
 const rupiahFormat = new Intl.NumberFormat("id-ID", { maximumFractionDigits: 0 })
@@ -13,8 +12,10 @@ const width = 495
 const columns = { description: left, quantity: 330, unitPrice: 370, amount: 455 } as const
 
 /** The document as an A4 PDF (Helvetica, one of the 14 standard fonts: nothing to embed). */
-const render = (document: BillingDocument, seller: SellerDetails): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
+const render = async (document: BillingDocument, seller: SellerDetails): Promise<Buffer> => {
+  // Loaded on the first rendering: the server's start and the audit CLI do not pay for pdfkit.
+  const { default: PDFDocument } = await import("pdfkit")
+  return new Promise((resolve, reject) => {
     const invoice = document.series === "INV"
     const issued = new Date(document.issuedAt)
     const pdf = new PDFDocument({
@@ -84,6 +85,7 @@ const render = (document: BillingDocument, seller: SellerDetails): Promise<Buffe
     )
     pdf.end()
   })
+}
 
 export const InvoicePdfKit = Layer.succeed(InvoicePdf, InvoicePdf.of({
   render: (document, seller) => Effect.promise(() => render(document, seller))
