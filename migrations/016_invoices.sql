@@ -45,9 +45,13 @@ create table billing_documents (
   position                bigint      not null,
   unique (series, year, sequence),
   check (number = document_number(series, year, sequence)),
-  check ((series = 'CN') = (corrects_number is not null))
+  -- corrects_number may be null: a refund of a charge that a replica of the previous version made
+  -- during a rolling deploy (after this migration, without invoicing) must still go through; the
+  -- audit reports that charge as one without an invoice.
+  check ((series = 'CN') = (corrects_transaction_id is not null))
 );
 create index billing_documents_user on billing_documents (user_id, position desc, number desc);
+create index billing_documents_corrects on billing_documents (corrects_number) where corrects_number is not null;
 
 -- Charges and refunds recorded before invoicing existed get their documents now, in ledger order.
 insert into billing_documents (number, series, year, sequence, user_id, transaction_id, subscription_id, plan_id,

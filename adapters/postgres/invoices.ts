@@ -14,8 +14,8 @@ const asUuid = (id: string | null) => (id !== null && uuidShape.test(id) ? id : 
 /**
  * One statement per document: the number from the series' counter row (taken and kept until
  * COMMIT, so numbers are gapless), the buyer and plan copied in, the lines priced. A document that
- * cannot be issued (no owner, no price, a refund of a charge without invoice) violates a NOT NULL
- * or CHECK constraint, and the whole append rolls back: nothing is charged without an invoice.
+ * cannot be issued (no owner, no price) violates a NOT NULL constraint, and the whole append rolls
+ * back: nothing is charged without an invoice.
  */
 const issue = (tx: Tx, d: DocumentDraft) => tx`
   with counter as (

@@ -1,11 +1,8 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { type BillingDocument, type DocumentFilter, InvoicePdf, InvoiceQueries, InvoiceSeller } from "../ports/invoices.ts"
 import { Users } from "../ports/users.ts"
 import { UserNotFound } from "../shared/errors.ts"
-
-export class InvoiceNotFound extends Schema.TaggedError<InvoiceNotFound>()("InvoiceNotFound", {
-  number: Schema.String
-}) {}
+import { InvoiceNotFound } from "./errors.ts"
 
 /** A document with its seller: what the JSON view and the PDF show. */
 export const withSeller = Effect.fn("Invoices.withSeller")(function*(document: BillingDocument) {

@@ -167,5 +167,10 @@ describe("invoices on Postgres", () => {
       "INV-2031: number 17 is missing",
       "INV-2031: the counter stands at 50 but 49 documents are numbered"
     ]))
+    // A refund of a charge without an invoice (as one made by a replica of the previous version
+    // during a rolling deploy) still goes through, with a credit note naming the charge only.
+    await at("2031-07-01T00:00:00.000Z", refundCharge({ userId: lost!.user_id, chargeTransactionId: lost!.transaction_id, amount: 5_000, reason: "late refund", reference: "late-1" }, system))
+    const [note] = (await documentsOf(lost!.user_id)).filter((d) => d.series === "CN")
+    expect(note).toMatchObject({ number: "CN-2031-000001", correctsNumber: null, correctsTransactionId: lost!.transaction_id, total: 5_000 })
   })
 })
