@@ -8,7 +8,8 @@ import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { Cluster } from "../../application/ports/cluster.ts"
 import { instanceSpecOf } from "../../application/subscriptions/instanceSpec.ts"
 import { failProvisioning } from "../../application/subscriptions/provisioning.ts"
-import { subscribe, upgradeSubscription } from "../../application/subscriptions/useCases.ts"
+import { adminRefund } from "../../application/subscriptions/admin.ts"
+import { cancelSubscription, subscribe, upgradeSubscription } from "../../application/subscriptions/useCases.ts"
 import { ledgerLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { clusterOn } from "../support/clusterOnSimulator.ts"
@@ -38,6 +39,31 @@ afterAll(async () => {
 const user = (i: number) => `55555555-0000-4000-8000-${String(i).padStart(12, "0")}`
 const fund = (userId: string, amount: number) => runtime.runPromise(creditTopUp({ userId, paymentReference: `fund-${userId}`, amount }, system))
 const balanceOf = (userId: string) => runtime.runPromise(Effect.flatMap(WalletQueries, (q) => q.summary(userId))).then((s) => s.balance)
+
+describe("the recorded cancellation refund is what the ledger refunded", () => {
+  const recordedAndLedger = async (userId: string, subscriptionId: string) => {
+    const [cancelled] = await db.sql<Array<{ data: { refunded: number } }>>`
+      select data from events where stream_id = ${`subscription-${subscriptionId}`} and type = 'SubscriptionCancelled'`
+    const refunds = await db.sql<Array<{ data: { amount: number; reference: string } }>>`
+      select data from events where stream_id = ${`wallet-${userId}`} and type = 'ChargeRefunded'`
+    const byCancel = refunds.filter((r) => r.data.reference.startsWith(`cancel:${subscriptionId}:`)).reduce((sum, r) => sum + r.data.amount, 0)
+    return { recorded: cancelled!.data.refunded, ledger: byCancel, allRefunds: refunds.reduce((sum, r) => sum + r.data.amount, 0) }
+  }
+
+  it.each(["prorated", "full", "none"] as const)("%s refund after an administrator already refunded part of the charge", async (refund) => {
+    const u = user(700 + ["prorated", "full", "none"].indexOf(refund))
+    await fund(u, 100_000)
+    const sub = await runtime.runPromise(subscribe({ userId: u, planId: ghostBasic }, system)) // 75,000
+    await runtime.runPromise(adminRefund("admin", sub.id, 60_000, "goodwill"))
+    await runtime.runPromise(cancelSubscription(u, sub.id, { by: u, reason: "leaving", refund }, system))
+    const { recorded, ledger, allRefunds } = await recordedAndLedger(u, sub.id)
+    expect(recorded).toBe(ledger)
+    // Only the 15,000 left of the charge could come back (all of it at once: the period just began).
+    expect(recorded).toBe(refund === "none" ? 0 : 15_000)
+    expect(allRefunds).toBe(60_000 + recorded)
+    expect(await balanceOf(u)).toBe(25_000 + allRefunds)
+  })
+})
 
 describe("subscriptions on Postgres under concurrency", () => {
   it("50 parallel subscribes for a plan with 10 free slots: exactly 10 succeed and only they are charged", async () => {
