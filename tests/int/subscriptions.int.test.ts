@@ -81,6 +81,27 @@ describe("subscriptions on Postgres under concurrency", () => {
     expect(plan).toMatchObject({ totalQuota: 10, usedQuota: 10, availableQuota: 0 })
   })
 
+  it("a plan filling up while an administrator changes its capacity: never more holders than the capacity in force, every refusal typed", async () => {
+    await runtime.runPromise(setPlanQuota("admin", n8nPro, 12))
+    const users = Array.from({ length: 24 }, (_, i) => user(500 + i))
+    await Promise.all(users.map((u) => fund(u, 150_000)))
+    const capacities = [6, 20, 8, 15, 10]
+    const [subscribes, changes] = await Promise.all([
+      Promise.all(users.map((u) => runtime.runPromise(Effect.either(subscribe({ userId: u, planId: n8nPro }, system))))),
+      Promise.all(capacities.map((c) => runtime.runPromise(Effect.either(setPlanQuota("admin", n8nPro, c)))))
+    ])
+    expect(subscribes.filter(Either.isLeft).map((r) => r.left._tag).every((tag) => tag === "QuotaExceeded")).toBe(true)
+    expect(changes.filter(Either.isLeft).map((r) => r.left._tag).every((tag) => tag === "CapacityBelowUsage")).toBe(true)
+    const won = subscribes.filter(Either.isRight).length
+    const plan = await runtime.runPromise(Effect.flatMap(Catalog, (c) => c.planById(n8nPro)))
+    expect(plan!.usedQuota).toBe(won)
+    expect(plan!.usedQuota).toBeLessThanOrEqual(plan!.totalQuota)
+    // The capacity in force is the last change that succeeded, in commit order: one of those asked for.
+    expect([12, ...capacities]).toContain(plan!.totalQuota)
+    const charged = (await Promise.all(users.map(balanceOf))).filter((b) => b === 0).length
+    expect(charged).toBe(won)
+  })
+
   it("the same user subscribing to one service twice at once gets one subscription", async () => {
     const u = user(100)
     await fund(u, 500_000)

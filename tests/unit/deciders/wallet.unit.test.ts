@@ -11,7 +11,7 @@ import {
   type WalletEvent
 } from "../../../domain/ledger/index.ts"
 import { deciderSpecification } from "../../support/deciderSpecification.ts"
-import { period } from "../../support/ledgerMother.ts"
+import { period } from "../../support/chargeCauseMother.ts"
 
 const { given } = deciderSpecification({ decide: decideWallet, evolve: evolveWallet, initialState: emptyWallet })
 
