@@ -14,7 +14,8 @@ import { UsersMemory } from "../../adapters/memory/users.ts"
 import { memoryLedgerLayer, period, system } from "../support/ledgerMother.ts"
 import { PaymentGatewayStub } from "../support/paymentGatewayStub.ts"
 
-const numRuns = Number(process.env["PROPERTY_RUNS"] ?? 500)
+// Each run is up to 30 steps through the use cases: 200 runs cost what the earlier 1000 short ones did.
+const numRuns = Number(process.env["PROPERTY_RUNS"] ?? 200)
 const userId = "u-1"
 
 const layer = () =>
@@ -157,8 +158,7 @@ describe("payments over random notification sequences, against a naive model", (
       { numRuns }
     )
     // The generators must reach the interesting cases, or the property says little.
-    console.log({ shortfalls, keylessPartials })
     expect(shortfalls).toBeGreaterThan(0)
     expect(keylessPartials).toBeGreaterThan(0)
-  })
+  }, 180_000)
 })
