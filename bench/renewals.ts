@@ -12,7 +12,7 @@ import { connect } from "../adapters/postgres/client.ts"
 import { processRenewals, RenewalPolicy } from "../application/renewals/useCases.ts"
 import { ledgerLayer } from "../infra/layers.ts"
 import { seedDueSubscriptions } from "../tests/support/renewalSeed.ts"
-import { benchDatabase } from "./harness.ts"
+import { benchDatabase, profiled } from "./harness.ts"
 
 const count = Number(process.env["BENCH_RENEWALS"] ?? 10_000)
 const concurrency = 16
@@ -50,7 +50,7 @@ const rawSeconds = (performance.now() - rawStarted) / 1000
 await raw.end()
 
 const appStarted = performance.now()
-const counts = await runtime.runPromise(processRenewals({ concurrency }))
+const counts = await profiled("renewals", () => runtime.runPromise(processRenewals({ concurrency })))
 const appSeconds = (performance.now() - appStarted) / 1000
 if (counts.renewed !== count || counts.failed !== 0) throw new Error(`expected ${count} renewals, got ${JSON.stringify(counts)}`)
 await runtime.dispose()
