@@ -411,11 +411,15 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
   })
 }
 
-export const EventStorePostgres = Layer.effect(
-  EventStore,
-  Effect.gen(function*() {
-    const sql = yield* Pg
-    const ids = yield* IdGenerator
-    return makeStore(sql, () => Effect.runSync(ids.uuid), defaultGroupCommit)
-  })
-)
+/** The Postgres event store with the given group commit bounds (tests vary them). */
+export const eventStorePostgres = (groupCommit: GroupCommitOptions) =>
+  Layer.effect(
+    EventStore,
+    Effect.gen(function*() {
+      const sql = yield* Pg
+      const ids = yield* IdGenerator
+      return makeStore(sql, () => Effect.runSync(ids.uuid), groupCommit)
+    })
+  )
+
+export const EventStorePostgres = eventStorePostgres(defaultGroupCommit)
