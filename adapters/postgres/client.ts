@@ -39,7 +39,8 @@ export const instanceIdOf = (sql: Sql): number => Number(String((sql.options.con
  * the current tick: everything issued in one turn of the event loop leaves in one writev.
  */
 const corkedSocket = (options: { readonly host: ReadonlyArray<string>; readonly port: ReadonlyArray<number> }): Socket => {
-  const socket = netConnect(options.port[0]!, options.host[0]!)
+  // host and port as postgres.js sets them on its own sockets: its connection errors name them.
+  const socket = Object.assign(netConnect(options.port[0]!, options.host[0]!), { host: options.host[0], port: options.port[0] })
   const write = socket.write.bind(socket) as (...args: Array<unknown>) => boolean
   let corked = false
   const uncork = () => {
