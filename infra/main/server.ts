@@ -111,6 +111,7 @@ const { app, drained, metricsText } = makeHttpApp({
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
   bodyLimitBytes: config.bodyLimitBytes,
+  requestTimeoutMs: config.requestTimeoutMs,
   trustProxy: config.trustProxy,
   draining: () => stopping,
   unavailable: isDatabaseUnavailable,
