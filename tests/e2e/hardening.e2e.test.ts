@@ -137,6 +137,17 @@ describe("authentication strangers cannot turn against users", () => {
     expect(statuses).toEqual([201, 201, 201, 429])
   })
 
+  it("counts a registration answered 409 \"already registered\" against the address (it is a lookup of an account)", async () => {
+    const taken = { name: "Taken", email: `taken-${Date.now()}@hardening.test`, password: "long enough pw" }
+    expect((await fromAddress(server.baseUrl, "127.0.0.46")("POST", "/api/auth/register", taken)).status).toBe(201)
+    const prober = fromAddress(server.baseUrl, "127.0.0.45")
+    const statuses: Array<number> = []
+    for (let n = 0; n < 3; n++) statuses.push((await prober("POST", "/api/auth/register", taken)).status)
+    const fresh = await prober("POST", "/api/auth/register", { ...taken, email: `fresh-${Date.now()}@hardening.test` })
+    expect([...statuses, fresh.status]).toEqual([409, 409, 409, 429])
+    expect(Number(fresh.headers.get("retry-after"))).toBeGreaterThan(0)
+  })
+
   it("throttles password changes (an online guess with a stolen access token)", async () => {
     const user = await account("pwchange")
     const statuses: Array<number> = []
