@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import { access, chmod, chown, constants, lstat, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir, userInfo } from "node:os"
 import { dirname, join, resolve, sep } from "node:path"
@@ -150,7 +150,9 @@ export const startEmbeddedPostgres = async (options: {
   const notes: Array<string> = []
   let dataDir = resolve(options.dataDir)
   if (isRoot() && !(await reachableByOthers(dataDir))) {
-    const fallback = join(tmpdir(), `minispod-${Buffer.from(dataDir).toString("base64url").slice(-24)}`, "postgres")
+    // Named by a digest of the whole path: two checkouts never share a fallback (the tail of the
+    // path, used before, was the same for every clone into a folder named like the repository).
+    const fallback = join(tmpdir(), `minispod-${createHash("sha256").update(dataDir).digest("base64url").slice(0, 22)}`, "postgres")
     notes.push(`${dataDir} is not reachable by the postgres user (a parent folder lacks o+x); using ${fallback}`)
     dataDir = fallback
   }
