@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
+import { promisify } from "node:util"
 import { SignJWT } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { WebSocket } from "ws"
@@ -80,6 +82,14 @@ describe("bad input is a 4xx naming the field, never a 500", () => {
     })
     expect(keyed.status).toBe(400)
     expect(await writes()).toEqual(before)
+  })
+
+  it("reports what validate finds with the API's error codes, never internal tags", async () => {
+    const user = await account("validate")
+    const validation = await http.post("/api/subscriptions/validate", { planId: "90000000-0000-4000-8000-000000000002" }, user.token)
+    expect(validation.status).toBe(200)
+    expect(validation.body.data).toMatchObject({ valid: false, errors: [expect.objectContaining({ code: "INSUFFICIENT_CREDIT" })] })
+    expect(JSON.stringify(validation.body)).not.toMatch(/_tag|InsufficientCredit/)
   })
 
   it("matches LIKE wildcards literally", async () => {
@@ -269,5 +279,12 @@ describe("log streams end with the session", () => {
     const closed = new Promise<number>((resolve) => stream.ws!.on("close", (code) => resolve(code)))
     expect((await http.put(`/api/admin/users/${user.id}/deactivate`, {}, adminAccess)).status).toBe(200)
     expect(await closed).toBe(4401)
+  })
+})
+
+describe("after all of the above", () => {
+  it("the ledger audits clean (npm run audit)", async () => {
+    const audit = await promisify(execFile)(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    expect(audit.stdout).toMatch(/AUDIT OK/)
   })
 })
