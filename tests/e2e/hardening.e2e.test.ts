@@ -286,5 +286,5 @@ describe("after all of the above", () => {
   it("the ledger audits clean (npm run audit)", async () => {
     const audit = await promisify(execFile)(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
-  })
+  }, 120_000) // a process of its own on a busy machine
 })
