@@ -31,9 +31,9 @@ export const serverForFile = (env: Record<string, string>, use: (world: E2eWorld
   })
 }
 
-/** Reads until it returns `wanted` (every 100 ms, at most 15 s); the last value read. */
-export const waitFor = async <A>(read: () => Promise<A>, wanted: A): Promise<A> => {
-  const deadline = Date.now() + 15_000
+/** Reads until it returns `wanted` (every 100 ms, at most `timeoutMs`); the last value read. */
+export const waitFor = async <A>(read: () => Promise<A>, wanted: A, timeoutMs = 15_000): Promise<A> => {
+  const deadline = Date.now() + timeoutMs
   let last = await read()
   while (last !== wanted && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100))
