@@ -110,7 +110,7 @@ describe("zero-setup start on the embedded PostgreSQL", () => {
     } finally {
       for (const dir of leftovers) await rm(dir, { recursive: true, force: true })
     }
-  })
+  }, 180_000) // a copy of the checkout, tsx's first compile of it, initdb
 
   it("refuses a bad configuration value at start, naming the variable", async () => {
     const result = await exec(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
