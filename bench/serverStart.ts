@@ -23,7 +23,7 @@ export const timeToHealthz = async (
   let url: string | undefined
   while (url === undefined) {
     if (child.exitCode !== null) throw new Error(`server exited:\n${output}`)
-    url = /MinisPod listening on (http:\/\/\S+)/.exec(output)?.[1]
+    url = /MinisPod listening on (http:\/\/[^\s"]+)/.exec(output)?.[1] // the banner is a JSON line
     if (url === undefined) await new Promise((resolve) => setTimeout(resolve, 2))
   }
   while ((await fetch(`${url}/healthz`).then((r) => r.status, () => 0)) !== 200) await new Promise((resolve) => setTimeout(resolve, 2))
