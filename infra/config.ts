@@ -117,6 +117,7 @@ const settings = {
   ),
   databaseConnectTimeoutSeconds: positive("DATABASE_CONNECT_TIMEOUT_SECONDS", 2),
   databaseStatementTimeoutMs: positive("DATABASE_STATEMENT_TIMEOUT_MS", 15_000),
+  requestTimeoutMs: positive("REQUEST_TIMEOUT_MS", 20_000),
   logStreamsPerUser: positive("LOG_STREAMS_PER_USER", 5),
   logStreamRecheckSeconds: positive("LOG_STREAM_RECHECK_SECONDS", 5),
   smtpUrl: Config.option(Config.redacted("SMTP_URL")).pipe(
@@ -209,6 +210,7 @@ const variableOf: Record<keyof typeof settings, string> = {
   metricsToken: "METRICS_TOKEN",
   databaseConnectTimeoutSeconds: "DATABASE_CONNECT_TIMEOUT_SECONDS",
   databaseStatementTimeoutMs: "DATABASE_STATEMENT_TIMEOUT_MS",
+  requestTimeoutMs: "REQUEST_TIMEOUT_MS",
   logStreamsPerUser: "LOG_STREAMS_PER_USER",
   logStreamRecheckSeconds: "LOG_STREAM_RECHECK_SECONDS",
   smtpUrl: "SMTP_URL",

@@ -46,6 +46,7 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   UnsupportedMediaType: { status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json" },
   TooManyAttempts: { status: 429, code: "RATE_LIMITED", message: "Too many attempts, try again later" },
   PasswordWorkBusy: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Busy, try again in a moment" },
+  RequestTimedOut: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Timed out, try again in a moment (a money request may still complete: repeat it with the same Idempotency-Key to learn its outcome)" },
   DatabaseUnavailable: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Temporarily unavailable, try again in a moment" }
 }
 

@@ -1,33 +1,17 @@
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { adminToken, api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
+import { describe, expect, it } from "vitest"
+import type { TestDatabase } from "../support/database.ts"
+import { serverForFile } from "../support/e2eServer.ts"
+import { seededPlans as plans } from "../support/seededCatalog.ts"
+import { type Api, balanceOf, customer } from "../support/server.ts"
 
 const exec = promisify(execFile)
-const plans = {
-  n8nFree: "90000000-0000-4000-8000-000000000001",
-  n8nBasic: "90000000-0000-4000-8000-000000000002",
-  n8nPro: "90000000-0000-4000-8000-000000000003",
-  ghostBasic: "90000000-0000-4000-8000-000000000004"
-}
 
 let db: TestDatabase
-let server: StartedServer
-let http: ReturnType<typeof api>
+let http: Api
 let admin: string
-
-beforeAll(async () => {
-  db = await createTestDatabase({ migrate: false })
-  server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "subs-e2e-secret-subs-e2e-secret-subs", SIM_CLUSTER_READY_MS: "600000" })
-  http = api(server.baseUrl)
-  admin = await adminToken(http)
-})
-afterAll(async () => {
-  await server.stop()
-  await db.drop()
-})
-
+serverForFile({ JWT_SECRET: "subs-e2e-secret-subs-e2e-secret-subs", SIM_CLUSTER_READY_MS: "600000" }, (world) => ({ db, http, admin } = world))
 
 const balance = (token: string) => balanceOf(http, token)
 
