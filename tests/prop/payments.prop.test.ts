@@ -38,7 +38,7 @@ describe("payments over random notification sequences", () => {
         async (amounts, reports) => {
           await Effect.runPromise(Effect.gen(function*() {
             yield* (yield* Users).create({
-              id: userId, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true,
+              id: userId, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true, locale: "id",
               passwordHash: "x", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z"
             })
             const orders: Array<string> = []
