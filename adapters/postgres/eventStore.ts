@@ -11,6 +11,7 @@ import {
 } from "../../application/ports/eventStore.ts"
 import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
+import { numbersFor, numberTransactions, provisionalIdsIn } from "../../application/shared/transactionNumbers.ts"
 import { isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
 import { couponProjector } from "./coupons.ts"
 import { notificationProjector } from "./notifications.ts"
@@ -236,7 +237,13 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
           if (stream === undefined) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
           return { streamId: s.streamId, head: stream.head, events: s.events, snapshot: s.snapshot }
         })
-        return write(tx, appends, metadata, recordedAt)
+        // TXMP numbers for the transfers actually written, read from the sequence in this transaction
+        // (one round trip, only for commands that write transfers): a command refused or a provisional
+        // id left unused takes none, and a rollback is the only source of gaps.
+        const provisional = provisionalIdsIn(appends)
+        if (provisional.length === 0) return write(tx, appends, metadata, recordedAt)
+        const taken = await tx<Array<{ n: number }>>`select nextval('transaction_number_seq') as n from generate_series(1, ${provisional.length})`
+        return write(tx, numberTransactions(appends, numbersFor(provisional, taken.map((r) => r.n).sort((a, b) => a - b))), metadata, recordedAt)
       }),
     readStream: (streamId) =>
       Effect.promise(async () => {
