@@ -15,3 +15,8 @@ update subscriptions s set
     where e.stream_id = 'subscription-' || s.id
       and (e.type in ('SubscriptionSuspended', 'SubscriptionCancelled', 'SubscriptionExpired')
         or (e.type = 'InstanceTransitioned' and e.data ->> 'to' = 'STOPPED')));
+
+-- Every free grant is a line in the history (issue 12 point 6): bonus and FREE_SERVICE periods and
+-- bonus upgrades are 0-rupiah charges (FreeGrantRecorded), so an entry may carry 0 rupiah.
+alter table ledger_entries drop constraint ledger_entries_amount_check;
+alter table ledger_entries add constraint ledger_entries_amount_check check (amount >= 0);

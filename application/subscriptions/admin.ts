@@ -64,7 +64,7 @@ export const adminRefund = Effect.fn("AdminSubscriptions.refund")(function*(admi
       const sub = subStateOf(loaded.get(subId))
       const wallet = walletStateOf(loaded.get(walletId))
       let left = amount
-      const commands: Array<WalletCommand> = []
+      const commands: Array<Extract<WalletCommand, { _tag: "RefundCharge" }>> = []
       for (const [i, charge] of [...sub.periodCharges].reverse().entries()) {
         const record = wallet.charges.get(charge.transactionId)
         const refundable = record ? record.amount - record.refunded : 0
