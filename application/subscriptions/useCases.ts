@@ -46,7 +46,7 @@ const availablePlan = Effect.fn("Subscriptions.availablePlan")(function*(planId:
  * DUPLICATE_SUBSCRIPTION offers the tiers above the plan the user holds (whatever plan was asked
  * for): the held subscription is only known once the guard refused, so its options come after.
  */
-const withHeldUpgradeOptions = Effect.fn("Subscriptions.withHeldUpgradeOptions")(function*(error: DuplicateSubscription) {
+export const withHeldUpgradeOptions = Effect.fn("Subscriptions.withHeldUpgradeOptions")(function*(error: DuplicateSubscription) {
   const held = yield* (yield* SubscriptionQueries).find(error.existingSubscriptionId)
   if (held === undefined) return error
   const higher = (yield* (yield* Catalog).plansOf(held.serviceId, false)).filter((p) => tierRank(p.planType) > tierRank(held.planType))

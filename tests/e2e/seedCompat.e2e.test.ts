@@ -226,6 +226,11 @@ describe("seed compatibility", () => {
     expect(info.balance).toBeGreaterThan(10_000)
     expect((await http.get(`/api/subscriptions/${created.body.data.id}`, user.token)).body.data).toMatchObject({ status: "CANCELLED", renewalStatus: "CANCELLED" })
     expect((await http.delete(`/api/instances/${created.body.data.id}`, user.token)).body.error.code).toBe("INVALID_TRANSITION")
+    // Retrying the deleted one while holding another of the service: DUPLICATE_SUBSCRIPTION offers the tiers above it too.
+    expect((await http.post("/api/instances", { planId: n8n.basic, name: "shop-again" }, user.token)).status).toBe(201)
+    const retried = await http.post(`/api/subscriptions/${created.body.data.id}/retry-provisioning`, {}, user.token)
+    expect(retried.status).toBe(409)
+    expect(retried.body.error).toMatchObject({ code: "DUPLICATE_SUBSCRIPTION", details: { upgradeOptions: [n8n.pro] } })
   })
 
   it("a user's locale is chosen at registration (default id) and changed in the profile", async () => {
