@@ -48,7 +48,7 @@ const instanceOf = (view: SubscriptionView, service: ServiceView | undefined) =>
     adminUrl,
     lastStartedAt: view.lastStartedAt,
     lastStoppedAt: view.lastStoppedAt,
-    /** The earlier version's names of lastStartedAt and lastStoppedAt, kept for its clients. */
+    // The earlier version's names of lastStartedAt and lastStoppedAt, kept for its clients.
     lastStarted: view.lastStartedAt,
     lastStopped: view.lastStoppedAt
   }))
