@@ -294,7 +294,8 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
         if (reply.raw) {
           ctx.type = reply.raw.contentType
           if (reply.raw.headers) ctx.set(reply.raw.headers)
-          ctx.body = typeof reply.raw.body === "string" ? reply.raw.body : Readable.from(reply.raw.body)
+          const body = reply.raw.body
+          ctx.body = typeof body === "string" ? body : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : Readable.from(body)
           return
         }
         ctx.body = { success: true, message: reply.message, data: reply.data }

@@ -11,6 +11,7 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   UserNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   ChargeNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   TransactionNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
+  InvoiceNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   CatalogEntryNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   CatalogConflict: { status: 409, code: "CONFLICT", message: "Conflicts with the catalog" },
   CapacityBelowUsage: { status: 409, code: "CONFLICT", message: "Capacity cannot go below what is in use" },

@@ -10,10 +10,12 @@ import {
   type ReadModels,
   type SnapshotPosition
 } from "../../application/ports/ledgerSnapshot.ts"
+import { InvoiceQueries } from "../../application/ports/invoices.ts"
 import { PaymentQueries } from "../../application/ports/paymentQueries.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { CatalogPostgres } from "./catalog.ts"
+import { InvoiceQueriesPostgres } from "./invoices.ts"
 import { Pg, type Sql } from "./client.ts"
 import { PaymentQueriesPostgres } from "./paymentReadModel.ts"
 import { SubscriptionQueriesPostgres } from "./subscriptionReadModel.ts"
@@ -96,16 +98,18 @@ const readModelsOf = (tx: Tx): Effect.Effect<ReadModels> =>
     const payments = yield* PaymentQueries
     const catalog = yield* Catalog
     const subscriptions = yield* SubscriptionQueries
+    const invoices = yield* InvoiceQueries
     return {
       walletSummaries: yield* wallets.allSummaries,
       accountTotals: yield* wallets.accountTotals,
       payments: yield* payments.all,
       plans: yield* catalog.allPlans,
-      subscriptions: yield* subscriptions.allStates
+      subscriptions: yield* subscriptions.allStates,
+      billingDocuments: { rows: yield* invoices.ledgerRows, counters: yield* invoices.counters }
     }
   }).pipe(
     Effect.provide(
-      Layer.mergeAll(WalletQueriesPostgres, PaymentQueriesPostgres, CatalogPostgres, SubscriptionQueriesPostgres).pipe(
+      Layer.mergeAll(WalletQueriesPostgres, PaymentQueriesPostgres, CatalogPostgres, SubscriptionQueriesPostgres, InvoiceQueriesPostgres).pipe(
         Layer.provide(Layer.succeed(Pg, tx as unknown as Sql))
       )
     )

@@ -4,6 +4,7 @@ import { type ReadModels, LedgerSnapshots, type SnapshotPosition } from "../port
 import { GENESIS_HASH, hashEvent } from "../shared/eventHash.ts"
 import type { AccountBalances, AuditCheck, AuditProblem } from "./auditCheck.ts"
 import { commerceCheck } from "./commerceCheck.ts"
+import { invoiceCheck } from "./invoiceCheck.ts"
 import { paymentCheck } from "./paymentCheck.ts"
 import { walletCheck } from "./walletCheck.ts"
 
@@ -13,7 +14,8 @@ export type { AuditProblem } from "./auditCheck.ts"
 const auditChecks = (accounts: AccountBalances): ReadonlyArray<AuditCheck> => [
   walletCheck(accounts),
   paymentCheck(),
-  commerceCheck()
+  commerceCheck(),
+  invoiceCheck()
 ]
 
 /** How many problems a report lists (the count is always complete). */

@@ -50,9 +50,8 @@ describe("subscriptions", () => {
     expect(duplicate.status).toBe(409)
     expect(duplicate.body.error.code).toBe("DUPLICATE_SUBSCRIPTION")
     expect(duplicate.body.error.details.existingSubscriptionId).toBe(created.body.data.id)
-    // The tiers above the held BASIC plan, whatever was asked for (here FREE).
-    expect(duplicate.body.error.details.upgradeOptions).toContain(plans.n8nPro)
-    expect(duplicate.body.error.details.upgradeOptions).not.toContain(plans.n8nBasic)
+    // Exactly the tiers above the held BASIC plan (n8n: FREE, BASIC, PRO), whatever was asked for (here FREE).
+    expect(duplicate.body.error.details.upgradeOptions).toEqual([plans.n8nPro])
     const dupValidation = await http.post("/api/subscriptions/validate", { planId: plans.n8nFree }, user.token)
     // The API's codes and details, as subscribe would answer them; never internal tags.
     expect(dupValidation.body.data.errors[0].code).toBe("DUPLICATE_SUBSCRIPTION")

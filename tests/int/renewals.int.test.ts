@@ -124,10 +124,15 @@ describe("renewals on Postgres", () => {
   it("the development clock is one offset for every process: an advance on one is seen by the other", async () => {
     const one = await makeDevClock(db.sql, 50)
     const other = await makeDevClock(db.sql, 50)
+    const wallBefore = Date.now()
     const before = other.now().getTime()
     await one.advance(3 * 86_400_000)
-    await new Promise((r) => setTimeout(r, 200))
-    expect(other.now().getTime() - before).toBeGreaterThanOrEqual(3 * 86_400_000)
+    // The other process re-reads the shared offset every 50 ms: wait until it has (bounded), not for a guessed time.
+    for (let polls = 0; polls < 200 && other.now().getTime() - before < 3 * 86_400_000; polls++) await new Promise((r) => setTimeout(r, 25))
+    const moved = other.now().getTime() - before
+    // Exactly the advance, plus the real time that passed meanwhile.
+    expect(moved).toBeGreaterThanOrEqual(3 * 86_400_000)
+    expect(moved).toBeLessThanOrEqual(3 * 86_400_000 + (Date.now() - wallBefore))
     one.stop()
     other.stop()
   })

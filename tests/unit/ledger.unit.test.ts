@@ -10,7 +10,7 @@ import {
   type WalletCommand,
   type WalletState
 } from "../../domain/ledger/index.ts"
-import { period } from "../support/ledgerMother.ts"
+import { period } from "../support/chargeCauseMother.ts"
 
 const topUp = (amount: number, reference = "topup:p1"): WalletCommand => ({ _tag: "CreditTopUp", transactionId: "TXMP-101", amount, reference })
 const charge = (amount: number, reference = "period:s1:2026-11-01"): WalletCommand => ({
