@@ -33,7 +33,7 @@ const runtime = ManagedRuntime.make(
 )
 const userIds = Array.from({ length: userCount }, (_, i) => `44444444-0000-4000-8000-${String(i).padStart(12, "0")}`)
 await runtime.runPromise(Effect.forEach(userIds, (id, i) => Effect.flatMap(Users, (u) => u.create({
-  id, name: `Bench ${i}`, email: `bench-${i}@example.com`, phone: null, avatar: null, role: "USER", isActive: true,
+  id, name: `Bench ${i}`, email: `bench-${i}@example.com`, phone: null, avatar: null, role: "USER", isActive: true, locale: "id",
   passwordHash: "x", createdAt: new Date().toISOString(), updatedAt: new Date().toISOString()
 })), { concurrency: 16 }))
 const orders = await runtime.runPromise(Effect.forEach(

@@ -1,7 +1,7 @@
 import { hkdfSync } from "node:crypto"
 import { Layer, Option, Redacted } from "effect"
 import { AccessTokensJose } from "../adapters/crypto/accessTokens.ts"
-import { IdGeneratorCrypto } from "../adapters/crypto/ids.ts"
+import { IdGeneratorCrypto, TransactionIdsProvisional } from "../adapters/crypto/ids.ts"
 import { PasswordHasherScrypt } from "../adapters/crypto/passwordHasher.ts"
 import { PgLive } from "../adapters/postgres/client.ts"
 import { EventStorePostgres } from "../adapters/postgres/eventStore.ts"
@@ -10,7 +10,6 @@ import { IdempotencyStorePostgres } from "../adapters/postgres/idempotency.ts"
 import { AuthThrottlePostgres } from "../adapters/postgres/authThrottle.ts"
 import { CommonPasswordsZxcvbn } from "../adapters/crypto/commonPasswords.ts"
 import { RefreshTokensPostgres } from "../adapters/postgres/refreshTokens.ts"
-import { TransactionIdsPostgres } from "../adapters/postgres/transactionIds.ts"
 import { UsersPostgres } from "../adapters/postgres/users.ts"
 import { WalletQueriesPostgres } from "../adapters/postgres/walletReadModel.ts"
 import { InvoiceQueriesPostgres } from "../adapters/postgres/invoices.ts"
@@ -40,7 +39,7 @@ export const ledgerLayer = (url: string, poolSize: number, timeouts?: DatabaseTi
   return Layer.mergeAll(
     EventStorePostgres,
     WalletQueriesPostgres,
-    TransactionIdsPostgres,
+    TransactionIdsProvisional,
     UsersPostgres,
     PaymentQueriesPostgres,
     LeaderLockPostgres,

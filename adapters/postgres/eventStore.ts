@@ -11,6 +11,7 @@ import {
 } from "../../application/ports/eventStore.ts"
 import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
+import { numbersFor, numberTransactions, provisionalIdsIn } from "../../application/shared/transactionNumbers.ts"
 import { isDatabaseUnavailable, isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
 import { couponProjector } from "./coupons.ts"
 import { invoiceProjector } from "./invoices.ts"
@@ -248,28 +249,48 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
   }
 
   /**
+   * TXMP numbers for the transfers a decision writes, taken from the sequence in this transaction
+   * (issue 12 point 6): a refused command or an unused provisional id takes none, so gaps come only
+   * from rollbacks. Taken before chaining, so hashes cover the real numbers; one round trip, only
+   * for decisions that write transfers.
+   */
+  const numberTransfers = async (tx: Tx, appends: ReadonlyArray<StreamEvents>): Promise<ReadonlyArray<StreamEvents>> => {
+    const provisional = provisionalIdsIn(appends)
+    if (provisional.length === 0) return appends
+    const taken = await tx<Array<{ n: number }>>`
+      select nextval('transaction_number_seq') as n from generate_series(1, ${provisional.length})`
+    return numberTransactions(appends, numbersFor(provisional, taken.map((r) => Number(r.n)).sort((a, b) => a - b)))
+  }
+
+  /** A stream's head in the batch; a stream named by a freshly numbered transfer starts empty. */
+  const headOf = (working: Map<string, LoadedWithHead>, streamId: string): Head =>
+    working.get(streamId)?.head ?? { version: 0, hash: GENESIS_HASH }
+
+  /**
    * Decides one command against the streams as they stand (in `working`), chains its events and
    * advances `working` past them, so the next command of a batch sees them. Throws Abort when
    * the decision refuses.
    */
-  const decideInto = (
+  const decideInto = async (
+    tx: Tx,
     working: Map<string, LoadedWithHead>,
     command: Omit<Queued, "resume">,
     pending: Array<Unpositioned>,
     snapshots: Map<string, SnapshotRow>
-  ): Array<Unpositioned> => {
+  ): Promise<Array<Unpositioned>> => {
     const view = new Map<string, LoadedStream>()
     for (const id of command.streamIds) view.set(id, working.get(id)!)
-    const decision = command.decide(view)
-    if (Either.isLeft(decision)) throw new Abort(decision.left)
-    for (const s of decision.right) {
+    const decided = command.decide(view)
+    if (Either.isLeft(decided)) throw new Abort(decided.left)
+    for (const s of decided.right) {
       if (!view.has(s.streamId)) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
     }
+    const decision = { right: await numberTransfers(tx, decided.right) }
     // Everything is computed before `working` changes: a throw (a non-finite number in an event)
     // must leave the batch's state exactly as the previous command left it.
     const heads = new Map<string, Head>()
     const chained = decision.right.map((s) => {
-      const c = chain(s.streamId, heads.get(s.streamId) ?? working.get(s.streamId)!.head, s.events, command.metadata, command.recordedAt.toISOString(), newEventId)
+      const c = chain(s.streamId, heads.get(s.streamId) ?? headOf(working, s.streamId), s.events, command.metadata, command.recordedAt.toISOString(), newEventId)
       heads.set(s.streamId, c.head)
       return c
     })
@@ -277,7 +298,7 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
     decision.right.forEach((s, i) => {
       const { events, head } = chained[i]!
       if (events.length === 0) return
-      const stream = working.get(s.streamId)!
+      const stream = working.get(s.streamId) ?? { streamId: s.streamId, version: 0, snapshot: undefined, events: [], head: headOf(working, s.streamId) }
       written.push(...events)
       if (s.snapshot !== undefined) snapshots.set(s.streamId, { version: head.version, hash: head.hash, state: s.snapshot })
       working.set(s.streamId, {
@@ -298,7 +319,7 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
       const working = await lockAndLoad(tx, command.streamIds)
       const pending: Array<Unpositioned> = []
       const snapshots = new Map<string, SnapshotRow>()
-      decideInto(working, command, pending, snapshots)
+      await decideInto(tx, working, command, pending, snapshots)
       return write(tx, pending, snapshots)
     }).then(Effect.succeed, failureOf)
 
@@ -319,7 +340,7 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
         const snapshots = new Map<string, SnapshotRow>()
         for (const command of batch) {
           try {
-            outcomes.push({ written: decideInto(working, command, pending, snapshots) })
+            outcomes.push({ written: await decideInto(tx, working, command, pending, snapshots) })
           } catch (error) {
             outcomes.push({ error })
           }

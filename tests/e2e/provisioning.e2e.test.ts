@@ -36,9 +36,15 @@ describe("provisioning on the simulated cluster", () => {
 
     expect((await http.put(`/api/subscriptions/${sub.id}/start`, {}, user.token)).body.error.code).toBe("INVALID_TRANSITION")
     expect((await http.put(`/api/subscriptions/${sub.id}/stop`, {}, user.token)).body.data.status).toBe("STOPPED")
+    const stopped = (await http.get(`/api/instances/${sub.id}`, user.token)).body.data
+    expect(Date.parse(stopped.lastStoppedAt)).toBeGreaterThanOrEqual(Date.parse(stopped.lastStartedAt)) // came up, then stopped
+    expect(stopped).toMatchObject({ lastStarted: stopped.lastStartedAt, lastStopped: stopped.lastStoppedAt })
     expect((await http.put(`/api/instances/${sub.id}/stop`, {}, user.token)).body.error.code).toBe("INVALID_TRANSITION")
     expect((await http.put(`/api/instances/${sub.id}/start`, {}, user.token)).body.data.status).toBe("STARTING")
     expect(await waitFor(status(user.token, sub.id), "RUNNING")).toBe("RUNNING")
+    const started = (await http.get(`/api/instances/${sub.id}/status`, user.token)).body.data
+    expect(started.lastStoppedAt).toBe(stopped.lastStoppedAt)
+    expect(Date.parse(started.lastStartedAt)).toBeGreaterThan(Date.parse(stopped.lastStartedAt)) // started again after the stop
     expect((await http.post(`/api/subscriptions/${sub.id}/restart`, {}, user.token)).body.data.status).toBe("RESTARTING")
     expect(await waitFor(status(user.token, sub.id), "RUNNING")).toBe("RUNNING")
 

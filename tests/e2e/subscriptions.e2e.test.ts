@@ -106,7 +106,7 @@ describe("subscriptions", () => {
     const renew = await http.put(`/api/subscriptions/${sub.id}/auto-renew`, { enabled: false }, owner.token)
     expect(renew.body.data).toMatchObject({ autoRenew: false, nextBillingDate: null })
     const detail = await http.get(`/api/subscriptions/${sub.id}`, owner.token)
-    expect(detail.body.data.instance).toEqual({ name: sub.instanceName, status: "PROVISIONING" })
+    expect(detail.body.data.instance).toMatchObject({ name: sub.instanceName, status: "PROVISIONING" })
     expect((await http.get("/api/subscriptions", owner.token)).body.data.items).toHaveLength(1)
     const coupon = await http.post("/api/subscriptions", { planId: plans.ghostBasic, couponCode: "WELCOME" }, owner.token)
     expect(coupon.status).toBe(422)

@@ -37,7 +37,7 @@ beforeAll(async () => {
   fake = await startFakeMidtrans()
   runtime = makeRuntime()
   await runtime.runPromise(Effect.flatMap(Users, (u) => u.create({
-    id: userId, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true,
+    id: userId, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true, locale: "id",
     passwordHash: "x", createdAt: new Date().toISOString(), updatedAt: new Date().toISOString()
   })))
 })

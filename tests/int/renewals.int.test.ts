@@ -83,6 +83,10 @@ describe("renewals on Postgres", () => {
     const renewals = await db.sql<Array<{ data: { charged: number; freeMonth: boolean } }>>`
       select data from events where stream_id = ${`subscription-${sub.id}`} and type = 'SubscriptionRenewed' order by position`
     expect(renewals.map((r) => [r.data.charged, r.data.freeMonth])).toEqual([[0, true], [0, true]])
+    // Each free month (the first included) is a 0-rupiah line in the user's history, for a user who never had credit.
+    const lines = await db.sql<Array<{ type: string; amount: number; balance_after: number }>>`
+      select type, amount::int, balance_after::int from ledger_entries where user_id = ${userId} order by position`
+    expect(lines).toEqual([0, 1, 2].map(() => ({ type: "SUBSCRIPTION", amount: 0, balance_after: 0 })))
     await clock.advance(32 * 86_400_000)
     await run(processRenewals())
     expect((await view())!.renewalStatus).toBe("GRACE")

@@ -108,7 +108,7 @@ describe("payments over random notification sequences, against a naive model", (
           const model = new PaymentsModel(amounts)
           await Effect.runPromise(Effect.gen(function*() {
             yield* (yield* Users).create({
-              id: userId, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true,
+              id: userId, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true, locale: "id",
               passwordHash: "x", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z"
             })
             const orders: Array<string> = []
