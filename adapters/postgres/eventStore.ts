@@ -13,6 +13,7 @@ import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
 import { isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
 import { couponProjector } from "./coupons.ts"
+import { instanceOpsProjector } from "./instanceOpsReadModel.ts"
 import { notificationProjector } from "./notifications.ts"
 import { paymentProjector } from "./paymentReadModel.ts"
 import { quotaProjector } from "./quotaReadModel.ts"
@@ -29,7 +30,7 @@ type Tx = postgres.ReservedSql<{ bigint: number }>
 export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => ReadonlyArray<Promise<unknown>>
 
 // The notification outbox goes last: it reads the rows the projections before it just wrote.
-const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector, couponProjector, notificationProjector]
+const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector, couponProjector, instanceOpsProjector, notificationProjector]
 
 interface EventRow {
   position: number
