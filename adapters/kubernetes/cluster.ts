@@ -271,8 +271,14 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
     return [...instances.values()] as ReadonlyArray<ObservedInstance>
   })
 
+  const metricsUnavailable = kube.podMetrics("default").pipe(
+    // 404: the API group is not served (no metrics-server).
+    Effect.map((answer) => (answer === undefined ? "metrics.k8s.io is not served (no metrics-server)" : undefined)),
+    Effect.catchAll((error) => Effect.succeed(`metrics.k8s.io did not answer (${error._tag}: ${error.reason})`))
+  )
+
   return {
     kube,
-    service: Cluster.of({ apply, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes, observe })
+    service: Cluster.of({ apply, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes, observe, metricsUnavailable })
   }
 }

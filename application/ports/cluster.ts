@@ -126,6 +126,8 @@ export interface ClusterService {
   readonly nodes: Effect.Effect<ReadonlyArray<ClusterNode>, ClusterError>
   /** Every managed instance's Deployments and Pods, cluster-wide (what the reconciliation loop compares with the log). */
   readonly observe: Effect.Effect<ReadonlyArray<ObservedInstance>, ClusterError>
+  /** Whether metrics.k8s.io answers: undefined when it does, else why not (metrics-server absent …). */
+  readonly metricsUnavailable: Effect.Effect<string | undefined>
 }
 
 export class Cluster extends Context.Tag("app/Cluster")<Cluster, ClusterService>() {}

@@ -1,3 +1,5 @@
+import { Either } from "effect"
+import { InstanceInMaintenance } from "./errors.ts"
 import type { DriftRepair, HealthStatus, InstanceOpsEvent } from "./events.ts"
 import type { ObservedInstance, ObservedPod } from "./observation.ts"
 import type { InstanceOpsState } from "./state.ts"
@@ -85,3 +87,9 @@ export const decideMaintenance = (
   if (command.enabled === (state.maintenance !== undefined)) return []
   return [command.enabled ? { _tag: "MaintenanceStarted", subscriptionId, by, reason, at } : { _tag: "MaintenanceEnded", subscriptionId, by, reason, at }]
 }
+
+/** The owner's start, stop or restart: refused while an administrator holds the instance in maintenance (administrators pass). */
+export const mayControl = (state: InstanceOpsState, subscriptionId: string, byAdministrator: boolean): Either.Either<void, InstanceInMaintenance> =>
+  state.maintenance === undefined || byAdministrator
+    ? Either.void
+    : Either.left(new InstanceInMaintenance({ subscriptionId, reason: state.maintenance.reason }))

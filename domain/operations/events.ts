@@ -41,3 +41,14 @@ export const MaintenanceEnded = Schema.TaggedStruct("MaintenanceEnded", {
 
 export const InstanceOpsEvent = Schema.Union(InstanceHealthChanged, InstanceDriftRepaired, MaintenanceStarted, MaintenanceEnded)
 export type InstanceOpsEvent = typeof InstanceOpsEvent.Type
+
+/** An administrator's confirmed cleanup of orphaned cluster objects (stream cluster-admin): what was deleted, by whom, why. */
+export const OrphansRemoved = Schema.TaggedStruct("OrphansRemoved", {
+  by: Schema.String,
+  reason: Schema.String,
+  removed: Schema.Array(Schema.Struct({ namespace: Schema.String, name: Schema.String, instanceId: Schema.String })),
+  at: Schema.String
+})
+
+export const ClusterAdminEvent = Schema.Union(OrphansRemoved)
+export type ClusterAdminEvent = typeof ClusterAdminEvent.Type
