@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
+import { HealthStatus } from "../../domain/operations/index.ts"
 
 /**
  * What `data` holds in success responses, described for /openapi.json. A route declaring one of
@@ -233,6 +234,12 @@ export const SubscriptionValidation = Schema.Struct({
   quotaAvailable: Schema.Boolean
 }).annotations({ identifier: "SubscriptionValidation" })
 
+const instanceHealthFields = {
+  healthStatus: Schema.NullOr(HealthStatus).annotations({ description: "the reconciliation loop's last verdict; null before its first look" }),
+  healthReason: Schema.NullOr(Schema.String),
+  lastHealthCheck: Schema.NullOr(Timestamp)
+}
+
 export const Instance = Schema.Struct({
   id: Id,
   subscriptionId: Id,
@@ -245,13 +252,14 @@ export const Instance = Schema.Struct({
   namespace: Schema.String.annotations({ description: "the owner's namespace in the cluster" }),
   publicUrl: Schema.NullOr(Schema.String).annotations({ description: "https://<name>-<id8>.<base domain>; null for a service not served over HTTP" }),
   adminUrl: Schema.NullOr(Schema.String).annotations({ description: "the app's administration page, where it has one (/wp-admin, /ghost)" }),
+  ...instanceHealthFields,
   createdAt: Timestamp,
   updatedAt: Timestamp
 }).annotations({ identifier: "Instance" })
 
 export const InstanceStatus = Schema.Struct({
   id: Id, status: Schema.String, error: Schema.NullOr(Schema.String),
-  publicUrl: Schema.NullOr(Schema.String), adminUrl: Schema.NullOr(Schema.String), namespace: Schema.String
+  publicUrl: Schema.NullOr(Schema.String), adminUrl: Schema.NullOr(Schema.String), namespace: Schema.String, ...instanceHealthFields
 })
 
 export const InstanceCredentials = Schema.Struct({

@@ -70,6 +70,12 @@ describe("operating what runs, on a started server", () => {
       database: { ok: true }, clusterApi: { ok: true }, metricsApi: { available: true },
       scheduler: { leader: expect.any(String) }, reconciliation: { lagSeconds: expect.any(Number), lastRun: { repaired: 1 } }
     })
+    expect((await http.get(`/api/instances/${sub.id}`, user.token)).body.data).toMatchObject({ healthStatus: null, lastHealthCheck: expect.any(String) }) // repaired this run: judged next run
+    // Once the re-applied pods are ready, a run judges it HEALTHY.
+    await until(async () => {
+      await http.post("/api/admin/instances/reconcile", {}, admin)
+      return (await http.get(`/api/instances/${sub.id}/status`, user.token)).body.data.healthStatus === "HEALTHY"
+    }, "a HEALTHY verdict")
     const detail = (await http.get(`/api/admin/subscriptions/${sub.id}`, admin)).body.data
     expect(detail.operations.lastRepair.repair).toBe("reapplied")
     expect(detail.events.map((e: { type: string }) => e.type)).toContain("InstanceDriftRepaired")

@@ -4,13 +4,18 @@ import { controlInstance, instanceCredentials, instanceMetrics, reconfigureInsta
 import { ownSubscription } from "../../../application/subscriptions/useCases.ts"
 import type { SubscriptionView } from "../../../application/ports/subscriptionQueries.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
+import { InstanceOpsQueries } from "../../../application/ports/instanceOps.ts"
 import { ok, route } from "../route.ts"
 import { Instance, InstanceCredentials, InstanceMetrics, InstanceStatus, Paginated } from "../responses.ts"
 import { IdParams, InstanceUpdateBody, SubscriptionListQuery } from "../schemas.ts"
 import { pageOf } from "./wallet.ts"
 
+/** The reconciliation loop's last verdict (null until it has looked at the instance). */
+const healthOf = (id: string) => Effect.map(Effect.flatMap(InstanceOpsQueries, (q) => q.find(id)), (o) =>
+  ({ healthStatus: o?.healthStatus ?? null, healthReason: o?.healthReason ?? null, lastHealthCheck: o?.lastHealthCheck ?? null }))
+
 /** An instance is 1:1 with its subscription and shares its id; it carries its URLs and namespace. */
-const instanceView = (s: SubscriptionView) => Effect.map(instanceAccess(s), (access) => ({
+const instanceView = (s: SubscriptionView) => Effect.map(Effect.zip(instanceAccess(s), healthOf(s.id)), ([access, health]) => ({
   id: s.id,
   subscriptionId: s.id,
   name: s.displayName,
@@ -20,6 +25,7 @@ const instanceView = (s: SubscriptionView) => Effect.map(instanceAccess(s), (acc
   planId: s.planId,
   serviceId: s.serviceId,
   ...access,
+  ...health,
   createdAt: s.createdAt,
   updatedAt: s.updatedAt
 }))
@@ -65,7 +71,7 @@ export const instanceRoutes = [
   route({
     method: "get", path: "/api/instances/:id/status", summary: "An instance's status", tag: "instances", access: "user", response: InstanceStatus, params: IdParams,
     handle: ({ principal, params }) => Effect.flatMap(ownSubscription(principal.userId, params.id), instanceView).pipe(
-      Effect.map((v) => ok("Instance status", { id: v.id, status: v.status, error: v.error, publicUrl: v.publicUrl, adminUrl: v.adminUrl, namespace: v.namespace })))
+      Effect.map((v) => ok("Instance status", { id: v.id, status: v.status, error: v.error, publicUrl: v.publicUrl, adminUrl: v.adminUrl, namespace: v.namespace, healthStatus: v.healthStatus, healthReason: v.healthReason, lastHealthCheck: v.lastHealthCheck })))
   }),
   route({
     method: "get", path: "/api/instances/:id/credentials", summary: "The generated secrets of the caller's instance (database passwords, keys); never logged", tag: "instances",
