@@ -17,6 +17,8 @@ import { reconcilePendingPayments } from "../../application/payments/useCases.ts
 import { runProvisioningWorker } from "../../application/subscriptions/provisioning.ts"
 import { processRenewals, runScheduledRenewals } from "../../application/renewals/useCases.ts"
 import { runReconciliation } from "../../application/operations/reconciliation.ts"
+import { businessFigures } from "../../adapters/postgres/businessFigures.ts"
+import { registerBusinessMetrics } from "../businessMetrics.ts"
 import { makeDevClockRouter } from "../../adapters/http/devClockRoutes.ts"
 import { makeDevClock } from "../../adapters/postgres/devClock.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
@@ -116,6 +118,7 @@ const { app, drained, metricsText } = makeHttpApp({
   draining: () => stopping,
   unavailable: isDatabaseUnavailable,
   metrics: metricsServing(config).onApiPort,
+  registerMetrics: (registry) => registerBusinessMetrics(registry, () => runtime.runPromise(Pg).then(businessFigures)),
   ready: () =>
     runtime.runPromise(
       Effect.flatMap(Pg, (sql) => Effect.promise(() => sql`select 1`)).pipe(

@@ -76,6 +76,12 @@ describe("operating what runs, on a started server", () => {
       await http.post("/api/admin/instances/reconcile", {}, admin)
       return (await http.get(`/api/instances/${sub.id}/status`, user.token)).body.data.healthStatus === "HEALTHY"
     }, "a HEALTHY verdict")
+    // The business on /metrics, beside HTTP.
+    const scraped = await (await fetch(`${server.baseUrl}/metrics`)).text()
+    expect(scraped).toMatch(/^minispod_instances\{status="RUNNING"\} [1-9]/m)
+    expect(scraped).toMatch(/^minispod_subscriptions\{status="ACTIVE"\} [1-9]/m)
+    expect(scraped).toMatch(/^minispod_instance_health\{status="HEALTHY"\} [1-9]/m)
+    expect(scraped).toMatch(/^minispod_wallet_rupiah\{kind="balance"\} [1-9]/m)
     const detail = (await http.get(`/api/admin/subscriptions/${sub.id}`, admin)).body.data
     expect(detail.operations.lastRepair.repair).toBe("reapplied")
     expect(detail.events.map((e: { type: string }) => e.type)).toContain("InstanceDriftRepaired")
