@@ -1,11 +1,10 @@
-import { execSync } from "node:child_process"
-import { appendFile } from "node:fs/promises"
 import { ManagedRuntime } from "effect"
 import { auditLedger } from "../application/audit/ledgerAudit.ts"
 import { connect } from "../adapters/postgres/client.ts"
 import { ledgerLayer } from "../infra/layers.ts"
 import { buildAuditLog } from "./auditLog.ts"
 import { benchDatabase } from "./harness.ts"
+import { appendResult } from "./results.ts"
 
 /**
  * `npm run bench:audit`: the audit's replay (cursor read, decode, hash-chain verify, evolve,
@@ -54,16 +53,9 @@ const rate = events / seconds
 const ratio = rawSeconds / seconds
 out(`raw SQL aggregate: ${rawSeconds.toFixed(2)} s for ${events.toLocaleString("en")} events (${Math.round(events / rawSeconds).toLocaleString("en")} events/s)`)
 out(`audit replay:      ${seconds.toFixed(2)} s, verdict ${report.ok ? "OK" : `FAILED (${report.problems.length} problems)`}`)
-const commit = (() => {
-  try {
-    return execSync("git rev-parse --short HEAD", { encoding: "utf8" }).trim()
-  } catch {
-    return "unknown"
-  }
-})()
-await appendFile(
-  new URL("./RESULTS.md", import.meta.url),
-  `- ${new Date().toISOString().slice(0, 16)}Z ${commit} bench:audit — ${events.toLocaleString("en")} events: replay ${seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString("en")} events/s, raw aggregate ${rawSeconds.toFixed(2)} s, ratio ${ratio.toFixed(3)}${report.ok ? "" : " (AUDIT FAILED)"}\n`
+await appendResult(
+  "bench:audit",
+  `${events.toLocaleString("en")} events: replay ${seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString("en")} events/s, raw aggregate ${rawSeconds.toFixed(2)} s, ratio ${ratio.toFixed(3)}${report.ok ? "" : " (AUDIT FAILED)"}`
 )
 out(`audit events/s = ${Math.round(rate)}`)
 out(`audit ratio = ${ratio.toFixed(3)}`)

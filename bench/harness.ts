@@ -128,3 +128,27 @@ export const statsLine = (label: string, a: RunStats, b: RunStats) =>
 
 export const statsHeader = (b: string) =>
   `${"clients".padEnd(10)}${"raw op/s".padStart(8)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}   |${`${b} op/s`.padStart(8)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}   |${`${b}/raw`.padStart(8)}`
+
+/**
+ * With BENCH_PROFILE=<dir>, records a V8 CPU profile of `run` only (not the seeding around it)
+ * into <dir>/<name>.cpuprofile; `npx tsx bench/profileSummary.ts <file> <ops>` summarises it.
+ */
+export const profiled = async <A>(name: string, run: () => Promise<A>): Promise<A> => {
+  const dir = process.env["BENCH_PROFILE"]
+  if (!dir) return run()
+  const { Session } = await import("node:inspector/promises")
+  const { mkdir, writeFile } = await import("node:fs/promises")
+  const session = new Session()
+  session.connect()
+  await session.post("Profiler.enable")
+  await session.post("Profiler.setSamplingInterval", { interval: 200 })
+  await session.post("Profiler.start")
+  try {
+    return await run()
+  } finally {
+    const { profile } = await session.post("Profiler.stop")
+    await mkdir(dir, { recursive: true })
+    await writeFile(`${dir}/${name}.cpuprofile`, JSON.stringify(profile))
+    session.disconnect()
+  }
+}

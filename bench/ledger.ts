@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto"
 import { ManagedRuntime } from "effect"
 import { chargeWallet, creditTopUp } from "../application/ledger/useCases.ts"
 import { ledgerLayer } from "../infra/layers.ts"
-import { benchDatabase, measure, rawLedgerBaseline, type RunStats, statsHeader, statsLine } from "./harness.ts"
+import { benchDatabase, measure, profiled, rawLedgerBaseline, type RunStats, statsHeader, statsLine } from "./harness.ts"
 
 const seconds = Number(process.env["BENCH_SECONDS"] ?? 3)
 const walletCount = 1_000
@@ -27,13 +27,13 @@ const wallets = Array.from({ length: walletCount }, (_, i) => `00000000-0000-400
 
 const app = async (concurrency: number, hot: boolean): Promise<RunStats> => {
   const runtime = ManagedRuntime.make(ledgerLayer(db.url, concurrency))
-  const stats = await measure(concurrency, seconds, () =>
+  const stats = await profiled(`ledger-${hot ? "hot" : concurrency}`, () => measure(concurrency, seconds, () =>
     runtime.runPromise(chargeWallet({
       userId: hot ? wallets[0]! : wallets[Math.floor(Math.random() * walletCount)]!,
       amount: 1,
       cause: { _tag: "SubscriptionPeriod", subscriptionId: randomUUID(), periodStart: "2026-11-01" },
       description: "bench"
-    }, { actor: "bench" })))
+    }, { actor: "bench" }))))
   await runtime.dispose()
   return stats
 }

@@ -1,6 +1,7 @@
 /**
- * npm run bench:renewals — the renewal job (processRenewals: one decision and one transaction per
- * due subscription over its wallet and subscription streams) renewing 10,000 due subscriptions,
+ * npm run bench:renewals — the renewal job (processRenewals: one decision per due subscription
+ * over its wallet and subscription streams; the event store commits concurrent decisions together)
+ * renewing 10,000 due subscriptions, on a pool of 16 connections,
  * against a raw SQL baseline doing the same 10,000 charges (insert the charge event + guarded
  * balance update, one transaction each) in the same database and run. Not a test.
  * Last line: `renewals ratio = <app/raw>` = app renewals per second / raw charges per second.
@@ -12,7 +13,7 @@ import { connect } from "../adapters/postgres/client.ts"
 import { processRenewals, RenewalPolicy } from "../application/renewals/useCases.ts"
 import { ledgerLayer } from "../infra/layers.ts"
 import { seedDueSubscriptions } from "../tests/support/renewalSeed.ts"
-import { benchDatabase } from "./harness.ts"
+import { benchDatabase, profiled } from "./harness.ts"
 
 const count = Number(process.env["BENCH_RENEWALS"] ?? 10_000)
 const concurrency = 16
@@ -50,7 +51,8 @@ const rawSeconds = (performance.now() - rawStarted) / 1000
 await raw.end()
 
 const appStarted = performance.now()
-const counts = await runtime.runPromise(processRenewals({ concurrency }))
+// The job as the scheduler runs it (its own concurrency; the event store commits steps together).
+const counts = await profiled("renewals", () => runtime.runPromise(processRenewals()))
 const appSeconds = (performance.now() - appStarted) / 1000
 if (counts.renewed !== count || counts.failed !== 0) throw new Error(`expected ${count} renewals, got ${JSON.stringify(counts)}`)
 await runtime.dispose()

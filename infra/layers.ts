@@ -1,7 +1,7 @@
 import { hkdfSync } from "node:crypto"
 import { Layer, Option, Redacted } from "effect"
 import { AccessTokensJose } from "../adapters/crypto/accessTokens.ts"
-import { IdGeneratorCrypto } from "../adapters/crypto/ids.ts"
+import { IdGeneratorCrypto, TransactionIdsProvisional } from "../adapters/crypto/ids.ts"
 import { PasswordHasherScrypt } from "../adapters/crypto/passwordHasher.ts"
 import { PgLive } from "../adapters/postgres/client.ts"
 import { EventStorePostgres } from "../adapters/postgres/eventStore.ts"
@@ -10,9 +10,11 @@ import { IdempotencyStorePostgres } from "../adapters/postgres/idempotency.ts"
 import { AuthThrottlePostgres } from "../adapters/postgres/authThrottle.ts"
 import { CommonPasswordsZxcvbn } from "../adapters/crypto/commonPasswords.ts"
 import { RefreshTokensPostgres } from "../adapters/postgres/refreshTokens.ts"
-import { TransactionIdsPostgres } from "../adapters/postgres/transactionIds.ts"
 import { UsersPostgres } from "../adapters/postgres/users.ts"
 import { WalletQueriesPostgres } from "../adapters/postgres/walletReadModel.ts"
+import { InvoiceQueriesPostgres } from "../adapters/postgres/invoices.ts"
+import { InvoicePdfKit } from "../adapters/pdf/invoicePdf.ts"
+import { InvoiceSeller } from "../application/ports/invoices.ts"
 import { PaymentGatewayMidtrans } from "../adapters/midtrans/gateway.ts"
 import { AnalyticsPostgres } from "../adapters/postgres/analytics.ts"
 import { CatalogPostgres } from "../adapters/postgres/catalog.ts"
@@ -38,7 +40,7 @@ export const ledgerLayer = (url: string, poolSize: number, timeouts?: DatabaseTi
   return Layer.mergeAll(
     EventStorePostgres,
     WalletQueriesPostgres,
-    TransactionIdsPostgres,
+    TransactionIdsProvisional,
     UsersPostgres,
     PaymentQueriesPostgres,
     LeaderLockPostgres,
@@ -48,6 +50,7 @@ export const ledgerLayer = (url: string, poolSize: number, timeouts?: DatabaseTi
     CouponsPostgres,
     AnalyticsPostgres,
     LedgerSnapshotsPostgres,
+    InvoiceQueriesPostgres,
     // Use-case spans (Effect.fn) cost ~7 % CPU per command and have no exporter yet.
     Layer.setTracerEnabled(false)
   ).pipe(Layer.provideMerge(pg), Layer.provideMerge(IdGeneratorCrypto))
@@ -104,7 +107,14 @@ export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gate
       registrationsPerAddress: config.registerMaxPerAddress,
       passwordChangeFailures: config.passwordChangeMaxFailures
     }),
-    Layer.succeed(RenewalPolicy, { retentionDays: config.suspensionRetentionDays })
+    Layer.succeed(RenewalPolicy, { retentionDays: config.suspensionRetentionDays }),
+    InvoicePdfKit,
+    Layer.succeed(InvoiceSeller, {
+      name: config.invoiceSellerName,
+      address: config.invoiceSellerAddress,
+      email: config.invoiceSellerEmail,
+      taxId: config.invoiceSellerTaxId
+    })
   ).pipe(Layer.provideMerge(ledgerLayer(url, config.databasePoolSize, {
     connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
     statementTimeoutMs: config.databaseStatementTimeoutMs

@@ -91,6 +91,9 @@ def transfer(wallet, data):
         return wallet, GATEWAY, amount
     if tag == "WalletCharged":
         return wallet, REVENUE, amount
+    if tag == "FreeGrantRecorded":
+        # A free period or upgrade on record: a 0-rupiah charge, nothing moves.
+        return wallet, REVENUE, amount
     if tag == "ChargeRefunded":
         return REVENUE, wallet, amount
     if tag == "CouponCreditGranted":
@@ -139,8 +142,9 @@ def verify(lines):
             except (KeyError, ValueError) as error:
                 problems.append("position %d: %s" % (position, error))
                 continue
-            if not isinstance(amount, int) or amount <= 0:
-                problems.append("position %d: amount %r is not a positive integer" % (position, amount))
+            free_grant = event["data"]["_tag"] == "FreeGrantRecorded"
+            if not isinstance(amount, int) or isinstance(amount, bool) or (amount != 0 if free_grant else amount <= 0):
+                problems.append("position %d: amount %r is not %s" % (position, amount, "0 (a free grant)" if free_grant else "a positive integer"))
                 continue
             balances[source] = balances.get(source, 0) - amount
             balances[target] = balances.get(target, 0) + amount

@@ -52,6 +52,8 @@ export interface HttpOptions<R> {
   readonly registerMetrics?: (registry: client.Registry) => void
   /** How long a duplicate Idempotency-Key waits for the first request's outcome before a 409. */
   readonly idempotencyWaitMs?: number
+  /** The deadline of an /api/ request (after its body is read): past it the client gets a 503. */
+  readonly requestTimeoutMs?: number
 }
 
 interface Failure {
@@ -107,18 +109,20 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
     if (error.code === "ECONNRESET" || error.code === "EPIPE" || error.code === "ERR_STREAM_PREMATURE_CLOSE") return
     logger.error("http error", { error: String(error) })
   })
-  // In-flight requests, so shutdown can wait for them even when their connection is gone.
+  // In-flight requests (and work a deadline gave up waiting for), so shutdown can wait for them
+  // even when their connection is gone.
   let inFlight = 0
   let onDrained: (() => void) | undefined
-  app.use(async (_ctx, next) => {
+  const track = (work: Promise<unknown>) => {
     inFlight++
-    try {
-      await next()
-    } finally {
+    const done = () => {
       inFlight--
       if (inFlight === 0) onDrained?.()
     }
-  })
+    work.then(done, done)
+    return work
+  }
+  app.use((_ctx, next) => track(next()))
   // While draining, keep-alive clients are told to reconnect (to another replica).
   app.use(async (ctx, next) => {
     if (options.draining?.()) ctx.set("Connection", "close")
@@ -221,6 +225,25 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
     }
   }))
 
+  // The request deadline: whatever the work waits on (a database that stopped answering keeps its
+  // connections open and never errs), the client gets a 503 it can act on. The work itself goes
+  // on — a money request may still commit — and its Idempotency-Key replay tells the outcome.
+  if (options.requestTimeoutMs !== undefined) {
+    const timeoutMs = options.requestTimeoutMs
+    app.use(async (ctx, next) => {
+      if (!ctx.path.startsWith("/api/")) return next()
+      let timer: NodeJS.Timeout | undefined
+      const deadline = new Promise<"timedOut">((resolve) => (timer = setTimeout(() => resolve("timedOut"), timeoutMs)))
+      const work = next()
+      const first = await Promise.race([work, deadline]).finally(() => clearTimeout(timer))
+      if (first === "timedOut") {
+        track(work)
+        logger.warn("request deadline passed; its work goes on", { requestId: ctx.state["requestId"], method: ctx.method, path: ctx.path, timeoutMs })
+        throw fail("RequestTimedOut", { retryAfterSeconds: 2 })
+      }
+    })
+  }
+
   const router = new Router()
   router.get("/healthz", (ctx) => {
     ctx.body = { success: true, message: "ok", data: { status: "ok" } }
@@ -297,7 +320,8 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
         if (reply.raw) {
           ctx.type = reply.raw.contentType
           if (reply.raw.headers) ctx.set(reply.raw.headers)
-          ctx.body = typeof reply.raw.body === "string" ? reply.raw.body : Readable.from(reply.raw.body)
+          const body = reply.raw.body
+          ctx.body = typeof body === "string" ? body : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : Readable.from(body)
           return
         }
         ctx.body = { success: true, message: reply.message, data: reply.data }

@@ -11,6 +11,7 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   UserNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   ChargeNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   TransactionNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
+  InvoiceNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   CatalogEntryNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   CatalogConflict: { status: 409, code: "CONFLICT", message: "Conflicts with the catalog" },
   CapacityBelowUsage: { status: 409, code: "CONFLICT", message: "Capacity cannot go below what is in use" },
@@ -46,6 +47,7 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   UnsupportedMediaType: { status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json" },
   TooManyAttempts: { status: 429, code: "RATE_LIMITED", message: "Too many attempts, try again later" },
   PasswordWorkBusy: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Busy, try again in a moment" },
+  RequestTimedOut: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Timed out, try again in a moment (a money request may still complete: repeat it with the same Idempotency-Key to learn its outcome)" },
   DatabaseUnavailable: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Temporarily unavailable, try again in a moment" }
 }
 

@@ -207,7 +207,7 @@ export const openApiDocument = (routes: ReadonlyArray<Route<unknown>>) => {
       }),
       responses: {
         [r.method === "post" ? "2XX" : "200"]: r.rawResponse
-          ? { description: "Success", content: { [r.rawResponse]: { schema: { type: "string" } } } }
+          ? { description: "Success", content: { [r.rawResponse]: { schema: { type: "string", ...(r.rawResponse === "application/pdf" ? { contentMediaType: r.rawResponse } : {}) } } } }
           : success("Success", r.response ? jsonSchemaOf(r.response, definitions) : untyped),
         ...errorResponses(r)
       }

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
+import { Locale } from "../../domain/notification/index.ts"
 import { HealthStatus } from "../../domain/operations/index.ts"
 
 /**
@@ -36,6 +37,7 @@ export const User = Schema.Struct({
   avatar: Schema.NullOr(Schema.String),
   role: Schema.Literal("USER", "ADMINISTRATOR"),
   isActive: Schema.Boolean,
+  locale: Locale.annotations({ description: "the language of notifications and mails: id or en" }),
   createdAt: Timestamp,
   updatedAt: Timestamp
 }).annotations({ identifier: "User" })
@@ -159,6 +161,7 @@ const serviceFields = {
   name: Schema.String,
   slug: Schema.String,
   description: Schema.String,
+  icon: Schema.NullOr(Schema.String).annotations({ description: "a URL or an icon name (the seeds' Service.icon)" }),
   dockerImage: Schema.String,
   defaultPort: Schema.Int,
   envTemplate: Schema.Record({ key: Schema.String, value: Schema.String }),
@@ -172,6 +175,44 @@ const serviceFields = {
 }
 export const Service = Schema.Struct(serviceFields).annotations({ identifier: "Service" })
 export const ServiceWithPlans = Schema.Struct({ ...serviceFields, plans: Schema.Array(Plan) }).annotations({ identifier: "ServiceWithPlans" })
+
+/** A subscription's plan as embedded in subscription and instance views: the tier and its price today. */
+export const PlanSummary = Schema.Struct({
+  id: Id,
+  name: Schema.String,
+  planType: Schema.Literal("FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE").annotations({ description: "the tier" }),
+  monthlyPrice: Rupiah,
+  cpuMilli: Schema.Int,
+  memoryMb: Schema.Int,
+  storageGb: Schema.Int,
+  bandwidthGb: Schema.Int
+}).annotations({ identifier: "PlanSummary" })
+
+export const ServiceSummary = Schema.Struct({
+  id: Id,
+  name: Schema.String,
+  slug: Schema.String,
+  icon: Schema.NullOr(Schema.String),
+  categorySlug: Schema.String
+}).annotations({ identifier: "ServiceSummary" })
+
+const instanceFields = {
+  id: Id,
+  name: Schema.String,
+  resourceName: Schema.String,
+  status: Schema.String,
+  error: Schema.NullOr(Schema.String),
+  namespace: Schema.String.annotations({ description: "the owner's namespace in the cluster" }),
+  publicUrl: Schema.NullOr(Schema.String).annotations({ description: "https://<name>-<id8>.<base domain>; null for a service not served over HTTP" }),
+  adminUrl: Schema.NullOr(Schema.String).annotations({ description: "the app's administration page, where it has one (/wp-admin, /ghost)" }),
+  lastStartedAt: Schema.NullOr(Timestamp).annotations({ description: "when the instance last came up (provisioned, started, restarted, reactivated)" }),
+  lastStoppedAt: Schema.NullOr(Timestamp).annotations({ description: "when it last stopped serving (stopped, suspended, cancelled, expired)" }),
+  lastStarted: alias(Schema.NullOr(Timestamp), "lastStartedAt"),
+  lastStopped: alias(Schema.NullOr(Timestamp), "lastStoppedAt")
+}
+
+/** A subscription's instance as embedded in its views. */
+export const InstanceSummary = Schema.Struct(instanceFields).annotations({ identifier: "InstanceSummary" })
 
 const subscriptionFields = {
   id: Id,
@@ -200,7 +241,12 @@ const subscriptionFields = {
   renewalAttemptedAt: Schema.NullOr(Timestamp),
   suspendedAt: Schema.NullOr(Timestamp),
   retentionEndsAt: Schema.NullOr(Timestamp).annotations({ description: "suspended: can be reactivated until then, expires after" }),
-  freeMonthsLeft: Schema.Int.annotations({ description: "FREE_SERVICE renewals still to come" })
+  freeMonthsLeft: Schema.Int.annotations({ description: "FREE_SERVICE renewals still to come" }),
+  lastStartedAt: Schema.NullOr(Timestamp),
+  lastStoppedAt: Schema.NullOr(Timestamp),
+  plan: Schema.NullOr(PlanSummary).annotations({ description: "the plan (null only if the catalog lost it)" }),
+  service: Schema.NullOr(ServiceSummary).annotations({ description: "the service (null only if the catalog lost it)" }),
+  instance: InstanceSummary
 }
 export const Subscription = Schema.Struct(subscriptionFields).annotations({ identifier: "Subscription" })
 
@@ -219,7 +265,6 @@ export const SubscriptionTransaction = Schema.Struct({
 
 export const SubscriptionDetail = Schema.Struct({
   ...subscriptionFields,
-  instance: Schema.Struct({ name: Schema.String, status: Schema.String }),
   transactions: Schema.Array(SubscriptionTransaction)
 }).annotations({ identifier: "SubscriptionDetail" })
 
@@ -241,17 +286,12 @@ const instanceHealthFields = {
 }
 
 export const Instance = Schema.Struct({
-  id: Id,
+  ...instanceFields,
   subscriptionId: Id,
-  name: Schema.String,
-  resourceName: Schema.String,
-  status: Schema.String,
-  error: Schema.NullOr(Schema.String),
   planId: Id,
   serviceId: Id,
-  namespace: Schema.String.annotations({ description: "the owner's namespace in the cluster" }),
-  publicUrl: Schema.NullOr(Schema.String).annotations({ description: "https://<name>-<id8>.<base domain>; null for a service not served over HTTP" }),
-  adminUrl: Schema.NullOr(Schema.String).annotations({ description: "the app's administration page, where it has one (/wp-admin, /ghost)" }),
+  plan: Schema.NullOr(PlanSummary),
+  service: Schema.NullOr(ServiceSummary),
   ...instanceHealthFields,
   createdAt: Timestamp,
   updatedAt: Timestamp
@@ -259,7 +299,8 @@ export const Instance = Schema.Struct({
 
 export const InstanceStatus = Schema.Struct({
   id: Id, status: Schema.String, error: Schema.NullOr(Schema.String),
-  publicUrl: Schema.NullOr(Schema.String), adminUrl: Schema.NullOr(Schema.String), namespace: Schema.String, ...instanceHealthFields
+  publicUrl: Schema.NullOr(Schema.String), adminUrl: Schema.NullOr(Schema.String), namespace: Schema.String,
+  lastStartedAt: Schema.NullOr(Timestamp), lastStoppedAt: Schema.NullOr(Timestamp), ...instanceHealthFields
 })
 
 export const InstanceCredentials = Schema.Struct({

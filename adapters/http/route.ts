@@ -19,10 +19,10 @@ export interface Reply<D = unknown> {
   readonly status?: number
   readonly message: string
   readonly data: D
-  /** A raw body instead of the JSON envelope (exports); an iterable body is streamed. */
+  /** A raw body instead of the JSON envelope (exports, PDFs); an iterable body is streamed. */
   readonly raw?: {
     readonly contentType: string
-    readonly body: string | AsyncIterable<string>
+    readonly body: string | Uint8Array | AsyncIterable<string>
     readonly headers?: Readonly<Record<string, string>>
   }
 }

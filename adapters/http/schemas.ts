@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
+import { Locale } from "../../domain/notification/index.ts"
 import { minimumTopUpMessage } from "./errors.ts"
 
 const trimmed = (min: number, max: number) =>
@@ -30,7 +31,9 @@ export const RegisterBody = Schema.Struct({
   name: trimmed(1, 100),
   email: Email,
   password: Password,
-  phone: Schema.optional(Phone)
+  phone: Schema.optional(Phone),
+  /** Notifications and mails are written in it; Indonesian unless asked otherwise. */
+  locale: Schema.optional(Locale.annotations({ description: "id (Bahasa Indonesia, the default) or en" }))
 })
 
 export const LoginBody = Schema.Struct({
@@ -48,7 +51,8 @@ export const ProfileBody = Schema.Struct({
   avatar: Schema.optional(Schema.NullOr(Schema.String.pipe(
     Schema.maxLength(2048),
     Schema.pattern(/^https?:\/\/\S+$/, { message: () => "must be an http(s) URL" })
-  )))
+  ))),
+  locale: Schema.optional(Locale.annotations({ description: "id or en: the language of notifications and mails" }))
 })
 
 export const PasswordBody = Schema.Struct({
@@ -160,6 +164,7 @@ export const ServiceBody = Schema.Struct({
   name: Name,
   slug: Slug,
   description: Schema.optional(Schema.String.pipe(Schema.maxLength(5000))),
+  icon: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(2048))).annotations({ description: "a URL or an icon name" })),
   dockerImage: Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9._\-/:@]{0,254}$/i, { message: () => "must be a container image reference" })),
   defaultPort: Schema.Int.pipe(Schema.between(1, 65_535)),
   envTemplate: Schema.optional(EnvTemplate),
@@ -206,10 +211,21 @@ export const planInput = <P extends { readonly bandwidthGb?: number | undefined;
   ({ ...plan, bandwidthGb: plan.bandwidthGb ?? bandwidth })
 export const QuotaBody = Schema.Struct({ totalQuota: Schema.Int.pipe(Schema.between(0, 1_000_000)) })
 
+/** An instance's resource name: a DNS label (it names its Kubernetes objects and its host). */
+const InstanceName = Schema.String.pipe(Schema.pattern(/^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/, { message: () => "must be a DNS label: lowercase letters, digits and dashes, 1-40 characters" }))
+const SubscriptionCouponCode = Schema.String.pipe(Schema.maxLength(64))
+
 export const SubscribeBody = Schema.Struct({
   planId: Uuid,
-  couponCode: Schema.optional(Schema.String.pipe(Schema.maxLength(64))),
-  instanceName: Schema.optional(Schema.String.pipe(Schema.pattern(/^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/, { message: () => "must be a DNS label: lowercase letters, digits and dashes, 1-40 characters" }))),
+  couponCode: Schema.optional(SubscriptionCouponCode),
+  instanceName: Schema.optional(InstanceName),
+  autoRenew: Schema.optional(Schema.Boolean)
+})
+/** POST /api/instances: an instance is created by subscribing; `name` becomes its resource name. */
+export const InstanceCreateBody = Schema.Struct({
+  planId: Uuid,
+  name: InstanceName,
+  couponCode: Schema.optional(SubscriptionCouponCode),
   autoRenew: Schema.optional(Schema.Boolean)
 })
 export const UpgradeBody = Schema.Struct({ newPlanId: Uuid })

@@ -9,6 +9,7 @@ import {
   type StreamEvents,
   VersionConflict
 } from "../../application/ports/eventStore.ts"
+import { numbersFor, numberTransactions, provisionalIdsIn, provisionalTransactionId } from "../../application/shared/transactionNumbers.ts"
 import { IdGenerator, TransactionIds } from "../../application/ports/ids.ts"
 import { LeaderLock, PaymentQueries, type PaymentView } from "../../application/ports/paymentQueries.ts"
 import { projectPaymentEvent } from "../../application/payments/paymentProjection.ts"
@@ -136,16 +137,16 @@ const makeMemoryLedger = (newEventId: () => string) => {
           for (const s of decided) {
             if (!loaded.has(s.streamId)) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
           }
-          return write(
-            decided.map((s) => ({
-              streamId: s.streamId,
-              expectedVersion: loaded.get(s.streamId)!.version,
-              events: s.events,
-              snapshot: s.snapshot
-            })),
-            metadata,
-            recordedAt
-          )
+          const appends = decided.map((s) => ({
+            streamId: s.streamId,
+            expectedVersion: loaded.get(s.streamId)!.version,
+            events: s.events,
+            snapshot: s.snapshot
+          }))
+          // Numbers for the written transfers only, as the Postgres store takes them from its sequence.
+          const provisional = provisionalIdsIn(appends)
+          const numbered = provisional.length === 0 ? appends : numberTransactions(appends, numbersFor(provisional, provisional.map(() => ++transactionNumber)))
+          return write(numbered, metadata, recordedAt)
         })
       }),
     readStream: (streamId) => Effect.sync(() => readAllOf(streamId)),
@@ -263,7 +264,8 @@ const makeMemoryLedger = (newEventId: () => string) => {
     listByUser: (userId, p, limit) => Effect.sync(() => page(all().filter((s) => s.userId === userId).reverse(), p, limit))
   })
 
-  const transactionIds = TransactionIds.of({ next: Effect.sync(() => `TXMP-${++transactionNumber}`) })
+  let provisionalIssued = 0
+  const transactionIds = TransactionIds.of({ next: Effect.sync(() => provisionalTransactionId(String(++provisionalIssued))) })
 
   return { store, queries, transactionIds, paymentQueries, subscriptionQueries }
 }

@@ -26,6 +26,7 @@ export const UsersMemory = Layer.sync(Users, () => {
           ...(changes.name === undefined ? {} : { name: changes.name }),
           ...(changes.phone === undefined ? {} : { phone: changes.phone }),
           ...(changes.avatar === undefined ? {} : { avatar: changes.avatar }),
+          ...(changes.locale === undefined ? {} : { locale: changes.locale }),
           updatedAt: now.toISOString()
         }
         users.set(id, updated)

@@ -21,7 +21,7 @@ const toCategory = (r: Row): CategoryView => ({
 
 const toService = (r: Row): ServiceView => ({
   id: r["id"], categoryId: r["category_id"], categorySlug: r["category_slug"], name: r["name"], slug: r["slug"],
-  description: r["description"], dockerImage: r["docker_image"], defaultPort: r["default_port"], envTemplate: r["env_template"],
+  description: r["description"], icon: r["icon"] ?? null, dockerImage: r["docker_image"], defaultPort: r["default_port"], envTemplate: r["env_template"],
   template: r["template"] ?? defaultTemplate, tags: r["tags"], isFeatured: r["is_featured"], isActive: r["is_active"], isPublic: r["is_public"], sortOrder: r["sort_order"],
   startingPrice: r["starting_price"] ?? null
 })
@@ -53,7 +53,7 @@ const changes = (sql: Sql, input: Record<string, unknown>, columns: Record<strin
 
 const categoryColumns = { name: "name", slug: "slug", description: "description", sortOrder: "sort_order", isActive: "is_active" }
 const serviceColumns = {
-  categoryId: "category_id", name: "name", slug: "slug", description: "description", dockerImage: "docker_image",
+  categoryId: "category_id", name: "name", slug: "slug", description: "description", icon: "icon", dockerImage: "docker_image",
   defaultPort: "default_port", envTemplate: "env_template", template: "template", tags: "tags", isFeatured: "is_featured", isActive: "is_active",
   isPublic: "is_public", sortOrder: "sort_order"
 }
@@ -169,7 +169,7 @@ export const CatalogPostgres = Layer.effect(
         admin("service", async (tx) => {
           if ((await loadCategory(tx, input.categoryId)) === undefined) throw new CatalogEntryNotFound({ entity: "category", id: input.categoryId })
           await tx`insert into services ${tx({
-            id, category_id: input.categoryId, name: input.name, slug: input.slug, description: input.description ?? "",
+            id, category_id: input.categoryId, name: input.name, slug: input.slug, description: input.description ?? "", icon: input.icon ?? null,
             docker_image: input.dockerImage, default_port: input.defaultPort, env_template: tx.json((input.envTemplate ?? {}) as never),
             template: input.template === undefined ? null : tx.json(input.template as never),
             tags: input.tags ?? [], is_featured: input.isFeatured ?? false, is_active: input.isActive ?? true,

@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto"
+import { connect as netConnect, type Socket } from "node:net"
 import { Context, Effect, Layer } from "effect"
 import postgres from "postgres"
 
@@ -31,8 +32,46 @@ export const processInstanceId = randomInt(1, 2 ** 31 - 1)
 /** The instance id a pool's connections carry (see instanceAlive in idempotency). */
 export const instanceIdOf = (sql: Sql): number => Number(String((sql.options.connection as { application_name?: string }).application_name).split(":")[1])
 
+/**
+ * postgres.js hands each query to the socket as soon as 1 KB has accumulated, so one pipelined
+ * command (BEGIN, lock, loads; or insert, projections, COMMIT) costs several write system calls,
+ * the largest single cost of a command on these machines. This socket is corked until the end of
+ * the current tick: everything issued in one turn of the event loop leaves in one writev.
+ */
+const corkedSocket = (options: { readonly host: ReadonlyArray<string>; readonly port: ReadonlyArray<number> }): Socket => {
+  // host and port as postgres.js sets them on its own sockets: its connection errors name them.
+  const socket = Object.assign(netConnect(options.port[0]!, options.host[0]!), { host: options.host[0], port: options.port[0] })
+  const write = socket.write.bind(socket) as (...args: Array<unknown>) => boolean
+  let corked = false
+  const uncork = () => {
+    corked = false
+    socket.uncork()
+  }
+  socket.write = ((...args: Array<unknown>) => {
+    if (!corked) {
+      corked = true
+      socket.cork()
+      process.nextTick(uncork)
+    }
+    return write(...args)
+  }) as Socket["write"]
+  return socket
+}
+
+/** One plain TCP host (no TLS, no host list, no Unix socket): the case the corked socket covers. */
+const plainSingleHost = (url: string): boolean => {
+  try {
+    const parsed = new URL(url)
+    const params = [...parsed.searchParams.keys()]
+    return !parsed.host.includes(",") && parsed.hostname !== "" && !params.some((p) => ["host", "ssl", "sslmode", "sslnegotiation"].includes(p))
+  } catch {
+    return false
+  }
+}
+
 export const connect = (url: string, options: { readonly max?: number; readonly instanceId?: number } & DatabaseTimeouts = {}): Sql =>
   postgres(url, {
+    ...(plainSingleHost(url) ? { socket: corkedSocket as never } : {}),
     max: options.max ?? 16,
     types: { bigint: int8AsSafeNumber },
     onnotice: () => {},

@@ -11,9 +11,11 @@ import {
 } from "../../application/ports/eventStore.ts"
 import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
-import { isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
+import { numbersFor, numberTransactions, provisionalIdsIn } from "../../application/shared/transactionNumbers.ts"
+import { isDatabaseUnavailable, isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
 import { couponProjector } from "./coupons.ts"
 import { instanceOpsProjector } from "./instanceOpsReadModel.ts"
+import { invoiceProjector } from "./invoices.ts"
 import { notificationProjector } from "./notifications.ts"
 import { paymentProjector } from "./paymentReadModel.ts"
 import { quotaProjector } from "./quotaReadModel.ts"
@@ -30,7 +32,7 @@ type Tx = postgres.ReservedSql<{ bigint: number }>
 export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => ReadonlyArray<Promise<unknown>>
 
 // The notification outbox goes last: it reads the rows the projections before it just wrote.
-const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector, couponProjector, instanceOpsProjector, notificationProjector]
+const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector, couponProjector, invoiceProjector, instanceOpsProjector, notificationProjector]
 
 interface EventRow {
   position: number
@@ -74,42 +76,64 @@ interface LoadedWithHead extends LoadedStream {
   readonly head: Head
 }
 
-const makeStore = (sql: Sql, newEventId: () => string) => {
-  /** Inserts the events; the inline projections ride in the same pipeline, in the same transaction. */
+type Unpositioned = Omit<RecordedEvent, "position">
+
+interface SnapshotRow {
+  readonly version: number
+  readonly hash: string
+  readonly state: unknown
+}
+
+/** Events chained onto a stream's head, and the head after them. */
+const chain = (
+  streamId: string,
+  head: Head,
+  events: ReadonlyArray<NewEvent>,
+  metadata: EventMetadata,
+  recordedAt: string,
+  newEventId: () => string
+): { readonly events: Array<Unpositioned>; readonly head: Head } => {
+  let prevHash = head.hash
+  let version = head.version
+  const chained = events.map((event) => {
+    version++
+    const fields = { streamId, version, eventId: newEventId(), type: event.type, data: event.data, metadata, recordedAt, prevHash }
+    const hash = hashEvent(fields)
+    prevHash = hash
+    return { ...fields, hash }
+  })
+  return { events: chained, head: { version, hash: prevHash } }
+}
+
+/** One command waiting for the next group commit. */
+interface Queued {
+  readonly streamIds: ReadonlyArray<string>
+  readonly decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<ReadonlyArray<StreamEvents>, unknown>
+  readonly metadata: EventMetadata
+  readonly recordedAt: Date
+  readonly resume: (effect: Effect.Effect<ReadonlyArray<RecordedEvent>, unknown>) => void
+}
+
+export interface GroupCommitOptions {
+  /** Commands decided and committed in one transaction, at most. */
+  readonly maxBatch: number
+  /** Batches (transactions, connections) in flight at once. */
+  readonly maxInFlight: number
+}
+
+export const defaultGroupCommit: GroupCommitOptions = { maxBatch: 64, maxInFlight: 4 }
+
+const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitOptions) => {
+  /**
+   * Inserts the events (one statement), the inline projections and the snapshots (one statement)
+   * behind it, and COMMIT, all pipelined: one round trip. If any statement fails, Postgres turns
+   * the COMMIT into a ROLLBACK and the error is thrown.
+   */
   const write = async (
     tx: Tx,
-    appends: ReadonlyArray<{ streamId: string; head: Head; events: ReadonlyArray<NewEvent>; snapshot?: unknown }>,
-    metadata: EventMetadata,
-    recordedAt: Date
+    pending: ReadonlyArray<Unpositioned>,
+    snapshots: ReadonlyMap<string, SnapshotRow>
   ): Promise<ReadonlyArray<RecordedEvent>> => {
-    const pending: Array<Omit<RecordedEvent, "position">> = []
-    const snapshots: Array<Promise<unknown>> = []
-    for (const { streamId, head, events, snapshot } of appends) {
-      let prevHash = head.hash
-      let version = head.version
-      for (const event of events) {
-        version++
-        const fields = {
-          streamId,
-          version,
-          eventId: newEventId(),
-          type: event.type,
-          data: event.data,
-          metadata,
-          recordedAt: recordedAt.toISOString(),
-          prevHash
-        }
-        const hash = hashEvent(fields)
-        pending.push({ ...fields, hash })
-        prevHash = hash
-      }
-      if (snapshot !== undefined && events.length > 0) {
-        snapshots.push(tx`insert into snapshots (stream_id, version, last_hash, state)
-          values (${streamId}, ${version}, ${prevHash}, ${tx.json(snapshot as never)})
-          on conflict (stream_id) do update set
-            version = excluded.version, last_hash = excluded.last_hash, state = excluded.state`)
-      }
-    }
     if (pending.length === 0) {
       await tx`commit`
       return []
@@ -121,7 +145,7 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
       type: e.type,
       data: e.data,
       metadata: e.metadata,
-      recorded_at: recordedAt,
+      recorded_at: new Date(e.recordedAt),
       prev_hash: e.prevHash,
       hash: e.hash
     }))
@@ -130,9 +154,12 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
       returning position`
     // Projections look positions up by event id, so they can be pipelined behind the insert.
     const projected = projectors.flatMap((project) => project(tx, pending.map((e) => ({ ...e, position: 0 }))))
+    const snapshotRows = [...snapshots].map(([streamId, s]) => ({ stream_id: streamId, version: s.version, last_hash: s.hash, state: tx.json(s.state as never) }))
+    const snapshotted = snapshotRows.length === 0 ? [] : [tx`
+      insert into snapshots ${tx(snapshotRows as never, "stream_id", "version", "last_hash", "state")}
+      on conflict (stream_id) do update set version = excluded.version, last_hash = excluded.last_hash, state = excluded.state`]
     // postgres.js queries are lazy and run in the order they are awaited: insert, projections, COMMIT.
-    // One round trip; if any statement fails, Postgres turns the COMMIT into a ROLLBACK.
-    const settled = await Promise.allSettled([inserted, ...projected, ...snapshots, tx`commit`])
+    const settled = await Promise.allSettled([inserted, ...projected, ...snapshotted, tx`commit`])
     const failed = settled.find((r) => r.status === "rejected")
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
     const positions = (settled[0] as PromiseFulfilledResult<Array<{ position: number }>>).value
@@ -141,32 +168,36 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
 
   /**
    * One transaction on a reserved connection. BEGIN is pipelined with the lock and the load, and
-   * `body` ends with COMMIT pipelined behind its writes: two round trips per command.
+   * `body` ends with COMMIT pipelined behind its writes: two round trips.
    */
+  const inTransaction = async <A>(body: (tx: Tx) => Promise<A>): Promise<A> => {
+    const tx = (await sql.reserve()) as unknown as Tx
+    try {
+      return await body(tx)
+    } catch (error) {
+      // Ends a transaction a failure left open (after a pipelined COMMIT it is a no-op warning).
+      await tx`rollback`.catch(() => undefined)
+      throw error
+    } finally {
+      tx.release()
+    }
+  }
+
+  /** How one command's failure reaches its caller: a refusal, a lost race (retried), or a defect. */
+  const failureOf = (error: unknown): Effect.Effect<never, unknown> => {
+    if (error instanceof Abort) return Effect.fail(error.error)
+    if (isUniqueViolation(error) || isDeadlock(error)) {
+      // A writer that did not take the lock raced us; the unique key caught it. Retry.
+      return Effect.fail(new VersionConflict({ streamId: "?", expectedVersion: -1 }))
+    }
+    return Effect.die(error)
+  }
+
   const run = <A, E>(body: (tx: Tx) => Promise<A>): Effect.Effect<A, E | VersionConflict> =>
     Effect.async<A, E | VersionConflict>((resume) => {
-      const attempt = async () => {
-        const tx = (await sql.reserve()) as unknown as Tx
-        try {
-          return await body(tx)
-        } catch (error) {
-          // Ends a transaction a failure left open (after a pipelined COMMIT it is a no-op warning).
-          await tx`rollback`.catch(() => undefined)
-          throw error
-        } finally {
-          tx.release()
-        }
-      }
-      attempt().then(
+      inTransaction(body).then(
         (value) => resume(Effect.succeed(value)),
-        (error: unknown) => {
-          if (error instanceof Abort) return resume(Effect.fail(error.error as E | VersionConflict))
-          if (isUniqueViolation(error) || isDeadlock(error)) {
-            // A writer that did not take the lock raced us; the unique key caught it. Retry.
-            return resume(Effect.fail(new VersionConflict({ streamId: "?", expectedVersion: -1 })))
-          }
-          resume(Effect.die(error))
-        }
+        (error: unknown) => resume(failureOf(error) as Effect.Effect<never, E | VersionConflict>)
       )
     })
 
@@ -190,10 +221,17 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
         join events e on e.stream_id = ids.id and e.stream_version > coalesce(s.version, 0)
         order by e.stream_id, e.stream_version`
     ])
+    const snapshotOf = new Map(snapshotRows.map((r) => [r.stream_id, r]))
+    const eventsOf = new Map<string, Array<RecordedEvent>>()
+    for (const row of rows) {
+      const list = eventsOf.get(row.stream_id)
+      if (list === undefined) eventsOf.set(row.stream_id, [toRecordedEvent(row)])
+      else list.push(toRecordedEvent(row))
+    }
     const loaded = new Map<string, LoadedWithHead>()
     for (const id of sorted) {
-      const snap = snapshotRows.find((r) => r.stream_id === id)
-      const events = rows.filter((r) => r.stream_id === id).map(toRecordedEvent)
+      const snap = snapshotOf.get(id)
+      const events = eventsOf.get(id) ?? []
       const last = events[events.length - 1]
       const head = last
         ? { version: last.version, hash: last.hash }
@@ -211,6 +249,146 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
     return loaded
   }
 
+  /**
+   * TXMP numbers for the transfers a decision writes, taken from the sequence in this transaction
+   * (issue 12 point 6): a refused command or an unused provisional id takes none, so gaps come only
+   * from rollbacks. Taken before chaining, so hashes cover the real numbers; one round trip, only
+   * for decisions that write transfers.
+   */
+  const numberTransfers = async (tx: Tx, appends: ReadonlyArray<StreamEvents>): Promise<ReadonlyArray<StreamEvents>> => {
+    const provisional = provisionalIdsIn(appends)
+    if (provisional.length === 0) return appends
+    const taken = await tx<Array<{ n: number }>>`
+      select nextval('transaction_number_seq') as n from generate_series(1, ${provisional.length})`
+    return numberTransactions(appends, numbersFor(provisional, taken.map((r) => Number(r.n)).sort((a, b) => a - b)))
+  }
+
+  /** A stream's head in the batch; a stream named by a freshly numbered transfer starts empty. */
+  const headOf = (working: Map<string, LoadedWithHead>, streamId: string): Head =>
+    working.get(streamId)?.head ?? { version: 0, hash: GENESIS_HASH }
+
+  /**
+   * Decides one command against the streams as they stand (in `working`), chains its events and
+   * advances `working` past them, so the next command of a batch sees them. Throws Abort when
+   * the decision refuses.
+   */
+  const decideInto = async (
+    tx: Tx,
+    working: Map<string, LoadedWithHead>,
+    command: Omit<Queued, "resume">,
+    pending: Array<Unpositioned>,
+    snapshots: Map<string, SnapshotRow>
+  ): Promise<Array<Unpositioned>> => {
+    const view = new Map<string, LoadedStream>()
+    for (const id of command.streamIds) view.set(id, working.get(id)!)
+    const decided = command.decide(view)
+    if (Either.isLeft(decided)) throw new Abort(decided.left)
+    for (const s of decided.right) {
+      if (!view.has(s.streamId)) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
+    }
+    const decision = { right: await numberTransfers(tx, decided.right) }
+    // Everything is computed before `working` changes: a throw (a non-finite number in an event)
+    // must leave the batch's state exactly as the previous command left it.
+    const heads = new Map<string, Head>()
+    const chained = decision.right.map((s) => {
+      const c = chain(s.streamId, heads.get(s.streamId) ?? headOf(working, s.streamId), s.events, command.metadata, command.recordedAt.toISOString(), newEventId)
+      heads.set(s.streamId, c.head)
+      return c
+    })
+    const written: Array<Unpositioned> = []
+    decision.right.forEach((s, i) => {
+      const { events, head } = chained[i]!
+      if (events.length === 0) return
+      const stream = working.get(s.streamId) ?? { streamId: s.streamId, version: 0, snapshot: undefined, events: [], head: headOf(working, s.streamId) }
+      written.push(...events)
+      if (s.snapshot !== undefined) snapshots.set(s.streamId, { version: head.version, hash: head.hash, state: s.snapshot })
+      working.set(s.streamId, {
+        streamId: s.streamId,
+        version: head.version,
+        snapshot: s.snapshot === undefined ? stream.snapshot : { version: head.version, state: s.snapshot },
+        events: s.snapshot === undefined ? [...stream.events, ...events.map((e) => ({ ...e, position: 0 }))] : [],
+        head
+      })
+    })
+    pending.push(...written)
+    return written
+  }
+
+  /** One command, one transaction (also the fallback of a batch that failed in SQL). */
+  const transactOne = (command: Omit<Queued, "resume">): Promise<Effect.Effect<ReadonlyArray<RecordedEvent>, unknown>> =>
+    inTransaction(async (tx) => {
+      const working = await lockAndLoad(tx, command.streamIds)
+      const pending: Array<Unpositioned> = []
+      const snapshots = new Map<string, SnapshotRow>()
+      await decideInto(tx, working, command, pending, snapshots)
+      return write(tx, pending, snapshots)
+    }).then(Effect.succeed, failureOf)
+
+  /**
+   * Group commit: several waiting commands in one transaction. The union of their streams is
+   * locked in sorted order and loaded once; each command is decided in arrival order against the
+   * state the previous ones left (a serial order); a refused or broken decision writes nothing
+   * and touches no other command. If the batch fails in SQL (nothing committed), every command
+   * is run again on its own, so one bad command never fails its neighbours.
+   */
+  const transactBatch = async (batch: ReadonlyArray<Queued>) => {
+    const outcomes: Array<{ readonly written?: Array<Unpositioned>; readonly error?: unknown }> = []
+    let positions: ReadonlyArray<RecordedEvent>
+    try {
+      positions = await inTransaction(async (tx) => {
+        const working = await lockAndLoad(tx, batch.flatMap((c) => c.streamIds))
+        const pending: Array<Unpositioned> = []
+        const snapshots = new Map<string, SnapshotRow>()
+        for (const command of batch) {
+          try {
+            outcomes.push({ written: await decideInto(tx, working, command, pending, snapshots) })
+          } catch (error) {
+            outcomes.push({ error })
+          }
+        }
+        return write(tx, pending, snapshots)
+      })
+    } catch (error) {
+      // A lost connection may have committed: the outcome is unknown, as for a single command.
+      if (isDatabaseUnavailable(error)) return batch.forEach((c) => c.resume(Effect.die(error)))
+      // Any other failure rolled the whole batch back: each command runs again on its own.
+      await Promise.all(batch.map(async (c) => c.resume(await transactOne(c))))
+      return
+    }
+    const positionOf = new Map(positions.map((e) => [e.eventId, e.position]))
+    batch.forEach((command, i) => {
+      const outcome = outcomes[i]!
+      command.resume("error" in outcome
+        ? failureOf(outcome.error)
+        : Effect.succeed(outcome.written!.map((e) => ({ ...e, position: positionOf.get(e.eventId)! }))))
+    })
+  }
+
+  // The queue of the group commit: a batch starts as soon as a transaction slot is free.
+  const queue: Array<Queued> = []
+  let inFlight = 0
+  let scheduled = false
+  const startBatches = () => {
+    scheduled = false
+    while (inFlight < groupCommit.maxInFlight && queue.length > 0) {
+      const batch = queue.splice(0, groupCommit.maxBatch)
+      inFlight++
+      const done = () => {
+        inFlight--
+        schedule()
+      }
+      const ran = batch.length === 1 ? transactOne(batch[0]!).then(batch[0]!.resume) : transactBatch(batch)
+      ran.then(done, done)
+    }
+  }
+  // Commands issued in the same turn of the event loop join one batch; an idle store waits no longer.
+  const schedule = () => {
+    if (!scheduled && queue.length > 0 && inFlight < groupCommit.maxInFlight) {
+      scheduled = true
+      setImmediate(startBatches)
+    }
+  }
+
   return EventStore.of({
     append: (appends, metadata, recordedAt) =>
       run(async (tx) => {
@@ -220,7 +398,12 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
             throw new Abort(new VersionConflict({ streamId: a.streamId, expectedVersion: a.expectedVersion }))
           }
         }
-        return write(tx, appends.map((a) => ({ streamId: a.streamId, head: loaded.get(a.streamId)!.head, events: a.events })), metadata, recordedAt)
+        const pending = appends.flatMap((a) => {
+          const chained = chain(a.streamId, loaded.get(a.streamId)!.head, a.events, metadata, recordedAt.toISOString(), newEventId)
+          loaded.set(a.streamId, { ...loaded.get(a.streamId)!, head: chained.head })
+          return chained.events
+        })
+        return write(tx, pending, new Map())
       }),
     transact: <E>(
       streamIds: ReadonlyArray<string>,
@@ -228,16 +411,9 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
       metadata: EventMetadata,
       recordedAt: Date
     ) =>
-      run<ReadonlyArray<RecordedEvent>, E>(async (tx) => {
-        const loaded = await lockAndLoad(tx, streamIds)
-        const decision = decide(loaded)
-        if (Either.isLeft(decision)) throw new Abort(decision.left)
-        const appends = decision.right.map((s) => {
-          const stream = loaded.get(s.streamId)
-          if (stream === undefined) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
-          return { streamId: s.streamId, head: stream.head, events: s.events, snapshot: s.snapshot }
-        })
-        return write(tx, appends, metadata, recordedAt)
+      Effect.async<ReadonlyArray<RecordedEvent>, E | VersionConflict>((resume) => {
+        queue.push({ streamIds, decide, metadata, recordedAt, resume: resume as Queued["resume"] })
+        schedule()
       }),
     readStream: (streamId) =>
       Effect.promise(async () => {
@@ -258,11 +434,15 @@ const makeStore = (sql: Sql, newEventId: () => string) => {
   })
 }
 
-export const EventStorePostgres = Layer.effect(
-  EventStore,
-  Effect.gen(function*() {
-    const sql = yield* Pg
-    const ids = yield* IdGenerator
-    return makeStore(sql, () => Effect.runSync(ids.uuid))
-  })
-)
+/** The Postgres event store with the given group commit bounds (tests vary them). */
+export const eventStorePostgres = (groupCommit: GroupCommitOptions) =>
+  Layer.effect(
+    EventStore,
+    Effect.gen(function*() {
+      const sql = yield* Pg
+      const ids = yield* IdGenerator
+      return makeStore(sql, () => Effect.runSync(ids.uuid), groupCommit)
+    })
+  )
+
+export const EventStorePostgres = eventStorePostgres(defaultGroupCommit)

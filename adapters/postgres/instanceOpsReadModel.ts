@@ -69,11 +69,13 @@ export const InstanceOpsQueriesPostgres = Layer.effect(
             select id, ${at} from unnest(${ids as Array<string>}::uuid[]) as t(id)
             on conflict (subscription_id) do update set checked_at = excluded.checked_at`
         }),
+      // The newest 1,000 runs are kept (about 17 hours at the default pace): enough for lag and recent history.
       recordRun: (run) =>
-        Effect.promise(() =>
-          sql`insert into reconciliation_runs (replica, started_at, finished_at, checked, repaired, health_changes, failed)
-            values (${run.replica}, ${new Date(run.startedAt)}, ${new Date(run.finishedAt)}, ${run.checked}, ${run.repaired}, ${run.healthChanges}, ${run.failed})`
-        ).pipe(Effect.asVoid),
+        Effect.promise(async () => {
+          const [row] = await sql<Array<{ id: number }>>`insert into reconciliation_runs (replica, started_at, finished_at, checked, repaired, health_changes, failed)
+            values (${run.replica}, ${new Date(run.startedAt)}, ${new Date(run.finishedAt)}, ${run.checked}, ${run.repaired}, ${run.healthChanges}, ${run.failed}) returning id`
+          await sql`delete from reconciliation_runs where id <= ${row!.id - 1000}`
+        }),
       lastRun: Effect.promise(async () => {
         const [row] = await sql`select * from reconciliation_runs order by id desc limit 1`
         return row === undefined ? undefined : toRun(row)

@@ -10,10 +10,13 @@ import {
   type ReadModels,
   type SnapshotPosition
 } from "../../application/ports/ledgerSnapshot.ts"
+import { InvoiceQueries } from "../../application/ports/invoices.ts"
 import { PaymentQueries } from "../../application/ports/paymentQueries.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { CatalogPostgres } from "./catalog.ts"
+import { InvoiceQueriesPostgres } from "./invoices.ts"
+import { EventCopyDecoder } from "./eventCopy.ts"
 import { Pg, type Sql } from "./client.ts"
 import { PaymentQueriesPostgres } from "./paymentReadModel.ts"
 import { SubscriptionQueriesPostgres } from "./subscriptionReadModel.ts"
@@ -21,7 +24,7 @@ import { WalletQueriesPostgres } from "./walletReadModel.ts"
 
 type Tx = postgres.ReservedSql<{ bigint: number }>
 
-/** Rows per cursor fetch: large enough to amortise round trips, small enough to stay flat in memory. */
+/** Rows per cursor fetch (export) and per batch handed to the replay: large enough to amortise, small enough to stay flat in memory. */
 const batchRows = 5_000
 
 /**
@@ -96,37 +99,91 @@ const readModelsOf = (tx: Tx): Effect.Effect<ReadModels> =>
     const payments = yield* PaymentQueries
     const catalog = yield* Catalog
     const subscriptions = yield* SubscriptionQueries
+    const invoices = yield* InvoiceQueries
     return {
       walletSummaries: yield* wallets.allSummaries,
       accountTotals: yield* wallets.accountTotals,
       payments: yield* payments.all,
       plans: yield* catalog.allPlans,
-      subscriptions: yield* subscriptions.allStates
+      subscriptions: yield* subscriptions.allStates,
+      billingDocuments: { rows: yield* invoices.ledgerRows, counters: yield* invoices.counters }
     }
   }).pipe(
     Effect.provide(
-      Layer.mergeAll(WalletQueriesPostgres, PaymentQueriesPostgres, CatalogPostgres, SubscriptionQueriesPostgres).pipe(
+      Layer.mergeAll(WalletQueriesPostgres, PaymentQueriesPostgres, CatalogPostgres, SubscriptionQueriesPostgres, InvoiceQueriesPostgres).pipe(
         Layer.provide(Layer.succeed(Pg, tx as unknown as Sql))
       )
     )
   )
 
+/**
+ * The filter as settings of this transaction, read back by `current_setting` in the COPY (COPY
+ * takes no bind parameters; the values never become SQL text).
+ */
+const copyFilter = async (tx: Tx, filter: EventFilter): Promise<string> => {
+  await tx`select set_config('minispod.after', ${String(filter.afterPosition ?? 0)}, true),
+    set_config('minispod.stream_id', ${filter.streamId ?? ""}, true),
+    set_config('minispod.stream_prefix', ${filter.streamPrefix === undefined ? "" : filter.streamPrefix.replace(/[\\%_]/g, "\\$&") + "%"}, true),
+    set_config('minispod.recorded_from', ${filter.recordedFrom?.toISOString() ?? ""}, true),
+    set_config('minispod.recorded_before', ${filter.recordedBefore?.toISOString() ?? ""}, true)`
+  return [
+    "position > current_setting('minispod.after')::bigint",
+    ...(filter.streamId === undefined ? [] : ["stream_id = current_setting('minispod.stream_id')"]),
+    ...(filter.streamPrefix === undefined ? [] : ["stream_id like current_setting('minispod.stream_prefix')"]),
+    ...(filter.recordedFrom === undefined ? [] : ["recorded_at >= current_setting('minispod.recorded_from')::timestamptz"]),
+    ...(filter.recordedBefore === undefined ? [] : ["recorded_at < current_setting('minispod.recorded_before')::timestamptz"])
+  ].join(" and ")
+}
+
+/**
+ * The filter's events in position order as one binary COPY: Postgres streams while Node decodes
+ * and verifies, with no per-page round trips and no per-column parsing by postgres.js.
+ */
+const copyEvents = async (tx: Tx, filter: EventFilter, onEvent: (event: RecordedEvent) => void): Promise<void> => {
+  const where = await copyFilter(tx, filter)
+  const stream = await tx.unsafe(`copy (
+    select position, stream_id, stream_version, event_id::text, type, data, metadata,
+      to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), prev_hash, hash
+    from events where ${where} order by position) to stdout (format binary)`).readable()
+  const decoder = new EventCopyDecoder(onEvent)
+  await new Promise<void>((resolve, reject) => {
+    let failure: unknown
+    // After a failure the rest is still read (and ignored): the connection must reach the end of
+    // the COPY before the transaction can end.
+    stream.on("data", (chunk: Buffer) => {
+      if (failure !== undefined) return
+      try {
+        decoder.push(chunk)
+      } catch (error) {
+        failure = error
+      }
+    })
+    stream.once("error", reject)
+    stream.once("end", () => {
+      if (failure !== undefined) return reject(failure)
+      try {
+        decoder.end()
+        resolve()
+      } catch (error) {
+        reject(error)
+      }
+    })
+  })
+}
+
 const snapshotOf = (tx: Tx, at: SnapshotPosition): LedgerSnapshot => ({
   at,
   forEachBatch: (filter, onBatch) =>
     Effect.promise(async () => {
-      // Keyset pages (one snapshot, so pages cannot shift); the next page is requested before this
-      // one is processed, so Postgres sends while Node verifies.
-      const page = (after: number) => tx<Array<SnapshotRow>>`${selectEvents(tx, filter, after)} limit ${batchRows}`.execute()
-      let next = page(filter.afterPosition ?? 0)
-      for (;;) {
-        const rows = await next
-        if (rows.length === batchRows) next = page(rows[rows.length - 1]!.position)
-        const events = new Array<RecordedEvent>(rows.length)
-        for (let i = 0; i < rows.length; i++) events[i] = toEvent(rows[i]!)
-        onBatch(events)
-        if (rows.length < batchRows) return
-      }
+      let batch: Array<RecordedEvent> = []
+      await copyEvents(tx, filter, (event) => {
+        batch.push(event)
+        if (batch.length === batchRows) {
+          onBatch(batch)
+          batch = []
+        }
+      })
+      if (batch.length > 0) onBatch(batch)
     }),
   readModels: readModelsOf(tx)
 })

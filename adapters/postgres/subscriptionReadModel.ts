@@ -34,7 +34,7 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
         return update(tx`auto_renew = ${event.enabled}`)
       case "SubscriptionCancelled":
         return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)},
-          renewal_status = 'CANCELLED', grace_ends_at = null, renewal_attempted_at = null`)
+          renewal_status = 'CANCELLED', grace_ends_at = null, renewal_attempted_at = null, last_stopped_at = ${at}`)
       case "InstanceReconfigured":
         return update(tx`display_name = coalesce(${event.displayName}, display_name)`)
       case "ProvisioningRetried":
@@ -46,7 +46,7 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
           grace_ends_at = null, renewal_attempted_at = null`)
       case "SubscriptionExpired":
         return update(tx`status = 'EXPIRED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)},
-          renewal_status = 'EXPIRED', grace_ends_at = null, renewal_attempted_at = null`)
+          renewal_status = 'EXPIRED', grace_ends_at = null, renewal_attempted_at = null, last_stopped_at = ${at}`)
       case "FreeMonthsGranted":
         return update(tx`free_months_left = ${event.months}`)
       case "SubscriptionRenewed":
@@ -58,17 +58,18 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
         return update(tx`renewal_attempted_at = ${new Date(event.at)}`)
       case "SubscriptionSuspended":
         return update(tx`status = 'SUSPENDED', instance_status = 'SUSPENDED', renewal_status = 'SUSPENDED', grace_ends_at = null,
-          renewal_attempted_at = null, suspended_at = ${new Date(event.at)}, retention_ends_at = ${new Date(event.retentionEndsAt)}`)
+          renewal_attempted_at = null, suspended_at = ${new Date(event.at)}, retention_ends_at = ${new Date(event.retentionEndsAt)},
+          last_stopped_at = ${at}`)
       case "SubscriptionReactivated":
         // Scaled back to 1: the provisioning worker sees STARTING and marks it running when ready.
         return update(tx`status = 'ACTIVE', instance_status = 'STARTING', renewal_status = 'ACTIVE', suspended_at = null, retention_ends_at = null,
           period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}`)
       case "InstanceRunning":
-        return update(tx`status = 'ACTIVE', instance_status = 'RUNNING', instance_error = null`)
+        return update(tx`status = 'ACTIVE', instance_status = 'RUNNING', instance_error = null, last_started_at = ${at}`)
       case "InstanceProvisioningFailed":
         return update(tx`status = 'FAILED', instance_status = 'ERROR', auto_renew = false, instance_error = ${event.reason}, renewal_status = 'CANCELLED'`)
       case "InstanceTransitioned":
-        return update(tx`instance_status = ${event.to}`)
+        return update(event.to === "STOPPED" ? tx`instance_status = ${event.to}, last_stopped_at = ${at}` : tx`instance_status = ${event.to}`)
     }
   })
 
@@ -87,7 +88,9 @@ const toView = (r: Record<string, any>): SubscriptionView => withSeedNames({
   cancelledAt: r["cancelled_at"] ? r["cancelled_at"].toISOString() : null,
   instanceError: r["instance_error"] ?? null,
   provisioningStartedAt: r["provisioning_started_at"].toISOString(),
-  displayName: r["display_name"] ?? r["instance_name"]
+  displayName: r["display_name"] ?? r["instance_name"],
+  lastStartedAt: r["last_started_at"] ? r["last_started_at"].toISOString() : null,
+  lastStoppedAt: r["last_stopped_at"] ? r["last_stopped_at"].toISOString() : null
 })
 
 const candidateOf = (r: { id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }) =>

@@ -11,6 +11,7 @@ interface UserRow {
   avatar: string | null
   role: User["role"]
   is_active: boolean
+  locale: User["locale"]
   password_hash: string
   created_at: Date
   updated_at: Date
@@ -24,6 +25,7 @@ const toUser = (r: UserRow): User => ({
   avatar: r.avatar,
   role: r.role,
   isActive: r.is_active,
+  locale: r.locale,
   passwordHash: r.password_hash,
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString()
@@ -76,9 +78,9 @@ export const UsersPostgres = Layer.effect(
         Effect.promise(() => sql`update users set is_active = ${active}, updated_at = ${now} where id = ${id}`).pipe(Effect.asVoid),
       create: (user) =>
         guardUnique(() =>
-          sql`insert into users (id, name, email, phone, avatar, role, is_active, password_hash, created_at, updated_at)
+          sql`insert into users (id, name, email, phone, avatar, role, is_active, locale, password_hash, created_at, updated_at)
             values (${user.id}, ${user.name}, ${user.email}, ${user.phone}, ${user.avatar}, ${user.role},
-              ${user.isActive}, ${user.passwordHash}, ${new Date(user.createdAt)}, ${new Date(user.updatedAt)})`
+              ${user.isActive}, ${user.locale}, ${user.passwordHash}, ${new Date(user.createdAt)}, ${new Date(user.updatedAt)})`
         ).pipe(Effect.asVoid),
       findById: (id) => Effect.promise(() => byId(id)),
       findByEmail: (email) =>
@@ -94,6 +96,7 @@ export const UsersPostgres = Layer.effect(
               name = ${changes.name === undefined ? sql`name` : changes.name},
               phone = ${changes.phone === undefined ? sql`phone` : changes.phone},
               avatar = ${changes.avatar === undefined ? sql`avatar` : changes.avatar},
+              locale = ${changes.locale === undefined ? sql`locale` : changes.locale},
               updated_at = ${now}
             where id = ${id} returning *`
           return row && toUser(row)

@@ -13,9 +13,10 @@ export const walletProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): R
   events.filter((e) => isWalletStream(e.streamId)).map((event) => {
     const step = walletProjectionStep(event)
     const e = step.entry
-    // A credit may create the row; a debit only ever updates it (the balance check applies to
-    // the candidate row of an upsert, so a debit cannot go through INSERT … ON CONFLICT).
-    const balance = step.balanceDelta > 0
+    // A credit (or a 0-rupiah free grant, maybe a user's first line) may create the row; a debit only
+    // ever updates it (the balance check applies to the candidate row of an upsert, so a debit cannot
+    // go through INSERT … ON CONFLICT).
+    const balance = step.balanceDelta >= 0
       ? tx`insert into wallet_balances as w (user_id, balance, total_top_up, total_spent)
           values (${step.userId}, ${step.balanceDelta}, ${step.topUpDelta}, ${step.spentDelta})
           on conflict (user_id) do update set

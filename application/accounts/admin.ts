@@ -1,4 +1,5 @@
 import { Clock, Effect } from "effect"
+import type { Locale } from "../../domain/notification/index.ts"
 import { PasswordHasher, RefreshTokens } from "../ports/auth.ts"
 import { IdGenerator } from "../ports/ids.ts"
 import { type ProfileChanges, type Role, Users, type UserSearch } from "../ports/users.ts"
@@ -31,6 +32,7 @@ export const createUser = Effect.fn("AdminUsers.create")(function*(input: {
   readonly email: string
   readonly password: string
   readonly phone?: string | undefined
+  readonly locale?: Locale | undefined
   readonly role: Role
 }) {
   yield* checkNewPassword("password", input.password, input.email)
@@ -43,6 +45,7 @@ export const createUser = Effect.fn("AdminUsers.create")(function*(input: {
     avatar: null,
     role: input.role,
     isActive: true,
+    locale: input.locale ?? "id",
     passwordHash: yield* (yield* PasswordHasher).hash(input.password),
     createdAt: at.toISOString(),
     updatedAt: at.toISOString()

@@ -4,6 +4,7 @@ import { AuthThrottle } from "../ports/authThrottle.ts"
 import { IdGenerator } from "../ports/ids.ts"
 import { type ProfileChanges, type Role, type User, Users } from "../ports/users.ts"
 import { FieldInvalid, Forbidden, Unauthenticated, UserNotFound } from "../shared/errors.ts"
+import type { Locale } from "../../domain/notification/index.ts"
 import { checkNewPassword, normalizeEmail } from "./credentials.ts"
 import { InvalidCredentials, InvalidRefreshToken, TooManyAttempts } from "./errors.ts"
 
@@ -28,6 +29,7 @@ export interface PublicUser {
   readonly avatar: string | null
   readonly role: Role
   readonly isActive: boolean
+  readonly locale: Locale
   readonly createdAt: string
   readonly updatedAt: string
 }
@@ -90,6 +92,7 @@ export const register = Effect.fn("Accounts.register")(function*(input: {
   readonly email: string
   readonly password: string
   readonly phone?: string | undefined
+  readonly locale?: Locale | undefined
   readonly clientAddress: string
 }) {
   const policy = yield* AuthPolicy
@@ -109,6 +112,7 @@ export const register = Effect.fn("Accounts.register")(function*(input: {
     avatar: null,
     role: "USER",
     isActive: true,
+    locale: input.locale ?? "id",
     passwordHash: yield* (yield* PasswordHasher).hash(input.password),
     createdAt: at.toISOString(),
     updatedAt: at.toISOString()
@@ -276,6 +280,7 @@ export const ensureAdministrator = Effect.fn("Accounts.ensureAdministrator")(fun
     avatar: null,
     role: "ADMINISTRATOR",
     isActive: true,
+    locale: "id",
     passwordHash: yield* (yield* PasswordHasher).hash(input.password),
     createdAt: at.toISOString(),
     updatedAt: at.toISOString()

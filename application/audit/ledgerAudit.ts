@@ -1,9 +1,10 @@
 import { Clock, Effect } from "effect"
 import type { RecordedEvent } from "../ports/eventStore.ts"
 import { type ReadModels, LedgerSnapshots, type SnapshotPosition } from "../ports/ledgerSnapshot.ts"
-import { GENESIS_HASH, hashEvent } from "../shared/eventHash.ts"
+import { canonicalEncode, GENESIS_HASH, hashEventWithMetadata } from "../shared/eventHash.ts"
 import type { AccountBalances, AuditCheck, AuditProblem } from "./auditCheck.ts"
 import { commerceCheck } from "./commerceCheck.ts"
+import { invoiceCheck } from "./invoiceCheck.ts"
 import { paymentCheck } from "./paymentCheck.ts"
 import { walletCheck } from "./walletCheck.ts"
 
@@ -13,7 +14,8 @@ export type { AuditProblem } from "./auditCheck.ts"
 const auditChecks = (accounts: AccountBalances): ReadonlyArray<AuditCheck> => [
   walletCheck(accounts),
   paymentCheck(),
-  commerceCheck()
+  commerceCheck(),
+  invoiceCheck()
 ]
 
 /** How many problems a report lists (the count is always complete). */
@@ -75,6 +77,9 @@ export class LedgerReplay {
   private readonly checkSets = new Map<number, ReadonlyArray<AuditCheck>>()
   private readonly problems: Array<AuditProblem> = []
   private events = 0
+  /** The last metadata object seen and its canonical JSON: the Postgres reader shares one object among events with equal metadata. */
+  private metadata: unknown
+  private metadataJson = ""
 
   observe(event: RecordedEvent): void {
     this.events++
@@ -95,7 +100,7 @@ export class LedgerReplay {
       ? `stream version ${event.version} follows ${cursor.version} (gap, duplicate or reorder)`
       : event.prevHash !== cursor.hash
       ? "prev_hash does not link to the previous event of the stream"
-      : hashEvent(event) !== event.hash
+      : hashEventWithMetadata(event, this.canonicalMetadata(event.metadata)) !== event.hash
       ? "hash does not match the event's contents (edited)"
       : undefined
     if (chainProblem !== undefined) {
@@ -107,6 +112,14 @@ export class LedgerReplay {
     cursor.version = event.version
     cursor.hash = event.hash
     for (const check of cursor.checks) check.observe(event, this.problems)
+  }
+
+  private canonicalMetadata(metadata: unknown): string {
+    if (metadata !== this.metadata || this.metadataJson === "") {
+      this.metadataJson = canonicalEncode(metadata)
+      this.metadata = metadata
+    }
+    return this.metadataJson
   }
 
   /** Compares the replay with the read models and closes the report. */

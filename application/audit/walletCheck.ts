@@ -60,8 +60,8 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
         problems.push({ ...eventRef(event), problem: `reference ${walletEvent.reference} applied twice` })
       }
       wallet.references.add(walletEvent.reference)
-      if (walletEvent._tag === "WalletCharged" && walletEvent.cause._tag === "SubscriptionPeriod") {
-        // Per wallet: a subscription's periods are charged to its owner's wallet.
+      if ((walletEvent._tag === "WalletCharged" || walletEvent._tag === "FreeGrantRecorded") && walletEvent.cause._tag === "SubscriptionPeriod") {
+        // Per wallet: a subscription's periods are charged (or granted free) to its owner's wallet, once.
         const period = `${walletEvent.cause.subscriptionId}@${walletEvent.cause.periodStart}`
         if (wallet.periodsCharged.has(period)) problems.push({ ...eventRef(event), problem: `period ${period} charged twice` })
         wallet.periodsCharged.add(period)

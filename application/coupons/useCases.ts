@@ -2,7 +2,7 @@ import { renewAfterCreditQuietly } from "../renewals/useCases.ts"
 import { Clock, Effect, Either, Schema } from "effect"
 import { CouponEvent, couponStreamId, decideCouponUse, InvalidCoupon, replayCoupon } from "../../domain/coupon/index.ts"
 import { walletStreamId, type WalletError } from "../../domain/ledger/index.ts"
-import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
+import { planWalletCommands, walletStateOf, writtenTransactionIds } from "../ledger/walletStream.ts"
 import { Catalog } from "../ports/catalog.ts"
 import { Coupons } from "../ports/coupons.ts"
 import { EventStore, type EventMetadata, type LoadedStream, type StreamEvents } from "../ports/eventStore.ts"
@@ -52,7 +52,7 @@ export const redeemCreditCoupon = Effect.fn("Coupons.redeemCredit")(function*(us
   const now = new Date(yield* Clock.currentTimeMillis).toISOString()
   const couponId = couponStreamId(terms.code)
   let credited = 0
-  yield* runCommand<InvalidCoupon | WalletError>([couponId, walletStreamId(userId)], (loaded) =>
+  const recorded = yield* runCommand<InvalidCoupon | WalletError>([couponId, walletStreamId(userId)], (loaded) =>
     Either.gen(function*() {
       const events = yield* decideCouponUse(terms, { redemptionId, userId, now, expectedType: "CREDIT_TOPUP" }, couponStateOf(loaded.get(couponId)))
       credited = events[0]?.amount ?? 0
@@ -62,5 +62,5 @@ export const redeemCreditCoupon = Effect.fn("Coupons.redeemCredit")(function*(us
       return [...couponEvents(couponId, events), ...(wallet.append ? [wallet.append] : [])]
     }), metadata)
   if (credited > 0) yield* renewAfterCreditQuietly(userId)
-  return { code: terms.code, redemptionId, credited, transactionId: credited > 0 ? transactionId : null }
+  return { code: terms.code, redemptionId, credited, transactionId: credited > 0 ? writtenTransactionIds(userId, recorded)[0]! : null }
 })

@@ -98,6 +98,10 @@ export const walletAppend = (userId: string, before: WalletState, events: Readon
     snapshot: snapshotOf(replayWallet(before, events))
   }]
 
+/** The TXMP numbers of the transfers a command wrote to a user's wallet, in order (their numbers are taken as they are written). */
+export const writtenTransactionIds = (userId: string, recorded: ReadonlyArray<RecordedEvent>): ReadonlyArray<string> =>
+  recorded.filter((e) => e.streamId === walletStreamId(userId)).map((e) => decodeWalletEvent(e).transactionId)
+
 /** Runs one wallet command through the shared loop and reports the movement it produced. */
 export const executeWalletCommand = (userId: string, command: WalletCommand, metadata: EventMetadata) => {
   const streamId = walletStreamId(userId)
@@ -118,5 +122,5 @@ export const executeWalletCommand = (userId: string, command: WalletCommand, met
         snapshot: snapshotOf(after)
       }]
     })
-  }, metadata).pipe(Effect.map(() => outcome))
+  }, metadata).pipe(Effect.map((recorded) => outcome.applied ? { ...outcome, transactionId: writtenTransactionIds(userId, recorded)[0]! } : outcome))
 }

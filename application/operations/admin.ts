@@ -8,6 +8,7 @@ import { WalletQueries } from "../ports/walletQueries.ts"
 import { runCommand } from "../shared/runCommand.ts"
 import { SubscriptionNotFound } from "../subscriptions/errors.ts"
 import { controlInstanceOf } from "../subscriptions/provisioning.ts"
+import { subscriptionView } from "../subscriptions/views.ts"
 import { opsEvents, opsStateOf } from "./streams.ts"
 
 const anySubscription = (subscriptionId: string) =>
@@ -19,7 +20,7 @@ const opsViewOf = (subscriptionId: string) => Effect.map(Effect.flatMap(Instance
 /** PUT /api/admin/instances/:id/restart · stop · start: any tenant's instance, maintenance or not; the admin and the reason go in the event metadata. */
 export const adminControlInstance = Effect.fn("Operations.adminControl")(function*(adminId: string, subscriptionId: string, action: "stop" | "start" | "restart", reason: string) {
   const view = yield* anySubscription(subscriptionId)
-  return yield* controlInstanceOf(view, { id: adminId, administrator: true }, action, { actor: adminId, reason })
+  return yield* subscriptionView(yield* controlInstanceOf(view, { id: adminId, administrator: true }, action, { actor: adminId, reason }))
 })
 
 /** PUT /api/admin/instances/:id/maintenance: on or off (asking for the current state changes nothing). */
@@ -29,7 +30,7 @@ export const setMaintenance = Effect.fn("Operations.setMaintenance")(function*(a
   const now = new Date(yield* Clock.currentTimeMillis).toISOString()
   yield* runCommand([streamId], (loaded) =>
     Either.right(opsEvents(streamId, decideMaintenance(opsStateOf(loaded.get(streamId)), { subscriptionId: view.id, enabled, by: adminId, reason, now }))), { actor: adminId, reason })
-  return { subscription: view, operations: yield* opsViewOf(view.id) }
+  return { subscription: yield* subscriptionView(view), operations: yield* opsViewOf(view.id) }
 })
 
 /** GET /api/admin/subscriptions/:id: the subscription with its instance's operating state, its events and its ledger lines. */
@@ -41,5 +42,5 @@ export const adminSubscriptionDetail = Effect.fn("Operations.adminDetail")(funct
     .sort((a, b) => a.position - b.position)
     .map((e) => ({ position: e.position, streamId: e.streamId, type: e.type, data: e.data, metadata: { ...e.metadata } as Readonly<Record<string, unknown>>, recordedAt: e.recordedAt }))
   const transactions = yield* (yield* WalletQueries).subscriptionTransactions(view.userId, view.id)
-  return { subscription: view, operations: yield* opsViewOf(view.id), events, transactions }
+  return { subscription: yield* subscriptionView(view), operations: yield* opsViewOf(view.id), events, transactions }
 })

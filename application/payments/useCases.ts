@@ -119,10 +119,14 @@ export const requestTopUp = Effect.fn("Payments.requestTopUp")(function*(
 ) {
   const user = yield* (yield* Users).findById(input.userId)
   if (user === undefined) return yield* new UserNotFound({ userId: input.userId })
-  const orderId = yield* (yield* TransactionIds).next
+  const provisionalOrderId = yield* (yield* TransactionIds).next
   const now = yield* Clock.currentTimeMillis
   const expiresAt = new Date(now + (yield* PaymentPolicy).topUpExpirySeconds * 1000).toISOString()
-  yield* runPaymentCommand(orderId, { _tag: "RequestTopUp", orderId, userId: user.id, amount: input.amount, paymentMethod: input.paymentMethod, expiresAt }, metadata)
+  const requested = yield* runPaymentCommand(provisionalOrderId, {
+    _tag: "RequestTopUp", orderId: provisionalOrderId, userId: user.id, amount: input.amount, paymentMethod: input.paymentMethod, expiresAt
+  }, metadata)
+  // The order id is the top-up's TXMP number, taken as the request was written.
+  const orderId = decodeEvent(requested[0]!.data).orderId
   const snap = yield* Effect.either((yield* PaymentGateway).createSnap({
     orderId,
     amount: input.amount,

@@ -43,6 +43,8 @@ export interface ServiceView {
   readonly name: string
   readonly slug: string
   readonly description: string
+  /** A URL or an icon name shown beside the service's name (the seeds' Service.icon). */
+  readonly icon: string | null
   readonly dockerImage: string
   readonly defaultPort: number
   readonly envTemplate: Readonly<Record<string, string>>
@@ -80,6 +82,7 @@ export interface ServiceInput {
   readonly name: string
   readonly slug: string
   readonly description?: string | undefined
+  readonly icon?: string | null | undefined
   readonly dockerImage: string
   readonly defaultPort: number
   readonly envTemplate?: Readonly<Record<string, string>> | undefined

@@ -9,7 +9,11 @@ export interface IdGeneratorService {
 export class IdGenerator extends Context.Tag("app/IdGenerator")<IdGenerator, IdGeneratorService>() {}
 
 export interface TransactionIdsService {
-  /** Next human transaction id, `TXMP-<n>`, from a database sequence. Numbers may have gaps. */
+  /**
+   * A provisional human transaction id for a transfer a command may write. The event store gives
+   * it its `TXMP-<n>` from a database sequence in the transaction that writes it; one never
+   * written takes no number (application/shared/transactionNumbers.ts).
+   */
   readonly next: Effect.Effect<string>
 }
 export class TransactionIds extends Context.Tag("app/TransactionIds")<TransactionIds, TransactionIdsService>() {}

@@ -1,6 +1,7 @@
 import { Context, type Effect } from "effect"
 import type { PlanView } from "./catalog.ts"
 import type { RecordedEvent } from "./eventStore.ts"
+import type { DocumentCounter, DocumentLedgerRow } from "./invoices.ts"
 import type { PaymentView } from "./paymentQueries.ts"
 import type { WalletSummary } from "./walletQueries.ts"
 
@@ -32,6 +33,8 @@ export interface ReadModels {
   readonly payments: ReadonlyArray<PaymentView>
   readonly plans: ReadonlyArray<PlanView>
   readonly subscriptions: ReadonlyArray<{ readonly id: string; readonly planId: string; readonly instanceStatus: string }>
+  /** Invoices and credit notes with their counters; absent: not compared (a replay fed events directly). */
+  readonly billingDocuments?: { readonly rows: ReadonlyArray<DocumentLedgerRow>; readonly counters: ReadonlyArray<DocumentCounter> } | undefined
 }
 
 /** One consistent, read-only view of the log and the read models. */

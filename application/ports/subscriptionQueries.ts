@@ -33,6 +33,10 @@ export interface SubscriptionView {
   /** When the current provisioning began (creation or a retry): the timeout counts from here. */
   readonly provisioningStartedAt: string
   readonly displayName: string
+  /** When the instance last came up (provisioned, started, restarted, reactivated). */
+  readonly lastStartedAt: string | null
+  /** When it last stopped serving (stopped, suspended, cancelled, expired). */
+  readonly lastStoppedAt: string | null
   /** The earlier version's names of periodStart, periodEnd and nextBillingDate, kept for its clients. */
   readonly startDate: string
   readonly endDate: string

@@ -1,4 +1,5 @@
 import { Context, Schema, type Effect } from "effect"
+import type { Locale } from "../../domain/notification/index.ts"
 
 export type Role = "USER" | "ADMINISTRATOR"
 
@@ -10,6 +11,8 @@ export interface User {
   readonly avatar: string | null
   readonly role: Role
   readonly isActive: boolean
+  /** Notifications and mails are written in it (id or en; id by default). */
+  readonly locale: Locale
   readonly passwordHash: string
   readonly createdAt: string
   readonly updatedAt: string
@@ -23,6 +26,7 @@ export interface ProfileChanges {
   readonly name?: string | undefined
   readonly phone?: string | null | undefined
   readonly avatar?: string | null | undefined
+  readonly locale?: Locale | undefined
 }
 
 export interface UserSearch {

@@ -125,12 +125,13 @@ const count = (counts: RenewalCounts, events: RenewalOutcome["subscription"]) =>
 }
 
 /** Repeats steps while the subscription stays due (a clock jump over several periods). */
-const settle = (c: RenewalCandidate, counts: RenewalCounts, metadata: EventMetadata) =>
+const settle = (c: RenewalCandidate, counts: RenewalCounts, metadata: EventMetadata, clusterSlots?: Effect.Semaphore) =>
   Effect.gen(function*() {
     const retentionDays = (yield* RenewalPolicy).retentionDays
     for (let i = 0; i < 120; i++) {
       const outcome = yield* renewalStep(c, "schedule", retentionDays, metadata)
-      yield* applyToCluster(c, outcome.cluster)
+      const action = applyToCluster(c, outcome.cluster)
+      yield* clusterSlots === undefined || outcome.cluster === "none" ? action : clusterSlots.withPermits(1)(action)
       const events = outcome.subscription
       if (events.length === 0) return
       count(counts, events)
@@ -147,9 +148,12 @@ const settle = (c: RenewalCandidate, counts: RenewalCounts, metadata: EventMetad
  * One pass over everything due: safe beside other passes on other replicas (each step locks its
  * streams and re-decides; a period's charge reference makes a double charge impossible), and
  * resumable after a crash at any point (each step is one transaction).
+ * `concurrency` renewals are decided at once: the event store commits concurrent steps together
+ * (group commit), so this is not a number of connections; cluster calls stay at 16 at a time.
  */
 export const processRenewals = Effect.fn("Renewals.process")(function*(options: { readonly batch?: number; readonly concurrency?: number } = {}) {
   const queries = yield* SubscriptionQueries
+  const clusterSlots = yield* Effect.makeSemaphore(16)
   const counts = emptyCounts()
   const failedIds: Array<string> = []
   const batch = options.batch ?? 500
@@ -158,13 +162,13 @@ export const processRenewals = Effect.fn("Renewals.process")(function*(options: 
     const due = yield* queries.renewalCandidates(now, batch, failedIds)
     if (due.length === 0) break
     yield* Effect.forEach(due, (c) =>
-      settle(c, counts, scheduler).pipe(
+      settle(c, counts, scheduler, clusterSlots).pipe(
         Effect.catchAllCause((cause) =>
           Effect.sync(() => {
             counts.failed++
             failedIds.push(c.id)
           }).pipe(Effect.zipRight(Effect.logError("renewal step failed").pipe(Effect.annotateLogs({ subscriptionId: c.id, cause: String(cause) })))))
-      ), { concurrency: options.concurrency ?? 16, discard: true })
+      ), { concurrency: options.concurrency ?? 64, discard: true })
   }
   return counts
 })

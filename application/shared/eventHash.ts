@@ -54,11 +54,18 @@ export type HashedFields = Omit<RecordedEvent, "position" | "hash">
  * The hash input of an event: the canonical JSON of its eight hashed fields. The envelope's keys
  * are fixed, so they are written in their sorted order directly.
  */
-export const hashInput = (event: HashedFields): string =>
-  `{"data":${canonicalEncode(event.data)},"eventId":${quote(event.eventId)},"metadata":${canonicalEncode(event.metadata)},"prevHash":${quote(event.prevHash)},"recordedAt":${quote(event.recordedAt)},"streamId":${quote(event.streamId)},"type":${quote(event.type)},"version":${canonicalEncode(event.version)}}`
+export const hashInput = (event: HashedFields): string => hashInputWith(event, canonicalEncode(event.metadata))
+
+/** The hash input with the metadata's canonical JSON already known (the audit reuses it across events). */
+const hashInputWith = (event: HashedFields, canonicalMetadata: string): string =>
+  `{"data":${canonicalEncode(event.data)},"eventId":${quote(event.eventId)},"metadata":${canonicalMetadata},"prevHash":${quote(event.prevHash)},"recordedAt":${quote(event.recordedAt)},"streamId":${quote(event.streamId)},"type":${quote(event.type)},"version":${canonicalEncode(event.version)}}`
 
 /** SHA-256 over everything an event says, chained to the previous event of its stream. */
 export const hashEvent = (event: HashedFields): string => hash("sha256", hashInput(event), "hex")
+
+/** `hashEvent` given `canonicalEncode(event.metadata)`. */
+export const hashEventWithMetadata = (event: HashedFields, canonicalMetadata: string): string =>
+  hash("sha256", hashInputWith(event, canonicalMetadata), "hex")
 
 export interface ChainBreak {
   readonly index: number

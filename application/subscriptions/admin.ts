@@ -8,7 +8,7 @@ import {
   subscriptionStreamId
 } from "../../domain/subscription/index.ts"
 import { decideQuotaStream } from "../catalog/useCases.ts"
-import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
+import { planWalletCommands, walletStateOf, writtenTransactionIds } from "../ledger/walletStream.ts"
 import { Cluster } from "../ports/cluster.ts"
 import { TransactionIds } from "../ports/ids.ts"
 import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
@@ -59,12 +59,12 @@ export const adminRefund = Effect.fn("AdminSubscriptions.refund")(function*(admi
   const subId = subscriptionStreamId(subscriptionId)
   const walletId = walletStreamId(view.userId)
   const refunded: Array<{ transactionId: string; amount: number }> = []
-  yield* runCommand([walletId, subId], (loaded) =>
+  const recorded = yield* runCommand([walletId, subId], (loaded) =>
     Either.gen(function*() {
       const sub = subStateOf(loaded.get(subId))
       const wallet = walletStateOf(loaded.get(walletId))
       let left = amount
-      const commands: Array<WalletCommand> = []
+      const commands: Array<Extract<WalletCommand, { _tag: "RefundCharge" }>> = []
       for (const [i, charge] of [...sub.periodCharges].reverse().entries()) {
         const record = wallet.charges.get(charge.transactionId)
         const refundable = record ? record.amount - record.refunded : 0
@@ -78,7 +78,8 @@ export const adminRefund = Effect.fn("AdminSubscriptions.refund")(function*(admi
       const plan = yield* planWalletCommands(view.userId, wallet, commands)
       return plan.append ? [plan.append] : []
     }), adminMeta(adminId, reason))
-  return { subscriptionId, refunded }
+  const numbers = writtenTransactionIds(view.userId, recorded)
+  return { subscriptionId, refunded: refunded.map((r, i) => ({ ...r, transactionId: numbers[i]! })) }
 })
 
 export const extendSubscription = Effect.fn("AdminSubscriptions.extend")(function*(adminId: string, subscriptionId: string, days: number, reason: string) {

@@ -21,7 +21,7 @@ import { runCommand } from "../shared/runCommand.ts"
 import { guardEvents, guardStateOf, subEvents, subStateOf } from "./streams.ts"
 import { instanceSpecOf } from "./instanceSpec.ts"
 import { locate, ProvisioningPolicy } from "./naming.ts"
-import { ownSubscription } from "./useCases.ts"
+import { ownSubscription, withHeldUpgradeOptions } from "./useCases.ts"
 
 const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 const system: EventMetadata = { actor: "provisioning" }
@@ -242,7 +242,7 @@ export const retryProvisioning = Effect.fn("Provisioning.retry")(function*(userI
         ...taken,
         ...subEvents(subId, retried)
       ]
-    }), metadata)
+    }), metadata).pipe(Effect.catchTag("DuplicateSubscription", (e) => Effect.flip(withHeldUpgradeOptions(e))))
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
 })
 

@@ -15,7 +15,8 @@ export const projectSubscriptionEvent = (view: SubscriptionView | undefined, rec
     id: recorded.streamId.slice("subscription-".length), userId: "", serviceId: "", planId: "", planType: "FREE", monthlyPrice: 0,
     status: "PENDING_DEPLOYMENT", instanceName: "", instanceStatus: "PROVISIONING", autoRenew: true, periodStart: at, periodEnd: at,
     createdAt: at, updatedAt: at, cancelledAt: null, instanceError: null, provisioningStartedAt: at, displayName: "",
-    renewalStatus: "ACTIVE", graceEndsAt: null, renewalAttemptedAt: null, suspendedAt: null, retentionEndsAt: null, freeMonthsLeft: 0
+    renewalStatus: "ACTIVE", graceEndsAt: null, renewalAttemptedAt: null, suspendedAt: null, retentionEndsAt: null, freeMonthsLeft: 0,
+    lastStartedAt: null, lastStoppedAt: null
   }
   const noGrace = { graceEndsAt: null, renewalAttemptedAt: null }
   const next = ((): Row => {
@@ -31,7 +32,7 @@ export const projectSubscriptionEvent = (view: SubscriptionView | undefined, rec
       case "AutoRenewChanged":
         return { ...row, autoRenew: event.enabled }
       case "SubscriptionCancelled":
-        return { ...row, ...noGrace, status: "CANCELLED", instanceStatus: "TERMINATED", autoRenew: false, cancelledAt: event.at, renewalStatus: "CANCELLED" }
+        return { ...row, ...noGrace, status: "CANCELLED", instanceStatus: "TERMINATED", autoRenew: false, cancelledAt: event.at, renewalStatus: "CANCELLED", lastStoppedAt: at }
       case "InstanceReconfigured":
         return { ...row, displayName: event.displayName ?? row.displayName }
       case "ProvisioningRetried":
@@ -43,13 +44,13 @@ export const projectSubscriptionEvent = (view: SubscriptionView | undefined, rec
       case "SubscriptionExtended":
         return { ...row, ...noGrace, periodEnd: event.periodEnd, renewalStatus: row.status === "SUSPENDED" ? row.renewalStatus : "ACTIVE" }
       case "SubscriptionExpired":
-        return { ...row, ...noGrace, status: "EXPIRED", instanceStatus: "TERMINATED", autoRenew: false, cancelledAt: event.at, renewalStatus: "EXPIRED" }
+        return { ...row, ...noGrace, status: "EXPIRED", instanceStatus: "TERMINATED", autoRenew: false, cancelledAt: event.at, renewalStatus: "EXPIRED", lastStoppedAt: at }
       case "InstanceRunning":
-        return { ...row, status: "ACTIVE", instanceStatus: "RUNNING", instanceError: null }
+        return { ...row, status: "ACTIVE", instanceStatus: "RUNNING", instanceError: null, lastStartedAt: at }
       case "InstanceProvisioningFailed":
         return { ...row, status: "FAILED", instanceStatus: "ERROR", autoRenew: false, instanceError: event.reason, renewalStatus: "CANCELLED" }
       case "InstanceTransitioned":
-        return { ...row, instanceStatus: event.to }
+        return { ...row, instanceStatus: event.to, ...(event.to === "STOPPED" ? { lastStoppedAt: at } : {}) }
       case "FreeMonthsGranted":
         return { ...row, freeMonthsLeft: event.months }
       case "SubscriptionRenewed":
@@ -64,7 +65,7 @@ export const projectSubscriptionEvent = (view: SubscriptionView | undefined, rec
       case "SubscriptionSuspended":
         return {
           ...row, ...noGrace, status: "SUSPENDED", instanceStatus: "SUSPENDED", renewalStatus: "SUSPENDED", suspendedAt: event.at,
-          retentionEndsAt: event.retentionEndsAt
+          retentionEndsAt: event.retentionEndsAt, lastStoppedAt: at
         }
       case "SubscriptionReactivated":
         return {

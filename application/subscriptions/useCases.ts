@@ -46,7 +46,7 @@ const availablePlan = Effect.fn("Subscriptions.availablePlan")(function*(planId:
  * DUPLICATE_SUBSCRIPTION offers the tiers above the plan the user holds (whatever plan was asked
  * for): the held subscription is only known once the guard refused, so its options come after.
  */
-const withHeldUpgradeOptions = Effect.fn("Subscriptions.withHeldUpgradeOptions")(function*(error: DuplicateSubscription) {
+export const withHeldUpgradeOptions = Effect.fn("Subscriptions.withHeldUpgradeOptions")(function*(error: DuplicateSubscription) {
   const held = yield* (yield* SubscriptionQueries).find(error.existingSubscriptionId)
   if (held === undefined) return error
   const higher = (yield* (yield* Catalog).plansOf(held.serviceId, false)).filter((p) => tierRank(p.planType) > tierRank(held.planType))
@@ -90,8 +90,15 @@ const planSubscribe = (
     const price = input.bonus ? 0 : plan.monthlyPrice - discount
     const wallet = walletStateOf(loaded.get(walletStreamId(input.userId)))
     const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId: ids.subscriptionId, periodStart: now }
+    // A bonus or FREE_SERVICE first month is a free grant on record: a 0-rupiah line in the history.
+    const freeGrant = plan.monthlyPrice === 0 ? undefined : input.bonus ? "BONUS" as const : found.coupon?.type === "FREE_SERVICE" && redeemed.length > 0 ? "FREE_SERVICE" as const : undefined
     const charges: Array<WalletCommand> = price > 0
       ? [{ _tag: "ChargeWallet", transactionId: ids.chargeTransactionId, amount: price, reference: chargeReference(cause), cause, description: `${plan.name}, first month` }]
+      : freeGrant
+      ? [{
+        _tag: "RecordFreeGrant", transactionId: ids.chargeTransactionId, reference: chargeReference(cause), cause, reason: freeGrant,
+        description: `${plan.name}, first month free (${freeGrant === "BONUS" ? "bonus subscription" : `FREE_SERVICE coupon ${found.coupon!.code}`})`
+      }]
       : []
     const walletPlan = yield* planWalletCommands(input.userId, wallet, charges)
     const quota = yield* decideQuotaStream(loaded, quotaId, { _tag: "TakeSlot", subscriptionId: ids.subscriptionId, catalogCapacity: plan.totalQuota })
@@ -218,6 +225,9 @@ export const upgradeSubscription = Effect.fn("Subscriptions.upgrade")(function*(
         const cause = { _tag: "Upgrade" as const, subscriptionId, upgradeId }
         const walletPlan = yield* planWalletCommands(userId, walletStateOf(loaded.get(walletStreamId(userId))), event.charged > 0
           ? [{ _tag: "ChargeWallet", transactionId: chargeTransactionId, amount: event.charged, reference: chargeReference(cause), cause, description: `Upgrade to ${target.plan.name}, prorated` }]
+          : options.bonus
+          // A bonus upgrade is a free grant on record: a 0-rupiah line in the history.
+          ? [{ _tag: "RecordFreeGrant", transactionId: chargeTransactionId, reference: chargeReference(cause), cause, reason: "BONUS", description: `Upgrade to ${target.plan.name}, free (bonus upgrade)` }]
           : [])
         return [
           ...(walletPlan.append ? [walletPlan.append] : []),

@@ -1,4 +1,4 @@
-import type { ChargeCause } from "./events.ts"
+import type { ChargeCause, FreeGrantReason } from "./events.ts"
 
 /**
  * Every command carries a `reference`: the idempotency key of the movement it asks for
@@ -44,6 +44,15 @@ export type WalletCommand =
     readonly reference: string
     readonly orderId: string
     readonly kind: "refund" | "partial_refund" | "chargeback"
+  }
+  | {
+    /** A free period or upgrade on record at 0 rupiah; its reference is the charge's it replaces. */
+    readonly _tag: "RecordFreeGrant"
+    readonly transactionId: string
+    readonly reference: string
+    readonly cause: ChargeCause
+    readonly reason: FreeGrantReason
+    readonly description: string
   }
   | {
     readonly _tag: "GrantCouponCredit"

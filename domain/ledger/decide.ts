@@ -39,6 +39,10 @@ const ensureCreditable = (state: WalletState, amount: number): Either.Either<voi
 export const decideWallet = (command: WalletCommand, state: WalletState): Decision => {
   if (command.reference.length === 0) return invalid("reference", "must not be empty")
   if (state.applied.has(command.reference)) return Either.right([])
+  if (command._tag === "RecordFreeGrant") {
+    const { transactionId, reference, cause, reason, description } = command
+    return Either.right([{ _tag: "FreeGrantRecorded", transactionId, amount: 0, reference, cause, reason, description }])
+  }
   const magnitude = command._tag === "AdjustCredit" ? Math.abs(command.amount) : command.amount
   if (!isPositiveRupiah(magnitude)) return invalid("amount", "must be a positive integer number of rupiah")
   const { transactionId, reference } = command

@@ -71,7 +71,25 @@ export const TopUpReversed = Schema.TaggedStruct("TopUpReversed", {
   kind: Schema.Literal("refund", "partial_refund", "chargeback")
 })
 
+/** Why a period or an upgrade was granted without charge. */
+export const FreeGrantReason = Schema.Literal("BONUS", "FREE_SERVICE")
+export type FreeGrantReason = typeof FreeGrantReason.Type
+
+/**
+ * A free grant on record: a bonus or FREE_SERVICE period, or a bonus upgrade, written as a
+ * 0-rupiah charge (wallet → revenue, nothing moves) so the user's history and the audit show it.
+ */
+export const FreeGrantRecorded = Schema.TaggedStruct("FreeGrantRecorded", {
+  transactionId: TransactionId,
+  amount: Schema.Literal(0),
+  reference: NonEmpty,
+  cause: ChargeCause,
+  reason: FreeGrantReason,
+  description: Schema.String
+})
+
 export const WalletEvent = Schema.Union(
+  FreeGrantRecorded,
   TopUpCredited,
   TopUpReversed,
   WalletCharged,

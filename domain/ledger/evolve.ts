@@ -22,6 +22,8 @@ export const evolveWallet = (state: WalletState, event: WalletEvent): WalletStat
         balance: state.balance - event.amount,
         totalTopUp: state.totalTopUp - event.amount
       }
+    case "FreeGrantRecorded":
+      return { ...state, applied }
     case "CouponCreditGranted":
       return { ...state, applied, balance: state.balance + event.amount }
     case "WalletCharged":

@@ -67,6 +67,19 @@ export const transferOf = (userId: string, event: WalletEvent): Transfer => {
           : `${event.cause.subscriptionId}#${event.cause.upgradeId}`,
         description: event.description
       }
+    case "FreeGrantRecorded":
+      return {
+        transactionId,
+        amount,
+        kind: event.cause._tag === "SubscriptionPeriod" ? "SUBSCRIPTION" : "UPGRADE",
+        from: wallet,
+        to: SystemAccounts.revenue,
+        causeType: event.cause._tag === "SubscriptionPeriod" ? "subscription-period" : "upgrade",
+        causeId: event.cause._tag === "SubscriptionPeriod"
+          ? `${event.cause.subscriptionId}@${event.cause.periodStart}`
+          : `${event.cause.subscriptionId}#${event.cause.upgradeId}`,
+        description: event.description
+      }
     case "ChargeRefunded":
       return {
         transactionId,

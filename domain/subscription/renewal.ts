@@ -90,14 +90,13 @@ export const decideRenewal = (states: RenewalStates, ctx: RenewalContext): Eithe
   if (amount <= states.wallet.balance) {
     const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId: sub.subscriptionId, periodStart }
     const reference = chargeReference(cause)
-    const charge = amount === 0 ? Either.right([]) : decideWallet({
-      _tag: "ChargeWallet",
-      transactionId: ctx.chargeTransactionId,
-      amount,
-      reference,
-      cause,
-      description: `Renewal ${periodStart.slice(0, 10)} – ${addMonths(periodStart, 1).slice(0, 10)}`
-    }, states.wallet)
+    const description = `Renewal ${periodStart.slice(0, 10)} – ${addMonths(periodStart, 1).slice(0, 10)}`
+    // A FREE_SERVICE month is a free grant on record: a 0-rupiah line in the history.
+    const charge = amount === 0
+      ? freeMonth
+        ? decideWallet({ _tag: "RecordFreeGrant", transactionId: ctx.chargeTransactionId, reference, cause, reason: "FREE_SERVICE", description: `${description}, free (FREE_SERVICE coupon)` }, states.wallet)
+        : Either.right([])
+      : decideWallet({ _tag: "ChargeWallet", transactionId: ctx.chargeTransactionId, amount, reference, cause, description }, states.wallet)
     return Either.map(charge, (wallet) => ({
       ...nothing,
       wallet,

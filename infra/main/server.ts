@@ -114,6 +114,7 @@ const { app, drained, metricsText } = makeHttpApp({
   run: (effect) => runtime.runPromiseExit(effect),
   logger,
   bodyLimitBytes: config.bodyLimitBytes,
+  requestTimeoutMs: config.requestTimeoutMs,
   trustProxy: config.trustProxy,
   draining: () => stopping,
   unavailable: isDatabaseUnavailable,
@@ -244,12 +245,12 @@ const shutdown = (signal: string) => {
   void renewals.stop()
   clearInterval(instanceReconciliation)
   devClock?.stop()
-  metricsServer?.close()
   void runtime.runPromise(Fiber.interrupt(provisioning))
   notificationJobs.forEach(clearInterval)
   // Readiness is 503 from now on; for SHUTDOWN_DELAY_MS the server still serves whoever load
   // balancers send before they notice, then stops accepting.
   setTimeout(() => {
+    metricsServer?.close() // scraped until here, so Prometheus sees the drain begin
     logSocket.close()
     void kubeSimulator?.close() // open watches and log streams would hold their connections
     // Stop accepting; in-flight requests finish, idle keep-alive sockets close.

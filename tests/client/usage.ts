@@ -26,6 +26,16 @@ export const minispod = (baseUrl: string, accessToken: string) => {
       const prices: Array<number> = plans.map((p) => p.monthlyPrice)
       return { total: data?.data.pagination.total, lowest: Math.min(...prices) }
     },
+    invoiceTotals: async () => {
+      const { data, error } = await client.GET("/api/wallet/invoices", { params: { query: { page: 1, limit: 100, type: "INVOICE" } } })
+      if (error) throw new Error(error.error.code)
+      return data.data.items.map((d): [string, number, ReadonlyArray<number>] => [d.number, d.total, d.lines.map((l) => l.amount)])
+    },
+    invoicePdfLink: async (number: string): Promise<string> => {
+      const { data, error } = await client.GET("/api/wallet/invoices/{number}", { params: { path: { number } } })
+      if (error) throw new Error(error.error.code)
+      return data.data.pdfUrl
+    },
     wrongBody: () =>
       // @ts-expect-error the amount is an integer, not a string: the generated types must say so
       client.POST("/api/wallet/topup", { body: { amount: "50000", paymentMethod: "QRIS" } })

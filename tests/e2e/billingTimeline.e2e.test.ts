@@ -1,31 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { adminToken, api, balanceOf, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { describe, expect, it } from "vitest"
+import { serverForFile } from "../support/e2eServer.ts"
+import { seededPlans } from "../support/seededCatalog.ts"
+import { type Api, balanceOf, newUser, type StartedServer } from "../support/server.ts"
 
-const ghostBasic = "90000000-0000-4000-8000-000000000004" // 75,000 a month
+const { ghostBasic } = seededPlans
 
-let db: TestDatabase
 let server: StartedServer
-let http: ReturnType<typeof api>
+let http: Api
 let admin: string
-
-beforeAll(async () => {
-  db = await createTestDatabase({ migrate: false })
-  server = await startServer({
-    DATABASE_URL: db.url,
-    JWT_SECRET: "timeline-e2e-secret-timeline-e2e-secret",
-    DEV_CLOCK: "true",
-    SIM_CLUSTER_READY_MS: "0",
-    PROVISIONING_POLL_MS: "100",
-    NOTIFY_POLL_MS: "100"
-  })
-  http = api(server.baseUrl)
-  admin = await adminToken(http)
-})
-afterAll(async () => {
-  await server.stop()
-  await db.drop()
-})
+serverForFile({
+  JWT_SECRET: "timeline-e2e-secret-timeline-e2e-secret",
+  DEV_CLOCK: "true",
+  SIM_CLUSTER_READY_MS: "0",
+  PROVISIONING_POLL_MS: "100",
+  NOTIFY_POLL_MS: "100"
+}, (world) => ({ server, http, admin } = world))
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const clockNow = async () => Date.parse((await http.get("/dev/clock")).body.data.now)

@@ -1,30 +1,19 @@
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { adminToken, api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
+import { describe, expect, it } from "vitest"
+import type { TestDatabase } from "../support/database.ts"
+import { serverForFile } from "../support/e2eServer.ts"
+import { seededPlans, seededServices } from "../support/seededCatalog.ts"
+import { type Api, balanceOf, customer } from "../support/server.ts"
 
 const exec = promisify(execFile)
-const n8nBasic = "90000000-0000-4000-8000-000000000002"
-const n8nService = "50000000-0000-4000-8000-000000000001"
-const ghostBasic = "90000000-0000-4000-8000-000000000004"
-const wordpressBasic = "90000000-0000-4000-8000-000000000006"
+const { n8nBasic, ghostBasic, wordpressBasic } = seededPlans
+const n8nService = seededServices.n8n
 
 let db: TestDatabase
-let server: StartedServer
-let http: ReturnType<typeof api>
+let http: Api
 let admin: string
-
-beforeAll(async () => {
-  db = await createTestDatabase({ migrate: false })
-  server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "coupon-e2e-secret-coupon-e2e-secret", SIM_CLUSTER_READY_MS: "600000" })
-  http = api(server.baseUrl)
-  admin = await adminToken(http)
-})
-afterAll(async () => {
-  await server.stop()
-  await db.drop()
-})
+serverForFile({ JWT_SECRET: "coupon-e2e-secret-coupon-e2e-secret", SIM_CLUSTER_READY_MS: "600000" }, (world) => ({ db, http, admin } = world))
 
 const balance = (token: string) => balanceOf(http, token)
 

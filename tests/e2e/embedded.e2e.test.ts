@@ -1,15 +1,17 @@
 import { execFile } from "node:child_process"
 import { existsSync } from "node:fs"
-import { readFile, rm, stat } from "node:fs/promises"
+import { chmod, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises"
 import { once } from "node:events"
 import { connect, createServer } from "node:net"
-import { dirname, join } from "node:path"
+import { tmpdir, userInfo } from "node:os"
+import { dirname, join, resolve } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, describe, expect, it } from "vitest"
 import { makeReachableTempDir, pidAlive } from "../../infra/embeddedPostgres.ts"
 import { api, newUser, startServer } from "../support/server.ts"
 
 const exec = promisify(execFile)
+const root = resolve(import.meta.dirname, "../..")
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -81,6 +83,34 @@ describe("zero-setup start on the embedded PostgreSQL", () => {
     expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false)
     expect(pidAlive(pgPid)).toBe(false)
   })
+
+  // As root the database runs as the `postgres` user, which cannot pass a mode-700 folder: neither
+  // to the data folder nor to the binaries in node_modules (initdb failed with EACCES).
+  it.skipIf(userInfo().uid !== 0)("starts as root from a checkout under a mode-700 folder", async () => {
+    const home = await mkdtemp(join(tmpdir(), "minispod-home-"))
+    const leftovers = [home]
+    try {
+      await chmod(home, 0o700)
+      const checkout = join(home, "minispod")
+      await mkdir(checkout)
+      // The checkout with its installed packages, hard-linked (a clone and `npm ci` take minutes).
+      for (const entry of ["package.json", "tsconfig.json", "domain", "application", "adapters", "infra", "migrations", "node_modules"]) {
+        await exec("cp", ["-al", join(root, entry), join(checkout, entry)])
+      }
+      const server = await startServer({ EMBEDDED_PG_PORT: String(await freePort()) }, { cwd: checkout })
+      const fallback = /using (\S+)\/postgres\b/.exec(server.output())?.[1]
+      if (fallback) leftovers.push(fallback)
+      try {
+        expect(server.output()).toMatch(/binaries in \S+ are not reachable by the postgres user .*; running them from /)
+        expect(server.output()).toMatch(/\.data\/postgres is not reachable by the postgres user .*; using /)
+        expect((await api(server.baseUrl).post("/api/auth/register", newUser("mode700"))).status).toBe(201)
+      } finally {
+        expect(await server.stop("SIGTERM")).toBe(0)
+      }
+    } finally {
+      for (const dir of leftovers) await rm(dir, { recursive: true, force: true })
+    }
+  }, 180_000) // a copy of the checkout, tsx's first compile of it, initdb
 
   it("refuses a bad configuration value at start, naming the variable", async () => {
     const result = await exec(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {

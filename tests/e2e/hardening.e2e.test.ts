@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
+import { promisify } from "node:util"
 import { SignJWT } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { WebSocket } from "ws"
@@ -82,6 +84,14 @@ describe("bad input is a 4xx naming the field, never a 500", () => {
     expect(await writes()).toEqual(before)
   })
 
+  it("reports what validate finds with the API's error codes, never internal tags", async () => {
+    const user = await account("validate")
+    const validation = await http.post("/api/subscriptions/validate", { planId: "90000000-0000-4000-8000-000000000002" }, user.token)
+    expect(validation.status).toBe(200)
+    expect(validation.body.data).toMatchObject({ valid: false, errors: [expect.objectContaining({ code: "INSUFFICIENT_CREDIT" })] })
+    expect(JSON.stringify(validation.body)).not.toMatch(/_tag|InsufficientCredit/)
+  })
+
   it("matches LIKE wildcards literally", async () => {
     await account("wild")
     const everything = await http.get("/api/admin/users?q=%25", adminAccess)
@@ -135,6 +145,17 @@ describe("authentication strangers cannot turn against users", () => {
     const statuses: Array<number> = []
     for (let n = 1; n <= 4; n++) statuses.push((await from("POST", "/api/auth/register", { name: "Reg", email: email(n), password: "long enough pw" })).status)
     expect(statuses).toEqual([201, 201, 201, 429])
+  })
+
+  it("counts a registration answered 409 \"already registered\" against the address (it is a lookup of an account)", async () => {
+    const taken = { name: "Taken", email: `taken-${Date.now()}@hardening.test`, password: "long enough pw" }
+    expect((await fromAddress(server.baseUrl, "127.0.0.46")("POST", "/api/auth/register", taken)).status).toBe(201)
+    const prober = fromAddress(server.baseUrl, "127.0.0.45")
+    const statuses: Array<number> = []
+    for (let n = 0; n < 3; n++) statuses.push((await prober("POST", "/api/auth/register", taken)).status)
+    const fresh = await prober("POST", "/api/auth/register", { ...taken, email: `fresh-${Date.now()}@hardening.test` })
+    expect([...statuses, fresh.status]).toEqual([409, 409, 409, 429])
+    expect(Number(fresh.headers.get("retry-after"))).toBeGreaterThan(0)
   })
 
   it("throttles password changes (an online guess with a stolen access token)", async () => {
@@ -259,4 +280,11 @@ describe("log streams end with the session", () => {
     expect((await http.put(`/api/admin/users/${user.id}/deactivate`, {}, adminAccess)).status).toBe(200)
     expect(await closed).toBe(4401)
   })
+})
+
+describe("after all of the above", () => {
+  it("the ledger audits clean (npm run audit)", async () => {
+    const audit = await promisify(execFile)(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    expect(audit.stdout).toMatch(/AUDIT OK/)
+  }, 120_000) // a process of its own on a busy machine
 })

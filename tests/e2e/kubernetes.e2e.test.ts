@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
+import { waitFor as waitUntil } from "../support/e2eServer.ts"
 import { adminToken, api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
 
 /**
@@ -51,15 +52,7 @@ const kubectl = async (...args: Array<string>) => JSON.parse((await exec("kubect
 const items = async (kind: string, namespace: string, selector?: string) =>
   (await kubectl("get", kind, "-n", namespace, ...(selector ? ["-l", selector] : []))).items as Array<any>
 
-const waitFor = async (read: () => Promise<string>, wanted: string) => {
-  const deadline = Date.now() + 20_000
-  let last = await read()
-  while (last !== wanted && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100))
-    last = await read()
-  }
-  return last
-}
+const waitFor = (read: () => Promise<string>, wanted: string) => waitUntil(read, wanted, 20_000)
 const status = (token: string, id: string) => async () => (await http.get(`/api/instances/${id}/status`, token)).body.data.status as string
 const decoded = (secret: any) => Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]))
 

@@ -1,5 +1,5 @@
 import { once } from "node:events"
-import { connect } from "node:net"
+import { connect, createServer } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { api, startServer } from "../support/server.ts"
@@ -24,6 +24,14 @@ const listening = (baseUrl: string) =>
       resolve(true)
     })
     socket.once("error", () => resolve(false))
+  })
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
   })
 
 /** Polls until `check` holds, at most `attempts` times 50 ms apart; the last value is returned. */
@@ -56,9 +64,11 @@ describe("process lifecycle", () => {
     expect(await listening(server.baseUrl)).toBe(false)
   })
 
-  it("on SIGTERM /readyz turns 503 first, then the listener closes, then the in-flight request finishes, then exit", async () => {
-    const server = await startServer({ ...env(), SHUTDOWN_DELAY_MS: "4000" })
+  it("on SIGTERM /readyz turns 503 first (and metrics show it), then the listeners close, then the in-flight request finishes, then exit", async () => {
+    const metricsPort = await freePort()
+    const server = await startServer({ ...env(), SHUTDOWN_DELAY_MS: "4000", METRICS_PORT: String(metricsPort) })
     const http = api(server.baseUrl)
+    const metricsUrl = `http://127.0.0.1:${metricsPort}`
     expect((await http.get("/readyz")).status).toBe(200)
 
     // A request in flight: its headers are sent, its body is held back.
@@ -76,8 +86,13 @@ describe("process lifecycle", () => {
     expect(readiness.body).toMatchObject({ success: false, message: "shutting down" })
     expect(readiness.headers.get("connection")).toBe("close") // keep-alive clients move to another replica
     expect((await http.get("/healthz")).status).toBe(200) // still serving while load balancers catch up
+    // The metrics listener too, so Prometheus scrapes the drain's beginning.
+    const scraped = await api(metricsUrl).get("/metrics")
+    expect(scraped.status).toBe(200)
+    expect(scraped.body).toMatch(/http_requests_total\{method="GET",route="\/readyz",status="503"\} [1-9]/)
 
     expect(await eventually(() => listening(server.baseUrl), (open) => !open)).toBe(false)
+    expect(await listening(metricsUrl)).toBe(false)
     expect(server.process.exitCode).toBeNull() // draining: the held request keeps it alive
     expect(response).toBe("")
 

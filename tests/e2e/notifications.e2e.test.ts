@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { adminToken, api, customer, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { describe, expect, it } from "vitest"
+import { createTestDatabase } from "../support/database.ts"
+import { serverForFile } from "../support/e2eServer.ts"
+import { api, type Api, customer, newUser, type StartedServer, startServer } from "../support/server.ts"
 import { startSmtpSink } from "../support/smtpSink.ts"
 
-let db: TestDatabase
 let server: StartedServer
-let http: ReturnType<typeof api>
+let http: Api
 let admin: string
-
-beforeAll(async () => {
-  db = await createTestDatabase({ migrate: false })
-  server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "notify-e2e-secret-notify-e2e-secret", NOTIFY_POLL_MS: "100" })
-  http = api(server.baseUrl)
-  admin = await adminToken(http)
-})
-afterAll(async () => {
-  await server.stop()
-  await db.drop()
-})
+serverForFile({ JWT_SECRET: "notify-e2e-secret-notify-e2e-secret", NOTIFY_POLL_MS: "100" }, (world) => ({ server, http, admin } = world))
 
 /** The development mailbox's JSON for one recipient, once it holds `count` mails (the dispatcher runs every 100 ms). */
 const mailsTo = async (email: string, count: number) => {

@@ -206,6 +206,26 @@ describe("the webhook", () => {
   })
 })
 
+describe("reversals without a refund key, and partial chargebacks, over HTTP", () => {
+  it("each distinct keyless reversal debits once, the same one re-sent debits nothing more; a partial chargeback debits its amount", async () => {
+    const user = await register("keyless")
+    const { transactionId } = await topUp(user.token, 100_000)
+    await confirmedWebhook(notification(transactionId, 100_000, "settlement"))
+    await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "10000.00" }))
+    await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "10000.00" })) // Midtrans retrying it
+    expect(await balance(user.token)).toBe(90_000)
+    await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "25000.00" }))
+    expect(await balance(user.token)).toBe(65_000)
+    await confirmedWebhook(notification(transactionId, 100_000, "partial_chargeback", { refund_amount: "15000.00", refund_key: "cb-1" }))
+    expect(await balance(user.token)).toBe(50_000)
+    const status = await http.get(`/api/wallet/transactions/${transactionId}/status`, user.token)
+    expect(status.body.data).toMatchObject({ status: "SETTLED", reversedAmount: 50_000 })
+    const reversals = await db.sql<Array<{ amount: number }>>`
+      select (data->>'amount')::int as amount from events where stream_id = ${`wallet-${user.id}`} and type = 'TopUpReversed' order by position`
+    expect(reversals.map((r) => r.amount)).toEqual([10_000, 25_000, 15_000])
+  })
+})
+
 describe("cancel, refresh and reconciliation", () => {
   it("lets only the owner cancel a pending top-up; a settled one cannot be cancelled", async () => {
     const owner = await register("cancel-owner")

@@ -3,46 +3,24 @@ import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { adminToken, api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
+import { serverForFile, waitFor } from "../support/e2eServer.ts"
+import { seededPlans } from "../support/seededCatalog.ts"
+import { api, type Api, balanceOf, customer, startServer } from "../support/server.ts"
 
 const exec = promisify(execFile)
-const n8nBasic = "90000000-0000-4000-8000-000000000002"
-const ghostBasic = "90000000-0000-4000-8000-000000000004"
+const { n8nBasic, ghostBasic } = seededPlans
 
 let db: TestDatabase
-let server: StartedServer
-let http: ReturnType<typeof api>
+let http: Api
 let admin: string
-
-beforeAll(async () => {
-  db = await createTestDatabase({ migrate: false })
-  server = await startServer({
-    DATABASE_URL: db.url,
-    JWT_SECRET: "prov-e2e-secret-prov-e2e-secret-prov",
-    SIM_CLUSTER_READY_MS: "300",
-    PROVISIONING_POLL_MS: "100",
-    PROVISIONING_TIMEOUT_SECONDS: "2"
-  })
-  http = api(server.baseUrl)
-  admin = await adminToken(http)
-})
-afterAll(async () => {
-  await server.stop()
-  await db.drop()
-})
-
-
-const waitFor = async (read: () => Promise<string>, wanted: string) => {
-  const deadline = Date.now() + 15_000
-  let last = await read()
-  while (last !== wanted && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100))
-    last = await read()
-  }
-  return last
-}
+serverForFile({
+  JWT_SECRET: "prov-e2e-secret-prov-e2e-secret-prov",
+  SIM_CLUSTER_READY_MS: "300",
+  PROVISIONING_POLL_MS: "100",
+  PROVISIONING_TIMEOUT_SECONDS: "2"
+}, (world) => ({ db, http, admin } = world))
 
 const balance = (token: string) => balanceOf(http, token)
 const status = (token: string, id: string) => async () => (await http.get(`/api/instances/${id}/status`, token)).body.data.status as string
@@ -58,9 +36,15 @@ describe("provisioning on the simulated cluster", () => {
 
     expect((await http.put(`/api/subscriptions/${sub.id}/start`, {}, user.token)).body.error.code).toBe("INVALID_TRANSITION")
     expect((await http.put(`/api/subscriptions/${sub.id}/stop`, {}, user.token)).body.data.status).toBe("STOPPED")
+    const stopped = (await http.get(`/api/instances/${sub.id}`, user.token)).body.data
+    expect(Date.parse(stopped.lastStoppedAt)).toBeGreaterThanOrEqual(Date.parse(stopped.lastStartedAt)) // came up, then stopped
+    expect(stopped).toMatchObject({ lastStarted: stopped.lastStartedAt, lastStopped: stopped.lastStoppedAt })
     expect((await http.put(`/api/instances/${sub.id}/stop`, {}, user.token)).body.error.code).toBe("INVALID_TRANSITION")
     expect((await http.put(`/api/instances/${sub.id}/start`, {}, user.token)).body.data.status).toBe("STARTING")
     expect(await waitFor(status(user.token, sub.id), "RUNNING")).toBe("RUNNING")
+    const started = (await http.get(`/api/instances/${sub.id}/status`, user.token)).body.data
+    expect(started.lastStoppedAt).toBe(stopped.lastStoppedAt)
+    expect(Date.parse(started.lastStartedAt)).toBeGreaterThan(Date.parse(stopped.lastStartedAt)) // started again after the stop
     expect((await http.post(`/api/subscriptions/${sub.id}/restart`, {}, user.token)).body.data.status).toBe("RESTARTING")
     expect(await waitFor(status(user.token, sub.id), "RUNNING")).toBe("RUNNING")
 

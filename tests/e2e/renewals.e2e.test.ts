@@ -1,44 +1,24 @@
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { adminToken, api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
+import { describe, expect, it } from "vitest"
+import type { TestDatabase } from "../support/database.ts"
+import { serverForFile, waitFor } from "../support/e2eServer.ts"
+import { seededPlans } from "../support/seededCatalog.ts"
+import { adminToken, type Api, balanceOf, customer } from "../support/server.ts"
 
 const exec = promisify(execFile)
-const n8nBasic = "90000000-0000-4000-8000-000000000002" // 50,000 a month
-const n8nPro = "90000000-0000-4000-8000-000000000003"
+const { n8nBasic, n8nPro } = seededPlans
 
 let db: TestDatabase
-let server: StartedServer
-let http: ReturnType<typeof api>
+let http: Api
 let admin: string
+serverForFile({
+  JWT_SECRET: "renewal-e2e-secret-renewal-e2e-secret",
+  DEV_CLOCK: "true",
+  SIM_CLUSTER_READY_MS: "100",
+  PROVISIONING_POLL_MS: "100"
+}, (world) => ({ db, http, admin } = world))
 
-beforeAll(async () => {
-  db = await createTestDatabase({ migrate: false })
-  server = await startServer({
-    DATABASE_URL: db.url,
-    JWT_SECRET: "renewal-e2e-secret-renewal-e2e-secret",
-    DEV_CLOCK: "true",
-    SIM_CLUSTER_READY_MS: "100",
-    PROVISIONING_POLL_MS: "100"
-  })
-  http = api(server.baseUrl)
-  admin = await adminToken(http)
-})
-afterAll(async () => {
-  await server.stop()
-  await db.drop()
-})
-
-const waitFor = async (read: () => Promise<unknown>, wanted: unknown) => {
-  const deadline = Date.now() + 15_000
-  let last = await read()
-  while (last !== wanted && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100))
-    last = await read()
-  }
-  return last
-}
 /** Access tokens follow the application clock too: after a jump, everyone logs in again. */
 let relogin = async () => {}
 const advanceDays = async (days: number) => {

@@ -164,6 +164,90 @@ describe("seed compatibility", () => {
     expect(validation.body.data.errors[0].details.upgradeOptions).toEqual([n8n.pro])
   })
 
+  it("subscription list and detail embed plan, service and instance; instance views carry URLs and timestamps", async () => {
+    await http.put(`/api/admin/services/${n8n.service}`, { icon: "https://cdn.example.com/icons/n8n.svg" }, admin)
+    const user = await customer(http, admin, "seedview", 100_000)
+    const created = (await http.post("/api/subscriptions", { planId: n8n.basic, instanceName: "flows" }, user.token)).body.data
+    const listed = (await http.get("/api/subscriptions", user.token)).body.data.items[0]
+    const detail = (await http.get(`/api/subscriptions/${created.id}`, user.token)).body.data
+    for (const view of [created, listed, detail]) {
+      expect(view.plan).toMatchObject({ id: n8n.basic, name: expect.any(String), planType: "BASIC", monthlyPrice: 50_000 })
+      expect(view.service).toEqual({ id: n8n.service, name: "n8n", slug: "n8n", icon: "https://cdn.example.com/icons/n8n.svg", categorySlug: "automation" })
+      expect(view.instance).toMatchObject({
+        id: created.id, name: "flows", status: "PROVISIONING", publicUrl: expect.stringMatching(/^https:\/\/flows-[0-9a-f]{8}\./), adminUrl: null,
+        lastStartedAt: null, lastStoppedAt: null
+      })
+    }
+    const instance = (await http.get(`/api/instances/${created.id}`, user.token)).body.data
+    expect(instance).toMatchObject({ subscriptionId: created.id, plan: { planType: "BASIC" }, service: { slug: "n8n" }, lastStartedAt: null, lastStoppedAt: null })
+    expect((await http.get("/api/instances", user.token)).body.data.items[0]).toEqual(instance)
+    // A bonus subscription is a 0-rupiah line in the history, with its reason.
+    const bonus = await http.post("/api/admin/subscriptions", { userId: user.id, planId: "90000000-0000-4000-8000-000000000005", reason: "launch partner" }, admin)
+    expect(bonus.status).toBe(201)
+    expect(bonus.body.data).toMatchObject({ plan: { id: "90000000-0000-4000-8000-000000000005" }, service: { slug: "ghost" } })
+    const history = (await http.get("/api/wallet/transactions", user.token)).body.data.items
+    expect(history.find((t: { amount: number }) => t.amount === 0)).toMatchObject({
+      type: "SUBSCRIPTION", status: "COMPLETED", direction: "DEBIT", amount: 0, description: expect.stringMatching(/free \(bonus subscription\)/)
+    })
+    expect((await http.get("/api/wallet/info", user.token)).body.data.balance).toBe(50_000)
+    const audit = (await http.get("/api/admin/audit/ledger", admin)).body.data
+    expect(audit).toMatchObject({ ok: true, problemCount: 0 })
+  })
+
+  it("POST /api/instances subscribes and DELETE /api/instances/:id cancels, with the subscription endpoints' rules, errors and refunds", async () => {
+    const user = await customer(http, admin, "seedinst", 60_000)
+    const bad = await http.post("/api/instances", { planId: n8n.basic, name: "Not A Label" }, user.token)
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.details[0].field).toBe("body.name")
+    const headers = { "idempotency-key": "seedinst-create-1" }
+    const created = await http.post("/api/instances", { planId: n8n.basic, name: "shop" }, user.token, headers)
+    expect(created.status).toBe(201)
+    expect(created.body.data).toMatchObject({ name: "shop", resourceName: "shop", status: "PROVISIONING", plan: { id: n8n.basic }, service: { slug: "n8n" } })
+    // The same key and body replays the first answer and charges once.
+    const replay = await http.post("/api/instances", { planId: n8n.basic, name: "shop" }, user.token, headers)
+    expect(replay.body.data.id).toBe(created.body.data.id)
+    expect((await http.get("/api/wallet/info", user.token)).body.data.balance).toBe(10_000)
+    const duplicate = await http.post("/api/instances", { planId: n8n.pro, name: "shop-two" }, user.token)
+    expect(duplicate.status).toBe(409)
+    expect(duplicate.body.error).toMatchObject({ code: "DUPLICATE_SUBSCRIPTION", details: { upgradeOptions: [n8n.pro] } })
+    const poor = await customer(http, admin, "seedinstpoor", 10_000)
+    const short = await http.post("/api/instances", { planId: n8n.basic, name: "cheap" }, poor.token)
+    expect(short.status).toBe(402)
+    expect(short.body).toMatchObject({ message: "Insufficient credit: you need Rp 40.000 more", error: { code: "INSUFFICIENT_CREDIT" } })
+
+    const stranger = await customer(http, admin, "seedinststranger", 0)
+    expect((await http.delete(`/api/instances/${created.body.data.id}`, stranger.token)).status).toBe(404)
+    const deleted = await http.delete(`/api/instances/${created.body.data.id}`, user.token)
+    expect(deleted.status).toBe(200)
+    expect(deleted.body.data).toMatchObject({ id: created.body.data.id, status: "TERMINATED" })
+    expect(deleted.body.data.lastStoppedAt).not.toBeNull()
+    // Cancelled at once: the unused period is refunded (prorated, as DELETE /api/subscriptions/:id).
+    const info = (await http.get("/api/wallet/info", user.token)).body.data
+    expect(info.balance).toBeGreaterThan(10_000)
+    expect((await http.get(`/api/subscriptions/${created.body.data.id}`, user.token)).body.data).toMatchObject({ status: "CANCELLED", renewalStatus: "CANCELLED" })
+    expect((await http.delete(`/api/instances/${created.body.data.id}`, user.token)).body.error.code).toBe("INVALID_TRANSITION")
+    // Retrying the deleted one while holding another of the service: DUPLICATE_SUBSCRIPTION offers the tiers above it too.
+    expect((await http.post("/api/instances", { planId: n8n.basic, name: "shop-again" }, user.token)).status).toBe(201)
+    const retried = await http.post(`/api/subscriptions/${created.body.data.id}/retry-provisioning`, {}, user.token)
+    expect(retried.status).toBe(409)
+    expect(retried.body.error).toMatchObject({ code: "DUPLICATE_SUBSCRIPTION", details: { upgradeOptions: [n8n.pro] } })
+  })
+
+  it("a user's locale is chosen at registration (default id) and changed in the profile", async () => {
+    const english = await http.post("/api/auth/register", { name: "Alice", email: "alice-locale@example.com", password: "correct horse battery", locale: "en" })
+    expect(english.status).toBe(201)
+    expect(english.body.data.user.locale).toBe("en")
+    const plain = await http.post("/api/auth/register", { name: "Budi", email: "budi-locale@example.com", password: "correct horse battery" })
+    expect(plain.body.data.user.locale).toBe("id")
+    const token = plain.body.data.accessToken as string
+    expect((await http.put("/api/auth/profile", { locale: "en" }, token)).body.data.locale).toBe("en")
+    expect((await http.get("/api/auth/profile", token)).body.data.locale).toBe("en")
+    expect((await http.get("/api/notifications/settings", token)).body.data.locale).toBe("en")
+    const wrong = await http.put("/api/auth/profile", { locale: "fr" }, token)
+    expect(wrong.status).toBe(400)
+    expect(wrong.body.error.details[0].field).toBe("body.locale")
+  })
+
   it("an unknown body field is VALIDATION_FAILED naming it, and changes nothing", async () => {
     const user = await customer(http, admin, "seedstrict", 100_000)
     const [before] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events`

@@ -1,33 +1,17 @@
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { adminToken, api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
+import { describe, expect, it } from "vitest"
+import type { TestDatabase } from "../support/database.ts"
+import { serverForFile } from "../support/e2eServer.ts"
+import { seededPlans as plans } from "../support/seededCatalog.ts"
+import { type Api, balanceOf, customer } from "../support/server.ts"
 
 const exec = promisify(execFile)
-const plans = {
-  n8nFree: "90000000-0000-4000-8000-000000000001",
-  n8nBasic: "90000000-0000-4000-8000-000000000002",
-  n8nPro: "90000000-0000-4000-8000-000000000003",
-  ghostBasic: "90000000-0000-4000-8000-000000000004"
-}
 
 let db: TestDatabase
-let server: StartedServer
-let http: ReturnType<typeof api>
+let http: Api
 let admin: string
-
-beforeAll(async () => {
-  db = await createTestDatabase({ migrate: false })
-  server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "subs-e2e-secret-subs-e2e-secret-subs", SIM_CLUSTER_READY_MS: "600000" })
-  http = api(server.baseUrl)
-  admin = await adminToken(http)
-})
-afterAll(async () => {
-  await server.stop()
-  await db.drop()
-})
-
+serverForFile({ JWT_SECRET: "subs-e2e-secret-subs-e2e-secret-subs", SIM_CLUSTER_READY_MS: "600000" }, (world) => ({ db, http, admin } = world))
 
 const balance = (token: string) => balanceOf(http, token)
 
@@ -50,9 +34,8 @@ describe("subscriptions", () => {
     expect(duplicate.status).toBe(409)
     expect(duplicate.body.error.code).toBe("DUPLICATE_SUBSCRIPTION")
     expect(duplicate.body.error.details.existingSubscriptionId).toBe(created.body.data.id)
-    // The tiers above the held BASIC plan, whatever was asked for (here FREE).
-    expect(duplicate.body.error.details.upgradeOptions).toContain(plans.n8nPro)
-    expect(duplicate.body.error.details.upgradeOptions).not.toContain(plans.n8nBasic)
+    // Exactly the tiers above the held BASIC plan (n8n: FREE, BASIC, PRO), whatever was asked for (here FREE).
+    expect(duplicate.body.error.details.upgradeOptions).toEqual([plans.n8nPro])
     const dupValidation = await http.post("/api/subscriptions/validate", { planId: plans.n8nFree }, user.token)
     // The API's codes and details, as subscribe would answer them; never internal tags.
     expect(dupValidation.body.data.errors[0].code).toBe("DUPLICATE_SUBSCRIPTION")
@@ -123,7 +106,7 @@ describe("subscriptions", () => {
     const renew = await http.put(`/api/subscriptions/${sub.id}/auto-renew`, { enabled: false }, owner.token)
     expect(renew.body.data).toMatchObject({ autoRenew: false, nextBillingDate: null })
     const detail = await http.get(`/api/subscriptions/${sub.id}`, owner.token)
-    expect(detail.body.data.instance).toEqual({ name: sub.instanceName, status: "PROVISIONING" })
+    expect(detail.body.data.instance).toMatchObject({ name: sub.instanceName, status: "PROVISIONING" })
     expect((await http.get("/api/subscriptions", owner.token)).body.data.items).toHaveLength(1)
     const coupon = await http.post("/api/subscriptions", { planId: plans.ghostBasic, couponCode: "WELCOME" }, owner.token)
     expect(coupon.status).toBe(422)

@@ -87,7 +87,7 @@ describe("Midtrans adapter (midtrans-client against a fake Midtrans over HTTP)",
     expect(Either.isLeft(slow) && slow.left._tag).toBe("GatewayUnavailable")
   })
 
-  it("verifies notification signatures in constant time against the server key", async () => {
+  it("accepts only the signature of these exact fields under the server key (one changed character, another amount or a short key is refused)", async () => {
     const fields = { orderId: "TXMP-905", statusCode: "200", grossAmount: "75000.00" }
     const good = midtransSignature(fields.orderId, fields.statusCode, fields.grossAmount, serverKey)
     expect(await run((g) => g.verifySignature({ ...fields, signatureKey: good }))).toEqual(Either.right(true))

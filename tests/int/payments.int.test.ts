@@ -37,7 +37,7 @@ beforeAll(async () => {
   fake = await startFakeMidtrans()
   runtime = makeRuntime()
   await runtime.runPromise(Effect.flatMap(Users, (u) => u.create({
-    id: userId, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true,
+    id: userId, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true, locale: "id",
     passwordHash: "x", createdAt: new Date().toISOString(), updatedAt: new Date().toISOString()
   })))
 })
@@ -92,9 +92,16 @@ describe("payments on Postgres with status confirmation", () => {
     const order: Array<string> = []
     const other = makeRuntime()
     try {
-      const slow = runtime.runPromise(Effect.flatMap(LeaderLock, (l) => l.runIfLeader("test.job", Effect.sleep("300 millis").pipe(Effect.tap(() => Effect.sync(() => order.push("first")))))))
-      await new Promise((r) => setTimeout(r, 100))
+      // The first holder signals once it runs, then waits for the second attempt to be over.
+      let started!: () => void
+      const running = new Promise<void>((resolve) => (started = resolve))
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      const firstJob = Effect.sync(() => started()).pipe(Effect.zipRight(Effect.promise(() => released)), Effect.tap(() => Effect.sync(() => order.push("first"))))
+      const slow = runtime.runPromise(Effect.flatMap(LeaderLock, (l) => l.runIfLeader("test.job", firstJob)))
+      await running
       const second = await other.runPromise(Effect.flatMap(LeaderLock, (l) => l.runIfLeader("test.job", Effect.sync(() => order.push("second")))))
+      release()
       expect(second).toBe(false)
       expect(await slow).toBe(true)
       expect(order).toEqual(["first"])
@@ -114,5 +121,38 @@ describe("payments on Postgres with status confirmation", () => {
     } finally {
       fake.behave({ kind: "ok" })
     }
+  })
+
+  it("with the status API down or hanging, a signed settlement is refused (Midtrans retries) and moves no money; the retry credits once", async () => {
+    const before = await balance()
+    const { transactionId } = await runtime.runPromise(requestTopUp({ userId, amount: 15_000, paymentMethod: "QRIS" }, {}))
+    fake.transactions.get(transactionId)!["transaction_status"] = "settlement"
+    for (const outage of [{ kind: "status", status: 503, body: { status_code: "503" } }, { kind: "hang" }] as const) {
+      fake.behave(outage)
+      try {
+        const exit = await runtime.runPromiseExit(handleMidtransNotification(signed(transactionId, "settlement", "15000.00"), {}))
+        expect(exit._tag === "Failure" && JSON.stringify(exit.cause)).toContain("GatewayUnavailable")
+      } finally {
+        fake.behave({ kind: "ok" })
+      }
+      expect(await balance()).toBe(before)
+    }
+    const retried = await runtime.runPromise(handleMidtransNotification(signed(transactionId, "settlement", "15000.00"), {}))
+    expect(retried.applied).toBe(true)
+    expect(await balance()).toBe(before + 15_000)
+    expect((await runtime.runPromise(handleMidtransNotification(signed(transactionId, "settlement", "15000.00"), {}))).applied).toBe(false)
+    expect(await balance()).toBe(before + 15_000)
+  })
+
+  it("when the status API does not know the order, only what the signature vouches for applies: a settlement, never a refund", async () => {
+    const before = await balance()
+    const { transactionId } = await runtime.runPromise(requestTopUp({ userId, amount: 12_000, paymentMethod: "QRIS" }, {}))
+    fake.transactions.delete(transactionId)
+    const refund = await runtime.runPromise(handleMidtransNotification(signed(transactionId, "refund", "12000.00"), {}))
+    expect(refund.applied).toBe(false)
+    expect(await balance()).toBe(before)
+    const settlement = await runtime.runPromise(handleMidtransNotification(signed(transactionId, "settlement", "12000.00"), {}))
+    expect(settlement.applied).toBe(true)
+    expect(await balance()).toBe(before + 12_000)
   })
 })

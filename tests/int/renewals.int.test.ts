@@ -83,6 +83,10 @@ describe("renewals on Postgres", () => {
     const renewals = await db.sql<Array<{ data: { charged: number; freeMonth: boolean } }>>`
       select data from events where stream_id = ${`subscription-${sub.id}`} and type = 'SubscriptionRenewed' order by position`
     expect(renewals.map((r) => [r.data.charged, r.data.freeMonth])).toEqual([[0, true], [0, true]])
+    // Each free month (the first included) is a 0-rupiah line in the user's history, for a user who never had credit.
+    const lines = await db.sql<Array<{ type: string; amount: number; balance_after: number }>>`
+      select type, amount::int, balance_after::int from ledger_entries where user_id = ${userId} order by position`
+    expect(lines).toEqual([0, 1, 2].map(() => ({ type: "SUBSCRIPTION", amount: 0, balance_after: 0 })))
     await clock.advance(32 * 86_400_000)
     await run(processRenewals())
     expect((await view())!.renewalStatus).toBe("GRACE")
@@ -120,10 +124,15 @@ describe("renewals on Postgres", () => {
   it("the development clock is one offset for every process: an advance on one is seen by the other", async () => {
     const one = await makeDevClock(db.sql, 50)
     const other = await makeDevClock(db.sql, 50)
+    const wallBefore = Date.now()
     const before = other.now().getTime()
     await one.advance(3 * 86_400_000)
-    await new Promise((r) => setTimeout(r, 200))
-    expect(other.now().getTime() - before).toBeGreaterThanOrEqual(3 * 86_400_000)
+    // The other process re-reads the shared offset every 50 ms: wait until it has (bounded), not for a guessed time.
+    for (let polls = 0; polls < 200 && other.now().getTime() - before < 3 * 86_400_000; polls++) await new Promise((r) => setTimeout(r, 25))
+    const moved = other.now().getTime() - before
+    // Exactly the advance, plus the real time that passed meanwhile.
+    expect(moved).toBeGreaterThanOrEqual(3 * 86_400_000)
+    expect(moved).toBeLessThanOrEqual(3 * 86_400_000 + (Date.now() - wallBefore))
     one.stop()
     other.stop()
   })

@@ -8,7 +8,8 @@ import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { Cluster } from "../../application/ports/cluster.ts"
 import { instanceSpecOf } from "../../application/subscriptions/instanceSpec.ts"
 import { failProvisioning } from "../../application/subscriptions/provisioning.ts"
-import { subscribe, upgradeSubscription } from "../../application/subscriptions/useCases.ts"
+import { adminRefund } from "../../application/subscriptions/admin.ts"
+import { cancelSubscription, subscribe, upgradeSubscription } from "../../application/subscriptions/useCases.ts"
 import { ledgerLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { clusterOn } from "../support/clusterOnSimulator.ts"
@@ -39,6 +40,31 @@ const user = (i: number) => `55555555-0000-4000-8000-${String(i).padStart(12, "0
 const fund = (userId: string, amount: number) => runtime.runPromise(creditTopUp({ userId, paymentReference: `fund-${userId}`, amount }, system))
 const balanceOf = (userId: string) => runtime.runPromise(Effect.flatMap(WalletQueries, (q) => q.summary(userId))).then((s) => s.balance)
 
+describe("the recorded cancellation refund is what the ledger refunded", () => {
+  const recordedAndLedger = async (userId: string, subscriptionId: string) => {
+    const [cancelled] = await db.sql<Array<{ data: { refunded: number } }>>`
+      select data from events where stream_id = ${`subscription-${subscriptionId}`} and type = 'SubscriptionCancelled'`
+    const refunds = await db.sql<Array<{ data: { amount: number; reference: string } }>>`
+      select data from events where stream_id = ${`wallet-${userId}`} and type = 'ChargeRefunded'`
+    const byCancel = refunds.filter((r) => r.data.reference.startsWith(`cancel:${subscriptionId}:`)).reduce((sum, r) => sum + r.data.amount, 0)
+    return { recorded: cancelled!.data.refunded, ledger: byCancel, allRefunds: refunds.reduce((sum, r) => sum + r.data.amount, 0) }
+  }
+
+  it.each(["prorated", "full", "none"] as const)("%s refund after an administrator already refunded part of the charge", async (refund) => {
+    const u = user(700 + ["prorated", "full", "none"].indexOf(refund))
+    await fund(u, 100_000)
+    const sub = await runtime.runPromise(subscribe({ userId: u, planId: ghostBasic }, system)) // 75,000
+    await runtime.runPromise(adminRefund("admin", sub.id, 60_000, "goodwill"))
+    await runtime.runPromise(cancelSubscription(u, sub.id, { by: u, reason: "leaving", refund }, system))
+    const { recorded, ledger, allRefunds } = await recordedAndLedger(u, sub.id)
+    expect(recorded).toBe(ledger)
+    // Only the 15,000 left of the charge could come back (all of it at once: the period just began).
+    expect(recorded).toBe(refund === "none" ? 0 : 15_000)
+    expect(allRefunds).toBe(60_000 + recorded)
+    expect(await balanceOf(u)).toBe(25_000 + allRefunds)
+  })
+})
+
 describe("subscriptions on Postgres under concurrency", () => {
   it("50 parallel subscribes for a plan with 10 free slots: exactly 10 succeed and only they are charged", async () => {
     await runtime.runPromise(setPlanQuota("admin", ghostBasic, 10))
@@ -53,6 +79,27 @@ describe("subscriptions on Postgres under concurrency", () => {
     expect(balances.filter((b) => b === 100_000)).toHaveLength(40)
     const plan = await runtime.runPromise(Effect.flatMap(Catalog, (c) => c.planById(ghostBasic)))
     expect(plan).toMatchObject({ totalQuota: 10, usedQuota: 10, availableQuota: 0 })
+  })
+
+  it("a plan filling up while an administrator changes its capacity: never more holders than the capacity in force, every refusal typed", async () => {
+    await runtime.runPromise(setPlanQuota("admin", n8nPro, 12))
+    const users = Array.from({ length: 24 }, (_, i) => user(500 + i))
+    await Promise.all(users.map((u) => fund(u, 150_000)))
+    const capacities = [6, 20, 8, 15, 10]
+    const [subscribes, changes] = await Promise.all([
+      Promise.all(users.map((u) => runtime.runPromise(Effect.either(subscribe({ userId: u, planId: n8nPro }, system))))),
+      Promise.all(capacities.map((c) => runtime.runPromise(Effect.either(setPlanQuota("admin", n8nPro, c)))))
+    ])
+    expect(subscribes.filter(Either.isLeft).map((r) => r.left._tag).every((tag) => tag === "QuotaExceeded")).toBe(true)
+    expect(changes.filter(Either.isLeft).map((r) => r.left._tag).every((tag) => tag === "CapacityBelowUsage")).toBe(true)
+    const won = subscribes.filter(Either.isRight).length
+    const plan = await runtime.runPromise(Effect.flatMap(Catalog, (c) => c.planById(n8nPro)))
+    expect(plan!.usedQuota).toBe(won)
+    expect(plan!.usedQuota).toBeLessThanOrEqual(plan!.totalQuota)
+    // The capacity in force is the last change that succeeded, in commit order: one of those asked for.
+    expect([12, ...capacities]).toContain(plan!.totalQuota)
+    const charged = (await Promise.all(users.map(balanceOf))).filter((b) => b === 0).length
+    expect(charged).toBe(won)
   })
 
   it("the same user subscribing to one service twice at once gets one subscription", async () => {

@@ -15,6 +15,7 @@ const person = (n: number, overrides: Partial<User> = {}): User => ({
   avatar: null,
   role: "USER",
   isActive: true,
+  locale: "id",
   passwordHash: "scrypt$x",
   createdAt: at.toISOString(),
   updatedAt: at.toISOString(),
@@ -50,7 +51,10 @@ const contract = (name: string, make: () => Promise<{ layer: Layer.Layer<Users>;
     it("updates profiles, roles and activity; searches and counts", async () => {
       await run((u) => u.create(person(4, { name: "Budi Santoso" })))
       const updated = Either.getOrThrow(await run((u) => u.updateProfile(person(4).id, { name: "Budi S.", avatar: "https://x/a.png" }, at)))
-      expect(updated).toMatchObject({ name: "Budi S.", avatar: "https://x/a.png", phone: null })
+      expect(updated).toMatchObject({ name: "Budi S.", avatar: "https://x/a.png", phone: null, locale: "id" })
+      // The locale is kept as chosen and changed only when asked.
+      expect(Either.getOrThrow(await run((u) => u.updateProfile(person(4).id, { locale: "en" }, at)))).toMatchObject({ name: "Budi S.", locale: "en" })
+      expect(Either.getOrThrow(await run((u) => u.findById(person(4).id)))?.locale).toBe("en")
       await run((u) => u.setRole(person(4).id, "ADMINISTRATOR", at))
       await run((u) => u.setActive(person(1).id, false, at))
       const admins = Either.getOrThrow(await run((u) => u.search({ role: "ADMINISTRATOR", page: 1, limit: 10 })))

@@ -72,7 +72,7 @@ describe("renewals over random timelines (TestClock)", () => {
           const subs = seeded.map((s) => s.id)
           for (const { userId } of seeded) {
             yield* (yield* Users).create({
-              id: userId, name: "Ayu", email: `${userId}@example.com`, phone: null, avatar: null, role: "USER", isActive: true,
+              id: userId, name: "Ayu", email: `${userId}@example.com`, phone: null, avatar: null, role: "USER", isActive: true, locale: "id",
               passwordHash: "x", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z"
             })
           }

@@ -1,21 +1,10 @@
 import { Layer, ManagedRuntime } from "effect"
 import { IdGeneratorCrypto } from "../../adapters/crypto/ids.ts"
 import { LedgerMemory } from "../../adapters/memory/ledger.ts"
-import type { ChargeCause } from "../../domain/ledger/index.ts"
 import { ledgerLayer } from "../../infra/layers.ts"
 
-/** Object mother for ledger inputs. */
-export const period = (subscriptionId: string, periodStart = "2026-11-01"): ChargeCause => ({
-  _tag: "SubscriptionPeriod",
-  subscriptionId,
-  periodStart
-})
-
-export const upgrade = (subscriptionId: string, upgradeId: string): ChargeCause => ({
-  _tag: "Upgrade",
-  subscriptionId,
-  upgradeId
-})
+/** Object mother for ledger inputs (the charge causes live in a domain-only module, for the fast tests). */
+export { period, upgrade } from "./chargeCauseMother.ts"
 
 export const system = { actor: "test" } as const
 

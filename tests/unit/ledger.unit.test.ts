@@ -10,7 +10,7 @@ import {
   type WalletCommand,
   type WalletState
 } from "../../domain/ledger/index.ts"
-import { period } from "../support/ledgerMother.ts"
+import { period } from "../support/chargeCauseMother.ts"
 
 const topUp = (amount: number, reference = "topup:p1"): WalletCommand => ({ _tag: "CreditTopUp", transactionId: "TXMP-101", amount, reference })
 const charge = (amount: number, reference = "period:s1:2026-11-01"): WalletCommand => ({
@@ -82,5 +82,22 @@ describe("canonicalEncode", () => {
   it("refuses values JSON cannot carry faithfully", () => {
     expect(() => canonicalEncode({ a: Number.NaN })).toThrow()
     expect(() => canonicalEncode({ a: () => 1 })).toThrow()
+  })
+})
+
+describe("a free grant on record (RecordFreeGrant)", () => {
+  const grant: WalletCommand = { _tag: "RecordFreeGrant", transactionId: "TXMP-103", reference: "period:s2:2026-11-01", cause: period("s2"), reason: "BONUS", description: "Ghost Pro, first month free (bonus subscription)" }
+
+  it("given an empty wallet, when a bonus period is granted, then a 0-rupiah charge to revenue is recorded and the balance is unchanged", () => {
+    const decision = Either.getOrThrow(decideWallet(grant, emptyWallet))
+    expect(decision).toEqual([{ _tag: "FreeGrantRecorded", transactionId: "TXMP-103", amount: 0, reference: "period:s2:2026-11-01", cause: period("s2"), reason: "BONUS", description: "Ghost Pro, first month free (bonus subscription)" }])
+    expect(transferOf("u1", decision[0]!)).toMatchObject({ kind: "SUBSCRIPTION", from: "wallet:u1", to: SystemAccounts.revenue, amount: 0, causeId: "s2@2026-11-01" })
+    expect(replayWallet(emptyWallet, decision)).toMatchObject({ balance: 0, totalSpent: 0 })
+  })
+
+  it("given the period was granted already, when it is granted (or charged) again, then nothing is recorded", () => {
+    const granted = apply(emptyWallet, grant)
+    expect(decideWallet(grant, granted)).toEqual(Either.right([]))
+    expect(decideWallet(charge(10_000, "period:s2:2026-11-01"), apply(granted, topUp(50_000)))).toEqual(Either.right([]))
   })
 })

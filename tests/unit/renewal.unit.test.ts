@@ -102,7 +102,8 @@ describe("decideRenewal", () => {
     const free = subscriptionAfter(created(), { _tag: "FreeMonthsGranted", couponCode: "FREE3", months: 1 })
     const first = decide(states(free, 0), "2026-02-28T10:00:00.000Z")
     expect(first.subscription).toMatchObject([{ _tag: "SubscriptionRenewed", charged: 0, chargeTransactionId: null, freeMonth: true }])
-    expect(first.wallet).toEqual([])
+    // The free month is on record: a 0-rupiah line with its reason, under the period's charge reference.
+    expect(first.wallet).toMatchObject([{ _tag: "FreeGrantRecorded", amount: 0, reason: "FREE_SERVICE", reference: expect.stringMatching(/^period:/) }])
     const after = subscriptionAfter(created(), { _tag: "FreeMonthsGranted", couponCode: "FREE3", months: 1 }, first.subscription[0]!)
     expect(after.freeMonthsLeft).toBe(0)
     expect(tags(decide(states(after, 0), "2026-03-28T10:00:00.000Z"))).toEqual(["GracePeriodStarted"])

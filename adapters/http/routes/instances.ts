@@ -1,34 +1,14 @@
 import { Effect } from "effect"
-import { instanceAccess } from "../../../application/subscriptions/instanceSpec.ts"
 import { controlInstance, instanceCredentials, instanceMetrics, reconfigureInstance, retryProvisioning } from "../../../application/subscriptions/provisioning.ts"
-import { ownSubscription } from "../../../application/subscriptions/useCases.ts"
-import type { SubscriptionView } from "../../../application/ports/subscriptionQueries.ts"
+import { cancelSubscription, ownSubscription, subscribe } from "../../../application/subscriptions/useCases.ts"
+import { instanceView, instanceViews } from "../../../application/subscriptions/views.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
-import { InstanceOpsQueries } from "../../../application/ports/instanceOps.ts"
 import { ok, route } from "../route.ts"
 import { Instance, InstanceCredentials, InstanceMetrics, InstanceStatus, Paginated } from "../responses.ts"
-import { IdParams, InstanceUpdateBody, SubscriptionListQuery } from "../schemas.ts"
+import { IdParams, InstanceCreateBody, InstanceUpdateBody, SubscriptionListQuery } from "../schemas.ts"
 import { pageOf } from "./wallet.ts"
 
-/** The reconciliation loop's last verdict (null until it has looked at the instance). */
-const healthOf = (id: string) => Effect.map(Effect.flatMap(InstanceOpsQueries, (q) => q.find(id)), (o) =>
-  ({ healthStatus: o?.healthStatus ?? null, healthReason: o?.healthReason ?? null, lastHealthCheck: o?.lastHealthCheck ?? null }))
-
-/** An instance is 1:1 with its subscription and shares its id; it carries its URLs and namespace. */
-const instanceView = (s: SubscriptionView) => Effect.map(Effect.zip(instanceAccess(s), healthOf(s.id)), ([access, health]) => ({
-  id: s.id,
-  subscriptionId: s.id,
-  name: s.displayName,
-  resourceName: s.instanceName,
-  status: s.instanceStatus,
-  error: s.instanceError,
-  planId: s.planId,
-  serviceId: s.serviceId,
-  ...access,
-  ...health,
-  createdAt: s.createdAt,
-  updatedAt: s.updatedAt
-}))
+// An instance is 1:1 with its subscription and shares its id (views.ts builds both views).
 
 const control = (path: string, method: "put" | "post", action: "stop" | "start" | "restart", summary: string) =>
   route({
@@ -56,8 +36,22 @@ export const instanceRoutes = [
     method: "get", path: "/api/instances", summary: "The caller's instances", tag: "instances", access: "user", response: Paginated(Instance), query: SubscriptionListQuery,
     handle: ({ principal, query }) => Effect.gen(function*() {
       const p = yield* (yield* SubscriptionQueries).listByUser(principal.userId, query.page, query.limit)
-      return ok("Instances", pageOf(yield* Effect.forEach(p.items, instanceView), p.total, query.page, query.limit))
+      return ok("Instances", pageOf(yield* instanceViews(p.items), p.total, query.page, query.limit))
     })
+  }),
+  route({
+    method: "post", path: "/api/instances", summary: "Create an instance: subscribes to the plan (same rules, charge, coupon, quota and errors as POST /api/subscriptions)",
+    tag: "instances", access: "user", response: Instance, body: InstanceCreateBody, idempotent: true,
+    handle: ({ principal, body, requestId }) =>
+      Effect.map(Effect.flatMap(subscribe({ userId: principal.userId, planId: body.planId, couponCode: body.couponCode, instanceName: body.name, autoRenew: body.autoRenew }, { actor: principal.userId, correlationId: requestId }), instanceView),
+        (v) => ok("Instance created", v, 201))
+  }),
+  route({
+    method: "delete", path: "/api/instances/:id", summary: "Delete an instance: cancels its subscription now, the unused part of the period refunded (as DELETE /api/subscriptions/:id)",
+    tag: "instances", access: "user", response: Instance, params: IdParams,
+    handle: ({ principal, params, requestId }) =>
+      Effect.map(Effect.flatMap(cancelSubscription(principal.userId, params.id, { by: principal.userId, reason: "instance deleted by the user", refund: "prorated" }, { actor: principal.userId, correlationId: requestId }), instanceView),
+        (v) => ok("Instance deleted", v))
   }),
   route({
     method: "get", path: "/api/instances/:id", summary: "One of the caller's instances", tag: "instances", access: "user", response: Instance, params: IdParams,
@@ -71,7 +65,10 @@ export const instanceRoutes = [
   route({
     method: "get", path: "/api/instances/:id/status", summary: "An instance's status", tag: "instances", access: "user", response: InstanceStatus, params: IdParams,
     handle: ({ principal, params }) => Effect.flatMap(ownSubscription(principal.userId, params.id), instanceView).pipe(
-      Effect.map((v) => ok("Instance status", { id: v.id, status: v.status, error: v.error, publicUrl: v.publicUrl, adminUrl: v.adminUrl, namespace: v.namespace, healthStatus: v.healthStatus, healthReason: v.healthReason, lastHealthCheck: v.lastHealthCheck })))
+      Effect.map((v) => ok("Instance status", {
+        id: v.id, status: v.status, error: v.error, publicUrl: v.publicUrl, adminUrl: v.adminUrl, namespace: v.namespace, lastStartedAt: v.lastStartedAt, lastStoppedAt: v.lastStoppedAt,
+        healthStatus: v.healthStatus, healthReason: v.healthReason, lastHealthCheck: v.lastHealthCheck
+      })))
   }),
   route({
     method: "get", path: "/api/instances/:id/credentials", summary: "The generated secrets of the caller's instance (database passwords, keys); never logged", tag: "instances",

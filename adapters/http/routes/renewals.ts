@@ -1,6 +1,7 @@
 import { Clock, Effect } from "effect"
 import * as Renewals from "../../../application/renewals/useCases.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
+import { subscriptionView, subscriptionViews } from "../../../application/subscriptions/views.ts"
 import { ok, route } from "../route.ts"
 import { IdParams, RenewalQueueQuery } from "../schemas.ts"
 import { RenewalCounts, RenewalQueue, RenewalRetry, Subscription } from "../responses.ts"
@@ -13,7 +14,7 @@ export const renewalRoutes = [
     summary: "Reactivate a SUSPENDED subscription within its retention window: takes a quota slot, charges a new month from now, scales the instance back up",
     tag: "subscriptions", access: "user", params: IdParams, idempotent: true, response: Subscription,
     handle: ({ principal, params, requestId }) =>
-      Effect.map(Renewals.reactivateSubscription(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), (s) => ok("Subscription reactivated", s))
+      Effect.map(Effect.flatMap(Renewals.reactivateSubscription(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), subscriptionView), (s) => ok("Subscription reactivated", s))
   }),
   route({
     method: "get", path: "/api/admin/billing/renewals", summary: "Renewal queues: due (period over, not yet decided), grace, suspended", tag: "admin", access: "admin", query: RenewalQueueQuery, response: RenewalQueue,
@@ -21,7 +22,7 @@ export const renewalRoutes = [
       Effect.gen(function*() {
         const now = new Date(yield* Clock.currentTimeMillis)
         const p = yield* (yield* SubscriptionQueries).renewalQueue(query.status, now, query.page, query.limit)
-        return ok("Renewals", { status: query.status, ...pageOf(p.items, p.total, query.page, query.limit) })
+        return ok("Renewals", { status: query.status, ...pageOf(yield* subscriptionViews(p.items), p.total, query.page, query.limit) })
       })
   }),
   route({
@@ -30,6 +31,9 @@ export const renewalRoutes = [
   }),
   route({
     method: "post", path: "/api/admin/subscriptions/:id/retry-renewal", summary: "Decide one subscription's renewal now (renew, grace, retry, suspend or expire)", tag: "admin", access: "admin", params: IdParams, response: RenewalRetry,
-    handle: ({ principal, params }) => Effect.map(Renewals.retryRenewal(principal.userId, params.id), (r) => ok("Renewal retried", r))
+    handle: ({ principal, params }) => Effect.gen(function*() {
+      const retried = yield* Renewals.retryRenewal(principal.userId, params.id)
+      return ok("Renewal retried", { ...retried, subscription: yield* subscriptionView(retried.subscription) })
+    })
   })
 ]
