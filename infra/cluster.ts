@@ -4,6 +4,8 @@ import { makeKubeClient } from "../adapters/kubernetes/client.ts"
 import { kubeconfigYaml } from "../adapters/kubesim/kubeconfig.ts"
 import { makeKubernetesCluster } from "../adapters/kubernetes/cluster.ts"
 import { LogStreamKubernetes } from "../adapters/kubernetes/logs.ts"
+import { hostname } from "node:os"
+import { ReconciliationPolicy } from "../application/operations/reconciliation.ts"
 import { Cluster } from "../application/ports/cluster.ts"
 import { ProvisioningPolicy } from "../application/subscriptions/naming.ts"
 import type { AppConfig } from "./config.ts"
@@ -42,6 +44,7 @@ export const clusterLayer = (config: AppConfig, kubeConfig: () => KubeConfig) =>
   return Layer.mergeAll(
     Layer.succeed(Cluster, cluster.service),
     LogStreamKubernetes(kube),
+    Layer.succeed(ReconciliationPolicy, { crashLoopRestarts: config.clusterCrashLoopRestarts, replica: `${hostname()}:${process.pid}` }),
     Layer.succeed(ProvisioningPolicy, {
       baseDomain: config.clusterBaseDomain,
       timeoutSeconds: config.provisioningTimeoutSeconds,

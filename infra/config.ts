@@ -153,6 +153,7 @@ const settings = {
   ),
   clusterRequestTimeoutMs: positive("CLUSTER_REQUEST_TIMEOUT_MS", 10_000),
   clusterCrashLoopRestarts: positive("CLUSTER_CRASHLOOP_RESTARTS", 3),
+  instanceReconcileSeconds: positive("INSTANCE_RECONCILE_SECONDS", 60),
   simulatorKubeconfigPath: Config.string("SIM_KUBECONFIG_PATH").pipe(Config.withDefault(".data/kubeconfig-simulator.yaml")),
   shutdownDelayMs: Config.integer("SHUTDOWN_DELAY_MS").pipe(Config.withDefault(0), Config.validate({ message: "must be between 0 and 60000", validation: (n) => n >= 0 && n <= 60_000 }))
 }
@@ -237,6 +238,7 @@ const variableOf: Record<keyof typeof settings, string> = {
   clusterNamespacePrefix: "CLUSTER_NAMESPACE_PREFIX",
   clusterRequestTimeoutMs: "CLUSTER_REQUEST_TIMEOUT_MS",
   clusterCrashLoopRestarts: "CLUSTER_CRASHLOOP_RESTARTS",
+  instanceReconcileSeconds: "INSTANCE_RECONCILE_SECONDS",
   simulatorKubeconfigPath: "SIM_KUBECONFIG_PATH",
   shutdownDelayMs: "SHUTDOWN_DELAY_MS"
 }

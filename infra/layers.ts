@@ -20,6 +20,7 @@ import { AnalyticsPostgres } from "../adapters/postgres/analytics.ts"
 import { CatalogPostgres } from "../adapters/postgres/catalog.ts"
 import { CouponsPostgres } from "../adapters/postgres/coupons.ts"
 import { SubscriptionQueriesPostgres } from "../adapters/postgres/subscriptionReadModel.ts"
+import { InstanceOpsQueriesPostgres } from "../adapters/postgres/instanceOpsReadModel.ts"
 import { LeaderLockPostgres, PaymentQueriesPostgres } from "../adapters/postgres/paymentReadModel.ts"
 import { AuthPolicy } from "../application/accounts/useCases.ts"
 import { PaymentPolicy } from "../application/payments/useCases.ts"
@@ -45,6 +46,7 @@ export const ledgerLayer = (url: string, poolSize: number, timeouts?: DatabaseTi
     LeaderLockPostgres,
     CatalogPostgres,
     SubscriptionQueriesPostgres,
+    InstanceOpsQueriesPostgres,
     CouponsPostgres,
     AnalyticsPostgres,
     LedgerSnapshotsPostgres,

@@ -48,6 +48,8 @@ export interface HttpOptions<R> {
   readonly unavailable?: (defect: unknown) => boolean
   /** GET /metrics on this port: not at all, openly, or only with `Authorization: Bearer <token>`. */
   readonly metrics?: { readonly served: boolean; readonly token?: string | undefined }
+  /** More collectors on the /metrics registry (business gauges). */
+  readonly registerMetrics?: (registry: client.Registry) => void
   /** How long a duplicate Idempotency-Key waits for the first request's outcome before a 409. */
   readonly idempotencyWaitMs?: number
   /** The deadline of an /api/ request (after its body is read): past it the client gets a 503. */
@@ -128,6 +130,7 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
   })
   const registry = new client.Registry()
   client.collectDefaultMetrics({ register: registry })
+  options.registerMetrics?.(registry)
   const requests = new client.Counter({
     name: "http_requests_total",
     help: "HTTP requests by method, route and status",

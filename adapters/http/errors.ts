@@ -17,6 +17,7 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   CapacityBelowUsage: { status: 409, code: "CONFLICT", message: "Capacity cannot go below what is in use" },
   QuotaExceeded: { status: 409, code: "QUOTA_EXCEEDED", message: "No capacity left on this plan" },
   InvalidCoupon: { status: 422, code: "INVALID_COUPON", message: "This coupon cannot be used" },
+  InstanceInMaintenance: { status: 409, code: "INVALID_TRANSITION", message: "An administrator is working on this instance (maintenance)" },
   InvalidInstanceTransition: { status: 409, code: "INVALID_TRANSITION", message: "Not possible in the instance's current state" },
   ClusterUnavailable: { status: 502, code: "PROVISIONING_FAILED", message: "The cluster did not answer, try again" },
   ClusterRejected: { status: 502, code: "PROVISIONING_FAILED", message: "The cluster refused the request" },

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
 import { Locale } from "../../domain/notification/index.ts"
+import { HealthStatus } from "../../domain/operations/index.ts"
 
 /**
  * What `data` holds in success responses, described for /openapi.json. A route declaring one of
@@ -278,6 +279,12 @@ export const SubscriptionValidation = Schema.Struct({
   quotaAvailable: Schema.Boolean
 }).annotations({ identifier: "SubscriptionValidation" })
 
+const instanceHealthFields = {
+  healthStatus: Schema.NullOr(HealthStatus).annotations({ description: "the reconciliation loop's last verdict; null before its first look" }),
+  healthReason: Schema.NullOr(Schema.String),
+  lastHealthCheck: Schema.NullOr(Timestamp)
+}
+
 export const Instance = Schema.Struct({
   ...instanceFields,
   subscriptionId: Id,
@@ -285,6 +292,7 @@ export const Instance = Schema.Struct({
   serviceId: Id,
   plan: Schema.NullOr(PlanSummary),
   service: Schema.NullOr(ServiceSummary),
+  ...instanceHealthFields,
   createdAt: Timestamp,
   updatedAt: Timestamp
 }).annotations({ identifier: "Instance" })
@@ -292,7 +300,7 @@ export const Instance = Schema.Struct({
 export const InstanceStatus = Schema.Struct({
   id: Id, status: Schema.String, error: Schema.NullOr(Schema.String),
   publicUrl: Schema.NullOr(Schema.String), adminUrl: Schema.NullOr(Schema.String), namespace: Schema.String,
-  lastStartedAt: Schema.NullOr(Timestamp), lastStoppedAt: Schema.NullOr(Timestamp)
+  lastStartedAt: Schema.NullOr(Timestamp), lastStoppedAt: Schema.NullOr(Timestamp), ...instanceHealthFields
 })
 
 export const InstanceCredentials = Schema.Struct({

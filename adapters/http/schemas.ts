@@ -328,8 +328,6 @@ export const AnalyticsQuery = Schema.Struct({
   groupBy: Schema.optionalWith(Schema.Literal("day", "month"), { default: () => "day" as const })
 })
 
-export const CleanupBody = Schema.Struct({ confirm: Schema.Boolean })
-
 export const StatementQuery = Schema.Struct({ from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
 export const AdminStatementQuery = Schema.Struct({ userId: Uuid, from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
 /** The admin's renewal queues (issue 9). */

@@ -7,11 +7,13 @@ import {
   type ClusterNode,
   type InstanceMetrics,
   type InstanceSpec,
+  type ObservedInstance,
   type Readiness
 } from "../../application/ports/cluster.ts"
 import { type KubeClient, makeKubeClient, type KubeClientOptions, type WatchEvent } from "./client.ts"
 import {
   type ClusterSettings,
+  componentLabel,
   credentialKey,
   databaseName,
   instanceIdLabel,
@@ -232,8 +234,51 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
     })
   })
 
+  /** Two cluster-wide lists (Deployments, Pods), grouped by namespace and instance label. */
+  const observe = Effect.gen(function*() {
+    const managed = "app.kubernetes.io/managed-by=minispod"
+    const [{ items: deployments }, { items: pods }] = yield* Effect.all([
+      kube.list("apps/v1", "Deployment", undefined, `${managed},${instanceLabel}`),
+      kube.list("v1", "Pod", undefined, `${managed},${instanceLabel}`)
+    ], { concurrency: 2 })
+    type Gathering = ObservedInstance & { deployments: Array<ObservedInstance["deployments"][number]>; pods: Array<ObservedInstance["pods"][number]> }
+    const instances = new Map<string, Gathering>()
+    const entry = (o: AnyObject) => {
+      const labels = o["metadata"]["labels"] ?? {}
+      const key = `${o["metadata"]["namespace"]}/${labels[instanceLabel]}`
+      const found = instances.get(key)
+      if (found !== undefined) return found
+      const created: Gathering = { namespace: o["metadata"]["namespace"], name: labels[instanceLabel], instanceId: labels[instanceIdLabel] ?? "", deployments: [], pods: [] }
+      instances.set(key, created)
+      return created
+    }
+    const componentOf = (o: AnyObject): "app" | "database" => o["metadata"]["labels"]?.[componentLabel] === "database" ? "database" : "app"
+    for (const d of deployments) {
+      entry(d).deployments.push({ name: d["metadata"]["name"], component: componentOf(d), replicas: Number(d["spec"]?.["replicas"] ?? 1), readyReplicas: Number(d["status"]?.["readyReplicas"] ?? 0) })
+    }
+    for (const p of pods) {
+      const statuses = (p["status"]?.["containerStatuses"] ?? []) as Array<AnyObject>
+      entry(p).pods.push({
+        name: p["metadata"]["name"],
+        component: componentOf(p),
+        ready: ((p["status"]?.["conditions"] ?? []) as Array<AnyObject>).some((c) => c["type"] === "Ready" && c["status"] === "True"),
+        restarts: statuses.reduce((sum, c) => sum + Number(c["restartCount"] ?? 0), 0),
+        waitingReason: statuses.map((c) => c["state"]?.["waiting"]?.["reason"] as string | undefined).find((r) => r !== undefined),
+        node: p["spec"]?.["nodeName"],
+        terminating: p["metadata"]["deletionTimestamp"] !== undefined
+      })
+    }
+    return [...instances.values()] as ReadonlyArray<ObservedInstance>
+  })
+
+  const metricsUnavailable = kube.podMetrics("default").pipe(
+    // 404: the API group is not served (no metrics-server).
+    Effect.map((answer) => (answer === undefined ? "metrics.k8s.io is not served (no metrics-server)" : undefined)),
+    Effect.catchAll((error) => Effect.succeed(`metrics.k8s.io did not answer (${error._tag}: ${error.reason})`))
+  )
+
   return {
     kube,
-    service: Cluster.of({ apply, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes })
+    service: Cluster.of({ apply, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes, observe, metricsUnavailable })
   }
 }

@@ -21,7 +21,7 @@ export const managedBy = { "app.kubernetes.io/managed-by": "minispod" } as const
 export const instanceLabel = "app.kubernetes.io/instance"
 export const instanceIdLabel = "minispod.io/instance-id"
 export const userLabel = "minispod.io/user-id"
-const componentLabel = "app.kubernetes.io/component"
+export const componentLabel = "app.kubernetes.io/component"
 
 export const databaseName = (name: string) => `${name}-db`
 export const volumeName = (name: string) => `${name}-data`

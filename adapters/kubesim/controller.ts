@@ -39,6 +39,9 @@ const condition = (previous: Array<Obj> | undefined, next: Obj, now: string, wit
   }
 }
 
+/** A pod-template annotation that makes a running app's new pods crash (fault injection: `kubectl patch`). */
+export const crashAnnotation = "sim.minispod.dev/crash"
+
 type PodState = "creating" | "running" | "imagePullBackOff" | "crashLoop"
 
 /**
@@ -95,7 +98,7 @@ export const makeController = (store: Store, options: ControllerOptions) => {
     const at = readyAt.get(pod["metadata"].uid) ?? Date.parse(pod["metadata"].creationTimestamp) + options.readyDelayMs
     if (options.hangNames.test(deployment) || Date.now() < at) return { state: "creating", at }
     if (options.failNames.test(deployment)) return { state: "imagePullBackOff", at }
-    if (options.crashNames.test(deployment)) return { state: "crashLoop", at }
+    if (options.crashNames.test(deployment) || pod["metadata"].annotations?.[crashAnnotation] === "true") return { state: "crashLoop", at }
     return { state: "running", at }
   }
 

@@ -34,7 +34,19 @@ export const ClusterMemory = () => {
       credentials: (namespace, name) => Effect.sync(() => (instances.has(key(namespace, name)) ? {} : undefined)),
       listManaged: Effect.sync(() => [...instances.values()].map((i) => ({ namespace: i.spec.namespace, name: i.spec.name, instanceId: i.spec.instanceId }))),
       metrics: () => Effect.succeed(undefined),
-      nodes: Effect.succeed([])
+      nodes: Effect.succeed([]),
+      metricsUnavailable: Effect.succeed("the in-memory cluster has no metrics API"),
+      observe: Effect.sync(() => [...instances.values()].map(({ spec, replicas }) => ({
+        namespace: spec.namespace,
+        name: spec.name,
+        instanceId: spec.instanceId,
+        deployments: [spec.app, ...(spec.database ? [spec.database] : [])].map((c) => ({
+          name: c.role === "app" ? spec.name : `${spec.name}-db`, component: c.role, replicas, readyReplicas: replicas
+        })),
+        pods: replicas === 0 ? [] : [spec.app, ...(spec.database ? [spec.database] : [])].map((c) => ({
+          name: `${spec.name}-${c.role}-0`, component: c.role, ready: true, restarts: 0, waitingReason: undefined, node: undefined, terminating: false
+        }))
+      })))
     })
   )
 }

@@ -14,6 +14,7 @@ import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
 import { numbersFor, numberTransactions, provisionalIdsIn } from "../../application/shared/transactionNumbers.ts"
 import { isDatabaseUnavailable, isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
 import { couponProjector } from "./coupons.ts"
+import { instanceOpsProjector } from "./instanceOpsReadModel.ts"
 import { invoiceProjector } from "./invoices.ts"
 import { notificationProjector } from "./notifications.ts"
 import { paymentProjector } from "./paymentReadModel.ts"
@@ -31,7 +32,7 @@ type Tx = postgres.ReservedSql<{ bigint: number }>
 export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => ReadonlyArray<Promise<unknown>>
 
 // The notification outbox goes last: it reads the rows the projections before it just wrote.
-const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector, couponProjector, invoiceProjector, notificationProjector]
+const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector, couponProjector, invoiceProjector, instanceOpsProjector, notificationProjector]
 
 interface EventRow {
   position: number

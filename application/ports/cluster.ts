@@ -1,4 +1,7 @@
 import { Context, Schema, type Effect } from "effect"
+import type { ObservedInstance } from "../../domain/operations/index.ts"
+
+export type { ObservedInstance }
 
 export type ProbeSpec =
   | { readonly kind: "http"; readonly path: string; readonly initialDelaySeconds?: number | undefined }
@@ -121,6 +124,10 @@ export interface ClusterService {
   readonly listManaged: Effect.Effect<ReadonlyArray<ManagedResource>, ClusterError>
   readonly metrics: (namespace: string, name: string) => Effect.Effect<InstanceMetrics | undefined, ClusterError>
   readonly nodes: Effect.Effect<ReadonlyArray<ClusterNode>, ClusterError>
+  /** Every managed instance's Deployments and Pods, cluster-wide (what the reconciliation loop compares with the log). */
+  readonly observe: Effect.Effect<ReadonlyArray<ObservedInstance>, ClusterError>
+  /** Whether metrics.k8s.io answers: undefined when it does, else why not (metrics-server absent …). */
+  readonly metricsUnavailable: Effect.Effect<string | undefined>
 }
 
 export class Cluster extends Context.Tag("app/Cluster")<Cluster, ClusterService>() {}

@@ -1,7 +1,11 @@
-import { Effect } from "effect"
+import { Clock, Effect, Either, Schema } from "effect"
+import { ClusterAdminEvent, clusterAdminStreamId } from "../../domain/operations/index.ts"
+import { runCommand } from "../shared/runCommand.ts"
 import { Cluster } from "../ports/cluster.ts"
 import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
 import { FieldInvalid } from "../shared/errors.ts"
+
+const encodeClusterAdmin = Schema.encodeSync(ClusterAdminEvent)
 
 /** Every managed instance with its subscription's view and live metrics. */
 export const listPods = Effect.fn("ClusterAdmin.listPods")(function*() {
@@ -22,13 +26,25 @@ export const orphanedPods = Effect.fn("ClusterAdmin.orphanedPods")(function*() {
   return pods.filter((p) => p.subscriptionStatus === null || ["CANCELLED", "EXPIRED", "FAILED"].includes(p.subscriptionStatus))
 })
 
-/** Removes orphaned resources; refused without an explicit confirmation. */
-export const cleanupOrphans = Effect.fn("ClusterAdmin.cleanupOrphans")(function*(confirm: boolean) {
+/**
+ * Removes orphaned resources, refused without an explicit confirmation; only those still
+ * orphaned and, when `only` is given, among those the administrator was shown. One audit event
+ * records what was removed, by whom and why.
+ */
+export const cleanupOrphans = Effect.fn("ClusterAdmin.cleanupOrphans")(function*(
+  confirm: boolean,
+  audit: { readonly adminId: string; readonly reason: string },
+  only?: ReadonlyArray<{ readonly namespace: string; readonly name: string }>
+) {
   if (!confirm) return yield* new FieldInvalid({ field: "confirm", problem: "must be true to delete resources" })
   const cluster = yield* Cluster
-  const orphans = yield* orphanedPods()
-  for (const o of orphans) yield* cluster.remove(o.namespace, o.name)
-  return { removed: orphans.map((o) => ({ namespace: o.namespace, name: o.name })) }
+  const orphans = (yield* orphanedPods()).filter((o) => only === undefined || only.some((l) => l.namespace === o.namespace && l.name === o.name))
+  const removed: Array<{ namespace: string; name: string; instanceId: string }> = []
+  const record = Effect.suspend(() => removed.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (ms) =>
+    runCommand([clusterAdminStreamId], () => Either.right([{ streamId: clusterAdminStreamId, events: [{ type: "OrphansRemoved", data: encodeClusterAdmin({ _tag: "OrphansRemoved", by: audit.adminId, reason: audit.reason, removed, at: new Date(ms).toISOString() }) }] }]), { actor: audit.adminId, reason: audit.reason })))
+  // What was removed is recorded even when a later removal fails.
+  yield* Effect.forEach(orphans, (o) => Effect.map(cluster.remove(o.namespace, o.name), () => void removed.push({ namespace: o.namespace, name: o.name, instanceId: o.instanceId })), { discard: true }).pipe(Effect.ensuring(Effect.orDie(record)))
+  return { removed: removed.map(({ namespace, name }) => ({ namespace, name })) }
 })
 
 export const clusterHealth = Effect.fn("ClusterAdmin.health")(function*() {

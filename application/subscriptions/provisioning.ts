@@ -8,7 +8,9 @@ import {
   serviceGuardStreamId,
   subscriptionStreamId
 } from "../../domain/subscription/index.ts"
+import { instanceOpsStreamId, mayControl } from "../../domain/operations/index.ts"
 import { decideQuotaStream } from "../catalog/useCases.ts"
+import { opsStateOf } from "../operations/streams.ts"
 import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
 import { Catalog } from "../ports/catalog.ts"
 import { Cluster, type ClusterError } from "../ports/cluster.ts"
@@ -153,29 +155,45 @@ export const controlInstance = Effect.fn("Provisioning.controlInstance")(functio
   action: "stop" | "start" | "restart"
 ) {
   const view = yield* ownSubscription(userId, subscriptionId)
+  return yield* controlInstanceOf(view, { id: userId, administrator: false }, action, { actor: userId })
+})
+
+/**
+ * The owner's or an administrator's start, stop or restart of an instance. The first
+ * transition is decided together with the instance's maintenance state (both streams locked):
+ * the owner is refused while an administrator holds it in maintenance.
+ */
+export const controlInstanceOf = Effect.fn("Provisioning.controlInstanceOf")(function*(
+  view: SubscriptionView,
+  by: { readonly id: string; readonly administrator: boolean },
+  action: "stop" | "start" | "restart",
+  metadata: EventMetadata
+) {
   const cluster = yield* Cluster
-  const subId = subscriptionStreamId(subscriptionId)
-  const transition = (to: "STOPPING" | "STOPPED" | "STARTING" | "RESTARTING") =>
+  const subId = subscriptionStreamId(view.id)
+  const opsId = instanceOpsStreamId(view.id)
+  const transition = (to: "STOPPING" | "STOPPED" | "STARTING" | "RESTARTING", guarded = false) =>
     Effect.flatMap(nowIso, (now) =>
-      runCommand([subId], (loaded) =>
-        Either.map(decideSubscription({ _tag: "Transition", now, to, by: userId }, subStateOf(loaded.get(subId))), (events) => subEvents(subId, events)), { actor: userId }))
+      runCommand(guarded ? [subId, opsId] : [subId], (loaded) =>
+        Either.flatMap(guarded ? mayControl(opsStateOf(loaded.get(opsId)), view.id, by.administrator) : Either.void, () =>
+          Either.map(decideSubscription({ _tag: "Transition", now, to, by: by.id }, subStateOf(loaded.get(subId))), (events) => subEvents(subId, events))), metadata))
   const { namespace, name } = yield* locate(view)
   switch (action) {
     case "stop":
-      yield* transition("STOPPING")
+      yield* transition("STOPPING", true)
       yield* cluster.scale(namespace, name, 0)
       yield* transition("STOPPED")
       break
     case "start":
-      yield* transition("STARTING")
+      yield* transition("STARTING", true)
       yield* cluster.scale(namespace, name, 1)
       break
     case "restart":
-      yield* transition("RESTARTING")
+      yield* transition("RESTARTING", true)
       yield* cluster.restart(namespace, name, yield* nowIso)
       break
   }
-  return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
+  return (yield* (yield* SubscriptionQueries).find(view.id))!
 })
 
 /** GET /api/subscriptions/:id/metrics, in the earlier version's shape. */

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { Catalog, type PlanView, type ServiceView } from "../ports/catalog.ts"
+import { InstanceOpsQueries } from "../ports/instanceOps.ts"
 import type { SubscriptionView } from "../ports/subscriptionQueries.ts"
 import { instanceUrls } from "./instanceSpec.ts"
 
@@ -70,14 +71,19 @@ export const subscriptionViews = Effect.fn("Subscriptions.views")(function*(view
 
 export const subscriptionView = (view: SubscriptionView) => Effect.map(subscriptionViews([view]), (views) => views[0]!)
 
+/** The reconciliation loop's last verdict on an instance (null until it has looked at it). */
+const healthOf = (id: string) => Effect.map(Effect.flatMap(InstanceOpsQueries, (q) => q.find(id)), (o) =>
+  ({ healthStatus: o?.healthStatus ?? null, healthReason: o?.healthReason ?? null, lastHealthCheck: o?.lastHealthCheck ?? null }))
+
 /** Instances (1:1 with their subscriptions, same id) with their URLs, timestamps, plan and service. */
 export const instanceViews = Effect.fn("Instances.views")(function*(views: ReadonlyArray<SubscriptionView>) {
   const { services, plans } = yield* catalogOf(views)
   return yield* Effect.forEach(views, (view) => {
     const plan = plans.get(view.planId)
     const service = services.get(view.serviceId)
-    return Effect.map(instanceOf(view, service), (instance) => ({
+    return Effect.map(Effect.zip(instanceOf(view, service), healthOf(view.id)), ([instance, health]) => ({
       ...instance,
+      ...health,
       subscriptionId: view.id,
       planId: view.planId,
       serviceId: view.serviceId,

@@ -16,6 +16,9 @@ import { dispatchEmails, enqueueReminders } from "../../application/notification
 import { reconcilePendingPayments } from "../../application/payments/useCases.ts"
 import { runProvisioningWorker } from "../../application/subscriptions/provisioning.ts"
 import { processRenewals, runScheduledRenewals } from "../../application/renewals/useCases.ts"
+import { runReconciliation } from "../../application/operations/reconciliation.ts"
+import { businessFigures } from "../../adapters/postgres/businessFigures.ts"
+import { registerBusinessMetrics } from "../businessMetrics.ts"
 import { makeDevClockRouter } from "../../adapters/http/devClockRoutes.ts"
 import { makeDevClock } from "../../adapters/postgres/devClock.ts"
 import { connect, Pg } from "../../adapters/postgres/client.ts"
@@ -116,6 +119,7 @@ const { app, drained, metricsText } = makeHttpApp({
   draining: () => stopping,
   unavailable: isDatabaseUnavailable,
   metrics: metricsServing(config).onApiPort,
+  registerMetrics: (registry) => registerBusinessMetrics(registry, () => runtime.runPromise(Pg).then(businessFigures)),
   ready: () =>
     runtime.runPromise(
       Effect.flatMap(Pg, (sql) => Effect.promise(() => sql`select 1`)).pipe(
@@ -149,6 +153,17 @@ const renewals = cron.schedule(config.renewalCron, () => {
     (error: unknown) => logger.error("renewal run failed", { error: String(error) })
   )
 }, { noOverlap: true })
+
+// The instance reconciliation loop (drift repair, health): every replica ticks, one at a time runs it (advisory lock).
+let reconcilingInstances = false
+const instanceReconciliation = setInterval(() => {
+  if (reconcilingInstances) return
+  reconcilingInstances = true
+  runtime.runPromise(runReconciliation()).then(
+    (r) => r.ran && r.counts !== null && r.counts.reapplied + r.counts.scaledUp + r.counts.scaledDown + r.counts.healthChanges + r.counts.failed > 0 && logger.info("instances reconciled", { ...r.counts }),
+    (error: unknown) => logger.error("instance reconciliation failed", { error: String(error) })
+  ).finally(() => (reconcilingInstances = false))
+}, config.instanceReconcileSeconds * 1000)
 
 // The provisioning worker: its queue is the read model, so work survives restarts; each instance
 // coming up is watched in the cluster by its own fiber; every step is idempotent, so replicas
@@ -210,6 +225,7 @@ server.listen(config.port, config.host, async () => {
     `  metrics: ${metricsServing(config).description}`,
     ...startWarnings(config),
     `  renewals: ${config.renewalCron} (RENEWAL_CRON); suspended subscriptions kept ${config.suspensionRetentionDays} days`,
+    `  instances: reconciled every ${config.instanceReconcileSeconds} s (INSTANCE_RECONCILE_SECONDS): drift repaired, health recorded`,
     ...(devClock ? [`  clock: DEVELOPMENT CLOCK (DEV_CLOCK=true): now ${devClock.now().toISOString()}; POST ${selfUrl}/dev/clock/advance {"days": n}`] : [])
   ]
   logger.info(lines[0]!, { details: lines.slice(1).map((l) => l.trim()) })
@@ -227,6 +243,7 @@ const shutdown = (signal: string) => {
   force.unref()
   void reconciliation.stop()
   void renewals.stop()
+  clearInterval(instanceReconciliation)
   devClock?.stop()
   void runtime.runPromise(Fiber.interrupt(provisioning))
   notificationJobs.forEach(clearInterval)

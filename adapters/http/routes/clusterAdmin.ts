@@ -2,8 +2,8 @@ import { Effect } from "effect"
 import * as ClusterAdmin from "../../../application/subscriptions/clusterAdmin.ts"
 import { Cluster } from "../../../application/ports/cluster.ts"
 import { ok, route } from "../route.ts"
-import { ClusterHealth, Node, OrphanCleanup, Paginated, Pod } from "../responses.ts"
-import { CleanupBody, PageListQuery } from "../schemas.ts"
+import { Node, Paginated, Pod } from "../responses.ts"
+import { PageListQuery } from "../schemas.ts"
 import { pageSlice } from "./wallet.ts"
 
 export const clusterAdminRoutes = [
@@ -16,15 +16,7 @@ export const clusterAdminRoutes = [
     handle: ({ query }) => Effect.map(ClusterAdmin.orphanedPods(), (p) => ok("Orphaned pods", pageSlice(p, query)))
   }),
   route({
-    method: "post", path: "/api/admin/pods/orphaned/cleanup", summary: "Remove orphaned resources (body: {confirm: true})", tag: "admin", access: "admin", response: OrphanCleanup, body: CleanupBody,
-    handle: ({ body }) => Effect.map(ClusterAdmin.cleanupOrphans(body.confirm), (r) => ok("Orphans removed", r))
-  }),
-  route({
     method: "get", path: "/api/admin/nodes", summary: "Cluster nodes and their requested capacity", tag: "admin", access: "admin", response: Paginated(Node), query: PageListQuery,
     handle: ({ query }) => Effect.map(Effect.flatMap(Cluster, (c) => c.nodes), (n) => ok("Nodes", pageSlice(n, query)))
-  }),
-  route({
-    method: "get", path: "/api/admin/health", summary: "Nodes, instances by status, orphans", tag: "admin", access: "admin", response: ClusterHealth,
-    handle: () => Effect.map(ClusterAdmin.clusterHealth(), (h) => ok("Health", h))
   })
 ]

@@ -66,7 +66,8 @@ export const instanceRoutes = [
     method: "get", path: "/api/instances/:id/status", summary: "An instance's status", tag: "instances", access: "user", response: InstanceStatus, params: IdParams,
     handle: ({ principal, params }) => Effect.flatMap(ownSubscription(principal.userId, params.id), instanceView).pipe(
       Effect.map((v) => ok("Instance status", {
-        id: v.id, status: v.status, error: v.error, publicUrl: v.publicUrl, adminUrl: v.adminUrl, namespace: v.namespace, lastStartedAt: v.lastStartedAt, lastStoppedAt: v.lastStoppedAt
+        id: v.id, status: v.status, error: v.error, publicUrl: v.publicUrl, adminUrl: v.adminUrl, namespace: v.namespace, lastStartedAt: v.lastStartedAt, lastStoppedAt: v.lastStoppedAt,
+        healthStatus: v.healthStatus, healthReason: v.healthReason, lastHealthCheck: v.lastHealthCheck
       })))
   }),
   route({
