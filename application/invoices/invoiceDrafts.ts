@@ -159,14 +159,16 @@ const yearOf = (iso: string) => new Date(iso).getUTCFullYear()
  */
 export const documentDrafts = (events: ReadonlyArray<RecordedEvent>): ReadonlyArray<DocumentDraft> => {
   const coupons = new Map<string, { code: string; type: string }>()
-  const charges = new Map<string, { userId: string; charge: typeof WalletCharged.Type; event: RecordedEvent }>()
+  // A list per cause: one append (a group-committed batch) may hold several wallets' charges.
+  const charges = new Map<string, Array<{ userId: string; charge: typeof WalletCharged.Type; event: RecordedEvent }>>()
   const refunds: Array<{ userId: string; refund: typeof ChargeRefunded.Type; event: RecordedEvent }> = []
   const sales: Array<Sale> = []
   for (const event of events) {
     if (isWalletStream(event.streamId)) {
       if (event.type === "WalletCharged") {
         const charge = decodeCharged(event.data)
-        charges.set(causeKey(charge), { userId: userIdOfWalletStream(event.streamId), charge, event })
+        const key = causeKey(charge)
+        charges.set(key, [...(charges.get(key) ?? []), { userId: userIdOfWalletStream(event.streamId), charge, event }])
       } else if (event.type === "ChargeRefunded") {
         refunds.push({ userId: userIdOfWalletStream(event.streamId), refund: decodeRefunded(event.data), event })
       }
@@ -181,12 +183,12 @@ export const documentDrafts = (events: ReadonlyArray<RecordedEvent>): ReadonlyAr
     if (sale !== undefined) sales.push(sale)
   }
   const drafts: Array<DocumentDraft> = []
-  const invoiced = new Set<string>()
+  const invoiced = new Set<RecordedEvent>()
   for (const sale of sales) {
-    const paid = charges.get(sale.key)
+    const paid = charges.get(sale.key)?.find((c) => !invoiced.has(c.event) && (sale.userId === null || c.userId === sale.userId))
     if (paid === undefined && sale.charged > 0) continue // a charge recorded elsewhere; invoiced with it
     if (paid === undefined && !sale.freeGrant) continue // nothing sold for money, nothing granted (a free plan)
-    invoiced.add(sale.key)
+    if (paid !== undefined) invoiced.add(paid.event)
     drafts.push({
       series: "INV",
       userId: paid?.userId ?? sale.userId,
@@ -203,8 +205,8 @@ export const documentDrafts = (events: ReadonlyArray<RecordedEvent>): ReadonlyAr
       total: paid?.charge.amount ?? 0
     })
   }
-  for (const [key, paid] of charges) {
-    if (invoiced.has(key)) continue
+  for (const paid of [...charges.values()].flat()) {
+    if (invoiced.has(paid.event)) continue
     drafts.push({
       series: "INV",
       userId: paid.userId,
