@@ -83,6 +83,8 @@ describe("the ClusterRole of infra/kubernetes against the Cluster adapter's requ
     expect((await run(cluster.metrics(ns, blog.name)))?.phase).toBe("Running")
     expect((await run(cluster.listManaged)).map((m) => m.name)).toEqual(expect.arrayContaining([blog.name, other.name]))
     expect((await run(cluster.nodes)).length).toBeGreaterThan(0)
+    expect((await run(cluster.observe)).map((o) => o.name)).toEqual(expect.arrayContaining([blog.name, other.name]))
+    expect(await run(cluster.metricsUnavailable)).toBeUndefined() // the simulator serves metrics.k8s.io
     let follow: { stop: () => void } | undefined
     await new Promise<void>((done) => {
       void run(logs.follow(ns, blog.name, { tailLines: 5 }, () => done())).then((f) => (follow = f))
