@@ -55,19 +55,7 @@ export const transferOf = (userId: string, event: WalletEvent): Transfer => {
         description: `Top-up ${event.orderId} reversed by the gateway (${event.kind})`
       }
     case "WalletCharged":
-      return {
-        transactionId,
-        amount,
-        kind: event.cause._tag === "SubscriptionPeriod" ? "SUBSCRIPTION" : "UPGRADE",
-        from: wallet,
-        to: SystemAccounts.revenue,
-        causeType: event.cause._tag === "SubscriptionPeriod" ? "subscription-period" : "upgrade",
-        causeId: event.cause._tag === "SubscriptionPeriod"
-          ? `${event.cause.subscriptionId}@${event.cause.periodStart}`
-          : `${event.cause.subscriptionId}#${event.cause.upgradeId}`,
-        description: event.description
-      }
-    case "FreeGrantRecorded":
+    case "FreeGrantRecorded": // a 0-rupiah line of the same shape
       return {
         transactionId,
         amount,
