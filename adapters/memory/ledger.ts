@@ -1,15 +1,15 @@
 import { Context, Effect, Either, Layer } from "effect"
 import { walletProjectionStep } from "../../application/ledger/walletProjection.ts"
 import {
+  type Decision,
   EventStore,
   type EventMetadata,
   type LoadedStream,
   type NewEvent,
   type RecordedEvent,
-  type StreamEvents,
   VersionConflict
 } from "../../application/ports/eventStore.ts"
-import { numbersFor, numberTransactions, provisionalIdsIn, provisionalTransactionId } from "../../application/shared/transactionNumbers.ts"
+import { numberResult, numbersFor, numberTransactions, provisionalIdsIn, provisionalTransactionId } from "../../application/shared/transactionNumbers.ts"
 import { IdGenerator, TransactionIds } from "../../application/ports/ids.ts"
 import { LeaderLock, PaymentQueries, type PaymentView } from "../../application/ports/paymentQueries.ts"
 import { projectPaymentEvent } from "../../application/payments/paymentProjection.ts"
@@ -125,19 +125,19 @@ const makeMemoryLedger = (newEventId: () => string) => {
 
   const store = EventStore.of({
     append: (appends, metadata, recordedAt) => Effect.suspend(() => write(appends, metadata, recordedAt)),
-    transact: <E>(
+    transact: <A, E>(
       streamIds: ReadonlyArray<string>,
-      decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<ReadonlyArray<StreamEvents>, E>,
+      decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<Decision<A>, E>,
       metadata: EventMetadata,
       recordedAt: Date
-    ): Effect.Effect<ReadonlyArray<RecordedEvent>, E | VersionConflict> =>
+    ): Effect.Effect<A, E | VersionConflict> =>
       Effect.suspend(() => {
         const loaded = new Map(streamIds.map((id) => [id, load(id)]))
-        return Either.flatMap(decide(loaded), (decided): Either.Either<ReadonlyArray<RecordedEvent>, E | VersionConflict> => {
-          for (const s of decided) {
+        return Either.flatMap(decide(loaded), (decided): Either.Either<A, E | VersionConflict> => {
+          for (const s of decided.events) {
             if (!loaded.has(s.streamId)) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
           }
-          const appends = decided.map((s) => ({
+          const appends = decided.events.map((s) => ({
             streamId: s.streamId,
             expectedVersion: loaded.get(s.streamId)!.version,
             events: s.events,
@@ -145,10 +145,11 @@ const makeMemoryLedger = (newEventId: () => string) => {
           }))
           // Numbers for the written transfers only, as the Postgres store takes them from its sequence.
           const provisional = provisionalIdsIn(appends)
-          const numbered = provisional.length === 0 ? appends : numberTransactions(appends, numbersFor(provisional, provisional.map(() => ++transactionNumber)))
-          return write(numbered, metadata, recordedAt)
+          const numbers = numbersFor(provisional, provisional.map(() => ++transactionNumber))
+          return Either.map(write(numberTransactions(appends, numbers), metadata, recordedAt), () => numberResult(decided.result, numbers))
         })
       }),
+    load: (streamIds) => Effect.sync(() => new Map(streamIds.map((id) => [id, load(id)]))),
     readStream: (streamId) => Effect.sync(() => readAllOf(streamId)),
     readAll: (afterPosition, limit) => Effect.sync(() => log.filter((e) => e.position > afterPosition).slice(0, limit))
   })

@@ -1,6 +1,7 @@
 import { Effect, Either, Layer } from "effect"
 import type postgres from "postgres"
 import {
+  type Decision,
   EventStore,
   type EventMetadata,
   type LoadedStream,
@@ -11,7 +12,7 @@ import {
 } from "../../application/ports/eventStore.ts"
 import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
-import { numbersFor, numberTransactions, provisionalIdsIn } from "../../application/shared/transactionNumbers.ts"
+import { numberResult, numbersFor, numberTransactions, provisionalIdsIn } from "../../application/shared/transactionNumbers.ts"
 import { isDatabaseUnavailable, isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
 import { couponProjector } from "./coupons.ts"
 import { instanceOpsProjector } from "./instanceOpsReadModel.ts"
@@ -108,10 +109,11 @@ const chain = (
 /** One command waiting for the next group commit. */
 interface Queued {
   readonly streamIds: ReadonlyArray<string>
-  readonly decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<ReadonlyArray<StreamEvents>, unknown>
+  readonly decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<Decision<unknown>, unknown>
   readonly metadata: EventMetadata
   readonly recordedAt: Date
-  readonly resume: (effect: Effect.Effect<ReadonlyArray<RecordedEvent>, unknown>) => void
+  /** Resumed with the decision's result once committed. */
+  readonly resume: (effect: Effect.Effect<unknown, unknown>) => void
 }
 
 export interface GroupCommitOptions {
@@ -255,12 +257,16 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
    * from rollbacks. Taken before chaining, so hashes cover the real numbers; one round trip, only
    * for decisions that write transfers.
    */
-  const numberTransfers = async (tx: Tx, appends: ReadonlyArray<StreamEvents>): Promise<ReadonlyArray<StreamEvents>> => {
+  const numberTransfers = async (
+    tx: Tx,
+    appends: ReadonlyArray<StreamEvents>
+  ): Promise<{ readonly appends: ReadonlyArray<StreamEvents>; readonly numbers: ReadonlyMap<string, string> }> => {
     const provisional = provisionalIdsIn(appends)
-    if (provisional.length === 0) return appends
+    if (provisional.length === 0) return { appends, numbers: new Map() }
     const taken = await tx<Array<{ n: number }>>`
       select nextval('transaction_number_seq') as n from generate_series(1, ${provisional.length})`
-    return numberTransactions(appends, numbersFor(provisional, taken.map((r) => Number(r.n)).sort((a, b) => a - b)))
+    const numbers = numbersFor(provisional, taken.map((r) => Number(r.n)).sort((a, b) => a - b))
+    return { appends: numberTransactions(appends, numbers), numbers }
   }
 
   /** A stream's head in the batch; a stream named by a freshly numbered transfer starts empty. */
@@ -278,25 +284,25 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
     command: Omit<Queued, "resume">,
     pending: Array<Unpositioned>,
     snapshots: Map<string, SnapshotRow>
-  ): Promise<Array<Unpositioned>> => {
+  ): Promise<{ readonly written: Array<Unpositioned>; readonly result: unknown }> => {
     const view = new Map<string, LoadedStream>()
     for (const id of command.streamIds) view.set(id, working.get(id)!)
     const decided = command.decide(view)
     if (Either.isLeft(decided)) throw new Abort(decided.left)
-    for (const s of decided.right) {
+    for (const s of decided.right.events) {
       if (!view.has(s.streamId)) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
     }
-    const decision = { right: await numberTransfers(tx, decided.right) }
+    const { appends, numbers } = await numberTransfers(tx, decided.right.events)
     // Everything is computed before `working` changes: a throw (a non-finite number in an event)
     // must leave the batch's state exactly as the previous command left it.
     const heads = new Map<string, Head>()
-    const chained = decision.right.map((s) => {
+    const chained = appends.map((s) => {
       const c = chain(s.streamId, heads.get(s.streamId) ?? headOf(working, s.streamId), s.events, command.metadata, command.recordedAt.toISOString(), newEventId)
       heads.set(s.streamId, c.head)
       return c
     })
     const written: Array<Unpositioned> = []
-    decision.right.forEach((s, i) => {
+    appends.forEach((s, i) => {
       const { events, head } = chained[i]!
       if (events.length === 0) return
       const stream = working.get(s.streamId) ?? { streamId: s.streamId, version: 0, snapshot: undefined, events: [], head: headOf(working, s.streamId) }
@@ -311,17 +317,19 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
       })
     })
     pending.push(...written)
-    return written
+    // The caller sees the numbers written, not the provisional ids its decision named.
+    return { written, result: numberResult(decided.right.result, numbers) }
   }
 
   /** One command, one transaction (also the fallback of a batch that failed in SQL). */
-  const transactOne = (command: Omit<Queued, "resume">): Promise<Effect.Effect<ReadonlyArray<RecordedEvent>, unknown>> =>
+  const transactOne = (command: Omit<Queued, "resume">): Promise<Effect.Effect<unknown, unknown>> =>
     inTransaction(async (tx) => {
       const working = await lockAndLoad(tx, command.streamIds)
       const pending: Array<Unpositioned> = []
       const snapshots = new Map<string, SnapshotRow>()
-      await decideInto(tx, working, command, pending, snapshots)
-      return write(tx, pending, snapshots)
+      const { result } = await decideInto(tx, working, command, pending, snapshots)
+      await write(tx, pending, snapshots)
+      return result
     }).then(Effect.succeed, failureOf)
 
   /**
@@ -332,16 +340,15 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
    * is run again on its own, so one bad command never fails its neighbours.
    */
   const transactBatch = async (batch: ReadonlyArray<Queued>) => {
-    const outcomes: Array<{ readonly written?: Array<Unpositioned>; readonly error?: unknown }> = []
-    let positions: ReadonlyArray<RecordedEvent>
+    const outcomes: Array<{ readonly result?: unknown; readonly error?: unknown }> = []
     try {
-      positions = await inTransaction(async (tx) => {
+      await inTransaction(async (tx) => {
         const working = await lockAndLoad(tx, batch.flatMap((c) => c.streamIds))
         const pending: Array<Unpositioned> = []
         const snapshots = new Map<string, SnapshotRow>()
         for (const command of batch) {
           try {
-            outcomes.push({ written: await decideInto(tx, working, command, pending, snapshots) })
+            outcomes.push({ result: (await decideInto(tx, working, command, pending, snapshots)).result })
           } catch (error) {
             outcomes.push({ error })
           }
@@ -355,12 +362,9 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
       await Promise.all(batch.map(async (c) => c.resume(await transactOne(c))))
       return
     }
-    const positionOf = new Map(positions.map((e) => [e.eventId, e.position]))
     batch.forEach((command, i) => {
       const outcome = outcomes[i]!
-      command.resume("error" in outcome
-        ? failureOf(outcome.error)
-        : Effect.succeed(outcome.written!.map((e) => ({ ...e, position: positionOf.get(e.eventId)! }))))
+      command.resume("error" in outcome ? failureOf(outcome.error) : Effect.succeed(outcome.result))
     })
   }
 
@@ -405,16 +409,37 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
         })
         return write(tx, pending, new Map())
       }),
-    transact: <E>(
+    transact: <A, E>(
       streamIds: ReadonlyArray<string>,
-      decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<ReadonlyArray<StreamEvents>, E>,
+      decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<Decision<A>, E>,
       metadata: EventMetadata,
       recordedAt: Date
     ) =>
-      Effect.async<ReadonlyArray<RecordedEvent>, E | VersionConflict>((resume) => {
+      Effect.async<A, E | VersionConflict>((resume) => {
         queue.push({ streamIds, decide, metadata, recordedAt, resume: resume as Queued["resume"] })
         schedule()
       }),
+    load: (streamIds) =>
+      Effect.promise(() =>
+        // One snapshot of the database for snapshots and events alike; no locks taken.
+        sql.begin("isolation level repeatable read read only", async (tx) => {
+          const sorted = [...new Set(streamIds)].sort()
+          const snapshotRows = await tx<Array<{ stream_id: string; version: number; state: unknown }>>`
+            select stream_id, version, state from snapshots where stream_id = any(${sorted})`
+          const rows = await tx<Array<EventRow>>`
+            select ${tx.unsafe(eventColumns.split(", ").map((c) => `e.${c}`).join(", "))}
+            from unnest(${sorted}::text[]) as ids(id)
+            left join snapshots s on s.stream_id = ids.id
+            join events e on e.stream_id = ids.id and e.stream_version > coalesce(s.version, 0)
+            order by e.stream_id, e.stream_version`
+          return new Map(sorted.map((id): [string, LoadedStream] => {
+            const snap = snapshotRows.find((r) => r.stream_id === id)
+            const events = rows.filter((r) => r.stream_id === id).map(toRecordedEvent)
+            const version = events[events.length - 1]?.version ?? snap?.version ?? 0
+            return [id, { streamId: id, version, snapshot: snap && { version: snap.version, state: snap.state }, events }]
+          }))
+        })
+      ),
     readStream: (streamId) =>
       Effect.promise(async () => {
         const rows = await sql<Array<EventRow>>`

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { transferOf, type TransferKind, walletAccount, walletStreamId } from "../../domain/ledger/index.ts"
-import { decodeWalletEvent } from "../ledger/walletStream.ts"
+import { walletStream } from "../shared/streams.ts"
 import type { RecordedEvent } from "../ports/eventStore.ts"
 import { LedgerSnapshots, type SnapshotPosition } from "../ports/ledgerSnapshot.ts"
 
@@ -41,7 +41,7 @@ export interface Statement {
 
 /** One wallet event as a signed movement of that wallet. */
 const movementOf = (userId: string, event: RecordedEvent) => {
-  const transfer = transferOf(userId, decodeWalletEvent(event))
+  const transfer = transferOf(userId, walletStream.decode(event))
   const credit = transfer.to === walletAccount(userId)
   return { transfer, direction: credit ? "CREDIT" as const : "DEBIT" as const, delta: credit ? transfer.amount : -transfer.amount }
 }

@@ -7,7 +7,7 @@ import {
   walletAccount,
   type WalletState
 } from "../../domain/ledger/index.ts"
-import { decodeWalletEvent } from "../ledger/walletStream.ts"
+import { walletStream } from "../shared/streams.ts"
 import type { AccountBalances, AuditCheck, Problems } from "./auditCheck.ts"
 import { eventRef, headOf, type StreamHead } from "./auditCheck.ts"
 
@@ -42,7 +42,7 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
       const userId = userIdOfWalletStream(event.streamId)
       let walletEvent
       try {
-        walletEvent = decodeWalletEvent(event)
+        walletEvent = walletStream.decode(event)
       } catch {
         problems.push({ ...eventRef(event), problem: `event data does not decode as a wallet event (${event.type})` })
         return

@@ -1,20 +1,13 @@
 import { renewAfterCreditQuietly } from "../renewals/useCases.ts"
-import { Clock, Effect, Either, Schema } from "effect"
-import { CouponEvent, couponStreamId, decideCouponUse, InvalidCoupon, replayCoupon } from "../../domain/coupon/index.ts"
-import { walletStreamId, type WalletError } from "../../domain/ledger/index.ts"
-import { planWalletCommands, walletStateOf, writtenTransactionIds } from "../ledger/walletStream.ts"
+import { Effect, Either } from "effect"
+import { couponBenefit, couponStreamId, decideCreditRedemption, ensureCouponUsable, InvalidCoupon } from "../../domain/coupon/index.ts"
+import { walletStreamId } from "../../domain/ledger/index.ts"
 import { Catalog } from "../ports/catalog.ts"
 import { Coupons } from "../ports/coupons.ts"
-import { EventStore, type EventMetadata, type LoadedStream, type StreamEvents } from "../ports/eventStore.ts"
+import type { EventMetadata } from "../ports/eventStore.ts"
 import { IdGenerator, TransactionIds } from "../ports/ids.ts"
-import { runCommand } from "../shared/runCommand.ts"
-
-const decode = Schema.decodeUnknownSync(CouponEvent)
-const encode = Schema.encodeSync(CouponEvent)
-
-export const couponStateOf = (stream: LoadedStream | undefined) => replayCoupon((stream?.events ?? []).map((e) => decode(e.data)))
-export const couponEvents = (streamId: string, events: ReadonlyArray<CouponEvent>): Array<StreamEvents> =>
-  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encode(e) })) }]
+import { nowIso } from "../shared/clock.ts"
+import { bind, couponStream, decideOn, peekAt, walletStream } from "../shared/streams.ts"
 
 export const normalizeCode = (code: string) => code.trim().toUpperCase()
 
@@ -29,18 +22,12 @@ export const couponTerms = Effect.fn("Coupons.terms")(function*(code: string) {
 export const validateCoupon = Effect.fn("Coupons.validate")(function*(userId: string, code: string, planId: string | undefined) {
   const terms = yield* couponTerms(code)
   const plan = planId === undefined ? undefined : yield* (yield* Catalog).planById(planId)
-  const state = couponStateOf(yield* (yield* EventStore).readStream(couponStreamId(terms.code)))
-  const now = new Date(yield* Clock.currentTimeMillis).toISOString()
-  const decision = decideCouponUse(terms, {
-    redemptionId: "preview",
-    userId,
-    now,
-    expectedType: terms.type,
-    plan: plan && { planId: plan.id, serviceId: plan.serviceId, price: plan.monthlyPrice }
-  }, state)
-  return Either.match(decision, {
+  const { coupon: state } = yield* peekAt({ coupon: bind(couponStream, couponStreamId(terms.code)) })
+  const now = yield* nowIso
+  const use = { userId, now, expectedType: terms.type, plan: plan && { planId: plan.id, serviceId: plan.serviceId, price: plan.monthlyPrice } }
+  return Either.match(ensureCouponUsable(terms, use, state), {
     onLeft: (e) => ({ valid: false, code: terms.code, type: terms.type, reason: e.reason, benefit: 0 }),
-    onRight: (events) => ({ valid: true, code: terms.code, type: terms.type, reason: null, benefit: events[0]?.amount ?? 0, freeMonths: terms.freeMonths })
+    onRight: () => ({ valid: true, code: terms.code, type: terms.type, reason: null, benefit: couponBenefit(terms, use.plan), freeMonths: terms.freeMonths })
   })
 })
 
@@ -49,18 +36,11 @@ export const redeemCreditCoupon = Effect.fn("Coupons.redeemCredit")(function*(us
   const terms = yield* couponTerms(code)
   const redemptionId = yield* (yield* IdGenerator).uuid
   const transactionId = yield* (yield* TransactionIds).next
-  const now = new Date(yield* Clock.currentTimeMillis).toISOString()
-  const couponId = couponStreamId(terms.code)
-  let credited = 0
-  const recorded = yield* runCommand<InvalidCoupon | WalletError>([couponId, walletStreamId(userId)], (loaded) =>
-    Either.gen(function*() {
-      const events = yield* decideCouponUse(terms, { redemptionId, userId, now, expectedType: "CREDIT_TOPUP" }, couponStateOf(loaded.get(couponId)))
-      credited = events[0]?.amount ?? 0
-      const wallet = yield* planWalletCommands(userId, walletStateOf(loaded.get(walletStreamId(userId))), credited > 0
-        ? [{ _tag: "GrantCouponCredit", transactionId, amount: credited, reference: `coupon:${redemptionId}`, couponCode: terms.code }]
-        : [])
-      return [...couponEvents(couponId, events), ...(wallet.append ? [wallet.append] : [])]
-    }), metadata)
+  const now = yield* nowIso
+  const { credited, transactionId: creditTransactionId } = yield* decideOn({
+    coupon: bind(couponStream, couponStreamId(terms.code)),
+    wallet: bind(walletStream, walletStreamId(userId))
+  }, (states) => decideCreditRedemption(states, { terms, redemptionId, userId, now, transactionId }), metadata)
   if (credited > 0) yield* renewAfterCreditQuietly(userId)
-  return { code: terms.code, redemptionId, credited, transactionId: credited > 0 ? writtenTransactionIds(userId, recorded)[0]! : null }
+  return { code: terms.code, redemptionId, credited, transactionId: creditTransactionId }
 })

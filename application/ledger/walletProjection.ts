@@ -1,6 +1,6 @@
 import { transferOf, userIdOfWalletStream, walletAccount } from "../../domain/ledger/index.ts"
 import type { RecordedEvent } from "../ports/eventStore.ts"
-import { decodeWalletEvent } from "./walletStream.ts"
+import { walletStream } from "../shared/streams.ts"
 
 /** What one wallet event changes in the read models; both adapters apply exactly this. */
 export interface WalletProjectionStep {
@@ -25,7 +25,7 @@ export interface WalletProjectionStep {
 
 export const walletProjectionStep = (event: RecordedEvent): WalletProjectionStep => {
   const userId = userIdOfWalletStream(event.streamId)
-  const walletEvent = decodeWalletEvent(event)
+  const walletEvent = walletStream.decode(event)
   const transfer = transferOf(userId, walletEvent)
   const direction = transfer.to === walletAccount(userId) ? "CREDIT" as const : "DEBIT" as const
   const balanceDelta = direction === "CREDIT" ? transfer.amount : -transfer.amount

@@ -29,7 +29,7 @@ export const setMaintenance = Effect.fn("Operations.setMaintenance")(function*(a
   const streamId = instanceOpsStreamId(view.id)
   const now = new Date(yield* Clock.currentTimeMillis).toISOString()
   yield* runCommand([streamId], (loaded) =>
-    Either.right(opsEvents(streamId, decideMaintenance(opsStateOf(loaded.get(streamId)), { subscriptionId: view.id, enabled, by: adminId, reason, now }))), { actor: adminId, reason })
+    Either.right({ events: opsEvents(streamId, decideMaintenance(opsStateOf(loaded.get(streamId)), { subscriptionId: view.id, enabled, by: adminId, reason, now })), result: undefined }), { actor: adminId, reason })
   return { subscription: yield* subscriptionView(view), operations: yield* opsViewOf(view.id) }
 })
 

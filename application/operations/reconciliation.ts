@@ -57,7 +57,10 @@ const targets = Effect.gen(function*() {
 const record = (subscriptionId: string, decide: (state: InstanceOpsState, now: string) => ReadonlyArray<InstanceOpsEvent>, reason?: string) => {
   const streamId = instanceOpsStreamId(subscriptionId)
   return Effect.flatMap(nowIso, (now) =>
-    runCommand([streamId], (loaded) => Either.right(opsEvents(streamId, decide(opsStateOf(loaded.get(streamId)), now))), reason === undefined ? loop : { ...loop, reason }))
+    runCommand([streamId], (loaded) => {
+      const events = decide(opsStateOf(loaded.get(streamId)), now)
+      return Either.right({ events: opsEvents(streamId, events), result: events })
+    }, reason === undefined ? loop : { ...loop, reason }))
 }
 
 /**

@@ -1,24 +1,14 @@
-import { Clock, Context, Effect, Either, Schema } from "effect"
-import { topUpReference, type WalletCommand, type WalletError, walletStreamId } from "../../domain/ledger/index.ts"
-import {
-  decidePayment,
-  GatewayAmountMismatch,
-  newPayment,
-  type PaymentCommand,
-  type PaymentError,
-  PaymentEvent,
-  type PaymentMethod,
-  paymentStreamId,
-  replayPayment
-} from "../../domain/payment/index.ts"
-import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
-import type { EventMetadata, LoadedStream, StreamEvents } from "../ports/eventStore.ts"
+import { Clock, Context, Effect, Either } from "effect"
+import { walletStreamId } from "../../domain/ledger/index.ts"
+import { decideGatewayReport, decidePayment, GatewayAmountMismatch, type PaymentCommand, type PaymentMethod, paymentStreamId } from "../../domain/payment/index.ts"
+import type { EventMetadata } from "../ports/eventStore.ts"
 import { TransactionIds } from "../ports/ids.ts"
 import { type GatewayTransaction, PaymentGateway } from "../ports/paymentGateway.ts"
 import { renewAfterCreditQuietly } from "../renewals/useCases.ts"
 import { LeaderLock, PaymentQueries, type PaymentView } from "../ports/paymentQueries.ts"
 import { Users } from "../ports/users.ts"
-import { runCommand } from "../shared/runCommand.ts"
+import { nowIso } from "../shared/clock.ts"
+import { bind, decideOn, paymentStream, walletStream } from "../shared/streams.ts"
 import { FieldInvalid, TransactionNotFound, UserNotFound } from "../shared/errors.ts"
 import { InvalidSignature, PaymentNotFound } from "./errors.ts"
 
@@ -29,27 +19,16 @@ export interface PaymentPolicyService {
 }
 export class PaymentPolicy extends Context.Tag("app/PaymentPolicy")<PaymentPolicy, PaymentPolicyService>() {}
 
-const decodeEvent = Schema.decodeUnknownSync(PaymentEvent)
-const encodeEvent = Schema.encodeSync(PaymentEvent)
-
-const paymentStateOf = (stream: LoadedStream | undefined) =>
-  replayPayment(newPayment, (stream?.events ?? []).map((e) => decodeEvent(e.data)))
-
 /** Midtrans amounts are strings like "100000.00": integer rupiah only, exactly. */
 export const parseRupiah = (value: string): number | undefined => {
   const match = /^(\d{1,15})(?:\.0{1,2})?$/.exec(value)
   return match ? Number(match[1]) : undefined
 }
 
-const toPaymentEvents = (streamId: string, events: ReadonlyArray<PaymentEvent>): Array<StreamEvents> =>
-  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encodeEvent(e) })) }]
-
 /** A payment-only command (no money moves). */
-const runPaymentCommand = (orderId: string, command: PaymentCommand, metadata: EventMetadata) => {
-  const streamId = paymentStreamId(orderId)
-  return runCommand<PaymentError>([streamId], (streams) =>
-    Either.map(decidePayment(command, paymentStateOf(streams.get(streamId))), (events) => toPaymentEvents(streamId, events)), metadata)
-}
+const runPaymentCommand = (orderId: string, command: PaymentCommand, metadata: EventMetadata) =>
+  decideOn({ payment: bind(paymentStream, paymentStreamId(orderId)) }, ({ payment }) =>
+    Either.map(decidePayment(command, payment), (events) => ({ events: { payment: events }, result: undefined })), metadata)
 
 /**
  * Applies what the gateway says about a payment: the payment's state machine and the wallet
@@ -65,49 +44,11 @@ export const applyGatewayTransaction = Effect.fn("Payments.applyGatewayTransacti
   if (grossAmount === undefined) return yield* new FieldInvalid({ field: "gross_amount", problem: "is not an integer rupiah amount" })
   const reversalAmount = transaction.refundAmount === undefined ? undefined : parseRupiah(transaction.refundAmount)
   const debitTransactionId = yield* (yield* TransactionIds).next
-  const paymentStream = paymentStreamId(payment.orderId)
-  let applied = false
-  let settled = false
-  yield* runCommand<PaymentError | WalletError>([paymentStream, walletStreamId(payment.userId)], (streams) => {
-    const wallet = walletStateOf(streams.get(walletStreamId(payment.userId)))
-    const decision = decidePayment({
-      _tag: "ApplyGatewayReport",
-      report: {
-        transactionStatus: transaction.transactionStatus,
-        fraudStatus: transaction.fraudStatus,
-        grossAmount,
-        reversalAmount,
-        reversalKey: transaction.refundKey
-      },
-      creditTransactionId: payment.orderId,
-      debitTransactionId,
-      walletBalance: wallet.balance
-    }, paymentStateOf(streams.get(paymentStream)))
-    return Either.flatMap(decision, (events) => {
-      const walletCommands: Array<WalletCommand> = events.flatMap((e): Array<WalletCommand> => {
-        if (e._tag === "PaymentSettled") {
-          return [{ _tag: "CreditTopUp", transactionId: e.creditTransactionId, amount: payment.amount, reference: topUpReference(e.orderId) }]
-        }
-        if (e._tag === "PaymentReversed" && e.debited > 0) {
-          return [{
-            _tag: "ReverseTopUp",
-            transactionId: e.debitTransactionId!,
-            amount: e.debited,
-            reference: `reversal:${e.orderId}:${e.key}`,
-            orderId: e.orderId,
-            kind: e.kind
-          }]
-        }
-        return []
-      })
-      applied = events.length > 0
-      settled = events.some((e) => e._tag === "PaymentSettled")
-      return Either.map(planWalletCommands(payment.userId, wallet, walletCommands), ({ append }) => [
-        ...toPaymentEvents(paymentStream, events),
-        ...(append ? [append] : [])
-      ])
-    })
-  }, metadata)
+  const report = { transactionStatus: transaction.transactionStatus, fraudStatus: transaction.fraudStatus, grossAmount, reversalAmount, reversalKey: transaction.refundKey }
+  const { applied, settled } = yield* decideOn({
+    payment: bind(paymentStream, paymentStreamId(payment.orderId)),
+    wallet: bind(walletStream, walletStreamId(payment.userId))
+  }, (states) => decideGatewayReport(states, { report, creditTransactionId: payment.orderId, debitTransactionId }), metadata)
   // Credit reached the wallet: an unpaid renewal is paid now, not at the next scheduler tick.
   if (settled) yield* renewAfterCreditQuietly(payment.userId)
   return { applied }
@@ -122,11 +63,12 @@ export const requestTopUp = Effect.fn("Payments.requestTopUp")(function*(
   const provisionalOrderId = yield* (yield* TransactionIds).next
   const now = yield* Clock.currentTimeMillis
   const expiresAt = new Date(now + (yield* PaymentPolicy).topUpExpirySeconds * 1000).toISOString()
-  const requested = yield* runPaymentCommand(provisionalOrderId, {
+  const request: PaymentCommand = {
     _tag: "RequestTopUp", orderId: provisionalOrderId, userId: user.id, amount: input.amount, paymentMethod: input.paymentMethod, expiresAt
-  }, metadata)
-  // The order id is the top-up's TXMP number, taken as the request was written.
-  const orderId = decodeEvent(requested[0]!.data).orderId
+  }
+  // The order id is the top-up's TXMP number, taken as the request was written (the store numbers the result).
+  const { orderId } = yield* decideOn({ payment: bind(paymentStream, paymentStreamId(provisionalOrderId)) }, ({ payment }) =>
+    Either.map(decidePayment(request, payment), (events) => ({ events: { payment: events }, result: { orderId: provisionalOrderId } })), metadata)
   const snap = yield* Effect.either((yield* PaymentGateway).createSnap({
     orderId,
     amount: input.amount,
@@ -237,8 +179,7 @@ export const cancelTopUp = Effect.fn("Payments.cancelTopUp")(function*(userId: s
 const reconcilePayment = Effect.fn("Payments.reconcilePayment")(function*(payment: PaymentView, metadata: EventMetadata) {
   const transaction = yield* (yield* PaymentGateway).status(payment.orderId)
   if (transaction !== undefined) return yield* applyGatewayTransaction(payment, transaction, metadata)
-  const now = new Date(yield* Clock.currentTimeMillis).toISOString()
-  yield* runPaymentCommand(payment.orderId, { _tag: "ExpireTopUp", now }, metadata)
+  yield* runPaymentCommand(payment.orderId, { _tag: "ExpireTopUp", now: yield* nowIso }, metadata)
   return { applied: false }
 })
 

@@ -59,6 +59,12 @@ export interface StreamEvents {
   readonly snapshot?: unknown
 }
 
+/** What a command decided: the events to append per stream, and what it tells its caller. */
+export interface Decision<A> {
+  readonly events: ReadonlyArray<StreamEvents>
+  readonly result: A
+}
+
 export class VersionConflict extends Schema.TaggedError<VersionConflict>()("VersionConflict", {
   streamId: Schema.String,
   expectedVersion: Schema.Number
@@ -74,13 +80,19 @@ export interface EventStoreService {
   /**
    * Locks the streams (sorted order), loads them, runs the pure `decide` and appends its events
    * at the loaded versions — one transaction. Inline projections run in the same transaction.
+   * Returns the decision's result once committed.
    */
-  readonly transact: <E>(
+  readonly transact: <A, E>(
     streamIds: ReadonlyArray<string>,
-    decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<ReadonlyArray<StreamEvents>, E>,
+    decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<Decision<A>, E>,
     metadata: EventMetadata,
     recordedAt: Date
-  ) => Effect.Effect<ReadonlyArray<RecordedEvent>, E | VersionConflict>
+  ) => Effect.Effect<A, E | VersionConflict>
+  /**
+   * The streams as `transact` would load them (snapshot and the events after it), consistent
+   * with each other, without locks: for dry runs, which decide and write nothing.
+   */
+  readonly load: (streamIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, LoadedStream>>
   /** Every event of the stream, never a snapshot. */
   readonly readStream: (streamId: string) => Effect.Effect<LoadedStream>
   /** Events after a global position, in order, never skipping one whose transaction commits later. */

@@ -1,28 +1,24 @@
 import { Clock, Context, Effect, Either } from "effect"
-import { walletStreamId } from "../../domain/ledger/index.ts"
-import { emptyQuota, quotaStreamId } from "../../domain/quota/index.ts"
+import { emptyQuota } from "../../domain/quota/index.ts"
 import {
   decideReactivation,
   decideRenewal,
   type RenewalOutcome,
   type RenewalStates,
   type RenewalTrigger,
-  runwayOf,
-  serviceGuardStreamId,
-  subscriptionStreamId
+  runwayOf
 } from "../../domain/subscription/index.ts"
-import { quotaAppend, quotaStateOf } from "../catalog/useCases.ts"
-import { walletAppend, walletStateOf } from "../ledger/walletStream.ts"
 import { Catalog } from "../ports/catalog.ts"
 import { Cluster } from "../ports/cluster.ts"
-import type { EventMetadata, LoadedStream, StreamEvents } from "../ports/eventStore.ts"
+import type { EventMetadata } from "../ports/eventStore.ts"
 import { TransactionIds } from "../ports/ids.ts"
 import { LeaderLock } from "../ports/paymentQueries.ts"
 import { type RenewalCandidate, SubscriptionQueries } from "../ports/subscriptionQueries.ts"
 import { WalletQueries } from "../ports/walletQueries.ts"
-import { runCommand } from "../shared/runCommand.ts"
+import { nowIso } from "../shared/clock.ts"
+import { decideOn } from "../shared/streams.ts"
 import { locate } from "../subscriptions/naming.ts"
-import { guardEvents, guardStateOf, subEvents, subStateOf } from "../subscriptions/streams.ts"
+import { lifecycleStreams } from "../subscriptions/streams.ts"
 import { SubscriptionNotFound } from "../subscriptions/errors.ts"
 import { ownSubscription } from "../subscriptions/useCases.ts"
 
@@ -32,29 +28,14 @@ export interface RenewalPolicyService {
 }
 export class RenewalPolicy extends Context.Tag("app/RenewalPolicy")<RenewalPolicy, RenewalPolicyService>() {}
 
-const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 const scheduler: EventMetadata = { actor: "renewal-scheduler" }
 
-/** The streams of a renewal step: wallet and subscription always; quota and guard when it ends or suspends. */
-const streamsOf = (c: RenewalCandidate, wide: boolean) => [
-  walletStreamId(c.userId),
-  subscriptionStreamId(c.id),
-  ...(wide ? [quotaStreamId(c.planId), serviceGuardStreamId(c.userId, c.serviceId)] : [])
-]
-
-const statesOf = (c: RenewalCandidate, loaded: ReadonlyMap<string, LoadedStream>): RenewalStates => ({
-  subscription: subStateOf(loaded.get(subscriptionStreamId(c.id))),
-  wallet: walletStateOf(loaded.get(walletStreamId(c.userId))),
-  quota: loaded.has(quotaStreamId(c.planId)) ? quotaStateOf(loaded.get(quotaStreamId(c.planId))) : emptyQuota,
-  guard: guardStateOf(loaded.get(serviceGuardStreamId(c.userId, c.serviceId)))
+const renewalEvents = (outcome: RenewalOutcome) => ({
+  wallet: outcome.wallet,
+  quota: outcome.quota,
+  subscription: outcome.subscription,
+  guard: outcome.guard
 })
-
-const appendsOf = (c: RenewalCandidate, states: RenewalStates, outcome: RenewalOutcome): Array<StreamEvents> => [
-  ...walletAppend(c.userId, states.wallet, outcome.wallet),
-  ...quotaAppend(quotaStreamId(c.planId), states.quota, outcome.quota),
-  ...subEvents(subscriptionStreamId(c.id), outcome.subscription),
-  ...guardEvents(serviceGuardStreamId(c.userId, c.serviceId), outcome.guard)
-]
 
 /** The quota and guard streams are locked only when needed: a plan's quota is hot, renewals are many. */
 class NeedsWideLock {
@@ -82,23 +63,20 @@ const applyToCluster = (c: RenewalCandidate, cluster: RenewalOutcome["cluster"])
 const renewalStep = (c: RenewalCandidate, trigger: RenewalTrigger, retentionDays: number, metadata: EventMetadata) =>
   Effect.gen(function*() {
     const chargeTransactionId = yield* (yield* TransactionIds).next
-    let outcome: RenewalOutcome | undefined
-    const attempt = (wide: boolean) =>
-      Effect.flatMap(nowIso, (now) =>
-        runCommand(streamsOf(c, wide), (loaded) => {
-          const states = statesOf(c, loaded)
-          return Either.flatMap(decideRenewal(states, { now, trigger, chargeTransactionId, retentionDays }), (decided) => {
-            if (trigger === "credit" && decided.subscription[0]?._tag !== "SubscriptionRenewed") {
-              outcome = undefined
-              return Either.right([])
-            }
-            if (!wide && (decided.cluster !== "none" || decided.guard.length > 0)) return Either.left(new NeedsWideLock())
-            outcome = decided
-            return Either.right(appendsOf(c, states, decided))
-          })
-        }, metadata))
-    yield* attempt(false).pipe(Effect.catchIf((e): e is NeedsWideLock => e instanceof NeedsWideLock, () => attempt(true)))
-    return outcome ?? nothingDone
+    const { wallet, subscription } = lifecycleStreams(c)
+    const decide = (states: RenewalStates, now: string) =>
+      Either.map(decideRenewal(states, { now, trigger, chargeTransactionId, retentionDays }), (decided) =>
+        trigger === "credit" && decided.subscription[0]?._tag !== "SubscriptionRenewed" ? nothingDone : decided)
+    const narrow = Effect.flatMap(nowIso, (now) =>
+      decideOn({ wallet, subscription }, (states) =>
+        Either.flatMap(decide({ ...states, quota: emptyQuota, guard: { holder: undefined } }, now), (outcome) =>
+          outcome.cluster !== "none" || outcome.guard.length > 0
+            ? Either.left(new NeedsWideLock())
+            : Either.right({ events: { wallet: outcome.wallet, subscription: outcome.subscription }, result: outcome })), metadata))
+    const all = Effect.flatMap(nowIso, (now) =>
+      decideOn(lifecycleStreams(c), (states) =>
+        Either.map(decide(states, now), (outcome) => ({ events: renewalEvents(outcome), result: outcome })), metadata))
+    return yield* narrow.pipe(Effect.catchIf((e): e is NeedsWideLock => e instanceof NeedsWideLock, () => all))
   })
 
 const nothingDone: RenewalOutcome = { subscription: [], wallet: [], quota: [], guard: [], cluster: "none" }
@@ -137,7 +115,7 @@ const settle = (c: RenewalCandidate, counts: RenewalCounts, metadata: EventMetad
       count(counts, events)
       // Another step only if this one left the subscription due again (a clock jump over several
       // periods, a grace already over); a retry waits for tomorrow, a suspension for its retention.
-      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const now = yield* nowIso
       const last = events[events.length - 1]!
       const dueAgain = (last._tag === "SubscriptionRenewed" && last.periodEnd <= now) || (last._tag === "GracePeriodStarted" && last.graceEndsAt <= now)
       if (!dueAgain) return
@@ -225,13 +203,8 @@ export const reactivateSubscription = Effect.fn("Renewals.reactivate")(function*
   const chargeTransactionId = yield* (yield* TransactionIds).next
   const now = yield* nowIso
   const c = candidateOfView(view)
-  yield* runCommand(streamsOf(c, true), (loaded) => {
-    const states = statesOf(c, loaded)
-    return Either.map(
-      decideReactivation(states, { now, chargeTransactionId, catalogCapacity: plan?.totalQuota ?? 0 }),
-      (outcome) => appendsOf(c, states, outcome)
-    )
-  }, metadata)
+  yield* decideOn(lifecycleStreams(c), (states) =>
+    Either.map(decideReactivation(states, { now, chargeTransactionId, catalogCapacity: plan?.totalQuota ?? 0 }), (outcome) => ({ events: renewalEvents(outcome), result: undefined })), metadata)
   yield* applyToCluster(c, "scaleUp")
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
 })

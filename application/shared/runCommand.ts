@@ -1,24 +1,18 @@
 import { Clock, Effect, type Either } from "effect"
-import {
-  EventStore,
-  type EventMetadata,
-  type LoadedStream,
-  type RecordedEvent,
-  type StreamEvents,
-  VersionConflict
-} from "../ports/eventStore.ts"
+import { type Decision, EventStore, type EventMetadata, type LoadedStream, VersionConflict } from "../ports/eventStore.ts"
 
 const maxAttempts = 8
 
 /**
  * The one load → decide → append loop. The store locks, loads and appends in one transaction;
  * a version conflict (two commands creating the same stream at once) is retried with fresh state.
+ * Returns the result of the decision that committed.
  */
-export const runCommand = <E>(
+export const runCommand = <A, E>(
   streamIds: ReadonlyArray<string>,
-  decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<ReadonlyArray<StreamEvents>, E>,
+  decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<Decision<A>, E>,
   metadata: EventMetadata
-): Effect.Effect<ReadonlyArray<RecordedEvent>, E | VersionConflict, EventStore> =>
+): Effect.Effect<A, E | VersionConflict, EventStore> =>
   Effect.gen(function*() {
     const store = yield* EventStore
     const now = yield* Clock.currentTimeMillis

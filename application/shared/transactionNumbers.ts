@@ -46,6 +46,23 @@ export const numberTransactions = <A extends StreamEvents>(appends: ReadonlyArra
     ...(append.snapshot === undefined ? {} : { snapshot: replaceIn(append.snapshot, numbers) })
   }))
 
+/**
+ * A decision's result with every provisional id replaced by its number, so a use case reports
+ * the numbers written. Results are plain data: arrays and plain objects are walked, anything else
+ * (a Date, a class instance) is returned as it is.
+ */
+export const numberResult = <A>(value: A, numbers: ReadonlyMap<string, string>): A =>
+  numbers.size === 0 ? value : replaceInPlain(value, numbers) as A
+
+const replaceInPlain = (value: unknown, numbers: ReadonlyMap<string, string>): unknown => {
+  if (typeof value === "string") return replaceIn(value, numbers)
+  if (Array.isArray(value)) return value.map((v) => replaceInPlain(v, numbers))
+  if (value !== null && typeof value === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [replaceIn(k, numbers) as string, replaceInPlain(v, numbers)]))
+  }
+  return value
+}
+
 /** Pairs provisional ids with freshly taken numbers (`taken` in ascending order). */
 export const numbersFor = (provisional: ReadonlyArray<string>, taken: ReadonlyArray<number>): ReadonlyMap<string, string> =>
   new Map(provisional.map((id, i) => [id, `TXMP-${taken[i]!}`]))

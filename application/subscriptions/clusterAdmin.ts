@@ -41,7 +41,7 @@ export const cleanupOrphans = Effect.fn("ClusterAdmin.cleanupOrphans")(function*
   const orphans = (yield* orphanedPods()).filter((o) => only === undefined || only.some((l) => l.namespace === o.namespace && l.name === o.name))
   const removed: Array<{ namespace: string; name: string; instanceId: string }> = []
   const record = Effect.suspend(() => removed.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (ms) =>
-    runCommand([clusterAdminStreamId], () => Either.right([{ streamId: clusterAdminStreamId, events: [{ type: "OrphansRemoved", data: encodeClusterAdmin({ _tag: "OrphansRemoved", by: audit.adminId, reason: audit.reason, removed, at: new Date(ms).toISOString() }) }] }]), { actor: audit.adminId, reason: audit.reason })))
+    runCommand([clusterAdminStreamId], () => Either.right({ events: [{ streamId: clusterAdminStreamId, events: [{ type: "OrphansRemoved", data: encodeClusterAdmin({ _tag: "OrphansRemoved", by: audit.adminId, reason: audit.reason, removed, at: new Date(ms).toISOString() }) }] }], result: undefined }), { actor: audit.adminId, reason: audit.reason })))
   // What was removed is recorded even when a later removal fails.
   yield* Effect.forEach(orphans, (o) => Effect.map(cluster.remove(o.namespace, o.name), () => void removed.push({ namespace: o.namespace, name: o.name, instanceId: o.instanceId })), { discard: true }).pipe(Effect.ensuring(Effect.orDie(record)))
   return { removed: removed.map(({ namespace, name }) => ({ namespace, name })) }

@@ -1,29 +1,23 @@
 import { Clock, Duration, Effect, Either, FiberMap } from "effect"
-import { chargeReference, type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
-import { quotaStreamId } from "../../domain/quota/index.ts"
-import {
-  claimService,
-  decideSubscription,
-  releaseService,
-  serviceGuardStreamId,
-  subscriptionStreamId
-} from "../../domain/subscription/index.ts"
+import { decideProvisioningFailure, decideProvisioningRetry, decideSubscription } from "../../domain/subscription/index.ts"
 import { instanceOpsStreamId, mayControl } from "../../domain/operations/index.ts"
-import { decideQuotaStream } from "../catalog/useCases.ts"
 import { opsStateOf } from "../operations/streams.ts"
-import { planWalletCommands, walletStateOf } from "../ledger/walletStream.ts"
+import { runCommand } from "../shared/runCommand.ts"
+import { subscriptionStream } from "../shared/streams.ts"
+import { subscriptionStreamId } from "../../domain/subscription/index.ts"
 import { Catalog } from "../ports/catalog.ts"
 import { Cluster, type ClusterError } from "../ports/cluster.ts"
 import type { EventMetadata } from "../ports/eventStore.ts"
 import { TransactionIds } from "../ports/ids.ts"
 import { SubscriptionQueries, type SubscriptionView } from "../ports/subscriptionQueries.ts"
-import { runCommand } from "../shared/runCommand.ts"
-import { guardEvents, guardStateOf, subEvents, subStateOf } from "./streams.ts"
+import { nowIso } from "../shared/clock.ts"
+import { decideOn } from "../shared/streams.ts"
+import { periodRefundIds } from "../shared/transactionIds.ts"
+import { lifecycleStreams, onSubscription } from "./streams.ts"
 import { instanceSpecOf } from "./instanceSpec.ts"
 import { locate, ProvisioningPolicy } from "./naming.ts"
 import { ownSubscription, withHeldUpgradeOptions } from "./useCases.ts"
 
-const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 const system: EventMetadata = { actor: "provisioning" }
 
 /**
@@ -34,36 +28,10 @@ const system: EventMetadata = { actor: "provisioning" }
 export const failProvisioning = Effect.fn("Provisioning.fail")(function*(view: SubscriptionView, reason: string) {
   const at = yield* locate(view)
   yield* (yield* Cluster).remove(at.namespace, at.name).pipe(Effect.catchAll(() => Effect.void))
-  const ids = yield* TransactionIds
-  // A period has at most 5 charges: the first month and one upgrade per higher tier.
-  const refundIds = [yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next, yield* ids.next]
+  const refundTransactionIds = yield* periodRefundIds
   const now = yield* nowIso
-  const subId = subscriptionStreamId(view.id)
-  const quotaId = quotaStreamId(view.planId)
-  const guardId = serviceGuardStreamId(view.userId, view.serviceId)
-  yield* runCommand([walletStreamId(view.userId), quotaId, subId, guardId], (loaded) =>
-    Either.gen(function*() {
-      const sub = subStateOf(loaded.get(subId))
-      const failed = yield* decideSubscription({ _tag: "FailProvisioning", now, reason }, sub)
-      if (failed.length === 0) return []
-      const refunds: Array<WalletCommand> = sub.periodCharges.map((c, i) => ({
-        _tag: "RefundCharge",
-        transactionId: refundIds[i]!,
-        amount: c.amount,
-        reference: `provisioning-failed:${view.id}:${c.transactionId}`,
-        chargeTransactionId: c.transactionId,
-        reason: `Provisioning of ${view.instanceName} failed: ${reason}`
-      }))
-      const wallet = yield* planWalletCommands(view.userId, walletStateOf(loaded.get(walletStreamId(view.userId))), refunds)
-      const released = yield* decideQuotaStream(loaded, quotaId, { _tag: "ReleaseSlot", subscriptionId: view.id })
-      const guard = releaseService(view.id, guardStateOf(loaded.get(guardId)))
-      return [
-        ...(wallet.append ? [wallet.append] : []),
-        ...released,
-        ...subEvents(subId, failed),
-        ...guardEvents(guardId, guard)
-      ]
-    }), { ...system, reason })
+  yield* decideOn(lifecycleStreams(view), (states) =>
+    decideProvisioningFailure(states, { now, reason, instanceName: view.instanceName, refundTransactionIds }), { ...system, reason })
   yield* Effect.logWarning("provisioning failed: instance in ERROR, the period's charges refunded").pipe(
     Effect.annotateLogs({ subscriptionId: view.id, instanceName: view.instanceName, reason })
   )
@@ -72,9 +40,7 @@ export const failProvisioning = Effect.fn("Provisioning.fail")(function*(view: S
 const markRunning = (subscriptionId: string) =>
   Effect.gen(function*() {
     const now = yield* nowIso
-    const subId = subscriptionStreamId(subscriptionId)
-    yield* runCommand([subId], (loaded) =>
-      Either.map(decideSubscription({ _tag: "MarkRunning", now }, subStateOf(loaded.get(subId))), (events) => subEvents(subId, events)), system)
+    yield* onSubscription(subscriptionId, (state) => decideSubscription({ _tag: "MarkRunning", now }, state), system)
   })
 
 const plainError = (e: ClusterError) => e._tag === "ClusterRejected" ? `the cluster refused ${e.operation} (${e.status}): ${e.reason}` : `${e.operation}: ${e.reason}`
@@ -175,8 +141,13 @@ export const controlInstanceOf = Effect.fn("Provisioning.controlInstanceOf")(fun
   const transition = (to: "STOPPING" | "STOPPED" | "STARTING" | "RESTARTING", guarded = false) =>
     Effect.flatMap(nowIso, (now) =>
       runCommand(guarded ? [subId, opsId] : [subId], (loaded) =>
-        Either.flatMap(guarded ? mayControl(opsStateOf(loaded.get(opsId)), view.id, by.administrator) : Either.void, () =>
-          Either.map(decideSubscription({ _tag: "Transition", now, to, by: by.id }, subStateOf(loaded.get(subId))), (events) => subEvents(subId, events))), metadata))
+        Either.flatMap(guarded ? mayControl(opsStateOf(loaded.get(opsId)), view.id, by.administrator) : Either.void, () => {
+          const before = subscriptionStream.load(loaded.get(subId))
+          return Either.map(decideSubscription({ _tag: "Transition", now, to, by: by.id }, before), (events) => ({
+            events: subscriptionStream.encode(subId, before, events),
+            result: undefined
+          }))
+        }), metadata))
   const { namespace, name } = yield* locate(view)
   switch (action) {
     case "stop":
@@ -222,27 +193,9 @@ export const retryProvisioning = Effect.fn("Provisioning.retry")(function*(userI
   const plan = (yield* (yield* Catalog).planById(view.planId))!
   const chargeTransactionId = yield* (yield* TransactionIds).next
   const now = yield* nowIso
-  const subId = subscriptionStreamId(subscriptionId)
-  const quotaId = quotaStreamId(view.planId)
-  const guardId = serviceGuardStreamId(userId, view.serviceId)
-  yield* runCommand([walletStreamId(userId), quotaId, subId, guardId], (loaded) =>
-    Either.gen(function*() {
-      const retried = yield* decideSubscription({ _tag: "RetryProvisioning", now, chargeTransactionId }, subStateOf(loaded.get(subId)))
-      const event = retried[0]
-      if (event?._tag !== "ProvisioningRetried") return []
-      const guard = yield* claimService(subscriptionId, [], guardStateOf(loaded.get(guardId)))
-      const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId, periodStart: event.periodStart }
-      const wallet = yield* planWalletCommands(userId, walletStateOf(loaded.get(walletStreamId(userId))), event.charged > 0
-        ? [{ _tag: "ChargeWallet", transactionId: chargeTransactionId, amount: event.charged, reference: chargeReference(cause), cause, description: `${plan.name}, provisioning retried` }]
-        : [])
-      const taken = yield* decideQuotaStream(loaded, quotaId, { _tag: "TakeSlot", subscriptionId, catalogCapacity: plan.totalQuota })
-      return [
-        ...guardEvents(guardId, guard),
-        ...(wallet.append ? [wallet.append] : []),
-        ...taken,
-        ...subEvents(subId, retried)
-      ]
-    }), metadata).pipe(Effect.catchTag("DuplicateSubscription", (e) => Effect.flip(withHeldUpgradeOptions(e))))
+  yield* decideOn(lifecycleStreams(view), (states) =>
+    decideProvisioningRetry(states, { now, chargeTransactionId, plan: { name: plan.name, totalQuota: plan.totalQuota } }), metadata)
+    .pipe(Effect.catchTag("DuplicateSubscription", (e) => Effect.flip(withHeldUpgradeOptions(e))))
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
 })
 
@@ -258,12 +211,8 @@ export const reconfigureInstance = Effect.fn("Provisioning.reconfigure")(functio
   const view = yield* ownSubscription(userId, subscriptionId)
   const queries = yield* SubscriptionQueries
   const now = yield* nowIso
-  const subId = subscriptionStreamId(subscriptionId)
-  yield* runCommand([subId], (loaded) =>
-    Either.map(
-      decideSubscription({ _tag: "Reconfigure", now, by: userId, displayName: input.displayName ?? null, envKeys: Object.keys(input.env ?? {}).sort() }, subStateOf(loaded.get(subId))),
-      (events) => subEvents(subId, events)
-    ), { actor: userId })
+  yield* onSubscription(subscriptionId, (state) =>
+    decideSubscription({ _tag: "Reconfigure", now, by: userId, displayName: input.displayName ?? null, envKeys: Object.keys(input.env ?? {}).sort() }, state), { actor: userId })
   if (input.env !== undefined) {
     yield* queries.setInstanceEnv(subscriptionId, { ...(yield* queries.instanceEnv(subscriptionId)), ...input.env }, new Date(now))
     if (view.instanceStatus === "RUNNING") {

@@ -1,24 +1,30 @@
-import { Schema } from "effect"
-import {
-  noSubscription,
-  replayGuard,
-  replaySubscription,
-  ServiceGuardEvent,
-  SubscriptionEvent
-} from "../../domain/subscription/index.ts"
-import type { LoadedStream, StreamEvents } from "../ports/eventStore.ts"
+import { Either } from "effect"
+import { walletStreamId } from "../../domain/ledger/index.ts"
+import { quotaStreamId } from "../../domain/quota/index.ts"
+import { serviceGuardStreamId, type SubscriptionEvent, type SubscriptionState, subscriptionStreamId } from "../../domain/subscription/index.ts"
+import type { EventMetadata } from "../ports/eventStore.ts"
+import { bind, decideOn, quotaStream, serviceGuardStream, subscriptionStream, walletStream } from "../shared/streams.ts"
 
-/** Codecs and loaders of the subscription-<id> and user-service guard streams. */
-const decodeSub = Schema.decodeUnknownSync(SubscriptionEvent)
-const encodeSub = Schema.encodeSync(SubscriptionEvent)
-const decodeGuard = Schema.decodeUnknownSync(ServiceGuardEvent)
-const encodeGuard = Schema.encodeSync(ServiceGuardEvent)
+interface Held {
+  readonly id: string
+  readonly userId: string
+  readonly planId: string
+  readonly serviceId: string
+}
 
-export const subStateOf = (s: LoadedStream | undefined) => replaySubscription(noSubscription, (s?.events ?? []).map((e) => decodeSub(e.data)))
-export const guardStateOf = (s: LoadedStream | undefined) => replayGuard((s?.events ?? []).map((e) => decodeGuard(e.data)))
+/** The four streams a subscription's end or restart touches, in the order their events are appended. */
+export const lifecycleStreams = (s: Held) => ({
+  wallet: bind(walletStream, walletStreamId(s.userId)),
+  quota: bind(quotaStream, quotaStreamId(s.planId)),
+  subscription: bind(subscriptionStream, subscriptionStreamId(s.id)),
+  guard: bind(serviceGuardStream, serviceGuardStreamId(s.userId, s.serviceId))
+})
 
-export const subEvents = (streamId: string, events: ReadonlyArray<SubscriptionEvent>): Array<StreamEvents> =>
-  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encodeSub(e) })) }]
-
-export const guardEvents = (streamId: string, events: ReadonlyArray<ServiceGuardEvent>): Array<StreamEvents> =>
-  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encodeGuard(e) })) }]
+/** A command on the subscription's own stream only. */
+export const onSubscription = <E>(
+  subscriptionId: string,
+  decide: (state: SubscriptionState) => Either.Either<ReadonlyArray<SubscriptionEvent>, E>,
+  metadata: EventMetadata
+) =>
+  decideOn({ subscription: bind(subscriptionStream, subscriptionStreamId(subscriptionId)) }, ({ subscription }) =>
+    Either.map(decide(subscription), (events) => ({ events: { subscription: events }, result: undefined })), metadata)

@@ -29,8 +29,21 @@ export const couponBenefit = (terms: CouponTerms, plan: CouponUse["plan"]): numb
 
 /** Checks every rule of a coupon against its use count (under the stream's lock: never over-redeemed). */
 export const decideCouponUse = (terms: CouponTerms, use: CouponUse, state: CouponState): Either.Either<ReadonlyArray<CouponEvent>, InvalidCoupon> => {
-  const fail = (reason: InvalidCoupon["reason"]) => Either.left(new InvalidCoupon({ code: terms.code, reason }))
   if (state.redemptions.has(use.redemptionId)) return Either.right([])
+  return Either.map(ensureCouponUsable(terms, use, state), () => [{
+    _tag: "CouponRedeemed",
+    redemptionId: use.redemptionId,
+    userId: use.userId,
+    couponType: terms.type,
+    amount: couponBenefit(terms, use.plan),
+    subscriptionId: null,
+    at: use.now
+  }])
+}
+
+/** Every rule of a coupon for a new use (a dry run has no redemption yet). */
+export const ensureCouponUsable = (terms: CouponTerms, use: Omit<CouponUse, "redemptionId">, state: CouponState): Either.Either<void, InvalidCoupon> => {
+  const fail = (reason: InvalidCoupon["reason"]) => Either.left(new InvalidCoupon({ code: terms.code, reason }))
   const types = typeof use.expectedType === "string" ? [use.expectedType] : use.expectedType
   if (!types.includes(terms.type)) return fail("WRONG_TYPE")
   if (!terms.isActive) return fail("INACTIVE")
@@ -44,13 +57,5 @@ export const decideCouponUse = (terms: CouponTerms, use: CouponUse, state: Coupo
     const plansOk = terms.planIds.length === 0 || terms.planIds.includes(use.plan.planId)
     if (!servicesOk || !plansOk) return fail("NOT_FOR_THIS_PLAN")
   }
-  return Either.right([{
-    _tag: "CouponRedeemed",
-    redemptionId: use.redemptionId,
-    userId: use.userId,
-    couponType: terms.type,
-    amount: couponBenefit(terms, use.plan),
-    subscriptionId: null,
-    at: use.now
-  }])
+  return Either.void
 }

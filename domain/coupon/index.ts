@@ -1,6 +1,8 @@
+export * from "./aggregate.ts"
 export * from "./decide.ts"
 export * from "./errors.ts"
 export * from "./events.ts"
+export * from "./redeemCredit.ts"
 export * from "./evolve.ts"
 export * from "./state.ts"
 

@@ -72,3 +72,18 @@ export const chargeReference = (cause: ChargeCause): string =>
   cause._tag === "SubscriptionPeriod"
     ? `period:${cause.subscriptionId}:${cause.periodStart}`
     : `upgrade:${cause.subscriptionId}:${cause.upgradeId}`
+
+/** A refund of a charge, keyed by what asked for it (e.g. the failed provisioning's id). */
+export const refundReference = (key: string): string => `refund:${key}`
+/** The refund of one charge when its subscription is cancelled. */
+export const cancellationRefundReference = (subscriptionId: string, chargeTransactionId: string): string =>
+  `cancel:${subscriptionId}:${chargeTransactionId}`
+/** The refund of one charge when its subscription's provisioning failed. */
+export const provisioningFailureRefundReference = (subscriptionId: string, chargeTransactionId: string): string =>
+  `provisioning-failed:${subscriptionId}:${chargeTransactionId}`
+/** An administrator's refund: each is new, keyed by its own transaction id. */
+export const adminRefundReference = (refundTransactionId: string): string => `admin-refund:${refundTransactionId}`
+export const adjustmentReference = (key: string): string => `adjust:${key}`
+export const couponCreditReference = (redemptionId: string): string => `coupon:${redemptionId}`
+/** A gateway's refund or chargeback of a top-up, once per gateway key. */
+export const reversalReference = (orderId: string, key: string): string => `reversal:${orderId}:${key}`

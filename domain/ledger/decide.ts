@@ -9,6 +9,7 @@ import {
   type WalletError
 } from "./errors.ts"
 import type { WalletEvent } from "./events.ts"
+import { replayWallet } from "./evolve.ts"
 import type { WalletState } from "./state.ts"
 
 type Decision = Either.Either<ReadonlyArray<WalletEvent>, WalletError>
@@ -19,7 +20,7 @@ const invalid = (field: string, problem: string): Decision =>
 const one = (event: WalletEvent): Decision => Either.right([event])
 
 /** Debits never take a wallet below zero (invariant 2). */
-const ensureAffordable = (state: WalletState, amount: number): Either.Either<void, WalletError> =>
+export const ensureAffordable = (state: WalletState, amount: number): Either.Either<void, WalletError> =>
   amount <= state.balance
     ? Either.void
     : Either.left(
@@ -114,4 +115,20 @@ export const decideWallet = (command: WalletCommand, state: WalletState): Decisi
       }])
     }
   }
+}
+
+/**
+ * Several commands decided in order, each on the state the previous ones left (e.g. the refunds
+ * of a period's charges): all their events, or the first refusal.
+ */
+export const decideWalletCommands = (commands: ReadonlyArray<WalletCommand>, state: WalletState): Decision => {
+  let current = state
+  const events: Array<WalletEvent> = []
+  for (const command of commands) {
+    const decision = decideWallet(command, current)
+    if (Either.isLeft(decision)) return decision
+    events.push(...decision.right)
+    current = replayWallet(current, decision.right)
+  }
+  return Either.right(events)
 }

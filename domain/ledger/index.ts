@@ -1,3 +1,4 @@
+export * from "./aggregate.ts"
 export * from "./accounts.ts"
 export * from "./commands.ts"
 export * from "./decide.ts"

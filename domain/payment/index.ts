@@ -1,7 +1,9 @@
+export * from "./aggregate.ts"
 export * from "./commands.ts"
 export * from "./decide.ts"
 export * from "./errors.ts"
 export * from "./events.ts"
+export * from "./gatewayReport.ts"
 export * from "./evolve.ts"
 export * from "./state.ts"
 

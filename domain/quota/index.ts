@@ -3,6 +3,7 @@ export const quotaStreamId = (planId: string): string => `plan-quota-${planId}`
 export const isQuotaStream = (streamId: string): boolean => streamId.startsWith("plan-quota-")
 export const planIdOfQuotaStream = (streamId: string): string => streamId.slice("plan-quota-".length)
 
+export * from "./aggregate.ts"
 export * from "./commands.ts"
 export * from "./decide.ts"
 export * from "./errors.ts"

@@ -1,2 +1,3 @@
 export * from "./calendar.ts"
 export * from "./money.ts"
+export * from "./aggregate.ts"

@@ -1,6 +1,6 @@
 import { Effect, Either, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { EventStore, type StreamEvents } from "../../application/ports/eventStore.ts"
+import { EventStore, type LoadedStream, type StreamEvents } from "../../application/ports/eventStore.ts"
 import { verifyChain } from "../../application/shared/eventHash.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { memoryLedgerLayer, postgresLedgerRuntime } from "../support/ledgerMother.ts"
@@ -60,13 +60,18 @@ const contract = (name: string, makeRuntime: () => Promise<{ runtime: Runtime; c
       const both = await run(Effect.flatMap(EventStore, (s) =>
         s.transact(["d-2", "d-1"], (loaded) => {
           expect([...loaded.keys()].sort()).toEqual(["d-1", "d-2"])
-          return Either.right<ReadonlyArray<StreamEvents>>([
-            { streamId: "d-1", events: [ev(1)] },
-            { streamId: "d-2", events: [ev(2), ev(3)] }
-          ])
+          return Either.right({
+            events: [
+              { streamId: "d-1", events: [ev(1)] },
+              { streamId: "d-2", events: [ev(2), ev(3)] }
+            ] satisfies ReadonlyArray<StreamEvents>,
+            result: "both appended"
+          })
         }, meta, at)
       ))
-      expect(Either.isRight(both) && both.right.map((e) => e.streamId)).toEqual(["d-1", "d-2", "d-2"])
+      expect(Either.isRight(both) && both.right).toBe("both appended")
+      const d2 = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readStream("d-2")))
+      expect(d2.version).toBe(2)
       const refused = await run(Effect.flatMap(EventStore, (s) =>
         s.transact(["d-1"], () => Either.left({ _tag: "Nope" as const }), meta, at)
       ))
@@ -78,23 +83,31 @@ const contract = (name: string, makeRuntime: () => Promise<{ runtime: Runtime; c
     it("a snapshot written with an append comes back with only the events after it", async () => {
       const write = (n: number, snapshot?: unknown) =>
         run(Effect.flatMap(EventStore, (s) =>
-          s.transact(["e-1"], () => Either.right([{ streamId: "e-1", events: [ev(n)], ...(snapshot === undefined ? {} : { snapshot }) }]), meta, at)
+          s.transact(["e-1"], () => Either.right({ events: [{ streamId: "e-1", events: [ev(n)], ...(snapshot === undefined ? {} : { snapshot }) }], result: n }), meta, at)
         ))
       await write(1)
       await write(2, { total: 3 })
       await write(3)
-      let seen: unknown
-      await run(Effect.flatMap(EventStore, (s) =>
-        s.transact(["e-1"], (loaded) => {
-          seen = loaded.get("e-1")
-          return Either.right([])
-        }, meta, at)
-      ))
+      const loaded = await run(Effect.flatMap(EventStore, (s) => s.transact(["e-1"], (streams) => Either.right({ events: [], result: streams.get("e-1") }), meta, at)))
+      const seen = Either.getOrThrow(loaded)
       expect(seen).toMatchObject({ version: 3, snapshot: { version: 2, state: { total: 3 } } })
-      expect((seen as { events: Array<{ version: number }> }).events.map((e) => e.version)).toEqual([3])
+      expect(seen!.events.map((e) => e.version)).toEqual([3])
       const full = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readStream("e-1")))
       expect(full.events.map((e) => e.version)).toEqual([1, 2, 3])
       expect(verifyChain(full.events)).toBeUndefined() // the chain continues across the snapshot
+    })
+
+    it("load reads streams as transact loads them, and writes nothing", async () => {
+      await run(Effect.flatMap(EventStore, (s) =>
+        s.transact(["f-1"], () => Either.right({ events: [{ streamId: "f-1", events: [ev(1), ev(2)], snapshot: { total: 3 } }], result: undefined }), meta, at)))
+      await run(Effect.flatMap(EventStore, (s) => s.transact(["f-1"], () => Either.right({ events: [{ streamId: "f-1", events: [ev(3)] }], result: undefined }), meta, at)))
+      const peeked = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.load(["f-1", "f-none"])))
+      const locked = Either.getOrThrow(await run(Effect.flatMap(EventStore, (s) => s.transact(["f-1", "f-none"], (streams) => Either.right({ events: [], result: streams }), meta, at))))
+      const contents = (s: LoadedStream | undefined) => s && { streamId: s.streamId, version: s.version, snapshot: s.snapshot, events: s.events }
+      expect(contents(peeked.get("f-1"))).toEqual(contents(locked.get("f-1")))
+      expect(peeked.get("f-1")).toMatchObject({ version: 3, snapshot: { version: 2, state: { total: 3 } } })
+      expect(peeked.get("f-none")).toMatchObject({ version: 0, events: [] })
+      expect((await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readStream("f-none")))).version).toBe(0)
     })
 
     it("readAll returns every event once, in position order, paged", async () => {

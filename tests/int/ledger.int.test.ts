@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { migrate, MigrationChanged } from "../../adapters/postgres/migrator.ts"
 import { auditLedger } from "../../application/audit/ledgerAudit.ts"
 import { chargeWallet, creditTopUp, refundCharge } from "../../application/ledger/useCases.ts"
-import { executeWalletCommand, walletStateOf } from "../../application/ledger/walletStream.ts"
+import { executeWalletCommand } from "../../application/ledger/walletStream.ts"
+import { walletStream } from "../../application/shared/streams.ts"
 import { EventStore } from "../../application/ports/eventStore.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { verifyChain } from "../../application/shared/eventHash.ts"
@@ -55,7 +56,7 @@ describe("ledger on Postgres under concurrency", () => {
     expect(verifyChain(stream.events)).toBeUndefined()
     const summary = await run(Effect.flatMap(WalletQueries, (q) => q.summary(userId)))
     expect(summary.balance).toBe(100_000 - 33 * 3_000)
-    expect(walletStateOf(stream).balance).toBe(summary.balance)
+    expect(walletStream.load(stream).balance).toBe(summary.balance)
   })
 
   it("10 concurrent identical top-up credits produce one event", async () => {

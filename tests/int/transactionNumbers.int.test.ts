@@ -1,11 +1,11 @@
 import { Effect, Either, type ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { chargeWallet, creditTopUp, grantCouponCredit, refundCharge } from "../../application/ledger/useCases.ts"
-import { executeWalletCommand, planWalletCommands, walletStateOf, writtenTransactionIds } from "../../application/ledger/walletStream.ts"
+import { executeWalletCommand } from "../../application/ledger/walletStream.ts"
 import { EventStore } from "../../application/ports/eventStore.ts"
 import { TransactionIds } from "../../application/ports/ids.ts"
-import { runCommand } from "../../application/shared/runCommand.ts"
-import { type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
+import { bind, decideOn, walletStream } from "../../application/shared/streams.ts"
+import { decideWallet, walletStreamId } from "../../domain/ledger/index.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { period, postgresLedgerRuntime, system } from "../support/ledgerMother.ts"
 
@@ -64,17 +64,22 @@ describe("TXMP numbers on Postgres", () => {
       chargeWallet({ userId, amount: 30_000, cause: period("s-5"), description: "period" }, system)))
     // The old cancel path: five ids taken up front for "at most five charges in a period".
     const slots = await run(Effect.flatMap(TransactionIds, (ids) => Effect.all([ids.next, ids.next, ids.next, ids.next, ids.next])))
-    const recorded = await run(runCommand([walletStreamId(userId)], (loaded) => {
-      const refunds: Array<WalletCommand> = [{ _tag: "RefundCharge", transactionId: slots[0]!, amount: 30_000, reference: `cancel:${slots[0]}`, chargeTransactionId: charged.transactionId, reason: "cancelled" }]
-      return Either.map(planWalletCommands(userId, walletStateOf(loaded.get(walletStreamId(userId))), refunds), (p) => p.append ? [p.append] : [])
-    }, system))
+    // The decision names its refund (and an unused slot) in its result: the store answers with the number written.
+    const answered = await run(decideOn({ wallet: bind(walletStream, walletStreamId(userId)) }, ({ wallet }) =>
+      Either.map(
+        decideWallet({ _tag: "RefundCharge", transactionId: slots[0]!, amount: 30_000, reference: `cancel:${slots[0]}`, chargeTransactionId: charged.transactionId, reason: "cancelled" }, wallet),
+        (events) => ({ events: { wallet: events }, result: { refund: slots[0]!, unused: slots[1]!, at: new Date(0) } })
+      ), system))
     const written = await numbersOf(userId)
     expect(written).toHaveLength(3)
     expect(consecutive(written)).toBe(true)
-    // The provisional id is replaced everywhere it was written: the transfer, its reference, the snapshot.
-    const [refund] = writtenTransactionIds(userId, recorded)
+    // The provisional id is replaced everywhere it was written: the transfer, its reference, the snapshot, the result.
+    const refund = answered.refund
     expect(refund).toBe(`TXMP-${written[2]}`)
-    expect((recorded[0]!.data as { reference: string }).reference).toBe(`cancel:${refund}`)
+    expect(answered.unused).toBe(slots[1]) // took no number: left as it was
+    expect(answered.at).toEqual(new Date(0))
+    const [refundEvent] = (await run(Effect.flatMap(EventStore, (s) => s.readStream(walletStreamId(userId))))).events.slice(-1)
+    expect((refundEvent!.data as { reference: string }).reference).toBe(`cancel:${refund}`)
     const stream = await run(Effect.flatMap(EventStore, (s) => s.readStream(walletStreamId(userId))))
     expect(JSON.stringify(stream)).not.toMatch(/TXMP-0/)
     const [snapshot] = await db.sql<Array<{ state: string }>>`select state::text as state from snapshots where stream_id = ${walletStreamId(userId)}`

@@ -3,7 +3,8 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { LedgerReplay } from "../../application/audit/ledgerAudit.ts"
 import { chargeWallet, creditTopUp, grantCouponCredit, refundCharge } from "../../application/ledger/useCases.ts"
-import { decodeWalletEvent, executeWalletCommand, walletStateOf } from "../../application/ledger/walletStream.ts"
+import { executeWalletCommand } from "../../application/ledger/walletStream.ts"
+import { walletStream } from "../../application/shared/streams.ts"
 import { EventStore } from "../../application/ports/eventStore.ts"
 import { TransactionIds } from "../../application/ports/ids.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
@@ -152,14 +153,14 @@ describe("wallet ledger over random command sequences", () => {
           const store = yield* EventStore
           for (const u of users) {
             // Invariant 1: the projection equals the replay of the stream.
-            const replayed = walletStateOf(yield* store.readStream(walletStreamId(u)))
+            const replayed = walletStream.load(yield* store.readStream(walletStreamId(u)))
             const projected = yield* queries.summary(u)
             expect(projected.balance).toBe(replayed.balance)
             expect(projected.totalTopUp).toBe(replayed.totalTopUp)
             expect(projected.totalSpent).toBe(replayed.totalSpent)
             expect(replayed.balance).toBe(oracle.bal(u))
           }
-          const walletEvents: Array<[string, WalletEvent]> = events.map((e) => [e.streamId, decodeWalletEvent(e)])
+          const walletEvents: Array<[string, WalletEvent]> = events.map((e) => [e.streamId, walletStream.decode(e)])
           // Invariant 3: one credit per payment reference.
           const credits = walletEvents.filter(([, e]) => e._tag === "TopUpCredited").map(([s, e]) => `${s}|${e.reference}`)
           expect(new Set(credits).size).toBe(credits.length)

@@ -3,7 +3,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { LedgerReplay } from "../../application/audit/ledgerAudit.ts"
 import { chargeWallet } from "../../application/ledger/useCases.ts"
-import { walletStateOf } from "../../application/ledger/walletStream.ts"
+import { walletStream } from "../../application/shared/streams.ts"
 import { applyGatewayTransaction, PaymentPolicy, requestTopUp } from "../../application/payments/useCases.ts"
 import { EventStore } from "../../application/ports/eventStore.ts"
 import { PaymentQueries } from "../../application/ports/paymentQueries.ts"
@@ -147,7 +147,7 @@ describe("payments over random notification sequences, against a naive model", (
             expect(summary.balance).toBe(model.balance)
             const events = yield* (yield* EventStore).readAll(0, 1_000_000)
             expect(events.filter((e) => e.type === "TopUpCredited").length).toBe(model.credits)
-            expect(walletStateOf(yield* (yield* EventStore).readStream(walletStreamId(userId))).balance).toBe(model.balance)
+            expect(walletStream.load(yield* (yield* EventStore).readStream(walletStreamId(userId))).balance).toBe(model.balance)
             const replay = new LedgerReplay()
             events.forEach((e) => replay.observe(e))
             const wq = yield* WalletQueries

@@ -1,9 +1,7 @@
 import { Effect, Either } from "effect"
-import { quotaAppend, quotaStateOf } from "../../application/catalog/useCases.ts"
-import { walletAppend, walletStateOf } from "../../application/ledger/walletStream.ts"
 import { TransactionIds } from "../../application/ports/ids.ts"
 import { runCommand } from "../../application/shared/runCommand.ts"
-import { guardEvents, subEvents } from "../../application/subscriptions/streams.ts"
+import { quotaStream, serviceGuardStream, subscriptionStream, walletStream } from "../../application/shared/streams.ts"
 import { walletStreamId } from "../../domain/ledger/index.ts"
 import { quotaStreamId } from "../../domain/quota/index.ts"
 import { addMonths } from "../../domain/shared/index.ts"
@@ -37,8 +35,8 @@ export const seedDueSubscriptions = (options: {
     const periodEnd = addMonths(options.periodStart, 1)
     const quotaId = quotaStreamId(seedPlanId)
     yield* runCommand([quotaId], (loaded) => {
-      const q = quotaStateOf(loaded.get(quotaId))
-      return Either.right(q.capacity === 1_000_000 ? [] : quotaAppend(quotaId, q, [{ _tag: "QuotaCapacitySet", capacity: 1_000_000, by: "seed" }]))
+      const q = quotaStream.load(loaded.get(quotaId))
+      return Either.right({ events: q.capacity === 1_000_000 ? [] : quotaStream.encode(quotaId, q, [{ _tag: "QuotaCapacitySet", capacity: 1_000_000, by: "seed" }]), result: undefined })
     }, { actor: "seed" })
     // Many subscriptions per transaction (one multi-stream append): seeding stays a small part of a test.
     const chunks = Array.from({ length: Math.ceil(options.count / chunkSize) }, (_, c) =>
@@ -50,17 +48,17 @@ export const seedDueSubscriptions = (options: {
         for (const i of chunk) rows.push({ i, id: pad(prefix, i), userId: pad(prefix.replace(/^7/, "6"), i), topUp: yield* ids.next, charge: yield* ids.next })
         const streams = [quotaId, ...rows.flatMap((r) => [walletStreamId(r.userId), subscriptionStreamId(r.id), serviceGuardStreamId(r.userId, seedServiceId)])]
         yield* runCommand(streams, (loaded) => {
-          const quota = quotaStateOf(loaded.get(quotaId))
+          const quota = quotaStream.load(loaded.get(quotaId))
           const taken = rows.map((r) => ({ _tag: "QuotaSlotTaken" as const, subscriptionId: r.id }))
-          const appends = quotaAppend(quotaId, quota, taken)
+          const appends = [...quotaStream.encode(quotaId, quota, taken)]
           for (const r of rows) {
             const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId: r.id, periodStart: options.periodStart }
             appends.push(
-              ...walletAppend(r.userId, walletStateOf(loaded.get(walletStreamId(r.userId))), [
+              ...walletStream.encode(walletStreamId(r.userId), walletStream.load(loaded.get(walletStreamId(r.userId))), [
                 { _tag: "TopUpCredited", transactionId: r.topUp, amount: options.balance + options.price, reference: `topup:seed-${r.id}` },
                 { _tag: "WalletCharged", transactionId: r.charge, amount: options.price, reference: `period:${r.id}:${options.periodStart}`, cause, description: "seed, first month" }
               ]),
-              ...subEvents(subscriptionStreamId(r.id), [
+              ...subscriptionStream.encode(subscriptionStreamId(r.id), subscriptionStream.load(undefined), [
                 {
                   _tag: "SubscriptionCreated", subscriptionId: r.id, userId: r.userId, serviceId: seedServiceId,
                   plan: { planId: seedPlanId, planType: "BASIC", monthlyPrice: options.price }, charged: options.price, chargeTransactionId: r.charge,
@@ -68,10 +66,10 @@ export const seedDueSubscriptions = (options: {
                 },
                 { _tag: "InstanceRunning", at: options.periodStart }
               ]),
-              ...guardEvents(serviceGuardStreamId(r.userId, seedServiceId), [{ _tag: "ServiceClaimed", subscriptionId: r.id }])
+              ...serviceGuardStream.encode(serviceGuardStreamId(r.userId, seedServiceId), serviceGuardStream.load(undefined), [{ _tag: "ServiceClaimed", subscriptionId: r.id }])
             )
           }
-          return Either.right(appends)
+          return Either.right({ events: appends, result: undefined })
         }, { actor: "seed" })
         return rows.map((r) => ({ id: r.id, userId: r.userId, periodEnd }) satisfies SeededSubscription)
       }), { concurrency: 1 })

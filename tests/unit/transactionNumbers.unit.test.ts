@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { numbersFor, numberTransactions, provisionalIdsIn, provisionalTransactionId } from "../../application/shared/transactionNumbers.ts"
+import { numberResult, numbersFor, numberTransactions, provisionalIdsIn, provisionalTransactionId } from "../../application/shared/transactionNumbers.ts"
 
 const a = provisionalTransactionId("1231")
 const b = provisionalTransactionId("1232")
@@ -33,5 +33,17 @@ describe("provisional TXMP ids", () => {
   it("look like TXMP numbers (the events' pattern) but never like a number the sequence gives", () => {
     expect(a).toMatch(/^TXMP-\d+$/)
     expect(a).toMatch(/^TXMP-0/)
+  })
+
+  it("are replaced in a decision's result (plain data), leaving unused ids, numbers and non-plain values as they are", () => {
+    const numbers = numbersFor([a, b], [201, 202])
+    const at = new Date(0)
+    const result = { refunded: [{ transactionId: a, amount: 5 }, { transactionId: b, amount: 7 }], spare: unused, charge: "TXMP-101", note: `order ${b}`, at, none: null }
+    expect(numberResult(result, numbers)).toEqual({
+      refunded: [{ transactionId: "TXMP-201", amount: 5 }, { transactionId: "TXMP-202", amount: 7 }], spare: unused, charge: "TXMP-101", note: "order TXMP-202", at, none: null
+    })
+    expect(numberResult(result, numbers).at).toBe(at)
+    expect(numberResult(undefined, numbers)).toBeUndefined()
+    expect(numberResult(result, new Map())).toBe(result)
   })
 })
