@@ -3,6 +3,7 @@ import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { adminToken, api, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 const exec = promisify(execFile)
 let db: TestDatabase
@@ -72,7 +73,7 @@ describe("the whole commerce flow on a started server", () => {
     expect((await http.get(`/api/subscriptions/${sub.id}`, token)).body.data.transactions.map((t: { type: string }) => t.type).sort())
       .toEqual(["REFUND", "REFUND", "SUBSCRIPTION", "UPGRADE"])
 
-    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
 
     // The analytics see the same day.

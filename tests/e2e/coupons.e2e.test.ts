@@ -5,6 +5,7 @@ import type { TestDatabase } from "../support/database.ts"
 import { serverForFile } from "../support/e2eServer.ts"
 import { seededPlans, seededServices } from "../support/seededCatalog.ts"
 import { type Api, balanceOf, customer } from "../support/server.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 const exec = promisify(execFile)
 const { n8nBasic, ghostBasic, wordpressBasic } = seededPlans
@@ -77,7 +78,7 @@ describe("coupons", () => {
     expect(invalid.status).toBe(400)
     expect(invalid.body.error.details.map((d: { field: string }) => d.field)).toContain("body.value")
     expect((await http.post("/api/admin/coupons", { code: "X1Y2", name: "x", type: "CREDIT_TOPUP", value: 1 }, user.token)).status).toBe(403)
-    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
   })
 })

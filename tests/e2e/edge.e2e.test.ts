@@ -5,6 +5,7 @@ import { WebSocket } from "ws"
 import { logsProtocol } from "../../adapters/ws/logs.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { api, customer, type StartedServer, startServer } from "../support/server.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 let db: TestDatabase
 let server: StartedServer
@@ -89,7 +90,7 @@ describe("CORS (CORS_ORIGINS)", () => {
 describe("configuration", () => {
   it("refuses a CORS_ORIGINS entry that is not an origin, naming it in a JSON line", async () => {
     // Asynchronously: a blocked event loop would let the other tests' keep-alive sockets go stale.
-    const run = await promisify(execFile)(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
+    const run = await promisify(execFile)(process.execPath, [compiledScript("server")], {
       env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", DATABASE_URL: db.url, CORS_ORIGINS: "https://app.example.com/path" },
       timeout: 30_000
     }).then(() => ({ code: 0, stderr: "" }), (e: { code: number; stderr: string }) => e)

@@ -8,7 +8,8 @@ import { dirname, join, resolve } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, describe, expect, it } from "vitest"
 import { makeReachableTempDir, pidAlive } from "../../infra/embeddedPostgres.ts"
-import { api, newUser, startServer } from "../support/server.ts"
+import { compiledScript } from "../support/compiled.ts"
+import { api, fromSources, newUser, startServer } from "../support/server.ts"
 
 const exec = promisify(execFile)
 const root = resolve(import.meta.dirname, "../..")
@@ -59,7 +60,7 @@ describe("zero-setup start on the embedded PostgreSQL", () => {
 
     // The audit CLI finds the running server's database and leaves it running.
     const { DATABASE_URL: _, ...withoutUrl } = process.env
-    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...withoutUrl, ...env } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...withoutUrl, ...env } })
     expect(audit.stdout).toMatch(/sharing it|AUDIT OK/)
     expect(audit.stdout).toMatch(/AUDIT OK/)
     expect((await api(second.baseUrl).get("/readyz")).status).toBe(200)
@@ -97,7 +98,7 @@ describe("zero-setup start on the embedded PostgreSQL", () => {
       for (const entry of ["package.json", "tsconfig.json", "domain", "application", "adapters", "infra", "migrations", "node_modules"]) {
         await exec("cp", ["-al", join(root, entry), join(checkout, entry)])
       }
-      const server = await startServer({ EMBEDDED_PG_PORT: String(await freePort()) }, { cwd: checkout })
+      const server = await startServer({ EMBEDDED_PG_PORT: String(await freePort()) }, { command: fromSources, cwd: checkout })
       const fallback = /using (\S+)\/postgres\b/.exec(server.output())?.[1]
       if (fallback) leftovers.push(fallback)
       try {
@@ -113,7 +114,7 @@ describe("zero-setup start on the embedded PostgreSQL", () => {
   }, 180_000) // a copy of the checkout, tsx's first compile of it, initdb
 
   it("refuses a bad configuration value at start, naming the variable", async () => {
-    const result = await exec(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
+    const result = await exec(process.execPath, [compiledScript("server")], {
       env: { ...process.env, PORT: "not-a-port", JWT_SECRET: "short" }
     }).then(() => expect.unreachable("must fail"), (error: { code: number; stderr: string }) => error)
     expect(result.code).toBe(2)
@@ -123,12 +124,12 @@ describe("zero-setup start on the embedded PostgreSQL", () => {
   })
 
   it("refuses bad cluster settings at start, naming each variable", async () => {
-    const result = await exec(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
+    const result = await exec(process.execPath, [compiledScript("server")], {
       env: { ...process.env, CLUSTER_MODE: "kubernetes", KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "", CLUSTER_NAMESPACE_PREFIX: "Bad_Prefix", CLUSTER_BASE_DOMAIN: "not a domain", CLUSTER_INGRESS_CLASS: "Nginx!" }
     }).then(() => expect.unreachable("must fail"), (error: { code: number; stderr: string }) => error)
     expect(result.code).toBe(2)
     for (const variable of ["CLUSTER_NAMESPACE_PREFIX", "CLUSTER_BASE_DOMAIN", "CLUSTER_INGRESS_CLASS"]) expect(result.stderr).toMatch(new RegExp(`${variable}: must`))
-    const mode = await exec(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
+    const mode = await exec(process.execPath, [compiledScript("server")], {
       env: { ...process.env, CLUSTER_MODE: "kubernetes", KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "" }
     }).then(() => expect.unreachable("must fail"), (error: { code: number; stderr: string }) => error)
     expect(mode.stderr).toMatch(/KUBECONFIG: no such file/)

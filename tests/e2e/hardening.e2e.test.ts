@@ -8,6 +8,7 @@ import { logsProtocol } from "../../adapters/ws/logs.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { fromAddress } from "../support/fromAddress.ts"
 import { api, balanceOf, type StartedServer, startServer } from "../support/server.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 let db: TestDatabase
 let server: StartedServer
@@ -284,7 +285,7 @@ describe("log streams end with the session", () => {
 
 describe("after all of the above", () => {
   it("the ledger audits clean (npm run audit)", async () => {
-    const audit = await promisify(execFile)(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await promisify(execFile)(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
   }, 120_000) // a process of its own on a busy machine
 })

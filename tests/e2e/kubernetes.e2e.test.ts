@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { waitFor as waitUntil } from "../support/e2eServer.ts"
 import { adminToken, api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 /**
  * Issue 8 as a user sees it: the server started on its embedded defaults (the Kubernetes API
@@ -154,7 +155,7 @@ describe("Kubernetes for real, on the embedded simulator", () => {
     const namespaces = (await kubectl("get", "namespaces")).items.filter((n: any) => n.metadata.name === ns)
     expect(namespaces.every((n: any) => n.metadata.deletionTimestamp !== undefined)).toBe(true)
 
-    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
   })
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { midtransSignature } from "../../adapters/midtrans/signature.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { adminToken, api, balanceOf, newUser, type StartedServer, startServer } from "../support/server.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 const exec = promisify(execFile)
 const serverKey = "SB-Mid-server-e2e-0123456789"
@@ -106,7 +107,7 @@ describe("top-up through the local Midtrans simulator", () => {
     expect(done.body.data.items).toHaveLength(1)
     expect(done.body.data.items[0]).toMatchObject({ transactionId: created.transactionId, status: "COMPLETED", balanceAfter: 125_000 })
 
-    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
   })
 
@@ -269,12 +270,12 @@ describe("cancel, refresh and reconciliation", () => {
 
 describe("after all of the above", () => {
   it("npm run audit replays every wallet and payment and finds nothing wrong", async () => {
-    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
     expect(audit.stdout).toMatch(/payments: [1-9]\d*/)
     // A payments row edited behind the log's back is caught.
     await db.sql`update payments set status = 'SETTLED' where status = 'CANCELLED'`
-    const failed = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const failed = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
       .then(() => expect.unreachable("audit must fail"), (error: { code: number; stdout: string }) => error)
     expect(failed.code).toBe(1)
     expect(failed.stdout).toMatch(/payments row .* differs from replay/)

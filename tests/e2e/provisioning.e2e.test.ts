@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { serverForFile, waitFor } from "../support/e2eServer.ts"
 import { seededPlans } from "../support/seededCatalog.ts"
 import { api, type Api, balanceOf, customer, startServer } from "../support/server.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 const exec = promisify(execFile)
 const { n8nBasic, ghostBasic } = seededPlans
@@ -109,7 +110,7 @@ describe("provisioning on the simulated cluster", () => {
     expect(await balance(user.token)).toBe(50_000)
     expect(await waitFor(status(user.token, sub.id), "ERROR")).toBe("ERROR")
     expect(await balance(user.token)).toBe(100_000)
-    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
   })
 

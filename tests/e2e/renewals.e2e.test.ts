@@ -5,6 +5,7 @@ import type { TestDatabase } from "../support/database.ts"
 import { serverForFile, waitFor } from "../support/e2eServer.ts"
 import { seededPlans } from "../support/seededCatalog.ts"
 import { adminToken, type Api, balanceOf, customer } from "../support/server.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 const exec = promisify(execFile)
 const { n8nBasic, n8nPro } = seededPlans
@@ -120,7 +121,7 @@ describe("the billing clock on a started server, driven by the development clock
     expect(await usedQuota(user.token)).toBe(quotaHeld - 1)
     expect(await podPhase(sub.id)).toBe("GONE")
 
-    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toContain("AUDIT OK")
   })
 })

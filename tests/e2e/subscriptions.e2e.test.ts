@@ -5,6 +5,7 @@ import type { TestDatabase } from "../support/database.ts"
 import { serverForFile } from "../support/e2eServer.ts"
 import { seededPlans as plans } from "../support/seededCatalog.ts"
 import { type Api, balanceOf, customer } from "../support/server.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 const exec = promisify(execFile)
 
@@ -92,7 +93,7 @@ describe("subscriptions", () => {
     const old = (await http.get(`/api/subscriptions/${sub.id}`, user.token)).body.data.transactions
     expect(old.map((t: { type: string }) => t.type).sort()).toEqual(["REFUND", "REFUND", "SUBSCRIPTION", "UPGRADE"])
 
-    const audit = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(audit.stdout).toMatch(/AUDIT OK/)
   })
 
@@ -127,10 +128,10 @@ describe("subscriptions", () => {
   })
 
   it("the audit replays quotas and subscriptions: a quota row edited behind the log is reported", async () => {
-    const clean = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const clean = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
     expect(clean.stdout).toMatch(/AUDIT OK/)
     await db.sql`update plans set used_quota = used_quota + 1 where id = ${plans.n8nPro}`
-    const failed = await exec(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
+    const failed = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
       .then(() => expect.unreachable("audit must fail"), (error: { code: number; stdout: string }) => error)
     expect(failed.code).toBe(1)
     expect(failed.stdout).toMatch(/plans\.used_quota .* differs from replay/)

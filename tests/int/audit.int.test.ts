@@ -13,6 +13,7 @@ import { LedgerSnapshots } from "../../application/ports/ledgerSnapshot.ts"
 import { walletStreamId, WalletEvent } from "../../domain/ledger/index.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { period, postgresLedgerRuntime, system } from "../support/ledgerMother.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 const exec = promisify(execFile)
 const encodeWalletEvent = Schema.encodeSync(WalletEvent)
@@ -118,7 +119,7 @@ describe("npm run audit", () => {
     const dir = await mkdtemp(join(tmpdir(), "audit-"))
     const out = join(dir, "report.json")
     const env = { ...process.env, DATABASE_URL: db.url }
-    const { stdout } = await exec("npx", ["tsx", "infra/main/audit.ts", "--accounts", "--out", out], { env })
+    const { stdout } = await exec(process.execPath, [compiledScript("audit"), "--accounts", "--out", out], { env })
     const lines = stdout.split("\n")
     const verdict = lines.findIndex((l) => l.startsWith("AUDIT OK"))
     const listing = lines.indexOf("accounts (replayed):")
@@ -132,10 +133,10 @@ describe("npm run audit", () => {
     expect(written.accounts["wallet:33333333-0000-0000-0000-000000000001"]).toBe(30_000)
     expect(lines.some((l) => /^ {2}wallet:33333333-0000-0000-0000-000000000001 +30000$/.test(l))).toBe(true)
 
-    const quiet = await exec("npx", ["tsx", "infra/main/audit.ts"], { env })
+    const quiet = await exec(process.execPath, [compiledScript("audit")], { env })
     expect(quiet.stdout).not.toMatch(/wallet:33333333/)
 
-    const broken = await exec("npx", ["tsx", "infra/main/audit.ts"], { env: { ...env, DATABASE_URL: db.url.replace(/\/[^/]+$/, "/no_such_database") } })
+    const broken = await exec(process.execPath, [compiledScript("audit")], { env: { ...env, DATABASE_URL: db.url.replace(/\/[^/]+$/, "/no_such_database") } })
       .then(() => expect.unreachable("must fail"), (e: { code: number; stderr: string }) => e)
     expect(broken.code).toBe(2)
     expect(broken.stderr).toMatch(/audit could not run/)

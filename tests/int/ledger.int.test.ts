@@ -17,6 +17,7 @@ import { walletStreamId } from "../../domain/ledger/index.ts"
 import { ledgerLayer } from "../../infra/layers.ts"
 import { createTestDatabase, migrationsDir, type TestDatabase } from "../support/database.ts"
 import { period, system } from "../support/ledgerMother.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 const exec = promisify(execFile)
 
@@ -153,7 +154,7 @@ describe("audit", () => {
     const fresh = await createTestDatabase()
     const freshRuntime = makeRuntime(fresh.url)
     const auditCli = (env: NodeJS.ProcessEnv) =>
-      exec("npx", ["tsx", "infra/main/audit.ts"], { env }).then(
+      exec(process.execPath, [compiledScript("audit")], { env }).then(
         () => expect.unreachable("audit must exit non-zero"),
         (error: { code: number; stdout: string }) => error
       )
@@ -163,7 +164,7 @@ describe("audit", () => {
         await freshRuntime.runPromise(creditTopUp({ userId, paymentReference: `pay-${i}`, amount }, system))
       }
       const env = { ...process.env, DATABASE_URL: fresh.url }
-      const ok = await exec("npx", ["tsx", "infra/main/audit.ts"], { env })
+      const ok = await exec(process.execPath, [compiledScript("audit")], { env })
       expect(ok.stdout).toMatch(/AUDIT OK/)
 
       const [target] = await fresh.sql<Array<{ position: number }>>`

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
+import { compiledScript } from "./compiled.ts"
 
 export interface StartedServer {
   readonly baseUrl: string
@@ -9,15 +10,18 @@ export interface StartedServer {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
+/** The server run from the sources through tsx, as `npm start` does. */
+export const fromSources = [process.execPath, "--import", "tsx", "infra/main/server.ts"] as const
+
 /**
- * Starts the server the way a user does (`tsx infra/main/server.ts`, or another command such as
- * `npm start` or the compiled build) and waits for its banner.
+ * Starts the server as a process (by default the run's compiled JavaScript, as the image runs it;
+ * or another command such as `npm start` or `fromSources`) and waits for its banner.
  */
 export const startServer = async (
   env: Record<string, string | undefined>,
   options: { readonly command?: readonly [string, ...Array<string>]; readonly cwd?: string } = {}
 ): Promise<StartedServer> => {
-  const [command, ...args] = options.command ?? [process.execPath, "--import", "tsx", "infra/main/server.ts"]
+  const [command, ...args] = options.command ?? [process.execPath, compiledScript("server")]
   const child = spawn(command, args, {
     env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", LOG_LEVEL: "info", CHECK_RESPONSES: "true", ...env } as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],

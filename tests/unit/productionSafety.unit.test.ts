@@ -3,6 +3,7 @@ import { ConfigProvider, Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { AppConfig } from "../../infra/config.ts"
 import { devSurfacesOf, mayServeDevSurfaces, productionRefusals, startWarnings } from "../../infra/productionSafety.ts"
+import { compiledScript } from "../support/compiled.ts"
 
 const configOf = (env: Record<string, string>) =>
   Effect.runSync(Effect.withConfigProvider(AppConfig, ConfigProvider.fromMap(new Map(Object.entries(env)))))
@@ -52,7 +53,7 @@ describe("the production-safety rule", () => {
   })
 
   it("stops the server at start in production, naming each variable", () => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", "infra/main/server.ts"], {
+    const run = spawnSync(process.execPath, [compiledScript("server")], {
       env: { PATH: process.env["PATH"], NODE_ENV: "production" },
       encoding: "utf8",
       timeout: 30_000
