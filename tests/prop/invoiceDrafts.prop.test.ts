@@ -38,7 +38,7 @@ const appendOf = (items: ReadonlyArray<Item>, order: ReadonlyArray<number>): Arr
     })
   items.forEach((it, i) => {
     // Distinct subscriptions per item: one append never sells the same period twice.
-    const id = subId(i * 1_000 + ("sub" in it ? it.sub : 0))
+    const id = subId(i * 10_000 + ("sub" in it ? it.sub : 0)) // sub ≤ 1,000 < 10,000: never another item's
     const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId: id, periodStart: at }
     switch (it.kind) {
       case "paidSubscribe": {
