@@ -16,7 +16,7 @@ export const subscriptionRoutes = [
     handle: ({ principal, body }) =>
       Effect.map(Subscriptions.validateSubscription({ userId: principal.userId, planId: body.planId, couponCode: body.couponCode, instanceName: body.instanceName, autoRenew: body.autoRenew }),
         // The would-be errors speak the API's codes (the one table), never internal tags.
-        (r) => ok("Validation", { ...r, errors: r.errors.map((e) => ({ code: errorTable[e.code]?.code ?? "VALIDATION_FAILED", details: detailsOf(e.details as { _tag: string }) ?? null })) }))
+        (r) => ok("Validation", { ...r, errors: r.errors.map((e) => ({ code: errorTable[e.code].code, details: detailsOf(e.details as { _tag: string }) ?? null })) }))
   }),
   route({
     method: "post", path: "/api/subscriptions", summary: "Subscribe: charge the first month, take a quota slot, create the subscription and its instance",
