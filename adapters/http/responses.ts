@@ -27,6 +27,16 @@ export const Pagination = Schema.Struct({
 /** The list shape of API.md: `{items, pagination}`. */
 export const Paginated = <A, I>(item: Schema.Schema<A, I>) => Schema.Struct({ items: Schema.Array(item), pagination: Pagination })
 
+/** One page of a list in that shape. */
+export const pageOf = <A>(items: ReadonlyArray<A>, total: number, page: number, limit: number) => ({
+  items,
+  pagination: { page, limit, total, totalPages: Math.ceil(total / limit) }
+})
+
+/** A whole list in the paginated shape of API.md, one page of it. */
+export const pageSlice = <A>(all: ReadonlyArray<A>, query: { readonly page: number; readonly limit: number }) =>
+  pageOf(all.slice((query.page - 1) * query.limit, query.page * query.limit), all.length, query.page, query.limit)
+
 export const Nothing = Schema.Null
 
 export const User = Schema.Struct({

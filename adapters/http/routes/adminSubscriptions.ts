@@ -4,7 +4,7 @@ import { SubscriptionQueries } from "../../../application/ports/subscriptionQuer
 import { WalletQueries } from "../../../application/ports/walletQueries.ts"
 import { subscriptionView, subscriptionViews } from "../../../application/subscriptions/views.ts"
 import { ok, route } from "../route.ts"
-import { AdminLedgerEntry, AdminRefund, Paginated, Subscription, SubscriptionStats } from "../responses.ts"
+import { AdminLedgerEntry, AdminRefund, pageOf, Paginated, Subscription, SubscriptionStats } from "../responses.ts"
 import {
   AdminRefundBody,
   AdminSubscriptionsQuery,
@@ -16,7 +16,6 @@ import {
   IdParams,
   ReasonBody
 } from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
 
 export const adminSubscriptionRoutes = [
   route({

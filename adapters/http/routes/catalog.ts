@@ -2,7 +2,7 @@ import { Effect, Schema } from "effect"
 import * as CatalogUseCases from "../../../application/catalog/useCases.ts"
 import { Catalog, CatalogEntryNotFound } from "../../../application/ports/catalog.ts"
 import { ok, route } from "../route.ts"
-import { Category, Nothing, Paginated, Plan, Service, ServiceWithPlans } from "../responses.ts"
+import { Category, Nothing, pageOf, pageSlice, Paginated, Plan, Service, ServiceWithPlans } from "../responses.ts"
 import {
   CategoryBody,
   CategorySlugParams,
@@ -18,7 +18,6 @@ import {
   PageListQuery,
   SlugParams
 } from "../schemas.ts"
-import { pageOf, pageSlice } from "./wallet.ts"
 
 const publicServices = (filter: { categorySlug?: string; featured?: boolean; query?: string; page: number; limit: number }) =>
   Effect.map(CatalogUseCases.listServices({ ...filter, includeHidden: false }), (p) => ok("Services", pageOf(p.items, p.total, filter.page, filter.limit)))

@@ -4,9 +4,8 @@ import { CatalogConflict, CatalogEntryNotFound } from "../../../application/port
 import { Coupons } from "../../../application/ports/coupons.ts"
 import { IdGenerator } from "../../../application/ports/ids.ts"
 import { ok, route } from "../route.ts"
-import { Coupon, CouponCheck, CouponRedemption, CouponStatistics, Nothing, Paginated, RedemptionHistoryEntry, Updated } from "../responses.ts"
+import { Coupon, CouponCheck, CouponRedemption, CouponStatistics, Nothing, pageOf, pageSlice, Paginated, RedemptionHistoryEntry, Updated } from "../responses.ts"
 import { BulkStatusBody, CouponBody, CouponUpdateBody, IdParams, RedeemCouponBody, SubscriptionListQuery, ValidateCouponBody } from "../schemas.ts"
-import { pageOf, pageSlice } from "./wallet.ts"
 
 export const couponRoutes = [
   route({

@@ -4,9 +4,8 @@ import { cancelSubscription, ownSubscription, subscribe } from "../../../applica
 import { instanceView, instanceViews } from "../../../application/subscriptions/views.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
 import { ok, route } from "../route.ts"
-import { Instance, InstanceCredentials, InstanceMetrics, InstanceStatus, Paginated } from "../responses.ts"
+import { Instance, InstanceCredentials, InstanceMetrics, InstanceStatus, pageOf, Paginated } from "../responses.ts"
 import { IdParams, InstanceCreateBody, InstanceUpdateBody, SubscriptionListQuery } from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
 
 // An instance is 1:1 with its subscription and shares its id (views.ts builds both views).
 

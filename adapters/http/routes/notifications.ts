@@ -2,10 +2,9 @@ import { Effect, Schema } from "effect"
 import * as Notify from "../../../application/notifications/useCases.ts"
 import type { StoredNotification } from "../../../application/ports/notifications.ts"
 import { Locale, notificationKinds } from "../../../domain/notification/index.ts"
-import { Pagination } from "../responses.ts"
+import { pageOf, Pagination } from "../responses.ts"
 import { ok, route } from "../route.ts"
 import { IdParams, PageQuery } from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
 
 const EmailStatusQuery = Schema.Literal("PENDING", "SENT", "FAILED", "SKIPPED")
 const InboxQuery = Schema.Struct(PageQuery)

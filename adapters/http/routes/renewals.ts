@@ -4,8 +4,7 @@ import { SubscriptionQueries } from "../../../application/ports/subscriptionQuer
 import { subscriptionView, subscriptionViews } from "../../../application/subscriptions/views.ts"
 import { ok, route } from "../route.ts"
 import { IdParams, RenewalQueueQuery } from "../schemas.ts"
-import { RenewalCounts, RenewalQueue, RenewalRetry, Subscription } from "../responses.ts"
-import { pageOf } from "./wallet.ts"
+import { pageOf, RenewalCounts, RenewalQueue, RenewalRetry, Subscription } from "../responses.ts"
 
 /** Issue 9: reactivation, the admin's renewal queues, run-now and retry. */
 export const renewalRoutes = [

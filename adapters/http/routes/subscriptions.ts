@@ -5,9 +5,8 @@ import { WalletQueries } from "../../../application/ports/walletQueries.ts"
 import { subscriptionView, subscriptionViews } from "../../../application/subscriptions/views.ts"
 import { detailsOf, errorTable } from "../errors.ts"
 import { ok, route } from "../route.ts"
-import { Paginated, Subscription, SubscriptionDetail, SubscriptionValidation } from "../responses.ts"
+import { pageOf, Paginated, Subscription, SubscriptionDetail, SubscriptionValidation } from "../responses.ts"
 import { AutoRenewBody, IdParams, SubscribeBody, SubscriptionListQuery, UpgradeBody } from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
 
 export const subscriptionRoutes = [
   route({
