@@ -15,7 +15,7 @@ import { notificationRoutes } from "../adapters/http/routes/notifications.ts"
 import { paymentRoutes } from "../adapters/http/routes/payments.ts"
 import { renewalRoutes } from "../adapters/http/routes/renewals.ts"
 import { subscriptionRoutes } from "../adapters/http/routes/subscriptions.ts"
-import { walletRoutes } from "../adapters/http/routes/wallet.ts"
+import { walletRoutes } from "../adapters/http/ledger/routes.ts"
 
 const all = [...authRoutes, ...walletRoutes, ...invoiceRoutes, ...paymentRoutes, ...catalogRoutes, ...subscriptionRoutes, ...instanceRoutes, ...couponRoutes, ...adminSubscriptionRoutes, ...adminUserRoutes, ...analyticsRoutes, ...clusterAdminRoutes, ...auditRoutes, ...statementRoutes, ...renewalRoutes, ...notificationRoutes, ...operationsRoutes]
 

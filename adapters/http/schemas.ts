@@ -17,26 +17,7 @@ export const PageQuery = {
   limit: Schema.optionalWith(PageLimit, { default: () => 20 })
 }
 
-export const TransactionType = Schema.Literal("TOP_UP", "TOP_UP_REVERSAL", "SUBSCRIPTION", "UPGRADE", "REFUND", "ADMIN_ADJUSTMENT", "COUPON_CREDIT")
-export const TransactionStatus = Schema.Literal("PENDING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDED")
-
-export const TransactionsQuery = Schema.Struct({
-  ...PageQuery,
-  type: Schema.optional(TransactionType),
-  status: Schema.optional(TransactionStatus)
-})
-
 export const UserIdParams = Schema.Struct({ id: Uuid })
-
-/** ± integer rupiah, never zero; the cap keeps a typo from minting billions. */
-export const CreditAdjustmentBody = Schema.Struct({
-  amount: Schema.Int.pipe(
-    Schema.filter((n) => n !== 0 || "must not be zero"),
-    Schema.greaterThanOrEqualTo(-1_000_000_000),
-    Schema.lessThanOrEqualTo(1_000_000_000)
-  ),
-  reason: trimmed(3, 500)
-})
 
 export const TransactionIdParams = Schema.Struct({
   id: Schema.String.pipe(Schema.pattern(/^TXMP-\d{1,18}$/, { message: () => "must be a transaction id like TXMP-101" }))
@@ -239,7 +220,6 @@ export const AdminRefundBody = Schema.Struct({ amount: Schema.Int.pipe(Schema.be
 export const ExtendBody = Schema.Struct({ days: Schema.Int.pipe(Schema.between(1, 366)), reason: Reason })
 export const AdminUpgradeBody = Schema.Struct({ newPlanId: Uuid, bonus: Schema.optionalWith(Schema.Boolean, { default: () => false }), reason: Reason })
 export const ReasonBody = Schema.Struct({ reason: Reason })
-export const AdminTransactionsQuery = Schema.Struct({ ...TransactionsQuery.fields, userId: Schema.optional(Uuid) })
 
 /**
  * Environment variables: every key is checked (a refined key schema in a Record would silently

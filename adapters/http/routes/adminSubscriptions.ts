@@ -5,10 +5,10 @@ import { WalletQueries } from "../../../application/ports/walletQueries.ts"
 import { subscriptionView, subscriptionViews } from "../../../application/subscriptions/views.ts"
 import { ok, route } from "../route.ts"
 import { AdminLedgerEntry, AdminRefund, pageOf, Paginated, Subscription, SubscriptionStats } from "../responses.ts"
+import { AdminTransactionsQuery } from "../ledger/schemas.ts"
 import {
   AdminRefundBody,
   AdminSubscriptionsQuery,
-  AdminTransactionsQuery,
   AdminUpgradeBody,
   BonusSubscriptionBody,
   ExtendBody,

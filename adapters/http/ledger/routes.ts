@@ -5,7 +5,8 @@ import { IdGenerator } from "../../../application/ports/ids.ts"
 import type { LedgerEntry } from "../../../application/ports/walletQueries.ts"
 import { ok, route } from "../route.ts"
 import { CreditAdjustment, LedgerEntry as LedgerEntryData, pageOf, Paginated, WalletInfo } from "../responses.ts"
-import { CreditAdjustmentBody, TransactionIdParams, TransactionsQuery, UserIdParams } from "../schemas.ts"
+import { TransactionIdParams, UserIdParams } from "../schemas.ts"
+import { CreditAdjustmentBody, TransactionsQuery } from "./schemas.ts"
 
 const entryView = (e: LedgerEntry) => ({
   id: e.transactionId,
