@@ -22,20 +22,6 @@ export const TransactionIdParams = Schema.Struct({
   id: Schema.String.pipe(Schema.pattern(/^TXMP-\d{1,18}$/, { message: () => "must be a transaction id like TXMP-101" }))
 })
 
-export const AuditEventsQuery = Schema.Struct({
-  stream: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
-  after: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(0)), { default: () => 0 }),
-  /** Without a limit the export is complete; with one, headers say how many matched and where to continue. */
-  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1), Schema.lessThanOrEqualTo(1_000_000))),
-  /** `true`: commit-safe order for a consumer that tails the log (stops before the oldest open transaction). */
-  tail: Schema.optional(Schema.Literal("true", "false"))
-})
-
-export const AuditLedgerQuery = Schema.Struct({
-  /** `true`: add every account's replayed balance (the CLI's --accounts). */
-  accounts: Schema.optional(Schema.Literal("true", "false"))
-})
-
 const Slug = Schema.String.pipe(Schema.pattern(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { message: () => "must be lowercase letters, digits and dashes" }), Schema.maxLength(64))
 const Name = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))
 const SortOrder = Schema.Int.pipe(Schema.between(-10_000, 10_000))
@@ -140,7 +126,7 @@ export const SubscriptionListQuery = Schema.Struct(PageQuery)
 export const PageListQuery = Schema.Struct(PageQuery)
 
 const CouponCode = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(40), Schema.pattern(/^[A-Za-z0-9_-]+$/, { message: () => "must be letters, digits, dashes or underscores" }))
-const IsoDate = Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be an ISO-8601 date"))
+export const IsoDate = Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be an ISO-8601 date"))
 
 export const ValidateCouponBody = Schema.Struct({ code: CouponCode, planId: Schema.optional(Uuid) })
 export const RedeemCouponBody = Schema.Struct({ code: CouponCode })
@@ -222,7 +208,5 @@ export const AnalyticsQuery = Schema.Struct({
   groupBy: Schema.optionalWith(Schema.Literal("day", "month"), { default: () => "day" as const })
 })
 
-export const StatementQuery = Schema.Struct({ from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
-export const AdminStatementQuery = Schema.Struct({ userId: Uuid, from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
 /** The admin's renewal queues (issue 9). */
 export const RenewalQueueQuery = Schema.Struct({ ...PageQuery, status: Schema.optionalWith(Schema.Literal("due", "grace", "suspended"), { default: () => "due" as const }) })
