@@ -48,46 +48,7 @@ export const SubscriptionListQuery = Schema.Struct(PageQuery)
 /** ?page=&limit= for lists held in memory (short reference lists). */
 export const PageListQuery = Schema.Struct(PageQuery)
 
-const CouponCode = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(40), Schema.pattern(/^[A-Za-z0-9_-]+$/, { message: () => "must be letters, digits, dashes or underscores" }))
 export const IsoDate = Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be an ISO-8601 date"))
-
-export const ValidateCouponBody = Schema.Struct({ code: CouponCode, planId: Schema.optional(Uuid) })
-export const RedeemCouponBody = Schema.Struct({ code: CouponCode })
-
-export const CouponBody = Schema.Struct({
-  code: CouponCode,
-  name: Name,
-  type: Schema.Literal("CREDIT_TOPUP", "SUBSCRIPTION_DISCOUNT", "FREE_SERVICE"),
-  value: Schema.Int.pipe(Schema.between(0, 100_000_000)),
-  discountKind: Schema.optional(Schema.NullOr(Schema.Literal("PERCENT", "FIXED"))),
-  serviceIds: Schema.optional(Schema.Array(Uuid).pipe(Schema.maxItems(50))),
-  planIds: Schema.optional(Schema.Array(Uuid).pipe(Schema.maxItems(50))),
-  freePlanId: Schema.optional(Schema.NullOr(Uuid)),
-  freeMonths: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 36)))),
-  validFrom: Schema.optional(Schema.NullOr(IsoDate)),
-  validUntil: Schema.optional(Schema.NullOr(IsoDate)),
-  maxUses: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 10_000_000)))),
-  maxUsesPerUser: Schema.optional(Schema.Int.pipe(Schema.between(1, 1_000))),
-  isActive: Schema.optional(Schema.Boolean)
-}).pipe(Schema.filter((c) => {
-  if (c.type === "SUBSCRIPTION_DISCOUNT" && !c.discountKind) return { path: ["discountKind"], message: "is required for SUBSCRIPTION_DISCOUNT" }
-  if (c.type === "SUBSCRIPTION_DISCOUNT" && c.discountKind === "PERCENT" && (c.value < 1 || c.value > 100)) return { path: ["value"], message: "must be a percent between 1 and 100" }
-  if (c.type === "FREE_SERVICE" && (!c.freePlanId || !c.freeMonths)) return { path: ["freePlanId"], message: "freePlanId and freeMonths are required for FREE_SERVICE" }
-  if (c.type === "CREDIT_TOPUP" && c.value < 1) return { path: ["value"], message: "must be at least 1 rupiah of credit" }
-  return true
-}))
-
-export const CouponUpdateBody = Schema.Struct({
-  name: Schema.optional(Name),
-  value: Schema.optional(Schema.Int.pipe(Schema.between(0, 100_000_000))),
-  validFrom: Schema.optional(Schema.NullOr(IsoDate)),
-  validUntil: Schema.optional(Schema.NullOr(IsoDate)),
-  maxUses: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 10_000_000)))),
-  maxUsesPerUser: Schema.optional(Schema.Int.pipe(Schema.between(1, 1_000))),
-  isActive: Schema.optional(Schema.Boolean)
-})
-
-export const BulkStatusBody = Schema.Struct({ ids: Schema.Array(Uuid).pipe(Schema.minItems(1), Schema.maxItems(500)), isActive: Schema.Boolean })
 
 const Reason = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(500))
 export const AdminSubscriptionsQuery = Schema.Struct({

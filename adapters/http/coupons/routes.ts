@@ -5,7 +5,8 @@ import { Coupons } from "../../../application/ports/coupons.ts"
 import { IdGenerator } from "../../../application/ports/ids.ts"
 import { ok, route } from "../route.ts"
 import { Coupon, CouponCheck, CouponRedemption, CouponStatistics, Nothing, pageOf, pageSlice, Paginated, RedemptionHistoryEntry, Updated } from "../responses.ts"
-import { BulkStatusBody, CouponBody, CouponUpdateBody, IdParams, RedeemCouponBody, SubscriptionListQuery, ValidateCouponBody } from "../schemas.ts"
+import { IdParams, SubscriptionListQuery } from "../schemas.ts"
+import { BulkStatusBody, CouponBody, CouponUpdateBody, RedeemCouponBody, ValidateCouponBody } from "./schemas.ts"
 
 export const couponRoutes = [
   route({
