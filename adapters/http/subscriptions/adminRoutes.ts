@@ -6,16 +6,8 @@ import { subscriptionView, subscriptionViews } from "../../../application/subscr
 import { ok, route } from "../route.ts"
 import { AdminLedgerEntry, AdminRefund, pageOf, Paginated, Subscription, SubscriptionStats } from "../responses.ts"
 import { AdminTransactionsQuery } from "../ledger/schemas.ts"
-import {
-  AdminRefundBody,
-  AdminSubscriptionsQuery,
-  AdminUpgradeBody,
-  BonusSubscriptionBody,
-  ExtendBody,
-  ForceCancelBody,
-  IdParams,
-  ReasonBody
-} from "../schemas.ts"
+import { IdParams, ReasonBody } from "../schemas.ts"
+import { AdminRefundBody, AdminSubscriptionsQuery, AdminUpgradeBody, BonusSubscriptionBody, ExtendBody, ForceCancelBody } from "./schemas.ts"
 
 export const adminSubscriptionRoutes = [
   route({

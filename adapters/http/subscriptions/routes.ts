@@ -6,7 +6,8 @@ import { subscriptionView, subscriptionViews } from "../../../application/subscr
 import { detailsOf, errorTable } from "../errors.ts"
 import { ok, route } from "../route.ts"
 import { pageOf, Paginated, Subscription, SubscriptionDetail, SubscriptionValidation } from "../responses.ts"
-import { AutoRenewBody, IdParams, SubscribeBody, SubscriptionListQuery, UpgradeBody } from "../schemas.ts"
+import { IdParams, SubscriptionListQuery } from "../schemas.ts"
+import { AutoRenewBody, SubscribeBody, UpgradeBody } from "./schemas.ts"
 
 export const subscriptionRoutes = [
   route({

@@ -5,7 +5,8 @@ import { instanceView, instanceViews } from "../../../application/subscriptions/
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
 import { ok, route } from "../route.ts"
 import { Instance, InstanceCredentials, InstanceMetrics, InstanceStatus, pageOf, Paginated } from "../responses.ts"
-import { IdParams, InstanceCreateBody, InstanceUpdateBody, SubscriptionListQuery } from "../schemas.ts"
+import { IdParams, SubscriptionListQuery } from "../schemas.ts"
+import { InstanceCreateBody, InstanceUpdateBody } from "./schemas.ts"
 
 // An instance is 1:1 with its subscription and shares its id (views.ts builds both views).
 
