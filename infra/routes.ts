@@ -1,6 +1,6 @@
 import type { Route } from "../adapters/http/route.ts"
 import { adminSubscriptionRoutes } from "../adapters/http/subscriptions/adminRoutes.ts"
-import { analyticsRoutes } from "../adapters/http/routes/analytics.ts"
+import { analyticsRoutes } from "../adapters/http/analytics/routes.ts"
 import { clusterAdminRoutes } from "../adapters/http/operations/clusterRoutes.ts"
 import { adminUserRoutes } from "../adapters/http/accounts/adminRoutes.ts"
 import { auditRoutes } from "../adapters/http/audit/routes.ts"

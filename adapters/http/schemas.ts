@@ -34,12 +34,5 @@ export const IsoDate = Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Dat
 export const Reason = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(500))
 export const ReasonBody = Schema.Struct({ reason: Reason })
 
-/** ?from=&to=&groupBy=day|month; defaults: the last 30 days by day. */
-export const AnalyticsQuery = Schema.Struct({
-  from: Schema.optional(IsoDate),
-  to: Schema.optional(IsoDate),
-  groupBy: Schema.optionalWith(Schema.Literal("day", "month"), { default: () => "day" as const })
-})
-
 /** The admin's renewal queues (issue 9). */
 export const RenewalQueueQuery = Schema.Struct({ ...PageQuery, status: Schema.optionalWith(Schema.Literal("due", "grace", "suspended"), { default: () => "due" as const }) })
