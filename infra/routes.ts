@@ -13,7 +13,7 @@ import { instanceRoutes } from "../adapters/http/subscriptions/instanceRoutes.ts
 import { operationsRoutes } from "../adapters/http/operations/routes.ts"
 import { notificationRoutes } from "../adapters/http/routes/notifications.ts"
 import { paymentRoutes } from "../adapters/http/payments/routes.ts"
-import { renewalRoutes } from "../adapters/http/routes/renewals.ts"
+import { renewalRoutes } from "../adapters/http/renewals/routes.ts"
 import { subscriptionRoutes } from "../adapters/http/subscriptions/routes.ts"
 import { walletRoutes } from "../adapters/http/ledger/routes.ts"
 

@@ -33,6 +33,3 @@ export const IsoDate = Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Dat
 
 export const Reason = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(500))
 export const ReasonBody = Schema.Struct({ reason: Reason })
-
-/** The admin's renewal queues (issue 9). */
-export const RenewalQueueQuery = Schema.Struct({ ...PageQuery, status: Schema.optionalWith(Schema.Literal("due", "grace", "suspended"), { default: () => "due" as const }) })
