@@ -25,9 +25,11 @@ export const Name = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))
 
 export const IdParams = Schema.Struct({ id: Uuid })
 
-export const SubscriptionListQuery = Schema.Struct(PageQuery)
-/** ?page=&limit= for lists held in memory (short reference lists). */
+/** ?page=&limit= and nothing else. */
 export const PageListQuery = Schema.Struct(PageQuery)
+
+/** A query-string flag: "true" or "false". */
+export const BoolFromString = Schema.Literal("true", "false").pipe(Schema.transform(Schema.Boolean, { decode: (s) => s === "true", encode: (b) => (b ? "true" : "false") }))
 
 export const IsoDate = Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be an ISO-8601 date"))
 

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
+import { Role } from "../../../application/ports/users.ts"
 import { Locale } from "../../../domain/notification/index.ts"
-import { PageQuery, trimmed } from "../schemas.ts"
+import { BoolFromString, PageQuery, trimmed } from "../schemas.ts"
 
 export const Email = Schema.Trim.pipe(
   Schema.maxLength(254),
@@ -52,15 +53,13 @@ export const PasswordBody = Schema.Struct({
   newPassword: Password
 })
 
-const RoleLiteral = Schema.Literal("USER", "ADMINISTRATOR")
-
 export const AdminUsersQuery = Schema.Struct({
   ...PageQuery,
   q: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))),
-  role: Schema.optional(RoleLiteral),
-  isActive: Schema.optional(Schema.Literal("true", "false").pipe(Schema.transform(Schema.Boolean, { decode: (s) => s === "true", encode: (b) => (b ? "true" : "false") })))
+  role: Schema.optional(Role),
+  isActive: Schema.optional(BoolFromString)
 })
 
-export const AdminCreateUserBody = Schema.Struct({ ...RegisterBody.fields, role: Schema.optionalWith(RoleLiteral, { default: () => "USER" as const }) })
+export const AdminCreateUserBody = Schema.Struct({ ...RegisterBody.fields, role: Schema.optionalWith(Role, { default: () => "USER" as const }) })
 
-export const RoleBody = Schema.Struct({ role: RoleLiteral })
+export const RoleBody = Schema.Struct({ role: Role })

@@ -1,12 +1,11 @@
 import { Schema } from "effect"
 import { ServiceTemplate } from "../../../application/catalog/serviceTemplate.ts"
-import { Name, PageQuery, Uuid } from "../schemas.ts"
+import { PlanType } from "../../../domain/subscription/index.ts"
+import { BoolFromString, Name, PageQuery, Uuid } from "../schemas.ts"
 
 const Slug = Schema.String.pipe(Schema.pattern(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { message: () => "must be lowercase letters, digits and dashes" }), Schema.maxLength(64))
 
 const SortOrder = Schema.Int.pipe(Schema.between(-10_000, 10_000))
-
-const BoolFromString = Schema.Literal("true", "false").pipe(Schema.transform(Schema.Boolean, { decode: (s) => s === "true", encode: (b) => (b ? "true" : "false") }))
 
 export const SlugParams = Schema.Struct({ serviceSlug: Slug })
 
@@ -56,7 +55,7 @@ const Bandwidth = Schema.Int.pipe(Schema.between(0, 1_000_000))
 
 const planFields = {
   name: Name,
-  planType: Schema.Literal("FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE"),
+  planType: PlanType,
   monthlyPrice: Schema.Int.pipe(Schema.between(0, 100_000_000)),
   cpuMilli: Positive(64_000),
   memoryMb: Positive(262_144),

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { CouponType } from "../../../domain/coupon/index.ts"
 import { IsoDate, Name, Uuid } from "../schemas.ts"
 
 const CouponCode = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(40), Schema.pattern(/^[A-Za-z0-9_-]+$/, { message: () => "must be letters, digits, dashes or underscores" }))
@@ -10,7 +11,7 @@ export const RedeemCouponBody = Schema.Struct({ code: CouponCode })
 export const CouponBody = Schema.Struct({
   code: CouponCode,
   name: Name,
-  type: Schema.Literal("CREDIT_TOPUP", "SUBSCRIPTION_DISCOUNT", "FREE_SERVICE"),
+  type: CouponType,
   value: Schema.Int.pipe(Schema.between(0, 100_000_000)),
   discountKind: Schema.optional(Schema.NullOr(Schema.Literal("PERCENT", "FIXED"))),
   serviceIds: Schema.optional(Schema.Array(Uuid).pipe(Schema.maxItems(50))),

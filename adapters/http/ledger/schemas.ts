@@ -1,13 +1,13 @@
 import { Schema } from "effect"
+import { TransferKind } from "../../../domain/ledger/index.ts"
 import { PageQuery, trimmed, Uuid } from "../schemas.ts"
 
-export const TransactionType = Schema.Literal("TOP_UP", "TOP_UP_REVERSAL", "SUBSCRIPTION", "UPGRADE", "REFUND", "ADMIN_ADJUSTMENT", "COUPON_CREDIT")
 
 export const TransactionStatus = Schema.Literal("PENDING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDED")
 
 export const TransactionsQuery = Schema.Struct({
   ...PageQuery,
-  type: Schema.optional(TransactionType),
+  type: Schema.optional(TransferKind),
   status: Schema.optional(TransactionStatus)
 })
 

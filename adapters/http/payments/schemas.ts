@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { PaymentMethod } from "../../../domain/payment/index.ts"
 import { minimumTopUpMessage } from "../errors.ts"
 
 export const topUpLimits = { min: 10_000, max: 10_000_000 } as const
@@ -8,7 +9,7 @@ export const TopUpBody = Schema.Struct({
     Schema.greaterThanOrEqualTo(topUpLimits.min, { message: () => minimumTopUpMessage }),
     Schema.lessThanOrEqualTo(topUpLimits.max, { message: () => `must be at most ${topUpLimits.max}` })
   ),
-  paymentMethod: Schema.Literal("BANK_TRANSFER", "E_WALLET", "CREDIT_CARD", "QRIS")
+  paymentMethod: PaymentMethod
 })
 
 const GatewayField = (max: number) => Schema.String.pipe(Schema.minLength(1), Schema.maxLength(max))

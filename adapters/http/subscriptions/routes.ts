@@ -6,7 +6,7 @@ import { subscriptionView, subscriptionViews } from "../../../application/subscr
 import { detailsOf, errorTable } from "../errors.ts"
 import { ok, route } from "../route.ts"
 import { pageOf, Paginated, Subscription, SubscriptionDetail, SubscriptionValidation } from "../responses.ts"
-import { IdParams, SubscriptionListQuery } from "../schemas.ts"
+import { IdParams, PageListQuery } from "../schemas.ts"
 import { AutoRenewBody, SubscribeBody, UpgradeBody } from "./schemas.ts"
 
 export const subscriptionRoutes = [
@@ -26,7 +26,7 @@ export const subscriptionRoutes = [
         (s) => ok("Subscription created", s, 201))
   }),
   route({
-    method: "get", path: "/api/subscriptions", summary: "The caller's subscriptions", tag: "subscriptions", access: "user", response: Paginated(Subscription), query: SubscriptionListQuery,
+    method: "get", path: "/api/subscriptions", summary: "The caller's subscriptions", tag: "subscriptions", access: "user", response: Paginated(Subscription), query: PageListQuery,
     handle: ({ principal, query }) => Effect.gen(function*() {
       const p = yield* (yield* SubscriptionQueries).listByUser(principal.userId, query.page, query.limit)
       return ok("Subscriptions", pageOf(yield* subscriptionViews(p.items), p.total, query.page, query.limit))
