@@ -1,5 +1,6 @@
 import { Effect } from "effect"
-import { controlInstance, instanceCredentials, instanceMetrics, reconfigureInstance, retryProvisioning } from "../../../application/subscriptions/provisioning.ts"
+import { controlInstance, instanceCredentials, instanceMetrics, reconfigureInstance } from "../../../application/subscriptions/instances.ts"
+import { retryProvisioning } from "../../../application/subscriptions/provisioning.ts"
 import { cancelSubscription, ownSubscription, subscribe } from "../../../application/subscriptions/useCases.ts"
 import { instanceView, instanceViews } from "../../../application/subscriptions/views.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
