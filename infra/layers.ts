@@ -4,7 +4,7 @@ import { AccessTokensJose } from "../adapters/crypto/accessTokens.ts"
 import { IdGeneratorCrypto, TransactionIdsProvisional } from "../adapters/crypto/ids.ts"
 import { PasswordHasherScrypt } from "../adapters/crypto/passwordHasher.ts"
 import { PgLive } from "../adapters/postgres/client.ts"
-import { EventStorePostgres } from "../adapters/postgres/eventStore.ts"
+import { defaultGroupCommit, eventStorePostgres } from "../adapters/postgres/eventStore.ts"
 import { LedgerSnapshotsPostgres } from "../adapters/postgres/ledgerSnapshot.ts"
 import { IdempotencyStorePostgres } from "../adapters/postgres/idempotency.ts"
 import { AuthThrottlePostgres } from "../adapters/postgres/authThrottle.ts"
@@ -33,12 +33,13 @@ import { MailDeliveryFailed, Mailer } from "../application/ports/notifications.t
 import { Effect } from "effect"
 import { RenewalPolicy } from "../application/renewals/useCases.ts"
 import type { AppConfig } from "./config.ts"
+import { readModels } from "./projections.ts"
 
 /** Everything the ledger and the audit need, on Postgres. */
 export const ledgerLayer = (url: string, poolSize: number, timeouts?: DatabaseTimeouts) => {
   const pg = PgLive(url, { max: poolSize, ...timeouts })
   return Layer.mergeAll(
-    EventStorePostgres,
+    eventStorePostgres({ projections: readModels, groupCommit: defaultGroupCommit }),
     WalletQueriesPostgres,
     TransactionIdsProvisional,
     UsersPostgres,

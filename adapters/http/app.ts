@@ -12,7 +12,7 @@ import type { Users } from "../../application/ports/users.ts"
 import { canonicalEncode } from "../../application/shared/eventHash.ts"
 import { type CorsPolicy, corsMiddleware, corsPolicy } from "./cors.ts"
 import { makeDocsRouter } from "./docs.ts"
-import { detailedMessages, detailsOf, errorTable, internalError, sentenceMessages } from "./errors.ts"
+import { detailedMessages, detailsOf, errorEntryOf, errorTable, internalError, type MappedError, type MappedErrorTag, sentenceMessages } from "./errors.ts"
 import { inspectInput, inspectQueryText } from "./inputGuard.ts"
 import { openApiDocument } from "./openapi.ts"
 import type { Route } from "./route.ts"
@@ -69,8 +69,8 @@ class HttpFailure extends Error {
   }
 }
 
-const fail = (tag: string, details?: unknown, message?: string): HttpFailure => {
-  const entry = errorTable[tag] ?? internalError
+const fail = (tag: MappedErrorTag, details?: unknown, message?: string): HttpFailure => {
+  const entry = errorTable[tag]
   const text = message ?? detailedMessages[tag]?.(details) ?? entry.message
   return new HttpFailure({ ...entry, message: text, ...(details === undefined ? {} : { details }) })
 }
@@ -146,11 +146,12 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
   })
 
   /** Runs a use case; typed failures become HTTP failures through the one table. */
-  const execute = async <A>(effect: Effect.Effect<A, { readonly _tag: string }, R | EdgeServices>, requestId: string): Promise<A> => {
+  const execute = async <A>(effect: Effect.Effect<A, MappedError, R | EdgeServices>, requestId: string): Promise<A> => {
     const exit = await run(Effect.annotateLogs(effect, { requestId }))
     if (Exit.isSuccess(exit)) return exit.value
     const failure = Cause.failureOption(exit.cause)
-    if (Option.isSome(failure) && errorTable[failure.value._tag] !== undefined) {
+    // Checked again at run time: a failure typed away by a cast must still be a 500, not a crash.
+    if (Option.isSome(failure) && errorEntryOf(failure.value._tag) !== undefined) {
       throw fail(failure.value._tag, detailsOf(failure.value))
     }
     if (options.unavailable !== undefined && Chunk.some(Cause.defects(exit.cause), options.unavailable)) {

@@ -1,5 +1,15 @@
-/** The one table mapping every typed error tag to an HTTP status and a stable API code. */
-export const errorTable: Readonly<Record<string, { readonly status: number; readonly code: string; readonly message: string }>> = {
+export interface ErrorEntry {
+  readonly status: number
+  readonly code: string
+  readonly message: string
+}
+
+/**
+ * The one table mapping every typed error tag to an HTTP status and a stable API code. A route's
+ * handler may fail only with these tags (`MappedError`, see route.ts): a use case that gains a new
+ * tagged error without a row here does not compile.
+ */
+export const errorTable = {
   RequestInvalid: { status: 400, code: "VALIDATION_FAILED", message: "Request validation failed" },
   FieldInvalid: { status: 400, code: "VALIDATION_FAILED", message: "Request validation failed" },
   InvalidLedgerCommand: { status: 400, code: "VALIDATION_FAILED", message: "Request validation failed" },
@@ -49,13 +59,25 @@ export const errorTable: Readonly<Record<string, { readonly status: number; read
   PasswordWorkBusy: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Busy, try again in a moment" },
   RequestTimedOut: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Timed out, try again in a moment (a money request may still complete: repeat it with the same Idempotency-Key to learn its outcome)" },
   DatabaseUnavailable: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Temporarily unavailable, try again in a moment" }
+} as const satisfies Readonly<Record<string, ErrorEntry>>
+
+/** Every error tag the HTTP edge answers with its own status and code. */
+export type MappedErrorTag = keyof typeof errorTable
+
+/** What a route's handler may fail with: an error the table maps. */
+export interface MappedError {
+  readonly _tag: MappedErrorTag
 }
+
+/** The row of a tag known only at run time (a failure the compiler did not see); undefined when unmapped. */
+export const errorEntryOf = (tag: string): ErrorEntry | undefined =>
+  Object.hasOwn(errorTable, tag) ? errorTable[tag as MappedErrorTag] : undefined
 
 /** Rupiah the Indonesian way: `Rp 1.250.000`. */
 export const formatRupiah = (amount: number) => `Rp ${new Intl.NumberFormat("id-ID", { maximumFractionDigits: 0 }).format(amount)}`
 
 /** Envelope messages that say more than the table's, from the error's details (the seeds' wording where they give it). */
-export const detailedMessages: Readonly<Record<string, (details: any) => string | undefined>> = {
+export const detailedMessages: Readonly<Partial<Record<MappedErrorTag, (details: any) => string | undefined>>> = {
   InsufficientCredit: (d: { shortfall?: number } | undefined) =>
     typeof d?.shortfall === "number" ? `Insufficient credit: you need ${formatRupiah(d.shortfall)} more` : undefined
 }

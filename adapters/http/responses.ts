@@ -1,7 +1,11 @@
-import { Schema } from "effect"
+import { Schema, Struct } from "effect"
 import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
+import { Role } from "../../application/ports/users.ts"
+import { CouponType } from "../../domain/coupon/index.ts"
 import { Locale } from "../../domain/notification/index.ts"
 import { HealthStatus } from "../../domain/operations/index.ts"
+import { PaymentMethod as PaymentMethodCode } from "../../domain/payment/index.ts"
+import { PlanType } from "../../domain/subscription/index.ts"
 
 /**
  * What `data` holds in success responses, described for /openapi.json. A route declaring one of
@@ -9,13 +13,21 @@ import { HealthStatus } from "../../domain/operations/index.ts"
  * encoded side. Named Schemas (identifier) become components/schemas entries.
  */
 
-const Rupiah = Schema.Int.annotations({ description: "integer rupiah" })
-const Timestamp = Schema.String.annotations({ format: "date-time", description: "ISO-8601 UTC" })
+export const Rupiah = Schema.Int.annotations({ description: "integer rupiah" })
+export const Timestamp = Schema.String.annotations({ format: "date-time", description: "ISO-8601 UTC" })
 /** A field kept under the earlier version's name for its clients: deprecated in /openapi.json. */
 const alias = <A, I>(schema: Schema.Schema<A, I>, of: string) =>
   schema.annotations({ description: `Deprecated: the earlier version's name of \`${of}\``, jsonSchema: { deprecated: true } })
-const Id = Schema.String.annotations({ format: "uuid" })
+export const Id = Schema.String.annotations({ format: "uuid" })
 const TransactionId = Schema.String.annotations({ description: "TXMP-<n>", examples: ["TXMP-101"] })
+const Direction = Schema.Literal("CREDIT", "DEBIT")
+/** How a ledger line moves the wallet, in every list of ledger lines (the wallet's point of view). */
+const movementFields = {
+  direction: Direction,
+  amount: Rupiah,
+  balanceBefore: Schema.NullOr(Rupiah),
+  balanceAfter: Schema.NullOr(Rupiah)
+}
 
 export const Pagination = Schema.Struct({
   page: Schema.Int,
@@ -27,6 +39,16 @@ export const Pagination = Schema.Struct({
 /** The list shape of API.md: `{items, pagination}`. */
 export const Paginated = <A, I>(item: Schema.Schema<A, I>) => Schema.Struct({ items: Schema.Array(item), pagination: Pagination })
 
+/** One page of a list in that shape. */
+export const pageOf = <A>(items: ReadonlyArray<A>, total: number, page: number, limit: number) => ({
+  items,
+  pagination: { page, limit, total, totalPages: Math.ceil(total / limit) }
+})
+
+/** A whole list in the paginated shape of API.md, one page of it. */
+export const pageSlice = <A>(all: ReadonlyArray<A>, query: { readonly page: number; readonly limit: number }) =>
+  pageOf(all.slice((query.page - 1) * query.limit, query.page * query.limit), all.length, query.page, query.limit)
+
 export const Nothing = Schema.Null
 
 export const User = Schema.Struct({
@@ -35,7 +57,7 @@ export const User = Schema.Struct({
   email: Schema.String,
   phone: Schema.NullOr(Schema.String),
   avatar: Schema.NullOr(Schema.String),
-  role: Schema.Literal("USER", "ADMINISTRATOR"),
+  role: Role,
   isActive: Schema.Boolean,
   locale: Locale.annotations({ description: "the language of notifications and mails: id or en" }),
   createdAt: Timestamp,
@@ -68,10 +90,7 @@ export const LedgerEntry = Schema.Struct({
   transactionId: TransactionId,
   type: Schema.String,
   status: Schema.Literal("COMPLETED", "PENDING", "FAILED", "CANCELLED"),
-  direction: Schema.Literal("CREDIT", "DEBIT"),
-  amount: Rupiah,
-  balanceBefore: Schema.NullOr(Rupiah),
-  balanceAfter: Schema.NullOr(Rupiah),
+  ...movementFields,
   description: Schema.String,
   cause: Schema.Struct({ type: Schema.String, id: Schema.String }),
   fromAccount: Schema.String,
@@ -86,8 +105,6 @@ export const CreditAdjustment = Schema.Struct({
   balance: Rupiah,
   applied: Schema.Boolean
 }).annotations({ identifier: "CreditAdjustment" })
-
-const PaymentMethodCode = Schema.Literal("BANK_TRANSFER", "E_WALLET", "CREDIT_CARD", "QRIS")
 
 export const TopUp = Schema.Struct({
   transactionId: TransactionId,
@@ -137,7 +154,7 @@ export const Plan = Schema.Struct({
   id: Id,
   serviceId: Id,
   name: Schema.String,
-  planType: Schema.Literal("FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE"),
+  planType: PlanType,
   monthlyPrice: Rupiah,
   cpuMilli: Schema.Int,
   memoryMb: Schema.Int,
@@ -180,7 +197,7 @@ export const ServiceWithPlans = Schema.Struct({ ...serviceFields, plans: Schema.
 export const PlanSummary = Schema.Struct({
   id: Id,
   name: Schema.String,
-  planType: Schema.Literal("FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE").annotations({ description: "the tier" }),
+  planType: PlanType.annotations({ description: "the tier" }),
   monthlyPrice: Rupiah,
   cpuMilli: Schema.Int,
   memoryMb: Schema.Int,
@@ -255,10 +272,7 @@ export const SubscriptionTransaction = Schema.Struct({
   transactionId: TransactionId,
   type: Schema.String,
   status: Schema.String,
-  direction: Schema.Literal("CREDIT", "DEBIT"),
-  amount: Rupiah,
-  balanceBefore: Schema.NullOr(Rupiah),
-  balanceAfter: Schema.NullOr(Rupiah),
+  ...movementFields,
   description: Schema.String,
   createdAt: Timestamp
 }).annotations({ identifier: "SubscriptionTransaction" })
@@ -298,9 +312,8 @@ export const Instance = Schema.Struct({
 }).annotations({ identifier: "Instance" })
 
 export const InstanceStatus = Schema.Struct({
-  id: Id, status: Schema.String, error: Schema.NullOr(Schema.String),
-  publicUrl: Schema.NullOr(Schema.String), adminUrl: Schema.NullOr(Schema.String), namespace: Schema.String,
-  lastStartedAt: Schema.NullOr(Timestamp), lastStoppedAt: Schema.NullOr(Timestamp), ...instanceHealthFields
+  ...Struct.pick(instanceFields, "id", "status", "error", "publicUrl", "adminUrl", "namespace", "lastStartedAt", "lastStoppedAt"),
+  ...instanceHealthFields
 })
 
 export const InstanceCredentials = Schema.Struct({
@@ -318,8 +331,6 @@ export const InstanceMetrics = Schema.Struct({
   urls: Schema.Struct({ public: Schema.NullOr(Schema.String) }),
   timestamp: Timestamp
 }).annotations({ identifier: "InstanceMetrics" })
-
-const CouponType = Schema.Literal("CREDIT_TOPUP", "SUBSCRIPTION_DISCOUNT", "FREE_SERVICE")
 
 export const Coupon = Schema.Struct({
   id: Id,
@@ -399,10 +410,7 @@ export const AdminLedgerEntry = Schema.Struct({
   userId: Id,
   type: Schema.String,
   status: Schema.String,
-  direction: Schema.Literal("CREDIT", "DEBIT"),
-  amount: Rupiah,
-  balanceBefore: Schema.NullOr(Rupiah),
-  balanceAfter: Schema.NullOr(Rupiah),
+  ...movementFields,
   fromAccount: Schema.String,
   toAccount: Schema.String,
   causeType: Schema.String,
@@ -472,8 +480,6 @@ export const AuditReport = Schema.Struct({
   eventsPerSecond: Schema.optional(Schema.Int),
   accounts: Schema.optional(Schema.Record({ key: Schema.String, value: Rupiah })).annotations({ description: "every account's replayed balance (accounts=true)" })
 }).annotations({ identifier: "AuditReport" })
-
-const Direction = Schema.Literal("CREDIT", "DEBIT")
 
 export const Statement = Schema.Struct({
   userId: Schema.String,

@@ -1,6 +1,7 @@
 import type { Effect } from "effect"
 import { Schema } from "effect"
 import type { Principal } from "../../application/accounts/useCases.ts"
+import type { MappedError } from "./errors.ts"
 
 export type Access = "public" | "user" | "admin"
 
@@ -46,7 +47,7 @@ export interface Route<R> {
   readonly acceptsUnknownFields?: boolean
   /** A compatibility alias kept for the earlier version's clients; marked deprecated in /openapi.json. */
   readonly deprecated?: boolean
-  readonly handle: (input: RouteInput<any, any, any>) => Effect.Effect<Reply, { readonly _tag: string }, R>
+  readonly handle: (input: RouteInput<any, any, any>) => Effect.Effect<Reply, MappedError, R>
 }
 
 /**
@@ -67,7 +68,8 @@ export const route = <R, P = undefined, Q = undefined, B = undefined, D = unknow
   readonly idempotent?: boolean
   readonly acceptsUnknownFields?: boolean
   readonly deprecated?: boolean
-  readonly handle: (input: RouteInput<P, Q, B>) => Effect.Effect<Reply<NoInfer<D>>, { readonly _tag: string }, R>
+  /** Fails only with errors the one table maps (errors.ts): an unmapped tag is a compile error here. */
+  readonly handle: (input: RouteInput<P, Q, B>) => Effect.Effect<Reply<NoInfer<D>>, MappedError, R>
 }): Route<R> => spec as unknown as Route<R>
 
 export const ok = <D>(message: string, data: D, status?: number): Reply<D> =>

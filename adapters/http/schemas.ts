@@ -1,64 +1,11 @@
 import { Schema } from "effect"
-import { ServiceTemplate } from "../../application/catalog/serviceTemplate.ts"
-import { Locale } from "../../domain/notification/index.ts"
-import { minimumTopUpMessage } from "./errors.ts"
 
-const trimmed = (min: number, max: number) =>
+export const trimmed = (min: number, max: number) =>
   Schema.Trim.pipe(Schema.minLength(min), Schema.maxLength(max))
-
-export const Email = Schema.Trim.pipe(
-  Schema.maxLength(254),
-  // Invisible characters (zero-width spaces and joiners, BOM, soft hyphen) make look-alike accounts.
-  Schema.filter((s) => !/[\p{Cc}\p{Cf}]/u.test(s), { message: () => "must not contain invisible or control characters" }),
-  Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "must be an email address" }),
-  Schema.annotations({ description: "email address", examples: ["ayu@example.com"] })
-)
-
-export const Password = Schema.String.pipe(
-  Schema.minLength(8, { message: () => "must be at least 8 characters" }),
-  Schema.maxLength(128)
-)
-
-export const Phone = Schema.Trim.pipe(
-  Schema.pattern(/^\+?[0-9]{8,15}$/, { message: () => "must be 8-15 digits, optionally starting with +" })
-)
 
 export const Uuid = Schema.String.pipe(
   Schema.pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: () => "must be a UUID" })
 )
-
-export const RegisterBody = Schema.Struct({
-  name: trimmed(1, 100),
-  email: Email,
-  password: Password,
-  phone: Schema.optional(Phone),
-  /** Notifications and mails are written in it; Indonesian unless asked otherwise. */
-  locale: Schema.optional(Locale.annotations({ description: "id (Bahasa Indonesia, the default) or en" }))
-})
-
-export const LoginBody = Schema.Struct({
-  email: Email,
-  password: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128))
-})
-
-export const RefreshBody = Schema.Struct({
-  refreshToken: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
-})
-
-export const ProfileBody = Schema.Struct({
-  name: Schema.optional(trimmed(1, 100)),
-  phone: Schema.optional(Schema.NullOr(Phone)),
-  avatar: Schema.optional(Schema.NullOr(Schema.String.pipe(
-    Schema.maxLength(2048),
-    Schema.pattern(/^https?:\/\/\S+$/, { message: () => "must be an http(s) URL" })
-  ))),
-  locale: Schema.optional(Locale.annotations({ description: "id or en: the language of notifications and mails" }))
-})
-
-export const PasswordBody = Schema.Struct({
-  currentPassword: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128)),
-  newPassword: Password
-})
 
 const PageNumber = Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1), Schema.lessThanOrEqualTo(1_000_000))
 const PageLimit = Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1), Schema.lessThanOrEqualTo(100))
@@ -68,267 +15,23 @@ export const PageQuery = {
   limit: Schema.optionalWith(PageLimit, { default: () => 20 })
 }
 
-export const TransactionType = Schema.Literal("TOP_UP", "TOP_UP_REVERSAL", "SUBSCRIPTION", "UPGRADE", "REFUND", "ADMIN_ADJUSTMENT", "COUPON_CREDIT")
-export const TransactionStatus = Schema.Literal("PENDING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDED")
-
-export const TransactionsQuery = Schema.Struct({
-  ...PageQuery,
-  type: Schema.optional(TransactionType),
-  status: Schema.optional(TransactionStatus)
-})
-
 export const UserIdParams = Schema.Struct({ id: Uuid })
-
-/** ± integer rupiah, never zero; the cap keeps a typo from minting billions. */
-export const CreditAdjustmentBody = Schema.Struct({
-  amount: Schema.Int.pipe(
-    Schema.filter((n) => n !== 0 || "must not be zero"),
-    Schema.greaterThanOrEqualTo(-1_000_000_000),
-    Schema.lessThanOrEqualTo(1_000_000_000)
-  ),
-  reason: trimmed(3, 500)
-})
 
 export const TransactionIdParams = Schema.Struct({
   id: Schema.String.pipe(Schema.pattern(/^TXMP-\d{1,18}$/, { message: () => "must be a transaction id like TXMP-101" }))
 })
 
-export const topUpLimits = { min: 10_000, max: 10_000_000 } as const
+export const Name = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))
 
-export const TopUpBody = Schema.Struct({
-  amount: Schema.Int.pipe(
-    Schema.greaterThanOrEqualTo(topUpLimits.min, { message: () => minimumTopUpMessage }),
-    Schema.lessThanOrEqualTo(topUpLimits.max, { message: () => `must be at most ${topUpLimits.max}` })
-  ),
-  paymentMethod: Schema.Literal("BANK_TRANSFER", "E_WALLET", "CREDIT_CARD", "QRIS")
-})
-
-const GatewayField = (max: number) => Schema.String.pipe(Schema.minLength(1), Schema.maxLength(max))
-
-/** A Midtrans notification: the fields we use; everything else Midtrans sends is ignored. */
-export const MidtransNotificationBody = Schema.Struct({
-  order_id: GatewayField(64),
-  status_code: GatewayField(3),
-  gross_amount: GatewayField(32),
-  signature_key: GatewayField(256),
-  transaction_status: GatewayField(32),
-  fraud_status: Schema.optional(GatewayField(32)),
-  refund_amount: Schema.optional(GatewayField(32)),
-  refund_key: Schema.optional(GatewayField(128))
-})
-
-export const AuditEventsQuery = Schema.Struct({
-  stream: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
-  after: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(0)), { default: () => 0 }),
-  /** Without a limit the export is complete; with one, headers say how many matched and where to continue. */
-  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1), Schema.lessThanOrEqualTo(1_000_000))),
-  /** `true`: commit-safe order for a consumer that tails the log (stops before the oldest open transaction). */
-  tail: Schema.optional(Schema.Literal("true", "false"))
-})
-
-export const AuditLedgerQuery = Schema.Struct({
-  /** `true`: add every account's replayed balance (the CLI's --accounts). */
-  accounts: Schema.optional(Schema.Literal("true", "false"))
-})
-
-const Slug = Schema.String.pipe(Schema.pattern(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { message: () => "must be lowercase letters, digits and dashes" }), Schema.maxLength(64))
-const Name = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))
-const SortOrder = Schema.Int.pipe(Schema.between(-10_000, 10_000))
-const BoolFromString = Schema.Literal("true", "false").pipe(Schema.transform(Schema.Boolean, { decode: (s) => s === "true", encode: (b) => (b ? "true" : "false") }))
-
-export const SlugParams = Schema.Struct({ serviceSlug: Slug })
-export const CategorySlugParams = Schema.Struct({ categorySlug: Slug })
 export const IdParams = Schema.Struct({ id: Uuid })
-export const PlanParams = Schema.Struct({ id: Uuid, planId: Uuid })
 
-export const ServicesQuery = Schema.Struct({ ...PageQuery, category: Schema.optional(Slug), featured: Schema.optional(BoolFromString) })
-export const SearchQuery = Schema.Struct({ ...PageQuery, q: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100)) })
-
-export const CategoryBody = Schema.Struct({
-  name: Name,
-  slug: Slug,
-  description: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(1000)))),
-  sortOrder: Schema.optional(SortOrder),
-  isActive: Schema.optional(Schema.Boolean)
-})
-
-const EnvTemplate = Schema.Record({ key: Schema.String, value: Schema.String.pipe(Schema.maxLength(1000)) }).pipe(
-  Schema.filter((env) => {
-    const bad = Object.keys(env).find((k) => !/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/.test(k))
-    return bad === undefined || { path: [bad], message: "must be an environment variable name" }
-  })
-)
-
-export const ServiceBody = Schema.Struct({
-  categoryId: Uuid,
-  name: Name,
-  slug: Slug,
-  description: Schema.optional(Schema.String.pipe(Schema.maxLength(5000))),
-  icon: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(2048))).annotations({ description: "a URL or an icon name" })),
-  dockerImage: Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9._\-/:@]{0,254}$/i, { message: () => "must be a container image reference" })),
-  defaultPort: Schema.Int.pipe(Schema.between(1, 65_535)),
-  envTemplate: Schema.optional(EnvTemplate),
-  template: Schema.optional(ServiceTemplate),
-  tags: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(40))).pipe(Schema.maxItems(20))),
-  isFeatured: Schema.optional(Schema.Boolean),
-  isActive: Schema.optional(Schema.Boolean),
-  isPublic: Schema.optional(Schema.Boolean),
-  sortOrder: Schema.optional(SortOrder)
-})
-
-const Positive = (max: number) => Schema.Int.pipe(Schema.between(1, max))
-
-const Bandwidth = Schema.Int.pipe(Schema.between(0, 1_000_000))
-
-const planFields = {
-  name: Name,
-  planType: Schema.Literal("FREE", "BASIC", "PRO", "PREMIUM", "ENTERPRISE"),
-  monthlyPrice: Schema.Int.pipe(Schema.between(0, 100_000_000)),
-  cpuMilli: Positive(64_000),
-  memoryMb: Positive(262_144),
-  storageGb: Positive(10_000),
-  bandwidthGb: Schema.optional(Bandwidth),
-  bandwidth: Schema.optional(Bandwidth.annotations({ description: "Deprecated: the earlier version's name of `bandwidthGb`", jsonSchema: { deprecated: true } })),
-  totalQuota: Schema.Int.pipe(Schema.between(0, 1_000_000)),
-  features: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))).pipe(Schema.maxItems(30))),
-  maxInstancesPerUser: Schema.optional(Positive(100)),
-  isActive: Schema.optional(Schema.Boolean),
-  isPopular: Schema.optional(Schema.Boolean),
-  sortOrder: Schema.optional(SortOrder)
-}
-
-/** `bandwidth` (the earlier version's name) and `bandwidthGb` are one field: both given must agree. */
-const oneBandwidth = (required: boolean) => (plan: { readonly bandwidthGb?: number | undefined; readonly bandwidth?: number | undefined }) =>
-  plan.bandwidthGb !== undefined && plan.bandwidth !== undefined && plan.bandwidthGb !== plan.bandwidth
-    ? { path: ["bandwidth"], message: "must equal bandwidthGb (it is its deprecated name)" }
-    : !required || plan.bandwidthGb !== undefined || plan.bandwidth !== undefined || { path: ["bandwidthGb"], message: "is missing" }
-
-export const PlanBody = Schema.Struct(planFields).pipe(Schema.filter(oneBandwidth(true)))
-export const PlanUpdateBody = Schema.Struct(planFields).pipe(Schema.omit("totalQuota"), Schema.partial, Schema.filter(oneBandwidth(false)))
-
-/** The plan fields under our names (`bandwidth` folded into `bandwidthGb`). */
-export const planInput = <P extends { readonly bandwidthGb?: number | undefined; readonly bandwidth?: number | undefined }>({ bandwidth, ...plan }: P) =>
-  ({ ...plan, bandwidthGb: plan.bandwidthGb ?? bandwidth })
-export const QuotaBody = Schema.Struct({ totalQuota: Schema.Int.pipe(Schema.between(0, 1_000_000)) })
-
-/** An instance's resource name: a DNS label (it names its Kubernetes objects and its host). */
-const InstanceName = Schema.String.pipe(Schema.pattern(/^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/, { message: () => "must be a DNS label: lowercase letters, digits and dashes, 1-40 characters" }))
-const SubscriptionCouponCode = Schema.String.pipe(Schema.maxLength(64))
-
-export const SubscribeBody = Schema.Struct({
-  planId: Uuid,
-  couponCode: Schema.optional(SubscriptionCouponCode),
-  instanceName: Schema.optional(InstanceName),
-  autoRenew: Schema.optional(Schema.Boolean)
-})
-/** POST /api/instances: an instance is created by subscribing; `name` becomes its resource name. */
-export const InstanceCreateBody = Schema.Struct({
-  planId: Uuid,
-  name: InstanceName,
-  couponCode: Schema.optional(SubscriptionCouponCode),
-  autoRenew: Schema.optional(Schema.Boolean)
-})
-export const UpgradeBody = Schema.Struct({ newPlanId: Uuid })
-export const AutoRenewBody = Schema.Struct({ enabled: Schema.Boolean })
-export const SubscriptionListQuery = Schema.Struct(PageQuery)
-/** ?page=&limit= for lists held in memory (short reference lists). */
+/** ?page=&limit= and nothing else. */
 export const PageListQuery = Schema.Struct(PageQuery)
 
-const CouponCode = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(40), Schema.pattern(/^[A-Za-z0-9_-]+$/, { message: () => "must be letters, digits, dashes or underscores" }))
-const IsoDate = Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be an ISO-8601 date"))
+/** A query-string flag: "true" or "false". */
+export const BoolFromString = Schema.Literal("true", "false").pipe(Schema.transform(Schema.Boolean, { decode: (s) => s === "true", encode: (b) => (b ? "true" : "false") }))
 
-export const ValidateCouponBody = Schema.Struct({ code: CouponCode, planId: Schema.optional(Uuid) })
-export const RedeemCouponBody = Schema.Struct({ code: CouponCode })
+export const IsoDate = Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be an ISO-8601 date"))
 
-export const CouponBody = Schema.Struct({
-  code: CouponCode,
-  name: Name,
-  type: Schema.Literal("CREDIT_TOPUP", "SUBSCRIPTION_DISCOUNT", "FREE_SERVICE"),
-  value: Schema.Int.pipe(Schema.between(0, 100_000_000)),
-  discountKind: Schema.optional(Schema.NullOr(Schema.Literal("PERCENT", "FIXED"))),
-  serviceIds: Schema.optional(Schema.Array(Uuid).pipe(Schema.maxItems(50))),
-  planIds: Schema.optional(Schema.Array(Uuid).pipe(Schema.maxItems(50))),
-  freePlanId: Schema.optional(Schema.NullOr(Uuid)),
-  freeMonths: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 36)))),
-  validFrom: Schema.optional(Schema.NullOr(IsoDate)),
-  validUntil: Schema.optional(Schema.NullOr(IsoDate)),
-  maxUses: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 10_000_000)))),
-  maxUsesPerUser: Schema.optional(Schema.Int.pipe(Schema.between(1, 1_000))),
-  isActive: Schema.optional(Schema.Boolean)
-}).pipe(Schema.filter((c) => {
-  if (c.type === "SUBSCRIPTION_DISCOUNT" && !c.discountKind) return { path: ["discountKind"], message: "is required for SUBSCRIPTION_DISCOUNT" }
-  if (c.type === "SUBSCRIPTION_DISCOUNT" && c.discountKind === "PERCENT" && (c.value < 1 || c.value > 100)) return { path: ["value"], message: "must be a percent between 1 and 100" }
-  if (c.type === "FREE_SERVICE" && (!c.freePlanId || !c.freeMonths)) return { path: ["freePlanId"], message: "freePlanId and freeMonths are required for FREE_SERVICE" }
-  if (c.type === "CREDIT_TOPUP" && c.value < 1) return { path: ["value"], message: "must be at least 1 rupiah of credit" }
-  return true
-}))
-
-export const CouponUpdateBody = Schema.Struct({
-  name: Schema.optional(Name),
-  value: Schema.optional(Schema.Int.pipe(Schema.between(0, 100_000_000))),
-  validFrom: Schema.optional(Schema.NullOr(IsoDate)),
-  validUntil: Schema.optional(Schema.NullOr(IsoDate)),
-  maxUses: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 10_000_000)))),
-  maxUsesPerUser: Schema.optional(Schema.Int.pipe(Schema.between(1, 1_000))),
-  isActive: Schema.optional(Schema.Boolean)
-})
-
-export const BulkStatusBody = Schema.Struct({ ids: Schema.Array(Uuid).pipe(Schema.minItems(1), Schema.maxItems(500)), isActive: Schema.Boolean })
-
-const Reason = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(500))
-export const AdminSubscriptionsQuery = Schema.Struct({
-  ...PageQuery,
-  status: Schema.optional(Schema.Literal("PENDING_DEPLOYMENT", "ACTIVE", "FAILED", "CANCELLED", "EXPIRED")),
-  userId: Schema.optional(Uuid),
-  serviceId: Schema.optional(Uuid),
-  planId: Schema.optional(Uuid),
-  q: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100)))
-})
-export const BonusSubscriptionBody = Schema.Struct({ userId: Uuid, planId: Uuid, instanceName: SubscribeBody.fields.instanceName, reason: Reason })
-export const ForceCancelBody = Schema.Struct({ refund: Schema.optionalWith(Schema.Literal("none", "prorated", "full"), { default: () => "prorated" as const }), reason: Reason })
-export const AdminRefundBody = Schema.Struct({ amount: Schema.Int.pipe(Schema.between(1, 1_000_000_000)), reason: Reason })
-export const ExtendBody = Schema.Struct({ days: Schema.Int.pipe(Schema.between(1, 366)), reason: Reason })
-export const AdminUpgradeBody = Schema.Struct({ newPlanId: Uuid, bonus: Schema.optionalWith(Schema.Boolean, { default: () => false }), reason: Reason })
+export const Reason = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(500))
 export const ReasonBody = Schema.Struct({ reason: Reason })
-export const AdminTransactionsQuery = Schema.Struct({ ...TransactionsQuery.fields, userId: Schema.optional(Uuid) })
-
-/**
- * Environment variables: every key is checked (a refined key schema in a Record would silently
- * drop bad keys instead of refusing them).
- */
-const EnvVars = Schema.Record({ key: Schema.String, value: Schema.String.pipe(Schema.maxLength(4096)) }).pipe(
-  Schema.filter((env) => {
-    const keys = Object.keys(env)
-    if (keys.length > 50) return "at most 50 variables"
-    const bad = keys.find((k) => !/^[A-Z_][A-Z0-9_]{0,63}$/.test(k))
-    return bad === undefined || { path: [bad], message: "environment variable names are UPPER_SNAKE_CASE" }
-  })
-)
-
-export const InstanceUpdateBody = Schema.Struct({
-  name: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(60))),
-  env: Schema.optional(EnvVars),
-  envVars: Schema.optional(EnvVars.annotations({ description: "Deprecated: the earlier version's name of `env`", jsonSchema: { deprecated: true } }))
-}).pipe(Schema.filter((b) => b.env === undefined || b.envVars === undefined || { path: ["envVars"], message: "send env or envVars (its deprecated name), not both" }))
-
-const RoleLiteral = Schema.Literal("USER", "ADMINISTRATOR")
-export const AdminUsersQuery = Schema.Struct({
-  ...PageQuery,
-  q: Schema.optional(Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))),
-  role: Schema.optional(RoleLiteral),
-  isActive: Schema.optional(Schema.Literal("true", "false").pipe(Schema.transform(Schema.Boolean, { decode: (s) => s === "true", encode: (b) => (b ? "true" : "false") })))
-})
-export const AdminCreateUserBody = Schema.Struct({ ...RegisterBody.fields, role: Schema.optionalWith(RoleLiteral, { default: () => "USER" as const }) })
-export const RoleBody = Schema.Struct({ role: RoleLiteral })
-
-/** ?from=&to=&groupBy=day|month; defaults: the last 30 days by day. */
-export const AnalyticsQuery = Schema.Struct({
-  from: Schema.optional(IsoDate),
-  to: Schema.optional(IsoDate),
-  groupBy: Schema.optionalWith(Schema.Literal("day", "month"), { default: () => "day" as const })
-})
-
-export const StatementQuery = Schema.Struct({ from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
-export const AdminStatementQuery = Schema.Struct({ userId: Uuid, from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
-/** The admin's renewal queues (issue 9). */
-export const RenewalQueueQuery = Schema.Struct({ ...PageQuery, status: Schema.optionalWith(Schema.Literal("due", "grace", "suspended"), { default: () => "due" as const }) })

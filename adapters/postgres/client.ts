@@ -4,6 +4,8 @@ import { Context, Effect, Layer } from "effect"
 import postgres from "postgres"
 
 export type Sql = postgres.Sql<{ bigint: number }>
+/** One reserved connection of the pool: a transaction the caller runs statement by statement. */
+export type Tx = postgres.ReservedSql<{ bigint: number }>
 
 /** The postgres.js pool of this process. */
 export class Pg extends Context.Tag("app/Pg")<Pg, Sql>() {}

@@ -2,11 +2,10 @@ import { Effect, Layer, Schema } from "effect"
 import type postgres from "postgres"
 import { CatalogConflict } from "../../application/ports/catalog.ts"
 import { Coupons, type CouponView } from "../../application/ports/coupons.ts"
-import type { RecordedEvent } from "../../application/ports/eventStore.ts"
-import { CouponEvent, isCouponStream } from "../../domain/coupon/index.ts"
+import { CouponEvent } from "../../domain/coupon/index.ts"
 import { isUniqueViolation, Pg } from "./client.ts"
+import { eventTypesOf, projection } from "./projection.ts"
 
-type Tx = postgres.ReservedSql<{ bigint: number }>
 type Row = Record<string, any>
 
 const decode = Schema.decodeUnknownSync(CouponEvent)
@@ -14,8 +13,8 @@ const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 const iso = (d: Date | null) => (d === null ? null : d.toISOString())
 
 /** Redemptions read model and the coupon's used_count, in the redeeming transaction. */
-export const couponProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
-  events.filter((e) => isCouponStream(e.streamId)).flatMap((recorded) => {
+export const couponProjection = projection("coupon-redemptions", eventTypesOf(CouponEvent), (tx, events) =>
+  events.flatMap((recorded) => {
     const event = decode(recorded.data)
     const code = recorded.streamId.slice("coupon-".length)
     return [
@@ -25,7 +24,7 @@ export const couponProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): R
       tx`with u as (update coupons set used_count = used_count + 1 where code = ${code} returning 1)
         select expect_one_row((select count(*) from u), 'coupons')`
     ]
-  })
+  }))
 
 const toView = (r: Row): CouponView => ({
   id: r["id"], code: r["code"], name: r["name"], type: r["coupon_type"], value: r["value"], discountKind: r["discount_kind"],

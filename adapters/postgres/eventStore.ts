@@ -1,5 +1,4 @@
 import { Effect, Either, Layer } from "effect"
-import type postgres from "postgres"
 import {
   type Decision,
   EventStore,
@@ -13,27 +12,8 @@ import {
 import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
 import { numberResult, numbersFor, numberTransactions, provisionalIdsIn } from "../../application/shared/transactionNumbers.ts"
-import { isDatabaseUnavailable, isDeadlock, isUniqueViolation, Pg, type Sql } from "./client.ts"
-import { couponProjector } from "./coupons.ts"
-import { instanceOpsProjector } from "./instanceOpsReadModel.ts"
-import { invoiceProjector } from "./invoices.ts"
-import { notificationProjector } from "./notifications.ts"
-import { paymentProjector } from "./paymentReadModel.ts"
-import { quotaProjector } from "./quotaReadModel.ts"
-import { subscriptionProjector } from "./subscriptionReadModel.ts"
-import { walletProjector } from "./walletReadModel.ts"
-
-type Tx = postgres.ReservedSql<{ bigint: number }>
-
-/**
- * Runs in the appending transaction; returns statements pipelined after the event inserts and
- * before COMMIT. A statement that cannot apply its event must raise an error (not just write
- * nothing): the pipelined COMMIT then ends the transaction as a rollback.
- */
-export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => ReadonlyArray<Promise<unknown>>
-
-// The notification outbox goes last: it reads the rows the projections before it just wrote.
-const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector, couponProjector, invoiceProjector, instanceOpsProjector, notificationProjector]
+import { isDatabaseUnavailable, isDeadlock, isUniqueViolation, Pg, type Sql, type Tx } from "./client.ts"
+import { projectAll, type Projection } from "./projection.ts"
 
 interface EventRow {
   position: number
@@ -125,7 +105,14 @@ export interface GroupCommitOptions {
 
 export const defaultGroupCommit: GroupCommitOptions = { maxBatch: 64, maxInFlight: 4 }
 
-const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitOptions) => {
+export interface EventStoreOptions {
+  /** The inline read models, run in this order in every appending transaction (registered in infra/). */
+  readonly projections: ReadonlyArray<Projection>
+  readonly groupCommit: GroupCommitOptions
+}
+
+const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOptions) => {
+  const { projections, groupCommit } = options
   /**
    * Inserts the events (one statement), the inline projections and the snapshots (one statement)
    * behind it, and COMMIT, all pipelined: one round trip. If any statement fails, Postgres turns
@@ -155,7 +142,7 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
       insert into events ${tx(rows as never, "stream_id", "stream_version", "event_id", "type", "data", "metadata", "recorded_at", "prev_hash", "hash")}
       returning position`
     // Projections look positions up by event id, so they can be pipelined behind the insert.
-    const projected = projectors.flatMap((project) => project(tx, pending.map((e) => ({ ...e, position: 0 }))))
+    const projected = projectAll(projections, tx, pending.map((e) => ({ ...e, position: 0 })))
     const snapshotRows = [...snapshots].map(([streamId, s]) => ({ stream_id: streamId, version: s.version, last_hash: s.hash, state: tx.json(s.state as never) }))
     const snapshotted = snapshotRows.length === 0 ? [] : [tx`
       insert into snapshots ${tx(snapshotRows as never, "stream_id", "version", "last_hash", "state")}
@@ -459,15 +446,13 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
   })
 }
 
-/** The Postgres event store with the given group commit bounds (tests vary them). */
-export const eventStorePostgres = (groupCommit: GroupCommitOptions) =>
+/** The Postgres event store with its read models and group commit bounds (tests vary them). */
+export const eventStorePostgres = (options: EventStoreOptions) =>
   Layer.effect(
     EventStore,
     Effect.gen(function*() {
       const sql = yield* Pg
       const ids = yield* IdGenerator
-      return makeStore(sql, () => Effect.runSync(ids.uuid), groupCommit)
+      return makeStore(sql, () => Effect.runSync(ids.uuid), options)
     })
   )
-
-export const EventStorePostgres = eventStorePostgres(defaultGroupCommit)

@@ -1,19 +1,16 @@
 import { Effect, Layer, Schema } from "effect"
-import type postgres from "postgres"
-import type { RecordedEvent } from "../../application/ports/eventStore.ts"
 import { InstanceOpsQueries } from "../../application/ports/instanceOps.ts"
-import { InstanceOpsEvent, isInstanceOpsStream } from "../../domain/operations/index.ts"
+import { InstanceOpsEvent } from "../../domain/operations/index.ts"
 import { Pg } from "./client.ts"
-
-type Tx = postgres.ReservedSql<{ bigint: number }>
+import { eventTypesOf, projection } from "./projection.ts"
 
 const decode = Schema.decodeUnknownSync(InstanceOpsEvent)
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null)
 
 /** Inline projection into `instance_ops` (one upsert per event). */
-export const instanceOpsProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
-  events.filter((e) => isInstanceOpsStream(e.streamId)).map((recorded) => {
+export const instanceOpsProjection = projection("instance-ops", eventTypesOf(InstanceOpsEvent), (tx, events) =>
+  events.map((recorded) => {
     const event = decode(recorded.data)
     const id = event.subscriptionId
     const at = new Date(event.at)
@@ -30,7 +27,7 @@ export const instanceOpsProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent
       case "MaintenanceEnded":
         return tx`update instance_ops set maintenance_by = null, maintenance_reason = null, maintenance_since = null where subscription_id = ${id}`
     }
-  })
+  }))
 
 const toRun = (r: Record<string, any>) => ({
   replica: r["replica"], startedAt: r["started_at"].toISOString(), finishedAt: r["finished_at"].toISOString(),

@@ -1,11 +1,9 @@
 import { Effect, Layer } from "effect"
-import type postgres from "postgres"
 import { type DocumentDraft, documentDrafts } from "../../application/invoices/invoiceDrafts.ts"
-import type { RecordedEvent } from "../../application/ports/eventStore.ts"
 import { type BillingDocument, type DocumentLine, InvoiceQueries } from "../../application/ports/invoices.ts"
-import { Pg } from "./client.ts"
-
-type Tx = postgres.ReservedSql<{ bigint: number }>
+import { SubscriptionEvent } from "../../domain/subscription/index.ts"
+import { Pg, type Tx } from "./client.ts"
+import { eventTypesOf, projection } from "./projection.ts"
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** Ids compared with uuid columns; anything else matches nothing (instead of failing the cast). */
@@ -52,9 +50,16 @@ const issue = (tx: Tx, d: DocumentDraft) => tx`
     ${d.sourceEventId}::text, (select position from events where event_id = ${d.sourceEventId}::uuid)
   from counter, owner, priced`
 
-/** The inline projection: the events of one append in, one INSERT per invoice or credit note out. */
-export const invoiceProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
-  documentDrafts(events).map((draft) => issue(tx, draft))
+/**
+ * The inline projection: the events of one append in, one INSERT per invoice or credit note out.
+ * It reads charges and refunds, the coupons redeemed with a sale, and the subscription events that
+ * say what was sold.
+ */
+export const invoiceProjection = projection(
+  "billing-documents",
+  ["WalletCharged", "ChargeRefunded", "CouponRedeemed", ...eventTypesOf(SubscriptionEvent)],
+  (tx, events) => documentDrafts(events).map((draft) => issue(tx, draft))
+)
 
 interface DocumentRow {
   number: string

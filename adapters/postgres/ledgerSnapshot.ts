@@ -1,5 +1,4 @@
 import { Effect, Layer } from "effect"
-import type postgres from "postgres"
 import { Catalog } from "../../application/ports/catalog.ts"
 import type { EventMetadata, RecordedEvent } from "../../application/ports/eventStore.ts"
 import {
@@ -16,12 +15,10 @@ import { SubscriptionQueries } from "../../application/ports/subscriptionQueries
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { CatalogPostgres } from "./catalog.ts"
 import { InvoiceQueriesPostgres } from "./invoices.ts"
-import { Pg, type Sql } from "./client.ts"
+import { Pg, type Sql, type Tx } from "./client.ts"
 import { PaymentQueriesPostgres } from "./paymentReadModel.ts"
 import { SubscriptionQueriesPostgres } from "./subscriptionReadModel.ts"
 import { WalletQueriesPostgres } from "./walletReadModel.ts"
-
-type Tx = postgres.ReservedSql<{ bigint: number }>
 
 /** Rows per cursor fetch (export) and per batch handed to the replay: large enough to amortise, small enough to stay flat in memory. */
 const batchRows = 5_000

@@ -1,13 +1,10 @@
 import { Effect, Layer } from "effect"
-import type postgres from "postgres"
-import type { RecordedEvent } from "../../application/ports/eventStore.ts"
 import { type ClaimedEmail, type EmailStatus, Notifications, type StoredNotification } from "../../application/ports/notifications.ts"
 import { isWalletStream, userIdOfWalletStream } from "../../domain/ledger/index.ts"
 import type { Locale, NotificationKind } from "../../domain/notification/index.ts"
-import { isSubscriptionStream } from "../../domain/subscription/index.ts"
+import { isSubscriptionStream, SubscriptionEvent } from "../../domain/subscription/index.ts"
 import { Pg } from "./client.ts"
-
-type Tx = postgres.ReservedSql<{ bigint: number }>
+import { eventTypesOf, projection } from "./projection.ts"
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -44,7 +41,7 @@ const subscriptionNotice = (type: string, data: Record<string, unknown>): { kind
  * once per provisioning (a start or restart also ends in InstanceRunning). Never raises for a
  * missing row: a notification must not be able to block money or state changes.
  */
-export const notificationProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
+export const notificationProjection = projection("notifications", ["TopUpCredited", ...eventTypesOf(SubscriptionEvent)], (tx, events) =>
   events.flatMap((recorded) => {
     const at = new Date(recorded.recordedAt)
     const data = recorded.data as Record<string, unknown>
@@ -75,7 +72,7 @@ export const notificationProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
       left join plans p on p.id = s.plan_id
       where s.id = ${id}
       on conflict (dedupe_key) do nothing`]
-  })
+  }))
 
 interface NotificationRow {
   id: string

@@ -1,17 +1,15 @@
 import { Effect, Layer, Schema } from "effect"
 import type postgres from "postgres"
-import type { RecordedEvent } from "../../application/ports/eventStore.ts"
 import { LeaderLock, PaymentQueries, type PaymentView } from "../../application/ports/paymentQueries.ts"
-import { isPaymentStream, PaymentEvent } from "../../domain/payment/index.ts"
+import { PaymentEvent } from "../../domain/payment/index.ts"
 import { Pg } from "./client.ts"
-
-type Tx = postgres.ReservedSql<{ bigint: number }>
+import { eventTypesOf, projection } from "./projection.ts"
 
 const decode = Schema.decodeUnknownSync(PaymentEvent)
 
 /** Inline projection of payment events into `payments`; every statement touches one row or raises. */
-export const paymentProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
-  events.filter((e) => isPaymentStream(e.streamId)).map((recorded) => {
+export const paymentProjection = projection("payments", eventTypesOf(PaymentEvent), (tx, events) =>
+  events.map((recorded) => {
     const event = decode(recorded.data)
     const at = new Date(recorded.recordedAt)
     const update = (changes: postgres.PendingQuery<postgres.Row[]>) =>
@@ -38,7 +36,7 @@ export const paymentProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): 
         return update(tx`reversed_amount = reversed_amount + ${event.amount}, shortfall = shortfall + ${event.shortfall},
           gateway_status = ${event.kind}`)
     }
-  })
+  }))
 
 interface PaymentRow {
   order_id: string

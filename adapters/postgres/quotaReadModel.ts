@@ -1,15 +1,12 @@
 import { Schema } from "effect"
-import type postgres from "postgres"
-import type { RecordedEvent } from "../../application/ports/eventStore.ts"
-import { isQuotaStream, planIdOfQuotaStream, QuotaEvent } from "../../domain/quota/index.ts"
-
-type Tx = postgres.ReservedSql<{ bigint: number }>
+import { planIdOfQuotaStream, QuotaEvent } from "../../domain/quota/index.ts"
+import { eventTypesOf, projection } from "./projection.ts"
 
 const decode = Schema.decodeUnknownSync(QuotaEvent)
 
 /** plans.total_quota / used_quota follow the plan-quota-<id> stream; the row's check is the backstop. */
-export const quotaProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
-  events.filter((e) => isQuotaStream(e.streamId)).map((recorded) => {
+export const quotaProjection = projection("plan-quotas", eventTypesOf(QuotaEvent), (tx, events) =>
+  events.map((recorded) => {
     const event = decode(recorded.data)
     const planId = planIdOfQuotaStream(recorded.streamId)
     const change = event._tag === "QuotaCapacitySet"
@@ -17,4 +14,4 @@ export const quotaProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): Re
       : tx`used_quota = used_quota + ${event._tag === "QuotaSlotTaken" ? 1 : -1}`
     return tx`with u as (update plans set ${change}, updated_at = ${new Date(recorded.recordedAt)} where id = ${planId} returning 1)
       select expect_one_row((select count(*) from u), 'plans quota')`
-  })
+  }))

@@ -1,19 +1,17 @@
 import { Effect, Layer, Schema } from "effect"
 import type postgres from "postgres"
-import type { RecordedEvent } from "../../application/ports/eventStore.ts"
 import { SubscriptionQueries, type SubscriptionView, withSeedNames } from "../../application/ports/subscriptionQueries.ts"
-import { isSubscriptionStream, SubscriptionEvent } from "../../domain/subscription/index.ts"
+import { SubscriptionEvent } from "../../domain/subscription/index.ts"
 import { Pg } from "./client.ts"
+import { eventTypesOf, projection } from "./projection.ts"
 import { containsPattern } from "./like.ts"
-
-type Tx = postgres.ReservedSql<{ bigint: number }>
 
 const decode = Schema.decodeUnknownSync(SubscriptionEvent)
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Inline projection into `subscriptions`; each statement touches exactly one row or raises. */
-export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
-  events.filter((e) => isSubscriptionStream(e.streamId)).map((recorded) => {
+export const subscriptionProjection = projection("subscriptions", eventTypesOf(SubscriptionEvent), (tx, events) =>
+  events.map((recorded) => {
     const event = decode(recorded.data)
     const id = recorded.streamId.slice("subscription-".length)
     const at = new Date(recorded.recordedAt)
@@ -71,7 +69,7 @@ export const subscriptionProjector = (tx: Tx, events: ReadonlyArray<RecordedEven
       case "InstanceTransitioned":
         return update(event.to === "STOPPED" ? tx`instance_status = ${event.to}, last_stopped_at = ${at}` : tx`instance_status = ${event.to}`)
     }
-  })
+  }))
 
 const toView = (r: Record<string, any>): SubscriptionView => withSeedNames({
   id: r["id"], userId: r["user_id"], serviceId: r["service_id"], planId: r["plan_id"], planType: r["plan_type"],

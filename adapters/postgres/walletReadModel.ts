@@ -1,16 +1,13 @@
 import { Effect, Layer } from "effect"
-import type postgres from "postgres"
 import { walletProjectionStep } from "../../application/ledger/walletProjection.ts"
-import type { RecordedEvent } from "../../application/ports/eventStore.ts"
 import { type LedgerEntry, WalletQueries, type WalletSummary } from "../../application/ports/walletQueries.ts"
-import { isWalletStream } from "../../domain/ledger/index.ts"
+import { WalletEvent } from "../../domain/ledger/index.ts"
 import { Pg } from "./client.ts"
-
-type Tx = postgres.ReservedSql<{ bigint: number }>
+import { eventTypesOf, projection } from "./projection.ts"
 
 /** Inline projection of wallet events: balance row and transaction list, one statement (one row) per event. */
-export const walletProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
-  events.filter((e) => isWalletStream(e.streamId)).map((event) => {
+export const walletProjection = projection("wallet", eventTypesOf(WalletEvent), (tx, events) =>
+  events.map((event) => {
     const step = walletProjectionStep(event)
     const e = step.entry
     // A credit (or a 0-rupiah free grant, maybe a user's first line) may create the row; a debit only
@@ -41,7 +38,7 @@ export const walletProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>): R
         ${e.causeId}, ${e.description}, (select position from events where event_id = ${event.eventId}),
         ${new Date(e.createdAt)}
       from (select 1) as one left join b on true`
-  })
+  }))
 
 interface EntryRow {
   transaction_id: string

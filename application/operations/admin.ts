@@ -7,7 +7,7 @@ import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
 import { WalletQueries } from "../ports/walletQueries.ts"
 import { runCommand } from "../shared/runCommand.ts"
 import { SubscriptionNotFound } from "../subscriptions/errors.ts"
-import { controlInstanceOf } from "../subscriptions/provisioning.ts"
+import { controlInstanceOf } from "../subscriptions/instances.ts"
 import { subscriptionView } from "../subscriptions/views.ts"
 import { opsEvents, opsStateOf } from "./streams.ts"
 

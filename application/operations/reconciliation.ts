@@ -15,6 +15,7 @@ import { Cluster } from "../ports/cluster.ts"
 import { InstanceOpsQueries } from "../ports/instanceOps.ts"
 import { LeaderLock } from "../ports/paymentQueries.ts"
 import { SubscriptionQueries, type SubscriptionView } from "../ports/subscriptionQueries.ts"
+import { nowIso } from "../shared/clock.ts"
 import { runCommand } from "../shared/runCommand.ts"
 import { instanceSpecOf } from "../subscriptions/instanceSpec.ts"
 import { locate } from "../subscriptions/naming.ts"
@@ -38,7 +39,6 @@ export interface ReconciliationCounts {
 }
 
 const loop = { actor: "reconciliation-loop" }
-const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
 /** Every subscription whose instance should exist in the cluster (ACTIVE, SUSPENDED), page by page. */
 const targets = Effect.gen(function*() {

@@ -1,7 +1,8 @@
 import { Context, Schema, type Effect } from "effect"
 import type { Locale } from "../../domain/notification/index.ts"
 
-export type Role = "USER" | "ADMINISTRATOR"
+export const Role = Schema.Literal("USER", "ADMINISTRATOR")
+export type Role = typeof Role.Type
 
 export interface User {
   readonly id: string

@@ -1,16 +1,11 @@
+import { Schema } from "effect"
 import { SystemAccounts, walletAccount } from "./accounts.ts"
 import { paymentOfTopUpReference } from "./commands.ts"
 import type { WalletEvent } from "./events.ts"
 
 /** The ledger's kinds of movement, as shown to users (seed TransactionType, plus coupons). */
-export type TransferKind =
-  | "TOP_UP"
-  | "TOP_UP_REVERSAL"
-  | "SUBSCRIPTION"
-  | "UPGRADE"
-  | "REFUND"
-  | "ADMIN_ADJUSTMENT"
-  | "COUPON_CREDIT"
+export const TransferKind = Schema.Literal("TOP_UP", "TOP_UP_REVERSAL", "SUBSCRIPTION", "UPGRADE", "REFUND", "ADMIN_ADJUSTMENT", "COUPON_CREDIT")
+export type TransferKind = typeof TransferKind.Type
 
 /** A double-entry transfer: `amount` leaves `from` and arrives in `to`. */
 export interface Transfer {

@@ -11,6 +11,7 @@ import { EventStore } from "../../application/ports/eventStore.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { LedgerSnapshotsPostgres } from "../../adapters/postgres/ledgerSnapshot.ts"
 import { type WalletCommand, walletStreamId } from "../../domain/ledger/index.ts"
+import { readModels } from "../../infra/projections.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { memoryLedgerLayer, period } from "../support/ledgerMother.ts"
 
@@ -104,7 +105,7 @@ describe("group commit on Postgres", () => {
                   return decide(streams)
                 }, metadata, at)
             }))
-        ).pipe(Layer.provide(eventStorePostgres(groupCommit)))
+        ).pipe(Layer.provide(eventStorePostgres({ projections: readModels, groupCommit })))
         const runtime = ManagedRuntime.make(
           Layer.mergeAll(observed, WalletQueriesPostgres, LedgerSnapshotsPostgres).pipe(
             Layer.provideMerge(PgLive(db.url, { max: 8 })),

@@ -2,9 +2,9 @@ import { Effect } from "effect"
 import * as Payments from "../../../application/payments/useCases.ts"
 import type { PaymentView } from "../../../application/ports/paymentQueries.ts"
 import { ok, route } from "../route.ts"
-import { NotificationOutcome, Paginated, Payment, PaymentMethod, TopUp } from "../responses.ts"
-import { MidtransNotificationBody, PageListQuery, TopUpBody, topUpLimits, TransactionIdParams } from "../schemas.ts"
-import { pageSlice } from "./wallet.ts"
+import { NotificationOutcome, pageSlice, Paginated, Payment, PaymentMethod, TopUp } from "../responses.ts"
+import { PageListQuery, TransactionIdParams } from "../schemas.ts"
+import { MidtransNotificationBody, TopUpBody, topUpLimits } from "./schemas.ts"
 
 const paymentView = (p: PaymentView) => ({
   transactionId: p.orderId,

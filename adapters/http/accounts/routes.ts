@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import * as Accounts from "../../../application/accounts/useCases.ts"
 import { ok, route } from "../route.ts"
 import { Nothing, Session, User } from "../responses.ts"
-import { LoginBody, PasswordBody, ProfileBody, RefreshBody, RegisterBody } from "../schemas.ts"
+import { LoginBody, PasswordBody, ProfileBody, RefreshBody, RegisterBody } from "./schemas.ts"
 
 const sessionData = (s: Accounts.Session) => ({
   user: s.user,

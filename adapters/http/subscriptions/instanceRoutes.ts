@@ -1,12 +1,13 @@
 import { Effect } from "effect"
-import { controlInstance, instanceCredentials, instanceMetrics, reconfigureInstance, retryProvisioning } from "../../../application/subscriptions/provisioning.ts"
+import { controlInstance, instanceCredentials, instanceMetrics, reconfigureInstance } from "../../../application/subscriptions/instances.ts"
+import { retryProvisioning } from "../../../application/subscriptions/provisioning.ts"
 import { cancelSubscription, ownSubscription, subscribe } from "../../../application/subscriptions/useCases.ts"
 import { instanceView, instanceViews } from "../../../application/subscriptions/views.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
 import { ok, route } from "../route.ts"
-import { Instance, InstanceCredentials, InstanceMetrics, InstanceStatus, Paginated } from "../responses.ts"
-import { IdParams, InstanceCreateBody, InstanceUpdateBody, SubscriptionListQuery } from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
+import { Instance, InstanceCredentials, InstanceMetrics, InstanceStatus, pageOf, Paginated } from "../responses.ts"
+import { IdParams, PageListQuery } from "../schemas.ts"
+import { InstanceCreateBody, InstanceUpdateBody } from "./schemas.ts"
 
 // An instance is 1:1 with its subscription and shares its id (views.ts builds both views).
 
@@ -33,7 +34,7 @@ export const instanceRoutes = [
     handle: ({ principal, params }) => Effect.map(instanceMetrics(principal.userId, params.id), (m) => ok("Metrics", m))
   }),
   route({
-    method: "get", path: "/api/instances", summary: "The caller's instances", tag: "instances", access: "user", response: Paginated(Instance), query: SubscriptionListQuery,
+    method: "get", path: "/api/instances", summary: "The caller's instances", tag: "instances", access: "user", response: Paginated(Instance), query: PageListQuery,
     handle: ({ principal, query }) => Effect.gen(function*() {
       const p = yield* (yield* SubscriptionQueries).listByUser(principal.userId, query.page, query.limit)
       return ok("Instances", pageOf(yield* instanceViews(p.items), p.total, query.page, query.limit))

@@ -4,19 +4,10 @@ import { SubscriptionQueries } from "../../../application/ports/subscriptionQuer
 import { WalletQueries } from "../../../application/ports/walletQueries.ts"
 import { subscriptionView, subscriptionViews } from "../../../application/subscriptions/views.ts"
 import { ok, route } from "../route.ts"
-import { AdminLedgerEntry, AdminRefund, Paginated, Subscription, SubscriptionStats } from "../responses.ts"
-import {
-  AdminRefundBody,
-  AdminSubscriptionsQuery,
-  AdminTransactionsQuery,
-  AdminUpgradeBody,
-  BonusSubscriptionBody,
-  ExtendBody,
-  ForceCancelBody,
-  IdParams,
-  ReasonBody
-} from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
+import { AdminLedgerEntry, AdminRefund, pageOf, Paginated, Subscription, SubscriptionStats } from "../responses.ts"
+import { AdminTransactionsQuery } from "../ledger/schemas.ts"
+import { IdParams, ReasonBody } from "../schemas.ts"
+import { AdminRefundBody, AdminSubscriptionsQuery, AdminUpgradeBody, BonusSubscriptionBody, ExtendBody, ForceCancelBody } from "./schemas.ts"
 
 export const adminSubscriptionRoutes = [
   route({

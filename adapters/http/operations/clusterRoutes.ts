@@ -2,9 +2,8 @@ import { Effect } from "effect"
 import * as ClusterAdmin from "../../../application/subscriptions/clusterAdmin.ts"
 import { Cluster } from "../../../application/ports/cluster.ts"
 import { ok, route } from "../route.ts"
-import { Node, Paginated, Pod } from "../responses.ts"
+import { Node, pageSlice, Paginated, Pod } from "../responses.ts"
 import { PageListQuery } from "../schemas.ts"
-import { pageSlice } from "./wallet.ts"
 
 export const clusterAdminRoutes = [
   route({

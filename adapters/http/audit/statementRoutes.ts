@@ -3,7 +3,7 @@ import { type Period, periodTotals, walletStatement } from "../../../application
 import { FieldInvalid } from "../../../application/shared/errors.ts"
 import { ok, route } from "../route.ts"
 import { PeriodTotals, Statement } from "../responses.ts"
-import { AdminStatementQuery, StatementQuery } from "../schemas.ts"
+import { AdminStatementQuery, StatementQuery } from "./schemas.ts"
 
 /** `from` inclusive, `to` exclusive; by default the last 30 days up to now (as the analytics). */
 const periodOf = (query: { readonly from?: string | undefined; readonly to?: string | undefined }) =>

@@ -3,9 +3,9 @@ import * as Renewals from "../../../application/renewals/useCases.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
 import { subscriptionView, subscriptionViews } from "../../../application/subscriptions/views.ts"
 import { ok, route } from "../route.ts"
-import { IdParams, RenewalQueueQuery } from "../schemas.ts"
-import { RenewalCounts, RenewalQueue, RenewalRetry, Subscription } from "../responses.ts"
-import { pageOf } from "./wallet.ts"
+import { IdParams } from "../schemas.ts"
+import { RenewalQueueQuery } from "./schemas.ts"
+import { pageOf, RenewalCounts, RenewalQueue, RenewalRetry, Subscription } from "../responses.ts"
 
 /** Issue 9: reactivation, the admin's renewal queues, run-now and retry. */
 export const renewalRoutes = [

@@ -5,9 +5,9 @@ import { WalletQueries } from "../../../application/ports/walletQueries.ts"
 import { subscriptionView, subscriptionViews } from "../../../application/subscriptions/views.ts"
 import { detailsOf, errorTable } from "../errors.ts"
 import { ok, route } from "../route.ts"
-import { Paginated, Subscription, SubscriptionDetail, SubscriptionValidation } from "../responses.ts"
-import { AutoRenewBody, IdParams, SubscribeBody, SubscriptionListQuery, UpgradeBody } from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
+import { pageOf, Paginated, Subscription, SubscriptionDetail, SubscriptionValidation } from "../responses.ts"
+import { IdParams, PageListQuery } from "../schemas.ts"
+import { AutoRenewBody, SubscribeBody, UpgradeBody } from "./schemas.ts"
 
 export const subscriptionRoutes = [
   route({
@@ -16,7 +16,7 @@ export const subscriptionRoutes = [
     handle: ({ principal, body }) =>
       Effect.map(Subscriptions.validateSubscription({ userId: principal.userId, planId: body.planId, couponCode: body.couponCode, instanceName: body.instanceName, autoRenew: body.autoRenew }),
         // The would-be errors speak the API's codes (the one table), never internal tags.
-        (r) => ok("Validation", { ...r, errors: r.errors.map((e) => ({ code: errorTable[e.code]?.code ?? "VALIDATION_FAILED", details: detailsOf(e.details as { _tag: string }) ?? null })) }))
+        (r) => ok("Validation", { ...r, errors: r.errors.map((e) => ({ code: errorTable[e.code].code, details: detailsOf(e.details as { _tag: string }) ?? null })) }))
   }),
   route({
     method: "post", path: "/api/subscriptions", summary: "Subscribe: charge the first month, take a quota slot, create the subscription and its instance",
@@ -26,7 +26,7 @@ export const subscriptionRoutes = [
         (s) => ok("Subscription created", s, 201))
   }),
   route({
-    method: "get", path: "/api/subscriptions", summary: "The caller's subscriptions", tag: "subscriptions", access: "user", response: Paginated(Subscription), query: SubscriptionListQuery,
+    method: "get", path: "/api/subscriptions", summary: "The caller's subscriptions", tag: "subscriptions", access: "user", response: Paginated(Subscription), query: PageListQuery,
     handle: ({ principal, query }) => Effect.gen(function*() {
       const p = yield* (yield* SubscriptionQueries).listByUser(principal.userId, query.page, query.limit)
       return ok("Subscriptions", pageOf(yield* subscriptionViews(p.items), p.total, query.page, query.limit))

@@ -2,13 +2,11 @@ import { Effect, Schema } from "effect"
 import * as Notify from "../../../application/notifications/useCases.ts"
 import type { StoredNotification } from "../../../application/ports/notifications.ts"
 import { Locale, notificationKinds } from "../../../domain/notification/index.ts"
-import { Pagination } from "../responses.ts"
+import { Id, pageOf, Pagination, Timestamp } from "../responses.ts"
 import { ok, route } from "../route.ts"
-import { IdParams, PageQuery } from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
+import { IdParams, PageListQuery, PageQuery } from "../schemas.ts"
 
 const EmailStatusQuery = Schema.Literal("PENDING", "SENT", "FAILED", "SKIPPED")
-const InboxQuery = Schema.Struct(PageQuery)
 const SettingsBody = Schema.Struct({ locale: Locale })
 const AdminNotificationsQuery = Schema.Struct({
   ...PageQuery,
@@ -17,8 +15,6 @@ const AdminNotificationsQuery = Schema.Struct({
   status: Schema.optional(EmailStatusQuery)
 })
 
-const Timestamp = Schema.String.annotations({ format: "date-time", description: "ISO-8601 UTC" })
-const Id = Schema.String.annotations({ format: "uuid" })
 const EmailStatus = EmailStatusQuery
 
 const NotificationItem = Schema.Struct({
@@ -77,7 +73,7 @@ export const notificationRoutes = [
     summary: "The caller's notifications, unread first, then newest first; rendered in the caller's language",
     tag: "notifications",
     access: "user",
-    query: InboxQuery,
+    query: PageListQuery,
     response: Inbox,
     handle: ({ principal, query }) =>
       Effect.map(Notify.listNotifications(principal.userId, query.page, query.limit), (r) =>

@@ -2,11 +2,9 @@ import { Effect, Schema } from "effect"
 import { getDocument, listOwnDocuments, listUserDocuments, renderDocumentPdf, withSeller } from "../../../application/invoices/useCases.ts"
 import type { BillingDocument, SellerDetails } from "../../../application/ports/invoices.ts"
 import { ok, route } from "../route.ts"
-import { Paginated } from "../responses.ts"
+import { pageOf, Paginated, Rupiah } from "../responses.ts"
 import { PageQuery, UserIdParams } from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
 
-const Rupiah = Schema.Int.annotations({ description: "integer rupiah" })
 const DocumentType = Schema.Literal("INVOICE", "CREDIT_NOTE")
 const seriesOf = { INVOICE: "INV", CREDIT_NOTE: "CN" } as const
 

@@ -2,7 +2,7 @@ import { Clock, Effect } from "effect"
 import { Analytics, type Window } from "../../../application/ports/analytics.ts"
 import { ok, route } from "../route.ts"
 import { QuotaReport, RevenueReport, ServiceControlReport, SubscriptionsReport } from "../responses.ts"
-import { AnalyticsQuery } from "../schemas.ts"
+import { AnalyticsQuery } from "./schemas.ts"
 
 const windowOf = (query: { from?: string | undefined; to?: string | undefined; groupBy: "day" | "month" }) =>
   Effect.map(Clock.currentTimeMillis, (now): Window => ({

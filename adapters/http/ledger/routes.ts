@@ -4,8 +4,9 @@ import * as Ledger from "../../../application/ledger/useCases.ts"
 import { IdGenerator } from "../../../application/ports/ids.ts"
 import type { LedgerEntry } from "../../../application/ports/walletQueries.ts"
 import { ok, route } from "../route.ts"
-import { CreditAdjustment, LedgerEntry as LedgerEntryData, Paginated, WalletInfo } from "../responses.ts"
-import { CreditAdjustmentBody, TransactionIdParams, TransactionsQuery, UserIdParams } from "../schemas.ts"
+import { CreditAdjustment, LedgerEntry as LedgerEntryData, pageOf, Paginated, WalletInfo } from "../responses.ts"
+import { TransactionIdParams, UserIdParams } from "../schemas.ts"
+import { CreditAdjustmentBody, TransactionsQuery } from "./schemas.ts"
 
 const entryView = (e: LedgerEntry) => ({
   id: e.transactionId,
@@ -22,15 +23,6 @@ const entryView = (e: LedgerEntry) => ({
   toAccount: e.toAccount,
   createdAt: e.createdAt
 })
-
-export const pageOf = <A>(items: ReadonlyArray<A>, total: number, page: number, limit: number) => ({
-  items,
-  pagination: { page, limit, total, totalPages: Math.ceil(total / limit) }
-})
-
-/** A whole list in the paginated shape of API.md, one page of it. */
-export const pageSlice = <A>(all: ReadonlyArray<A>, query: { readonly page: number; readonly limit: number }) =>
-  pageOf(all.slice((query.page - 1) * query.limit, query.page * query.limit), all.length, query.page, query.limit)
 
 export const walletRoutes = [
   route({

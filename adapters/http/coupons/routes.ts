@@ -4,9 +4,9 @@ import { CatalogConflict, CatalogEntryNotFound } from "../../../application/port
 import { Coupons } from "../../../application/ports/coupons.ts"
 import { IdGenerator } from "../../../application/ports/ids.ts"
 import { ok, route } from "../route.ts"
-import { Coupon, CouponCheck, CouponRedemption, CouponStatistics, Nothing, Paginated, RedemptionHistoryEntry, Updated } from "../responses.ts"
-import { BulkStatusBody, CouponBody, CouponUpdateBody, IdParams, RedeemCouponBody, SubscriptionListQuery, ValidateCouponBody } from "../schemas.ts"
-import { pageOf, pageSlice } from "./wallet.ts"
+import { Coupon, CouponCheck, CouponRedemption, CouponStatistics, Nothing, pageOf, pageSlice, Paginated, RedemptionHistoryEntry, Updated } from "../responses.ts"
+import { IdParams, PageListQuery } from "../schemas.ts"
+import { BulkStatusBody, CouponBody, CouponUpdateBody, RedeemCouponBody, ValidateCouponBody } from "./schemas.ts"
 
 export const couponRoutes = [
   route({
@@ -18,7 +18,7 @@ export const couponRoutes = [
     handle: ({ principal, body, requestId }) => Effect.map(redeemCreditCoupon(principal.userId, body.code, { actor: principal.userId, correlationId: requestId }), (r) => ok("Coupon redeemed", r, 201))
   }),
   route({
-    method: "get", path: "/api/wallet/coupon-history", summary: "The caller's coupon redemptions", tag: "coupons", access: "user", response: Paginated(RedemptionHistoryEntry), query: SubscriptionListQuery,
+    method: "get", path: "/api/wallet/coupon-history", summary: "The caller's coupon redemptions", tag: "coupons", access: "user", response: Paginated(RedemptionHistoryEntry), query: PageListQuery,
     handle: ({ principal, query }) => Effect.map(Effect.flatMap(Coupons, (c) => c.redemptionsOf(principal.userId)), (r) => ok("Coupon history", pageSlice(r, query)))
   }),
   // Admin (fixed paths before /:id)
@@ -39,7 +39,7 @@ export const couponRoutes = [
     })
   }),
   route({
-    method: "get", path: "/api/admin/coupons", summary: "All coupons", tag: "admin", access: "admin", response: Paginated(Coupon), query: SubscriptionListQuery,
+    method: "get", path: "/api/admin/coupons", summary: "All coupons", tag: "admin", access: "admin", response: Paginated(Coupon), query: PageListQuery,
     handle: ({ query }) => Effect.map(Effect.flatMap(Coupons, (c) => c.list(query.page, query.limit)), (p) => ok("Coupons", pageOf(p.items, p.total, query.page, query.limit)))
   }),
   route({

@@ -4,7 +4,7 @@ import { EventStore } from "../../../application/ports/eventStore.ts"
 import { LedgerSnapshots } from "../../../application/ports/ledgerSnapshot.ts"
 import { ok, route } from "../route.ts"
 import { AuditReport } from "../responses.ts"
-import { AuditEventsQuery, AuditLedgerQuery } from "../schemas.ts"
+import { AuditEventsQuery, AuditLedgerQuery } from "./schemas.ts"
 
 const ndjson = "application/x-ndjson"
 

@@ -2,23 +2,21 @@ import { Effect, Schema } from "effect"
 import * as CatalogUseCases from "../../../application/catalog/useCases.ts"
 import { Catalog, CatalogEntryNotFound } from "../../../application/ports/catalog.ts"
 import { ok, route } from "../route.ts"
-import { Category, Nothing, Paginated, Plan, Service, ServiceWithPlans } from "../responses.ts"
+import { Category, Nothing, pageOf, pageSlice, Paginated, Plan, Service, ServiceWithPlans } from "../responses.ts"
+import { IdParams, PageListQuery } from "../schemas.ts"
 import {
   CategoryBody,
   CategorySlugParams,
-  IdParams,
   PlanBody,
+  planInput,
   PlanParams,
   PlanUpdateBody,
-  planInput,
   QuotaBody,
   SearchQuery,
   ServiceBody,
   ServicesQuery,
-  PageListQuery,
   SlugParams
-} from "../schemas.ts"
-import { pageOf, pageSlice } from "./wallet.ts"
+} from "./schemas.ts"
 
 const publicServices = (filter: { categorySlug?: string; featured?: boolean; query?: string; page: number; limit: number }) =>
   Effect.map(CatalogUseCases.listServices({ ...filter, includeHidden: false }), (p) => ok("Services", pageOf(p.items, p.total, filter.page, filter.limit)))

@@ -1,9 +1,9 @@
 import { Effect } from "effect"
 import * as AdminUsers from "../../../application/accounts/admin.ts"
 import { ok, route } from "../route.ts"
-import { Paginated, User, UserDetail, UserStats } from "../responses.ts"
-import { AdminCreateUserBody, AdminUsersQuery, IdParams, ProfileBody, RoleBody } from "../schemas.ts"
-import { pageOf } from "./wallet.ts"
+import { pageOf, Paginated, User, UserDetail, UserStats } from "../responses.ts"
+import { IdParams } from "../schemas.ts"
+import { AdminCreateUserBody, AdminUsersQuery, ProfileBody, RoleBody } from "./schemas.ts"
 
 const search = (path: string, summary: string) =>
   route({
