@@ -234,12 +234,16 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
           const sinceSeconds = integer(q["sinceSeconds"], "sinceSeconds")
           const limitBytes = integer(q["limitBytes"], "limitBytes")
           const container = single(q["container"])
+          const sinceTime = single(q["sinceTime"]) || undefined
+          if (sinceTime !== undefined && Number.isNaN(Date.parse(sinceTime))) throw badRequest(`invalid sinceTime: "${sinceTime}"`)
+          if (sinceTime !== undefined && sinceSeconds !== undefined) throw badRequest("at most one of sinceTime or sinceSeconds may be specified")
           return streams.podLog(ctx, object, {
             follow: flag(q["follow"]),
             timestamps: flag(q["timestamps"]),
             ...(container === undefined || container === "" ? {} : { container }),
             ...(tailLines === undefined ? {} : { tailLines }),
             ...(sinceSeconds === undefined ? {} : { sinceSeconds }),
+            ...(sinceTime === undefined ? {} : { sinceTime }),
             ...(limitBytes === undefined ? {} : { limitBytes })
           })
         }
@@ -311,7 +315,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     recorded.length = 0
     respond(ctx, 200, { items: [] })
   })
-  router.get(`${kubeSimulatorPrefix}/_faults`, (ctx) => respond(ctx, 200, { items: faults.pending(), openWatches: streams.openWatches() }))
+  router.get(`${kubeSimulatorPrefix}/_faults`, (ctx) => respond(ctx, 200, { items: faults.pending(), openWatches: streams.openWatches(), openLogs: streams.openLogs() }))
   router.post(`${kubeSimulatorPrefix}/_faults`, async (ctx) => {
     const body = (ctx.request.body ?? {}) as Obj
     if (body["kind"] === "dropWatches") return respond(ctx, 200, { dropped: streams.dropWatches() })

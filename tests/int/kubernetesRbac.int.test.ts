@@ -87,7 +87,7 @@ describe("the ClusterRole of infra/kubernetes against the Cluster adapter's requ
     expect(await run(cluster.metricsUnavailable)).toBeUndefined() // the simulator serves metrics.k8s.io
     let follow: { stop: () => void } | undefined
     await new Promise<void>((done) => {
-      void run(logs.follow(ns, blog.name, { tailLines: 5 }, () => done())).then((f) => (follow = f))
+      void run(logs.follow(ns, blog.name, { tailLines: 5, container: "app" }, () => done())).then((f) => (follow = f))
     })
     follow?.stop()
     await run(cluster.scale(ns, blog.name, 0))
