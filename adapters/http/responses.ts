@@ -313,9 +313,11 @@ const Usage = Schema.Struct({ used: Schema.Number, limit: Schema.Number, percent
 export const InstanceMetrics = Schema.Struct({
   instanceId: Id,
   status: Schema.String,
-  cpu: Usage.annotations({ description: "millicores" }),
-  memory: Usage.annotations({ description: "MiB" }),
-  urls: Schema.Struct({ public: Schema.NullOr(Schema.String) }),
+  cpu: Schema.NullOr(Usage).annotations({ description: "millicores; null when usage is unknown (see reason)" }),
+  memory: Schema.NullOr(Usage).annotations({ description: "MiB; null when usage is unknown (see reason)" }),
+  metrics: Schema.NullOr(Schema.Struct({ cpu: Usage, memory: Usage })).annotations({ description: "cpu and memory together; null when the metrics API is absent or has no sample" }),
+  reason: Schema.NullOr(Schema.String).annotations({ description: "why metrics is null" }),
+  urls: Schema.Struct({ public: Schema.NullOr(Schema.String), admin: Schema.NullOr(Schema.String) }),
   timestamp: Timestamp
 }).annotations({ identifier: "InstanceMetrics" })
 

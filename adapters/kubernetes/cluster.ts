@@ -202,16 +202,26 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
       const limitMb = memoryMbOf(container?.["resources"]?.["limits"]?.["memory"])
       const { items: pods } = yield* kube.list("v1", "Pod", namespace, `${selectorOf(name)},app.kubernetes.io/component=app`)
       const pod = pods.find((p) => !p["metadata"]["deletionTimestamp"])
-      const usage = pod === undefined
+      const answer = pod === undefined ? undefined : yield* Effect.either(kube.podMetrics(namespace))
+      const usage = answer?._tag === "Right" ? answer.right?.items.find((m) => m.metadata.name === pod!["metadata"]["name"]) : undefined
+      const unavailable = answer === undefined
         ? undefined
-        : (yield* kube.podMetrics(namespace).pipe(Effect.catchAll(() => Effect.succeed(undefined))))?.items.find((m) => m.metadata.name === pod["metadata"]["name"])
+        : answer._tag === "Left"
+        ? `metrics.k8s.io did not answer (${answer.left._tag}: ${answer.left.reason})`
+        : answer.right === undefined
+        ? "metrics.k8s.io is not served (no metrics-server)"
+        : usage === undefined
+        ? `metrics-server has no sample of pod ${pod!["metadata"]["name"]} yet`
+        : undefined
       const used = (usage?.containers ?? []).reduce((sum, c) => ({ cpu: sum.cpu + cpuMilliOf(c.usage.cpu), mem: sum.mem + memoryMbOf(c.usage.memory) }), { cpu: 0, mem: 0 })
       const replicas = Number(deployment["spec"]["replicas"] ?? 1)
       return {
         phase: replicas === 0 && pod === undefined ? "Stopped" : pod?.["status"]?.["phase"] ?? "Pending",
         cpu: { usedMilli: used.cpu, limitMilli },
         memory: { usedMb: used.mem, limitMb },
-        node: pod?.["spec"]?.["nodeName"]
+        node: pod?.["spec"]?.["nodeName"],
+        restarts: ((pod?.["status"]?.["containerStatuses"] ?? []) as Array<AnyObject>).reduce((sum, c) => sum + Number(c["restartCount"] ?? 0), 0),
+        unavailable
       } satisfies InstanceMetrics
     })
 

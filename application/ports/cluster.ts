@@ -63,9 +63,13 @@ export type Readiness =
 
 export interface InstanceMetrics {
   readonly phase: string
+  /** Usage is 0 when no pod runs (stopped). */
   readonly cpu: { readonly usedMilli: number; readonly limitMilli: number }
   readonly memory: { readonly usedMb: number; readonly limitMb: number }
   readonly node?: string | undefined
+  readonly restarts?: number | undefined
+  /** Why usage is unknown though a pod runs: no metrics-server, it failed, or it has no sample yet. */
+  readonly unavailable?: string | undefined
 }
 
 export interface ManagedResource {

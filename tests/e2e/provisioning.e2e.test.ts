@@ -60,6 +60,14 @@ describe("provisioning on the simulated cluster", () => {
     expect(metrics).toMatchObject({ instanceId: sub.id, status: "RUNNING", cpu: { limit: 500 }, memory: { limit: 512 } })
     expect(metrics.cpu.percentage).toBeGreaterThan(0)
     expect(metrics.urls.public).toMatch(/^https:\/\/flows-[0-9a-f]{8}\.apps\.minispod\.local$/)
+    expect(metrics.urls).toHaveProperty("admin")
+    expect(metrics).toMatchObject({ metrics: { cpu: metrics.cpu, memory: metrics.memory }, reason: null })
+    // Without the metrics API (no metrics-server: the group answers 404) the answer says so, never a 5xx.
+    expect((await http.post("/dev/kube/_faults", { kind: "error", status: 404, path: "/apis/metrics.k8s.io", count: 10 })).status).toBe(201)
+    const absent = await http.get(`/api/subscriptions/${sub.id}/metrics`, user.token)
+    await http.delete("/dev/kube/_faults")
+    expect(absent.status).toBe(200)
+    expect(absent.body.data).toMatchObject({ instanceId: sub.id, cpu: null, memory: null, metrics: null, reason: "metrics.k8s.io is not served (no metrics-server)" })
 
     const pods = (await http.get("/api/admin/pods", admin)).body.data.items
     expect(pods.find((p: { instanceId: string }) => p.instanceId === sub.id)).toMatchObject({ namespace: `user-${user.id}`, name: `flows-${sub.id.slice(0, 8)}`, instanceStatus: "RUNNING", metrics: { phase: "Running" } })
