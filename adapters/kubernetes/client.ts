@@ -145,6 +145,7 @@ export const makeKubeClient = (options: KubeClientOptions) => {
           setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply)
         ))),
     podMetrics: (namespace: string) => call("get pod metrics", (c) => c.metrics.getPodMetrics(namespace)),
+    nodeMetrics: call("get node metrics", (c) => c.metrics.getNodeMetrics()),
     /** A raw watch; `done` is called once when it ends for any reason. Returns its stopper. */
     watch: (path: string, query: Record<string, string>, onEvent: (event: WatchEvent) => void, done: (error: unknown) => void) => {
       let controller: AbortController | undefined

@@ -226,7 +226,13 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
     })
 
   const nodes = Effect.gen(function*() {
-    const [{ items: nodeList }, { items: pods }] = yield* Effect.all([kube.list("v1", "Node", undefined), kube.list("v1", "Pod", undefined)], { concurrency: 2 })
+    const [{ items: nodeList }, { items: pods }, usage] = yield* Effect.all([kube.list("v1", "Node", undefined), kube.list("v1", "Pod", undefined), Effect.either(kube.nodeMetrics)], { concurrency: 3 })
+    const usageUnavailable = usage._tag === "Left"
+      ? `metrics.k8s.io did not answer (${usage.left._tag}: ${usage.left.reason})`
+      : usage.right === undefined
+      ? "metrics.k8s.io is not served (no metrics-server)"
+      : undefined
+    const resources = (r: Record<string, string> | undefined) => ({ cpuMilli: cpuMilliOf(r?.["cpu"]), memoryMb: memoryMbOf(r?.["memory"]), pods: Number(r?.["pods"] ?? 0) })
     return nodeList.map((n): ClusterNode => {
       const on = pods.filter((p) => p["spec"]?.["nodeName"] === n["metadata"]["name"] && !["Succeeded", "Failed"].includes(p["status"]?.["phase"]))
       const requested = on.flatMap((p) => (p["spec"]?.["containers"] ?? []) as Array<AnyObject>).reduce(
@@ -234,12 +240,20 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
         { cpu: 0, mem: 0 }
       )
       const allocatable = (n["status"]?.["allocatable"] ?? n["status"]?.["capacity"] ?? {}) as Record<string, string>
+      const conditions = (n["status"]?.["conditions"] ?? []) as Array<AnyObject>
+      const sample = usage._tag === "Right" ? usage.right?.items.find((m) => m.metadata.name === n["metadata"]["name"]) : undefined
       return {
         name: n["metadata"]["name"],
-        ready: ((n["status"]?.["conditions"] ?? []) as Array<AnyObject>).some((c) => c["type"] === "Ready" && c["status"] === "True"),
+        ready: conditions.some((c) => c["type"] === "Ready" && c["status"] === "True"),
+        unschedulable: n["spec"]?.["unschedulable"] === true,
         cpuMilli: { capacity: cpuMilliOf(allocatable["cpu"]), requested: requested.cpu },
         memoryMb: { capacity: memoryMbOf(allocatable["memory"]), requested: requested.mem },
-        pods: on.length
+        capacity: resources(n["status"]?.["capacity"]),
+        allocatable: resources(allocatable),
+        conditions: conditions.map((c) => ({ type: String(c["type"]), status: String(c["status"]), reason: c["reason"] ?? null, message: c["message"] ?? null })),
+        pods: on.length,
+        usage: sample === undefined ? undefined : { cpuMilli: cpuMilliOf(sample.usage.cpu), memoryMb: memoryMbOf(sample.usage.memory) },
+        usageUnavailable: usageUnavailable ?? (sample === undefined ? `metrics-server has no sample of node ${n["metadata"]["name"]} yet` : undefined)
       }
     })
   })

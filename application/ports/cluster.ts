@@ -81,9 +81,20 @@ export interface ManagedResource {
 export interface ClusterNode {
   readonly name: string
   readonly ready: boolean
+  /** Cordoned: no new pods are scheduled there. */
+  readonly unschedulable: boolean
+  /** `capacity`: allocatable (what pods may use); `requested`: the sum of its pods' requests. */
   readonly cpuMilli: { readonly capacity: number; readonly requested: number }
   readonly memoryMb: { readonly capacity: number; readonly requested: number }
+  /** The node's whole capacity and what is allocatable to pods (kubelet's reserve taken off). */
+  readonly capacity: { readonly cpuMilli: number; readonly memoryMb: number; readonly pods: number }
+  readonly allocatable: { readonly cpuMilli: number; readonly memoryMb: number; readonly pods: number }
+  readonly conditions: ReadonlyArray<{ readonly type: string; readonly status: string; readonly reason: string | null; readonly message: string | null }>
+  /** Pods on it (not finished). */
   readonly pods: number
+  /** Live usage from metrics.k8s.io NodeMetrics; undefined with `usageUnavailable` saying why. */
+  readonly usage: { readonly cpuMilli: number; readonly memoryMb: number } | undefined
+  readonly usageUnavailable: string | undefined
 }
 
 /** The API server did not answer or failed (5xx, timeout, refused connection), after retries. */
