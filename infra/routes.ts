@@ -11,13 +11,14 @@ import { couponRoutes } from "../adapters/http/routes/coupons.ts"
 import { invoiceRoutes } from "../adapters/http/routes/invoices.ts"
 import { instanceRoutes } from "../adapters/http/routes/instances.ts"
 import { operationsRoutes } from "../adapters/http/routes/operations.ts"
+import { nodeRoutes } from "../adapters/http/routes/nodes.ts"
 import { notificationRoutes } from "../adapters/http/routes/notifications.ts"
 import { paymentRoutes } from "../adapters/http/routes/payments.ts"
 import { renewalRoutes } from "../adapters/http/routes/renewals.ts"
 import { subscriptionRoutes } from "../adapters/http/routes/subscriptions.ts"
 import { walletRoutes } from "../adapters/http/routes/wallet.ts"
 
-const all = [...authRoutes, ...walletRoutes, ...invoiceRoutes, ...paymentRoutes, ...catalogRoutes, ...subscriptionRoutes, ...instanceRoutes, ...couponRoutes, ...adminSubscriptionRoutes, ...adminUserRoutes, ...analyticsRoutes, ...clusterAdminRoutes, ...auditRoutes, ...statementRoutes, ...renewalRoutes, ...notificationRoutes, ...operationsRoutes]
+const all = [...authRoutes, ...walletRoutes, ...invoiceRoutes, ...paymentRoutes, ...catalogRoutes, ...subscriptionRoutes, ...instanceRoutes, ...couponRoutes, ...adminSubscriptionRoutes, ...adminUserRoutes, ...analyticsRoutes, ...clusterAdminRoutes, ...auditRoutes, ...statementRoutes, ...renewalRoutes, ...notificationRoutes, ...operationsRoutes, ...nodeRoutes]
 
 type ServicesOf<T> = T extends Route<infer R> ? R : never
 

@@ -295,6 +295,24 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
     return [...instances.values()] as ReadonlyArray<ObservedInstance>
   })
 
+  const cordon = (node: string, unschedulable: boolean) =>
+    Effect.gen(function*() {
+      if ((yield* kube.read("v1", "Node", undefined, node)) === undefined) return false
+      // A field manager of its own (as kubectl cordon patches this one field).
+      yield* kube.apply({ apiVersion: "v1", kind: "Node", metadata: { name: node }, spec: { unschedulable } }, "minispod-cordon")
+      return true
+    })
+
+  const drain = (node: string) =>
+    Effect.gen(function*() {
+      const { items } = yield* kube.list("v1", "Pod", undefined)
+      const on = items
+        .filter((p) => p["spec"]?.["nodeName"] === node && !["Succeeded", "Failed"].includes(p["status"]?.["phase"]) && !p["metadata"]["deletionTimestamp"])
+        .map((p) => ({ namespace: p["metadata"]["namespace"] as string, name: p["metadata"]["name"] as string }))
+      yield* Effect.forEach(on, (p) => kube.evict(p.namespace, p.name), { concurrency: 4, discard: true })
+      return on
+    })
+
   const metricsUnavailable = kube.podMetrics("default").pipe(
     // 404: the API group is not served (no metrics-server).
     Effect.map((answer) => (answer === undefined ? "metrics.k8s.io is not served (no metrics-server)" : undefined)),
@@ -303,6 +321,6 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
 
   return {
     kube,
-    service: Cluster.of({ apply, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes, observe, metricsUnavailable })
+    service: Cluster.of({ apply, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes, observe, cordon, drain, metricsUnavailable })
   }
 }

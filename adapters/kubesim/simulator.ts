@@ -251,6 +251,13 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
         return respond(ctx, 200, wantsTable(ctx.get("accept")) ? tableOf(def, { metadata: {}, items: [object] }) : object)
       }
       case "create": {
+        // policy/v1 Eviction (kubectl drain): the pod goes at once (no PodDisruptionBudgets here); its controller replaces it.
+        if (subresource === "eviction") {
+          const eviction = parseJson(await readBody(ctx, maxBodyBytes)) as Obj
+          if (eviction?.["kind"] !== "Eviction" || (eviction["metadata"]?.name !== undefined && eviction["metadata"].name !== name)) throw badRequest("the body must be an Eviction of this pod")
+          await objects.remove(def, ns, name!, eviction["deleteOptions"], undefined, dryRun)
+          return respond(ctx, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 })
+        }
         if (name !== undefined) throw methodNotAllowed()
         const body = decoded(parseJson(await readBody(ctx, maxBodyBytes)))
         if (def.namespaced && namespace === undefined) throw pageNotFound()

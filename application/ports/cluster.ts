@@ -141,6 +141,10 @@ export interface ClusterService {
   readonly nodes: Effect.Effect<ReadonlyArray<ClusterNode>, ClusterError>
   /** Every managed instance's Deployments and Pods, cluster-wide (what the reconciliation loop compares with the log). */
   readonly observe: Effect.Effect<ReadonlyArray<ObservedInstance>, ClusterError>
+  /** Cordons (`spec.unschedulable: true`: no new pods there) or uncordons a node; false when there is no such node. */
+  readonly cordon: (node: string, unschedulable: boolean) => Effect.Effect<boolean, ClusterError>
+  /** Evicts every pod on the node (policy/v1 Eviction; controllers recreate them elsewhere): the pods evicted. */
+  readonly drain: (node: string) => Effect.Effect<ReadonlyArray<{ readonly namespace: string; readonly name: string }>, ClusterError>
   /** Whether metrics.k8s.io answers: undefined when it does, else why not (metrics-server absent …). */
   readonly metricsUnavailable: Effect.Effect<string | undefined>
 }
