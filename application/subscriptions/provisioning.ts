@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, Either, FiberMap, Metric, MetricBoundaries } from "effect"
 import { decideProvisioningFailure, decideProvisioningRetry, decideSubscription } from "../../domain/subscription/index.ts"
 import { instanceOpsStreamId, mayControl } from "../../domain/operations/index.ts"
-import { opsStateOf } from "../operations/streams.ts"
+import { opsStateOf, ownerMayChange } from "../operations/streams.ts"
 import { runCommand } from "../shared/runCommand.ts"
 import { subscriptionStream } from "../shared/streams.ts"
 import { subscriptionStreamId } from "../../domain/subscription/index.ts"
@@ -239,6 +239,7 @@ export const reconfigureInstance = Effect.fn("Provisioning.reconfigure")(functio
   input: { readonly displayName?: string | undefined; readonly env?: Readonly<Record<string, string>> | undefined }
 ) {
   const view = yield* ownSubscription(userId, subscriptionId)
+  yield* ownerMayChange(view.id)
   const queries = yield* SubscriptionQueries
   const now = yield* nowIso
   yield* onSubscription(subscriptionId, (state) =>

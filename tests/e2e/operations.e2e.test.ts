@@ -97,6 +97,18 @@ describe("operating what runs, on a started server", () => {
     const refused = await http.put(`/api/instances/${sub.id}/stop`, {}, user.token)
     expect(refused.status).toBe(409)
     expect(refused.body.error.code).toBe("INVALID_TRANSITION")
+    // Nor reconfigure it (a restart) nor cancel it; nothing changes.
+    for (const attempt of [
+      () => http.put(`/api/instances/${sub.id}`, { name: "Renamed", env: { GENERIC_TIMEZONE: "Asia/Jakarta" } }, user.token),
+      () => http.delete(`/api/subscriptions/${sub.id}`, user.token),
+      () => http.delete(`/api/instances/${sub.id}`, user.token)
+    ]) {
+      const answer = await attempt()
+      expect([answer.status, answer.body.error.code]).toEqual([409, "INVALID_TRANSITION"])
+    }
+    const unchanged = (await http.get(`/api/subscriptions/${sub.id}`, user.token)).body.data
+    expect(unchanged).toMatchObject({ status: "ACTIVE", instanceStatus: "RUNNING" })
+    expect(unchanged.displayName).not.toBe("Renamed")
     expect((await http.put(`/api/admin/instances/${sub.id}/stop`, { reason: "moving the volume" }, admin)).body.data.instanceStatus).toBe("STOPPED")
     expect((await http.put(`/api/admin/instances/${sub.id}/start`, { reason: "volume moved" }, admin)).body.data.instanceStatus).toBe("STARTING")
     await http.put(`/api/admin/instances/${sub.id}/maintenance`, { enabled: false, reason: "done" }, admin)
