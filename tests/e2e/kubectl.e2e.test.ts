@@ -108,6 +108,14 @@ describe("kubectl v1.32 against the Kubernetes API simulator of a started server
     follower.kill()
     expect(followed.every((l) => l.length > 0)).toBe(true)
 
+    // kubectl drain: cordon, then evictions (policy/v1); the Deployment's pods come back on the other node.
+    const node = (await kubectl("get", "pod", "-n", "shop", pod, "-o", "jsonpath={.spec.nodeName}")).trim()
+    expect(await kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=30s")).toMatch(new RegExp(`node/${node} drained`))
+    expect(await kubectl("wait", "--for=condition=Available", "deployment/blog", "-n", "shop", "--timeout=20s")).toMatch(/condition met/)
+    expect((await kubectl("get", "pods", "-n", "shop", "-l", "app=blog", "-o", "jsonpath={.items[*].spec.nodeName}")).trim().split(" ")).not.toContain(node)
+    expect(await kubectl("get", "nodes")).toMatch(new RegExp(`${node}\\s+Ready,SchedulingDisabled`))
+    expect(await kubectl("uncordon", node)).toMatch(/uncordoned/)
+
     // An open watch must not hold the server's shutdown.
     const watcher = spawn("kubectl", ["--kubeconfig", kubeconfig, "get", "pods", "-A", "--watch"], { env: { PATH: process.env["PATH"], HOME: dir, KUBECACHEDIR: join(dir, "cache") } })
     let watched = ""
