@@ -373,7 +373,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     /** The distinct (apiGroup, resource[/subresource], verb) used so far: what an RBAC role must grant. */
     requestRules: () => rulesOf(recorded),
     clearRequests: () => void (recorded.length = 0),
-    faults: { inject: faults.inject, clear: faults.clear, dropWatches: streams.dropWatches },
+    faults: { inject: faults.inject, clear: faults.clear, dropWatches: streams.dropWatches, dropLogs: streams.dropLogs },
     /** Resolves once the controller has nothing queued (tests). */
     settled: controller.idle,
     /** Ends open watches and log streams and stops the controller (before the HTTP server closes). */

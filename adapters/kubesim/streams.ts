@@ -179,6 +179,15 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
       }
       return n
     },
+    /** Ends every open log follow (a dropped connection; the pods stay). */
+    dropLogs: () => {
+      let n = 0
+      for (const [, s] of open) if (s.kind === "log") {
+        s.end()
+        n++
+      }
+      return n
+    },
     openWatches: () => [...open.values()].filter((s) => s.kind === "watch").length,
     openLogs: () => [...open.values()].filter((s) => s.kind === "log").length,
     closeAll: () => {
