@@ -140,10 +140,10 @@ export const attachLogSocket = (
     const token = tokenOf(req)
     const instanceId = url.searchParams.get("instanceId") ?? ""
     const container = (url.searchParams.get("container") ?? "app") as LogContainer
-    if (container !== "app" && container !== "database") return refuse(socket, 400, "Bad Request", "container must be app or database")
     void (async () => {
       const principal: Principal | undefined = token ? await run(authenticate(token)) : undefined
       if (principal === undefined) return refuse(socket, 401, "Unauthorized")
+      if (container !== "app" && container !== "database") return refuse(socket, 400, "Bad Request", "container must be app or database")
       const view = await run(mayWatch(principal, instanceId))
       if (view === undefined || ended(view.status)) return refuse(socket, 404, "Not Found")
       if (container === "database") {
