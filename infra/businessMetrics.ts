@@ -1,5 +1,24 @@
+import { Effect, Metric } from "effect"
 import client from "prom-client"
 import type { BusinessFigures } from "../adapters/postgres/businessFigures.ts"
+import { provisioningDuration } from "../application/subscriptions/provisioning.ts"
+
+/** An Effect histogram (tagged `outcome`) as a Prometheus histogram: its cumulative buckets, sum and count per outcome. */
+const effectHistogram = (registry: client.Registry, histogram: typeof provisioningDuration, name: string, help: string, outcomes: ReadonlyArray<string>) =>
+  registry.registerMetric({
+    name,
+    get: async () => ({
+      name, help, type: "histogram", aggregator: "sum",
+      values: outcomes.flatMap((outcome) => {
+        const state = Effect.runSync(Metric.value(Metric.tagged(histogram, "outcome", outcome)))
+        return [
+          ...[...state.buckets].map(([le, n]) => ({ metricName: `${name}_bucket`, labels: { outcome, le: Number.isFinite(le) ? String(le) : "+Inf" }, value: n })),
+          { metricName: `${name}_sum`, labels: { outcome }, value: state.sum },
+          { metricName: `${name}_count`, labels: { outcome }, value: state.count }
+        ]
+      })
+    })
+  } as unknown as client.Metric)
 
 /**
  * Business gauges on /metrics, read at scrape time (one set of aggregates per scrape, shared by
@@ -18,6 +37,7 @@ export const registerBusinessMetrics = (registry: client.Registry, read: () => P
         for (const { status, n } of f === undefined ? [] : pick(f)) this.set({ status }, n)
       }
     })
+  effectHistogram(registry, provisioningDuration, "minispod_provisioning_duration_seconds", "Seconds from a provisioning's start to its instance running (outcome=running) or failing (outcome=failed)", ["running", "failed"])
   byStatus("minispod_instances", "Instances by status", (f) => f.instancesByStatus)
   byStatus("minispod_subscriptions", "Subscriptions by status", (f) => f.subscriptionsByStatus)
   byStatus("minispod_instance_health", "Active instances by the reconciliation loop's health verdict", (f) => f.instancesByHealth)

@@ -120,6 +120,8 @@ const settings = {
   requestTimeoutMs: positive("REQUEST_TIMEOUT_MS", 20_000),
   logStreamsPerUser: positive("LOG_STREAMS_PER_USER", 5),
   logStreamRecheckSeconds: positive("LOG_STREAM_RECHECK_SECONDS", 5),
+  logStreamPingSeconds: positive("LOG_STREAM_PING_SECONDS", 30),
+  logStreamBufferBytes: positive("LOG_STREAM_BUFFER_BYTES", 1_048_576),
   smtpUrl: Config.option(Config.redacted("SMTP_URL")).pipe(
     Config.map((url) => Option.filter(url, (u) => Redacted.value(u).length > 0)),
     Config.validate({
@@ -214,6 +216,8 @@ const variableOf: Record<keyof typeof settings, string> = {
   requestTimeoutMs: "REQUEST_TIMEOUT_MS",
   logStreamsPerUser: "LOG_STREAMS_PER_USER",
   logStreamRecheckSeconds: "LOG_STREAM_RECHECK_SECONDS",
+  logStreamPingSeconds: "LOG_STREAM_PING_SECONDS",
+  logStreamBufferBytes: "LOG_STREAM_BUFFER_BYTES",
   smtpUrl: "SMTP_URL",
   mailFrom: "MAIL_FROM",
   invoiceSellerName: "INVOICE_SELLER_NAME",

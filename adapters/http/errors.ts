@@ -23,6 +23,7 @@ export const errorTable = {
   TransactionNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   InvoiceNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   CatalogEntryNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
+  NodeNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   CatalogConflict: { status: 409, code: "CONFLICT", message: "Conflicts with the catalog" },
   CapacityBelowUsage: { status: 409, code: "CONFLICT", message: "Capacity cannot go below what is in use" },
   QuotaExceeded: { status: 409, code: "QUOTA_EXCEEDED", message: "No capacity left on this plan" },

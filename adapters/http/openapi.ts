@@ -153,12 +153,19 @@ const probeOperations = {
       description: "Upgrade to a WebSocket. Offer the subprotocols `minispod.logs.v1` and `bearer.<access JWT>` " +
         "(or send `Authorization: Bearer <JWT>`); the server selects `minispod.logs.v1`. A browser's `Origin` must be " +
         "this server or one of `CORS_ORIGINS`. Each message is a JSON text frame " +
-        "`{\"type\":\"log\",\"instanceId\":\"…\",\"line\":\"…\",\"timestamp\":\"ISO-8601\"}` (the last 100 lines first, ANSI codes " +
-        "stripped). Close codes: 1001 server shutting down, 1011 logs unavailable. See the README's \"WebSocket: live logs\".",
+        "`{\"type\":\"log\",\"instanceId\":\"…\",\"container\":\"app\",\"line\":\"…\",\"timestamp\":\"ISO-8601 or null\"}` (the last 100 lines " +
+        "first, ANSI codes stripped, the runtime's timestamp apart from the text), `{\"type\":\"attached\",\"pod\",\"previousPod\",\"message\"}` " +
+        "when a (replaced) pod is followed, `{\"type\":\"dropped\",\"count\",\"message\"}` after lines a slow client could not take. " +
+        "Close codes: 1001 server shutting down, 1011 logs unavailable, 4401 session or subscription ended, 4429 too many streams " +
+        "for this user. The server pings; a socket that misses a pong is terminated. See the README's \"WebSocket: live logs\".",
       tags: ["instances"],
-      parameters: [{ name: "instanceId", in: "query", required: true, schema: { type: "string", format: "uuid" } }],
+      parameters: [
+        { name: "instanceId", in: "query", required: true, schema: { type: "string", format: "uuid" } },
+        { name: "container", in: "query", required: false, schema: { type: "string", enum: ["app", "database"], default: "app" }, description: "the app's container or its companion database's" }
+      ],
       responses: {
         "101": { description: "Switching Protocols: log messages follow" },
+        "400": errorResponse("container is not app or database, or the instance has no database"),
         "401": errorResponse("No valid access token"),
         "403": errorResponse("Origin not allowed"),
         "404": errorResponse("No such instance for this caller")

@@ -326,9 +326,11 @@ const Usage = Schema.Struct({ used: Schema.Number, limit: Schema.Number, percent
 export const InstanceMetrics = Schema.Struct({
   instanceId: Id,
   status: Schema.String,
-  cpu: Usage.annotations({ description: "millicores" }),
-  memory: Usage.annotations({ description: "MiB" }),
-  urls: Schema.Struct({ public: Schema.NullOr(Schema.String) }),
+  cpu: Schema.NullOr(Usage).annotations({ description: "millicores; null when usage is unknown (see reason)" }),
+  memory: Schema.NullOr(Usage).annotations({ description: "MiB; null when usage is unknown (see reason)" }),
+  metrics: Schema.NullOr(Schema.Struct({ cpu: Usage, memory: Usage })).annotations({ description: "cpu and memory together; null when the metrics API is absent or has no sample" }),
+  reason: Schema.NullOr(Schema.String).annotations({ description: "why metrics is null" }),
+  urls: Schema.Struct({ public: Schema.NullOr(Schema.String), admin: Schema.NullOr(Schema.String) }),
   timestamp: Timestamp
 }).annotations({ identifier: "InstanceMetrics" })
 
@@ -441,11 +443,30 @@ export const Pod = Schema.Struct({
   subscriptionStatus: Schema.NullOr(Schema.String),
   instanceStatus: Schema.NullOr(Schema.String),
   ownerId: Schema.NullOr(Id),
-  metrics: Schema.NullOr(PodMetrics)
+  serviceId: Schema.NullOr(Id),
+  serviceSlug: Schema.NullOr(Schema.String),
+  phase: Schema.NullOr(Schema.String).annotations({ description: "the app pod's phase (Stopped when scaled to 0)" }),
+  node: Schema.NullOr(Schema.String).annotations({ description: "the node the app pod runs on" }),
+  restarts: Schema.Int,
+  metrics: Schema.NullOr(PodMetrics),
+  metricsReason: Schema.NullOr(Schema.String).annotations({ description: "why metrics is null" })
 }).annotations({ identifier: "Pod" })
 export const OrphanCleanup = Schema.Struct({ removed: Schema.Array(Schema.Struct({ namespace: Schema.String, name: Schema.String })) })
 const Capacity = Schema.Struct({ capacity: Schema.Number, requested: Schema.Number })
-export const Node = Schema.Struct({ name: Schema.String, ready: Schema.Boolean, cpuMilli: Capacity, memoryMb: Capacity, pods: Schema.Int }).annotations({ identifier: "Node" })
+const NodeResources = Schema.Struct({ cpuMilli: Schema.Number, memoryMb: Schema.Number, pods: Schema.Int })
+export const Node = Schema.Struct({
+  name: Schema.String,
+  ready: Schema.Boolean,
+  unschedulable: Schema.Boolean.annotations({ description: "cordoned: no new pods are scheduled there" }),
+  cpuMilli: Capacity.annotations({ description: "allocatable millicores and the sum of its pods' requests" }),
+  memoryMb: Capacity.annotations({ description: "allocatable MiB and the sum of its pods' requests" }),
+  capacity: NodeResources,
+  allocatable: NodeResources,
+  conditions: Schema.Array(Schema.Struct({ type: Schema.String, status: Schema.String, reason: Schema.NullOr(Schema.String), message: Schema.NullOr(Schema.String) })),
+  pods: Schema.Int,
+  usage: Schema.NullOr(Schema.Struct({ cpuMilli: Schema.Number, memoryMb: Schema.Number })).annotations({ description: "live, from metrics.k8s.io NodeMetrics" }),
+  usageReason: Schema.NullOr(Schema.String).annotations({ description: "why usage is null" })
+}).annotations({ identifier: "Node" })
 export const ClusterHealth = Schema.Struct({
   nodes: Schema.Struct({ total: Schema.Int, ready: Schema.Int }),
   instances: Schema.Struct({ total: Schema.Int, byStatus: Schema.Record({ key: Schema.String, value: Schema.Int }) }),

@@ -1,6 +1,7 @@
 import {
   ApiException,
   AppsV1Api,
+  CoreV1Api,
   createConfiguration,
   type KubeConfig,
   KubernetesObjectApi,
@@ -72,7 +73,7 @@ export interface WatchEvent {
 
 /** The few calls the adapter makes, each with a timeout, typed errors and retries; `calls` counts API requests. */
 export const makeKubeClient = (options: KubeClientOptions) => {
-  let clients: { objects: KubernetesObjectApi; apps: AppsV1Api; metrics: Metrics; watch: Watch; kc: KubeConfig } | undefined
+  let clients: { objects: KubernetesObjectApi; apps: AppsV1Api; core: CoreV1Api; metrics: Metrics; watch: Watch; kc: KubeConfig } | undefined
   let calls = 0
   const counter = {
     pre: async (ctx: RequestContext) => {
@@ -93,7 +94,7 @@ export const makeKubeClient = (options: KubeClientOptions) => {
         promiseMiddleware: [counter]
       })
       const objects = new KubernetesObjectApi(configuration)
-      clients = { objects, apps: new AppsV1Api(configuration), metrics: new Metrics(kc), watch: new Watch(kc), kc }
+      clients = { objects, apps: new AppsV1Api(configuration), core: new CoreV1Api(configuration), metrics: new Metrics(kc), watch: new Watch(kc), kc }
     }
     return clients
   }
@@ -145,6 +146,11 @@ export const makeKubeClient = (options: KubeClientOptions) => {
           setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply)
         ))),
     podMetrics: (namespace: string) => call("get pod metrics", (c) => c.metrics.getPodMetrics(namespace)),
+    nodeMetrics: call("get node metrics", (c) => c.metrics.getNodeMetrics()),
+    /** policy/v1 Eviction of one pod (what kubectl drain sends); a pod already gone is fine. */
+    evict: (namespace: string, name: string) =>
+      Effect.asVoid(call(`evict Pod/${name}`, (c) =>
+        c.core.createNamespacedPodEviction({ namespace, name, body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } } }))),
     /** A raw watch; `done` is called once when it ends for any reason. Returns its stopper. */
     watch: (path: string, query: Record<string, string>, onEvent: (event: WatchEvent) => void, done: (error: unknown) => void) => {
       let controller: AbortController | undefined

@@ -202,21 +202,37 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
       const limitMb = memoryMbOf(container?.["resources"]?.["limits"]?.["memory"])
       const { items: pods } = yield* kube.list("v1", "Pod", namespace, `${selectorOf(name)},app.kubernetes.io/component=app`)
       const pod = pods.find((p) => !p["metadata"]["deletionTimestamp"])
-      const usage = pod === undefined
+      const answer = pod === undefined ? undefined : yield* Effect.either(kube.podMetrics(namespace))
+      const usage = answer?._tag === "Right" ? answer.right?.items.find((m) => m.metadata.name === pod!["metadata"]["name"]) : undefined
+      const unavailable = answer === undefined
         ? undefined
-        : (yield* kube.podMetrics(namespace).pipe(Effect.catchAll(() => Effect.succeed(undefined))))?.items.find((m) => m.metadata.name === pod["metadata"]["name"])
+        : answer._tag === "Left"
+        ? `metrics.k8s.io did not answer (${answer.left._tag}: ${answer.left.reason})`
+        : answer.right === undefined
+        ? "metrics.k8s.io is not served (no metrics-server)"
+        : usage === undefined
+        ? `metrics-server has no sample of pod ${pod!["metadata"]["name"]} yet`
+        : undefined
       const used = (usage?.containers ?? []).reduce((sum, c) => ({ cpu: sum.cpu + cpuMilliOf(c.usage.cpu), mem: sum.mem + memoryMbOf(c.usage.memory) }), { cpu: 0, mem: 0 })
       const replicas = Number(deployment["spec"]["replicas"] ?? 1)
       return {
         phase: replicas === 0 && pod === undefined ? "Stopped" : pod?.["status"]?.["phase"] ?? "Pending",
         cpu: { usedMilli: used.cpu, limitMilli },
         memory: { usedMb: used.mem, limitMb },
-        node: pod?.["spec"]?.["nodeName"]
+        node: pod?.["spec"]?.["nodeName"],
+        restarts: ((pod?.["status"]?.["containerStatuses"] ?? []) as Array<AnyObject>).reduce((sum, c) => sum + Number(c["restartCount"] ?? 0), 0),
+        unavailable
       } satisfies InstanceMetrics
     })
 
   const nodes = Effect.gen(function*() {
-    const [{ items: nodeList }, { items: pods }] = yield* Effect.all([kube.list("v1", "Node", undefined), kube.list("v1", "Pod", undefined)], { concurrency: 2 })
+    const [{ items: nodeList }, { items: pods }, usage] = yield* Effect.all([kube.list("v1", "Node", undefined), kube.list("v1", "Pod", undefined), Effect.either(kube.nodeMetrics)], { concurrency: 3 })
+    const usageUnavailable = usage._tag === "Left"
+      ? `metrics.k8s.io did not answer (${usage.left._tag}: ${usage.left.reason})`
+      : usage.right === undefined
+      ? "metrics.k8s.io is not served (no metrics-server)"
+      : undefined
+    const resources = (r: Record<string, string> | undefined) => ({ cpuMilli: cpuMilliOf(r?.["cpu"]), memoryMb: memoryMbOf(r?.["memory"]), pods: Number(r?.["pods"] ?? 0) })
     return nodeList.map((n): ClusterNode => {
       const on = pods.filter((p) => p["spec"]?.["nodeName"] === n["metadata"]["name"] && !["Succeeded", "Failed"].includes(p["status"]?.["phase"]))
       const requested = on.flatMap((p) => (p["spec"]?.["containers"] ?? []) as Array<AnyObject>).reduce(
@@ -224,12 +240,20 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
         { cpu: 0, mem: 0 }
       )
       const allocatable = (n["status"]?.["allocatable"] ?? n["status"]?.["capacity"] ?? {}) as Record<string, string>
+      const conditions = (n["status"]?.["conditions"] ?? []) as Array<AnyObject>
+      const sample = usage._tag === "Right" ? usage.right?.items.find((m) => m.metadata.name === n["metadata"]["name"]) : undefined
       return {
         name: n["metadata"]["name"],
-        ready: ((n["status"]?.["conditions"] ?? []) as Array<AnyObject>).some((c) => c["type"] === "Ready" && c["status"] === "True"),
+        ready: conditions.some((c) => c["type"] === "Ready" && c["status"] === "True"),
+        unschedulable: n["spec"]?.["unschedulable"] === true,
         cpuMilli: { capacity: cpuMilliOf(allocatable["cpu"]), requested: requested.cpu },
         memoryMb: { capacity: memoryMbOf(allocatable["memory"]), requested: requested.mem },
-        pods: on.length
+        capacity: resources(n["status"]?.["capacity"]),
+        allocatable: resources(allocatable),
+        conditions: conditions.map((c) => ({ type: String(c["type"]), status: String(c["status"]), reason: c["reason"] ?? null, message: c["message"] ?? null })),
+        pods: on.length,
+        usage: sample === undefined ? undefined : { cpuMilli: cpuMilliOf(sample.usage.cpu), memoryMb: memoryMbOf(sample.usage.memory) },
+        usageUnavailable: usageUnavailable ?? (sample === undefined ? `metrics-server has no sample of node ${n["metadata"]["name"]} yet` : undefined)
       }
     })
   })
@@ -271,6 +295,24 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
     return [...instances.values()] as ReadonlyArray<ObservedInstance>
   })
 
+  const cordon = (node: string, unschedulable: boolean) =>
+    Effect.gen(function*() {
+      if ((yield* kube.read("v1", "Node", undefined, node)) === undefined) return false
+      // A field manager of its own (as kubectl cordon patches this one field).
+      yield* kube.apply({ apiVersion: "v1", kind: "Node", metadata: { name: node }, spec: { unschedulable } }, "minispod-cordon")
+      return true
+    })
+
+  const drain = (node: string) =>
+    Effect.gen(function*() {
+      const { items } = yield* kube.list("v1", "Pod", undefined)
+      const on = items
+        .filter((p) => p["spec"]?.["nodeName"] === node && !["Succeeded", "Failed"].includes(p["status"]?.["phase"]) && !p["metadata"]["deletionTimestamp"])
+        .map((p) => ({ namespace: p["metadata"]["namespace"] as string, name: p["metadata"]["name"] as string }))
+      yield* Effect.forEach(on, (p) => kube.evict(p.namespace, p.name), { concurrency: 4, discard: true })
+      return on
+    })
+
   const metricsUnavailable = kube.podMetrics("default").pipe(
     // 404: the API group is not served (no metrics-server).
     Effect.map((answer) => (answer === undefined ? "metrics.k8s.io is not served (no metrics-server)" : undefined)),
@@ -279,6 +321,6 @@ export const makeKubernetesCluster = (options: KubernetesClusterOptions, kube: K
 
   return {
     kube,
-    service: Cluster.of({ apply, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes, observe, metricsUnavailable })
+    service: Cluster.of({ apply, awaitReadiness, scale, restart, remove, credentials, listManaged, metrics, nodes, observe, cordon, drain, metricsUnavailable })
   }
 }

@@ -201,6 +201,14 @@ export const makeController = (store: Store, options: ControllerOptions) => {
     return { state, at }
   }
 
+  /** The scheduler's choice: the configured nodes not cordoned (`spec.unschedulable`), one picked by the pod's name. */
+  const nodeFor = async (tx: Tx, podName: string) => {
+    const cordoned = new Set((await tx.list("/nodes")).filter((n) => n["spec"]?.unschedulable === true).map((n) => n["metadata"].name as string))
+    const candidates = options.nodes.filter((n) => !cordoned.has(n))
+    return candidates.length === 0 ? undefined : candidates[createHash("sha256").update(podName).digest()[0]! % candidates.length]!
+  }
+  const unschedulable = () => `0/${options.nodes.length} nodes are available: ${options.nodes.length} node(s) were unschedulable.`
+
   /** A pod created directly (no controller): scheduled to a node, then the same kubelet behaviour by its own name. */
   const reconcilePod = (namespace: string, name: string) =>
     store.transact(async (tx) => {
@@ -208,7 +216,9 @@ export const makeController = (store: Store, options: ControllerOptions) => {
       if (stored === undefined || (stored.body["metadata"].ownerReferences ?? []).length > 0) return
       let pod = stored.body
       if (pod["spec"]?.nodeName === undefined) {
-        const node = options.nodes[createHash("sha256").update(name).digest()[0]! % options.nodes.length]!
+        const node = await nodeFor(tx, name)
+        // Every node cordoned: it waits, unscheduled, until one is uncordoned.
+        if (node === undefined) return void await recordEvent(tx, pod, "Warning", "FailedScheduling", unschedulable(), "default-scheduler")
         pod = await tx.put("/pods", { ...pod, spec: { ...pod["spec"], nodeName: node } })
         await recordEvent(tx, pod, "Normal", "Scheduled", `Successfully assigned ${namespace}/${name} to ${node}`, "default-scheduler")
       }
@@ -217,10 +227,8 @@ export const makeController = (store: Store, options: ControllerOptions) => {
       if (state === "crashLoop" && crashRestarts(at) < maxCrashRestarts) wakeAt(key("pod", namespace, name), at + crashRestarts(at) * restartIntervalMs + 5)
     })
 
-  const newPod = (deployment: Obj, rs: Obj, hash: string): Obj => {
+  const newPod = (deployment: Obj, rs: Obj, hash: string, name: string, node: string): Obj => {
     const template = deployment["spec"].template as Obj
-    const name = `${rs["metadata"].name}-${randomSuffix()}`
-    const node = options.nodes[createHash("sha256").update(name).digest()[0]! % options.nodes.length]!
     return {
       apiVersion: "v1",
       kind: "Pod",
@@ -290,7 +298,14 @@ export const makeController = (store: Store, options: ControllerOptions) => {
       for (const extra of pods.slice(desired).reverse()) await tx.remove("/pods", extra)
       pods = pods.slice(0, desired)
       while (pods.length < desired) {
-        const admitted = await admitPod(tx, namespace, newPod(deployment, rs, hash))
+        const podName = `${rs["metadata"].name}-${randomSuffix()}`
+        const node = await nodeFor(tx, podName)
+        // Simplified: with every node cordoned no pod is created (upstream creates it and leaves it Pending).
+        if (node === undefined) {
+          await recordEvent(tx, rs, "Warning", "FailedScheduling", unschedulable(), "default-scheduler")
+          break
+        }
+        const admitted = await admitPod(tx, namespace, newPod(deployment, rs, hash, podName, node))
         if ("forbidden" in admitted) {
           failedCreate = admitted.forbidden
           break
@@ -370,6 +385,8 @@ export const makeController = (store: Store, options: ControllerOptions) => {
     const { namespace } = change
     const name = change.object["metadata"]?.name as string
     if (change.resource === "apps/deployments" && change.type !== "DELETED") enqueue(key("deployment", namespace, name))
+    // A node uncordoned: what could not be scheduled is tried again.
+    if (change.resource === "/nodes" && change.type === "MODIFIED" && change.previous?.["spec"]?.unschedulable === true && change.object["spec"]?.unschedulable !== true) void rescheduleAll()
     if (change.resource === "/persistentvolumeclaims" && change.type !== "DELETED") enqueue(key("pvc", namespace, name))
     if (["/pods", "/persistentvolumeclaims", "/services", "/secrets", "/resourcequotas"].includes(change.resource) && !(change.resource === "/resourcequotas" && change.type === "MODIFIED")) {
       enqueue(key("quota", namespace, ""))
@@ -382,6 +399,11 @@ export const makeController = (store: Store, options: ControllerOptions) => {
       if (rsName !== undefined && hash !== undefined && rsName.endsWith(`-${hash}`)) enqueue(key("deployment", namespace, rsName.slice(0, -hash.length - 1)))
     }
   })
+
+  const rescheduleAll = async () => {
+    for (const d of (await store.list("apps/deployments")).items) enqueue(key("deployment", d["metadata"].namespace, d["metadata"].name))
+    for (const p of (await store.list("/pods")).items) if (p["spec"]?.nodeName === undefined) enqueue(key("pod", p["metadata"].namespace, p["metadata"].name))
+  }
 
   /** Nodes and the standard namespaces exist; every Deployment and claim is reconciled once. */
   const start = async () => {

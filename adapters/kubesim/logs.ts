@@ -38,6 +38,18 @@ const generic = {
   running: [`${green("INFO")}  request GET / 200 3ms`, `${cyan("DEBUG")} health check ok`, `${yellow("WARN")}  slow request took 250ms`]
 }
 
+/**
+ * Pod (template) annotations making a chatty app, for benches and backpressure tests: a running
+ * line every `log-interval-ms` (fractions allowed), each padded to `log-line-bytes`.
+ */
+export const logIntervalAnnotation = "sim.minispod.dev/log-interval-ms"
+export const logLineBytesAnnotation = "sim.minispod.dev/log-line-bytes"
+
+const positiveAnnotation = (pod: Obj, key: string) => {
+  const given = Number(pod["metadata"]?.annotations?.[key])
+  return Number.isFinite(given) && given > 0 ? given : undefined
+}
+
 export interface LogLine {
   readonly at: number
   readonly text: string
@@ -47,9 +59,12 @@ export interface LogLine {
  * The log of one container: its start-up lines at the container's start, then one running line
  * every `intervalMs`, deterministic, so a restarted server shows the same history.
  */
-export const containerLog = (pod: Obj, container: Obj, intervalMs: number) => {
+export const containerLog = (pod: Obj, container: Obj, defaultIntervalMs: number) => {
   const image = String(container["image"] ?? "")
-  const script = scripts.find((s) => s.match.test(image)) ?? generic
+  const found = scripts.find((s) => s.match.test(image)) ?? generic
+  const intervalMs = Math.max(0.01, positiveAnnotation(pod, logIntervalAnnotation) ?? defaultIntervalMs)
+  const lineBytes = Math.min(65_536, Math.floor(positiveAnnotation(pod, logLineBytesAnnotation) ?? 0))
+  const script = lineBytes === 0 ? found : { ...found, running: found.running.map((line) => `${line} `.padEnd(lineBytes, "."))}
   const startedAt = Date.parse(pod["status"]?.containerStatuses?.find((c: Obj) => c["name"] === container["name"])?.state?.running?.startedAt ?? pod["metadata"].creationTimestamp)
   const lineAt = (i: number): LogLine =>
     i < script.startup.length

@@ -25,7 +25,7 @@ export interface ResourceDef {
   readonly kind: string
   readonly namespaced: boolean
   readonly shortNames: ReadonlyArray<string>
-  readonly subresources: ReadonlyArray<"status" | "scale" | "log">
+  readonly subresources: ReadonlyArray<"status" | "scale" | "log" | "eviction">
   readonly categories?: ReadonlyArray<string>
   /** Served by the simulator itself (metrics): get and list only. */
   readonly readOnly?: boolean
@@ -40,7 +40,7 @@ const core = (plural: string, kind: string, namespaced: boolean, shortNames: Arr
 export const resources: ReadonlyArray<ResourceDef> = [
   core("namespaces", "Namespace", false, ["ns"], Namespace, ["status"]),
   core("nodes", "Node", false, ["no"], Node, ["status"]),
-  core("pods", "Pod", true, ["po"], Pod, ["status", "log"], ["all"]),
+  core("pods", "Pod", true, ["po"], Pod, ["status", "log", "eviction"], ["all"]),
   core("services", "Service", true, ["svc"], Service, ["status"], ["all"]),
   core("secrets", "Secret", true, [], Secret),
   core("configmaps", "ConfigMap", true, ["cm"], ConfigMap),
@@ -94,6 +94,8 @@ export const resourceList = (group: string, version: string) => {
       ...r.subresources.map((s) =>
         s === "log"
           ? { name: `${r.plural}/log`, singularName: "", namespaced: true, kind: r.kind, verbs: ["get"] }
+          : s === "eviction"
+          ? { name: `${r.plural}/eviction`, singularName: "", namespaced: true, group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] }
           : s === "scale"
             ? { name: `${r.plural}/scale`, singularName: "", namespaced: true, group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] }
             : { name: `${r.plural}/status`, singularName: "", namespaced: r.namespaced, kind: r.kind, verbs: ["get", "patch", "update"] }

@@ -234,12 +234,16 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
           const sinceSeconds = integer(q["sinceSeconds"], "sinceSeconds")
           const limitBytes = integer(q["limitBytes"], "limitBytes")
           const container = single(q["container"])
+          const sinceTime = single(q["sinceTime"]) || undefined
+          if (sinceTime !== undefined && Number.isNaN(Date.parse(sinceTime))) throw badRequest(`invalid sinceTime: "${sinceTime}"`)
+          if (sinceTime !== undefined && sinceSeconds !== undefined) throw badRequest("at most one of sinceTime or sinceSeconds may be specified")
           return streams.podLog(ctx, object, {
             follow: flag(q["follow"]),
             timestamps: flag(q["timestamps"]),
             ...(container === undefined || container === "" ? {} : { container }),
             ...(tailLines === undefined ? {} : { tailLines }),
             ...(sinceSeconds === undefined ? {} : { sinceSeconds }),
+            ...(sinceTime === undefined ? {} : { sinceTime }),
             ...(limitBytes === undefined ? {} : { limitBytes })
           })
         }
@@ -247,6 +251,13 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
         return respond(ctx, 200, wantsTable(ctx.get("accept")) ? tableOf(def, { metadata: {}, items: [object] }) : object)
       }
       case "create": {
+        // policy/v1 Eviction (kubectl drain): the pod goes at once (no PodDisruptionBudgets here); its controller replaces it.
+        if (subresource === "eviction") {
+          const eviction = parseJson(await readBody(ctx, maxBodyBytes)) as Obj
+          if (eviction?.["kind"] !== "Eviction" || (eviction["metadata"]?.name !== undefined && eviction["metadata"].name !== name)) throw badRequest("the body must be an Eviction of this pod")
+          await objects.remove(def, ns, name!, eviction["deleteOptions"], undefined, dryRun)
+          return respond(ctx, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 })
+        }
         if (name !== undefined) throw methodNotAllowed()
         const body = decoded(parseJson(await readBody(ctx, maxBodyBytes)))
         if (def.namespaced && namespace === undefined) throw pageNotFound()
@@ -311,7 +322,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     recorded.length = 0
     respond(ctx, 200, { items: [] })
   })
-  router.get(`${kubeSimulatorPrefix}/_faults`, (ctx) => respond(ctx, 200, { items: faults.pending(), openWatches: streams.openWatches() }))
+  router.get(`${kubeSimulatorPrefix}/_faults`, (ctx) => respond(ctx, 200, { items: faults.pending(), openWatches: streams.openWatches(), openLogs: streams.openLogs() }))
   router.post(`${kubeSimulatorPrefix}/_faults`, async (ctx) => {
     const body = (ctx.request.body ?? {}) as Obj
     if (body["kind"] === "dropWatches") return respond(ctx, 200, { dropped: streams.dropWatches() })
@@ -362,7 +373,7 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     /** The distinct (apiGroup, resource[/subresource], verb) used so far: what an RBAC role must grant. */
     requestRules: () => rulesOf(recorded),
     clearRequests: () => void (recorded.length = 0),
-    faults: { inject: faults.inject, clear: faults.clear, dropWatches: streams.dropWatches },
+    faults: { inject: faults.inject, clear: faults.clear, dropWatches: streams.dropWatches, dropLogs: streams.dropLogs },
     /** Resolves once the controller has nothing queued (tests). */
     settled: controller.idle,
     /** Ends open watches and log streams and stops the controller (before the HTTP server closes). */

@@ -5,6 +5,8 @@ import { keyOf, type ResourceDef } from "./resources.ts"
 import { badRequest, KubeError } from "./status.ts"
 import type { Change, Obj, Store } from "./store.ts"
 
+const maxLinesPerWrite = 2_000
+
 /** Open watch and log-follow streams, so shutdown (and the "drop watches" fault) can end them. */
 export const makeStreams = (store: Store, options: { readonly logIntervalMs: number; readonly bookmarkIntervalMs: number }) => {
   const open = new Map<PassThrough, { readonly kind: "watch" | "log"; readonly end: () => void }>()
@@ -107,6 +109,7 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
     readonly tailLines?: number
     readonly timestamps: boolean
     readonly sinceSeconds?: number
+    readonly sinceTime?: string
     readonly limitBytes?: number
   }) => {
     const containers = (pod["spec"]?.containers ?? []) as Array<Obj>
@@ -128,6 +131,8 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
     let first = Math.max(0, count - 10_000)
     if (query.tailLines !== undefined) first = Math.max(0, count - query.tailLines)
     if (query.sinceSeconds !== undefined) while (first < count && log.lineAt(first).at < now - query.sinceSeconds * 1000) first++
+    // kube-apiserver's sinceTime is inclusive, at second precision (RFC3339).
+    if (query.sinceTime !== undefined) while (first < count && log.lineAt(first).at < Math.floor(Date.parse(query.sinceTime) / 1000) * 1000) first++
     let text = ""
     for (let i = first; i < count; i++) text += formatLine(log.lineAt(i), query.timestamps)
     if (query.limitBytes !== undefined) text = text.slice(0, query.limitBytes)
@@ -141,12 +146,17 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
     s.stream.write(text)
     let next = count
     let timer: NodeJS.Timeout | undefined
+    // Every line due by now in one write (a chatty app writes thousands a second), at most a
+    // batch's worth while the client does not read: the kernel's buffers then hold the rest back.
     const schedule = () => {
       if (s.ended()) return
       timer = setTimeout(() => {
         if (s.ended()) return
-        s.stream.write(formatLine(log.lineAt(next++), query.timestamps))
-        schedule()
+        const due = Math.min(log.countAt(Date.now()), next + maxLinesPerWrite)
+        let batch = ""
+        while (next < due) batch += formatLine(log.lineAt(next++), query.timestamps)
+        if (s.stream.write(batch)) schedule()
+        else s.stream.once("drain", schedule)
       }, Math.max(0, log.lineAt(next).at - Date.now()))
     }
     s.onEnd(() => clearTimeout(timer))
@@ -169,7 +179,17 @@ export const makeStreams = (store: Store, options: { readonly logIntervalMs: num
       }
       return n
     },
+    /** Ends every open log follow (a dropped connection; the pods stay). */
+    dropLogs: () => {
+      let n = 0
+      for (const [, s] of open) if (s.kind === "log") {
+        s.end()
+        n++
+      }
+      return n
+    },
     openWatches: () => [...open.values()].filter((s) => s.kind === "watch").length,
+    openLogs: () => [...open.values()].filter((s) => s.kind === "log").length,
     closeAll: () => {
       for (const [, s] of open) s.end()
     }

@@ -68,7 +68,7 @@ const columns: Record<string, ReadonlyArray<Column>> = {
   Namespace: [name, ["Status", "string", (n) => n["status"]?.phase ?? "Active"], age],
   Node: [
     name,
-    ["Status", "string", (n) => ((n["status"]?.conditions ?? []) as Array<Obj>).find((c) => c["type"] === "Ready")?.["status"] === "True" ? "Ready" : "NotReady"],
+    ["Status", "string", (n) => `${((n["status"]?.conditions ?? []) as Array<Obj>).find((c) => c["type"] === "Ready")?.["status"] === "True" ? "Ready" : "NotReady"}${n["spec"]?.unschedulable === true ? ",SchedulingDisabled" : ""}`],
     ["Roles", "string", () => "<none>"],
     age,
     ["Version", "string", (n) => n["status"]?.nodeInfo?.kubeletVersion ?? ""]

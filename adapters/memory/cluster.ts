@@ -35,6 +35,8 @@ export const ClusterMemory = () => {
       listManaged: Effect.sync(() => [...instances.values()].map((i) => ({ namespace: i.spec.namespace, name: i.spec.name, instanceId: i.spec.instanceId }))),
       metrics: () => Effect.succeed(undefined),
       nodes: Effect.succeed([]),
+      cordon: () => Effect.succeed(false),
+      drain: () => Effect.succeed([]),
       metricsUnavailable: Effect.succeed("the in-memory cluster has no metrics API"),
       observe: Effect.sync(() => [...instances.values()].map(({ spec, replicas }) => ({
         namespace: spec.namespace,

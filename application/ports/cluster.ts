@@ -63,9 +63,13 @@ export type Readiness =
 
 export interface InstanceMetrics {
   readonly phase: string
+  /** Usage is 0 when no pod runs (stopped). */
   readonly cpu: { readonly usedMilli: number; readonly limitMilli: number }
   readonly memory: { readonly usedMb: number; readonly limitMb: number }
   readonly node?: string | undefined
+  readonly restarts?: number | undefined
+  /** Why usage is unknown though a pod runs: no metrics-server, it failed, or it has no sample yet. */
+  readonly unavailable?: string | undefined
 }
 
 export interface ManagedResource {
@@ -77,9 +81,20 @@ export interface ManagedResource {
 export interface ClusterNode {
   readonly name: string
   readonly ready: boolean
+  /** Cordoned: no new pods are scheduled there. */
+  readonly unschedulable: boolean
+  /** `capacity`: allocatable (what pods may use); `requested`: the sum of its pods' requests. */
   readonly cpuMilli: { readonly capacity: number; readonly requested: number }
   readonly memoryMb: { readonly capacity: number; readonly requested: number }
+  /** The node's whole capacity and what is allocatable to pods (kubelet's reserve taken off). */
+  readonly capacity: { readonly cpuMilli: number; readonly memoryMb: number; readonly pods: number }
+  readonly allocatable: { readonly cpuMilli: number; readonly memoryMb: number; readonly pods: number }
+  readonly conditions: ReadonlyArray<{ readonly type: string; readonly status: string; readonly reason: string | null; readonly message: string | null }>
+  /** Pods on it (not finished). */
   readonly pods: number
+  /** Live usage from metrics.k8s.io NodeMetrics; undefined with `usageUnavailable` saying why. */
+  readonly usage: { readonly cpuMilli: number; readonly memoryMb: number } | undefined
+  readonly usageUnavailable: string | undefined
 }
 
 /** The API server did not answer or failed (5xx, timeout, refused connection), after retries. */
@@ -126,6 +141,10 @@ export interface ClusterService {
   readonly nodes: Effect.Effect<ReadonlyArray<ClusterNode>, ClusterError>
   /** Every managed instance's Deployments and Pods, cluster-wide (what the reconciliation loop compares with the log). */
   readonly observe: Effect.Effect<ReadonlyArray<ObservedInstance>, ClusterError>
+  /** Cordons (`spec.unschedulable: true`: no new pods there) or uncordons a node; false when there is no such node. */
+  readonly cordon: (node: string, unschedulable: boolean) => Effect.Effect<boolean, ClusterError>
+  /** Evicts every pod on the node (policy/v1 Eviction; controllers recreate them elsewhere): the pods evicted. */
+  readonly drain: (node: string) => Effect.Effect<ReadonlyArray<{ readonly namespace: string; readonly name: string }>, ClusterError>
   /** Whether metrics.k8s.io answers: undefined when it does, else why not (metrics-server absent …). */
   readonly metricsUnavailable: Effect.Effect<string | undefined>
 }

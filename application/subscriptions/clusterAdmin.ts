@@ -1,23 +1,61 @@
 import { Clock, Effect, Either, Schema } from "effect"
 import { ClusterAdminEvent, clusterAdminStreamId } from "../../domain/operations/index.ts"
 import { runCommand } from "../shared/runCommand.ts"
+import { Catalog } from "../ports/catalog.ts"
 import { Cluster } from "../ports/cluster.ts"
 import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
 import { FieldInvalid } from "../shared/errors.ts"
 
 const encodeClusterAdmin = Schema.encodeSync(ClusterAdminEvent)
 
-/** Every managed instance with its subscription's view and live metrics. */
-export const listPods = Effect.fn("ClusterAdmin.listPods")(function*() {
+/** GET /api/admin/pods filters: owner, service (slug or id), instance status, node. */
+export interface PodFilter {
+  readonly userId?: string | undefined
+  readonly service?: string | undefined
+  readonly status?: string | undefined
+  readonly node?: string | undefined
+}
+
+/**
+ * Every managed instance with its subscription's view, its node, restarts and live metrics
+ * (null with the reason when metrics.k8s.io has none).
+ */
+export const listPods = Effect.fn("ClusterAdmin.listPods")(function*(filter: PodFilter = {}) {
   const cluster = yield* Cluster
   const queries = yield* SubscriptionQueries
+  const catalog = yield* Catalog
   const managed = yield* cluster.listManaged
-  return yield* Effect.forEach(managed, (m) =>
+  const slugs = new Map<string, string | null>()
+  const slugOf = (serviceId: string) =>
+    slugs.has(serviceId) ? Effect.succeed(slugs.get(serviceId)!) : Effect.map(catalog.serviceById(serviceId), (s) => {
+      slugs.set(serviceId, s?.slug ?? null)
+      return s?.slug ?? null
+    })
+  const pods = yield* Effect.forEach(managed, (m) =>
     Effect.gen(function*() {
       const subscription = yield* queries.find(m.instanceId)
+      if (filter.userId !== undefined && subscription?.userId !== filter.userId) return undefined
+      if (filter.status !== undefined && subscription?.instanceStatus !== filter.status) return undefined
+      const serviceSlug = subscription === undefined ? null : yield* slugOf(subscription.serviceId)
+      if (filter.service !== undefined && serviceSlug !== filter.service && subscription?.serviceId !== filter.service) return undefined
       const metrics = yield* cluster.metrics(m.namespace, m.name)
-      return { ...m, subscriptionStatus: subscription?.status ?? null, instanceStatus: subscription?.instanceStatus ?? null, ownerId: subscription?.userId ?? null, metrics: metrics ?? null }
-    }))
+      const node = metrics?.node ?? null
+      if (filter.node !== undefined && node !== filter.node) return undefined
+      return {
+        ...m,
+        subscriptionStatus: subscription?.status ?? null,
+        instanceStatus: subscription?.instanceStatus ?? null,
+        ownerId: subscription?.userId ?? null,
+        serviceId: subscription?.serviceId ?? null,
+        serviceSlug,
+        phase: metrics?.phase ?? null,
+        node,
+        restarts: metrics?.restarts ?? 0,
+        metrics: metrics === undefined || metrics.unavailable !== undefined ? null : { phase: metrics.phase, cpu: metrics.cpu, memory: metrics.memory },
+        metricsReason: metrics === undefined ? "no Deployment in the cluster" : metrics.unavailable ?? null
+      }
+    }), { concurrency: 8 })
+  return pods.filter((p) => p !== undefined)
 })
 
 /** Resources whose subscription is gone or no longer holds them (cancelled, expired, failed). */

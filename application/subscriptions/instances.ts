@@ -1,7 +1,7 @@
 import { Clock, Effect, Either } from "effect"
 import { instanceOpsStreamId, mayControl } from "../../domain/operations/index.ts"
 import { decideSubscription, subscriptionStreamId } from "../../domain/subscription/index.ts"
-import { opsStateOf } from "../operations/streams.ts"
+import { opsStateOf, ownerMayChange } from "../operations/streams.ts"
 import { Catalog } from "../ports/catalog.ts"
 import { Cluster } from "../ports/cluster.ts"
 import type { EventMetadata } from "../ports/eventStore.ts"
@@ -9,7 +9,7 @@ import { SubscriptionQueries, type SubscriptionView } from "../ports/subscriptio
 import { nowIso } from "../shared/clock.ts"
 import { runCommand } from "../shared/runCommand.ts"
 import { subscriptionStream } from "../shared/streams.ts"
-import { instanceSpecOf } from "./instanceSpec.ts"
+import { instanceSpecOf, instanceUrls } from "./instanceSpec.ts"
 import { locate } from "./naming.ts"
 import { onSubscription } from "./streams.ts"
 import { ownSubscription } from "./useCases.ts"
@@ -69,19 +69,36 @@ export const controlInstanceOf = Effect.fn("Provisioning.controlInstanceOf")(fun
   return (yield* (yield* SubscriptionQueries).find(view.id))!
 })
 
-/** GET /api/subscriptions/:id/metrics, in the earlier version's shape. */
+/**
+ * GET /api/subscriptions/:id/metrics, in the earlier version's shape (`cpu`, `memory`: used,
+ * limit, percentage; `urls.public`, `urls.admin`), the same figures under `metrics`. When usage is
+ * unknown (no metrics-server, it failed, no sample yet, nothing in the cluster) `cpu`, `memory`
+ * and `metrics` are null and `reason` says why — never an error.
+ */
 export const instanceMetrics = Effect.fn("Provisioning.instanceMetrics")(function*(userId: string, subscriptionId: string) {
   const view = yield* ownSubscription(userId, subscriptionId)
   const at = yield* locate(view)
-  const metrics = yield* (yield* Cluster).metrics(at.namespace, at.name)
-  const spec = yield* instanceSpecOf(view)
+  const service = yield* (yield* Catalog).serviceById(view.serviceId)
+  const urls = yield* instanceUrls(view, service)
+  const observed = yield* (yield* Cluster).metrics(at.namespace, at.name).pipe(
+    Effect.map((m) => (m === undefined ? { reason: "the instance has no resources in the cluster" } : m.unavailable === undefined ? { metrics: m } : { reason: m.unavailable })),
+    Effect.catchAll((e) => Effect.succeed({ reason: `the cluster API did not answer (${e.reason})` }))
+  )
   const pct = (used: number, limit: number) => (limit === 0 ? 0 : Math.round((used / limit) * 1000) / 10)
+  const usage = "metrics" in observed
+    ? {
+      cpu: { used: observed.metrics.cpu.usedMilli, limit: observed.metrics.cpu.limitMilli, percentage: pct(observed.metrics.cpu.usedMilli, observed.metrics.cpu.limitMilli) },
+      memory: { used: observed.metrics.memory.usedMb, limit: observed.metrics.memory.limitMb, percentage: pct(observed.metrics.memory.usedMb, observed.metrics.memory.limitMb) }
+    }
+    : null
   return {
     instanceId: view.id,
     status: view.instanceStatus,
-    cpu: { used: metrics?.cpu.usedMilli ?? 0, limit: metrics?.cpu.limitMilli ?? spec.app.cpuMilli, percentage: pct(metrics?.cpu.usedMilli ?? 0, metrics?.cpu.limitMilli ?? spec.app.cpuMilli) },
-    memory: { used: metrics?.memory.usedMb ?? 0, limit: metrics?.memory.limitMb ?? spec.app.memoryMb, percentage: pct(metrics?.memory.usedMb ?? 0, metrics?.memory.limitMb ?? spec.app.memoryMb) },
-    urls: { public: spec.host === undefined ? null : `https://${spec.host}` },
+    cpu: usage?.cpu ?? null,
+    memory: usage?.memory ?? null,
+    metrics: usage,
+    reason: "reason" in observed ? observed.reason : null,
+    urls: { public: urls.publicUrl, admin: urls.adminUrl },
     timestamp: new Date(yield* Clock.currentTimeMillis).toISOString()
   }
 })
@@ -96,6 +113,7 @@ export const reconfigureInstance = Effect.fn("Provisioning.reconfigure")(functio
   input: { readonly displayName?: string | undefined; readonly env?: Readonly<Record<string, string>> | undefined }
 ) {
   const view = yield* ownSubscription(userId, subscriptionId)
+  yield* ownerMayChange(view.id)
   const queries = yield* SubscriptionQueries
   const now = yield* nowIso
   yield* onSubscription(subscriptionId, (state) =>

@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, FiberMap } from "effect"
+import { Clock, Duration, Effect, FiberMap, Metric, MetricBoundaries } from "effect"
 import { decideProvisioningFailure, decideProvisioningRetry, decideSubscription } from "../../domain/subscription/index.ts"
 import { Catalog } from "../ports/catalog.ts"
 import { Cluster, type ClusterError } from "../ports/cluster.ts"
@@ -32,6 +32,19 @@ export const failProvisioning = Effect.fn("Provisioning.fail")(function*(view: S
   )
 })
 
+/**
+ * Seconds from a provisioning's start (subscribe or retry) to RUNNING or to its failure, tagged
+ * `outcome`; each replica counts the provisionings it finished (Prometheus sums the replicas).
+ */
+export const provisioningDuration = Metric.histogram(
+  "minispod_provisioning_duration_seconds",
+  MetricBoundaries.fromIterable([1, 2, 5, 10, 20, 30, 60, 120, 180, 300, 600]),
+  "Seconds from a provisioning's start to its instance running (outcome=running) or failing (outcome=failed)"
+)
+const recordProvisioning = (view: SubscriptionView, outcome: "running" | "failed") =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Metric.update(Metric.tagged(provisioningDuration, "outcome", outcome), Math.max(0, (now - Date.parse(view.provisioningStartedAt)) / 1000)))
+
 const markRunning = (subscriptionId: string) =>
   Effect.gen(function*() {
     const now = yield* nowIso
@@ -59,7 +72,7 @@ export const bringUp = Effect.fn("Provisioning.bringUp")(function*(view: Subscri
   // The instance may have moved on meanwhile (cancelled, retried, restarted again): a stale fiber only stops.
   const current = Effect.map(Effect.flatMap(SubscriptionQueries, (q) => q.find(view.id)), (now) =>
     now !== undefined && now.instanceStatus === view.instanceStatus && now.provisioningStartedAt === view.provisioningStartedAt && now.updatedAt === view.updatedAt)
-  const fail = (reason: string) => Effect.flatMap(current, (still) => still ? failProvisioning(view, reason) : Effect.void)
+  const fail = (reason: string) => Effect.flatMap(current, (still) => still ? Effect.zipRight(failProvisioning(view, reason), recordProvisioning(view, "failed")) : Effect.void)
   const late = (reason: string | undefined) => fail(`not ready after ${policy.timeoutSeconds} s${reason ? `: ${reason}` : ""}`)
   // A restart counts once its rollout is seen (the watch may start before the restart reaches the cluster).
   const restartedSince = view.instanceStatus === "RESTARTING" ? view.updatedAt : undefined
@@ -81,7 +94,7 @@ export const bringUp = Effect.fn("Provisioning.bringUp")(function*(view: Subscri
       continue
     }
     const readiness = outcome.right
-    if (readiness._tag === "Ready") return (yield* current) ? yield* markRunning(view.id) : undefined
+    if (readiness._tag === "Ready") return (yield* current) ? yield* Effect.zipRight(markRunning(view.id), provisioning ? recordProvisioning(view, "running") : Effect.void) : undefined
     if (!provisioning) return
     if (readiness._tag === "Failed") return yield* fail(readiness.reason)
     if (overdue) return yield* late(readiness.reason)

@@ -29,6 +29,7 @@ import { bind, couponStream, decideOn, peekAt, quotaStream, serviceGuardStream, 
 import { periodRefundIds } from "../shared/transactionIds.ts"
 import { PlanNotAvailable, SubscriptionNotFound } from "./errors.ts"
 import { lifecycleStreams, onSubscription } from "./streams.ts"
+import { ownerMayChange } from "../operations/streams.ts"
 
 const onSale = (plan: PlanView): PlanOnSale => ({ id: plan.id, name: plan.name, planType: plan.planType, monthlyPrice: plan.monthlyPrice, totalQuota: plan.totalQuota })
 
@@ -193,6 +194,8 @@ export const cancelSubscription = Effect.fn("Subscriptions.cancel")(function*(
   metadata: EventMetadata
 ) {
   const view = yield* ownSubscription(userId, subscriptionId)
+  // The owner waits for an administrator's maintenance to end; an administrator's force-cancel does not.
+  if (options.by === userId) yield* ownerMayChange(view.id)
   const now = yield* nowIso
   const refundTransactionIds = yield* periodRefundIds
   yield* decideOn(lifecycleStreams(view), (states) => decideCancel(states, { now, ...options, refundTransactionIds }), metadata)

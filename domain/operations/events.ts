@@ -50,5 +50,15 @@ export const OrphansRemoved = Schema.TaggedStruct("OrphansRemoved", {
   at: Schema.String
 })
 
-export const ClusterAdminEvent = Schema.Union(OrphansRemoved)
+/** An administrator cordoned, uncordoned or drained a node (drain: the pods evicted). */
+export const NodeOperated = Schema.TaggedStruct("NodeOperated", {
+  by: Schema.String,
+  reason: Schema.String,
+  node: Schema.String,
+  action: Schema.Literal("cordon", "uncordon", "drain"),
+  evicted: Schema.Array(Schema.Struct({ namespace: Schema.String, name: Schema.String })),
+  at: Schema.String
+})
+
+export const ClusterAdminEvent = Schema.Union(OrphansRemoved, NodeOperated)
 export type ClusterAdminEvent = typeof ClusterAdminEvent.Type

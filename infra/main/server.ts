@@ -136,7 +136,9 @@ const logSocket = attachLogSocket(server, {
   run: (effect) => runtime.runPromiseExit(effect),
   allowedOrigins: (req) => req.headers.origin === undefined || req.headers.origin === new URL(selfUrl).origin || cors.allows(req.headers.origin),
   maxStreamsPerUser: config.logStreamsPerUser,
-  recheckMs: config.logStreamRecheckSeconds * 1000
+  recheckMs: config.logStreamRecheckSeconds * 1000,
+  pingMs: config.logStreamPingSeconds * 1000,
+  maxBufferedBytes: config.logStreamBufferBytes
 })
 // The reconciliation job: every replica schedules it; one at a time runs it (advisory lock).
 const reconciliation = cron.schedule(config.reconcileCron, () => {

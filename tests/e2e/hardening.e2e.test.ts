@@ -4,7 +4,7 @@ import { promisify } from "node:util"
 import { SignJWT } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { WebSocket } from "ws"
-import { logsProtocol } from "../../adapters/ws/logs.ts"
+import { closeCodes, logsProtocol } from "../../adapters/ws/logs.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { fromAddress } from "../support/fromAddress.ts"
 import { api, balanceOf, type StartedServer, startServer } from "../support/server.ts"
@@ -262,7 +262,9 @@ describe("log streams end with the session", () => {
     const first = await open(n8n.id, user.token)
     const second = await open(ghost.id, user.token)
     expect([first.status, second.status]).toEqual([101, 101])
-    expect((await open(n8n.id, user.token)).status).toBe(429)
+    const third = await open(n8n.id, user.token) // opens only to be closed, so browsers see why
+    expect(third.status).toBe(101)
+    expect(await new Promise<[number, string]>((resolve) => third.ws!.on("close", (code, reason) => resolve([code, reason.toString()])))).toEqual([closeCodes.tooManyStreams, "at most 2 log streams per user"])
     const closedOf = (ws: WebSocket) => new Promise<[number, string]>((resolve) => ws.on("close", (code, reason) => resolve([code, reason.toString()])))
     const [firstClosed, secondClosed] = [closedOf(first.ws!), closedOf(second.ws!)]
     expect((await http.delete(`/api/subscriptions/${ghost.id}`, user.token)).status).toBe(200)

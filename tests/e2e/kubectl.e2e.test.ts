@@ -90,6 +90,31 @@ describe("kubectl v1.32 against the Kubernetes API simulator of a started server
     const pod = (await kubectl("get", "pods", "-n", "shop", "-l", "app=blog", "-o", "jsonpath={.items[0].metadata.name}")).trim()
     const logs = await kubectl("logs", "-n", "shop", pod, "--tail=2")
     expect(logs.trim().split("\n")).toHaveLength(2)
+    // The log protocol as kubectl speaks it: container, timestamps, since-time, follow.
+    const stamped = (await kubectl("logs", "-n", "shop", pod, "-c", "ghost", "--timestamps", "--tail=2")).trim().split("\n")
+    expect(stamped).toHaveLength(2)
+    for (const line of stamped) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z \S/)
+    const since = (await kubectl("logs", "-n", "shop", pod, "--timestamps", `--since-time=${stamped[1]!.slice(0, 19)}Z`)).trim().split("\n")
+    expect(since.length).toBeGreaterThanOrEqual(1)
+    expect(since.every((l) => l.slice(0, 19) >= stamped[1]!.slice(0, 19))).toBe(true)
+    const follower = spawn("kubectl", ["--kubeconfig", kubeconfig, "logs", "-f", "--tail=1", "-n", "shop", pod], { env: { PATH: process.env["PATH"], HOME: dir, KUBECACHEDIR: join(dir, "cache") } })
+    const followed = await new Promise<Array<string>>((resolve) => {
+      let text = ""
+      follower.stdout.on("data", (c: Buffer) => {
+        text += c.toString()
+        if (text.split("\n").length > 2) resolve(text.split("\n").slice(0, 2)) // the tail line, then a live one
+      })
+    })
+    follower.kill()
+    expect(followed.every((l) => l.length > 0)).toBe(true)
+
+    // kubectl drain: cordon, then evictions (policy/v1); the Deployment's pods come back on the other node.
+    const node = (await kubectl("get", "pod", "-n", "shop", pod, "-o", "jsonpath={.spec.nodeName}")).trim()
+    expect(await kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=30s")).toMatch(new RegExp(`node/${node} drained`))
+    expect(await kubectl("wait", "--for=condition=Available", "deployment/blog", "-n", "shop", "--timeout=20s")).toMatch(/condition met/)
+    expect((await kubectl("get", "pods", "-n", "shop", "-l", "app=blog", "-o", "jsonpath={.items[*].spec.nodeName}")).trim().split(" ")).not.toContain(node)
+    expect(await kubectl("get", "nodes")).toMatch(new RegExp(`${node}\\s+Ready,SchedulingDisabled`))
+    expect(await kubectl("uncordon", node)).toMatch(/uncordoned/)
 
     // An open watch must not hold the server's shutdown.
     const watcher = spawn("kubectl", ["--kubeconfig", kubeconfig, "get", "pods", "-A", "--watch"], { env: { PATH: process.env["PATH"], HOME: dir, KUBECACHEDIR: join(dir, "cache") } })

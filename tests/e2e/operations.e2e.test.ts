@@ -97,6 +97,18 @@ describe("operating what runs, on a started server", () => {
     const refused = await http.put(`/api/instances/${sub.id}/stop`, {}, user.token)
     expect(refused.status).toBe(409)
     expect(refused.body.error.code).toBe("INVALID_TRANSITION")
+    // Nor reconfigure it (a restart) nor cancel it; nothing changes.
+    for (const attempt of [
+      () => http.put(`/api/instances/${sub.id}`, { name: "Renamed", env: { GENERIC_TIMEZONE: "Asia/Jakarta" } }, user.token),
+      () => http.delete(`/api/subscriptions/${sub.id}`, user.token),
+      () => http.delete(`/api/instances/${sub.id}`, user.token)
+    ]) {
+      const answer = await attempt()
+      expect([answer.status, answer.body.error.code]).toEqual([409, "INVALID_TRANSITION"])
+    }
+    const unchanged = (await http.get(`/api/subscriptions/${sub.id}`, user.token)).body.data
+    expect(unchanged).toMatchObject({ status: "ACTIVE", instanceStatus: "RUNNING" })
+    expect(unchanged.displayName).not.toBe("Renamed")
     expect((await http.put(`/api/admin/instances/${sub.id}/stop`, { reason: "moving the volume" }, admin)).body.data.instanceStatus).toBe("STOPPED")
     expect((await http.put(`/api/admin/instances/${sub.id}/start`, { reason: "volume moved" }, admin)).body.data.instanceStatus).toBe("STARTING")
     await http.put(`/api/admin/instances/${sub.id}/maintenance`, { enabled: false, reason: "done" }, admin)
@@ -139,5 +151,36 @@ spec:
     expect((await http.get("/api/admin/pods/orphaned", admin)).body.data.items).toEqual([])
     const [audit] = await db.sql`select data, metadata from events where stream_id = 'cluster-admin'`
     expect(audit).toMatchObject({ data: { _tag: "OrphansRemoved", reason: "left over by a test", removed: [{ namespace: "stray", name: "stray-app" }] }, metadata: { reason: "left over by a test" } })
+  })
+
+  it("nodes: cordon (kubectl sees it), kubectl uncordon, drain evicts and the pod comes back on another node, uncordon; audited", async () => {
+    const { sub, user } = await running("drained")
+    const podOf = async () => ((await http.get(`/api/admin/pods?userId=${user.id}`, admin)).body.data.items as Array<{ instanceId: string; node: string | null; phase: string | null }>).find((p) => p.instanceId === sub.id)!
+    const { node } = await podOf()
+    const nodeView = async (name: string) => ((await http.get("/api/admin/nodes", admin)).body.data.items as Array<{ name: string; unschedulable: boolean; pods: number }>).find((n) => n.name === name)!
+
+    const cordoned = await http.post(`/api/admin/nodes/${node}/cordon`, { reason: "kernel upgrade" }, admin)
+    expect(cordoned.body.data).toEqual({ node, action: "cordon", unschedulable: true, evicted: [] })
+    expect((await kubectl("get", "node", node!, "-o", "jsonpath={.spec.unschedulable}")).trim()).toBe("true")
+    expect(await kubectl("uncordon", node!)).toMatch(/uncordoned/)
+    expect((await nodeView(node!)).unschedulable).toBe(false)
+
+    const drained = await http.post(`/api/admin/nodes/${node}/drain`, { reason: "kernel upgrade" }, admin)
+    expect(drained.status).toBe(200)
+    expect(drained.body.data.unschedulable).toBe(true)
+    expect(drained.body.data.evicted.length).toBeGreaterThan(0)
+    // Evicted, replaced by its Deployment, scheduled only on a node not cordoned.
+    await until(async () => {
+      const pod = await podOf()
+      return pod.phase === "Running" && pod.node !== null && pod.node !== node
+    }, "the pod running on another node")
+    expect((await nodeView(node!)).pods).toBe(0)
+    expect((await http.post(`/api/admin/nodes/${node}/uncordon`, {}, admin)).body.data).toMatchObject({ action: "uncordon", unschedulable: false })
+
+    expect((await http.post("/api/admin/nodes/no-such-node/cordon", {}, admin)).status).toBe(404)
+    expect((await http.post(`/api/admin/nodes/${node}/cordon`, {}, user.token)).status).toBe(403)
+    expect((await http.post("/api/admin/nodes/Bad_Name/cordon", {}, admin)).status).toBe(400)
+    const audits = await db.sql<Array<{ data: { action: string; node: string }; metadata: { reason: string; actor: string } }>>`select data, metadata from events where stream_id = 'cluster-admin' and type = 'NodeOperated' order by position`
+    expect(audits.map((a) => [a.data.action, a.data.node, a.metadata.reason])).toEqual([["cordon", node, "kernel upgrade"], ["drain", node, "kernel upgrade"], ["uncordon", node, "uncordon by an administrator"]])
   })
 })

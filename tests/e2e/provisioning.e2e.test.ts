@@ -61,10 +61,36 @@ describe("provisioning on the simulated cluster", () => {
     expect(metrics).toMatchObject({ instanceId: sub.id, status: "RUNNING", cpu: { limit: 500 }, memory: { limit: 512 } })
     expect(metrics.cpu.percentage).toBeGreaterThan(0)
     expect(metrics.urls.public).toMatch(/^https:\/\/flows-[0-9a-f]{8}\.apps\.minispod\.local$/)
+    expect(metrics.urls).toHaveProperty("admin")
+    expect(metrics).toMatchObject({ metrics: { cpu: metrics.cpu, memory: metrics.memory }, reason: null })
+    // Without the metrics API (no metrics-server: the group answers 404) the answer says so, never a 5xx.
+    expect((await http.post("/dev/kube/_faults", { kind: "error", status: 404, path: "/apis/metrics.k8s.io", count: 10 })).status).toBe(201)
+    const absent = await http.get(`/api/subscriptions/${sub.id}/metrics`, user.token)
+    await http.delete("/dev/kube/_faults")
+    expect(absent.status).toBe(200)
+    expect(absent.body.data).toMatchObject({ instanceId: sub.id, cpu: null, memory: null, metrics: null, reason: "metrics.k8s.io is not served (no metrics-server)" })
 
     const pods = (await http.get("/api/admin/pods", admin)).body.data.items
     expect(pods.find((p: { instanceId: string }) => p.instanceId === sub.id)).toMatchObject({ namespace: `user-${user.id}`, name: `flows-${sub.id.slice(0, 8)}`, instanceStatus: "RUNNING", metrics: { phase: "Running" } })
-    expect((await http.get("/api/admin/nodes", admin)).body.data.items[0]).toMatchObject({ ready: true })
+    const placed = pods.find((p: { instanceId: string }) => p.instanceId === sub.id)
+    expect(placed).toMatchObject({ serviceSlug: "n8n", phase: "Running", restarts: 0, metricsReason: null, ownerId: user.id })
+    expect(placed.node).toMatch(/^kubesim-node-\d$/)
+    // Filters: owner, service (slug or id), instance status, node — each one narrows, a miss is an empty page.
+    const ids = async (query: string) => ((await http.get(`/api/admin/pods?${query}`, admin)).body.data.items as Array<{ instanceId: string }>).map((p) => p.instanceId)
+    for (const query of [`userId=${user.id}`, "service=n8n", `service=${placed.serviceId}`, "status=RUNNING", `node=${placed.node}`, `userId=${user.id}&service=n8n&status=RUNNING&node=${placed.node}`]) {
+      expect(await ids(query)).toContain(sub.id)
+    }
+    for (const query of ["service=ghost", "status=STOPPED", "node=no-such-node", "userId=00000000-0000-4000-8000-000000000000"]) expect(await ids(query)).not.toContain(sub.id)
+    expect((await http.get("/api/admin/pods?status=", admin)).status).toBe(400)
+    const node = (await http.get("/api/admin/nodes", admin)).body.data.items.find((n: { name: string }) => n.name === placed.node)
+    expect(node).toMatchObject({ ready: true, unschedulable: false, capacity: { cpuMilli: 8000, memoryMb: 32768, pods: 110 }, allocatable: { cpuMilli: 7800, pods: 110 }, usageReason: null })
+    expect(node.pods).toBeGreaterThan(0)
+    expect(node.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }))
+    expect(node.usage.cpuMilli).toBeGreaterThan(0)
+    // The provisioning just finished is in the duration histogram.
+    const scraped = (await http.get("/metrics")).body as string
+    expect(Number(/^minispod_provisioning_duration_seconds_count\{outcome="running"\} (\d+)$/m.exec(scraped)?.[1])).toBeGreaterThanOrEqual(1)
+    expect(scraped).toMatch(/^minispod_provisioning_duration_seconds_bucket\{outcome="running",le="\+Inf"\} \d+$/m)
     const nodes = (await http.get("/api/admin/health", admin)).body.data.nodes
     expect(nodes.ready).toBe(nodes.total)
     expect((await http.get("/api/admin/pods", user.token)).status).toBe(403)

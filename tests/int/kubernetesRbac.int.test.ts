@@ -46,7 +46,8 @@ type Permission = `${string} ${string} ${string}` // "group resource verb"
  */
 const permissionsOf = (r: RecordedRequest): Array<Permission> => {
   const resource = r.subresource ? `${r.resource}/${r.subresource}` : r.resource
-  const verbs = r.verb === "patch" && !r.subresource ? ["patch", "create"] : [r.verb]
+  // Nodes are only patched once read (cordon): an existing object's apply is authorized as patch alone.
+  const verbs = r.verb === "patch" && !r.subresource && r.resource !== "nodes" ? ["patch", "create"] : [r.verb]
   return verbs.map((verb): Permission => `${r.apiGroup} ${resource} ${verb}`)
 }
 
@@ -87,9 +88,13 @@ describe("the ClusterRole of infra/kubernetes against the Cluster adapter's requ
     expect(await run(cluster.metricsUnavailable)).toBeUndefined() // the simulator serves metrics.k8s.io
     let follow: { stop: () => void } | undefined
     await new Promise<void>((done) => {
-      void run(logs.follow(ns, blog.name, { tailLines: 5 }, () => done())).then((f) => (follow = f))
+      void run(logs.follow(ns, blog.name, { tailLines: 5, container: "app" }, () => done())).then((f) => (follow = f))
     })
     follow?.stop()
+    const node = (await run(cluster.metrics(ns, blog.name)))?.node // a node with a pod to evict
+    expect(await run(cluster.cordon(node!, true))).toBe(true)
+    expect((await run(cluster.drain(node!))).length).toBeGreaterThan(0)
+    expect(await run(cluster.cordon(node!, false))).toBe(true)
     await run(cluster.scale(ns, blog.name, 0))
     await run(cluster.scale(ns, blog.name, 1))
     await run(cluster.restart(ns, blog.name, new Date().toISOString()))

@@ -14,14 +14,15 @@ export interface StartedServer {
 export const fromSources = [process.execPath, "--import", "tsx", "infra/main/server.ts"] as const
 
 /**
- * Starts the server as a process (by default the run's compiled JavaScript, as the image runs it;
- * or another command such as `npm start` or `fromSources`) and waits for its banner.
+ * Starts the server as a process (by default: in a test run, the run's compiled JavaScript, as the
+ * image runs it; in a bench, the sources) or with another command such as `npm start`, and waits
+ * for its banner.
  */
 export const startServer = async (
   env: Record<string, string | undefined>,
   options: { readonly command?: readonly [string, ...Array<string>]; readonly cwd?: string } = {}
 ): Promise<StartedServer> => {
-  const [command, ...args] = options.command ?? [process.execPath, compiledScript("server")]
+  const [command, ...args] = options.command ?? (process.env["VITEST"] ? [process.execPath, compiledScript("server")] : fromSources)
   const child = spawn(command, args, {
     env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", LOG_LEVEL: "info", CHECK_RESPONSES: "true", ...env } as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
