@@ -139,7 +139,7 @@ describe("npm run audit", () => {
       .then(() => expect.unreachable("must fail"), (e: { code: number; stderr: string }) => e)
     expect(broken.code).toBe(2)
     expect(broken.stderr).toMatch(/audit could not run/)
-  })
+  }, 180_000) // three CLI processes, each compiling the sources through tsx: ~15 s each on a loaded machine
 })
 
 describe("statements and period totals", () => {
