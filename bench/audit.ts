@@ -12,22 +12,28 @@ import { appendResult } from "./results.ts"
  * `npm run bench:audit`: the audit's replay (pages read, decode, hash-chain verify, evolve,
  * compare with the read models) against a raw SQL aggregate of the same events, same run, and
  * against the reference replay (keyset rows on one thread: the replay before pages and threads).
- * AUDIT_EVENTS sets the ledger's size (default 1,000,000).
+ * AUDIT_EVENTS sets the ledger's size (default 1,000,000). AUDIT_LEDGER_URL replays a ledger
+ * built before (a database this bench wrote, kept or copied with `create database … template …`)
+ * instead of writing one: on a loaded machine writing 1,000,000 events takes over an hour.
  */
 const target = Number(process.env["AUDIT_EVENTS"] ?? 1_000_000)
-const db = await benchDatabase()
-const out = (line: string) => process.stdout.write(`${line}\n`)
-out(`audit bench — ${db.description}, ~${target.toLocaleString("en")} events, node ${process.version}`)
+const existing = process.env["AUDIT_LEDGER_URL"]
+const db = existing === undefined ? await benchDatabase() : { url: existing, description: "AUDIT_LEDGER_URL ledger", close: async () => {} }
+const out = (line: string) => process.stdout.write(`${line}
+`)
+out(`audit bench — ${db.description}, ${existing === undefined ? `~${target.toLocaleString("en")} events` : "an existing ledger"}, node ${process.version}`)
 
-const buildStarted = performance.now()
-let shown = 0
-const built = await buildAuditLog(db.url, target, (written) => {
-  if (written - shown >= 100_000) {
-    shown = written
-    process.stderr.write(`  written ${written.toLocaleString("en")} events\n`)
-  }
-})
-out(`log: ${built.events.toLocaleString("en")} events, ${built.users.toLocaleString("en")} wallets, written in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s`)
+if (existing === undefined) {
+  const buildStarted = performance.now()
+  let shown = 0
+  const built = await buildAuditLog(db.url, target, (written) => {
+    if (written - shown >= 100_000) {
+      shown = written
+      process.stderr.write(`  written ${written.toLocaleString("en")} events\n`)
+    }
+  })
+  out(`log: ${built.events.toLocaleString("en")} events, ${built.users.toLocaleString("en")} wallets, written in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s`)
+}
 
 const sql = connect(db.url, { max: 1 })
 await sql`vacuum analyze events`
