@@ -6,6 +6,7 @@ import { PasswordHasherScrypt } from "../adapters/crypto/passwordHasher.ts"
 import { PgLive } from "../adapters/postgres/client.ts"
 import { defaultGroupCommit, eventStorePostgres } from "../adapters/postgres/eventStore.ts"
 import { LedgerSnapshotsPostgres } from "../adapters/postgres/ledgerSnapshot.ts"
+import { PageHashWorkers } from "../adapters/threads/pageHashWorkers.ts"
 import { IdempotencyStorePostgres } from "../adapters/postgres/idempotency.ts"
 import { AuthThrottlePostgres } from "../adapters/postgres/authThrottle.ts"
 import { CommonPasswordsZxcvbn } from "../adapters/crypto/commonPasswords.ts"
@@ -51,6 +52,8 @@ export const ledgerLayer = (url: string, poolSize: number, timeouts?: DatabaseTi
     CouponsPostgres,
     AnalyticsPostgres,
     LedgerSnapshotsPostgres,
+    // One thread re-hashes the audit's pages while the main thread checks: two cores, one left to Postgres' sending.
+    PageHashWorkers(1),
     InvoiceQueriesPostgres,
     // Use-case spans (Effect.fn) cost ~7 % CPU per command and have no exporter yet.
     Layer.setTracerEnabled(false)

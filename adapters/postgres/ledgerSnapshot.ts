@@ -16,6 +16,7 @@ import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { CatalogPostgres } from "./catalog.ts"
 import { InvoiceQueriesPostgres } from "./invoices.ts"
 import { Pg, type Sql, type Tx } from "./client.ts"
+import { forEachPageOf } from "./eventPages.ts"
 import { PaymentQueriesPostgres } from "./paymentReadModel.ts"
 import { SubscriptionQueriesPostgres } from "./subscriptionReadModel.ts"
 import { WalletQueriesPostgres } from "./walletReadModel.ts"
@@ -112,7 +113,7 @@ const readModelsOf = (tx: Tx): Effect.Effect<ReadModels> =>
     )
   )
 
-const snapshotOf = (tx: Tx, at: SnapshotPosition): LedgerSnapshot => ({
+const snapshotOf = (sql: Sql, tx: Tx, at: SnapshotPosition): LedgerSnapshot => ({
   at,
   forEachBatch: (filter, onBatch) =>
     Effect.promise(async () => {
@@ -129,6 +130,7 @@ const snapshotOf = (tx: Tx, at: SnapshotPosition): LedgerSnapshot => ({
         if (rows.length < batchRows) return
       }
     }),
+  forEachPage: (onPage) => Effect.promise(() => forEachPageOf(sql, tx, onPage)),
   readModels: readModelsOf(tx)
 })
 
@@ -192,7 +194,7 @@ export const LedgerSnapshotsPostgres = Layer.effect(
       read: (use) =>
         Effect.acquireUseRelease(
           Effect.promise(() => begin(sql)),
-          ({ at, tx }) => use(snapshotOf(tx, at)),
+          ({ at, tx }) => use(snapshotOf(sql, tx, at)),
           ({ tx }) => Effect.promise(() => end(tx))
         ),
       exportEvents: (filter, limit) => Effect.promise(() => exportEvents(sql, filter, limit))

@@ -1,10 +1,10 @@
-import { Schema } from "effect"
 import { emptyQuota, evolveQuota, isQuotaStream, planIdOfQuotaStream, QuotaEvent, type QuotaState } from "../../domain/quota/index.ts"
 import { evolveSubscription, graceDays, isSubscriptionStream, noSubscription, SubscriptionEvent, type SubscriptionState } from "../../domain/subscription/index.ts"
+import { fastDecodeSync } from "../shared/fastDecode.ts"
 import { type AuditCheck, eventRef } from "./auditCheck.ts"
 
-const decodeQuota = Schema.decodeUnknownSync(QuotaEvent)
-const decodeSubscription = Schema.decodeUnknownSync(SubscriptionEvent)
+const decodeQuota = fastDecodeSync(QuotaEvent)
+const decodeSubscription = fastDecodeSync(SubscriptionEvent)
 
 /** Plans' quotas and subscriptions (invariant 6): used ≤ total, used = subscriptions holding a slot, rows = replay. */
 export const commerceCheck = (): AuditCheck => {

@@ -1,7 +1,9 @@
 import { Clock, Effect } from "effect"
 import type { RecordedEvent } from "../ports/eventStore.ts"
+import { PageHashes } from "../ports/pageHashes.ts"
 import { type ReadModels, LedgerSnapshots, type SnapshotPosition } from "../ports/ledgerSnapshot.ts"
 import { canonicalEncode, GENESIS_HASH, hashEventWithMetadata } from "../shared/eventHash.ts"
+import { eventsOfPage } from "../shared/eventPage.ts"
 import type { AccountBalances, AuditCheck, AuditProblem } from "./auditCheck.ts"
 import { commerceCheck } from "./commerceCheck.ts"
 import { invoiceCheck } from "./invoiceCheck.ts"
@@ -81,7 +83,11 @@ export class LedgerReplay {
   private metadata: unknown
   private metadataJson = ""
 
-  observe(event: RecordedEvent): void {
+  /**
+   * One event in log order. `hashMatches`, when given, is whether the event's recomputed hash
+   * equals its `hash` (worked out elsewhere, e.g. on another thread); otherwise it is computed here.
+   */
+  observe(event: RecordedEvent, hashMatches?: boolean): void {
     this.events++
     let cursor = this.cursors.get(event.streamId)
     if (cursor === undefined) {
@@ -100,7 +106,7 @@ export class LedgerReplay {
       ? `stream version ${event.version} follows ${cursor.version} (gap, duplicate or reorder)`
       : event.prevHash !== cursor.hash
       ? "prev_hash does not link to the previous event of the stream"
-      : hashEventWithMetadata(event, this.canonicalMetadata(event.metadata)) !== event.hash
+      : !(hashMatches ?? hashEventWithMetadata(event, this.canonicalMetadata(event.metadata)) === event.hash)
       ? "hash does not match the event's contents (edited)"
       : undefined
     if (chainProblem !== undefined) {
@@ -112,6 +118,20 @@ export class LedgerReplay {
     cursor.version = event.version
     cursor.hash = event.hash
     for (const check of cursor.checks) check.observe(event, this.problems)
+  }
+
+  /** A page of events in log order, with the indexes (ascending) of those whose hash does not match, when known. */
+  observePage(events: ReadonlyArray<RecordedEvent>, mismatches?: ReadonlyArray<number>): void {
+    if (mismatches === undefined) {
+      for (const event of events) this.observe(event)
+      return
+    }
+    let next = 0
+    for (let index = 0; index < events.length; index++) {
+      const matches = mismatches[next] !== index
+      if (!matches) next++
+      this.observe(events[index]!, matches)
+    }
   }
 
   private canonicalMetadata(metadata: unknown): string {
@@ -169,17 +189,38 @@ export class LedgerReplay {
 }
 
 /**
- * `npm run audit` and `GET /api/admin/audit/ledger`: the whole log and the read models from one
- * snapshot, events streamed through a cursor, with the replay's rate.
+ * From this many events on, the audit hands each page to PageHashes (other threads) and checks
+ * the previous page meanwhile; below, starting a thread costs more than it saves.
  */
-export const auditLedger = Effect.fn("Audit.auditLedger")(function*() {
+export const offThreadFrom = 50_000
+
+/**
+ * `npm run audit` and `GET /api/admin/audit/ledger`: the whole log and the read models from one
+ * snapshot, events streamed in pages, with the replay's rate. Three stages overlap: Postgres
+ * builds page k + 1, a thread re-hashes page k, this thread checks page k - 1; the findings are
+ * those of observing every event in order here.
+ */
+export const auditLedger = Effect.fn("Audit.auditLedger")(function*(options: { readonly offThreadFrom?: number } = {}) {
   const started = yield* Clock.currentTimeMillis
+  const hashes = yield* PageHashes
   const result = yield* (yield* LedgerSnapshots).read((snapshot) =>
     Effect.gen(function*() {
       const replay = new LedgerReplay()
-      yield* snapshot.forEachBatch({}, (events) => {
-        for (const event of events) replay.observe(event)
+      const offThread = snapshot.at.events >= (options.offThreadFrom ?? offThreadFrom)
+      let previous: { readonly events: ReadonlyArray<RecordedEvent>; readonly mismatches: Promise<ReadonlyArray<number>> } | undefined
+      const checkPrevious = async () => {
+        if (previous !== undefined) replay.observePage(previous.events, await previous.mismatches)
+        previous = undefined
+      }
+      yield* snapshot.forEachPage(async (json) => {
+        if (!offThread) return replay.observePage(eventsOfPage(json))
+        const mismatches = hashes.mismatches(json)
+        mismatches.catch(() => undefined) // awaited in turn below; a failure must not surface unhandled first
+        const events = eventsOfPage(json)
+        await checkPrevious()
+        previous = { events, mismatches }
       })
+      yield* Effect.promise(checkPrevious)
       return replay.report(yield* snapshot.readModels, snapshot.at)
     })
   )

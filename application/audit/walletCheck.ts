@@ -1,5 +1,6 @@
 import {
   evolveWallet,
+  WalletEvent,
   isWalletStream,
   postTransfer,
   transferOf,
@@ -7,7 +8,7 @@ import {
   walletAccount,
   type WalletState
 } from "../../domain/ledger/index.ts"
-import { walletStream } from "../shared/streams.ts"
+import { fastDecodeSync } from "../shared/fastDecode.ts"
 import type { AccountBalances, AuditCheck, Problems } from "./auditCheck.ts"
 import { eventRef, headOf, type StreamHead } from "./auditCheck.ts"
 
@@ -24,6 +25,8 @@ interface WalletReplay {
   /** For problems found at the end: the stream's last event. */
   last: StreamHead
 }
+
+const decodeWalletEvent = fastDecodeSync(WalletEvent)
 
 const noApplied: WalletState["applied"] = new Map()
 const noCharges: WalletState["charges"] = new Map()
@@ -42,7 +45,7 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
       const userId = userIdOfWalletStream(event.streamId)
       let walletEvent
       try {
-        walletEvent = walletStream.decode(event)
+        walletEvent = decodeWalletEvent(event.data)
       } catch {
         problems.push({ ...eventRef(event), problem: `event data does not decode as a wallet event (${event.type})` })
         return

@@ -1,9 +1,9 @@
-import { Schema } from "effect"
 import { PaymentEvent } from "../../domain/payment/index.ts"
 import type { RecordedEvent } from "../ports/eventStore.ts"
 import type { PaymentView } from "../ports/paymentQueries.ts"
+import { fastDecodeSync } from "../shared/fastDecode.ts"
 
-const decode = Schema.decodeUnknownSync(PaymentEvent)
+const decode = fastDecodeSync(PaymentEvent)
 
 /** The payments read model, one event at a time (the Postgres projector does the same in SQL). */
 export const projectPaymentEvent = (view: PaymentView | undefined, recorded: RecordedEvent): PaymentView => {

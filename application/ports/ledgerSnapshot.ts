@@ -45,6 +45,12 @@ export interface LedgerSnapshot {
     filter: EventFilter,
     onBatch: (events: ReadonlyArray<RecordedEvent>) => void
   ) => Effect.Effect<void>
+  /**
+   * Every event in position order, as pages of JSON text (`eventsOfPage` reads one), for the
+   * audit: it parses them itself and may hand the text to other threads to re-hash. Later pages
+   * are fetched while `onPage` runs; the next call waits for its promise.
+   */
+  readonly forEachPage: (onPage: (json: string) => Promise<void>) => Effect.Effect<void>
   readonly readModels: Effect.Effect<ReadModels>
 }
 

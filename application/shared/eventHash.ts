@@ -67,6 +67,15 @@ export const hashEvent = (event: HashedFields): string => hash("sha256", hashInp
 export const hashEventWithMetadata = (event: HashedFields, canonicalMetadata: string): string =>
   hash("sha256", hashInputWith(event, canonicalMetadata), "hex")
 
+/** Indexes (ascending) of the events whose recomputed hash differs from their stored `hash`; chains are not followed here. */
+export const hashMismatches = (events: ReadonlyArray<RecordedEvent>): Array<number> => {
+  const mismatches: Array<number> = []
+  for (let index = 0; index < events.length; index++) {
+    if (hashEvent(events[index]!) !== events[index]!.hash) mismatches.push(index)
+  }
+  return mismatches
+}
+
 export interface ChainBreak {
   readonly index: number
   readonly problem: string

@@ -46,7 +46,7 @@ const exportEvents = async (afterPosition: number, limit: number | undefined) =>
 const exportAll = () => exportEvents(0, undefined)
 
 describe("the audit reads one consistent snapshot", () => {
-  it("is not fooled by a transaction left open in another database (the commit-safe horizon is cluster-wide)", async () => {
+  it("is not fooled by a transaction left open in another database (the commit-safe horizon is cluster-wide): nor are the export, the statements and the totals", async () => {
     const userId = "33333333-0000-0000-0000-000000000001"
     await topUps(userId, 0, 10)
     // A pg_dump, a long report or a forgotten psql session: an xid assigned, left open, elsewhere.
@@ -71,6 +71,13 @@ describe("the audit reads one consistent snapshot", () => {
       expect(exported).toMatchObject({ total: 30, sent: 30, nextAfter: undefined })
       expect(exported.lines).toHaveLength(30)
       expect(exported.lines[29]!.position).toBe(exported.at.position)
+
+      // Statements and period totals read the same kind of snapshot: all 30 movements.
+      const everything = { from: new Date(0), to: new Date(Date.UTC(3000, 0, 1)) }
+      const statement = await runtime.runPromise(walletStatement(userId, everything))
+      expect(statement).toMatchObject({ openingBalance: 0, closingBalance: 30_000 })
+      expect(statement.lines).toHaveLength(30)
+      expect(await runtime.runPromise(periodTotals(everything))).toMatchObject({ movements: 30, topUps: 30_000 })
     } finally {
       await open`rollback`
       open.release()
@@ -140,7 +147,7 @@ describe("npm run audit", () => {
       .then(() => expect.unreachable("must fail"), (e: { code: number; stderr: string }) => e)
     expect(broken.code).toBe(2)
     expect(broken.stderr).toMatch(/audit could not run/)
-  })
+  }, 180_000) // three CLI processes, each compiling the sources through tsx: ~15 s each on a loaded machine
 })
 
 describe("statements and period totals", () => {

@@ -5,6 +5,7 @@ import { IdGeneratorCrypto } from "../../adapters/crypto/ids.ts"
 import { PgLive } from "../../adapters/postgres/client.ts"
 import { eventStorePostgres } from "../../adapters/postgres/eventStore.ts"
 import { WalletQueriesPostgres } from "../../adapters/postgres/walletReadModel.ts"
+import { PageHashWorkers } from "../../adapters/threads/pageHashWorkers.ts"
 import { auditLedger } from "../../application/audit/ledgerAudit.ts"
 import { executeWalletCommand } from "../../application/ledger/walletStream.ts"
 import { EventStore } from "../../application/ports/eventStore.ts"
@@ -107,7 +108,7 @@ describe("group commit on Postgres", () => {
             }))
         ).pipe(Layer.provide(eventStorePostgres({ projections: readModels, groupCommit })))
         const runtime = ManagedRuntime.make(
-          Layer.mergeAll(observed, WalletQueriesPostgres, LedgerSnapshotsPostgres).pipe(
+          Layer.mergeAll(observed, WalletQueriesPostgres, LedgerSnapshotsPostgres, PageHashWorkers(1)).pipe(
             Layer.provideMerge(PgLive(db.url, { max: 8 })),
             Layer.provideMerge(IdGeneratorCrypto)
           )
