@@ -1,7 +1,4 @@
-import type postgres from "postgres"
-import type { Sql } from "./client.ts"
-
-type Tx = postgres.ReservedSql<{ bigint: number }>
+import type { Sql, Tx } from "./client.ts"
 
 /** Events per page: ~2.5 MB of text, a few milliseconds of work on either side. */
 export const pageRows = 5_000
