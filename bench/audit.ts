@@ -3,7 +3,7 @@ import { Effect, ManagedRuntime } from "effect"
 import { auditLedger, LedgerReplay } from "../application/audit/ledgerAudit.ts"
 import { LedgerSnapshots } from "../application/ports/ledgerSnapshot.ts"
 import { connect } from "../adapters/postgres/client.ts"
-import { ledgerLayer } from "../infra/layers.ts"
+import { postgresLayer } from "../infra/layers.ts"
 import { buildAuditLog } from "./auditLog.ts"
 import { benchDatabase } from "./harness.ts"
 import { appendResult } from "./results.ts"
@@ -50,7 +50,7 @@ const rawRows = await sql<Array<{ streams: number; events: number }>>`
 const rawSeconds = (performance.now() - rawStarted) / 1000
 await sql.end()
 
-const runtime = ManagedRuntime.make(ledgerLayer(db.url, 4))
+const runtime = ManagedRuntime.make(postgresLayer(db.url, 4))
 /** The replay as it was before pages and threads: keyset pages of rows through postgres.js, everything on this thread. */
 const reference = Effect.flatMap(LedgerSnapshots, (snapshots) =>
   snapshots.read((snapshot) =>

@@ -4,7 +4,7 @@ import { walletStreamId, WalletEvent } from "../domain/ledger/index.ts"
 import { PaymentEvent, paymentStreamId } from "../domain/payment/index.ts"
 import { QuotaEvent, quotaStreamId } from "../domain/quota/index.ts"
 import { SubscriptionEvent, subscriptionStreamId } from "../domain/subscription/index.ts"
-import { ledgerLayer } from "../infra/layers.ts"
+import { postgresLayer } from "../infra/layers.ts"
 
 const wallet = Schema.encodeSync(WalletEvent)
 const payment = Schema.encodeSync(PaymentEvent)
@@ -34,7 +34,7 @@ const usersPerAppend = 50
  * 50 charges and 10 refunds; plus one running subscription per seeded quota slot.
  */
 export const buildAuditLog = async (url: string, target: number, progress: (written: number) => void) => {
-  const runtime = ManagedRuntime.make(ledgerLayer(url, 4))
+  const runtime = ManagedRuntime.make(postgresLayer(url, 4))
   const users = Math.max(1, Math.round(target / eventsPerUser))
   let tx = 100
   const userAppends = (i: number): Array<StreamAppend> => {

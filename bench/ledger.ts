@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto"
 import { ManagedRuntime } from "effect"
 import { chargeWallet, creditTopUp } from "../application/ledger/useCases.ts"
-import { ledgerLayer } from "../infra/layers.ts"
+import { postgresLayer } from "../infra/layers.ts"
 import { benchDatabase, measure, profiled, rawLedgerBaseline, type RunStats, statsHeader, statsLine } from "./harness.ts"
 
 const seconds = Number(process.env["BENCH_SECONDS"] ?? 3)
@@ -19,14 +19,14 @@ const wallets = Array.from({ length: walletCount }, (_, i) => `00000000-0000-400
 
 // Fund every wallet through the application, so its streams start like real ones.
 {
-  const runtime = ManagedRuntime.make(ledgerLayer(db.url, 16))
+  const runtime = ManagedRuntime.make(postgresLayer(db.url, 16))
   await Promise.all(wallets.map((userId) =>
     runtime.runPromise(creditTopUp({ userId, paymentReference: `fund-${userId}`, amount: 1_000_000_000 }, { actor: "bench" }))))
   await runtime.dispose()
 }
 
 const app = async (concurrency: number, hot: boolean): Promise<RunStats> => {
-  const runtime = ManagedRuntime.make(ledgerLayer(db.url, concurrency))
+  const runtime = ManagedRuntime.make(postgresLayer(db.url, concurrency))
   const stats = await profiled(`ledger-${hot ? "hot" : concurrency}`, () => measure(concurrency, seconds, () =>
     runtime.runPromise(chargeWallet({
       userId: hot ? wallets[0]! : wallets[Math.floor(Math.random() * walletCount)]!,

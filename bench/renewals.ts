@@ -8,10 +8,10 @@
  */
 import { Layer, ManagedRuntime } from "effect"
 import { ClusterMemory } from "../adapters/memory/cluster.ts"
-import { ProvisioningPolicy } from "../application/subscriptions/naming.ts"
+import { ProvisioningPolicy } from "../application/subscription/naming.ts"
 import { connect } from "../adapters/postgres/client.ts"
 import { processRenewals, RenewalPolicy } from "../application/renewals/useCases.ts"
-import { ledgerLayer } from "../infra/layers.ts"
+import { postgresLayer } from "../infra/layers.ts"
 import { seedDueSubscriptions } from "../tests/support/renewalSeed.ts"
 import { benchDatabase, profiled } from "./harness.ts"
 
@@ -21,7 +21,7 @@ const price = 50_000
 
 const db = await benchDatabase()
 const runtime = ManagedRuntime.make(Layer.mergeAll(
-  ledgerLayer(db.url, concurrency),
+  postgresLayer(db.url, concurrency),
   ClusterMemory(),
   Layer.succeed(ProvisioningPolicy, { baseDomain: "apps.test", timeoutSeconds: 300, namespacePrefix: "user-" }),
   Layer.succeed(RenewalPolicy, { retentionDays: 30 })

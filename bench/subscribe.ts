@@ -6,8 +6,8 @@
 import { Effect, ManagedRuntime } from "effect"
 import { setPlanQuota } from "../application/catalog/useCases.ts"
 import { creditTopUp } from "../application/ledger/useCases.ts"
-import { subscribe } from "../application/subscriptions/useCases.ts"
-import { ledgerLayer } from "../infra/layers.ts"
+import { subscribe } from "../application/subscription/useCases.ts"
+import { postgresLayer } from "../infra/layers.ts"
 import { benchDatabase, measure, rawLedgerBaseline, type RunStats, statsHeader, statsLine } from "./harness.ts"
 
 const seconds = Number(process.env["BENCH_SECONDS"] ?? 3)
@@ -22,7 +22,7 @@ const plans = [
 const db = await benchDatabase()
 const raw = await rawLedgerBaseline(db.url, 1_000)
 const layer = (pool: number) =>
-  ledgerLayer(db.url, pool) // subscribing needs no cluster: provisioning runs afterwards
+  postgresLayer(db.url, pool) // subscribing needs no cluster: provisioning runs afterwards
 
 const users = Array.from({ length: userCount }, (_, i) => `88888888-0000-4000-8000-${String(i).padStart(12, "0")}`)
 {

@@ -7,9 +7,9 @@
  */
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { midtransSignature } from "../adapters/midtrans/signature.ts"
-import { PaymentPolicy, requestTopUp } from "../application/payments/useCases.ts"
+import { PaymentPolicy, requestTopUp } from "../application/payment/useCases.ts"
 import { Users } from "../application/ports/users.ts"
-import { ledgerLayer } from "../infra/layers.ts"
+import { postgresLayer } from "../infra/layers.ts"
 import { PaymentGatewayStub } from "../tests/support/paymentGatewayStub.ts"
 import { benchDatabase, measure, rawLedgerBaseline, statsHeader, statsLine } from "./harness.ts"
 import { appendResult } from "./results.ts"
@@ -29,7 +29,7 @@ const raw = await rawLedgerBaseline(db.url, 1_000)
 // one settled when the server confirms it.
 const runtime = ManagedRuntime.make(
   Layer.mergeAll(PaymentGatewayStub, Layer.succeed(PaymentPolicy, { topUpExpirySeconds: 86_400, confirmWithStatusApi: true }))
-    .pipe(Layer.provideMerge(ledgerLayer(db.url, 16)))
+    .pipe(Layer.provideMerge(postgresLayer(db.url, 16)))
 )
 const userIds = Array.from({ length: userCount }, (_, i) => `44444444-0000-4000-8000-${String(i).padStart(12, "0")}`)
 await runtime.runPromise(Effect.forEach(userIds, (id, i) => Effect.flatMap(Users, (u) => u.create({

@@ -1,7 +1,7 @@
 import { Effect, Metric } from "effect"
 import client from "prom-client"
 import type { BusinessFigures } from "../adapters/postgres/businessFigures.ts"
-import { provisioningDuration } from "../application/subscriptions/provisioning.ts"
+import { provisioningDuration } from "../application/subscription/provisioning.ts"
 
 /** An Effect histogram (tagged `outcome`) as a Prometheus histogram: its cumulative buckets, sum and count per outcome. */
 const effectHistogram = (registry: client.Registry, histogram: typeof provisioningDuration, name: string, help: string, outcomes: ReadonlyArray<string>) =>

@@ -7,7 +7,7 @@ import { LogStreamKubernetes } from "../adapters/kubernetes/logs.ts"
 import { hostname } from "node:os"
 import { ReconciliationPolicy } from "../application/operations/reconciliation.ts"
 import { Cluster } from "../application/ports/cluster.ts"
-import { ProvisioningPolicy } from "../application/subscriptions/naming.ts"
+import { ProvisioningPolicy } from "../application/subscription/naming.ts"
 import type { AppConfig } from "./config.ts"
 
 /**

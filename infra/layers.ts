@@ -24,20 +24,20 @@ import { SubscriptionQueriesPostgres } from "../adapters/postgres/subscriptionRe
 import { InstanceOpsQueriesPostgres } from "../adapters/postgres/instanceOpsReadModel.ts"
 import { LeaderLockPostgres, PaymentQueriesPostgres } from "../adapters/postgres/paymentReadModel.ts"
 import { AuthPolicy } from "../application/accounts/useCases.ts"
-import { PaymentPolicy } from "../application/payments/useCases.ts"
+import { PaymentPolicy } from "../application/payment/useCases.ts"
 import type { DatabaseTimeouts } from "../adapters/postgres/client.ts"
 import { clusterLayer, kubeConfigOf } from "./cluster.ts"
 import { MailerSmtp } from "../adapters/mail/smtpMailer.ts"
 import { NotificationsPostgres } from "../adapters/postgres/notifications.ts"
-import { NotificationPolicy } from "../application/notifications/useCases.ts"
+import { NotificationPolicy } from "../application/notification/useCases.ts"
 import { MailDeliveryFailed, Mailer } from "../application/ports/notifications.ts"
 import { Effect } from "effect"
 import { RenewalPolicy } from "../application/renewals/useCases.ts"
 import type { AppConfig } from "./config.ts"
 import { readModels } from "./projections.ts"
 
-/** Everything the ledger and the audit need, on Postgres. */
-export const ledgerLayer = (url: string, poolSize: number, timeouts?: DatabaseTimeouts) => {
+/** Every Postgres adapter (event store with its read models, queries, users, locks) on one pool: what the server, the audit CLI and the integration tests share. */
+export const postgresLayer = (url: string, poolSize: number, timeouts?: DatabaseTimeouts) => {
   const pg = PgLive(url, { max: poolSize, ...timeouts })
   return Layer.mergeAll(
     eventStorePostgres({ projections: readModels, groupCommit: defaultGroupCommit }),
@@ -119,7 +119,7 @@ export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gate
       email: config.invoiceSellerEmail,
       taxId: config.invoiceSellerTaxId
     })
-  ).pipe(Layer.provideMerge(ledgerLayer(url, config.databasePoolSize, {
+  ).pipe(Layer.provideMerge(postgresLayer(url, config.databasePoolSize, {
     connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
     statementTimeoutMs: config.databaseStatementTimeoutMs
   })))

@@ -12,13 +12,13 @@ import {
 import { numberResult, numbersFor, numberTransactions, provisionalIdsIn, provisionalTransactionId } from "../../application/shared/transactionNumbers.ts"
 import { IdGenerator, TransactionIds } from "../../application/ports/ids.ts"
 import { LeaderLock, PaymentQueries, type PaymentView } from "../../application/ports/paymentQueries.ts"
-import { projectPaymentEvent } from "../../application/payments/paymentProjection.ts"
+import { projectPaymentEvent } from "../../application/payment/paymentProjection.ts"
 import { isPaymentStream } from "../../domain/payment/index.ts"
 import { type LedgerEntry, WalletQueries, type WalletSummary } from "../../application/ports/walletQueries.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
 import { isWalletStream } from "../../domain/ledger/index.ts"
 import { isSubscriptionStream } from "../../domain/subscription/index.ts"
-import { projectSubscriptionEvent } from "../../application/subscriptions/subscriptionProjection.ts"
+import { projectSubscriptionEvent } from "../../application/subscription/subscriptionProjection.ts"
 import { type RenewalCandidate, SubscriptionQueries, type SubscriptionView } from "../../application/ports/subscriptionQueries.ts"
 
 /**

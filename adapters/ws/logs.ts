@@ -9,7 +9,7 @@ import { Catalog } from "../../application/ports/catalog.ts"
 import { type LogContainer, type LogEvent, LogStream } from "../../application/ports/logStream.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
 import type { Users } from "../../application/ports/users.ts"
-import { locate, ProvisioningPolicy } from "../../application/subscriptions/naming.ts"
+import { locate, ProvisioningPolicy } from "../../application/subscription/naming.ts"
 import type { Runner } from "../http/app.ts"
 
 /** The app protocol a client must offer; the access token rides beside it as "bearer.<jwt>". */

@@ -1,5 +1,5 @@
 import { isPaymentStream } from "../../domain/payment/index.ts"
-import { projectPaymentEvent } from "../payments/paymentProjection.ts"
+import { projectPaymentEvent } from "../payment/paymentProjection.ts"
 import type { PaymentView } from "../ports/paymentQueries.ts"
 import { type AuditCheck, eventRef, headOf, type StreamHead } from "./auditCheck.ts"
 

@@ -6,9 +6,9 @@ import { InstanceOpsQueries } from "../ports/instanceOps.ts"
 import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
 import { WalletQueries } from "../ports/walletQueries.ts"
 import { runCommand } from "../shared/runCommand.ts"
-import { SubscriptionNotFound } from "../subscriptions/errors.ts"
-import { controlInstanceOf } from "../subscriptions/instances.ts"
-import { subscriptionView } from "../subscriptions/views.ts"
+import { SubscriptionNotFound } from "../subscription/errors.ts"
+import { controlInstanceOf } from "../subscription/instances.ts"
+import { subscriptionView } from "../subscription/views.ts"
 import { opsEvents, opsStateOf } from "./streams.ts"
 
 const anySubscription = (subscriptionId: string) =>

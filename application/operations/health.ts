@@ -1,7 +1,7 @@
 import { Clock, Effect } from "effect"
 import { Cluster } from "../ports/cluster.ts"
 import { InstanceOpsQueries } from "../ports/instanceOps.ts"
-import { clusterHealth } from "../subscriptions/clusterAdmin.ts"
+import { clusterHealth } from "../subscription/clusterAdmin.ts"
 import { ReconciliationPolicy } from "./reconciliation.ts"
 
 const problem = (cause: unknown) => (cause instanceof Error ? cause.message : typeof cause === "object" && cause !== null && "_tag" in cause ? String((cause as { _tag: unknown })._tag) : String(cause))

@@ -17,8 +17,8 @@ import { LeaderLock } from "../ports/paymentQueries.ts"
 import { SubscriptionQueries, type SubscriptionView } from "../ports/subscriptionQueries.ts"
 import { nowIso } from "../shared/clock.ts"
 import { runCommand } from "../shared/runCommand.ts"
-import { instanceSpecOf } from "../subscriptions/instanceSpec.ts"
-import { locate } from "../subscriptions/naming.ts"
+import { instanceSpecOf } from "../subscription/instanceSpec.ts"
+import { locate } from "../subscription/naming.ts"
 import { opsEvents, opsStateOf } from "./streams.ts"
 
 export interface ReconciliationPolicyService {

@@ -17,10 +17,10 @@ import { type RenewalCandidate, SubscriptionQueries } from "../ports/subscriptio
 import { WalletQueries } from "../ports/walletQueries.ts"
 import { nowIso } from "../shared/clock.ts"
 import { decideOn } from "../shared/streams.ts"
-import { locate } from "../subscriptions/naming.ts"
-import { lifecycleStreams } from "../subscriptions/streams.ts"
-import { SubscriptionNotFound } from "../subscriptions/errors.ts"
-import { ownSubscription } from "../subscriptions/useCases.ts"
+import { locate } from "../subscription/naming.ts"
+import { lifecycleStreams } from "../subscription/streams.ts"
+import { SubscriptionNotFound } from "../subscription/errors.ts"
+import { ownSubscription } from "../subscription/useCases.ts"
 
 export interface RenewalPolicyService {
   /** A suspended subscription can be reactivated for this long, then expires (SUSPENSION_RETENTION_DAYS). */

@@ -4,7 +4,7 @@ import { Layer, ManagedRuntime } from "effect"
 import { type AuditReport, auditLedger } from "../../application/audit/ledgerAudit.ts"
 import { loadConfig } from "../config.ts"
 import { openDatabase } from "../database.ts"
-import { ledgerLayer } from "../layers.ts"
+import { postgresLayer } from "../layers.ts"
 import { effectLogging, makeLog, stderr } from "../logging.ts"
 
 /**
@@ -55,7 +55,7 @@ let exitCode = 2
 try {
   const config = await loadConfig()
   const database = await openDatabase(config)
-  const runtime = ManagedRuntime.make(Layer.merge(ledgerLayer(database.url, 4), effectLogging(makeLog("warning", stderr()), "warning")))
+  const runtime = ManagedRuntime.make(Layer.merge(postgresLayer(database.url, 4), effectLogging(makeLog("warning", stderr()), "warning")))
   try {
     const { report, accounts } = await runtime.runPromise(auditLedger())
     const out = summaryLines(report, database.description)

@@ -1,8 +1,8 @@
 import { Effect, Either, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Cluster } from "../../application/ports/cluster.ts"
-import { cleanupOrphans, clusterHealth, orphanedPods } from "../../application/subscriptions/clusterAdmin.ts"
-import { ledgerLayer } from "../../infra/layers.ts"
+import { cleanupOrphans, clusterHealth, orphanedPods } from "../../application/subscription/clusterAdmin.ts"
+import { postgresLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { instanceSpec } from "../support/instanceMother.ts"
 import { clusterOn } from "../support/clusterOnSimulator.ts"
@@ -14,7 +14,7 @@ let sim: RunningKubeSimulator
 beforeAll(async () => {
   db = await createTestDatabase()
   sim = await startKubeSimulator(db.sql)
-  runtime = ManagedRuntime.make(Layer.merge(ledgerLayer(db.url, 4), clusterOn(sim)))
+  runtime = ManagedRuntime.make(Layer.merge(postgresLayer(db.url, 4), clusterOn(sim)))
 })
 afterAll(async () => {
   await runtime.dispose()

@@ -1,9 +1,9 @@
 import { Effect, Either, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { redeemCreditCoupon } from "../../application/coupons/useCases.ts"
+import { redeemCreditCoupon } from "../../application/coupon/useCases.ts"
 import { Coupons } from "../../application/ports/coupons.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
-import { ledgerLayer } from "../../infra/layers.ts"
+import { postgresLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { system } from "../support/ledgerMother.ts"
 
@@ -12,7 +12,7 @@ let runtime: ManagedRuntime.ManagedRuntime<any, never>
 
 beforeAll(async () => {
   db = await createTestDatabase()
-  runtime = ManagedRuntime.make(ledgerLayer(db.url, 24))
+  runtime = ManagedRuntime.make(postgresLayer(db.url, 24))
 })
 afterAll(async () => {
   await runtime.dispose()

@@ -9,9 +9,9 @@ import { creditTopUp, refundCharge } from "../../application/ledger/useCases.ts"
 import { Coupons } from "../../application/ports/coupons.ts"
 import { type BillingDocument, InvoiceQueries, InvoiceSeller } from "../../application/ports/invoices.ts"
 import { processRenewals, RenewalPolicy } from "../../application/renewals/useCases.ts"
-import { ProvisioningPolicy } from "../../application/subscriptions/naming.ts"
-import { subscribe } from "../../application/subscriptions/useCases.ts"
-import { ledgerLayer } from "../../infra/layers.ts"
+import { ProvisioningPolicy } from "../../application/subscription/naming.ts"
+import { subscribe } from "../../application/subscription/useCases.ts"
+import { postgresLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { system } from "../support/ledgerMother.ts"
 import { parsePdf } from "../support/pdfText.ts"
@@ -22,7 +22,7 @@ const seller = { name: "PT Minis Pod Indonesia", address: "Jl. Sudirman 1, Jakar
 
 let db: TestDatabase
 const makeRuntime = (url: string) => ManagedRuntime.make(Layer.mergeAll(
-  ledgerLayer(url, 60),
+  postgresLayer(url, 60),
   InvoicePdfKit,
   Layer.succeed(InvoiceSeller, seller),
   Layer.succeed(RenewalPolicy, { retentionDays: 30 }),

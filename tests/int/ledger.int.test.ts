@@ -14,7 +14,7 @@ import { EventStore } from "../../application/ports/eventStore.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { verifyChain } from "../../application/shared/eventHash.ts"
 import { walletStreamId } from "../../domain/ledger/index.ts"
-import { ledgerLayer } from "../../infra/layers.ts"
+import { postgresLayer } from "../../infra/layers.ts"
 import { createTestDatabase, migrationsDir, type TestDatabase } from "../support/database.ts"
 import { period, system } from "../support/ledgerMother.ts"
 import { compiledScript } from "../support/compiled.ts"
@@ -23,7 +23,7 @@ const exec = promisify(execFile)
 
 let db: TestDatabase
 let runtime: ManagedRuntime.ManagedRuntime<ManagedRuntime.ManagedRuntime.Context<ReturnType<typeof makeRuntime>>, never>
-const makeRuntime = (url: string) => ManagedRuntime.make(ledgerLayer(url, 64))
+const makeRuntime = (url: string) => ManagedRuntime.make(postgresLayer(url, 64))
 
 beforeAll(async () => {
   db = await createTestDatabase()

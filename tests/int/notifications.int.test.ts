@@ -4,12 +4,12 @@ import { MailerSmtp } from "../../adapters/mail/smtpMailer.ts"
 import { NotificationsPostgres } from "../../adapters/postgres/notifications.ts"
 import { creditTopUp } from "../../application/ledger/useCases.ts"
 import { EventStore } from "../../application/ports/eventStore.ts"
-import { dispatchEmails, enqueueReminders, NotificationPolicy } from "../../application/notifications/useCases.ts"
+import { dispatchEmails, enqueueReminders, NotificationPolicy } from "../../application/notification/useCases.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
-import { controlInstance } from "../../application/subscriptions/instances.ts"
-import { bringUp } from "../../application/subscriptions/provisioning.ts"
-import { subscribe } from "../../application/subscriptions/useCases.ts"
-import { ledgerLayer } from "../../infra/layers.ts"
+import { controlInstance } from "../../application/subscription/instances.ts"
+import { bringUp } from "../../application/subscription/provisioning.ts"
+import { subscribe } from "../../application/subscription/useCases.ts"
+import { postgresLayer } from "../../infra/layers.ts"
 import { clusterOn } from "../support/clusterOnSimulator.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { type RunningKubeSimulator, startKubeSimulator } from "../support/kubeSimulator.ts"
@@ -37,7 +37,7 @@ const makeRuntime = (url: string, smtpUrl: string) =>
     clusterOn(sim),
     MailerSmtp({ url: smtpUrl, from: "MinisPod <no-reply@minispod.test>", timeoutMs: 5_000 }),
     Layer.succeed(NotificationPolicy, { retry, leaseMs: 60_000, batchSize: 20, baseDomain: "apps.test", appUrl: () => "https://minispod.test" })
-  ).pipe(Layer.provideMerge(ledgerLayer(url, 20))))
+  ).pipe(Layer.provideMerge(postgresLayer(url, 20))))
 
 let db: TestDatabase
 let sim: RunningKubeSimulator

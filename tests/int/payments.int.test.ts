@@ -2,11 +2,11 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { PaymentGatewayMidtrans } from "../../adapters/midtrans/gateway.ts"
 import { midtransSignature } from "../../adapters/midtrans/signature.ts"
-import { handleMidtransNotification, PaymentPolicy, reconcilePendingPayments, requestTopUp } from "../../application/payments/useCases.ts"
+import { handleMidtransNotification, PaymentPolicy, reconcilePendingPayments, requestTopUp } from "../../application/payment/useCases.ts"
 import { LeaderLock, PaymentQueries } from "../../application/ports/paymentQueries.ts"
 import { Users } from "../../application/ports/users.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
-import { ledgerLayer } from "../../infra/layers.ts"
+import { postgresLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { startFakeMidtrans } from "../support/fakeMidtrans.ts"
 
@@ -28,7 +28,7 @@ const makeRuntime = () =>
       expiryMinutes: 60
     }),
     Layer.succeed(PaymentPolicy, { topUpExpirySeconds: 3600, confirmWithStatusApi: true })
-  ).pipe(Layer.provideMerge(ledgerLayer(db.url, 8))))
+  ).pipe(Layer.provideMerge(postgresLayer(db.url, 8))))
 
 let runtime: ReturnType<typeof makeRuntime>
 

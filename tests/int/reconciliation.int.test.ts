@@ -8,11 +8,11 @@ import { Cluster } from "../../application/ports/cluster.ts"
 import { InstanceOpsQueries } from "../../application/ports/instanceOps.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
-import { locate } from "../../application/subscriptions/naming.ts"
-import { controlInstance } from "../../application/subscriptions/instances.ts"
-import { bringUp } from "../../application/subscriptions/provisioning.ts"
-import { subscribe } from "../../application/subscriptions/useCases.ts"
-import { ledgerLayer } from "../../infra/layers.ts"
+import { locate } from "../../application/subscription/naming.ts"
+import { controlInstance } from "../../application/subscription/instances.ts"
+import { bringUp } from "../../application/subscription/provisioning.ts"
+import { subscribe } from "../../application/subscription/useCases.ts"
+import { postgresLayer } from "../../infra/layers.ts"
 import { adapterOptions, clusterOn } from "../support/clusterOnSimulator.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { type RunningKubeSimulator, startKubeSimulator } from "../support/kubeSimulator.ts"
@@ -25,7 +25,7 @@ let db: TestDatabase
 let sim: RunningKubeSimulator
 let kube: ReturnType<typeof makeKubeClient>
 const replicaLayer = (replica: string) =>
-  Layer.mergeAll(ledgerLayer(db.url, 8), clusterOn(sim), Layer.succeed(ReconciliationPolicy, { crashLoopRestarts: 3, replica }))
+  Layer.mergeAll(postgresLayer(db.url, 8), clusterOn(sim), Layer.succeed(ReconciliationPolicy, { crashLoopRestarts: 3, replica }))
 let runtime: ManagedRuntime.ManagedRuntime<Layer.Layer.Success<ReturnType<typeof replicaLayer>>, never>
 
 beforeAll(async () => {

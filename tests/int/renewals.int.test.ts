@@ -2,24 +2,24 @@ import { spawn } from "node:child_process"
 import { once } from "node:events"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { makeDevClock } from "../../adapters/postgres/devClock.ts"
-import { redeemCreditCoupon } from "../../application/coupons/useCases.ts"
+import { redeemCreditCoupon } from "../../application/coupon/useCases.ts"
 import { Coupons } from "../../application/ports/coupons.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
-import { subscribe } from "../../application/subscriptions/useCases.ts"
+import { subscribe } from "../../application/subscription/useCases.ts"
 import { creditTopUp } from "../../application/ledger/useCases.ts"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ClusterMemory } from "../../adapters/memory/cluster.ts"
-import { ProvisioningPolicy } from "../../application/subscriptions/naming.ts"
+import { ProvisioningPolicy } from "../../application/subscription/naming.ts"
 import { auditLedger } from "../../application/audit/ledgerAudit.ts"
 import { processRenewals, RenewalPolicy } from "../../application/renewals/useCases.ts"
-import { ledgerLayer } from "../../infra/layers.ts"
+import { postgresLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { periodChargesSql, seedDueSubscriptions } from "../support/renewalSeed.ts"
 
 let db: TestDatabase
 const replica = (url: string, pool: number) =>
   ManagedRuntime.make(Layer.mergeAll(
-    ledgerLayer(url, pool),
+    postgresLayer(url, pool),
     ClusterMemory(),
   Layer.succeed(ProvisioningPolicy, { baseDomain: "apps.test", timeoutSeconds: 300, namespacePrefix: "user-" }),
     Layer.succeed(RenewalPolicy, { retentionDays: 30 })

@@ -6,11 +6,11 @@ import { Catalog } from "../../application/ports/catalog.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { Cluster } from "../../application/ports/cluster.ts"
-import { instanceSpecOf } from "../../application/subscriptions/instanceSpec.ts"
-import { failProvisioning } from "../../application/subscriptions/provisioning.ts"
-import { adminRefund } from "../../application/subscriptions/admin.ts"
-import { cancelSubscription, subscribe, upgradeSubscription } from "../../application/subscriptions/useCases.ts"
-import { ledgerLayer } from "../../infra/layers.ts"
+import { instanceSpecOf } from "../../application/subscription/instanceSpec.ts"
+import { failProvisioning } from "../../application/subscription/provisioning.ts"
+import { adminRefund } from "../../application/subscription/admin.ts"
+import { cancelSubscription, subscribe, upgradeSubscription } from "../../application/subscription/useCases.ts"
+import { postgresLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { clusterOn } from "../support/clusterOnSimulator.ts"
 import { type RunningKubeSimulator, startKubeSimulator } from "../support/kubeSimulator.ts"
@@ -22,7 +22,7 @@ const n8nPro = "90000000-0000-4000-8000-000000000003"
 
 let db: TestDatabase
 let sim: RunningKubeSimulator
-const makeRuntime = (url: string) => ManagedRuntime.make(Layer.merge(ledgerLayer(url, 50), clusterOn(sim)))
+const makeRuntime = (url: string) => ManagedRuntime.make(Layer.merge(postgresLayer(url, 50), clusterOn(sim)))
 let runtime: ReturnType<typeof makeRuntime>
 
 beforeAll(async () => {

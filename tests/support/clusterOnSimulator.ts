@@ -1,7 +1,7 @@
 import { Layer } from "effect"
 import { makeKubernetesCluster } from "../../adapters/kubernetes/cluster.ts"
 import { Cluster } from "../../application/ports/cluster.ts"
-import { ProvisioningPolicy } from "../../application/subscriptions/naming.ts"
+import { ProvisioningPolicy } from "../../application/subscription/naming.ts"
 import type { RunningKubeSimulator } from "./kubeSimulator.ts"
 
 /** The adapter's settings in tests: fast retries, the usual cluster settings. */

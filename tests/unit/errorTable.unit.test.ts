@@ -2,7 +2,7 @@ import { Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { errorEntryOf, errorTable, type MappedError } from "../../adapters/http/errors.ts"
 import { ok, route } from "../../adapters/http/route.ts"
-import type { subscribe } from "../../application/subscriptions/useCases.ts"
+import type { subscribe } from "../../application/subscription/useCases.ts"
 import { InsufficientCredit } from "../../domain/ledger/index.ts"
 
 /** A use case's error that nobody gave a row in the table. */

@@ -1,5 +1,5 @@
 import { Effect, Schema } from "effect"
-import * as Notify from "../../../application/notifications/useCases.ts"
+import * as Notify from "../../../application/notification/useCases.ts"
 import type { StoredNotification } from "../../../application/ports/notifications.ts"
 import { Locale, notificationKinds } from "../../../domain/notification/index.ts"
 import { Id, pageOf, Pagination, Timestamp } from "../responses.ts"

@@ -1,5 +1,5 @@
 import { Effect, Schema } from "effect"
-import * as ClusterAdmin from "../../../application/subscriptions/clusterAdmin.ts"
+import * as ClusterAdmin from "../../../application/subscription/clusterAdmin.ts"
 import { Cluster } from "../../../application/ports/cluster.ts"
 import { ok, route } from "../route.ts"
 import { Node, pageSlice, Paginated, Pod } from "../responses.ts"

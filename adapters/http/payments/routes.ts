@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import * as Payments from "../../../application/payments/useCases.ts"
+import * as Payments from "../../../application/payment/useCases.ts"
 import type { PaymentView } from "../../../application/ports/paymentQueries.ts"
 import { ok, route } from "../route.ts"
 import { NotificationOutcome, pageSlice, Paginated, Payment, PaymentMethod, TopUp } from "../responses.ts"

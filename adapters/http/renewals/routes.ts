@@ -1,7 +1,7 @@
 import { Clock, Effect } from "effect"
 import * as Renewals from "../../../application/renewals/useCases.ts"
 import { SubscriptionQueries } from "../../../application/ports/subscriptionQueries.ts"
-import { subscriptionView, subscriptionViews } from "../../../application/subscriptions/views.ts"
+import { subscriptionView, subscriptionViews } from "../../../application/subscription/views.ts"
 import { ok, route } from "../route.ts"
 import { IdParams } from "../schemas.ts"
 import { RenewalQueueQuery } from "./schemas.ts"

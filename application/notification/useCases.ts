@@ -9,7 +9,7 @@ import {
   type RetryPolicy
 } from "../../domain/notification/index.ts"
 import { type AdminNotificationFilter, type ClaimedEmail, Mailer, Notifications, type StoredNotification } from "../ports/notifications.ts"
-import { instanceHost } from "../subscriptions/naming.ts"
+import { instanceHost } from "../subscription/naming.ts"
 import { NotificationNotFound } from "./errors.ts"
 
 export interface NotificationPolicyService {
