@@ -63,6 +63,22 @@ const replaceInPlain = (value: unknown, numbers: ReadonlyMap<string, string>): u
   return value
 }
 
+/**
+ * Whether `value` (a refusal, say) names one of the provisional ids in `numbers`. A decision in a
+ * group-committed batch sees the state earlier commands of the batch left, provisional ids
+ * included, so its refusal could name one before the batch has its numbers.
+ */
+export const mentionsProvisional = (value: unknown, numbers: ReadonlyMap<string, string>): boolean => {
+  if (numbers.size === 0) return false
+  let text: string
+  try {
+    text = JSON.stringify(value) ?? ""
+  } catch {
+    text = String(value)
+  }
+  return text.includes("TXMP-0") && [...text.matchAll(provisionalShape)].some((m) => numbers.has(m[0]))
+}
+
 /** Pairs provisional ids with freshly taken numbers (`taken` in ascending order). */
 export const numbersFor = (provisional: ReadonlyArray<string>, taken: ReadonlyArray<number>): ReadonlyMap<string, string> =>
   new Map(provisional.map((id, i) => [id, `TXMP-${taken[i]!}`]))
