@@ -32,8 +32,10 @@ type Tx = postgres.ReservedSql<{ bigint: number }>
  */
 export type PostgresProjector = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => ReadonlyArray<Promise<unknown>>
 
-// The notification outbox goes last: it reads the rows the projections before it just wrote.
-const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector, couponProjector, invoiceProjector, instanceOpsProjector, notificationProjector]
+// The notification outbox goes after the read models: it reads the rows they just wrote. Invoices
+// go last, after the snapshots: their series' counter row stays locked from their statement to
+// COMMIT, and concurrent batches queue on it (gapless numbers), so that span is kept short.
+const projectors: ReadonlyArray<PostgresProjector> = [walletProjector, paymentProjector, quotaProjector, subscriptionProjector, couponProjector, instanceOpsProjector, notificationProjector]
 
 interface EventRow {
   position: number
@@ -166,7 +168,8 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
       order by n
       returning event_id, position`
     // Projections look positions up by event id, so they can be pipelined behind the insert.
-    const projected = projectors.flatMap((project) => project(tx, pending.map((e) => ({ ...e, position: 0 }))))
+    const unpositioned = pending.map((e) => ({ ...e, position: 0 }))
+    const projected = projectors.flatMap((project) => project(tx, unpositioned))
     const snapshotRows = [...snapshots].map(([streamId, s]) => ({ stream_id: streamId, version: s.version, last_hash: s.hash, state: s.state }))
     const snapshotted = snapshotRows.length === 0 ? [] : [tx`
       insert into snapshots (stream_id, version, last_hash, state)
@@ -174,7 +177,8 @@ const makeStore = (sql: Sql, newEventId: () => string, groupCommit: GroupCommitO
       from jsonb_to_recordset(${tx.json(snapshotRows as never)}) as s(stream_id text, version integer, last_hash text, state jsonb)
       on conflict (stream_id) do update set version = excluded.version, last_hash = excluded.last_hash, state = excluded.state`]
     // postgres.js queries are lazy and run in the order they are awaited: insert, projections, COMMIT.
-    const settled = await Promise.allSettled([inserted, ...projected, ...snapshotted, tx`commit`])
+    const invoiced = invoiceProjector(tx, unpositioned)
+    const settled = await Promise.allSettled([inserted, ...projected, ...snapshotted, ...invoiced, tx`commit`])
     const failed = settled.find((r) => r.status === "rejected")
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
     const positions = new Map((settled[0] as PromiseFulfilledResult<Array<{ event_id: string; position: number }>>).value.map((r) => [r.event_id, r.position]))
