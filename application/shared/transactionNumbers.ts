@@ -37,13 +37,24 @@ const replaceIn = (value: unknown, numbers: ReadonlyMap<string, string>): unknow
   return value
 }
 
+/** `replaceIn`, walking only values that carry a provisional id (a batch's map is applied to every command in it). */
+const replaceWhereCarried = (value: unknown, numbers: ReadonlyMap<string, string>): unknown => {
+  let carried = true
+  try {
+    carried = JSON.stringify(value)?.includes("TXMP-0") ?? false
+  } catch {
+    // Not JSON (a bigint): walked as before.
+  }
+  return carried ? replaceIn(value, numbers) : value
+}
+
 /** The appends with every provisional id replaced by its number (`numbers`: provisional → TXMP-n). */
 export const numberTransactions = <A extends StreamEvents>(appends: ReadonlyArray<A>, numbers: ReadonlyMap<string, string>): ReadonlyArray<A> =>
   appends.map((append) => ({
     ...append,
     streamId: replaceIn(append.streamId, numbers) as string,
-    events: append.events.map((event) => ({ ...event, data: replaceIn(event.data, numbers) })),
-    ...(append.snapshot === undefined ? {} : { snapshot: replaceIn(append.snapshot, numbers) })
+    events: append.events.map((event) => ({ ...event, data: replaceWhereCarried(event.data, numbers) })),
+    ...(append.snapshot === undefined ? {} : { snapshot: replaceWhereCarried(append.snapshot, numbers) })
   }))
 
 /**
