@@ -10,8 +10,10 @@ import { walletProjection } from "../adapters/postgres/walletReadModel.ts"
 
 /**
  * The inline read models, each with the event types it handles, in the order their statements run
- * in every appending transaction. A new read model is one line here. The notification outbox goes
- * last: it reads the rows the projections before it just wrote.
+ * in every appending transaction (after the events and snapshots). A new read model is one line
+ * here. The invoices come late: their statement takes the series' counter row (gapless numbers)
+ * and holds it to COMMIT while concurrent batches queue on it, so only the outbox runs after them.
+ * The notification outbox goes last: it reads the rows the projections before it just wrote.
  */
 export const readModels: ReadonlyArray<Projection> = [
   walletProjection,
@@ -19,7 +21,7 @@ export const readModels: ReadonlyArray<Projection> = [
   quotaProjection,
   subscriptionProjection,
   couponProjection,
-  invoiceProjection,
   instanceOpsProjection,
+  invoiceProjection,
   notificationProjection
 ]

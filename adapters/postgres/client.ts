@@ -75,6 +75,11 @@ export const connect = (url: string, options: { readonly max?: number; readonly 
   postgres(url, {
     ...(plainSingleHost(url) ? { socket: corkedSocket as never } : {}),
     max: options.max ?? 16,
+    // postgres.js pipelines at most this many statements on a connection (default 100); past it
+    // the rest of a reserved connection's queue goes one round trip at a time. A group-committed
+    // batch pipelines its projections' statements behind the insert. Read by postgres.js's
+    // option parser (src/index.js) but missing from its type declarations.
+    ...({ max_pipeline: 1000 } as {}),
     types: { bigint: int8AsSafeNumber },
     onnotice: () => {},
     ...(options.connectTimeoutSeconds === undefined ? {} : {

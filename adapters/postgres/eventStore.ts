@@ -11,7 +11,7 @@ import {
 } from "../../application/ports/eventStore.ts"
 import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
-import { numberResult, numbersFor, numberTransactions, provisionalIdsIn } from "../../application/shared/transactionNumbers.ts"
+import { mentionsProvisional, numberResult, numbersFor, numberTransactions, provisionalIdsIn } from "../../application/shared/transactionNumbers.ts"
 import { isDatabaseUnavailable, isDeadlock, isUniqueViolation, Pg, type Sql, type Tx } from "./client.ts"
 import { projectAll, type Projection } from "./projection.ts"
 
@@ -42,6 +42,9 @@ export const toRecordedEvent = (row: EventRow): RecordedEvent => ({
   prevHash: row.prev_hash,
   hash: row.hash
 })
+
+/** A refusal that names a provisional id of its batch: the batch is run again command by command. */
+class RefusalNamesBatchNumber extends Error {}
 
 /** A rejected decision or a lost race, carried out of the postgres.js transaction callback. */
 class Abort<E> {
@@ -114,7 +117,7 @@ export interface EventStoreOptions {
 const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOptions) => {
   const { projections, groupCommit } = options
   /**
-   * Inserts the events (one statement), the inline projections and the snapshots (one statement)
+   * Inserts the events (one statement), the snapshots (one statement) and the inline projections
    * behind it, and COMMIT, all pipelined: one round trip. If any statement fails, Postgres turns
    * the COMMIT into a ROLLBACK and the error is thrown.
    */
@@ -127,32 +130,44 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
       await tx`commit`
       return []
     }
-    const rows = pending.map((e) => ({
+    // One statement text whatever the batch size (rows travel as one JSON parameter): postgres.js
+    // prepares it once per connection, and a statement it has not prepared yet would stop the
+    // pipeline (it waits for the description before sending what follows).
+    const rows = pending.map((e, n) => ({
+      n,
       stream_id: e.streamId,
       stream_version: e.version,
       event_id: e.eventId,
       type: e.type,
       data: e.data,
       metadata: e.metadata,
-      recorded_at: new Date(e.recordedAt),
+      recorded_at: e.recordedAt,
       prev_hash: e.prevHash,
       hash: e.hash
     }))
-    const inserted = tx<Array<{ position: number }>>`
-      insert into events ${tx(rows as never, "stream_id", "stream_version", "event_id", "type", "data", "metadata", "recorded_at", "prev_hash", "hash")}
-      returning position`
+    const inserted = tx<Array<{ event_id: string; position: number }>>`
+      insert into events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash)
+      select stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash
+      from jsonb_to_recordset(${tx.json(rows as never)}) as e(n integer, stream_id text, stream_version integer, event_id uuid,
+        type text, data jsonb, metadata jsonb, recorded_at timestamptz, prev_hash text, hash text)
+      order by n
+      returning event_id, position`
+    const snapshotRows = [...snapshots].map(([streamId, s]) => ({ stream_id: streamId, version: s.version, last_hash: s.hash, state: s.state }))
+    // Snapshots go before the projections (none reads them): the invoices, registered near the
+    // end, then run close to COMMIT (infra/projections.ts says why that matters).
+    const snapshotted = snapshotRows.length === 0 ? [] : [tx`
+      insert into snapshots (stream_id, version, last_hash, state)
+      select stream_id, version, last_hash, state
+      from jsonb_to_recordset(${tx.json(snapshotRows as never)}) as s(stream_id text, version integer, last_hash text, state jsonb)
+      on conflict (stream_id) do update set version = excluded.version, last_hash = excluded.last_hash, state = excluded.state`]
     // Projections look positions up by event id, so they can be pipelined behind the insert.
     const projected = projectAll(projections, tx, pending.map((e) => ({ ...e, position: 0 })))
-    const snapshotRows = [...snapshots].map(([streamId, s]) => ({ stream_id: streamId, version: s.version, last_hash: s.hash, state: tx.json(s.state as never) }))
-    const snapshotted = snapshotRows.length === 0 ? [] : [tx`
-      insert into snapshots ${tx(snapshotRows as never, "stream_id", "version", "last_hash", "state")}
-      on conflict (stream_id) do update set version = excluded.version, last_hash = excluded.last_hash, state = excluded.state`]
-    // postgres.js queries are lazy and run in the order they are awaited: insert, projections, COMMIT.
-    const settled = await Promise.allSettled([inserted, ...projected, ...snapshotted, tx`commit`])
+    // postgres.js queries are lazy and run in the order they are awaited: insert, snapshots, projections, COMMIT.
+    const settled = await Promise.allSettled([inserted, ...snapshotted, ...projected, tx`commit`])
     const failed = settled.find((r) => r.status === "rejected")
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
-    const positions = (settled[0] as PromiseFulfilledResult<Array<{ position: number }>>).value
-    return pending.map((e, i) => ({ ...e, position: positions[i]!.position }))
+    const positions = new Map((settled[0] as PromiseFulfilledResult<Array<{ event_id: string; position: number }>>).value.map((r) => [r.event_id, r.position]))
+    return pending.map((e) => ({ ...e, position: positions.get(e.eventId)! }))
   }
 
   /**
@@ -238,110 +253,128 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
     return loaded
   }
 
-  /**
-   * TXMP numbers for the transfers a decision writes, taken from the sequence in this transaction
-   * (issue 12 point 6): a refused command or an unused provisional id takes none, so gaps come only
-   * from rollbacks. Taken before chaining, so hashes cover the real numbers; one round trip, only
-   * for decisions that write transfers.
-   */
-  const numberTransfers = async (
-    tx: Tx,
-    appends: ReadonlyArray<StreamEvents>
-  ): Promise<{ readonly appends: ReadonlyArray<StreamEvents>; readonly numbers: ReadonlyMap<string, string> }> => {
-    const provisional = provisionalIdsIn(appends)
-    if (provisional.length === 0) return { appends, numbers: new Map() }
-    const taken = await tx<Array<{ n: number }>>`
-      select nextval('transaction_number_seq') as n from generate_series(1, ${provisional.length})`
-    const numbers = numbersFor(provisional, taken.map((r) => Number(r.n)).sort((a, b) => a - b))
-    return { appends: numberTransactions(appends, numbers), numbers }
+  /** A command its decision accepted, with what it wrote still carrying provisional TXMP ids. */
+  interface Accepted {
+    readonly command: Omit<Queued, "resume">
+    readonly appends: ReadonlyArray<StreamEvents>
+    readonly result: unknown
   }
 
-  /** A stream's head in the batch; a stream named by a freshly numbered transfer starts empty. */
-  const headOf = (working: Map<string, LoadedWithHead>, streamId: string): Head =>
-    working.get(streamId)?.head ?? { version: 0, hash: GENESIS_HASH }
-
   /**
-   * Decides one command against the streams as they stand (in `working`), chains its events and
-   * advances `working` past them, so the next command of a batch sees them. Throws Abort when
-   * the decision refuses.
+   * Decides the commands in arrival order, each against the streams as the previous ones left
+   * them (a serial order): `working` advances past every accepted command's events. A refused or
+   * broken decision leaves `working` as it was and touches no other command. Nothing is chained
+   * yet: TXMP numbers are taken for the whole batch first (see `numberAndChain`), so the events in
+   * `working` carry no event id or hash — decisions read states, which fold the events' data.
    */
-  const decideInto = async (
-    tx: Tx,
+  const decideAll = (
     working: Map<string, LoadedWithHead>,
-    command: Omit<Queued, "resume">,
-    pending: Array<Unpositioned>,
-    snapshots: Map<string, SnapshotRow>
-  ): Promise<{ readonly written: Array<Unpositioned>; readonly result: unknown }> => {
-    const view = new Map<string, LoadedStream>()
-    for (const id of command.streamIds) view.set(id, working.get(id)!)
-    const decided = command.decide(view)
-    if (Either.isLeft(decided)) throw new Abort(decided.left)
-    for (const s of decided.right.events) {
-      if (!view.has(s.streamId)) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
+    commands: ReadonlyArray<Omit<Queued, "resume">>
+  ): { readonly outcomes: Array<{ readonly error: unknown } | undefined>; readonly accepted: Array<Accepted> } => {
+    const outcomes: Array<{ readonly error: unknown } | undefined> = []
+    const accepted: Array<Accepted> = []
+    for (const command of commands) {
+      try {
+        const view = new Map<string, LoadedStream>()
+        for (const id of command.streamIds) view.set(id, working.get(id)!)
+        const decided = command.decide(view)
+        if (Either.isLeft(decided)) throw new Abort(decided.left)
+        for (const s of decided.right.events) {
+          if (!view.has(s.streamId)) throw new Error(`decide wrote to ${s.streamId}, which it did not load`)
+        }
+        const recordedAt = command.recordedAt.toISOString()
+        for (const s of decided.right.events) {
+          if (s.events.length === 0) continue
+          const stream = working.get(s.streamId)!
+          let version = stream.version
+          const events = s.events.map((e): RecordedEvent => ({
+            position: 0, streamId: s.streamId, version: ++version, eventId: "", type: e.type, data: e.data,
+            metadata: command.metadata, recordedAt, prevHash: "", hash: ""
+          }))
+          working.set(s.streamId, {
+            ...stream,
+            version,
+            snapshot: s.snapshot === undefined ? stream.snapshot : { version, state: s.snapshot },
+            events: s.snapshot === undefined ? [...stream.events, ...events] : []
+          })
+        }
+        outcomes.push(undefined)
+        accepted.push({ command, appends: decided.right.events, result: decided.right.result })
+      } catch (error) {
+        outcomes.push({ error })
+      }
     }
-    const { appends, numbers } = await numberTransfers(tx, decided.right.events)
-    // Everything is computed before `working` changes: a throw (a non-finite number in an event)
-    // must leave the batch's state exactly as the previous command left it.
-    const heads = new Map<string, Head>()
-    const chained = appends.map((s) => {
-      const c = chain(s.streamId, heads.get(s.streamId) ?? headOf(working, s.streamId), s.events, command.metadata, command.recordedAt.toISOString(), newEventId)
-      heads.set(s.streamId, c.head)
-      return c
-    })
-    const written: Array<Unpositioned> = []
-    appends.forEach((s, i) => {
-      const { events, head } = chained[i]!
-      if (events.length === 0) return
-      const stream = working.get(s.streamId) ?? { streamId: s.streamId, version: 0, snapshot: undefined, events: [], head: headOf(working, s.streamId) }
-      written.push(...events)
-      if (s.snapshot !== undefined) snapshots.set(s.streamId, { version: head.version, hash: head.hash, state: s.snapshot })
-      working.set(s.streamId, {
-        streamId: s.streamId,
-        version: head.version,
-        snapshot: s.snapshot === undefined ? stream.snapshot : { version: head.version, state: s.snapshot },
-        events: s.snapshot === undefined ? [...stream.events, ...events.map((e) => ({ ...e, position: 0 }))] : [],
-        head
-      })
-    })
-    pending.push(...written)
-    // The caller sees the numbers written, not the provisional ids its decision named.
-    return { written, result: numberResult(decided.right.result, numbers) }
+    return { outcomes, accepted }
   }
+
+  /**
+   * TXMP numbers for every transfer the accepted commands write, from the sequence in this
+   * transaction (issue 12 point 6) in one statement per batch, in the commands' serial order: a
+   * refused command or an unused provisional id takes none, so gaps come only from rollbacks.
+   * One map for the whole batch: a later command may carry an earlier one's provisional id (it
+   * decided on the state that command left). Then each command's events are chained onto its
+   * streams' heads (hashes cover the real numbers). Returns the events and snapshots to write and
+   * the numbers; a throw here (an event that cannot be hashed) fails the whole batch, which is
+   * then run again command by command.
+   */
+  const numberAndChain = async (
+    tx: Tx,
+    loaded: ReadonlyMap<string, LoadedWithHead>,
+    accepted: ReadonlyArray<Accepted>
+  ): Promise<{ readonly pending: Array<Unpositioned>; readonly snapshots: Map<string, SnapshotRow>; readonly numbers: ReadonlyMap<string, string> }> => {
+    const provisional = provisionalIdsIn(accepted.flatMap((a) => a.appends))
+    const taken = provisional.length === 0 ? [] : (await tx<Array<{ n: number }>>`
+      select nextval('transaction_number_seq') as n from generate_series(1, ${provisional.length})`).map((r) => Number(r.n)).sort((a, b) => a - b)
+    const numbers = numbersFor(provisional, taken)
+    const heads = new Map<string, Head>()
+    // A stream named by a freshly numbered transfer starts empty.
+    const headOf = (streamId: string): Head => heads.get(streamId) ?? loaded.get(streamId)?.head ?? { version: 0, hash: GENESIS_HASH }
+    const pending: Array<Unpositioned> = []
+    const snapshots = new Map<string, SnapshotRow>()
+    for (const a of accepted) {
+      const appends = numbers.size === 0 ? a.appends : numberTransactions(a.appends, numbers)
+      for (const s of appends) {
+        if (s.events.length === 0) continue
+        const { events, head } = chain(s.streamId, headOf(s.streamId), s.events, a.command.metadata, a.command.recordedAt.toISOString(), newEventId)
+        heads.set(s.streamId, head)
+        pending.push(...events)
+        if (s.snapshot !== undefined) snapshots.set(s.streamId, { version: head.version, hash: head.hash, state: s.snapshot })
+      }
+    }
+    return { pending, snapshots, numbers }
+  }
+
+  /**
+   * Commands in one transaction: the union of their streams locked in sorted order and loaded
+   * once, each decided in arrival order (decideAll), numbered and chained, written with one
+   * COMMIT. Resolves with each command's outcome; rejects if the transaction failed.
+   */
+  const transactAll = (commands: ReadonlyArray<Omit<Queued, "resume">>): Promise<Array<Effect.Effect<unknown, unknown>>> =>
+    inTransaction(async (tx) => {
+      const loaded = await lockAndLoad(tx, commands.flatMap((c) => c.streamIds))
+      const { outcomes, accepted } = decideAll(new Map(loaded), commands)
+      const { pending, snapshots, numbers } = await numberAndChain(tx, loaded, accepted)
+      if (outcomes.some((o) => o !== undefined && mentionsProvisional(o.error, numbers))) throw new RefusalNamesBatchNumber()
+      await write(tx, pending, snapshots)
+      let done = 0
+      // The caller sees the numbers written, not the provisional ids its decision named.
+      return outcomes.map((outcome) => outcome === undefined ? Effect.succeed(numberResult(accepted[done++]!.result, numbers)) : failureOf(outcome.error))
+    })
 
   /** One command, one transaction (also the fallback of a batch that failed in SQL). */
   const transactOne = (command: Omit<Queued, "resume">): Promise<Effect.Effect<unknown, unknown>> =>
-    inTransaction(async (tx) => {
-      const working = await lockAndLoad(tx, command.streamIds)
-      const pending: Array<Unpositioned> = []
-      const snapshots = new Map<string, SnapshotRow>()
-      const { result } = await decideInto(tx, working, command, pending, snapshots)
-      await write(tx, pending, snapshots)
-      return result
-    }).then(Effect.succeed, failureOf)
+    transactAll([command]).then((outcomes) => outcomes[0]!, failureOf)
 
   /**
-   * Group commit: several waiting commands in one transaction. The union of their streams is
-   * locked in sorted order and loaded once; each command is decided in arrival order against the
-   * state the previous ones left (a serial order); a refused or broken decision writes nothing
-   * and touches no other command. If the batch fails in SQL (nothing committed), every command
-   * is run again on its own, so one bad command never fails its neighbours.
+   * Group commit: several waiting commands in one transaction (transactAll); a refused or broken
+   * decision writes nothing and touches no other command. If the batch fails (nothing
+   * committed), every command is run again on its own, so one bad command never fails its
+   * neighbours.
    */
   const transactBatch = async (batch: ReadonlyArray<Queued>) => {
-    const outcomes: Array<{ readonly result?: unknown; readonly error?: unknown }> = []
+    let outcomes: Array<Effect.Effect<unknown, unknown>>
     try {
-      await inTransaction(async (tx) => {
-        const working = await lockAndLoad(tx, batch.flatMap((c) => c.streamIds))
-        const pending: Array<Unpositioned> = []
-        const snapshots = new Map<string, SnapshotRow>()
-        for (const command of batch) {
-          try {
-            outcomes.push({ result: (await decideInto(tx, working, command, pending, snapshots)).result })
-          } catch (error) {
-            outcomes.push({ error })
-          }
-        }
-        return write(tx, pending, snapshots)
-      })
+      outcomes = await transactAll(batch)
     } catch (error) {
       // A lost connection may have committed: the outcome is unknown, as for a single command.
       if (isDatabaseUnavailable(error)) return batch.forEach((c) => c.resume(Effect.die(error)))
@@ -349,10 +382,7 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
       await Promise.all(batch.map(async (c) => c.resume(await transactOne(c))))
       return
     }
-    batch.forEach((command, i) => {
-      const outcome = outcomes[i]!
-      command.resume("error" in outcome ? failureOf(outcome.error) : Effect.succeed(outcome.result))
-    })
+    batch.forEach((command, i) => command.resume(outcomes[i]!))
   }
 
   // The queue of the group commit: a batch starts as soon as a transaction slot is free.

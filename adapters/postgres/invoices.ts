@@ -51,14 +51,82 @@ const issue = (tx: Tx, d: DocumentDraft) => tx`
   from counter, owner, priced`
 
 /**
- * The inline projection: the events of one append in, one INSERT per invoice or credit note out.
- * It reads charges and refunds, the coupons redeemed with a sale, and the subscription events that
- * say what was sold.
+ * Several documents in one statement, exactly as `issue` one after another: each series' counter
+ * row is advanced once by its number of documents, which are numbered in the drafts' order. The
+ * lookups are the same joins; a document that cannot be issued fails the statement (NOT NULL).
+ */
+const issueAll = (tx: Tx, drafts: ReadonlyArray<DocumentDraft>) => {
+  const rows = drafts.map((d, n) => ({
+    n, series: d.series, year: d.year, user_id: d.userId, subscription_id: d.subscriptionId, sub_uuid: asUuid(d.subscriptionId),
+    plan_uuid: asUuid(d.planId), transaction_id: d.transactionId, corrects_transaction_id: d.correctsTransactionId,
+    source_event_id: d.sourceEventId, issued_at: d.issuedAt, description: d.description, list_price: d.listPrice,
+    discount_label: d.discountLabel, total: d.total
+  }))
+  return tx`
+    with d as (
+      select * from jsonb_to_recordset(${tx.json(rows as never)}) as d(n integer, series text, year integer, user_id text,
+        subscription_id text, sub_uuid uuid, plan_uuid uuid, transaction_id text, corrects_transaction_id text,
+        source_event_id text, issued_at timestamptz, description text, list_price bigint, discount_label text, total bigint)
+    ),
+    counter as (
+      insert into document_counters as c (series, year, last_number)
+      select series, year, count(*) from d group by series, year
+      on conflict (series, year) do update set last_number = c.last_number + excluded.last_number
+      returning series, year, last_number
+    ),
+    numbered as (
+      select d.*, counter.last_number - count(*) over w + row_number() over (w order by d.n) as sequence
+      from d join counter using (series, year)
+      window w as (partition by d.series, d.year)
+    )
+    insert into billing_documents (number, series, year, sequence, user_id, transaction_id, corrects_transaction_id,
+      corrects_number, subscription_id, plan_id, plan_name, service_name, buyer, description, lines, subtotal, discount,
+      total, issued_at, source_event_id, position)
+    select document_number(x.series, x.year, x.sequence), x.series, x.year, x.sequence,
+      owner.user_id, x.transaction_id, x.corrects_transaction_id, corrected.number,
+      coalesce(x.subscription_id, corrected.subscription_id), plan.id, plan.name, plan.service_name,
+      coalesce(
+        (select jsonb_build_object('userId', owner.user_id, 'name', u.name, 'email', u.email, 'phone', u.phone) from users u
+          where u.id = case when owner.user_id ~* ${uuidShape.source} then owner.user_id::uuid end),
+        jsonb_build_object('userId', owner.user_id, 'name', null, 'email', null, 'phone', null)),
+      x.description,
+      jsonb_build_array(jsonb_build_object('description', x.description, 'quantity', 1, 'unitPrice', priced.list, 'amount', priced.list))
+        || case when priced.list > x.total
+          then jsonb_build_array(jsonb_build_object('description', x.discount_label, 'quantity', 1,
+            'unitPrice', x.total - priced.list, 'amount', x.total - priced.list))
+          else '[]'::jsonb end,
+      priced.list, priced.list - x.total, x.total, x.issued_at,
+      x.source_event_id, e.position
+    from numbered x
+    left join subscriptions sub on sub.id = x.sub_uuid
+    left join billing_documents corrected on corrected.transaction_id = x.corrects_transaction_id
+    cross join lateral (select coalesce(x.user_id, sub.user_id) as user_id) owner
+    cross join lateral (select coalesce(x.list_price, sub.monthly_price) as list) priced
+    left join lateral (
+      select p.id::text as id, p.name, s.name as service_name from plans p join services s on s.id = p.service_id
+      where p.id = coalesce(x.plan_uuid, sub.plan_id, case when corrected.plan_id ~* ${uuidShape.source} then corrected.plan_id::uuid end)
+    ) plan on true
+    left join events e on e.event_id = x.source_event_id::uuid
+    order by x.n`
+}
+
+/**
+ * The inline projection: the events of one append in, one INSERT for all their invoices and
+ * credit notes out — or one per document when a credit note corrects a charge of the same append
+ * (one statement does not see its own rows). It reads charges and refunds, the coupons redeemed
+ * with a sale, and the subscription events that say what was sold.
  */
 export const invoiceProjection = projection(
   "billing-documents",
   ["WalletCharged", "ChargeRefunded", "CouponRedeemed", ...eventTypesOf(SubscriptionEvent)],
-  (tx, events) => documentDrafts(events).map((draft) => issue(tx, draft))
+  (tx, events) => {
+    const drafts = documentDrafts(events)
+    if (drafts.length <= 1) return drafts.map((draft) => issue(tx, draft))
+    const charged = new Set(drafts.map((d) => d.transactionId))
+    return drafts.some((d) => d.correctsTransactionId !== null && charged.has(d.correctsTransactionId))
+      ? drafts.map((draft) => issue(tx, draft))
+      : [issueAll(tx, drafts)]
+  }
 )
 
 interface DocumentRow {

@@ -1,9 +1,10 @@
 import { Effect, Layer } from "effect"
+import type { RecordedEvent } from "../../application/ports/eventStore.ts"
 import { type ClaimedEmail, type EmailStatus, Notifications, type StoredNotification } from "../../application/ports/notifications.ts"
 import { isWalletStream, userIdOfWalletStream } from "../../domain/ledger/index.ts"
 import type { Locale, NotificationKind } from "../../domain/notification/index.ts"
 import { isSubscriptionStream, SubscriptionEvent } from "../../domain/subscription/index.ts"
-import { Pg } from "./client.ts"
+import { Pg, type Tx } from "./client.ts"
 import { eventTypesOf, projection } from "./projection.ts"
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -41,38 +42,72 @@ const subscriptionNotice = (type: string, data: Record<string, unknown>): { kind
  * once per provisioning (a start or restart also ends in InstanceRunning). Never raises for a
  * missing row: a notification must not be able to block money or state changes.
  */
-export const notificationProjection = projection("notifications", ["TopUpCredited", ...eventTypesOf(SubscriptionEvent)], (tx, events) =>
-  events.flatMap((recorded) => {
-    const at = new Date(recorded.recordedAt)
-    const data = recorded.data as Record<string, unknown>
-    if (isWalletStream(recorded.streamId)) {
-      if (recorded.type !== "TopUpCredited") return []
-      const params = { _tag: "topup_settled", amount: data["amount"], transactionId: data["transactionId"] }
-      return [tx`insert into notifications (user_id, kind, dedupe_key, params, created_at, email_next_attempt_at)
-        values (${userIdOfWalletStream(recorded.streamId)}, 'topup_settled', ${`topup_settled:${recorded.eventId}`},
-          ${tx.json(params as never)}, ${at}, ${at})
-        on conflict (dedupe_key) do nothing`]
-    }
-    if (!isSubscriptionStream(recorded.streamId)) return []
-    const notice = subscriptionNotice(recorded.type, data)
-    if (notice === undefined) return []
-    const id = recorded.streamId.slice("subscription-".length)
-    const planName = notice.kind === "subscription_created" ? tx`, 'planName', coalesce(p.name, s.plan_type)` : tx``
-    const subscriptionId = notice.kind === "service_ready" ? tx`, 'subscriptionId', s.id::text` : tx``
-    const dedupeKey = notice.kind === "service_ready"
-      ? tx`'service_ready:' || s.id || ':' || (extract(epoch from s.provisioning_started_at) * 1000)::bigint`
-      : tx`${`${notice.kind}:${recorded.eventId}`}::text`
-    return [tx`insert into notifications (user_id, kind, dedupe_key, params, created_at, email_next_attempt_at)
-      select s.user_id, ${notice.kind}, ${dedupeKey},
-        jsonb_build_object('_tag', ${notice.kind}::text, 'serviceName', coalesce(sv.name, ''),
-          'instanceName', coalesce(s.display_name, s.instance_name) ${planName} ${subscriptionId}) || ${tx.json(notice.facts as never)}::jsonb,
-        ${at}, ${at}
-      from subscriptions s
-      left join services sv on sv.id = s.service_id
-      left join plans p on p.id = s.plan_id
-      where s.id = ${id}
-      on conflict (dedupe_key) do nothing`]
+export const notificationProjection = projection("notifications", ["TopUpCredited", ...eventTypesOf(SubscriptionEvent)], (tx, events) => {
+  const notices = events.flatMap((recorded) => {
+    const notice = isSubscriptionStream(recorded.streamId) ? subscriptionNotice(recorded.type, recorded.data as Record<string, unknown>) : undefined
+    return notice === undefined ? [] : [{ recorded, notice }]
+  })
+  // Several subscription notices (a group-committed batch): one statement for all of them.
+  return notices.length <= 1
+    ? events.flatMap((recorded) => noticeOne(tx, recorded))
+    : [...events.filter((e) => isWalletStream(e.streamId)).flatMap((recorded) => noticeOne(tx, recorded)), noticeAll(tx, notices)]
+})
+
+/** `noticeOne` for several subscription notices at once, in event order. */
+const noticeAll = (tx: Tx, notices: ReadonlyArray<{ readonly recorded: RecordedEvent; readonly notice: { kind: NotificationKind; facts: Record<string, unknown> } }>) => {
+  const rows = notices.map(({ recorded, notice }, n) => ({
+    n, id: recorded.streamId.slice("subscription-".length), kind: notice.kind, dedupe_key: `${notice.kind}:${recorded.eventId}`,
+    facts: notice.facts, at: recorded.recordedAt
   }))
+  return tx`insert into notifications (user_id, kind, dedupe_key, params, created_at, email_next_attempt_at)
+    select s.user_id, x.kind,
+      case when x.kind = 'service_ready'
+        then 'service_ready:' || s.id || ':' || (extract(epoch from s.provisioning_started_at) * 1000)::bigint
+        else x.dedupe_key end,
+      jsonb_build_object('_tag', x.kind, 'serviceName', coalesce(sv.name, ''), 'instanceName', coalesce(s.display_name, s.instance_name))
+        || case when x.kind = 'subscription_created' then jsonb_build_object('planName', coalesce(p.name, s.plan_type)) else '{}'::jsonb end
+        || case when x.kind = 'service_ready' then jsonb_build_object('subscriptionId', s.id::text) else '{}'::jsonb end
+        || x.facts,
+      x.at, x.at
+    from jsonb_to_recordset(${tx.json(rows as never)}) as x(n integer, id uuid, kind text, dedupe_key text, facts jsonb, at timestamptz)
+    join subscriptions s on s.id = x.id
+    left join services sv on sv.id = s.service_id
+    left join plans p on p.id = s.plan_id
+    order by x.n
+    on conflict (dedupe_key) do nothing`
+}
+
+const noticeOne = (tx: Tx, recorded: RecordedEvent): ReadonlyArray<Promise<unknown>> => {
+  const at = new Date(recorded.recordedAt)
+  const data = recorded.data as Record<string, unknown>
+  if (isWalletStream(recorded.streamId)) {
+    if (recorded.type !== "TopUpCredited") return []
+    const params = { _tag: "topup_settled", amount: data["amount"], transactionId: data["transactionId"] }
+    return [tx`insert into notifications (user_id, kind, dedupe_key, params, created_at, email_next_attempt_at)
+      values (${userIdOfWalletStream(recorded.streamId)}, 'topup_settled', ${`topup_settled:${recorded.eventId}`},
+        ${tx.json(params as never)}, ${at}, ${at})
+      on conflict (dedupe_key) do nothing`]
+  }
+  if (!isSubscriptionStream(recorded.streamId)) return []
+  const notice = subscriptionNotice(recorded.type, data)
+  if (notice === undefined) return []
+  const id = recorded.streamId.slice("subscription-".length)
+  const planName = notice.kind === "subscription_created" ? tx`, 'planName', coalesce(p.name, s.plan_type)` : tx``
+  const subscriptionId = notice.kind === "service_ready" ? tx`, 'subscriptionId', s.id::text` : tx``
+  const dedupeKey = notice.kind === "service_ready"
+    ? tx`'service_ready:' || s.id || ':' || (extract(epoch from s.provisioning_started_at) * 1000)::bigint`
+    : tx`${`${notice.kind}:${recorded.eventId}`}::text`
+  return [tx`insert into notifications (user_id, kind, dedupe_key, params, created_at, email_next_attempt_at)
+    select s.user_id, ${notice.kind}, ${dedupeKey},
+      jsonb_build_object('_tag', ${notice.kind}::text, 'serviceName', coalesce(sv.name, ''),
+        'instanceName', coalesce(s.display_name, s.instance_name) ${planName} ${subscriptionId}) || ${tx.json(notice.facts as never)}::jsonb,
+      ${at}, ${at}
+    from subscriptions s
+    left join services sv on sv.id = s.service_id
+    left join plans p on p.id = s.plan_id
+    where s.id = ${id}
+    on conflict (dedupe_key) do nothing`]
+}
 
 interface NotificationRow {
   id: string

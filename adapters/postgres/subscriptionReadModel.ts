@@ -1,75 +1,108 @@
 import { Effect, Layer, Schema } from "effect"
 import type postgres from "postgres"
+import type { RecordedEvent } from "../../application/ports/eventStore.ts"
 import { SubscriptionQueries, type SubscriptionView, withSeedNames } from "../../application/ports/subscriptionQueries.ts"
 import { SubscriptionEvent } from "../../domain/subscription/index.ts"
-import { Pg } from "./client.ts"
+import { Pg, type Tx } from "./client.ts"
 import { eventTypesOf, projection } from "./projection.ts"
 import { containsPattern } from "./like.ts"
 
 const decode = Schema.decodeUnknownSync(SubscriptionEvent)
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** Inline projection into `subscriptions`; each statement touches exactly one row or raises. */
-export const subscriptionProjection = projection("subscriptions", eventTypesOf(SubscriptionEvent), (tx, events) =>
-  events.map((recorded) => {
-    const event = decode(recorded.data)
-    const id = recorded.streamId.slice("subscription-".length)
-    const at = new Date(recorded.recordedAt)
-    const update = (change: postgres.PendingQuery<postgres.Row[]>) =>
-      tx`with u as (update subscriptions set ${change}, updated_at = ${at} where id = ${id} returning 1)
-         select expect_one_row((select count(*) from u), 'subscriptions')`
-    switch (event._tag) {
-      case "SubscriptionCreated":
-        // The instance is provisioned asynchronously (PENDING_DEPLOYMENT / PROVISIONING until then).
-        return tx`insert into subscriptions (id, user_id, service_id, plan_id, plan_type, monthly_price, status, instance_name,
-            instance_status, auto_renew, period_start, period_end, created_at, updated_at, provisioning_started_at, position)
-          values (${id}, ${event.userId}, ${event.serviceId}, ${event.plan.planId}, ${event.plan.planType}, ${event.plan.monthlyPrice},
-            'PENDING_DEPLOYMENT', ${event.instanceName}, 'PROVISIONING', ${event.autoRenew}, ${new Date(event.periodStart)},
-            ${new Date(event.periodEnd)}, ${at}, ${at}, ${at}, (select position from events where event_id = ${recorded.eventId}))`
-      case "SubscriptionUpgraded":
-        return update(tx`plan_id = ${event.to.planId}, plan_type = ${event.to.planType}, monthly_price = ${event.to.monthlyPrice}`)
-      case "AutoRenewChanged":
-        return update(tx`auto_renew = ${event.enabled}`)
-      case "SubscriptionCancelled":
-        return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)},
-          renewal_status = 'CANCELLED', grace_ends_at = null, renewal_attempted_at = null, last_stopped_at = ${at}`)
-      case "InstanceReconfigured":
-        return update(tx`display_name = coalesce(${event.displayName}, display_name)`)
-      case "ProvisioningRetried":
-        return update(tx`status = 'PENDING_DEPLOYMENT', instance_status = 'PROVISIONING', instance_error = null, cancelled_at = null,
-          auto_renew = true, period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, provisioning_started_at = ${at},
-          renewal_status = 'ACTIVE', grace_ends_at = null, renewal_attempted_at = null, suspended_at = null, retention_ends_at = null`)
-      case "SubscriptionExtended":
-        return update(tx`period_end = ${new Date(event.periodEnd)}, renewal_status = case when status = 'SUSPENDED' then renewal_status else 'ACTIVE' end,
-          grace_ends_at = null, renewal_attempted_at = null`)
-      case "SubscriptionExpired":
-        return update(tx`status = 'EXPIRED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)},
-          renewal_status = 'EXPIRED', grace_ends_at = null, renewal_attempted_at = null, last_stopped_at = ${at}`)
-      case "FreeMonthsGranted":
-        return update(tx`free_months_left = ${event.months}`)
-      case "SubscriptionRenewed":
-        return update(tx`period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, renewal_status = 'ACTIVE',
-          grace_ends_at = null, renewal_attempted_at = null, free_months_left = greatest(0, free_months_left - ${event.freeMonth ? 1 : 0})`)
-      case "GracePeriodStarted":
-        return update(tx`renewal_status = 'GRACE', grace_ends_at = ${new Date(event.graceEndsAt)}, renewal_attempted_at = ${new Date(event.at)}`)
-      case "RenewalRetryFailed":
-        return update(tx`renewal_attempted_at = ${new Date(event.at)}`)
-      case "SubscriptionSuspended":
-        return update(tx`status = 'SUSPENDED', instance_status = 'SUSPENDED', renewal_status = 'SUSPENDED', grace_ends_at = null,
-          renewal_attempted_at = null, suspended_at = ${new Date(event.at)}, retention_ends_at = ${new Date(event.retentionEndsAt)},
-          last_stopped_at = ${at}`)
-      case "SubscriptionReactivated":
-        // Scaled back to 1: the provisioning worker sees STARTING and marks it running when ready.
-        return update(tx`status = 'ACTIVE', instance_status = 'STARTING', renewal_status = 'ACTIVE', suspended_at = null, retention_ends_at = null,
-          period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}`)
-      case "InstanceRunning":
-        return update(tx`status = 'ACTIVE', instance_status = 'RUNNING', instance_error = null, last_started_at = ${at}`)
-      case "InstanceProvisioningFailed":
-        return update(tx`status = 'FAILED', instance_status = 'ERROR', auto_renew = false, instance_error = ${event.reason}, renewal_status = 'CANCELLED'`)
-      case "InstanceTransitioned":
-        return update(event.to === "STOPPED" ? tx`instance_status = ${event.to}, last_stopped_at = ${at}` : tx`instance_status = ${event.to}`)
+/**
+ * Inline projection into `subscriptions`; each statement touches exactly the rows it names or
+ * raises. One statement per event, except renewals of a group-committed batch (the renewal job's
+ * many): one statement for all of them when no subscription has two events in the append (rows
+ * must change in event order).
+ */
+export const subscriptionProjection = projection("subscriptions", eventTypesOf(SubscriptionEvent), (tx, events) => {
+  const renewed = events.filter((e) => e.type === "SubscriptionRenewed")
+  if (renewed.length <= 1 || new Set(events.map((e) => e.streamId)).size < events.length) return events.map((e) => projectOne(tx, e))
+  return [renewAll(tx, renewed), ...events.filter((e) => e.type !== "SubscriptionRenewed").map((e) => projectOne(tx, e))]
+})
+
+/** SubscriptionRenewed on distinct subscriptions, as `projectOne` applies it to each. */
+const renewAll = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => {
+  const rows = events.map((recorded) => {
+    const event = decode(recorded.data) as Extract<SubscriptionEvent, { _tag: "SubscriptionRenewed" }>
+    return {
+      id: recorded.streamId.slice("subscription-".length), period_start: event.periodStart, period_end: event.periodEnd,
+      free: event.freeMonth ? 1 : 0, at: recorded.recordedAt
     }
-  }))
+  })
+  return tx`
+    with r as (
+      select * from jsonb_to_recordset(${tx.json(rows as never)}) as r(id uuid, period_start timestamptz, period_end timestamptz, free integer, at timestamptz)
+    ),
+    u as (
+      update subscriptions s set period_start = r.period_start, period_end = r.period_end, renewal_status = 'ACTIVE',
+        grace_ends_at = null, renewal_attempted_at = null, free_months_left = greatest(0, s.free_months_left - r.free), updated_at = r.at
+      from r where s.id = r.id
+      returning 1
+    )
+    select expect_rows((select count(*) from u), ${rows.length}, 'subscriptions')`
+}
+
+const projectOne = (tx: Tx, recorded: RecordedEvent) => {
+  const event = decode(recorded.data)
+  const id = recorded.streamId.slice("subscription-".length)
+  const at = new Date(recorded.recordedAt)
+  const update = (change: postgres.PendingQuery<postgres.Row[]>) =>
+    tx`with u as (update subscriptions set ${change}, updated_at = ${at} where id = ${id} returning 1)
+       select expect_one_row((select count(*) from u), 'subscriptions')`
+  switch (event._tag) {
+    case "SubscriptionCreated":
+      // The instance is provisioned asynchronously (PENDING_DEPLOYMENT / PROVISIONING until then).
+      return tx`insert into subscriptions (id, user_id, service_id, plan_id, plan_type, monthly_price, status, instance_name,
+          instance_status, auto_renew, period_start, period_end, created_at, updated_at, provisioning_started_at, position)
+        values (${id}, ${event.userId}, ${event.serviceId}, ${event.plan.planId}, ${event.plan.planType}, ${event.plan.monthlyPrice},
+          'PENDING_DEPLOYMENT', ${event.instanceName}, 'PROVISIONING', ${event.autoRenew}, ${new Date(event.periodStart)},
+          ${new Date(event.periodEnd)}, ${at}, ${at}, ${at}, (select position from events where event_id = ${recorded.eventId}))`
+    case "SubscriptionUpgraded":
+      return update(tx`plan_id = ${event.to.planId}, plan_type = ${event.to.planType}, monthly_price = ${event.to.monthlyPrice}`)
+    case "AutoRenewChanged":
+      return update(tx`auto_renew = ${event.enabled}`)
+    case "SubscriptionCancelled":
+      return update(tx`status = 'CANCELLED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)},
+        renewal_status = 'CANCELLED', grace_ends_at = null, renewal_attempted_at = null, last_stopped_at = ${at}`)
+    case "InstanceReconfigured":
+      return update(tx`display_name = coalesce(${event.displayName}, display_name)`)
+    case "ProvisioningRetried":
+      return update(tx`status = 'PENDING_DEPLOYMENT', instance_status = 'PROVISIONING', instance_error = null, cancelled_at = null,
+        auto_renew = true, period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, provisioning_started_at = ${at},
+        renewal_status = 'ACTIVE', grace_ends_at = null, renewal_attempted_at = null, suspended_at = null, retention_ends_at = null`)
+    case "SubscriptionExtended":
+      return update(tx`period_end = ${new Date(event.periodEnd)}, renewal_status = case when status = 'SUSPENDED' then renewal_status else 'ACTIVE' end,
+        grace_ends_at = null, renewal_attempted_at = null`)
+    case "SubscriptionExpired":
+      return update(tx`status = 'EXPIRED', instance_status = 'TERMINATED', auto_renew = false, cancelled_at = ${new Date(event.at)},
+        renewal_status = 'EXPIRED', grace_ends_at = null, renewal_attempted_at = null, last_stopped_at = ${at}`)
+    case "FreeMonthsGranted":
+      return update(tx`free_months_left = ${event.months}`)
+    case "SubscriptionRenewed":
+      return update(tx`period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, renewal_status = 'ACTIVE',
+        grace_ends_at = null, renewal_attempted_at = null, free_months_left = greatest(0, free_months_left - ${event.freeMonth ? 1 : 0})`)
+    case "GracePeriodStarted":
+      return update(tx`renewal_status = 'GRACE', grace_ends_at = ${new Date(event.graceEndsAt)}, renewal_attempted_at = ${new Date(event.at)}`)
+    case "RenewalRetryFailed":
+      return update(tx`renewal_attempted_at = ${new Date(event.at)}`)
+    case "SubscriptionSuspended":
+      return update(tx`status = 'SUSPENDED', instance_status = 'SUSPENDED', renewal_status = 'SUSPENDED', grace_ends_at = null,
+        renewal_attempted_at = null, suspended_at = ${new Date(event.at)}, retention_ends_at = ${new Date(event.retentionEndsAt)},
+        last_stopped_at = ${at}`)
+    case "SubscriptionReactivated":
+      // Scaled back to 1: the provisioning worker sees STARTING and marks it running when ready.
+      return update(tx`status = 'ACTIVE', instance_status = 'STARTING', renewal_status = 'ACTIVE', suspended_at = null, retention_ends_at = null,
+        period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}`)
+    case "InstanceRunning":
+      return update(tx`status = 'ACTIVE', instance_status = 'RUNNING', instance_error = null, last_started_at = ${at}`)
+    case "InstanceProvisioningFailed":
+      return update(tx`status = 'FAILED', instance_status = 'ERROR', auto_renew = false, instance_error = ${event.reason}, renewal_status = 'CANCELLED'`)
+    case "InstanceTransitioned":
+      return update(event.to === "STOPPED" ? tx`instance_status = ${event.to}, last_stopped_at = ${at}` : tx`instance_status = ${event.to}`)
+  }
+}
 
 const toView = (r: Record<string, any>): SubscriptionView => withSeedNames({
   id: r["id"], userId: r["user_id"], serviceId: r["service_id"], planId: r["plan_id"], planType: r["plan_type"],

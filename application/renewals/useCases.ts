@@ -128,13 +128,15 @@ const settle = (c: RenewalCandidate, counts: RenewalCounts, metadata: EventMetad
  * resumable after a crash at any point (each step is one transaction).
  * `concurrency` renewals are decided at once: the event store commits concurrent steps together
  * (group commit), so this is not a number of connections; cluster calls stay at 16 at a time.
+ * 256 keeps several batches (of at most 64) in flight: one locks and decides while another commits;
+ * candidates are read 2,000 at a time, so the pass rarely waits for the slowest of a page.
  */
 export const processRenewals = Effect.fn("Renewals.process")(function*(options: { readonly batch?: number; readonly concurrency?: number } = {}) {
   const queries = yield* SubscriptionQueries
   const clusterSlots = yield* Effect.makeSemaphore(16)
   const counts = emptyCounts()
   const failedIds: Array<string> = []
-  const batch = options.batch ?? 500
+  const batch = options.batch ?? 2000
   for (;;) {
     const now = new Date(yield* Clock.currentTimeMillis)
     const due = yield* queries.renewalCandidates(now, batch, failedIds)
@@ -146,7 +148,7 @@ export const processRenewals = Effect.fn("Renewals.process")(function*(options: 
             counts.failed++
             failedIds.push(c.id)
           }).pipe(Effect.zipRight(Effect.logError("renewal step failed").pipe(Effect.annotateLogs({ subscriptionId: c.id, cause: String(cause) })))))
-      ), { concurrency: options.concurrency ?? 64, discard: true })
+      ), { concurrency: options.concurrency ?? 256, discard: true })
   }
   return counts
 })

@@ -37,13 +37,24 @@ const replaceIn = (value: unknown, numbers: ReadonlyMap<string, string>): unknow
   return value
 }
 
+/** `replaceIn`, walking only values that carry a provisional id (a batch's map is applied to every command in it). */
+const replaceWhereCarried = (value: unknown, numbers: ReadonlyMap<string, string>): unknown => {
+  let carried = true
+  try {
+    carried = JSON.stringify(value)?.includes("TXMP-0") ?? false
+  } catch {
+    // Not JSON (a bigint): walked as before.
+  }
+  return carried ? replaceIn(value, numbers) : value
+}
+
 /** The appends with every provisional id replaced by its number (`numbers`: provisional → TXMP-n). */
 export const numberTransactions = <A extends StreamEvents>(appends: ReadonlyArray<A>, numbers: ReadonlyMap<string, string>): ReadonlyArray<A> =>
   appends.map((append) => ({
     ...append,
     streamId: replaceIn(append.streamId, numbers) as string,
-    events: append.events.map((event) => ({ ...event, data: replaceIn(event.data, numbers) })),
-    ...(append.snapshot === undefined ? {} : { snapshot: replaceIn(append.snapshot, numbers) })
+    events: append.events.map((event) => ({ ...event, data: replaceWhereCarried(event.data, numbers) })),
+    ...(append.snapshot === undefined ? {} : { snapshot: replaceWhereCarried(append.snapshot, numbers) })
   }))
 
 /**
@@ -61,6 +72,22 @@ const replaceInPlain = (value: unknown, numbers: ReadonlyMap<string, string>): u
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [replaceIn(k, numbers) as string, replaceInPlain(v, numbers)]))
   }
   return value
+}
+
+/**
+ * Whether `value` (a refusal, say) names one of the provisional ids in `numbers`. A decision in a
+ * group-committed batch sees the state earlier commands of the batch left, provisional ids
+ * included, so its refusal could name one before the batch has its numbers.
+ */
+export const mentionsProvisional = (value: unknown, numbers: ReadonlyMap<string, string>): boolean => {
+  if (numbers.size === 0) return false
+  let text: string
+  try {
+    text = JSON.stringify(value) ?? ""
+  } catch {
+    text = String(value)
+  }
+  return text.includes("TXMP-0") && [...text.matchAll(provisionalShape)].some((m) => numbers.has(m[0]))
 }
 
 /** Pairs provisional ids with freshly taken numbers (`taken` in ascending order). */

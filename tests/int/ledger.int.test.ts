@@ -58,6 +58,18 @@ describe("ledger on Postgres under concurrency", () => {
     const summary = await run(Effect.flatMap(WalletQueries, (q) => q.summary(userId)))
     expect(summary.balance).toBe(100_000 - 33 * 3_000)
     expect(walletStream.load(stream).balance).toBe(summary.balance)
+    // The charges were group-committed (one ledger statement per batch): each line still carries
+    // the balances before and after it, in log order, as if appended one by one.
+    const lines = await db.sql<Array<{ balance_before: number; balance_after: number; amount: number; direction: string }>>`
+      select balance_before, balance_after, amount, direction from ledger_entries where user_id = ${userId} order by position`
+    expect(lines).toHaveLength(34)
+    let balance = 0
+    for (const line of lines) {
+      expect(line.balance_before).toBe(balance)
+      balance += line.direction === "CREDIT" ? line.amount : -line.amount
+      expect(line.balance_after).toBe(balance)
+    }
+    expect(balance).toBe(summary.balance)
   })
 
   it("10 concurrent identical top-up credits produce one event", async () => {

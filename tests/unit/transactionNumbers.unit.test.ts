@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { numberResult, numbersFor, numberTransactions, provisionalIdsIn, provisionalTransactionId } from "../../application/shared/transactionNumbers.ts"
+import { mentionsProvisional, numberResult, numbersFor, numberTransactions, provisionalIdsIn, provisionalTransactionId } from "../../application/shared/transactionNumbers.ts"
 
 const a = provisionalTransactionId("1231")
 const b = provisionalTransactionId("1232")
@@ -45,5 +45,13 @@ describe("provisional TXMP ids", () => {
     expect(numberResult(result, numbers).at).toBe(at)
     expect(numberResult(undefined, numbers)).toBeUndefined()
     expect(numberResult(result, new Map())).toBe(result)
+  })
+
+  it("a value names a provisional id of the batch only if one of its strings carries it", () => {
+    const numbers = numbersFor([a], [301])
+    expect(mentionsProvisional({ _tag: "ChargeNotFound", chargeTransactionId: a }, numbers)).toBe(true)
+    expect(mentionsProvisional({ _tag: "ChargeNotFound", chargeTransactionId: b }, numbers)).toBe(false)
+    expect(mentionsProvisional({ _tag: "InsufficientBalance", balance: 0 }, numbers)).toBe(false)
+    expect(mentionsProvisional({ chargeTransactionId: a }, new Map())).toBe(false)
   })
 })
