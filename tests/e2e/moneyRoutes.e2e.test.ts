@@ -199,3 +199,92 @@ describe("Idempotency-Key on every money route", () => {
     expect(await balanceOf(http, u.token)).toBe(0)
   })
 })
+
+/** Midtrans' truth in the simulator first (the server confirms with its status API), then the signed notification. */
+const chargeback = async (orderId: string, amount: number) => {
+  await db.sql`update midtrans_simulator set transaction_status = 'chargeback', refund_amount = null, refund_key = null where order_id = ${orderId}`
+  const gross = `${amount}.00`
+  return http.post("/api/webhooks/midtrans", {
+    order_id: orderId, status_code: "200", gross_amount: gross, transaction_status: "chargeback",
+    signature_key: midtransSignature(orderId, "200", gross, serverKey)
+  })
+}
+
+describe("one wallet hit at once by a charge, an upgrade, an admin debit and a chargeback", () => {
+  it("never goes below zero; every success is one ledger line, every refusal none; the chargeback's shortfall is what the wallet lacked; audit clean", async () => {
+    const round = async (i: number) => {
+      const u = await customer(http, admin, `hit-${i}`, 90_000)
+      const topUp = (await http.post("/api/wallet/topup", { amount: 100_000, paymentMethod: "CREDIT_CARD" }, u.token)).body.data
+      expect((await fetch(`${topUp.redirectUrl}/settle`, { method: "POST", redirect: "manual" })).status).toBe(303)
+      const held = (await http.post("/api/subscriptions", { planId: n8nBasic }, u.token)).body.data
+      expect(await balanceOf(http, u.token)).toBe(140_000)
+      const [{ n: linesBefore }] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from ledger_entries where user_id = ${u.id}`
+      // 75,000 + ~100,000 + 40,000 + 100,000 asked of 140,000: which succeed depends on the interleaving.
+      const [subscribe, upgrade, debit, reversal] = await Promise.all([
+        http.post("/api/subscriptions", { planId: ghostBasic }, u.token),
+        http.put(`/api/subscriptions/${held.id}/upgrade`, { newPlanId: n8nPro }, u.token),
+        http.post(`/api/admin/users/${u.id}/credit-adjustment`, { amount: -40_000, reason: "clawback" }, admin),
+        chargeback(topUp.transactionId, 100_000)
+      ])
+      expect([201, 402]).toContain(subscribe.status)
+      expect([200, 402]).toContain(upgrade.status)
+      expect([201, 402]).toContain(debit.status)
+      expect(reversal.status).toBe(200)
+
+      const lines = await db.sql<Array<{ direction: string; amount: number; balance_before: number; balance_after: number; type: string }>>`
+        select direction, amount::int, balance_before::int, balance_after::int, type from ledger_entries where user_id = ${u.id} order by position`
+      for (const [k, line] of lines.entries()) {
+        expect(line.balance_after).toBeGreaterThanOrEqual(0)
+        expect(line.balance_after).toBe(line.balance_before + (line.direction === "CREDIT" ? line.amount : -line.amount))
+        if (k > 0) expect(line.balance_before).toBe(lines[k - 1]!.balance_after)
+      }
+      const final = await balanceOf(http, u.token)
+      expect(final).toBe(lines.at(-1)!.balance_after)
+      expect(final).toBe(lines.reduce((sum, l) => sum + (l.direction === "CREDIT" ? l.amount : -l.amount), 0))
+      const [payment] = await db.sql<Array<{ reversed: number; shortfall: number }>>`
+        select reversed_amount::int as reversed, shortfall::int from payments where order_id = ${topUp.transactionId}`
+      expect(payment!.reversed).toBe(100_000)
+      const debitedBack = 100_000 - payment!.shortfall
+      const successes = [subscribe.status === 201, upgrade.status === 200, debit.status === 201].filter(Boolean).length
+      expect(lines.length - linesBefore).toBe(successes + (debitedBack > 0 ? 1 : 0))
+      // A shortfall only when the wallet could not cover the chargeback at the moment it was applied.
+      if (payment!.shortfall > 0) expect(final).toBe(0)
+      return { successes, shortfall: payment!.shortfall }
+    }
+    const outcomes = await Promise.all([1, 2, 3, 4].map(round))
+    process.stdout.write(`concurrent hits: ${JSON.stringify(outcomes)}\n`)
+    const audit = (await http.get("/api/admin/audit/ledger", admin)).body.data
+    expect(audit.problems).toEqual([])
+  })
+})
+
+describe("an internal failure", () => {
+  it("answers 500 INTERNAL with the envelope: no stack, no SQL, no secret; the failed money request frees its key", async () => {
+    const u = await customer(http, admin, "boom", 0)
+    // The database itself fails the write, with a message full of things that must never reach a client.
+    const password = new URL(db.url).password || "no-password"
+    await db.sql.unsafe(`
+      create function force_internal_failure() returns trigger language plpgsql as $$
+      begin
+        if new.data->>'reason' = 'force an internal failure' then
+          raise exception 'select * from users where password = ''%'' -- JWT_SECRET=% at events.ts:42', '${password}', '${jwtSecret}';
+        end if;
+        return new;
+      end $$;
+      create trigger force_internal_failure before insert on events for each row execute function force_internal_failure();`)
+    try {
+      const failed = await send("POST", `/api/admin/users/${u.id}/credit-adjustment`, admin, { amount: 5_000, reason: "force an internal failure" }, "boom-1")
+      expect(failed.status).toBe(500)
+      expect(failed.body).toEqual({ success: false, message: "Internal server error", error: { code: "INTERNAL" } })
+      for (const leak of [/select/i, /users/i, /JWT_SECRET/, new RegExp(jwtSecret), /\.ts:\d+/, /\bat\s+\S+\s+\(/, /postgres/i, /events/i]) {
+        expect(failed.text).not.toMatch(leak)
+      }
+    } finally {
+      await db.sql.unsafe("drop trigger force_internal_failure on events; drop function force_internal_failure()")
+    }
+    const retried = await send("POST", `/api/admin/users/${u.id}/credit-adjustment`, admin, { amount: 5_000, reason: "force an internal failure" }, "boom-1")
+    expect(retried.status).toBe(201)
+    expect(retried.replayed).toBeNull()
+    expect(await balanceOf(http, u.token)).toBe(5_000)
+  })
+})
