@@ -218,7 +218,8 @@ describe("one wallet hit at once by a charge, an upgrade, an admin debit and a c
       expect((await fetch(`${topUp.redirectUrl}/settle`, { method: "POST", redirect: "manual" })).status).toBe(303)
       const held = (await http.post("/api/subscriptions", { planId: n8nBasic }, u.token)).body.data
       expect(await balanceOf(http, u.token)).toBe(140_000)
-      const [{ n: linesBefore }] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from ledger_entries where user_id = ${u.id}`
+      const [counted] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from ledger_entries where user_id = ${u.id}`
+      const linesBefore = counted!.n
       // 75,000 + ~100,000 + 40,000 + 100,000 asked of 140,000: which succeed depends on the interleaving.
       const [subscribe, upgrade, debit, reversal] = await Promise.all([
         http.post("/api/subscriptions", { planId: ghostBasic }, u.token),
