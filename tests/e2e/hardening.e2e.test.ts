@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
-import { promisify } from "node:util"
 import { SignJWT } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { WebSocket } from "ws"
@@ -282,9 +280,4 @@ describe("log streams end with the session", () => {
   })
 })
 
-describe("after all of the above", () => {
-  it("the ledger audits clean (npm run audit)", async () => {
-    const audit = await promisify(execFile)(process.execPath, ["--import", "tsx", "infra/main/audit.ts"], { env: { ...process.env, DATABASE_URL: db.url } })
-    expect(audit.stdout).toMatch(/AUDIT OK/)
-  }, 120_000) // a process of its own on a busy machine
-})
+// The ledger audit of this file's database runs once after the whole suite (tests/support/globalSetup.ts).
