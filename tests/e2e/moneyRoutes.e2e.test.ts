@@ -123,11 +123,11 @@ const moneyCases: Record<string, () => Promise<MoneyCase>> = {
   "POST /api/subscriptions/:id/retry-provisioning": async () => {
     const u = await customer(http, admin, "idem-retry", 200_000)
     const sub = (await http.post("/api/subscriptions", { planId: ghostBasic, instanceName: "crash-retry" }, u.token)).body.data
-    expect(await waitFor(instanceStatus(u.token, sub.id), "ERROR")).toBe("ERROR")
+    expect(await waitFor(instanceStatus(u.token, sub.id), "ERROR", 30_000)).toBe("ERROR")
     return {
       userId: u.id, token: u.token, method: "POST", path: `/api/subscriptions/${sub.id}/retry-provisioning`, body: {}, status: 200,
       // The retried instance crashes again (its name asks the simulator to): wait for its refund.
-      settled: async () => void expect(await waitFor(instanceStatus(u.token, sub.id), "ERROR")).toBe("ERROR")
+      settled: async () => void expect(await waitFor(instanceStatus(u.token, sub.id), "ERROR", 30_000)).toBe("ERROR")
     }
   },
   "POST /api/admin/subscriptions (bonus)": async () => {
