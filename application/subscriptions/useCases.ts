@@ -28,7 +28,7 @@ import { nowIso } from "../shared/clock.ts"
 import { bind, couponStream, decideOn, peekAt, quotaStream, serviceGuardStream, subscriptionStream, walletStream } from "../shared/streams.ts"
 import { periodRefundIds } from "../shared/transactionIds.ts"
 import { PlanNotAvailable, SubscriptionNotFound } from "./errors.ts"
-import { lifecycleStreams, onSubscription } from "./streams.ts"
+import { decideOnLifecycle, onSubscription } from "./streams.ts"
 
 const onSale = (plan: PlanView): PlanOnSale => ({ id: plan.id, name: plan.name, planType: plan.planType, monthlyPrice: plan.monthlyPrice, totalQuota: plan.totalQuota })
 
@@ -203,7 +203,7 @@ export const cancelSubscription = Effect.fn("Subscriptions.cancel")(function*(
   const view = yield* ownSubscription(userId, subscriptionId)
   const now = yield* nowIso
   const refundTransactionIds = yield* periodRefundIds
-  yield* decideOn(lifecycleStreams(view), (states) => decideCancel(states, { now, ...options, refundTransactionIds }), metadata)
+  yield* decideOnLifecycle(view.id, (states) => decideCancel(states, { now, ...options, refundTransactionIds }), metadata)
   // The instance's resources go after the money is settled; a failure here leaves an orphan for cleanup.
   const at = yield* locate(view)
   yield* (yield* Cluster).remove(at.namespace, at.name).pipe(
