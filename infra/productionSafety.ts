@@ -9,7 +9,8 @@ import { usesDevMailbox } from "./layers.ts"
  * them, with the development clock, or with a generated JWT secret — naming each.
  */
 export const isProduction = (config: Pick<AppConfig, "nodeEnv" | "minispodEnv">) =>
-  config.nodeEnv === "production" || config.minispodEnv === "production"
+  // However it is spelt: "Production" or " production" must not serve the simulators.
+  [config.nodeEnv, config.minispodEnv].some((value) => value.trim().toLowerCase() === "production")
 
 export const isLoopbackHost = (host: string) =>
   host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host)

@@ -8,7 +8,7 @@ import { SubscriptionQueries, type SubscriptionView } from "../ports/subscriptio
 import { nowIso } from "../shared/clock.ts"
 import { decideOn } from "../shared/streams.ts"
 import { periodRefundIds } from "../shared/transactionIds.ts"
-import { lifecycleStreams, onSubscription } from "./streams.ts"
+import { decideOnLifecycle, lifecycleStreams, onSubscription } from "./streams.ts"
 import { instanceSpecOf } from "./instanceSpec.ts"
 import { locate, ProvisioningPolicy } from "./naming.ts"
 import { ownSubscription, withHeldUpgradeOptions } from "./useCases.ts"
@@ -25,7 +25,8 @@ export const failProvisioning = Effect.fn("Provisioning.fail")(function*(view: S
   yield* (yield* Cluster).remove(at.namespace, at.name).pipe(Effect.catchAll(() => Effect.void))
   const refundTransactionIds = yield* periodRefundIds
   const now = yield* nowIso
-  yield* decideOn(lifecycleStreams(view), (states) =>
+  // The worker's view may predate an upgrade: the slot is released from the plan on record.
+  yield* decideOnLifecycle(view.id, (states) =>
     decideProvisioningFailure(states, { now, reason, instanceName: view.instanceName, refundTransactionIds }), { ...system, reason })
   yield* Effect.logWarning("provisioning failed: instance in ERROR, the period's charges refunded").pipe(
     Effect.annotateLogs({ subscriptionId: view.id, instanceName: view.instanceName, reason })

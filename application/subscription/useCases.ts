@@ -23,12 +23,12 @@ import { instanceSpecOf } from "./instanceSpec.ts"
 import { locate } from "./naming.ts"
 import { type EventMetadata, VersionConflict } from "../ports/eventStore.ts"
 import { IdGenerator, TransactionIds } from "../ports/ids.ts"
-import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
+import { SubscriptionQueries, type SubscriptionView } from "../ports/subscriptionQueries.ts"
 import { nowIso } from "../shared/clock.ts"
 import { bind, couponStream, decideOn, peekAt, quotaStream, serviceGuardStream, subscriptionStream, walletStream } from "../shared/streams.ts"
 import { periodRefundIds } from "../shared/transactionIds.ts"
 import { PlanNotAvailable, SubscriptionNotFound } from "./errors.ts"
-import { lifecycleStreams, onSubscription } from "./streams.ts"
+import { decideOnLifecycle, onSubscription } from "./streams.ts"
 import { ownerMayChange } from "../operations/streams.ts"
 
 const onSale = (plan: PlanView): PlanOnSale => ({ id: plan.id, name: plan.name, planType: plan.planType, monthlyPrice: plan.monthlyPrice, totalQuota: plan.totalQuota })
@@ -138,31 +138,39 @@ export const upgradeSubscription = Effect.fn("Subscriptions.upgrade")(function*(
 ) {
   const upgradeId = options.upgradeId ?? (yield* (yield* IdGenerator).uuid)
   const chargeTransactionId = yield* (yield* TransactionIds).next
+  const upgradeOf = (current: SubscriptionView, target: { readonly service: { readonly id: string }; readonly plan: PlanView }) =>
+    Effect.gen(function*() {
+      if (target.service.id !== current.serviceId) {
+        return yield* new UpgradeRequired({ currentPlanType: current.planType, requestedPlanType: target.plan.planType })
+      }
+      const now = yield* nowIso
+      const streams = {
+        wallet: bind(walletStream, walletStreamId(userId)),
+        oldQuota: bind(quotaStream, quotaStreamId(current.planId)),
+        newQuota: bind(quotaStream, quotaStreamId(target.plan.id)),
+        subscription: bind(subscriptionStream, subscriptionStreamId(subscriptionId))
+      }
+      const decide = (states: Parameters<typeof decideUpgrade>[0]) =>
+        // The plan moved since we read it (a concurrent upgrade): start over with fresh reads.
+        Either.flatMap(
+          states.subscription.plan?.planId === current.planId ? Either.void : Either.left(new VersionConflict({ streamId: streams.subscription.id, expectedVersion: -1 })),
+          () => decideUpgrade(states, { upgradeId, to: onSale(target.plan), now, chargeTransactionId, bonus: options.bonus })
+        )
+      return { streams, decide }
+    })
   const attempt = Effect.gen(function*() {
-    const current = yield* ownSubscription(userId, subscriptionId)
-    const target = yield* availablePlan(newPlanId)
-    if (target.service.id !== current.serviceId) {
-      return yield* new UpgradeRequired({ currentPlanType: current.planType, requestedPlanType: target.plan.planType })
-    }
-    const now = yield* nowIso
-    const streams = {
-      wallet: bind(walletStream, walletStreamId(userId)),
-      oldQuota: bind(quotaStream, quotaStreamId(current.planId)),
-      newQuota: bind(quotaStream, quotaStreamId(target.plan.id)),
-      subscription: bind(subscriptionStream, subscriptionStreamId(subscriptionId))
-    }
-    return yield* decideOn(streams, (states) =>
-      // The plan moved since we read it (a concurrent upgrade): start over with fresh reads.
-      Either.flatMap(
-        states.subscription.plan?.planId === current.planId ? Either.void : Either.left(new VersionConflict({ streamId: streams.subscription.id, expectedVersion: -1 })),
-        () => decideUpgrade(states, { upgradeId, to: onSale(target.plan), now, chargeTransactionId, bonus: options.bonus })
-      ), metadata)
+    const { streams, decide } = yield* upgradeOf(yield* ownSubscription(userId, subscriptionId), yield* availablePlan(newPlanId))
+    return yield* decideOn(streams, decide, metadata)
   })
   // The cluster is patched first: a patch that fails leaves the old plan with no money moved
-  // (nothing to refund, no released slot to win back); a transaction that then fails (credit,
-  // quota, a concurrent upgrade) puts the old resources back.
+  // (nothing to refund, no released slot to win back); a transaction that then fails (a race
+  // the dry run could not see) puts the old resources back. What the log already refuses
+  // (credit, quota, tier, state) is answered by a lock-free dry run before the cluster is touched:
+  // the patch grows the volume, and Kubernetes never shrinks a PersistentVolumeClaim back.
   const current = yield* ownSubscription(userId, subscriptionId)
   const target = yield* availablePlan(newPlanId)
+  const dryRun = yield* upgradeOf(current, target)
+  yield* Effect.flatMap(peekAt(dryRun.streams), dryRun.decide).pipe(Effect.catchTag("VersionConflict", () => Effect.void))
   const cluster = yield* Cluster
   // The new plan's resources applied (requests/limits, quota; the volume grows, never shrinks).
   if (target.service.id === current.serviceId && tierRank(target.plan.planType) > tierRank(current.planType) && !["TERMINATED", "ERROR"].includes(current.instanceStatus)) {
@@ -198,7 +206,7 @@ export const cancelSubscription = Effect.fn("Subscriptions.cancel")(function*(
   if (options.by === userId) yield* ownerMayChange(view.id)
   const now = yield* nowIso
   const refundTransactionIds = yield* periodRefundIds
-  yield* decideOn(lifecycleStreams(view), (states) => decideCancel(states, { now, ...options, refundTransactionIds }), metadata)
+  yield* decideOnLifecycle(view.id, (states) => decideCancel(states, { now, ...options, refundTransactionIds }), metadata)
   // The instance's resources go after the money is settled; a failure here leaves an orphan for cleanup.
   const at = yield* locate(view)
   yield* (yield* Cluster).remove(at.namespace, at.name).pipe(

@@ -100,9 +100,14 @@ export const decidePayment = (command: PaymentCommand, state: PaymentState): Dec
         case "reverse": {
           // A reversal reported for a payment we never saw settle: the money came in first.
           const balance = command.walletBalance + (settle.length > 0 ? state.amount : 0)
-          const key = report.reversalKey ?? `${report.transactionStatus}:${report.reversalAmount ?? state.amount}`
           const left = state.amount - state.reversed
-          const amount = Math.min(report.reversalAmount ?? left, left)
+          // A keyed report is one reversal (its key makes a re-sent one a no-op). A keyless one says how
+          // much the gateway has reversed of the payment so far (the status API's refund_amount; a full
+          // refund or chargeback: all of it), so only the part not yet taken is new: two equal keyless
+          // partial refunds (reported as 10,000 then 20,000) are two refunds, a re-sent report is none.
+          const reversedSoFar = Math.min(report.reversalAmount ?? state.amount, state.amount)
+          const key = report.reversalKey ?? `${report.transactionStatus}:${reversedSoFar}`
+          const amount = report.reversalKey === undefined ? reversedSoFar - state.reversed : Math.min(report.reversalAmount ?? left, left)
           if (state.reversalKeys.has(key) || amount <= 0 || !Number.isSafeInteger(amount)) return Either.right(settle)
           const debited = Math.min(amount, balance)
           return Either.right([...settle, {

@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
-import { promisify } from "node:util"
 import { SignJWT } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { WebSocket } from "ws"
@@ -8,7 +6,6 @@ import { closeCodes, logsProtocol } from "../../adapters/ws/logs.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { fromAddress } from "../support/fromAddress.ts"
 import { api, balanceOf, type StartedServer, startServer } from "../support/server.ts"
-import { compiledScript } from "../support/compiled.ts"
 
 let db: TestDatabase
 let server: StartedServer
@@ -285,9 +282,4 @@ describe("log streams end with the session", () => {
   })
 })
 
-describe("after all of the above", () => {
-  it("the ledger audits clean (npm run audit)", async () => {
-    const audit = await promisify(execFile)(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
-    expect(audit.stdout).toMatch(/AUDIT OK/)
-  }, 120_000) // a process of its own on a busy machine
-})
+// The ledger audit of this file's database runs once after the whole suite (tests/support/globalSetup.ts).

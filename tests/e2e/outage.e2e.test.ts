@@ -1,10 +1,7 @@
-import { execFile } from "node:child_process"
-import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { databaseProxy } from "../support/databaseProxy.ts"
 import { adminToken, api, balanceOf, customer, type StartedServer, startServer } from "../support/server.ts"
-import { compiledScript } from "../support/compiled.ts"
 
 let db: TestDatabase
 let server: StartedServer
@@ -74,7 +71,6 @@ describe("a database outage", () => {
     expect(replay.status).toBe(201)
     expect(replay.headers.get("idempotent-replayed")).toBe("true")
     expect(await balanceOf(http, user.token)).toBe(25_000)
-    const audit = await promisify(execFile)(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
-    expect(audit.stdout).toMatch(/AUDIT OK/)
+    // That nothing else moved is the run's closing ledger audit's to say (tests/support/globalSetup.ts).
   })
 })

@@ -208,22 +208,26 @@ describe("the webhook", () => {
 })
 
 describe("reversals without a refund key, and partial chargebacks, over HTTP", () => {
-  it("each distinct keyless reversal debits once, the same one re-sent debits nothing more; a partial chargeback debits its amount", async () => {
+  // A keyless report carries the gateway's running total (the status API's refund_amount): two equal
+  // refunds of 10,000 read 10,000 then 20,000 and are two refunds; the same report re-sent is none.
+  it("two equal keyless partial refunds are two refunds, a re-sent one debits nothing more; a partial chargeback debits its amount", async () => {
     const user = await register("keyless")
     const { transactionId } = await topUp(user.token, 100_000)
     await confirmedWebhook(notification(transactionId, 100_000, "settlement"))
     await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "10000.00" }))
     await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "10000.00" })) // Midtrans retrying it
     expect(await balance(user.token)).toBe(90_000)
-    await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "25000.00" }))
-    expect(await balance(user.token)).toBe(65_000)
+    await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "20000.00" })) // a second refund of 10,000
+    expect(await balance(user.token)).toBe(80_000)
+    await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "20000.00" })) // and its retry
+    expect(await balance(user.token)).toBe(80_000)
     await confirmedWebhook(notification(transactionId, 100_000, "partial_chargeback", { refund_amount: "15000.00", refund_key: "cb-1" }))
-    expect(await balance(user.token)).toBe(50_000)
+    expect(await balance(user.token)).toBe(65_000)
     const status = await http.get(`/api/wallet/transactions/${transactionId}/status`, user.token)
-    expect(status.body.data).toMatchObject({ status: "SETTLED", reversedAmount: 50_000 })
+    expect(status.body.data).toMatchObject({ status: "SETTLED", reversedAmount: 35_000 })
     const reversals = await db.sql<Array<{ amount: number }>>`
       select (data->>'amount')::int as amount from events where stream_id = ${`wallet-${user.id}`} and type = 'TopUpReversed' order by position`
-    expect(reversals.map((r) => r.amount)).toEqual([10_000, 25_000, 15_000])
+    expect(reversals.map((r) => r.amount)).toEqual([10_000, 10_000, 15_000])
   })
 })
 
@@ -274,10 +278,12 @@ describe("after all of the above", () => {
     expect(audit.stdout).toMatch(/AUDIT OK/)
     expect(audit.stdout).toMatch(/payments: [1-9]\d*/)
     // A payments row edited behind the log's back is caught.
-    await db.sql`update payments set status = 'SETTLED' where status = 'CANCELLED'`
+    const edited = await db.sql<Array<{ order_id: string }>>`update payments set status = 'SETTLED' where status = 'CANCELLED' returning order_id`
     const failed = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
       .then(() => expect.unreachable("audit must fail"), (error: { code: number; stdout: string }) => error)
     expect(failed.code).toBe(1)
     expect(failed.stdout).toMatch(/payments row .* differs from replay/)
+    // Put back, for the run's closing audit.
+    await db.sql`update payments set status = 'CANCELLED' where order_id = any(${edited.map((r) => r.order_id)})`
   })
 })

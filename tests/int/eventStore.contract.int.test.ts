@@ -1,7 +1,9 @@
 import { Effect, Either, ManagedRuntime } from "effect"
+import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EventStore, type LoadedStream, type StreamEvents } from "../../application/ports/eventStore.ts"
-import { verifyChain } from "../../application/shared/eventHash.ts"
+import { hashEvent, verifyChain } from "../../application/shared/eventHash.ts"
+import { runCommand } from "../../application/shared/runCommand.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { memoryLedgerLayer, postgresLedgerRuntime } from "../support/ledgerMother.ts"
 
@@ -138,3 +140,61 @@ contract("postgres", async () => {
   }
 })
 
+
+describe("the VersionConflict retry path on Postgres", () => {
+  let pgDb: TestDatabase
+  let runtime: ReturnType<typeof postgresLedgerRuntime>
+  beforeAll(async () => {
+    pgDb = await createTestDatabase()
+    runtime = postgresLedgerRuntime(pgDb.url)
+  })
+  afterAll(async () => {
+    await runtime.dispose()
+    await pgDb.drop()
+  })
+
+  // Writers of this version serialise on an advisory lock, so only a writer that holds none (a
+  // replica of an earlier version during a rolling deploy, a script) can take a command's version;
+  // the unique (stream_id, stream_version) key is then the backstop, and the command must retry.
+  it("a command whose version a lock-free writer took first meets the unique key, is retried on fresh state and lands after it", async () => {
+    await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.append([{ streamId: "vc-1", expectedVersion: 0, events: [ev(1)] }], meta, at)))
+    const [head] = await pgDb.sql<Array<{ hash: string }>>`select hash from events where stream_id = 'vc-1' and stream_version = 1`
+    const fields = { streamId: "vc-1", version: 2, eventId: randomUUID(), type: "Noted", data: { n: 2 }, metadata: meta, recordedAt: at.toISOString(), prevHash: head!.hash }
+    const other = await pgDb.sql.reserve()
+    try {
+      await other`begin`
+      await other`insert into events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash)
+        values (${fields.streamId}, ${fields.version}, ${fields.eventId}, ${fields.type}, ${other.json(fields.data)}, ${other.json(fields.metadata)},
+          ${fields.recordedAt}, ${fields.prevHash}, ${hashEvent(fields)})`
+      const seenVersions: Array<number> = []
+      const command = runtime.runPromise(runCommand(["vc-1"], (streams) => {
+        seenVersions.push(streams.get("vc-1")!.version)
+        return Either.right({ events: [{ streamId: "vc-1", events: [ev(3)] }], result: "landed" })
+      }, meta))
+      // The command's insert now waits on the other writer's uncommitted row (explicit synchronisation: the database says so).
+      await expect.poll(async () => {
+        const [waiting] = await pgDb.sql<Array<{ n: number }>>`select count(*)::int as n from pg_locks where not granted and locktype = 'transactionid'`
+        return waiting!.n
+      }, { interval: 20, timeout: 10_000 }).toBe(1)
+      expect(seenVersions).toEqual([1])
+      await other`commit`
+      expect(await command).toBe("landed")
+      expect(seenVersions).toEqual([1, 2])
+    } finally {
+      other.release()
+    }
+    const stream = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readStream("vc-1")))
+    expect(stream.events.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3])
+    expect(verifyChain(stream.events)).toBeUndefined()
+  })
+
+  it("an append at a stale version gets the typed VersionConflict (never a defect), and the stream keeps the winner only", async () => {
+    const appendAt = (expectedVersion: number, n: number) =>
+      runtime.runPromise(Effect.either(Effect.flatMap(EventStore, (s) => s.append([{ streamId: "vc-2", expectedVersion, events: [ev(n)] }], meta, at))))
+    const results = await Promise.all([1, 2, 3, 4].map((n) => appendAt(0, n)))
+    expect(results.filter(Either.isRight)).toHaveLength(1)
+    expect(results.filter(Either.isLeft).map((r) => r.left._tag)).toEqual(["VersionConflict", "VersionConflict", "VersionConflict"])
+    const stream = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readStream("vc-2")))
+    expect(stream.version).toBe(1)
+  })
+})

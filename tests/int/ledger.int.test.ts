@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto"
 import { execFile } from "node:child_process"
 import { cp, mkdtemp, readdir, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -12,7 +13,7 @@ import { executeWalletCommand } from "../../application/ledger/walletStream.ts"
 import { walletStream } from "../../application/shared/streams.ts"
 import { EventStore } from "../../application/ports/eventStore.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
-import { verifyChain } from "../../application/shared/eventHash.ts"
+import { GENESIS_HASH, hashEvent, verifyChain } from "../../application/shared/eventHash.ts"
 import { walletStreamId } from "../../domain/ledger/index.ts"
 import { postgresLayer } from "../../infra/layers.ts"
 import { createTestDatabase, migrationsDir, type TestDatabase } from "../support/database.ts"
@@ -140,8 +141,10 @@ describe("events table", () => {
     const open = await db.sql.reserve()
     try {
       await open`begin`
-      await open`insert into events (stream_id, stream_version, event_id, type, data, recorded_at, prev_hash, hash)
-        values ('slow-1', 1, gen_random_uuid(), 'Noted', '{}', now(), ${"0".repeat(64)}, 'x')`
+      // A well-formed event (the run's closing audit replays this database too), just slow to commit.
+      const slow = { streamId: "slow-1", version: 1, eventId: randomUUID(), type: "Noted", data: {}, metadata: system, recordedAt: new Date().toISOString(), prevHash: GENESIS_HASH }
+      await open`insert into events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash)
+        values (${slow.streamId}, 1, ${slow.eventId}, 'Noted', '{}', ${open.json(system)}, ${slow.recordedAt}, ${GENESIS_HASH}, ${hashEvent(slow)})`
       const [row] = await db.sql<Array<{ max: number }>>`select coalesce(max(position), 0)::bigint as max from events`
       const max = row!.max
       await run(Effect.flatMap(EventStore, (s) => s.append([{ streamId: "fast-1", expectedVersion: 0, events: [{ type: "Noted", data: {} }] }], system, new Date())))
@@ -160,10 +163,10 @@ describe("events table", () => {
 describe("audit", () => {
   it("is clean on an honest log, and names the event a superuser tampered with (triggers disabled)", async () => {
     const { report: clean } = await run(auditLedger())
-    // slow-1 was written by raw SQL above with a fake hash: the audit must flag exactly it.
-    expect(clean.problems.map((p) => p.streamId)).toEqual(["slow-1"])
+    // slow-1 was written by raw SQL above, well formed: nothing to flag.
+    expect(clean.problems).toEqual([])
 
-    const fresh = await createTestDatabase()
+    const fresh = await createTestDatabase({ audited: false }) // tampered with below
     const freshRuntime = makeRuntime(fresh.url)
     const auditCli = (env: NodeJS.ProcessEnv) =>
       exec(process.execPath, [compiledScript("audit")], { env }).then(

@@ -7,18 +7,21 @@ import { SubscriptionQueries } from "../../application/ports/subscriptionQueries
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
 import { Cluster } from "../../application/ports/cluster.ts"
 import { instanceSpecOf } from "../../application/subscription/instanceSpec.ts"
+import { locate, ProvisioningPolicy } from "../../application/subscription/naming.ts"
+import { makeKubernetesCluster } from "../../adapters/kubernetes/cluster.ts"
 import { failProvisioning } from "../../application/subscription/provisioning.ts"
 import { adminRefund } from "../../application/subscription/admin.ts"
 import { cancelSubscription, subscribe, upgradeSubscription } from "../../application/subscription/useCases.ts"
 import { postgresLayer } from "../../infra/layers.ts"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { clusterOn } from "../support/clusterOnSimulator.ts"
+import { adapterOptions, clusterOn } from "../support/clusterOnSimulator.ts"
 import { type RunningKubeSimulator, startKubeSimulator } from "../support/kubeSimulator.ts"
 import { system } from "../support/ledgerMother.ts"
 
 const ghostBasic = "90000000-0000-4000-8000-000000000004"
 const n8nBasic = "90000000-0000-4000-8000-000000000002"
 const n8nPro = "90000000-0000-4000-8000-000000000003"
+const wordpressBasic = "90000000-0000-4000-8000-000000000006"
 
 let db: TestDatabase
 let sim: RunningKubeSimulator
@@ -124,6 +127,68 @@ describe("subscriptions on Postgres under concurrency", () => {
     expect(await balanceOf(u)).toBe(before)
     const view = await runtime.runPromise(Effect.flatMap(SubscriptionQueries, (q) => q.find(sub.id)))
     expect(view!.planId).toBe(n8nBasic)
+  })
+
+  describe("an upgrade refused by the ledger", () => {
+    const instance = async (u: string, funds: number, instanceName: string) => {
+      await fund(u, funds)
+      const sub = await runtime.runPromise(subscribe({ userId: u, planId: n8nBasic, instanceName }, system))
+      await runtime.runPromise(Effect.flatMap(Effect.zip(Cluster, instanceSpecOf(sub)), ([cluster, spec]) => cluster.apply(spec)))
+      const { namespace, name } = await runtime.runPromise(locate(sub))
+      const kube = (path: string) => fetch(`${sim.baseUrl}/dev/kube${path}`).then((r) => r.json() as Promise<any>)
+      const resources = async () => ({
+        containers: (await kube(`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`)).spec.template.spec.containers
+          .map((c: { name: string; resources: unknown }) => ({ name: c.name, resources: c.resources })),
+        quota: (await kube(`/api/v1/namespaces/${namespace}/resourcequotas`)).items.map((q: { spec: unknown }) => q.spec),
+        volumes: (await kube(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`)).items.map((v: { spec: { resources: unknown } }) => v.spec.resources)
+      })
+      return { sub, name, resources }
+    }
+    const planOf = async (subscriptionId: string) => (await runtime.runPromise(Effect.flatMap(SubscriptionQueries, (q) => q.find(subscriptionId))))!.planId
+
+    it("when the log already refuses it (credit short), the cluster is never patched: resources and volume as they were, no money moved", async () => {
+      const u = user(310)
+      const { sub, resources } = await instance(u, 60_000, "refused-upgrade")
+      const before = await resources()
+      const refused = await runtime.runPromise(Effect.either(upgradeSubscription(u, sub.id, n8nPro, { bonus: false }, system)))
+      expect(Either.isLeft(refused) && refused.left._tag).toBe("InsufficientCredit")
+      // A patched volume could never shrink back (Kubernetes refuses smaller claims): the dry run answers first.
+      expect(await resources()).toEqual(before)
+      expect(await balanceOf(u)).toBe(10_000)
+      expect(await planOf(sub.id)).toBe(n8nBasic)
+    })
+
+    it("when the credit goes while the cluster is being patched, the refusal puts the old plan's resources back and moves no money", async () => {
+      const u = user(311)
+      const { sub, name, resources } = await instance(u, 200_000, "raced-upgrade")
+      const before = await resources()
+      // The deployment's patch is held in the simulator (below the adapter's request timeout of this runtime) ...
+      const patient = ManagedRuntime.make(Layer.merge(postgresLayer(db.url, 5), Layer.mergeAll(
+        Layer.succeed(Cluster, makeKubernetesCluster({ ...adapterOptions(sim), requestTimeoutMs: 30_000 }).service),
+        Layer.succeed(ProvisioningPolicy, { baseDomain: "apps.test", timeoutSeconds: 300, namespacePrefix: "user-" })
+      )))
+      try {
+        const deploymentPatches = () => sim.simulator.requests().filter((r) => r.verb === "patch" && r.resource === "deployments" && r.name === name).length
+        const patchesBefore = deploymentPatches()
+        sim.simulator.faults.inject({ kind: "delay", ms: 5_000, verb: "patch", resource: "deployments", name })
+        const upgrade = patient.runPromise(Effect.either(upgradeSubscription(u, sub.id, n8nPro, { bonus: false }, system)))
+        // ... and once it has arrived (explicit synchronisation: the simulator's request log), the wallet is emptied.
+        await expect.poll(deploymentPatches, { interval: 20, timeout: 20_000 }).toBe(patchesBefore + 1)
+        await runtime.runPromise(subscribe({ userId: u, planId: wordpressBasic }, system))
+        const refused = await upgrade
+        expect(Either.isLeft(refused) && refused.left._tag).toBe("InsufficientCredit")
+      } finally {
+        await patient.dispose()
+      }
+      const after = await resources()
+      expect(after.containers).toEqual(before.containers)
+      // The namespace's quota is the sum of the plans on record (the WordPress site included): what applying them now gives.
+      const recorded = (await runtime.runPromise(Effect.flatMap(SubscriptionQueries, (q) => q.find(sub.id))))!
+      await runtime.runPromise(Effect.flatMap(Effect.zip(Cluster, instanceSpecOf(recorded)), ([cluster, spec]) => cluster.apply(spec)))
+      expect(after.quota).toEqual((await resources()).quota)
+      expect(await balanceOf(u)).toBe(90_000) // 200,000 − 50,000 (n8n basic) − 60,000 (the WordPress site that won the race)
+      expect(await planOf(sub.id)).toBe(n8nBasic)
+    })
   })
 
   it("a failed provisioning is refunded exactly once even when two workers (replicas) finish it at once", async () => {

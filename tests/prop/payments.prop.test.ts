@@ -37,7 +37,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     fraud: fc.constantFrom(undefined, "accept", "challenge", "deny"),
     // Partial amounts often fit the order, sometimes exceed what is left; full reversals usually carry none.
     reversalAmount: fc.option(fc.integer({ min: 1, max: 160_000 }), { nil: undefined, freq: 3 }),
-    // Keyless reversals fall back on status and amount: equal keyless ones collapse, different ones do not.
+    // Keyless reversals carry the running total: a re-sent one takes nothing, a larger one takes the difference.
     key: fc.constantFrom(undefined, undefined, "rk-1", "rk-2", "rk-3")
   }) },
   // Spending between reports is what makes a later reversal find too little in the wallet.
@@ -77,8 +77,10 @@ class PaymentsModel {
     this.settle(order) // a reversal proves the money had arrived
     const left = order.amount - order.reversed
     const requested = s.reversalAmount ?? left
-    const key = s.key ?? `${s.status}:${s.reversalAmount ?? order.amount}`
-    const taken = Math.min(requested, left)
+    // Keyed: one reversal of its amount. Keyless: the gateway's running total of reversals, so only what exceeds ours is new.
+    const runningTotal = Math.min(s.reversalAmount ?? order.amount, order.amount)
+    const key = s.key ?? `${s.status}:${runningTotal}`
+    const taken = s.key === undefined ? Math.max(0, runningTotal - order.reversed) : Math.min(requested, left)
     if (order.keys.has(key) || taken === 0) return
     order.keys.add(key)
     order.reversed += taken

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto"
+import { writeFile } from "node:fs/promises"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import postgres from "postgres"
 import { inject } from "vitest"
@@ -13,19 +15,33 @@ export interface TestDatabase {
   readonly drop: () => Promise<void>
 }
 
-const withDatabase = (url: string, database: string) => {
+export const withDatabase = (url: string, database: string) => {
   const parsed = new URL(url)
   parsed.pathname = `/${database}`
   return parsed.toString()
 }
 
-/** A fresh, migrated database of its own for one test file, so files run in parallel. */
-export const createTestDatabase = async (options: { readonly migrate?: boolean } = {}): Promise<TestDatabase> => {
+/** Drops a test database (its last connections too). */
+export const dropDatabase = async (adminUrl: string, name: string) => {
+  const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  await dropper.unsafe(`drop database if exists ${name} with (force)`)
+  await dropper.end()
+}
+
+/**
+ * A fresh, migrated database of its own for one test file, so files run in parallel. Its `drop`
+ * closes the file's connections but leaves the database to the run's ledger audit (the global
+ * setup's teardown audits every database the run created, then drops it) — unless the file
+ * damages the ledger on purpose (`audited: false`: tamper and drift tests), then it goes at once.
+ */
+export const createTestDatabase = async (options: { readonly migrate?: boolean; readonly audited?: boolean } = {}): Promise<TestDatabase> => {
   const adminUrl = inject("adminDatabaseUrl")
   const name = `minispod_test_${randomBytes(6).toString("hex")}`
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
   await admin.unsafe(`create database ${name}`)
   await admin.end()
+  const audited = options.audited !== false
+  if (audited) await writeFile(join(inject("auditedDatabasesDir"), name), "")
   const url = withDatabase(adminUrl, name)
   const sql = connect(url, { max: 20 })
   if (options.migrate !== false) await migrate(sql, migrationsDir)
@@ -34,9 +50,7 @@ export const createTestDatabase = async (options: { readonly migrate?: boolean }
     sql,
     drop: async () => {
       await sql.end({ timeout: 5 })
-      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} })
-      await dropper.unsafe(`drop database if exists ${name} with (force)`)
-      await dropper.end()
+      if (!audited) await dropDatabase(adminUrl, name)
     }
   }
 }

@@ -33,6 +33,17 @@ describe("the production-safety rule", () => {
     expect(productionRefusals(configOf({ MINISPOD_ENV: "production" }), { midtransModeSet: false })).toHaveLength(5)
   })
 
+  it.each(["production", "Production", "PRODUCTION", " production ", "production\n"])(
+    "never serves the Midtrans simulator with NODE_ENV=%j, chosen explicitly on a loopback HOST or defaulted",
+    (nodeEnv) => {
+      for (const env of [{ NODE_ENV: nodeEnv }, { NODE_ENV: nodeEnv, MIDTRANS_MODE: "simulator", HOST: "127.0.0.1" }, { MINISPOD_ENV: nodeEnv, MIDTRANS_MODE: "simulator" }]) {
+        const config = configOf(env)
+        expect(mayServeDevSurfaces(config)).toBe(false)
+        expect(productionRefusals(config, { midtransModeSet: "MIDTRANS_MODE" in env })[0]).toMatch(/^ {2}MIDTRANS_MODE: the Midtrans simulator .* never runs in production/)
+      }
+    }
+  )
+
   it("starts in production with everything real", () => {
     expect(productionRefusals(configOf(productionEnv), { midtransModeSet: true })).toEqual([])
   })
@@ -54,7 +65,8 @@ describe("the production-safety rule", () => {
 
   it("stops the server at start in production, naming each variable", () => {
     const run = spawnSync(process.execPath, [compiledScript("server")], {
-      env: { PATH: process.env["PATH"], NODE_ENV: "production" },
+      // Spelt loosely, with the simulator chosen explicitly on a loopback HOST: still refused.
+      env: { PATH: process.env["PATH"], NODE_ENV: " Production", MIDTRANS_MODE: "simulator", HOST: "127.0.0.1" },
       encoding: "utf8",
       timeout: 30_000
     })

@@ -123,8 +123,19 @@ describe("payment decider: every command", () => {
         given([requested, settled, first]).when(report("partial_refund", { reversalAmount: 30_000, reversalKey: "rk-2" }))
           .then([reversed("partial_refund", "rk-2", 30_000)])
       })
-      it("keys a keyless partial refund by its amount", () => {
+      it("keys a keyless partial refund by the running total it reports", () => {
         given([requested, settled]).when(report("partial_refund", { reversalAmount: 30_000 })).then([reversed("partial_refund", "partial_refund:30000", 30_000)])
+      })
+      it("takes two equal keyless partial refunds as two refunds (the total grows), and a re-sent report as none", () => {
+        const first = reversed("partial_refund", "partial_refund:10000", 10_000)
+        given([requested, settled, first]).when(report("partial_refund", { reversalAmount: 10_000 })).then([])
+        given([requested, settled, first]).when(report("partial_refund", { reversalAmount: 20_000 })).then([reversed("partial_refund", "partial_refund:20000", 10_000)])
+      })
+      it("counts keyed reversals in a keyless running total, and a keyless full refund takes only what is left", () => {
+        const keyed = reversed("partial_refund", "rk-1", 30_000)
+        given([requested, settled, keyed]).when(report("partial_refund", { reversalAmount: 30_000 })).then([])
+        given([requested, settled, keyed]).when(report("partial_refund", { reversalAmount: 45_000 })).then([reversed("partial_refund", "partial_refund:45000", 15_000)])
+        given([requested, settled, keyed]).when(report("refund")).then([reversed("refund", `refund:${amount}`, amount - 30_000)])
       })
       it("caps reversals at what is left of the payment, and ignores one when nothing is left", () => {
         const first = reversed("partial_refund", "rk-1", 80_000)
