@@ -18,7 +18,7 @@ import { WalletQueries } from "../ports/walletQueries.ts"
 import { nowIso } from "../shared/clock.ts"
 import { decideOn } from "../shared/streams.ts"
 import { locate } from "../subscription/naming.ts"
-import { lifecycleStreams } from "../subscription/streams.ts"
+import { decideOnLifecycle, lifecycleStreams } from "../subscription/streams.ts"
 import { SubscriptionNotFound } from "../subscription/errors.ts"
 import { ownSubscription } from "../subscription/useCases.ts"
 
@@ -73,8 +73,9 @@ const renewalStep = (c: RenewalCandidate, trigger: RenewalTrigger, retentionDays
           outcome.cluster !== "none" || outcome.guard.length > 0
             ? Either.left(new NeedsWideLock())
             : Either.right({ events: { wallet: outcome.wallet, subscription: outcome.subscription }, result: outcome })), metadata))
+    // Re-read by id: an upgrade committed since the candidate was read moves the quota stream.
     const all = Effect.flatMap(nowIso, (now) =>
-      decideOn(lifecycleStreams(c), (states) =>
+      decideOnLifecycle(c.id, (states) =>
         Either.map(decide(states, now), (outcome) => ({ events: renewalEvents(outcome), result: outcome })), metadata))
     return yield* narrow.pipe(Effect.catchIf((e): e is NeedsWideLock => e instanceof NeedsWideLock, () => all))
   })
@@ -205,7 +206,7 @@ export const reactivateSubscription = Effect.fn("Renewals.reactivate")(function*
   const chargeTransactionId = yield* (yield* TransactionIds).next
   const now = yield* nowIso
   const c = candidateOfView(view)
-  yield* decideOn(lifecycleStreams(c), (states) =>
+  yield* decideOnLifecycle(c.id, (states) =>
     Either.map(decideReactivation(states, { now, chargeTransactionId, catalogCapacity: plan?.totalQuota ?? 0 }), (outcome) => ({ events: renewalEvents(outcome), result: undefined })), metadata)
   yield* applyToCluster(c, "scaleUp")
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!

@@ -6,9 +6,8 @@ import type { EventMetadata } from "../ports/eventStore.ts"
 import { TransactionIds } from "../ports/ids.ts"
 import { SubscriptionQueries, type SubscriptionView } from "../ports/subscriptionQueries.ts"
 import { nowIso } from "../shared/clock.ts"
-import { decideOn } from "../shared/streams.ts"
 import { periodRefundIds } from "../shared/transactionIds.ts"
-import { decideOnLifecycle, lifecycleStreams, onSubscription } from "./streams.ts"
+import { decideOnLifecycle, onSubscription } from "./streams.ts"
 import { instanceSpecOf } from "./instanceSpec.ts"
 import { locate, ProvisioningPolicy } from "./naming.ts"
 import { ownSubscription, withHeldUpgradeOptions } from "./useCases.ts"
@@ -132,7 +131,7 @@ export const retryProvisioning = Effect.fn("Provisioning.retry")(function*(userI
   const plan = (yield* (yield* Catalog).planById(view.planId))!
   const chargeTransactionId = yield* (yield* TransactionIds).next
   const now = yield* nowIso
-  yield* decideOn(lifecycleStreams(view), (states) =>
+  yield* decideOnLifecycle(view.id, (states) =>
     decideProvisioningRetry(states, { now, chargeTransactionId, plan: { name: plan.name, totalQuota: plan.totalQuota } }), metadata)
     .pipe(Effect.catchTag("DuplicateSubscription", (e) => Effect.flip(withHeldUpgradeOptions(e))))
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
