@@ -18,10 +18,16 @@ import { appendResult } from "./results.ts"
  */
 const target = Number(process.env["AUDIT_EVENTS"] ?? 1_000_000)
 const existing = process.env["AUDIT_LEDGER_URL"]
-const db = existing === undefined ? await benchDatabase() : { url: existing, description: "AUDIT_LEDGER_URL ledger", close: async () => {} }
-const out = (line: string) => process.stdout.write(`${line}
+const db =
+  existing === undefined
+    ? await benchDatabase()
+    : { url: existing, description: "AUDIT_LEDGER_URL ledger", close: async () => {} }
+const out = (line: string) =>
+  process.stdout.write(`${line}
 `)
-out(`audit bench — ${db.description}, ${existing === undefined ? `~${target.toLocaleString("en")} events` : "an existing ledger"}, node ${process.version}`)
+out(
+  `audit bench — ${db.description}, ${existing === undefined ? `~${target.toLocaleString("en")} events` : "an existing ledger"}, node ${process.version}`
+)
 
 if (existing === undefined) {
   const buildStarted = performance.now()
@@ -32,7 +38,9 @@ if (existing === undefined) {
       process.stderr.write(`  written ${written.toLocaleString("en")} events\n`)
     }
   })
-  out(`log: ${built.events.toLocaleString("en")} events, ${built.users.toLocaleString("en")} wallets, written in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s`)
+  out(
+    `log: ${built.events.toLocaleString("en")} events, ${built.users.toLocaleString("en")} wallets, written in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s`
+  )
 }
 
 const sql = connect(db.url, { max: 1 })
@@ -54,14 +62,15 @@ const runtime = ManagedRuntime.make(postgresLayer(db.url, 4))
 /** The replay as it was before pages and threads: keyset pages of rows through postgres.js, everything on this thread. */
 const reference = Effect.flatMap(LedgerSnapshots, (snapshots) =>
   snapshots.read((snapshot) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const replay = new LedgerReplay()
       yield* snapshot.forEachBatch({}, (events) => {
         for (const event of events) replay.observe(event)
       })
       return replay.report(yield* snapshot.readModels, snapshot.at)
     })
-  ))
+  )
+)
 const timed = async <A>(run: () => Promise<A>) => {
   const cpu = process.cpuUsage()
   const started = performance.now()
@@ -75,15 +84,22 @@ const { report } = after.result
 const seconds = after.seconds
 await runtime.dispose()
 await db.close()
-if (JSON.stringify(before.result.report.problems) !== JSON.stringify(report.problems)) out("the reference replay and the audit disagree")
+if (JSON.stringify(before.result.report.problems) !== JSON.stringify(report.problems))
+  out("the reference replay and the audit disagree")
 
 const events = rawRows[0]!.events
 const rate = events / seconds
 const ratio = rawSeconds / seconds
-out(`raw SQL aggregate: ${rawSeconds.toFixed(2)} s for ${events.toLocaleString("en")} events (${Math.round(events / rawSeconds).toLocaleString("en")} events/s)`)
+out(
+  `raw SQL aggregate: ${rawSeconds.toFixed(2)} s for ${events.toLocaleString("en")} events (${Math.round(events / rawSeconds).toLocaleString("en")} events/s)`
+)
 const perEvent = (cpuMicros: number) => `${(cpuMicros / events).toFixed(1)} µs of Node CPU per event (all threads)`
-out(`reference replay:  ${before.seconds.toFixed(2)} s = ${Math.round(events / before.seconds).toLocaleString("en")} events/s, ${perEvent(before.cpuMicros)} (keyset rows through postgres.js, one thread, same checks)`)
-out(`audit replay:      ${seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString("en")} events/s, ${perEvent(after.cpuMicros)}, verdict ${report.ok ? "OK" : `FAILED (${report.problems.length} problems)`}`)
+out(
+  `reference replay:  ${before.seconds.toFixed(2)} s = ${Math.round(events / before.seconds).toLocaleString("en")} events/s, ${perEvent(before.cpuMicros)} (keyset rows through postgres.js, one thread, same checks)`
+)
+out(
+  `audit replay:      ${seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString("en")} events/s, ${perEvent(after.cpuMicros)}, verdict ${report.ok ? "OK" : `FAILED (${report.problems.length} problems)`}`
+)
 out(`audit / reference: ${(before.seconds / seconds).toFixed(2)}x faster`)
 await appendResult(
   "bench:audit",

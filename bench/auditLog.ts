@@ -48,27 +48,51 @@ export const buildAuditLog = async (url: string, target: number, progress: (writ
         streamId: paymentStreamId(orderId),
         expectedVersion: 0,
         events: [
-          { _tag: "TopUpRequested", orderId, userId, amount: 1_000_000, paymentMethod: "QRIS", expiresAt: "2026-11-23T00:00:00.000Z" },
-          { _tag: "SnapTransactionCreated", orderId, snapToken: `snap-${orderId}`, redirectUrl: `https://pay.example/${orderId}` },
+          {
+            _tag: "TopUpRequested",
+            orderId,
+            userId,
+            amount: 1_000_000,
+            paymentMethod: "QRIS",
+            expiresAt: "2026-11-23T00:00:00.000Z"
+          },
+          {
+            _tag: "SnapTransactionCreated",
+            orderId,
+            snapToken: `snap-${orderId}`,
+            redirectUrl: `https://pay.example/${orderId}`
+          },
           { _tag: "PaymentSettled", orderId, gatewayStatus: "settlement", creditTransactionId: credit }
         ].map((e) => ({ type: e._tag, data: payment(e as never) }))
       })
-      walletEvents.push({ _tag: "TopUpCredited", transactionId: credit, amount: 1_000_000, reference: `topup:${orderId}` })
+      walletEvents.push({
+        _tag: "TopUpCredited",
+        transactionId: credit,
+        amount: 1_000_000,
+        reference: `topup:${orderId}`
+      })
     }
     const charges: Array<string> = []
     for (let k = 0; k < 50; k++) {
       const id = `TXMP-${++tx}`
       charges.push(id)
       walletEvents.push({
-        _tag: "WalletCharged", transactionId: id, amount: 10_000, reference: `charge:${userId}:${k}`,
+        _tag: "WalletCharged",
+        transactionId: id,
+        amount: 10_000,
+        reference: `charge:${userId}:${k}`,
         cause: { _tag: "SubscriptionPeriod", subscriptionId: `sub-${i}-${k}`, periodStart: "2026-11-01T00:00:00.000Z" },
         description: "bench period"
       })
     }
     for (let k = 0; k < 10; k++) {
       walletEvents.push({
-        _tag: "ChargeRefunded", transactionId: `TXMP-${++tx}`, amount: 5_000, reference: `refund:${charges[k]}`,
-        chargeTransactionId: charges[k], reason: "bench refund"
+        _tag: "ChargeRefunded",
+        transactionId: `TXMP-${++tx}`,
+        amount: 5_000,
+        reference: `refund:${charges[k]}`,
+        chargeTransactionId: charges[k],
+        reason: "bench refund"
       })
     }
     appends.push({
@@ -86,7 +110,9 @@ export const buildAuditLog = async (url: string, target: number, progress: (writ
   // Two writers: Postgres and Node share the two cores.
   const writer = async () => {
     for (let b = batches.shift(); b !== undefined; b = batches.shift()) {
-      const appends = Array.from({ length: Math.min(usersPerAppend, users - b * usersPerAppend) }, (_, k) => userAppends(b * usersPerAppend + k)).flat()
+      const appends = Array.from({ length: Math.min(usersPerAppend, users - b * usersPerAppend) }, (_, k) =>
+        userAppends(b * usersPerAppend + k)
+      ).flat()
       await append(appends)
       written += appends.reduce((n, a) => n + a.events.length, 0)
       progress(written)
@@ -106,17 +132,28 @@ export const buildAuditLog = async (url: string, target: number, progress: (writ
         expectedVersion: 0,
         events: [
           {
-            _tag: "SubscriptionCreated", subscriptionId: id, userId: `aa000000-0000-4000-8000-${String(n % users).padStart(12, "0")}`,
-            serviceId: seeded("50", plan.service), plan: { planId, planType: plan.type, monthlyPrice: plan.price }, charged: plan.price,
-            chargeTransactionId: null, periodStart: "2026-11-01T00:00:00.000Z", periodEnd: "2026-12-01T00:00:00.000Z",
-            autoRenew: true, instanceName: `bench-${n}`
+            _tag: "SubscriptionCreated",
+            subscriptionId: id,
+            userId: `aa000000-0000-4000-8000-${String(n % users).padStart(12, "0")}`,
+            serviceId: seeded("50", plan.service),
+            plan: { planId, planType: plan.type, monthlyPrice: plan.price },
+            charged: plan.price,
+            chargeTransactionId: null,
+            periodStart: "2026-11-01T00:00:00.000Z",
+            periodEnd: "2026-12-01T00:00:00.000Z",
+            autoRenew: true,
+            instanceName: `bench-${n}`
           },
           { _tag: "InstanceRunning", at: "2026-11-01T00:01:00.000Z" }
         ].map((e) => ({ type: e._tag, data: subscription(e as never) }))
       })
       taken.push({ _tag: "QuotaSlotTaken", subscriptionId: id })
     }
-    appends.push({ streamId: quotaStreamId(planId), expectedVersion: 0, events: taken.map((e) => ({ type: "QuotaSlotTaken", data: quota(e as never) })) })
+    appends.push({
+      streamId: quotaStreamId(planId),
+      expectedVersion: 0,
+      events: taken.map((e) => ({ type: "QuotaSlotTaken", data: quota(e as never) }))
+    })
     await append(appends)
     written += appends.reduce((k, a) => k + a.events.length, 0)
   }

@@ -30,17 +30,19 @@ export const measure = async (
   let failures = 0
   const started = performance.now()
   const deadline = started + seconds * 1000
-  await Promise.all(Array.from({ length: concurrency }, async (_, worker) => {
-    for (let i = 0; performance.now() < deadline; i++) {
-      const t0 = performance.now()
-      try {
-        await op(worker, i)
-        latencies.push(performance.now() - t0)
-      } catch {
-        failures++
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let i = 0; performance.now() < deadline; i++) {
+        const t0 = performance.now()
+        try {
+          await op(worker, i)
+          latencies.push(performance.now() - t0)
+        } catch {
+          failures++
+        }
       }
-    }
-  }))
+    })
+  )
   const elapsed = (performance.now() - started) / 1000
   latencies.sort((a, b) => a - b)
   return {
@@ -114,7 +116,8 @@ export const rawLedgerBaseline = async (url: string, walletCount: number) => {
       await pool.begin(async (tx) => {
         await tx`insert into bench_events (stream_id, data, recorded_at)
           values (${`wallet-${wallet}`}, ${tx.json({ amount: 1, cause: randomBytes(8).toString("hex") })}, now())`
-        const updated = await tx`update bench_balances set balance = balance - 1 where wallet = ${wallet} and balance >= 1`
+        const updated =
+          await tx`update bench_balances set balance = balance - 1 where wallet = ${wallet} and balance >= 1`
         if (updated.count !== 1) throw new Error("insufficient")
       })
     })

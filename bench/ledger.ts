@@ -7,7 +7,15 @@ import { randomUUID } from "node:crypto"
 import { ManagedRuntime } from "effect"
 import { chargeWallet, creditTopUp } from "../application/ledger/useCases.ts"
 import { postgresLayer } from "../infra/layers.ts"
-import { benchDatabase, measure, profiled, rawLedgerBaseline, type RunStats, statsHeader, statsLine } from "./harness.ts"
+import {
+  benchDatabase,
+  measure,
+  profiled,
+  rawLedgerBaseline,
+  type RunStats,
+  statsHeader,
+  statsLine
+} from "./harness.ts"
 
 const seconds = Number(process.env["BENCH_SECONDS"] ?? 3)
 const walletCount = 1_000
@@ -20,25 +28,40 @@ const wallets = Array.from({ length: walletCount }, (_, i) => `00000000-0000-400
 // Fund every wallet through the application, so its streams start like real ones.
 {
   const runtime = ManagedRuntime.make(postgresLayer(db.url, 16))
-  await Promise.all(wallets.map((userId) =>
-    runtime.runPromise(creditTopUp({ userId, paymentReference: `fund-${userId}`, amount: 1_000_000_000 }, { actor: "bench" }))))
+  await Promise.all(
+    wallets.map((userId) =>
+      runtime.runPromise(
+        creditTopUp({ userId, paymentReference: `fund-${userId}`, amount: 1_000_000_000 }, { actor: "bench" })
+      )
+    )
+  )
   await runtime.dispose()
 }
 
 const app = async (concurrency: number, hot: boolean): Promise<RunStats> => {
   const runtime = ManagedRuntime.make(postgresLayer(db.url, concurrency))
-  const stats = await profiled(`ledger-${hot ? "hot" : concurrency}`, () => measure(concurrency, seconds, () =>
-    runtime.runPromise(chargeWallet({
-      userId: hot ? wallets[0]! : wallets[Math.floor(Math.random() * walletCount)]!,
-      amount: 1,
-      cause: { _tag: "SubscriptionPeriod", subscriptionId: randomUUID(), periodStart: "2026-11-01" },
-      description: "bench"
-    }, { actor: "bench" }))))
+  const stats = await profiled(`ledger-${hot ? "hot" : concurrency}`, () =>
+    measure(concurrency, seconds, () =>
+      runtime.runPromise(
+        chargeWallet(
+          {
+            userId: hot ? wallets[0]! : wallets[Math.floor(Math.random() * walletCount)]!,
+            amount: 1,
+            cause: { _tag: "SubscriptionPeriod", subscriptionId: randomUUID(), periodStart: "2026-11-01" },
+            description: "bench"
+          },
+          { actor: "bench" }
+        )
+      )
+    )
+  )
   await runtime.dispose()
   return stats
 }
 
-process.stdout.write(`ledger bench — ${db.description}, ${walletCount} wallets, ${seconds} s per run, node ${process.version}\n`)
+process.stdout.write(
+  `ledger bench — ${db.description}, ${walletCount} wallets, ${seconds} s per run, node ${process.version}\n`
+)
 process.stdout.write(`${statsHeader("app")}\n`)
 const ratios = new Map<number, number>()
 for (const c of concurrencies) {

@@ -19,14 +19,25 @@ const server = createServer((req, res) => {
   }
   const orderId = decodeURIComponent(status[1]!)
   answered++
-  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({
-    status_code: "200", status_message: "Success, transaction is found", transaction_id: `standin-${orderId}`,
-    order_id: orderId, gross_amount: gross, currency: "IDR", payment_type: "qris", transaction_status: "settlement",
-    fraud_status: "accept", signature_key: midtransSignature(orderId, "200", gross, serverKey)
-  }))
+  res.writeHead(200, { "content-type": "application/json" }).end(
+    JSON.stringify({
+      status_code: "200",
+      status_message: "Success, transaction is found",
+      transaction_id: `standin-${orderId}`,
+      order_id: orderId,
+      gross_amount: gross,
+      currency: "IDR",
+      payment_type: "qris",
+      transaction_status: "settlement",
+      fraud_status: "accept",
+      signature_key: midtransSignature(orderId, "200", gross, serverKey)
+    })
+  )
 })
 server.keepAliveTimeout = 60_000
-server.listen(0, "127.0.0.1", () => process.stdout.write(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}\n`))
+server.listen(0, "127.0.0.1", () =>
+  process.stdout.write(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}\n`)
+)
 process.on("SIGTERM", () => {
   process.stdout.write(`answered ${answered}\n`)
   server.close(() => process.exit(0))

@@ -40,7 +40,10 @@ const origin = (n: Node): string => {
   if (url.includes("/node_modules/postgres/")) return "postgres.js"
   if (url.includes("/node_modules/effect/")) return "effect runtime"
   if (url.includes("/node_modules/")) return `other package (${url.split("/node_modules/")[1]!.split("/")[0]})`
-  if (url.startsWith("node:") || url === "") return functionName === "writeBuffer" || functionName === "writev" ? "socket writes (native)" : "node internals / native"
+  if (url.startsWith("node:") || url === "")
+    return functionName === "writeBuffer" || functionName === "writev"
+      ? "socket writes (native)"
+      : "node internals / native"
   return "MinisPod"
 }
 
@@ -60,8 +63,14 @@ for (const [id, us] of self) {
 }
 const line = (label: string, us: number) =>
   `| ${label} | ${(us / ops).toFixed(0)} | ${((100 * us) / busy).toFixed(0)} % |`
-console.log(`${file}: ${ops} ops, wall ${(wall / 1e6).toFixed(2)} s, busy ${(busy / 1e6).toFixed(2)} s = ${(busy / ops).toFixed(0)} µs/op main-thread CPU`)
+console.log(
+  `${file}: ${ops} ops, wall ${(wall / 1e6).toFixed(2)} s, busy ${(busy / 1e6).toFixed(2)} s = ${(busy / ops).toFixed(0)} µs/op main-thread CPU`
+)
 console.log("\n| where | µs per op | share of busy |\n| --- | --- | --- |")
 for (const [g, us] of [...groups].filter(([g]) => g !== "idle").sort((a, b) => b[1] - a[1])) console.log(line(g, us))
 console.log("\n| top frames (self) | µs per op | share |\n| --- | --- | --- |")
-for (const [f, us] of [...frames].filter(([f]) => !f.startsWith("(idle)")).sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(line(f.replaceAll("|", "\\|"), us))
+for (const [f, us] of [...frames]
+  .filter(([f]) => !f.startsWith("(idle)"))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 25))
+  console.log(line(f.replaceAll("|", "\\|"), us))

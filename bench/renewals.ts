@@ -20,15 +20,26 @@ const concurrency = 16
 const price = 50_000
 
 const db = await benchDatabase()
-const runtime = ManagedRuntime.make(Layer.mergeAll(
-  postgresLayer(db.url, concurrency),
-  ClusterMemory(),
-  Layer.succeed(ProvisioningPolicy, { baseDomain: "apps.test", timeoutSeconds: 300, namespacePrefix: "user-" }),
-  Layer.succeed(RenewalPolicy, { retentionDays: 30 })
-))
+const runtime = ManagedRuntime.make(
+  Layer.mergeAll(
+    postgresLayer(db.url, concurrency),
+    ClusterMemory(),
+    Layer.succeed(ProvisioningPolicy, { baseDomain: "apps.test", timeoutSeconds: 300, namespacePrefix: "user-" }),
+    Layer.succeed(RenewalPolicy, { retentionDays: 30 })
+  )
+)
 const seedStarted = performance.now()
-await runtime.runPromise(seedDueSubscriptions({ count, balance: price, price, periodStart: new Date(Date.now() - 40 * 86_400_000).toISOString() }))
-process.stdout.write(`renewals bench — ${db.description}; ${count} due subscriptions seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; ${concurrency} connections\n`)
+await runtime.runPromise(
+  seedDueSubscriptions({
+    count,
+    balance: price,
+    price,
+    periodStart: new Date(Date.now() - 40 * 86_400_000).toISOString()
+  })
+)
+process.stdout.write(
+  `renewals bench — ${db.description}; ${count} due subscriptions seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; ${concurrency} connections\n`
+)
 
 // Raw baseline: the same number of charges, one per wallet, straight SQL.
 const raw = connect(db.url, { max: concurrency })
@@ -37,16 +48,19 @@ await raw.unsafe(`create table bench_events (position bigserial primary key, str
 await raw`insert into bench_balances select 'raw-' || i, ${price} from generate_series(0, ${count - 1}) i`
 let nextRaw = 0
 const rawStarted = performance.now()
-await Promise.all(Array.from({ length: concurrency }, async () => {
-  for (let i = nextRaw++; i < count; i = nextRaw++) {
-    await raw.begin(async (tx) => {
-      await tx`insert into bench_events (stream_id, data, recorded_at)
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    for (let i = nextRaw++; i < count; i = nextRaw++) {
+      await raw.begin(async (tx) => {
+        await tx`insert into bench_events (stream_id, data, recorded_at)
         values (${`wallet-raw-${i}`}, ${tx.json({ amount: price, cause: { subscriptionId: `s-${i}`, periodStart: "p" } })}, now())`
-      const updated = await tx`update bench_balances set balance = balance - ${price} where wallet = ${`raw-${i}`} and balance >= ${price}`
-      if (updated.count !== 1) throw new Error("insufficient")
-    })
-  }
-}))
+        const updated =
+          await tx`update bench_balances set balance = balance - ${price} where wallet = ${`raw-${i}`} and balance >= ${price}`
+        if (updated.count !== 1) throw new Error("insufficient")
+      })
+    }
+  })
+)
 const rawSeconds = (performance.now() - rawStarted) / 1000
 await raw.end()
 
@@ -54,7 +68,8 @@ const appStarted = performance.now()
 // The job as the scheduler runs it (its own concurrency; the event store commits steps together).
 const counts = await profiled("renewals", () => runtime.runPromise(processRenewals()))
 const appSeconds = (performance.now() - appStarted) / 1000
-if (counts.renewed !== count || counts.failed !== 0) throw new Error(`expected ${count} renewals, got ${JSON.stringify(counts)}`)
+if (counts.renewed !== count || counts.failed !== 0)
+  throw new Error(`expected ${count} renewals, got ${JSON.stringify(counts)}`)
 await runtime.dispose()
 await db.close()
 

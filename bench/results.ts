@@ -11,4 +11,7 @@ const commit = () => {
 
 /** Appends one bench's figures to bench/RESULTS.md with the date and commit, so progress shows over time. */
 export const appendResult = (bench: string, figures: string) =>
-  appendFile(new URL("./RESULTS.md", import.meta.url), `- ${new Date().toISOString().slice(0, 16)}Z ${commit()} ${bench} — ${figures}\n`)
+  appendFile(
+    new URL("./RESULTS.md", import.meta.url),
+    `- ${new Date().toISOString().slice(0, 16)}Z ${commit()} ${bench} — ${figures}\n`
+  )

@@ -7,7 +7,10 @@ import { once } from "node:events"
  * process's output is not kept (a server logs one line per request).
  */
 export const startProcess = async (script: string, env: Record<string, string | undefined>, pattern: RegExp) => {
-  const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   let head = ""
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${head}`)), 300_000)

@@ -26,7 +26,13 @@ export const timeToHealthz = async (
     url = /MinisPod listening on (http:\/\/[^\s"]+)/.exec(output)?.[1] // the banner is a JSON line
     if (url === undefined) await new Promise((resolve) => setTimeout(resolve, 2))
   }
-  while ((await fetch(`${url}/healthz`).then((r) => r.status, () => 0)) !== 200) await new Promise((resolve) => setTimeout(resolve, 2))
+  while (
+    (await fetch(`${url}/healthz`).then(
+      (r) => r.status,
+      () => 0
+    )) !== 200
+  )
+    await new Promise((resolve) => setTimeout(resolve, 2))
   const elapsed = performance.now() - started
   child.kill("SIGTERM")
   await exited

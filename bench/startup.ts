@@ -32,5 +32,10 @@ for (let round = 0; round < rounds; round++) {
 await db.close()
 
 process.stdout.write(`start to first /healthz 200, median of ${rounds} (${db.description})\n`)
-for (const [name, xs] of times) process.stdout.write(`${name.padEnd(28)} ${fmt(median(xs), 1)} ms   (min ${fmt(Math.min(...xs), 1)}, max ${fmt(Math.max(...xs), 1)})\n`)
-process.stdout.write(`startup ratio compiled/tsx = ${(median(times.get("compiled")!) / median(times.get("tsx")!)).toFixed(3)}\n`)
+for (const [name, xs] of times)
+  process.stdout.write(
+    `${name.padEnd(28)} ${fmt(median(xs), 1)} ms   (min ${fmt(Math.min(...xs), 1)}, max ${fmt(Math.max(...xs), 1)})\n`
+  )
+process.stdout.write(
+  `startup ratio compiled/tsx = ${(median(times.get("compiled")!) / median(times.get("tsx")!)).toFixed(3)}\n`
+)

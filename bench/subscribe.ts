@@ -21,14 +21,19 @@ const plans = [
 
 const db = await benchDatabase()
 const raw = await rawLedgerBaseline(db.url, 1_000)
-const layer = (pool: number) =>
-  postgresLayer(db.url, pool) // subscribing needs no cluster: provisioning runs afterwards
+const layer = (pool: number) => postgresLayer(db.url, pool) // subscribing needs no cluster: provisioning runs afterwards
 
 const users = Array.from({ length: userCount }, (_, i) => `88888888-0000-4000-8000-${String(i).padStart(12, "0")}`)
 {
   const runtime = ManagedRuntime.make(layer(16))
   for (const plan of plans) await runtime.runPromise(setPlanQuota("bench", plan, 1_000_000))
-  await runtime.runPromise(Effect.forEach(users, (userId) => creditTopUp({ userId, paymentReference: `fund-${userId}`, amount: 10_000_000 }, {}), { concurrency: 16 }))
+  await runtime.runPromise(
+    Effect.forEach(
+      users,
+      (userId) => creditTopUp({ userId, paymentReference: `fund-${userId}`, amount: 10_000_000 }, {}),
+      { concurrency: 16 }
+    )
+  )
   await runtime.dispose()
 }
 
@@ -47,7 +52,9 @@ const app = async (concurrency: number): Promise<RunStats> => {
   return stats
 }
 
-process.stdout.write(`subscribe bench — ${db.description}, ${userCount} funded users × ${plans.length} services, ${seconds} s per run\n`)
+process.stdout.write(
+  `subscribe bench — ${db.description}, ${userCount} funded users × ${plans.length} services, ${seconds} s per run\n`
+)
 process.stdout.write(`${statsHeader("sub")}\n`)
 const ratios = new Map<number, number>()
 for (const c of [1, 16, 64]) {

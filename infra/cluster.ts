@@ -28,23 +28,34 @@ export const kubeConfigOf = (config: AppConfig, selfUrl: () => string) => (): Ku
 
 /** The Cluster and LogStream ports on the Kubernetes adapter (one client, one request counter). */
 export const clusterLayer = (config: AppConfig, kubeConfig: () => KubeConfig) => {
-  const kube = makeKubeClient({ kubeConfig, requestTimeoutMs: config.clusterRequestTimeoutMs, retries: 4, retryBaseMs: 200 })
-  const cluster = makeKubernetesCluster({
+  const kube = makeKubeClient({
     kubeConfig,
     requestTimeoutMs: config.clusterRequestTimeoutMs,
     retries: 4,
-    retryBaseMs: 200,
-    crashLoopRestarts: config.clusterCrashLoopRestarts,
-    ingressClass: config.clusterIngressClass,
-    ingressNamespace: config.clusterIngressNamespace,
-    tlsIssuer: Option.getOrUndefined(config.clusterTlsIssuer),
-    storageClass: Option.getOrUndefined(config.clusterStorageClass),
-    imagePullSecret: Option.getOrUndefined(config.clusterImagePullSecret)
-  }, kube)
+    retryBaseMs: 200
+  })
+  const cluster = makeKubernetesCluster(
+    {
+      kubeConfig,
+      requestTimeoutMs: config.clusterRequestTimeoutMs,
+      retries: 4,
+      retryBaseMs: 200,
+      crashLoopRestarts: config.clusterCrashLoopRestarts,
+      ingressClass: config.clusterIngressClass,
+      ingressNamespace: config.clusterIngressNamespace,
+      tlsIssuer: Option.getOrUndefined(config.clusterTlsIssuer),
+      storageClass: Option.getOrUndefined(config.clusterStorageClass),
+      imagePullSecret: Option.getOrUndefined(config.clusterImagePullSecret)
+    },
+    kube
+  )
   return Layer.mergeAll(
     Layer.succeed(Cluster, cluster.service),
     LogStreamKubernetes(kube),
-    Layer.succeed(ReconciliationPolicy, { crashLoopRestarts: config.clusterCrashLoopRestarts, replica: `${hostname()}:${process.pid}` }),
+    Layer.succeed(ReconciliationPolicy, {
+      crashLoopRestarts: config.clusterCrashLoopRestarts,
+      replica: `${hostname()}:${process.pid}`
+    }),
     Layer.succeed(ProvisioningPolicy, {
       baseDomain: config.clusterBaseDomain,
       timeoutSeconds: config.provisioningTimeoutSeconds,

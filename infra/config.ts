@@ -19,7 +19,12 @@ const positive = (name: string, fallback: number) =>
 /** A DNS-1123 name (ingress class, namespace, issuer, storage class, secret). */
 const dnsName = (name: string, fallback?: string) => {
   const value = fallback === undefined ? Config.string(name) : Config.string(name).pipe(Config.withDefault(fallback))
-  return value.pipe(Config.validate({ message: "must be a DNS-1123 name: lowercase letters, digits, dashes and dots", validation: (v) => /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(v) }))
+  return value.pipe(
+    Config.validate({
+      message: "must be a DNS-1123 name: lowercase letters, digits, dashes and dots",
+      validation: (v) => /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(v)
+    })
+  )
 }
 
 /** A line printed on every invoice: not blank, one line, short enough for the page. */
@@ -27,7 +32,10 @@ const sellerDetail = (name: string, fallback: string) =>
   Config.string(name).pipe(
     Config.withDefault(fallback),
     Config.map((v) => v.trim()),
-    Config.validate({ message: "must be one line of 1 to 200 characters", validation: (v) => v.length > 0 && v.length <= 200 && !/[\r\n]/.test(v) })
+    Config.validate({
+      message: "must be one line of 1 to 200 characters",
+      validation: (v) => v.length > 0 && v.length <= 200 && !/[\r\n]/.test(v)
+    })
   )
 
 const isOrigin = (origin: string) => {
@@ -77,11 +85,23 @@ const settings = {
   checkResponses: Config.boolean("CHECK_RESPONSES").pipe(Config.withDefault(false)),
   corsOrigins: Config.string("CORS_ORIGINS").pipe(
     Config.withDefault(""),
-    Config.map((list) => list.split(",").map((o) => o.trim()).filter((o) => o.length > 0)),
-    Config.validate({ message: "must be comma-separated origins like https://app.example.com (scheme, host, port; no path) or *", validation: (origins) => origins.every(isOrigin) })
+    Config.map((list) =>
+      list
+        .split(",")
+        .map((o) => o.trim())
+        .filter((o) => o.length > 0)
+    ),
+    Config.validate({
+      message: "must be comma-separated origins like https://app.example.com (scheme, host, port; no path) or *",
+      validation: (origins) => origins.every(isOrigin)
+    })
   ),
   publicBaseUrl: Config.option(Config.url("PUBLIC_BASE_URL")),
-  midtransMode: Config.literal("simulator", "sandbox", "production")("MIDTRANS_MODE").pipe(Config.withDefault("simulator" as const)),
+  midtransMode: Config.literal(
+    "simulator",
+    "sandbox",
+    "production"
+  )("MIDTRANS_MODE").pipe(Config.withDefault("simulator" as const)),
   midtransServerKey: Config.option(Config.redacted("MIDTRANS_SERVER_KEY")),
   midtransClientKey: Config.string("MIDTRANS_CLIENT_KEY").pipe(Config.withDefault("")),
   midtransIsProduction: Config.option(Config.boolean("MIDTRANS_IS_PRODUCTION")),
@@ -98,9 +118,15 @@ const settings = {
   reconcileAfterSeconds: positive("PAYMENT_RECONCILE_AFTER_SECONDS", 300),
   clusterBaseDomain: Config.string("CLUSTER_BASE_DOMAIN").pipe(
     Config.withDefault("apps.minispod.local"),
-    Config.validate({ message: "must be a DNS domain such as apps.example.com", validation: (d) => /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(d) && d.length <= 200 })
+    Config.validate({
+      message: "must be a DNS domain such as apps.example.com",
+      validation: (d) => /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(d) && d.length <= 200
+    })
   ),
-  simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(Config.withDefault(1_500), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
+  simulatedReadyMs: Config.integer("SIM_CLUSTER_READY_MS").pipe(
+    Config.withDefault(1_500),
+    Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })
+  ),
   provisioningTimeoutSeconds: positive("PROVISIONING_TIMEOUT_SECONDS", 300),
   provisioningPollMs: positive("PROVISIONING_POLL_MS", 1_000),
   nodeEnv: Config.string("NODE_ENV").pipe(Config.withDefault("")),
@@ -109,11 +135,24 @@ const settings = {
   passwordChangeMaxFailures: positive("PASSWORD_CHANGE_MAX_FAILURES", 5),
   passwordHashConcurrency: positive("PASSWORD_HASH_CONCURRENCY", 1),
   passwordHashQueue: positive("PASSWORD_HASH_QUEUE", 128),
-  sessionCacheSeconds: Config.integer("SESSION_CHECK_CACHE_SECONDS").pipe(Config.withDefault(5), Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })),
-  refreshGraceSeconds: Config.integer("REFRESH_GRACE_SECONDS").pipe(Config.withDefault(5), Config.validate({ message: "must be between 0 and 60", validation: (n) => n >= 0 && n <= 60 })),
-  metricsPort: Config.option(Config.integer("METRICS_PORT").pipe(Config.validate({ message: "must be a port number between 1 and 65535", validation: (n) => n >= 1 && n <= 65535 }))),
+  sessionCacheSeconds: Config.integer("SESSION_CHECK_CACHE_SECONDS").pipe(
+    Config.withDefault(5),
+    Config.validate({ message: "must be ≥ 0", validation: (n) => n >= 0 })
+  ),
+  refreshGraceSeconds: Config.integer("REFRESH_GRACE_SECONDS").pipe(
+    Config.withDefault(5),
+    Config.validate({ message: "must be between 0 and 60", validation: (n) => n >= 0 && n <= 60 })
+  ),
+  metricsPort: Config.option(
+    Config.integer("METRICS_PORT").pipe(
+      Config.validate({ message: "must be a port number between 1 and 65535", validation: (n) => n >= 1 && n <= 65535 })
+    )
+  ),
   metricsToken: Config.option(Config.redacted("METRICS_TOKEN")).pipe(
-    Config.validate({ message: "must be at least 16 characters", validation: (s) => Option.isNone(s) || Redacted.value(s.value).length >= 16 })
+    Config.validate({
+      message: "must be at least 16 characters",
+      validation: (s) => Option.isNone(s) || Redacted.value(s.value).length >= 16
+    })
   ),
   databaseConnectTimeoutSeconds: positive("DATABASE_CONNECT_TIMEOUT_SECONDS", 2),
   databaseStatementTimeoutMs: positive("DATABASE_STATEMENT_TIMEOUT_MS", 15_000),
@@ -143,7 +182,9 @@ const settings = {
   suspensionRetentionDays: positive("SUSPENSION_RETENTION_DAYS", 30),
   devClock: Config.boolean("DEV_CLOCK").pipe(Config.withDefault(false)),
   clusterMode: Config.literal("simulator", "kubernetes")("CLUSTER_MODE").pipe(Config.withDefault("simulator" as const)),
-  kubeconfigPath: Config.option(Config.string("KUBECONFIG")).pipe(Config.map((p) => Option.filter(p, (v) => v.length > 0))),
+  kubeconfigPath: Config.option(Config.string("KUBECONFIG")).pipe(
+    Config.map((p) => Option.filter(p, (v) => v.length > 0))
+  ),
   clusterIngressClass: dnsName("CLUSTER_INGRESS_CLASS", "nginx"),
   clusterIngressNamespace: dnsName("CLUSTER_INGRESS_NAMESPACE", "ingress-nginx"),
   clusterTlsIssuer: Config.option(dnsName("CLUSTER_TLS_ISSUER")),
@@ -151,13 +192,21 @@ const settings = {
   clusterImagePullSecret: Config.option(dnsName("CLUSTER_IMAGE_PULL_SECRET")),
   clusterNamespacePrefix: Config.string("CLUSTER_NAMESPACE_PREFIX").pipe(
     Config.withDefault("user-"),
-    Config.validate({ message: "must be lowercase letters, digits and dashes, starting with a letter, at most 26 characters", validation: (p) => /^[a-z][-a-z0-9]{0,25}$/.test(p) })
+    Config.validate({
+      message: "must be lowercase letters, digits and dashes, starting with a letter, at most 26 characters",
+      validation: (p) => /^[a-z][-a-z0-9]{0,25}$/.test(p)
+    })
   ),
   clusterRequestTimeoutMs: positive("CLUSTER_REQUEST_TIMEOUT_MS", 10_000),
   clusterCrashLoopRestarts: positive("CLUSTER_CRASHLOOP_RESTARTS", 3),
   instanceReconcileSeconds: positive("INSTANCE_RECONCILE_SECONDS", 60),
-  simulatorKubeconfigPath: Config.string("SIM_KUBECONFIG_PATH").pipe(Config.withDefault(".data/kubeconfig-simulator.yaml")),
-  shutdownDelayMs: Config.integer("SHUTDOWN_DELAY_MS").pipe(Config.withDefault(0), Config.validate({ message: "must be between 0 and 60000", validation: (n) => n >= 0 && n <= 60_000 }))
+  simulatorKubeconfigPath: Config.string("SIM_KUBECONFIG_PATH").pipe(
+    Config.withDefault(".data/kubeconfig-simulator.yaml")
+  ),
+  shutdownDelayMs: Config.integer("SHUTDOWN_DELAY_MS").pipe(
+    Config.withDefault(0),
+    Config.validate({ message: "must be between 0 and 60000", validation: (n) => n >= 0 && n <= 60_000 })
+  )
 }
 
 /** Environment variable of each setting, for messages (a failed validation does not carry its path). */
@@ -255,8 +304,12 @@ export type AppConfig = Config.Config.Success<typeof AppConfig>
 /** Loads the config or exits with a message naming every bad variable (values never printed). */
 export const loadConfig = async (): Promise<AppConfig> => {
   const results = await Effect.runPromise(Effect.all(settings, { mode: "either" }))
-  const outcomes = Object.entries(results) as Array<[keyof typeof settings, Either.Either<unknown, ConfigError.ConfigError>]>
-  const errors = outcomes.flatMap(([key, r]) => (Either.isLeft(r) ? [describeConfigError(r.left, variableOf[key])] : []))
+  const outcomes = Object.entries(results) as Array<
+    [keyof typeof settings, Either.Either<unknown, ConfigError.ConfigError>]
+  >
+  const errors = outcomes.flatMap(([key, r]) =>
+    Either.isLeft(r) ? [describeConfigError(r.left, variableOf[key])] : []
+  )
   if (errors.length === 0) {
     const config = await Effect.runPromise(AppConfig)
     const crossChecks = [
@@ -265,10 +318,16 @@ export const loadConfig = async (): Promise<AppConfig> => {
         : []),
       ...(cron.validate(config.reconcileCron) ? [] : ["  PAYMENT_RECONCILE_CRON: not a valid cron expression"]),
       ...productionRefusals(config, { midtransModeSet: process.env["MIDTRANS_MODE"] !== undefined }),
-      ...(config.clusterMode === "kubernetes" && Option.isNone(config.kubeconfigPath) && !process.env["KUBERNETES_SERVICE_HOST"]
-        ? ["  KUBECONFIG: required when CLUSTER_MODE=kubernetes outside a cluster (in a pod, the service account is used)"]
+      ...(config.clusterMode === "kubernetes" &&
+      Option.isNone(config.kubeconfigPath) &&
+      !process.env["KUBERNETES_SERVICE_HOST"]
+        ? [
+            "  KUBECONFIG: required when CLUSTER_MODE=kubernetes outside a cluster (in a pod, the service account is used)"
+          ]
         : []),
-      ...(config.clusterMode === "kubernetes" && Option.isSome(config.kubeconfigPath) && !existsSync(config.kubeconfigPath.value)
+      ...(config.clusterMode === "kubernetes" &&
+      Option.isSome(config.kubeconfigPath) &&
+      !existsSync(config.kubeconfigPath.value)
         ? ["  KUBECONFIG: no such file"]
         : []),
       ...(cron.validate(config.renewalCron) ? [] : ["  RENEWAL_CRON: not a valid cron expression"])
@@ -277,7 +336,9 @@ export const loadConfig = async (): Promise<AppConfig> => {
     errors.push(...crossChecks)
   }
   // The log's line shape (no logger exists yet: the level is part of what failed).
-  process.stderr.write(`${JSON.stringify({ level: "error", time: new Date().toISOString(), requestId: null, context: { problems: errors.map((e) => e.trim()) }, message: "invalid configuration" })}\n`)
+  process.stderr.write(
+    `${JSON.stringify({ level: "error", time: new Date().toISOString(), requestId: null, context: { problems: errors.map((e) => e.trim()) }, message: "invalid configuration" })}\n`
+  )
   process.exit(2)
 }
 

@@ -24,7 +24,9 @@ export const openDatabase = async (config: AppConfig): Promise<Database> => {
       stop: async () => {}
     }
   }
-  const embedded = await (await loadEmbeddedPostgres()).startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort })
+  const embedded = await (
+    await loadEmbeddedPostgres()
+  ).startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort })
   const port = new URL(embedded.url).port
   return {
     url: embedded.url,

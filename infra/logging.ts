@@ -6,21 +6,36 @@ const pinoLevels = { debug: "debug", info: "info", warning: "warn", error: "erro
 export type LevelName = keyof typeof pinoLevels
 
 /** Keys whose values are never written, wherever they sit in a line's context (defence in depth). */
-const secretKeys = ["password", "currentPassword", "newPassword", "token", "accessToken", "refreshToken", "authorization", "serverKey", "signature_key", "secret", "jwt"]
+const secretKeys = [
+  "password",
+  "currentPassword",
+  "newPassword",
+  "token",
+  "accessToken",
+  "refreshToken",
+  "authorization",
+  "serverKey",
+  "signature_key",
+  "secret",
+  "jwt"
+]
 
 /**
  * The one log stream: one JSON object per line on stdout — time (ISO-8601), level, message,
  * requestId (null outside a request) and context — filtered by LOG_LEVEL.
  */
 export const makeLog = (minimum: LevelName, destination?: DestinationStream) =>
-  pino({
-    level: pinoLevels[minimum],
-    messageKey: "message",
-    base: null,
-    timestamp: () => `,"time":"${new Date().toISOString()}"`,
-    formatters: { level: (label) => ({ level: label === "warn" ? "warning" : label }) },
-    redact: { paths: secretKeys.flatMap((k) => [`context.${k}`, `context.*.${k}`]), censor: "[redacted]" }
-  }, destination ?? pino.destination({ dest: 1, sync: true }))
+  pino(
+    {
+      level: pinoLevels[minimum],
+      messageKey: "message",
+      base: null,
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label === "warn" ? "warning" : label }) },
+      redact: { paths: secretKeys.flatMap((k) => [`context.${k}`, `context.*.${k}`]), censor: "[redacted]" }
+    },
+    destination ?? pino.destination({ dest: 1, sync: true })
+  )
 
 export type Log = ReturnType<typeof makeLog>
 
@@ -40,7 +55,13 @@ export const jsonLogger = (log: Log): HttpLogger => ({
 })
 
 const toPino = (level: LogLevel.LogLevel): "debug" | "info" | "warn" | "error" =>
-  level._tag === "Warning" ? "warn" : level._tag === "Error" || level._tag === "Fatal" ? "error" : level._tag === "Info" ? "info" : "debug"
+  level._tag === "Warning"
+    ? "warn"
+    : level._tag === "Error" || level._tag === "Fatal"
+      ? "error"
+      : level._tag === "Info"
+        ? "info"
+        : "debug"
 
 const effectLevels = { debug: LogLevel.Debug, info: LogLevel.Info, warning: LogLevel.Warning, error: LogLevel.Error }
 
@@ -51,7 +72,9 @@ export const effectLogging = (log: Log, minimum: LevelName) => {
     const spanNames = List.toArray(spans).map((s) => s.label)
     if (spanNames.length > 0) fields["spans"] = spanNames
     if (!Cause.isEmpty(cause)) fields["cause"] = Cause.pretty(cause)
-    const text = (Array.isArray(message) ? message : [message]).map((m) => typeof m === "string" ? m : JSON.stringify(m)).join(" ")
+    const text = (Array.isArray(message) ? message : [message])
+      .map((m) => (typeof m === "string" ? m : JSON.stringify(m)))
+      .join(" ")
     log[toPino(logLevel)](line(fields), text)
   })
   return Layer.merge(Logger.replace(Logger.defaultLogger, logger), Logger.minimumLogLevel(effectLevels[minimum]))

@@ -13,22 +13,34 @@ export const metricsServing = (config: AppConfig) => {
   return {
     onApiPort: { served: separatePort === undefined, token },
     description: `${separatePort === undefined ? "GET /metrics on the API port" : `GET /metrics on port ${separatePort} only`}${token === undefined ? " (open: set METRICS_TOKEN or METRICS_PORT to restrict it)" : " (bearer METRICS_TOKEN)"}`,
-    startSeparate: (source: { readonly metricsText: () => Promise<{ readonly contentType: string; readonly body: string }> }): Server | undefined => {
+    startSeparate: (source: {
+      readonly metricsText: () => Promise<{ readonly contentType: string; readonly body: string }>
+    }): Server | undefined => {
       if (separatePort === undefined) return undefined
       const server = createServer((req, res) => {
         const digest = (s: string) => createHash("sha256").update(s).digest()
-        const authorized = token === undefined || timingSafeEqual(digest(req.headers.authorization ?? ""), digest(`Bearer ${token}`))
+        const authorized =
+          token === undefined || timingSafeEqual(digest(req.headers.authorization ?? ""), digest(`Bearer ${token}`))
         if (req.method !== "GET" || new URL(req.url ?? "/", "http://x").pathname !== "/metrics" || !authorized) {
           res.writeHead(authorized ? 404 : 401, { "content-type": "application/json", "cache-control": "no-store" })
-          res.end(JSON.stringify({ success: false, message: authorized ? "Not found" : "Authentication required", error: { code: authorized ? "NOT_FOUND" : "UNAUTHENTICATED" } }))
+          res.end(
+            JSON.stringify({
+              success: false,
+              message: authorized ? "Not found" : "Authentication required",
+              error: { code: authorized ? "NOT_FOUND" : "UNAUTHENTICATED" }
+            })
+          )
           return
         }
-        source.metricsText().then(({ contentType, body }) => {
-          res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" })
-          res.end(body)
-        }, () => {
-          res.writeHead(500).end()
-        })
+        source.metricsText().then(
+          ({ contentType, body }) => {
+            res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" })
+            res.end(body)
+          },
+          () => {
+            res.writeHead(500).end()
+          }
+        )
       })
       server.listen(separatePort, config.host)
       return server

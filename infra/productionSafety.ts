@@ -68,14 +68,25 @@ export const productionRefusals = (config: AppConfig, seen: { readonly midtransM
     ...(production
       ? surfaces.map((s) => `  ${s.variable}: ${s.name} never runs in production; ${s.fix}`)
       : isLoopbackHost(config.host)
-      ? []
-      : surfaces.filter((s) => s.servesHttp).map((s) =>
-        `  ${s.variable}: ${s.name} is served only on a loopback HOST (HOST=${config.host}); ${s.fix}${s.variable === "MIDTRANS_MODE" && !seen.midtransModeSet ? " explicitly" : ""}`
-      )),
-    ...(production && Option.isNone(config.jwtSecret) ? ["  JWT_SECRET: required in production (a generated secret ends every session at restart and differs per replica)"] : []),
-    ...(production && Option.isNone(config.adminPassword) ? ["  ADMIN_PASSWORD: required in production (the development default is public)"] : []),
+        ? []
+        : surfaces
+            .filter((s) => s.servesHttp)
+            .map(
+              (s) =>
+                `  ${s.variable}: ${s.name} is served only on a loopback HOST (HOST=${config.host}); ${s.fix}${s.variable === "MIDTRANS_MODE" && !seen.midtransModeSet ? " explicitly" : ""}`
+            )),
+    ...(production && Option.isNone(config.jwtSecret)
+      ? [
+          "  JWT_SECRET: required in production (a generated secret ends every session at restart and differs per replica)"
+        ]
+      : []),
+    ...(production && Option.isNone(config.adminPassword)
+      ? ["  ADMIN_PASSWORD: required in production (the development default is public)"]
+      : []),
     ...(production && !config.midtransConfirmStatus
-      ? ["  MIDTRANS_CONFIRM_STATUS: must be true in production (the notification signature does not cover transaction_status)"]
+      ? [
+          "  MIDTRANS_CONFIRM_STATUS: must be true in production (the notification signature does not cover transaction_status)"
+        ]
       : [])
   ]
 }
@@ -84,5 +95,7 @@ export const productionRefusals = (config: AppConfig, seen: { readonly midtransM
 export const startWarnings = (config: AppConfig): Array<string> => [
   ...(config.midtransConfirmStatus
     ? []
-    : ["  WARNING: MIDTRANS_CONFIRM_STATUS=false — notifications are not confirmed with the status API; only what their signature covers is applied (a settlement of a pending order); refunds, chargebacks and failures wait for reconciliation"])
+    : [
+        "  WARNING: MIDTRANS_CONFIRM_STATUS=false — notifications are not confirmed with the status API; only what their signature covers is applied (a settlement of a pending order); refunds, chargebacks and failures wait for reconciliation"
+      ])
 ]

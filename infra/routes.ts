@@ -18,7 +18,26 @@ import { subscriptionRoutes } from "../adapters/http/subscriptions/routes.ts"
 import { walletRoutes } from "../adapters/http/ledger/routes.ts"
 import { nodeRoutes } from "../adapters/http/operations/nodeRoutes.ts"
 
-const all = [...authRoutes, ...walletRoutes, ...invoiceRoutes, ...paymentRoutes, ...catalogRoutes, ...subscriptionRoutes, ...instanceRoutes, ...couponRoutes, ...adminSubscriptionRoutes, ...adminUserRoutes, ...analyticsRoutes, ...clusterAdminRoutes, ...auditRoutes, ...statementRoutes, ...renewalRoutes, ...notificationRoutes, ...operationsRoutes, ...nodeRoutes]
+const all = [
+  ...authRoutes,
+  ...walletRoutes,
+  ...invoiceRoutes,
+  ...paymentRoutes,
+  ...catalogRoutes,
+  ...subscriptionRoutes,
+  ...instanceRoutes,
+  ...couponRoutes,
+  ...adminSubscriptionRoutes,
+  ...adminUserRoutes,
+  ...analyticsRoutes,
+  ...clusterAdminRoutes,
+  ...auditRoutes,
+  ...statementRoutes,
+  ...renewalRoutes,
+  ...notificationRoutes,
+  ...operationsRoutes,
+  ...nodeRoutes
+]
 
 type ServicesOf<T> = T extends Route<infer R> ? R : never
 

@@ -13,12 +13,14 @@ export const parseSeedDuration = (text: string): number | undefined => {
 }
 
 const seedDuration = (name: string) =>
-  Config.string(name).pipe(Config.mapOrFail((text) => {
-    const seconds = parseSeedDuration(text)
-    return seconds === undefined
-      ? Either.left(ConfigError.InvalidData([], "must be a positive duration with a unit, like 15m, 24h or 7d"))
-      : Either.right(seconds)
-  }))
+  Config.string(name).pipe(
+    Config.mapOrFail((text) => {
+      const seconds = parseSeedDuration(text)
+      return seconds === undefined
+        ? Either.left(ConfigError.InvalidData([], "must be a positive duration with a unit, like 15m, 24h or 7d"))
+        : Either.right(seconds)
+    })
+  )
 
 /**
  * A lifetime in seconds from our variable (whole seconds) or the earlier version's (a duration);
@@ -26,12 +28,19 @@ const seedDuration = (name: string) =>
  */
 export const tokenLifetime = (name: string, seedName: string, fallback: number) =>
   Config.all([
-    Config.option(Config.integer(name).pipe(Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 }))),
+    Config.option(
+      Config.integer(name).pipe(Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 }))
+    ),
     Config.option(seedDuration(seedName))
   ]).pipe(
     Config.validate({
       message: `${name} and ${seedName} (its earlier name) are both set and disagree`,
       validation: ([ours, seeds]) => Option.isNone(ours) || Option.isNone(seeds) || ours.value === seeds.value
     }),
-    Config.map(([ours, seeds]) => Option.getOrElse(Option.orElse(ours, () => seeds), () => fallback))
+    Config.map(([ours, seeds]) =>
+      Option.getOrElse(
+        Option.orElse(ours, () => seeds),
+        () => fallback
+      )
+    )
   )

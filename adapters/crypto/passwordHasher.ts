@@ -13,7 +13,8 @@ const maxmem = 64 * 1024 * 1024
 const derive = (password: string, salt: Buffer, params: { N: number; r: number; p: number }, length: number) =>
   new Promise<Buffer>((resolve, reject) =>
     scrypt(password.normalize("NFKC"), salt, length, { ...params, maxmem }, (error, key) =>
-      error ? reject(error) : resolve(key))
+      error ? reject(error) : resolve(key)
+    )
   )
 
 /** Format: scrypt$N$r$p$salt$key (base64url), so parameters can be raised later. */
@@ -27,7 +28,12 @@ export const verifyPassword = async (password: string, stored: string) => {
   const [scheme, n, rr, pp, salt, key] = stored.split("$")
   if (scheme !== "scrypt" || !n || !rr || !pp || !salt || !key) return false
   const expected = Buffer.from(key, "base64url")
-  const actual = await derive(password, Buffer.from(salt, "base64url"), { N: Number(n), r: Number(rr), p: Number(pp) }, expected.length)
+  const actual = await derive(
+    password,
+    Buffer.from(salt, "base64url"),
+    { N: Number(n), r: Number(rr), p: Number(pp) },
+    expected.length
+  )
   return expected.length > 0 && timingSafeEqual(actual, expected)
 }
 
@@ -49,14 +55,17 @@ export interface HashQueue {
  * changes) can never take every core from the rest of the API. Unknown accounts are checked
  * against a hash made at start with the very same parameters (equal cost, no enumeration).
  */
-export const makePasswordHasher = Effect.fn("PasswordHasher.make")(function*(queue: HashQueue) {
+export const makePasswordHasher = Effect.fn("PasswordHasher.make")(function* (queue: HashQueue) {
   const semaphore = yield* Effect.makeSemaphore(queue.concurrency)
   let admitted = 0
   const bounded = <A>(work: () => Promise<A>) =>
     Effect.suspend(() => {
-      if (admitted >= queue.concurrency + queue.waiting) return Effect.fail(new PasswordWorkBusy({ retryAfterSeconds: 1 }))
+      if (admitted >= queue.concurrency + queue.waiting)
+        return Effect.fail(new PasswordWorkBusy({ retryAfterSeconds: 1 }))
       admitted++
-      return semaphore.withPermits(1)(Effect.promise(work)).pipe(Effect.ensuring(Effect.sync(() => admitted--)))
+      return semaphore
+        .withPermits(1)(Effect.promise(work))
+        .pipe(Effect.ensuring(Effect.sync(() => admitted--)))
     })
   const dummyHash = yield* Effect.promise(() => hashPassword(randomBytes(16).toString("base64url")))
   const service = PasswordHasher.of({
@@ -68,4 +77,7 @@ export const makePasswordHasher = Effect.fn("PasswordHasher.make")(function*(que
 })
 
 export const PasswordHasherScrypt = (queue: HashQueue) =>
-  Layer.effect(PasswordHasher, Effect.map(makePasswordHasher(queue), (h) => h.service))
+  Layer.effect(
+    PasswordHasher,
+    Effect.map(makePasswordHasher(queue), (h) => h.service)
+  )

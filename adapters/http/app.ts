@@ -87,10 +87,13 @@ export const makeHttpApp = <R>(options: HttpOptions<R>) => {
   const router = new Router()
   mountProbes(router, options, metrics, openApiDocument(options.routes as ReadonlyArray<Route<unknown>>))
   for (const r of options.routes) router[r.method](r.path, routeHandler(r, options))
-  for (const extra of [...options.extraRouters ?? [], makeDocsRouter()]) app.use(extra.routes())
+  for (const extra of [...(options.extraRouters ?? []), makeDocsRouter()]) app.use(extra.routes())
   app.use(router.routes())
   app.use(router.allowedMethods({ throw: false }))
   /** What the API router serves (method and path), so a test can hold /openapi.json to it. */
-  const served = () => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== "HEAD").map((m) => ({ method: m.toLowerCase(), path: String(layer.path) })))
+  const served = () =>
+    router.stack.flatMap((layer) =>
+      layer.methods.filter((m) => m !== "HEAD").map((m) => ({ method: m.toLowerCase(), path: String(layer.path) }))
+    )
   return { app, drained: inFlight.drained, served, metricsText: metrics.text }
 }

@@ -20,30 +20,32 @@ export const corsPolicy = (origins: ReadonlyArray<string>): CorsPolicy => {
 }
 
 /** CORS headers for allowed origins; preflights answered here (204), refused ones with 403. */
-export const corsMiddleware = (policy: CorsPolicy): Koa.Middleware => async (ctx, next) => {
-  const origin = ctx.get("origin")
-  if (origin === "") return next()
-  ctx.vary("Origin")
-  const preflight = ctx.method === "OPTIONS" && ctx.get("access-control-request-method") !== ""
-  if (!policy.allows(origin)) {
-    if (!preflight) return next() // the browser withholds the response from the page
-    ctx.status = 403
-    ctx.body = { success: false, message: "Origin not allowed", error: { code: "FORBIDDEN" } }
-    return
+export const corsMiddleware =
+  (policy: CorsPolicy): Koa.Middleware =>
+  async (ctx, next) => {
+    const origin = ctx.get("origin")
+    if (origin === "") return next()
+    ctx.vary("Origin")
+    const preflight = ctx.method === "OPTIONS" && ctx.get("access-control-request-method") !== ""
+    if (!policy.allows(origin)) {
+      if (!preflight) return next() // the browser withholds the response from the page
+      ctx.status = 403
+      ctx.body = { success: false, message: "Origin not allowed", error: { code: "FORBIDDEN" } }
+      return
+    }
+    if (policy.any) {
+      ctx.set("Access-Control-Allow-Origin", "*")
+    } else {
+      ctx.set("Access-Control-Allow-Origin", origin)
+      ctx.set("Access-Control-Allow-Credentials", "true")
+    }
+    if (preflight) {
+      ctx.set("Access-Control-Allow-Methods", allowedMethods)
+      ctx.set("Access-Control-Allow-Headers", allowedHeaders)
+      ctx.set("Access-Control-Max-Age", "600")
+      ctx.status = 204
+      return
+    }
+    ctx.set("Access-Control-Expose-Headers", exposedHeaders)
+    return next()
   }
-  if (policy.any) {
-    ctx.set("Access-Control-Allow-Origin", "*")
-  } else {
-    ctx.set("Access-Control-Allow-Origin", origin)
-    ctx.set("Access-Control-Allow-Credentials", "true")
-  }
-  if (preflight) {
-    ctx.set("Access-Control-Allow-Methods", allowedMethods)
-    ctx.set("Access-Control-Allow-Headers", allowedHeaders)
-    ctx.set("Access-Control-Max-Age", "600")
-    ctx.status = 204
-    return
-  }
-  ctx.set("Access-Control-Expose-Headers", exposedHeaders)
-  return next()
-}

@@ -26,7 +26,12 @@ const parseAdvance = (body: unknown): { ms: number } | { field: string; message:
 export const makeDevClockRouter = (clock: DevClock, afterAdvance: () => Promise<unknown>) => {
   const router = new Router({ prefix: devClockPrefix })
   // Both shapes: the API envelope, and `now` at the top as API.md writes it.
-  const reply = (now: Date, extra: Record<string, unknown> = {}) => ({ success: true, message: "Development clock", data: { now: now.toISOString(), ...extra }, now: now.toISOString() })
+  const reply = (now: Date, extra: Record<string, unknown> = {}) => ({
+    success: true,
+    message: "Development clock",
+    data: { now: now.toISOString(), ...extra },
+    now: now.toISOString()
+  })
   router.get("/", (ctx) => {
     ctx.body = reply(clock.now())
   })
@@ -34,7 +39,11 @@ export const makeDevClockRouter = (clock: DevClock, afterAdvance: () => Promise<
     const parsed = parseAdvance(ctx.request.body)
     if ("field" in parsed) {
       ctx.status = 400
-      ctx.body = { success: false, message: "Request validation failed", error: { code: "VALIDATION_FAILED", details: [parsed] } }
+      ctx.body = {
+        success: false,
+        message: "Request validation failed",
+        error: { code: "VALIDATION_FAILED", details: [parsed] }
+      }
       return
     }
     const now = await clock.advance(parsed.ms)

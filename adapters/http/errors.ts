@@ -28,23 +28,55 @@ export const errorTable = {
   CapacityBelowUsage: { status: 409, code: "CONFLICT", message: "Capacity cannot go below what is in use" },
   QuotaExceeded: { status: 409, code: "QUOTA_EXCEEDED", message: "No capacity left on this plan" },
   InvalidCoupon: { status: 422, code: "INVALID_COUPON", message: "This coupon cannot be used" },
-  InstanceInMaintenance: { status: 409, code: "INVALID_TRANSITION", message: "An administrator is working on this instance (maintenance)" },
-  InvalidInstanceTransition: { status: 409, code: "INVALID_TRANSITION", message: "Not possible in the instance's current state" },
+  InstanceInMaintenance: {
+    status: 409,
+    code: "INVALID_TRANSITION",
+    message: "An administrator is working on this instance (maintenance)"
+  },
+  InvalidInstanceTransition: {
+    status: 409,
+    code: "INVALID_TRANSITION",
+    message: "Not possible in the instance's current state"
+  },
   ClusterUnavailable: { status: 502, code: "PROVISIONING_FAILED", message: "The cluster did not answer, try again" },
   ClusterRejected: { status: 502, code: "PROVISIONING_FAILED", message: "The cluster refused the request" },
   SubscriptionNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   NotificationNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   PlanNotAvailable: { status: 404, code: "NOT_FOUND", message: "Plan not available" },
-  DuplicateSubscription: { status: 409, code: "DUPLICATE_SUBSCRIPTION", message: "You already subscribe to this service: upgrade instead" },
-  UpgradeRequired: { status: 409, code: "UPGRADE_REQUIRED", message: "Only an upgrade to a higher tier of the same service is possible" },
-  RenewalOverdue: { status: 409, code: "INVALID_TRANSITION", message: "The renewal is overdue: top up so it renews, then upgrade" },
-  NotReactivatable: { status: 409, code: "INVALID_TRANSITION", message: "Only a suspended subscription within its retention window can be reactivated" },
+  DuplicateSubscription: {
+    status: 409,
+    code: "DUPLICATE_SUBSCRIPTION",
+    message: "You already subscribe to this service: upgrade instead"
+  },
+  UpgradeRequired: {
+    status: 409,
+    code: "UPGRADE_REQUIRED",
+    message: "Only an upgrade to a higher tier of the same service is possible"
+  },
+  RenewalOverdue: {
+    status: 409,
+    code: "INVALID_TRANSITION",
+    message: "The renewal is overdue: top up so it renews, then upgrade"
+  },
+  NotReactivatable: {
+    status: 409,
+    code: "INVALID_TRANSITION",
+    message: "Only a suspended subscription within its retention window can be reactivated"
+  },
   SubscriptionNotActive: { status: 409, code: "INVALID_TRANSITION", message: "The subscription is not active" },
   PaymentNotFound: { status: 404, code: "NOT_FOUND", message: "Unknown order" },
   InvalidSignature: { status: 401, code: "UNAUTHENTICATED", message: "Invalid notification signature" },
   GatewayAmountMismatch: { status: 400, code: "VALIDATION_FAILED", message: "gross_amount does not match the order" },
-  InvalidPaymentTransition: { status: 409, code: "INVALID_TRANSITION", message: "Not possible in the payment's current state" },
-  GatewayUnavailable: { status: 502, code: "PAYMENT_GATEWAY_UNAVAILABLE", message: "The payment gateway is unavailable, try again later" },
+  InvalidPaymentTransition: {
+    status: 409,
+    code: "INVALID_TRANSITION",
+    message: "Not possible in the payment's current state"
+  },
+  GatewayUnavailable: {
+    status: 502,
+    code: "PAYMENT_GATEWAY_UNAVAILABLE",
+    message: "The payment gateway is unavailable, try again later"
+  },
   GatewayRejected: { status: 502, code: "PAYMENT_GATEWAY_ERROR", message: "The payment gateway refused the request" },
   RouteNotFound: { status: 404, code: "NOT_FOUND", message: "Not found" },
   MethodNotAllowed: { status: 405, code: "METHOD_NOT_ALLOWED", message: "Method not allowed on this path" },
@@ -53,13 +85,26 @@ export const errorTable = {
   VersionConflict: { status: 409, code: "CONFLICT", message: "Concurrent update, please retry" },
   RefundExceedsCharge: { status: 409, code: "CONFLICT", message: "Refund exceeds what is left of the charge" },
   IdempotencyKeyReused: { status: 409, code: "CONFLICT", message: "Idempotency-Key was used with another request" },
-  IdempotencyKeyInProgress: { status: 409, code: "CONFLICT", message: "A request with this Idempotency-Key is in progress" },
+  IdempotencyKeyInProgress: {
+    status: 409,
+    code: "CONFLICT",
+    message: "A request with this Idempotency-Key is in progress"
+  },
   PayloadTooLarge: { status: 413, code: "VALIDATION_FAILED", message: "Request body too large" },
   UnsupportedMediaType: { status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json" },
   TooManyAttempts: { status: 429, code: "RATE_LIMITED", message: "Too many attempts, try again later" },
   PasswordWorkBusy: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Busy, try again in a moment" },
-  RequestTimedOut: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Timed out, try again in a moment (a money request may still complete: repeat it with the same Idempotency-Key to learn its outcome)" },
-  DatabaseUnavailable: { status: 503, code: "SERVICE_UNAVAILABLE", message: "Temporarily unavailable, try again in a moment" }
+  RequestTimedOut: {
+    status: 503,
+    code: "SERVICE_UNAVAILABLE",
+    message:
+      "Timed out, try again in a moment (a money request may still complete: repeat it with the same Idempotency-Key to learn its outcome)"
+  },
+  DatabaseUnavailable: {
+    status: 503,
+    code: "SERVICE_UNAVAILABLE",
+    message: "Temporarily unavailable, try again in a moment"
+  }
 } as const satisfies Readonly<Record<string, ErrorEntry>>
 
 /** Every error tag the HTTP edge answers with its own status and code. */
@@ -75,7 +120,8 @@ export const errorEntryOf = (tag: string): ErrorEntry | undefined =>
   Object.hasOwn(errorTable, tag) ? errorTable[tag as MappedErrorTag] : undefined
 
 /** Rupiah the Indonesian way: `Rp 1.250.000`. */
-export const formatRupiah = (amount: number) => `Rp ${new Intl.NumberFormat("id-ID", { maximumFractionDigits: 0 }).format(amount)}`
+export const formatRupiah = (amount: number) =>
+  `Rp ${new Intl.NumberFormat("id-ID", { maximumFractionDigits: 0 }).format(amount)}`
 
 /** Envelope messages that say more than the table's, from the error's details (the seeds' wording where they give it). */
 export const detailedMessages: Readonly<Partial<Record<MappedErrorTag, (details: any) => string | undefined>>> = {

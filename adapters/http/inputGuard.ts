@@ -14,10 +14,16 @@ export const maxInputDepth = 32
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 const stringProblem = (s: string): string | undefined =>
-  s.includes("\u0000") ? "must not contain NUL characters" : loneSurrogate.test(s) ? "must be valid Unicode (no lone surrogates)" : undefined
+  s.includes("\u0000")
+    ? "must not contain NUL characters"
+    : loneSurrogate.test(s)
+      ? "must be valid Unicode (no lone surrogates)"
+      : undefined
 
 export const inspectInput = (value: unknown, where: string): InputProblem | undefined => {
-  const stack: Array<{ readonly value: unknown; readonly path: string; readonly depth: number }> = [{ value, path: where, depth: 0 }]
+  const stack: Array<{ readonly value: unknown; readonly path: string; readonly depth: number }> = [
+    { value, path: where, depth: 0 }
+  ]
   while (stack.length > 0) {
     const { value: current, path, depth } = stack.pop()!
     if (typeof current === "string") {

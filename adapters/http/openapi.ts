@@ -8,8 +8,14 @@ const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}")
 
 /** `get /api/catalog/services/:serviceSlug/plans` → `getCatalogServicesByServiceSlugPlans` (unique per method and path). */
 export const operationIdOf = (method: string, path: string) =>
-  method + path.replace(/^\/api/, "").split(/[/-]/).filter(Boolean)
-    .map((part) => part.startsWith(":") ? `By${part[1]!.toUpperCase()}${part.slice(2)}` : part[0]!.toUpperCase() + part.slice(1))
+  method +
+  path
+    .replace(/^\/api/, "")
+    .split(/[/-]/)
+    .filter(Boolean)
+    .map((part) =>
+      part.startsWith(":") ? `By${part[1]!.toUpperCase()}${part.slice(2)}` : part[0]!.toUpperCase() + part.slice(1)
+    )
     .join("")
 
 const errorCodes = [...new Set([...Object.values(errorTable).map((e) => e.code), internalError.code])].sort()
@@ -47,13 +53,19 @@ const responses = {
   Conflict: errorResponse("CONFLICT, DUPLICATE_SUBSCRIPTION, UPGRADE_REQUIRED, QUOTA_EXCEEDED or INVALID_TRANSITION"),
   PayloadTooLarge: errorResponse("The body is over BODY_LIMIT_BYTES"),
   UnsupportedMediaType: errorResponse("The body is not application/json"),
-  RateLimited: errorResponse("RATE_LIMITED", { "Retry-After": { description: "seconds", schema: { type: "integer" } } }),
+  RateLimited: errorResponse("RATE_LIMITED", {
+    "Retry-After": { description: "seconds", schema: { type: "integer" } }
+  }),
   Internal: errorResponse("INTERNAL (never a stack or SQL)")
 }
 const ref = (name: keyof typeof responses) => ({ $ref: `#/components/responses/${name}` })
 
 /** JSON Schema of `schema`; named Schemas (an `identifier` annotation) go to components/schemas. */
-const jsonSchemaOf = (schema: Schema.Schema<any, any>, definitions: Record<string, JSONSchema.JsonSchema7>, unknownFields: "allow" | "strict" = "allow") =>
+const jsonSchemaOf = (
+  schema: Schema.Schema<any, any>,
+  definitions: Record<string, JSONSchema.JsonSchema7>,
+  unknownFields: "allow" | "strict" = "allow"
+) =>
   JSONSchema.fromAST(schema.ast, {
     definitions,
     definitionPath: "#/components/schemas/",
@@ -63,7 +75,12 @@ const jsonSchemaOf = (schema: Schema.Schema<any, any>, definitions: Record<strin
   }) as unknown as Json
 
 const objectSchema = (ast: AST.AST, definitions: Record<string, JSONSchema.JsonSchema7>) =>
-  JSONSchema.fromAST(ast, { definitions, definitionPath: "#/components/schemas/", target: "openApi3.1", topLevelReferenceStrategy: "skip" }) as {
+  JSONSchema.fromAST(ast, {
+    definitions,
+    definitionPath: "#/components/schemas/",
+    target: "openApi3.1",
+    topLevelReferenceStrategy: "skip"
+  }) as {
     properties?: Record<string, Json>
     required?: Array<string>
   }
@@ -72,7 +89,11 @@ const objectSchema = (ast: AST.AST, definitions: Record<string, JSONSchema.JsonS
  * Path and query parameters: which are required comes from the wire side (a default makes one
  * optional); their types from the decoded side (`?page=2` is an integer, not any string).
  */
-const parameters = (schema: Schema.Schema<any, any> | undefined, where: "path" | "query", definitions: Record<string, JSONSchema.JsonSchema7>) => {
+const parameters = (
+  schema: Schema.Schema<any, any> | undefined,
+  where: "path" | "query",
+  definitions: Record<string, JSONSchema.JsonSchema7>
+) => {
   if (schema === undefined) return []
   const required = new Set(objectSchema(AST.encodedAST(schema.ast), definitions).required ?? [])
   const json = objectSchema(AST.typeAST(schema.ast), definitions)
@@ -109,19 +130,28 @@ const errorResponses = (r: Route<unknown>) => ({
   ...(r.body ? { "413": ref("PayloadTooLarge"), "415": ref("UnsupportedMediaType") } : {}),
   ...(r.path === "/api/auth/login" ? { "429": ref("RateLimited") } : {}),
   "500": ref("Internal"),
-  default: { description: "Any other error, in the error envelope", content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorEnvelope" } } } }
+  default: {
+    description: "Any other error, in the error envelope",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorEnvelope" } } }
+  }
 })
 
 const probeOperations = {
   "/healthz": {
     get: {
-      operationId: "getHealthz", summary: "Liveness", tags: ["service"],
-      responses: { "200": success("Alive", { type: "object", properties: { status: { type: "string", const: "ok" } } }) }
+      operationId: "getHealthz",
+      summary: "Liveness",
+      tags: ["service"],
+      responses: {
+        "200": success("Alive", { type: "object", properties: { status: { type: "string", const: "ok" } } })
+      }
     }
   },
   "/readyz": {
     get: {
-      operationId: "getReadyz", summary: "Readiness: the database answers", tags: ["service"],
+      operationId: "getReadyz",
+      summary: "Readiness: the database answers",
+      tags: ["service"],
       responses: {
         "200": success("Ready", { type: "object", properties: { database: { type: "string", const: "ok" } } }),
         "503": errorResponse("Not ready (the database is unreachable)")
@@ -130,19 +160,32 @@ const probeOperations = {
   },
   "/metrics": {
     get: {
-      operationId: "getMetrics", summary: "Prometheus metrics", tags: ["service"],
-      responses: { "200": { description: "Prometheus text exposition format", content: { "text/plain": { schema: { type: "string" } } } } }
+      operationId: "getMetrics",
+      summary: "Prometheus metrics",
+      tags: ["service"],
+      responses: {
+        "200": {
+          description: "Prometheus text exposition format",
+          content: { "text/plain": { schema: { type: "string" } } }
+        }
+      }
     }
   },
   "/openapi.json": {
     get: {
-      operationId: "getOpenApi", summary: "This document", tags: ["service"],
-      responses: { "200": { description: "OpenAPI 3.1", content: { "application/json": { schema: { type: "object" } } } } }
+      operationId: "getOpenApi",
+      summary: "This document",
+      tags: ["service"],
+      responses: {
+        "200": { description: "OpenAPI 3.1", content: { "application/json": { schema: { type: "object" } } } }
+      }
     }
   },
   "/docs": {
     get: {
-      operationId: "getDocs", summary: "This document, rendered (Swagger UI)", tags: ["service"],
+      operationId: "getDocs",
+      summary: "This document, rendered (Swagger UI)",
+      tags: ["service"],
       responses: { "200": { description: "HTML page", content: { "text/html": { schema: { type: "string" } } } } }
     }
   },
@@ -150,18 +193,25 @@ const probeOperations = {
     get: {
       operationId: "openLogSocket",
       summary: "WebSocket: live log lines of an instance",
-      description: "Upgrade to a WebSocket. Offer the subprotocols `minispod.logs.v1` and `bearer.<access JWT>` " +
+      description:
+        "Upgrade to a WebSocket. Offer the subprotocols `minispod.logs.v1` and `bearer.<access JWT>` " +
         "(or send `Authorization: Bearer <JWT>`); the server selects `minispod.logs.v1`. A browser's `Origin` must be " +
         "this server or one of `CORS_ORIGINS`. Each message is a JSON text frame " +
-        "`{\"type\":\"log\",\"instanceId\":\"…\",\"container\":\"app\",\"line\":\"…\",\"timestamp\":\"ISO-8601 or null\"}` (the last 100 lines " +
-        "first, ANSI codes stripped, the runtime's timestamp apart from the text), `{\"type\":\"attached\",\"pod\",\"previousPod\",\"message\"}` " +
-        "when a (replaced) pod is followed, `{\"type\":\"dropped\",\"count\",\"message\"}` after lines a slow client could not take. " +
+        '`{"type":"log","instanceId":"…","container":"app","line":"…","timestamp":"ISO-8601 or null"}` (the last 100 lines ' +
+        'first, ANSI codes stripped, the runtime\'s timestamp apart from the text), `{"type":"attached","pod","previousPod","message"}` ' +
+        'when a (replaced) pod is followed, `{"type":"dropped","count","message"}` after lines a slow client could not take. ' +
         "Close codes: 1001 server shutting down, 1011 logs unavailable, 4401 session or subscription ended, 4429 too many streams " +
-        "for this user. The server pings; a socket that misses a pong is terminated. See the README's \"WebSocket: live logs\".",
+        'for this user. The server pings; a socket that misses a pong is terminated. See the README\'s "WebSocket: live logs".',
       tags: ["instances"],
       parameters: [
         { name: "instanceId", in: "query", required: true, schema: { type: "string", format: "uuid" } },
-        { name: "container", in: "query", required: false, schema: { type: "string", enum: ["app", "database"], default: "app" }, description: "the app's container or its companion database's" }
+        {
+          name: "container",
+          in: "query",
+          required: false,
+          schema: { type: "string", enum: ["app", "database"], default: "app" },
+          description: "the app's container or its companion database's"
+        }
       ],
       responses: {
         "101": { description: "Switching Protocols: log messages follow" },
@@ -203,18 +253,43 @@ export const openApiDocument = (routes: ReadonlyArray<Route<unknown>>) => {
         ...parameters(r.params, "path", definitions),
         ...parameters(r.query, "query", definitions),
         ...(r.idempotent
-          ? [{
-            name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 255 },
-            description: "The same key and body within 24 hours replays the first response byte for byte; another body is 409"
-          }]
+          ? [
+              {
+                name: "Idempotency-Key",
+                in: "header",
+                required: false,
+                schema: { type: "string", maxLength: 255 },
+                description:
+                  "The same key and body within 24 hours replays the first response byte for byte; another body is 409"
+              }
+            ]
           : [])
       ],
-      ...(r.body === undefined ? {} : {
-        requestBody: { required: true, content: { "application/json": { schema: jsonSchemaOf(r.body, definitions, r.acceptsUnknownFields ? "allow" : "strict") } } }
-      }),
+      ...(r.body === undefined
+        ? {}
+        : {
+            requestBody: {
+              required: true,
+              content: {
+                "application/json": {
+                  schema: jsonSchemaOf(r.body, definitions, r.acceptsUnknownFields ? "allow" : "strict")
+                }
+              }
+            }
+          }),
       responses: {
         [r.method === "post" ? "2XX" : "200"]: r.rawResponse
-          ? { description: "Success", content: { [r.rawResponse]: { schema: { type: "string", ...(r.rawResponse === "application/pdf" ? { contentMediaType: r.rawResponse } : {}) } } } }
+          ? {
+              description: "Success",
+              content: {
+                [r.rawResponse]: {
+                  schema: {
+                    type: "string",
+                    ...(r.rawResponse === "application/pdf" ? { contentMediaType: r.rawResponse } : {})
+                  }
+                }
+              }
+            }
           : success("Success", r.response ? jsonSchemaOf(r.response, definitions) : untyped),
         ...errorResponses(r)
       }
@@ -225,7 +300,8 @@ export const openApiDocument = (routes: ReadonlyArray<Route<unknown>>) => {
     info: {
       title: "MinisPod API",
       version: "0.1.0",
-      description: "Managed open-source apps paid from prepaid rupiah credit. Success: `{success: true, message, data}`; " +
+      description:
+        "Managed open-source apps paid from prepaid rupiah credit. Success: `{success: true, message, data}`; " +
         "error: `{success: false, message, error: {code, details}}`. Lists take `?page=&limit=` (limit ≤ 100) and answer " +
         "`{items, pagination: {page, limit, total, totalPages}}`. Requests that move money accept an `Idempotency-Key`: " +
         "the same key and body within 24 hours replays the first response byte for byte, another body is 409, and after " +
@@ -234,7 +310,10 @@ export const openApiDocument = (routes: ReadonlyArray<Route<unknown>>) => {
     },
     servers: [{ url: "/", description: "This server" }],
     security: [{ bearer: [] }],
-    tags: [...new Set(["service", ...routes.map((r) => r.tag)])].map((name) => ({ name, description: tagDescriptions[name] ?? `${name} operations` })),
+    tags: [...new Set(["service", ...routes.map((r) => r.tag)])].map((name) => ({
+      name,
+      description: tagDescriptions[name] ?? `${name} operations`
+    })),
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
       schemas: { ErrorEnvelope: errorEnvelope, ...definitions },

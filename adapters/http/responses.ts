@@ -17,7 +17,10 @@ export const Rupiah = Schema.Int.annotations({ description: "integer rupiah" })
 export const Timestamp = Schema.String.annotations({ format: "date-time", description: "ISO-8601 UTC" })
 /** A field kept under the earlier version's name for its clients: deprecated in /openapi.json. */
 const alias = <A, I>(schema: Schema.Schema<A, I>, of: string) =>
-  schema.annotations({ description: `Deprecated: the earlier version's name of \`${of}\``, jsonSchema: { deprecated: true } })
+  schema.annotations({
+    description: `Deprecated: the earlier version's name of \`${of}\``,
+    jsonSchema: { deprecated: true }
+  })
 export const Id = Schema.String.annotations({ format: "uuid" })
 const TransactionId = Schema.String.annotations({ description: "TXMP-<n>", examples: ["TXMP-101"] })
 const Direction = Schema.Literal("CREDIT", "DEBIT")
@@ -37,7 +40,8 @@ export const Pagination = Schema.Struct({
 }).annotations({ identifier: "Pagination" })
 
 /** The list shape of API.md: `{items, pagination}`. */
-export const Paginated = <A, I>(item: Schema.Schema<A, I>) => Schema.Struct({ items: Schema.Array(item), pagination: Pagination })
+export const Paginated = <A, I>(item: Schema.Schema<A, I>) =>
+  Schema.Struct({ items: Schema.Array(item), pagination: Pagination })
 
 /** One page of a list in that shape. */
 export const pageOf = <A>(items: ReadonlyArray<A>, total: number, page: number, limit: number) => ({
@@ -79,8 +83,12 @@ export const WalletInfo = Schema.Struct({
   currency: Schema.Literal("IDR"),
   runway: Schema.Struct({
     monthlyCost: Rupiah.annotations({ description: "the auto-renewing subscriptions' monthly prices, summed" }),
-    renewalsCovered: Schema.NullOr(Schema.Int).annotations({ description: "renewals the balance pays, in date order, before one fails; null: none fails" }),
-    firstFailureAt: Schema.NullOr(Timestamp).annotations({ description: "when the first renewal the balance cannot pay falls due" })
+    renewalsCovered: Schema.NullOr(Schema.Int).annotations({
+      description: "renewals the balance pays, in date order, before one fails; null: none fails"
+    }),
+    firstFailureAt: Schema.NullOr(Timestamp).annotations({
+      description: "when the first renewal the balance cannot pay falls due"
+    })
   }).annotations({ identifier: "WalletRunway" }),
   creditBalance: alias(Rupiah, "balance")
 }).annotations({ identifier: "WalletInfo" })
@@ -191,7 +199,9 @@ const serviceFields = {
   startingPrice: Schema.NullOr(Rupiah)
 }
 export const Service = Schema.Struct(serviceFields).annotations({ identifier: "Service" })
-export const ServiceWithPlans = Schema.Struct({ ...serviceFields, plans: Schema.Array(Plan) }).annotations({ identifier: "ServiceWithPlans" })
+export const ServiceWithPlans = Schema.Struct({ ...serviceFields, plans: Schema.Array(Plan) }).annotations({
+  identifier: "ServiceWithPlans"
+})
 
 /** A subscription's plan as embedded in subscription and instance views: the tier and its price today. */
 export const PlanSummary = Schema.Struct({
@@ -220,10 +230,18 @@ const instanceFields = {
   status: Schema.String,
   error: Schema.NullOr(Schema.String),
   namespace: Schema.String.annotations({ description: "the owner's namespace in the cluster" }),
-  publicUrl: Schema.NullOr(Schema.String).annotations({ description: "https://<name>-<id8>.<base domain>; null for a service not served over HTTP" }),
-  adminUrl: Schema.NullOr(Schema.String).annotations({ description: "the app's administration page, where it has one (/wp-admin, /ghost)" }),
-  lastStartedAt: Schema.NullOr(Timestamp).annotations({ description: "when the instance last came up (provisioned, started, restarted, reactivated)" }),
-  lastStoppedAt: Schema.NullOr(Timestamp).annotations({ description: "when it last stopped serving (stopped, suspended, cancelled, expired)" }),
+  publicUrl: Schema.NullOr(Schema.String).annotations({
+    description: "https://<name>-<id8>.<base domain>; null for a service not served over HTTP"
+  }),
+  adminUrl: Schema.NullOr(Schema.String).annotations({
+    description: "the app's administration page, where it has one (/wp-admin, /ghost)"
+  }),
+  lastStartedAt: Schema.NullOr(Timestamp).annotations({
+    description: "when the instance last came up (provisioned, started, restarted, reactivated)"
+  }),
+  lastStoppedAt: Schema.NullOr(Timestamp).annotations({
+    description: "when it last stopped serving (stopped, suspended, cancelled, expired)"
+  }),
   lastStarted: alias(Schema.NullOr(Timestamp), "lastStartedAt"),
   lastStopped: alias(Schema.NullOr(Timestamp), "lastStoppedAt")
 }
@@ -253,11 +271,15 @@ const subscriptionFields = {
   cancelledAt: Schema.NullOr(Timestamp),
   instanceError: Schema.NullOr(Schema.String),
   displayName: Schema.String,
-  renewalStatus: Schema.Literal("ACTIVE", "GRACE", "SUSPENDED", "EXPIRED", "CANCELLED").annotations({ description: "where the subscription stands with renewals" }),
+  renewalStatus: Schema.Literal("ACTIVE", "GRACE", "SUSPENDED", "EXPIRED", "CANCELLED").annotations({
+    description: "where the subscription stands with renewals"
+  }),
   graceEndsAt: Schema.NullOr(Timestamp).annotations({ description: "in grace: suspended at this time unless renewed" }),
   renewalAttemptedAt: Schema.NullOr(Timestamp),
   suspendedAt: Schema.NullOr(Timestamp),
-  retentionEndsAt: Schema.NullOr(Timestamp).annotations({ description: "suspended: can be reactivated until then, expires after" }),
+  retentionEndsAt: Schema.NullOr(Timestamp).annotations({
+    description: "suspended: can be reactivated until then, expires after"
+  }),
   freeMonthsLeft: Schema.Int.annotations({ description: "FREE_SERVICE renewals still to come" }),
   lastStartedAt: Schema.NullOr(Timestamp),
   lastStoppedAt: Schema.NullOr(Timestamp),
@@ -294,7 +316,9 @@ export const SubscriptionValidation = Schema.Struct({
 }).annotations({ identifier: "SubscriptionValidation" })
 
 const instanceHealthFields = {
-  healthStatus: Schema.NullOr(HealthStatus).annotations({ description: "the reconciliation loop's last verdict; null before its first look" }),
+  healthStatus: Schema.NullOr(HealthStatus).annotations({
+    description: "the reconciliation loop's last verdict; null before its first look"
+  }),
   healthReason: Schema.NullOr(Schema.String),
   lastHealthCheck: Schema.NullOr(Timestamp)
 }
@@ -312,7 +336,17 @@ export const Instance = Schema.Struct({
 }).annotations({ identifier: "Instance" })
 
 export const InstanceStatus = Schema.Struct({
-  ...Struct.pick(instanceFields, "id", "status", "error", "publicUrl", "adminUrl", "namespace", "lastStartedAt", "lastStoppedAt"),
+  ...Struct.pick(
+    instanceFields,
+    "id",
+    "status",
+    "error",
+    "publicUrl",
+    "adminUrl",
+    "namespace",
+    "lastStartedAt",
+    "lastStoppedAt"
+  ),
   ...instanceHealthFields
 })
 
@@ -320,7 +354,10 @@ export const InstanceCredentials = Schema.Struct({
   instanceId: Id,
   status: Schema.String,
   credentials: Schema.Array(Schema.Struct({ name: Schema.String, description: Schema.String, value: Schema.String }))
-}).annotations({ identifier: "InstanceCredentials", description: "generated per instance, crypto-random; kept only in the instance's Secret" })
+}).annotations({
+  identifier: "InstanceCredentials",
+  description: "generated per instance, crypto-random; kept only in the instance's Secret"
+})
 
 const Usage = Schema.Struct({ used: Schema.Number, limit: Schema.Number, percentage: Schema.Number })
 export const InstanceMetrics = Schema.Struct({
@@ -328,7 +365,9 @@ export const InstanceMetrics = Schema.Struct({
   status: Schema.String,
   cpu: Schema.NullOr(Usage).annotations({ description: "millicores; null when usage is unknown (see reason)" }),
   memory: Schema.NullOr(Usage).annotations({ description: "MiB; null when usage is unknown (see reason)" }),
-  metrics: Schema.NullOr(Schema.Struct({ cpu: Usage, memory: Usage })).annotations({ description: "cpu and memory together; null when the metrics API is absent or has no sample" }),
+  metrics: Schema.NullOr(Schema.Struct({ cpu: Usage, memory: Usage })).annotations({
+    description: "cpu and memory together; null when the metrics API is absent or has no sample"
+  }),
   reason: Schema.NullOr(Schema.String).annotations({ description: "why metrics is null" }),
   urls: Schema.Struct({ public: Schema.NullOr(Schema.String), admin: Schema.NullOr(Schema.String) }),
   timestamp: Timestamp
@@ -344,7 +383,9 @@ export const Coupon = Schema.Struct({
   validUntil: Schema.NullOr(Timestamp),
   maxUses: Schema.NullOr(Schema.Int),
   maxUsesPerUser: Schema.Int,
-  value: Schema.Int.annotations({ description: "CREDIT_TOPUP: rupiah credited; SUBSCRIPTION_DISCOUNT: percent or rupiah off" }),
+  value: Schema.Int.annotations({
+    description: "CREDIT_TOPUP: rupiah credited; SUBSCRIPTION_DISCOUNT: percent or rupiah off"
+  }),
   discountKind: Schema.NullOr(Schema.Literal("PERCENT", "FIXED")),
   serviceIds: Schema.Array(Id),
   planIds: Schema.Array(Id),
@@ -391,7 +432,12 @@ export const CouponStatistics = Schema.Struct({
 
 export const Updated = Schema.Struct({ updated: Schema.Int })
 
-export const UserStats = Schema.Struct({ total: Schema.Int, active: Schema.Int, administrators: Schema.Int, registeredLast30Days: Schema.Int })
+export const UserStats = Schema.Struct({
+  total: Schema.Int,
+  active: Schema.Int,
+  administrators: Schema.Int,
+  registeredLast30Days: Schema.Int
+})
 export const UserDetail = Schema.Struct({
   ...User.fields,
   wallet: Schema.Struct({ userId: Id, balance: Rupiah, totalTopUp: Rupiah, totalSpent: Rupiah })
@@ -404,7 +450,10 @@ export const SubscriptionStats = Schema.Struct({
   monthlyRecurringRevenue: Rupiah
 }).annotations({ identifier: "SubscriptionStats" })
 
-export const AdminRefund = Schema.Struct({ subscriptionId: Id, refunded: Schema.Array(Schema.Struct({ transactionId: TransactionId, amount: Rupiah })) })
+export const AdminRefund = Schema.Struct({
+  subscriptionId: Id,
+  refunded: Schema.Array(Schema.Struct({ transactionId: TransactionId, amount: Rupiah }))
+})
 
 /** A ledger entry as the administrators' transaction list shows it (every user's). */
 export const AdminLedgerEntry = Schema.Struct({
@@ -423,13 +472,33 @@ export const AdminLedgerEntry = Schema.Struct({
 }).annotations({ identifier: "AdminLedgerEntry" })
 
 const Period = Schema.String.annotations({ description: "YYYY-MM-DD or YYYY-MM" })
-export const RevenueReport = Schema.Array(Schema.Struct({ period: Period, charged: Rupiah, refunded: Rupiah, net: Rupiah, toppedUp: Rupiah, couponCredit: Rupiah }))
-export const QuotaReport = Schema.Array(Schema.Struct({ planId: Id, planName: Schema.String, serviceName: Schema.String, totalQuota: Schema.Int, usedQuota: Schema.Int, utilisation: Schema.Number }))
+export const RevenueReport = Schema.Array(
+  Schema.Struct({
+    period: Period,
+    charged: Rupiah,
+    refunded: Rupiah,
+    net: Rupiah,
+    toppedUp: Rupiah,
+    couponCredit: Rupiah
+  })
+)
+export const QuotaReport = Schema.Array(
+  Schema.Struct({
+    planId: Id,
+    planName: Schema.String,
+    serviceName: Schema.String,
+    totalQuota: Schema.Int,
+    usedQuota: Schema.Int,
+    utilisation: Schema.Number
+  })
+)
 export const SubscriptionsReport = Schema.Struct({
   periods: Schema.Array(Schema.Struct({ period: Period, created: Schema.Int, ended: Schema.Int })),
   byStatus: Schema.Record({ key: Schema.String, value: Schema.Int })
 })
-export const ServiceControlReport = Schema.Array(Schema.Struct({ period: Period, stops: Schema.Int, starts: Schema.Int, restarts: Schema.Int }))
+export const ServiceControlReport = Schema.Array(
+  Schema.Struct({ period: Period, stops: Schema.Int, starts: Schema.Int, restarts: Schema.Int })
+)
 
 const PodMetrics = Schema.Struct({
   phase: Schema.String,
@@ -451,7 +520,9 @@ export const Pod = Schema.Struct({
   metrics: Schema.NullOr(PodMetrics),
   metricsReason: Schema.NullOr(Schema.String).annotations({ description: "why metrics is null" })
 }).annotations({ identifier: "Pod" })
-export const OrphanCleanup = Schema.Struct({ removed: Schema.Array(Schema.Struct({ namespace: Schema.String, name: Schema.String })) })
+export const OrphanCleanup = Schema.Struct({
+  removed: Schema.Array(Schema.Struct({ namespace: Schema.String, name: Schema.String }))
+})
 const Capacity = Schema.Struct({ capacity: Schema.Number, requested: Schema.Number })
 const NodeResources = Schema.Struct({ cpuMilli: Schema.Number, memoryMb: Schema.Number, pods: Schema.Int })
 export const Node = Schema.Struct({
@@ -462,9 +533,18 @@ export const Node = Schema.Struct({
   memoryMb: Capacity.annotations({ description: "allocatable MiB and the sum of its pods' requests" }),
   capacity: NodeResources,
   allocatable: NodeResources,
-  conditions: Schema.Array(Schema.Struct({ type: Schema.String, status: Schema.String, reason: Schema.NullOr(Schema.String), message: Schema.NullOr(Schema.String) })),
+  conditions: Schema.Array(
+    Schema.Struct({
+      type: Schema.String,
+      status: Schema.String,
+      reason: Schema.NullOr(Schema.String),
+      message: Schema.NullOr(Schema.String)
+    })
+  ),
   pods: Schema.Int,
-  usage: Schema.NullOr(Schema.Struct({ cpuMilli: Schema.Number, memoryMb: Schema.Number })).annotations({ description: "live, from metrics.k8s.io NodeMetrics" }),
+  usage: Schema.NullOr(Schema.Struct({ cpuMilli: Schema.Number, memoryMb: Schema.Number })).annotations({
+    description: "live, from metrics.k8s.io NodeMetrics"
+  }),
   usageReason: Schema.NullOr(Schema.String).annotations({ description: "why usage is null" })
 }).annotations({ identifier: "Node" })
 export const ClusterHealth = Schema.Struct({
@@ -486,20 +566,26 @@ export const AuditReport = Schema.Struct({
   eventsChecked: Schema.Int,
   streamsChecked: Schema.Int,
   streamsByKind: Schema.Record({ key: Schema.String, value: Schema.Int }),
-  checked: Schema.Record({ key: Schema.String, value: Schema.Int }).annotations({ description: "counts per check: wallets, payments, subscriptions, quotas…" }),
+  checked: Schema.Record({ key: Schema.String, value: Schema.Int }).annotations({
+    description: "counts per check: wallets, payments, subscriptions, quotas…"
+  }),
   accountsByKind: Schema.Record({ key: Schema.String, value: Schema.Struct({ accounts: Schema.Int, total: Rupiah }) }),
   accountSum: Rupiah,
   problemCount: Schema.Int,
-  problems: Schema.Array(Schema.Struct({
-    position: Schema.optional(Schema.Int),
-    streamId: Schema.optional(Schema.String),
-    version: Schema.optional(Schema.Int),
-    eventId: Schema.optional(Schema.String),
-    problem: Schema.String
-  })).annotations({ description: "the first problems, each naming the event that caused it where there is one" }),
+  problems: Schema.Array(
+    Schema.Struct({
+      position: Schema.optional(Schema.Int),
+      streamId: Schema.optional(Schema.String),
+      version: Schema.optional(Schema.Int),
+      eventId: Schema.optional(Schema.String),
+      problem: Schema.String
+    })
+  ).annotations({ description: "the first problems, each naming the event that caused it where there is one" }),
   seconds: Schema.optional(Schema.Number),
   eventsPerSecond: Schema.optional(Schema.Int),
-  accounts: Schema.optional(Schema.Record({ key: Schema.String, value: Rupiah })).annotations({ description: "every account's replayed balance (accounts=true)" })
+  accounts: Schema.optional(Schema.Record({ key: Schema.String, value: Rupiah })).annotations({
+    description: "every account's replayed balance (accounts=true)"
+  })
 }).annotations({ identifier: "AuditReport" })
 
 export const Statement = Schema.Struct({
@@ -511,20 +597,22 @@ export const Statement = Schema.Struct({
   credits: Rupiah,
   debits: Rupiah,
   closingBalance: Rupiah,
-  lines: Schema.Array(Schema.Struct({
-    position: Schema.Int,
-    version: Schema.Int,
-    eventId: Id,
-    hash: Schema.String.annotations({ description: "the event's hash (docs/ledger-hash-spec.md)" }),
-    recordedAt: Timestamp,
-    transactionId: TransactionId,
-    kind: Schema.String,
-    direction: Direction,
-    amount: Rupiah,
-    counterparty: Schema.String,
-    description: Schema.String,
-    balanceAfter: Rupiah
-  }))
+  lines: Schema.Array(
+    Schema.Struct({
+      position: Schema.Int,
+      version: Schema.Int,
+      eventId: Id,
+      hash: Schema.String.annotations({ description: "the event's hash (docs/ledger-hash-spec.md)" }),
+      recordedAt: Timestamp,
+      transactionId: TransactionId,
+      kind: Schema.String,
+      direction: Direction,
+      amount: Rupiah,
+      counterparty: Schema.String,
+      description: Schema.String,
+      balanceAfter: Rupiah
+    })
+  )
 }).annotations({ identifier: "Statement" })
 
 export const PeriodTotals = Schema.Struct({
@@ -557,4 +645,6 @@ export const RenewalQueue = Schema.Struct({
   pagination: Pagination
 }).annotations({ identifier: "RenewalQueue" })
 
-export const RenewalRetry = Schema.Struct({ subscription: Subscription, counts: RenewalCounts }).annotations({ identifier: "RenewalRetry" })
+export const RenewalRetry = Schema.Struct({ subscription: Subscription, counts: RenewalCounts }).annotations({
+  identifier: "RenewalRetry"
+})

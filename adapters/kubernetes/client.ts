@@ -31,7 +31,8 @@ export interface KubeClientOptions {
 type AnyObject = Record<string, any>
 
 const messageOf = (body: unknown): string => {
-  if (typeof body === "object" && body !== null && typeof (body as AnyObject)["message"] === "string") return (body as AnyObject)["message"]
+  if (typeof body === "object" && body !== null && typeof (body as AnyObject)["message"] === "string")
+    return (body as AnyObject)["message"]
   if (typeof body === "string" && body.length > 0) return body.slice(0, 300)
   return "no message"
 }
@@ -51,18 +52,27 @@ export const classify = (operation: string, error: unknown): ClusterError | NotF
     const code = error.code
     const message = messageOf(error.body)
     if (code === 404) return new NotFound()
-    if (code >= 500 || code === 429 || (code === 409 && (error.body as AnyObject | undefined)?.["reason"] !== "AlreadyExists") || /being terminated/.test(message)) {
+    if (
+      code >= 500 ||
+      code === 429 ||
+      (code === 409 && (error.body as AnyObject | undefined)?.["reason"] !== "AlreadyExists") ||
+      /being terminated/.test(message)
+    ) {
       return new ClusterUnavailable({ operation, reason: `HTTP ${code}: ${message}` })
     }
-    const plain = code === 403 && /exceeded quota/.test(message)
-      ? `the tenant's resource quota is exceeded: ${message}`
-      : code === 403 && /cannot \S+ resource/.test(message)
-      ? `forbidden by the cluster's RBAC (check MinisPod's ClusterRole): ${message}`
-      : code === 401 ? `not authenticated to the cluster: ${message}` : message
+    const plain =
+      code === 403 && /exceeded quota/.test(message)
+        ? `the tenant's resource quota is exceeded: ${message}`
+        : code === 403 && /cannot \S+ resource/.test(message)
+          ? `forbidden by the cluster's RBAC (check MinisPod's ClusterRole): ${message}`
+          : code === 401
+            ? `not authenticated to the cluster: ${message}`
+            : message
     return new ClusterRejected({ operation, status: code, reason: plain })
   }
   const e = error as { name?: string; message?: string; code?: string; type?: string }
-  const reason = e?.name === "AbortError" || e?.type === "aborted" ? "timed out" : e?.code ?? e?.message ?? String(error)
+  const reason =
+    e?.name === "AbortError" || e?.type === "aborted" ? "timed out" : (e?.code ?? e?.message ?? String(error))
   return new ClusterUnavailable({ operation, reason })
 }
 
@@ -73,7 +83,9 @@ export interface WatchEvent {
 
 /** The few calls the adapter makes, each with a timeout, typed errors and retries; `calls` counts API requests. */
 export const makeKubeClient = (options: KubeClientOptions) => {
-  let clients: { objects: KubernetesObjectApi; apps: AppsV1Api; core: CoreV1Api; metrics: Metrics; watch: Watch; kc: KubeConfig } | undefined
+  let clients:
+    | { objects: KubernetesObjectApi; apps: AppsV1Api; core: CoreV1Api; metrics: Metrics; watch: Watch; kc: KubeConfig }
+    | undefined
   let calls = 0
   const counter = {
     pre: async (ctx: RequestContext) => {
@@ -94,19 +106,38 @@ export const makeKubeClient = (options: KubeClientOptions) => {
         promiseMiddleware: [counter]
       })
       const objects = new KubernetesObjectApi(configuration)
-      clients = { objects, apps: new AppsV1Api(configuration), core: new CoreV1Api(configuration), metrics: new Metrics(kc), watch: new Watch(kc), kc }
+      clients = {
+        objects,
+        apps: new AppsV1Api(configuration),
+        core: new CoreV1Api(configuration),
+        metrics: new Metrics(kc),
+        watch: new Watch(kc),
+        kc
+      }
     }
     return clients
   }
 
-  const retrying = Schedule.exponential(Duration.millis(options.retryBaseMs)).pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(options.retries)))
+  const retrying = Schedule.exponential(Duration.millis(options.retryBaseMs)).pipe(
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(options.retries))
+  )
 
   /** One call: typed errors, 404 as `undefined`, transient failures retried with backoff. */
-  const call = <A>(operation: string, run: (c: NonNullable<typeof clients>) => Promise<A>): Effect.Effect<A | undefined, ClusterError> =>
+  const call = <A>(
+    operation: string,
+    run: (c: NonNullable<typeof clients>) => Promise<A>
+  ): Effect.Effect<A | undefined, ClusterError> =>
     Effect.tryPromise({ try: () => run(get()), catch: (error) => classify(operation, error) }).pipe(
       // A backstop for calls that bypass the request middleware (metrics).
-      Effect.timeoutFail({ duration: Duration.millis(options.requestTimeoutMs + 1_000), onTimeout: () => new ClusterUnavailable({ operation, reason: "timed out" }) }),
-      Effect.catchIf((e): e is NotFound => e instanceof NotFound, () => Effect.succeed(undefined)),
+      Effect.timeoutFail({
+        duration: Duration.millis(options.requestTimeoutMs + 1_000),
+        onTimeout: () => new ClusterUnavailable({ operation, reason: "timed out" })
+      }),
+      Effect.catchIf(
+        (e): e is NotFound => e instanceof NotFound,
+        () => Effect.succeed(undefined)
+      ),
       Effect.retry({ schedule: retrying, while: (e) => e._tag === "ClusterUnavailable" })
     ) as Effect.Effect<A | undefined, ClusterError>
 
@@ -117,49 +148,115 @@ export const makeKubeClient = (options: KubeClientOptions) => {
     kubeConfig: () => get().kc,
     /** Server-side apply: fieldManager minispod, force (MinisPod owns these fields). */
     apply: (object: KubeObject, manager: string = fieldManager) =>
-      call(`apply ${object.kind}/${object.metadata.name}`, (c) => c.objects.patch(strip(object), undefined, undefined, manager, true, PatchStrategy.ServerSideApply)),
+      call(`apply ${object.kind}/${object.metadata.name}`, (c) =>
+        c.objects.patch(strip(object), undefined, undefined, manager, true, PatchStrategy.ServerSideApply)
+      ),
     /** Create only if absent: true when this call created it. */
     create: (object: KubeObject) =>
-      Effect.tryPromise({ try: () => get().objects.create(strip(object), undefined, undefined, fieldManager), catch: (error) => error }).pipe(
+      Effect.tryPromise({
+        try: () => get().objects.create(strip(object), undefined, undefined, fieldManager),
+        catch: (error) => error
+      }).pipe(
         Effect.as(true),
         Effect.catchAll((error) =>
-          error instanceof ApiException && error.code === 409 ? Effect.succeed(false) : Effect.fail(classify(`create ${object.kind}/${object.metadata.name}`, error))),
-        Effect.catchIf((e): e is NotFound => e instanceof NotFound, () => Effect.fail(new ClusterRejected({ operation: `create ${object.kind}`, status: 404, reason: "not found" }))),
+          error instanceof ApiException && error.code === 409
+            ? Effect.succeed(false)
+            : Effect.fail(classify(`create ${object.kind}/${object.metadata.name}`, error))
+        ),
+        Effect.catchIf(
+          (e): e is NotFound => e instanceof NotFound,
+          () =>
+            Effect.fail(new ClusterRejected({ operation: `create ${object.kind}`, status: 404, reason: "not found" }))
+        ),
         Effect.retry({ schedule: retrying, while: (e) => (e as ClusterError)._tag === "ClusterUnavailable" })
       ) as Effect.Effect<boolean, ClusterError>,
     read: (apiVersion: string, kind: string, namespace: string | undefined, name: string) =>
-      call(`get ${kind}/${name}`, (c) => c.objects.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } }) as Promise<AnyObject>),
+      call(
+        `get ${kind}/${name}`,
+        (c) =>
+          c.objects.read({
+            apiVersion,
+            kind,
+            metadata: { name, ...(namespace ? { namespace } : {}) }
+          }) as Promise<AnyObject>
+      ),
     list: (apiVersion: string, kind: string, namespace: string | undefined, labelSelector?: string) =>
       Effect.map(
-        call(`list ${kind}`, (c) => c.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector) as Promise<AnyObject>),
-        (list) => ({ items: (list?.["items"] ?? []) as Array<AnyObject>, resourceVersion: list?.["metadata"]?.["resourceVersion"] as string | undefined })
+        call(
+          `list ${kind}`,
+          (c) =>
+            c.objects.list(
+              apiVersion,
+              kind,
+              namespace,
+              undefined,
+              undefined,
+              undefined,
+              undefined,
+              labelSelector
+            ) as Promise<AnyObject>
+        ),
+        (list) => ({
+          items: (list?.["items"] ?? []) as Array<AnyObject>,
+          resourceVersion: list?.["metadata"]?.["resourceVersion"] as string | undefined
+        })
       ),
     /** Deletes (foreground propagation: dependents first); a missing object is fine. */
     remove: (apiVersion: string, kind: string, namespace: string | undefined, name: string) =>
-      Effect.asVoid(call(`delete ${kind}/${name}`, (c) =>
-        c.objects.delete({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } }, undefined, undefined, undefined, undefined, "Foreground"))),
+      Effect.asVoid(
+        call(`delete ${kind}/${name}`, (c) =>
+          c.objects.delete(
+            { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } },
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            "Foreground"
+          )
+        )
+      ),
     /** Replicas through the scale subresource, by server-side apply. */
     scale: (namespace: string, name: string, replicas: number) =>
-      Effect.asVoid(call(`scale Deployment/${name}`, (c) =>
-        c.apps.patchNamespacedDeploymentScale(
-          { name, namespace, fieldManager, force: true, body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name, namespace }, spec: { replicas } } },
-          setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply)
-        ))),
+      Effect.asVoid(
+        call(`scale Deployment/${name}`, (c) =>
+          c.apps.patchNamespacedDeploymentScale(
+            {
+              name,
+              namespace,
+              fieldManager,
+              force: true,
+              body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name, namespace }, spec: { replicas } }
+            },
+            setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply)
+          )
+        )
+      ),
     podMetrics: (namespace: string) => call("get pod metrics", (c) => c.metrics.getPodMetrics(namespace)),
     nodeMetrics: call("get node metrics", (c) => c.metrics.getNodeMetrics()),
     /** policy/v1 Eviction of one pod (what kubectl drain sends); a pod already gone is fine. */
     evict: (namespace: string, name: string) =>
-      Effect.asVoid(call(`evict Pod/${name}`, (c) =>
-        c.core.createNamespacedPodEviction({ namespace, name, body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } } }))),
+      Effect.asVoid(
+        call(`evict Pod/${name}`, (c) =>
+          c.core.createNamespacedPodEviction({
+            namespace,
+            name,
+            body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } }
+          })
+        )
+      ),
     /** A raw watch; `done` is called once when it ends for any reason. Returns its stopper. */
-    watch: (path: string, query: Record<string, string>, onEvent: (event: WatchEvent) => void, done: (error: unknown) => void) => {
+    watch: (
+      path: string,
+      query: Record<string, string>,
+      onEvent: (event: WatchEvent) => void,
+      done: (error: unknown) => void
+    ) => {
       let controller: AbortController | undefined
       let stopped = false
       calls++
-      get().watch.watch(path, query, (type, object) => onEvent({ type: type as WatchEvent["type"], object }), done).then(
-        (c) => (stopped ? c.abort() : (controller = c)),
-        done
-      )
+      get()
+        .watch.watch(path, query, (type, object) => onEvent({ type: type as WatchEvent["type"], object }), done)
+        .then((c) => (stopped ? c.abort() : (controller = c)), done)
       return () => {
         stopped = true
         controller?.abort()

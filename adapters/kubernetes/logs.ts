@@ -12,7 +12,9 @@ const retryMs = 1_000
 const replacementTail = 1_000
 
 /** `2026-11-22T08:00:00.5Z text` (kubelet's RFC3339Nano prefix, `timestamps=true`) → both parts. */
-const parseLine = (raw: string): { readonly text: string; readonly timestamp: string | null; readonly nanos: string | null } => {
+const parseLine = (
+  raw: string
+): { readonly text: string; readonly timestamp: string | null; readonly nanos: string | null } => {
   const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z (.*)$/s.exec(raw)
   if (match === null) return { text: raw, timestamp: null, nanos: null }
   const fraction = (match[2] ?? "").padEnd(9, "0")
@@ -43,11 +45,24 @@ export const LogStreamKubernetes = (kube: KubeClient) =>
             if (!stopped) timer = setTimeout(() => void attach(), retryMs)
           }
           const attach = async () => {
-            const listed = await Effect.runPromise(Effect.either(kube.list("v1", "Pod", namespace, `${instanceLabel}=${name},${componentLabel}=${container}`)))
+            const listed = await Effect.runPromise(
+              Effect.either(
+                kube.list("v1", "Pod", namespace, `${instanceLabel}=${name},${componentLabel}=${container}`)
+              )
+            )
             if (stopped) return
-            const pod = listed._tag === "Left" ? undefined : listed.right.items
-              .filter((p: AnyObject) => !p["metadata"]["deletionTimestamp"] && p["status"]?.["phase"] === "Running")
-              .sort((a: AnyObject, b: AnyObject) => String(b["metadata"]["creationTimestamp"] ?? "").localeCompare(String(a["metadata"]["creationTimestamp"] ?? "")))[0]
+            const pod =
+              listed._tag === "Left"
+                ? undefined
+                : listed.right.items
+                    .filter(
+                      (p: AnyObject) => !p["metadata"]["deletionTimestamp"] && p["status"]?.["phase"] === "Running"
+                    )
+                    .sort((a: AnyObject, b: AnyObject) =>
+                      String(b["metadata"]["creationTimestamp"] ?? "").localeCompare(
+                        String(a["metadata"]["creationTimestamp"] ?? "")
+                      )
+                    )[0]
             if (pod === undefined) return later()
             const podName: string = pod["metadata"]["name"]
             const resuming = podName === followed && lastSeen !== null

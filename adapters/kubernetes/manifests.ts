@@ -14,7 +14,12 @@ export interface ClusterSettings {
 export type KubeObject = {
   readonly apiVersion: string
   readonly kind: string
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> }
+  readonly metadata: {
+    readonly name: string
+    readonly namespace?: string
+    readonly labels?: Record<string, string>
+    readonly annotations?: Record<string, string>
+  }
 } & Record<string, unknown>
 
 export const managedBy = { "app.kubernetes.io/managed-by": "minispod" } as const
@@ -48,29 +53,56 @@ const quantity = {
 export const storageGbOf = (value: string | undefined): number => {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(value ?? "")
   if (!m) return 0
-  const factor: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }
+  const factor: Record<string, number> = {
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12
+  }
   return (Number(m[1]) * (m[2] ? factor[m[2]]! : 1)) / 2 ** 30
 }
 
 /** The namespace of a tenant and its guard rails: default-deny ingress, quota and limit range from its plans. */
-export const tenantObjects = (namespace: string, tenant: TenantBudget, settings: ClusterSettings): Array<KubeObject> => {
+export const tenantObjects = (
+  namespace: string,
+  tenant: TenantBudget,
+  settings: ClusterSettings
+): Array<KubeObject> => {
   const labels = { ...managedBy, [userLabel]: tenant.userId }
   return [
-    { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels: { ...labels, "pod-security.kubernetes.io/enforce": "baseline" } } },
     {
-      apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "default-deny-ingress", namespace, labels },
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: namespace, labels: { ...labels, "pod-security.kubernetes.io/enforce": "baseline" } }
+    },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "default-deny-ingress", namespace, labels },
       spec: { podSelector: {}, policyTypes: ["Ingress"] }
     },
     {
-      apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-from-ingress-controller", namespace, labels },
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "allow-from-ingress-controller", namespace, labels },
       spec: {
         podSelector: { matchLabels: { [componentLabel]: "app" } },
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": settings.ingressNamespace } } }] }]
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": settings.ingressNamespace } } }]
+          }
+        ]
       }
     },
     {
-      apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "tenant-quota", namespace, labels },
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: { name: "tenant-quota", namespace, labels },
       spec: {
         hard: {
           "requests.cpu": quantity.cpu(tenant.cpuMilli),
@@ -86,7 +118,9 @@ export const tenantObjects = (namespace: string, tenant: TenantBudget, settings:
       }
     },
     {
-      apiVersion: "v1", kind: "LimitRange", metadata: { name: "tenant-limits", namespace, labels },
+      apiVersion: "v1",
+      kind: "LimitRange",
+      metadata: { name: "tenant-limits", namespace, labels },
       spec: {
         limits: [
           {
@@ -103,23 +137,40 @@ export const tenantObjects = (namespace: string, tenant: TenantBudget, settings:
 }
 
 const probeOf = (probe: ProbeSpec, port: number) => {
-  const action = probe.kind === "http"
-    ? { httpGet: { path: probe.path, port } }
-    : probe.kind === "tcp"
-    ? { tcpSocket: { port } }
-    : { exec: { command: [...probe.command] } }
-  return { ...action, initialDelaySeconds: probe.initialDelaySeconds ?? 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }
+  const action =
+    probe.kind === "http"
+      ? { httpGet: { path: probe.path, port } }
+      : probe.kind === "tcp"
+        ? { tcpSocket: { port } }
+        : { exec: { command: [...probe.command] } }
+  return {
+    ...action,
+    initialDelaySeconds: probe.initialDelaySeconds ?? 5,
+    periodSeconds: 10,
+    timeoutSeconds: 5,
+    failureThreshold: 3
+  }
 }
 
-const componentObjects = (spec: InstanceSpec, c: ComponentSpec, storageGb: number, settings: ClusterSettings): Array<KubeObject> => {
+const componentObjects = (
+  spec: InstanceSpec,
+  c: ComponentSpec,
+  storageGb: number,
+  settings: ClusterSettings
+): Array<KubeObject> => {
   const name = c.role === "app" ? spec.name : databaseName(spec.name)
   const labels = { ...labelsOf(spec), [componentLabel]: c.role }
   const selector = { [instanceLabel]: spec.name, [componentLabel]: c.role }
   const metadata = { name, namespace: spec.namespace, labels }
-  const dropAll = { drop: ["ALL"], ...(c.securityContext.addCapabilities?.length ? { add: [...c.securityContext.addCapabilities] } : {}) }
+  const dropAll = {
+    drop: ["ALL"],
+    ...(c.securityContext.addCapabilities?.length ? { add: [...c.securityContext.addCapabilities] } : {})
+  }
   return [
     {
-      apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { ...metadata, name: volumeName(name) },
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { ...metadata, name: volumeName(name) },
       spec: {
         accessModes: ["ReadWriteOnce"],
         resources: { requests: { storage: quantity.storage(storageGb) } },
@@ -127,7 +178,9 @@ const componentObjects = (spec: InstanceSpec, c: ComponentSpec, storageGb: numbe
       }
     },
     {
-      apiVersion: "apps/v1", kind: "Deployment", metadata,
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata,
       spec: {
         // No `replicas`: it is owned through the scale subresource, so a re-apply never restarts a stopped instance.
         strategy: { type: "Recreate" }, // the volume is ReadWriteOnce
@@ -140,32 +193,64 @@ const componentObjects = (spec: InstanceSpec, c: ComponentSpec, storageGb: numbe
             enableServiceLinks: false,
             securityContext: {
               seccompProfile: { type: "RuntimeDefault" },
-              ...(c.securityContext.runAsUser === undefined ? {} : { runAsUser: c.securityContext.runAsUser, runAsGroup: c.securityContext.runAsUser, runAsNonRoot: c.securityContext.runAsUser > 0 }),
+              ...(c.securityContext.runAsUser === undefined
+                ? {}
+                : {
+                    runAsUser: c.securityContext.runAsUser,
+                    runAsGroup: c.securityContext.runAsUser,
+                    runAsNonRoot: c.securityContext.runAsUser > 0
+                  }),
               ...(c.securityContext.fsGroup === undefined ? {} : { fsGroup: c.securityContext.fsGroup })
             },
             ...(settings.imagePullSecret ? { imagePullSecrets: [{ name: settings.imagePullSecret }] } : {}),
-            containers: [{
-              name: c.role,
-              image: c.image,
-              ports: [{ name: c.role === "app" ? "http" : "db", containerPort: c.port }],
-              env: Object.keys(c.env).sort().map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: spec.name, key: envKey(c.role, key) } } })),
-              resources: {
-                requests: { cpu: quantity.cpu(Math.max(10, Math.floor(c.cpuMilli / 2))), memory: quantity.memory(c.memoryMb) },
-                limits: { cpu: quantity.cpu(c.cpuMilli), memory: quantity.memory(c.memoryMb) }
-              },
-              readinessProbe: probeOf(c.probe, c.port),
-              livenessProbe: { ...probeOf(c.probe, c.port), initialDelaySeconds: Math.max(30, c.probe.initialDelaySeconds ?? 0), failureThreshold: 6 },
-              securityContext: { allowPrivilegeEscalation: false, capabilities: dropAll },
-              volumeMounts: [{ name: "data", mountPath: c.volume.mountPath, ...(c.volume.subPath ? { subPath: c.volume.subPath } : {}) }]
-            }],
+            containers: [
+              {
+                name: c.role,
+                image: c.image,
+                ports: [{ name: c.role === "app" ? "http" : "db", containerPort: c.port }],
+                env: Object.keys(c.env)
+                  .sort()
+                  .map((key) => ({
+                    name: key,
+                    valueFrom: { secretKeyRef: { name: spec.name, key: envKey(c.role, key) } }
+                  })),
+                resources: {
+                  requests: {
+                    cpu: quantity.cpu(Math.max(10, Math.floor(c.cpuMilli / 2))),
+                    memory: quantity.memory(c.memoryMb)
+                  },
+                  limits: { cpu: quantity.cpu(c.cpuMilli), memory: quantity.memory(c.memoryMb) }
+                },
+                readinessProbe: probeOf(c.probe, c.port),
+                livenessProbe: {
+                  ...probeOf(c.probe, c.port),
+                  initialDelaySeconds: Math.max(30, c.probe.initialDelaySeconds ?? 0),
+                  failureThreshold: 6
+                },
+                securityContext: { allowPrivilegeEscalation: false, capabilities: dropAll },
+                volumeMounts: [
+                  {
+                    name: "data",
+                    mountPath: c.volume.mountPath,
+                    ...(c.volume.subPath ? { subPath: c.volume.subPath } : {})
+                  }
+                ]
+              }
+            ],
             volumes: [{ name: "data", persistentVolumeClaim: { claimName: volumeName(name) } }]
           }
         }
       }
     },
     {
-      apiVersion: "v1", kind: "Service", metadata,
-      spec: { type: "ClusterIP", selector, ports: [{ name: c.role === "app" ? "http" : "db", port: c.port, targetPort: c.port, protocol: "TCP" }] }
+      apiVersion: "v1",
+      kind: "Service",
+      metadata,
+      spec: {
+        type: "ClusterIP",
+        selector,
+        ports: [{ name: c.role === "app" ? "http" : "db", port: c.port, targetPort: c.port, protocol: "TCP" }]
+      }
     }
   ]
 }
@@ -183,25 +268,48 @@ export const instanceObjects = (
   const objects: Array<KubeObject> = componentObjects(spec, spec.app, storage.app, settings)
   if (spec.database) {
     objects.push(...componentObjects(spec, spec.database, storage.database, settings), {
-      apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: databaseName(spec.name), namespace: spec.namespace, labels },
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: databaseName(spec.name), namespace: spec.namespace, labels },
       spec: {
         podSelector: { matchLabels: { [instanceLabel]: spec.name, [componentLabel]: "database" } },
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ podSelector: { matchLabels: { [instanceLabel]: spec.name, [componentLabel]: "app" } } }], ports: [{ protocol: "TCP", port: spec.database.port }] }]
+        ingress: [
+          {
+            from: [{ podSelector: { matchLabels: { [instanceLabel]: spec.name, [componentLabel]: "app" } } }],
+            ports: [{ protocol: "TCP", port: spec.database.port }]
+          }
+        ]
       }
     })
   }
   if (spec.host !== undefined) {
     objects.push({
-      apiVersion: "networking.k8s.io/v1", kind: "Ingress",
-      metadata: { name: spec.name, namespace: spec.namespace, labels, ...(settings.tlsIssuer ? { annotations: { "cert-manager.io/cluster-issuer": settings.tlsIssuer } } : {}) },
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: {
+        name: spec.name,
+        namespace: spec.namespace,
+        labels,
+        ...(settings.tlsIssuer ? { annotations: { "cert-manager.io/cluster-issuer": settings.tlsIssuer } } : {})
+      },
       spec: {
         ingressClassName: settings.ingressClass,
         tls: [{ hosts: [spec.host], secretName: `${spec.name}-tls` }],
-        rules: [{
-          host: spec.host,
-          http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: spec.name, port: { number: spec.app.port } } } }] }
-        }]
+        rules: [
+          {
+            host: spec.host,
+            http: {
+              paths: [
+                {
+                  path: "/",
+                  pathType: "Prefix",
+                  backend: { service: { name: spec.name, port: { number: spec.app.port } } }
+                }
+              ]
+            }
+          }
+        ]
       }
     })
   }

@@ -33,8 +33,10 @@ export const evaluateReadiness = (
       const reason = waiting?.["reason"] as string | undefined
       if (reason === undefined) continue
       const detail = waiting?.["message"] ? `: ${waiting["message"]}` : ""
-      if (imageFailures.has(reason)) return { _tag: "Failed", reason: `the image ${status["image"] ?? ""} could not be pulled (${reason})${detail}` }
-      if (reason === "CreateContainerConfigError") return { _tag: "Failed", reason: `the container's configuration is invalid (${reason})${detail}` }
+      if (imageFailures.has(reason))
+        return { _tag: "Failed", reason: `the image ${status["image"] ?? ""} could not be pulled (${reason})${detail}` }
+      if (reason === "CreateContainerConfigError")
+        return { _tag: "Failed", reason: `the container's configuration is invalid (${reason})${detail}` }
       if (reason === "CrashLoopBackOff") {
         const restarts = Number(status["restartCount"] ?? 0)
         const last = status["lastState"]?.["terminated"] as AnyObject | undefined
@@ -53,22 +55,35 @@ export const evaluateReadiness = (
     const failure = conditionOf(d, "ReplicaFailure")
     if (failure?.["status"] === "True") {
       const message = String(failure["message"] ?? "")
-      if (/exceeded quota/i.test(message)) return { _tag: "Failed", reason: `the tenant's resource quota is exceeded (FailedCreate): ${message}` }
+      if (/exceeded quota/i.test(message))
+        return { _tag: "Failed", reason: `the tenant's resource quota is exceeded (FailedCreate): ${message}` }
       pending = `pods cannot be created (${failure["reason"] ?? "ReplicaFailure"}): ${message}`
     }
     const progressing = conditionOf(d, "Progressing")
     if (progressing?.["status"] === "False" && progressing["reason"] === "ProgressDeadlineExceeded") {
       // What held the pods back says more than the deadline itself.
-      return { _tag: "Failed", reason: pending ? `${pending}; the rollout gave up (ProgressDeadlineExceeded)` : `the rollout made no progress (ProgressDeadlineExceeded): ${progressing["message"] ?? ""}` }
+      return {
+        _tag: "Failed",
+        reason: pending
+          ? `${pending}; the rollout gave up (ProgressDeadlineExceeded)`
+          : `the rollout made no progress (ProgressDeadlineExceeded): ${progressing["message"] ?? ""}`
+      }
     }
     const desired = Number(d["spec"]?.["replicas"] ?? 1)
     if (desired === 0) return { _tag: "Pending", reason: "stopped (scaled to 0)" }
-    const restartedAt = d["spec"]?.["template"]?.["metadata"]?.["annotations"]?.["kubectl.kubernetes.io/restartedAt"] as string | undefined
-    if (restartedSince !== undefined && d["metadata"]?.["labels"]?.["app.kubernetes.io/component"] === "app" && (restartedAt ?? "") < restartedSince) {
+    const restartedAt = d["spec"]?.["template"]?.["metadata"]?.["annotations"]?.[
+      "kubectl.kubernetes.io/restartedAt"
+    ] as string | undefined
+    if (
+      restartedSince !== undefined &&
+      d["metadata"]?.["labels"]?.["app.kubernetes.io/component"] === "app" &&
+      (restartedAt ?? "") < restartedSince
+    ) {
       return { _tag: "Pending", reason: "the restart has not reached the cluster yet" }
     }
     const status = (d["status"] ?? {}) as AnyObject
-    const rolledOut = Number(d["metadata"]?.["generation"] ?? 0) <= Number(status["observedGeneration"] ?? 0) &&
+    const rolledOut =
+      Number(d["metadata"]?.["generation"] ?? 0) <= Number(status["observedGeneration"] ?? 0) &&
       Number(status["updatedReplicas"] ?? 0) >= desired &&
       Number(status["availableReplicas"] ?? 0) >= desired &&
       Number(status["replicas"] ?? 0) <= desired

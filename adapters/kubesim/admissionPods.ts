@@ -6,10 +6,12 @@ import type { Obj, Tx } from "./store.ts"
  * defaults and enforces its max, ResourceQuota refuses a pod that would exceed the namespace's
  * hard limits (the message is the API server's "exceeded quota: …").
  */
-const containersOf = (pod: Obj) => ((pod["spec"]?.containers ?? []) as Array<Obj>)
+const containersOf = (pod: Obj) => (pod["spec"]?.containers ?? []) as Array<Obj>
 
 const withLimitRangeDefaults = (pod: Obj, limitRanges: Array<Obj>): Obj => {
-  const items = limitRanges.flatMap((lr) => ((lr["spec"]?.limits ?? []) as Array<Obj>).filter((l) => l["type"] === "Container"))
+  const items = limitRanges.flatMap((lr) =>
+    ((lr["spec"]?.limits ?? []) as Array<Obj>).filter((l) => l["type"] === "Container")
+  )
   if (items.length === 0) return pod
   const containers = containersOf(pod).map((c) => {
     let limits = { ...(c["resources"]?.limits ?? {}) }
@@ -18,7 +20,14 @@ const withLimitRangeDefaults = (pod: Obj, limitRanges: Array<Obj>): Obj => {
       limits = { ...(item["default"] ?? {}), ...limits }
       requests = { ...limits, ...(item["defaultRequest"] ?? {}), ...requests } // an unset request defaults to the limit
     }
-    return { ...c, resources: { ...c["resources"], ...(Object.keys(limits).length > 0 ? { limits } : {}), ...(Object.keys(requests).length > 0 ? { requests } : {}) } }
+    return {
+      ...c,
+      resources: {
+        ...c["resources"],
+        ...(Object.keys(limits).length > 0 ? { limits } : {}),
+        ...(Object.keys(requests).length > 0 ? { requests } : {})
+      }
+    }
   })
   return { ...pod, spec: { ...pod["spec"], containers } }
 }
@@ -30,7 +39,8 @@ const limitRangeViolation = (pod: Obj, limitRanges: Array<Obj>): string | undefi
       for (const c of containersOf(pod)) {
         for (const [resource, max] of Object.entries((item["max"] ?? {}) as Record<string, string>)) {
           const limit = c["resources"]?.limits?.[resource]
-          if (limit !== undefined && parseQuantity(limit) > parseQuantity(max)) return `maximum ${resource} usage per Container is ${max}, but limit is ${limit}`
+          if (limit !== undefined && parseQuantity(limit) > parseQuantity(max))
+            return `maximum ${resource} usage per Container is ${max}, but limit is ${limit}`
         }
       }
     }
@@ -64,7 +74,8 @@ export const namespaceUsage = async (tx: Tx, namespace: string) => {
   const add = (usage: Record<string, number>) => {
     for (const [k, v] of Object.entries(usage)) total[k] = (total[k] ?? 0) + v
   }
-  for (const pod of await tx.list("/pods", namespace)) if (pod["status"]?.phase !== "Succeeded" && pod["status"]?.phase !== "Failed") add(podUsage(pod))
+  for (const pod of await tx.list("/pods", namespace))
+    if (pod["status"]?.phase !== "Succeeded" && pod["status"]?.phase !== "Failed") add(podUsage(pod))
   for (const pvc of await tx.list("/persistentvolumeclaims", namespace)) add(pvcUsage(pvc))
   total["services"] = (await tx.list("/services", namespace)).length
   total["secrets"] = (await tx.list("/secrets", namespace)).length
@@ -72,10 +83,18 @@ export const namespaceUsage = async (tx: Tx, namespace: string) => {
 }
 
 const format = (resource: string, value: number) =>
-  resource.includes("cpu") ? `${Math.round(value * 1000)}m` : resource.includes("memory") || resource.includes("storage") ? `${Math.round(value / 2 ** 20)}Mi` : String(value)
+  resource.includes("cpu")
+    ? `${Math.round(value * 1000)}m`
+    : resource.includes("memory") || resource.includes("storage")
+      ? `${Math.round(value / 2 ** 20)}Mi`
+      : String(value)
 
 /** The pod as admitted (LimitRange defaults applied), or the reason it is forbidden. */
-export const admitPod = async (tx: Tx, namespace: string, pod: Obj): Promise<{ readonly pod: Obj } | { readonly forbidden: string }> => {
+export const admitPod = async (
+  tx: Tx,
+  namespace: string,
+  pod: Obj
+): Promise<{ readonly pod: Obj } | { readonly forbidden: string }> => {
   const limitRanges = await tx.list("/limitranges", namespace)
   const admitted = withLimitRangeDefaults(pod, limitRanges)
   const violation = limitRangeViolation(admitted, limitRanges)
@@ -86,7 +105,9 @@ export const admitPod = async (tx: Tx, namespace: string, pod: Obj): Promise<{ r
   const requested = podUsage(admitted)
   for (const quota of quotas) {
     const hard = (quota["spec"]?.hard ?? {}) as Record<string, string>
-    const exceeded = Object.entries(hard).filter(([r, h]) => requested[r] !== undefined && requested[r]! > 0 && (used[r] ?? 0) + requested[r]! > parseQuantity(h))
+    const exceeded = Object.entries(hard).filter(
+      ([r, h]) => requested[r] !== undefined && requested[r]! > 0 && (used[r] ?? 0) + requested[r]! > parseQuantity(h)
+    )
     if (exceeded.length > 0) {
       const list = (f: (r: string, h: string) => string) => exceeded.map(([r, h]) => f(r, h)).join(",")
       return {

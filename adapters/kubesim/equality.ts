@@ -5,4 +5,7 @@ import { isDeepStrictEqual } from "node:util"
  * properties treated as absent (they are not stored).
  */
 export const sameJson = (a: unknown, b: unknown) =>
-  isDeepStrictEqual(a === undefined ? undefined : JSON.parse(JSON.stringify(a)), b === undefined ? undefined : JSON.parse(JSON.stringify(b)))
+  isDeepStrictEqual(
+    a === undefined ? undefined : JSON.parse(JSON.stringify(a)),
+    b === undefined ? undefined : JSON.parse(JSON.stringify(b))
+  )

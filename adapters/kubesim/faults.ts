@@ -17,12 +17,12 @@ export type Fault = FaultMatch & {
   /** How many matching requests it affects (default 1). */
   readonly count?: number
 } & (
-  | { readonly kind: "error"; readonly status?: number; readonly message?: string }
-  | { readonly kind: "delay"; readonly ms: number }
-  /** 409 Conflict; without a verb it hits the next write only. */
-  | { readonly kind: "conflict" }
-  | { readonly kind: "forbidden" }
-)
+    | { readonly kind: "error"; readonly status?: number; readonly message?: string }
+    | { readonly kind: "delay"; readonly ms: number }
+    /** 409 Conflict; without a verb it hits the next write only. */
+    | { readonly kind: "conflict" }
+    | { readonly kind: "forbidden" }
+  )
 
 export interface RequestInfo {
   readonly verb: string
@@ -43,8 +43,7 @@ export const makeFaults = () => {
   let armed: Array<Armed> = []
   const writes = ["create", "update", "patch", "delete", "deletecollection"]
   const matches = (f: Fault, r: RequestInfo) =>
-    (f.verb === undefined ? f.kind !== "conflict" || writes.includes(r.verb) : f.verb === r.verb) &&
-    matchesTarget(f, r)
+    (f.verb === undefined ? f.kind !== "conflict" || writes.includes(r.verb) : f.verb === r.verb) && matchesTarget(f, r)
   const matchesTarget = (m: FaultMatch, r: RequestInfo) =>
     (m.resource === undefined || m.resource === (r.subresource ? `${r.resource}/${r.subresource}` : r.resource)) &&
     (m.namespace === undefined || m.namespace === r.namespace) &&

@@ -16,7 +16,12 @@ const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null &
 /** Strategic-merge-patch directives are not fields. */
 const isDirective = (key: string) => key.startsWith("$")
 
-const walk = (value: unknown, type: string, path: string, prune: boolean): { readonly unknown: Array<string>; readonly value: unknown } => {
+const walk = (
+  value: unknown,
+  type: string,
+  path: string,
+  prune: boolean
+): { readonly unknown: Array<string>; readonly value: unknown } => {
   const array = /^Array<(.+)>$/.exec(type)
   if (array && Array.isArray(value)) {
     const items = value.map((v, i) => walk(v, array[1]!, `${path}[${i}]`, prune))
@@ -25,7 +30,10 @@ const walk = (value: unknown, type: string, path: string, prune: boolean): { rea
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type)
   if (map && isObject(value)) {
     const entries = Object.entries(value).map(([k, v]) => [k, walk(v, map[1]!, `${path}[${k}]`, prune)] as const)
-    return { unknown: entries.flatMap(([, e]) => e.unknown), value: Object.fromEntries(entries.map(([k, e]) => [k, e.value])) }
+    return {
+      unknown: entries.flatMap(([, e]) => e.unknown),
+      value: Object.fromEntries(entries.map(([k, e]) => [k, e.value]))
+    }
   }
   const attributes = modelOf(type)?.getAttributeTypeMap?.()
   if (attributes === undefined || !isObject(value)) return { unknown: [], value }

@@ -22,7 +22,9 @@ const containerUsage = (pod: Obj, container: Obj) => {
   }
 }
 
-const running = (pod: Obj) => pod["status"]?.phase === "Running" && (pod["status"]?.containerStatuses as Array<Obj> | undefined)?.some((c) => c["state"]?.running) === true
+const running = (pod: Obj) =>
+  pod["status"]?.phase === "Running" &&
+  (pod["status"]?.containerStatuses as Array<Obj> | undefined)?.some((c) => c["state"]?.running) === true
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z")
 
@@ -31,7 +33,12 @@ export const podMetrics = (pods: ReadonlyArray<Obj>): Array<Obj> =>
   pods.filter(running).map((pod) => ({
     kind: "PodMetrics",
     apiVersion: "metrics.k8s.io/v1beta1",
-    metadata: { name: pod["metadata"].name, namespace: pod["metadata"].namespace, creationTimestamp: now(), labels: pod["metadata"].labels ?? {} },
+    metadata: {
+      name: pod["metadata"].name,
+      namespace: pod["metadata"].namespace,
+      creationTimestamp: now(),
+      labels: pod["metadata"].labels ?? {}
+    },
     timestamp: now(),
     window: "15s",
     containers: ((pod["spec"]?.containers ?? []) as Array<Obj>).map((c) => {

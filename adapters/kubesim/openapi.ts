@@ -40,11 +40,21 @@ export const openApiGroupVersion = (group: string, version: string) => {
   return { openapi: "3.0.0", info: { title: "Kubernetes", version: "v1.32.0" }, paths, components: { schemas: {} } }
 }
 
-const hashOf = (value: unknown) => createHash("sha512").update(JSON.stringify(value)).digest("hex").slice(0, 64).toUpperCase()
+const hashOf = (value: unknown) =>
+  createHash("sha512").update(JSON.stringify(value)).digest("hex").slice(0, 64).toUpperCase()
 
 export const openApiIndex = () => {
-  const gvs = [...new Set(resources.map((r) => `${r.group}\u0000${r.version}`))].map((k) => k.split("\u0000") as [string, string])
+  const gvs = [...new Set(resources.map((r) => `${r.group}\u0000${r.version}`))].map(
+    (k) => k.split("\u0000") as [string, string]
+  )
   return {
-    paths: Object.fromEntries(gvs.map(([g, v]) => [gvPath(g, v), { serverRelativeURL: `${kubeSimulatorPrefix}/openapi/v3/${gvPath(g, v)}?hash=${hashOf(openApiGroupVersion(g, v))}` }]))
+    paths: Object.fromEntries(
+      gvs.map(([g, v]) => [
+        gvPath(g, v),
+        {
+          serverRelativeURL: `${kubeSimulatorPrefix}/openapi/v3/${gvPath(g, v)}?hash=${hashOf(openApiGroupVersion(g, v))}`
+        }
+      ])
+    )
   }
 }

@@ -51,8 +51,10 @@ const keyOfItem = (item: unknown, key: string) => (isObject(item) ? JSON.stringi
 export const strategicMergePatch = (target: unknown, patch: unknown, field = ""): unknown => {
   if (Array.isArray(patch)) {
     const key = mergeKeyOf(field, patch)
-    if (key === undefined || !Array.isArray(target)) return clone(patch.filter((i) => !(isObject(i) && i["$patch"] !== undefined)))
-    if (patch.some((i) => isObject(i) && i["$patch"] === "replace")) return clone(patch.filter((i) => !(isObject(i) && i["$patch"] === "replace")))
+    if (key === undefined || !Array.isArray(target))
+      return clone(patch.filter((i) => !(isObject(i) && i["$patch"] !== undefined)))
+    if (patch.some((i) => isObject(i) && i["$patch"] === "replace"))
+      return clone(patch.filter((i) => !(isObject(i) && i["$patch"] === "replace")))
     const out: Array<unknown> = [...target]
     for (const item of patch) {
       const index = out.findIndex((t) => keyOfItem(t, key) === keyOfItem(item, key))
@@ -90,16 +92,29 @@ export const jsonPatch = (target: Obj, operations: unknown): Obj => {
  * removed, then the applied configuration is merged in (keyed lists by key), so fields set by
  * others stay. Field ownership is the manager's last applied configuration, not managedFields.
  */
-export const serverSideApply = (live: Obj, previous: Obj | undefined, applied: Obj, others: ReadonlyArray<Obj> = []): Obj =>
-  applyMerge(previous === undefined ? live : removeStale(live, previous, applied, others), applied) as Obj
+export const serverSideApply = (
+  live: Obj,
+  previous: Obj | undefined,
+  applied: Obj,
+  others: ReadonlyArray<Obj> = []
+): Obj => applyMerge(previous === undefined ? live : removeStale(live, previous, applied, others), applied) as Obj
 
 /** Removes what `previous` set and `next` no longer sets, unless another manager's configuration still sets it. */
-const removeStale = (live: unknown, previous: unknown, next: unknown, others: ReadonlyArray<unknown>, field = ""): unknown => {
+const removeStale = (
+  live: unknown,
+  previous: unknown,
+  next: unknown,
+  others: ReadonlyArray<unknown>,
+  field = ""
+): unknown => {
   if (isObject(live) && isObject(previous)) {
     const out: Obj = { ...live }
     const nextObj = isObject(next) ? next : {}
     for (const k of Object.keys(previous)) {
-      const othersAt = others.filter(isObject).filter((o) => k in o).map((o) => o[k])
+      const othersAt = others
+        .filter(isObject)
+        .filter((o) => k in o)
+        .map((o) => o[k])
       if (!(k in nextObj) && othersAt.length === 0) delete out[k]
       else if (k in out) out[k] = removeStale(out[k], previous[k], nextObj[k], othersAt, k)
     }
@@ -117,7 +132,14 @@ const removeStale = (live: unknown, previous: unknown, next: unknown, others: Re
       .map((i) => {
         const k = keyOfItem(i, key)
         const before = previous.find((p) => keyOfItem(p, key) === k)
-        return before === undefined ? i : removeStale(i, before, after.find((n) => keyOfItem(n, key) === k), otherItems.filter((o) => keyOfItem(o, key) === k))
+        return before === undefined
+          ? i
+          : removeStale(
+              i,
+              before,
+              after.find((n) => keyOfItem(n, key) === k),
+              otherItems.filter((o) => keyOfItem(o, key) === k)
+            )
       })
   }
   return live

@@ -32,8 +32,25 @@ export interface ResourceDef {
   readonly model?: Model
 }
 
-const core = (plural: string, kind: string, namespaced: boolean, shortNames: Array<string>, model: Model, subresources: ResourceDef["subresources"] = [], categories?: Array<string>): ResourceDef => ({
-  group: "", version: "v1", plural, singular: kind.toLowerCase(), kind, namespaced, shortNames, subresources, model, ...(categories ? { categories } : {})
+const core = (
+  plural: string,
+  kind: string,
+  namespaced: boolean,
+  shortNames: Array<string>,
+  model: Model,
+  subresources: ResourceDef["subresources"] = [],
+  categories?: Array<string>
+): ResourceDef => ({
+  group: "",
+  version: "v1",
+  plural,
+  singular: kind.toLowerCase(),
+  kind,
+  namespaced,
+  shortNames,
+  subresources,
+  model,
+  ...(categories ? { categories } : {})
 })
 
 /** Every resource the simulator serves. */
@@ -49,25 +66,89 @@ export const resources: ReadonlyArray<ResourceDef> = [
   core("events", "Event", true, ["ev"], Event),
   core("resourcequotas", "ResourceQuota", true, ["quota"], ResourceQuota, ["status"]),
   core("limitranges", "LimitRange", true, ["limits"], LimitRange),
-  { group: "apps", version: "v1", plural: "deployments", singular: "deployment", kind: "Deployment", namespaced: true, shortNames: ["deploy"], subresources: ["status", "scale"], categories: ["all"], model: Deployment },
-  { group: "apps", version: "v1", plural: "replicasets", singular: "replicaset", kind: "ReplicaSet", namespaced: true, shortNames: ["rs"], subresources: ["status", "scale"], categories: ["all"], model: ReplicaSet },
-  { group: "networking.k8s.io", version: "v1", plural: "ingresses", singular: "ingress", kind: "Ingress", namespaced: true, shortNames: ["ing"], subresources: ["status"], model: Ingress },
-  { group: "networking.k8s.io", version: "v1", plural: "networkpolicies", singular: "networkpolicy", kind: "NetworkPolicy", namespaced: true, shortNames: ["netpol"], subresources: [], model: NetworkPolicy },
-  { group: "metrics.k8s.io", version: "v1beta1", plural: "pods", singular: "", kind: "PodMetrics", namespaced: true, shortNames: [], subresources: [], readOnly: true },
-  { group: "metrics.k8s.io", version: "v1beta1", plural: "nodes", singular: "", kind: "NodeMetrics", namespaced: false, shortNames: [], subresources: [], readOnly: true }
+  {
+    group: "apps",
+    version: "v1",
+    plural: "deployments",
+    singular: "deployment",
+    kind: "Deployment",
+    namespaced: true,
+    shortNames: ["deploy"],
+    subresources: ["status", "scale"],
+    categories: ["all"],
+    model: Deployment
+  },
+  {
+    group: "apps",
+    version: "v1",
+    plural: "replicasets",
+    singular: "replicaset",
+    kind: "ReplicaSet",
+    namespaced: true,
+    shortNames: ["rs"],
+    subresources: ["status", "scale"],
+    categories: ["all"],
+    model: ReplicaSet
+  },
+  {
+    group: "networking.k8s.io",
+    version: "v1",
+    plural: "ingresses",
+    singular: "ingress",
+    kind: "Ingress",
+    namespaced: true,
+    shortNames: ["ing"],
+    subresources: ["status"],
+    model: Ingress
+  },
+  {
+    group: "networking.k8s.io",
+    version: "v1",
+    plural: "networkpolicies",
+    singular: "networkpolicy",
+    kind: "NetworkPolicy",
+    namespaced: true,
+    shortNames: ["netpol"],
+    subresources: [],
+    model: NetworkPolicy
+  },
+  {
+    group: "metrics.k8s.io",
+    version: "v1beta1",
+    plural: "pods",
+    singular: "",
+    kind: "PodMetrics",
+    namespaced: true,
+    shortNames: [],
+    subresources: [],
+    readOnly: true
+  },
+  {
+    group: "metrics.k8s.io",
+    version: "v1beta1",
+    plural: "nodes",
+    singular: "",
+    kind: "NodeMetrics",
+    namespaced: false,
+    shortNames: [],
+    subresources: [],
+    readOnly: true
+  }
 ]
 
 /** The storage key of a resource: "<group>/<plural>" ("/pods", "apps/deployments"). */
 export const keyOf = (def: Pick<ResourceDef, "group" | "plural">) => `${def.group}/${def.plural}`
 
-export const apiVersionOf = (def: Pick<ResourceDef, "group" | "version">) => (def.group === "" ? def.version : `${def.group}/${def.version}`)
+export const apiVersionOf = (def: Pick<ResourceDef, "group" | "version">) =>
+  def.group === "" ? def.version : `${def.group}/${def.version}`
 
 export const findResource = (group: string, version: string, plural: string) =>
   resources.find((r) => r.group === group && r.version === version && r.plural === plural)
 
 export const groupVersions = () => {
   const seen = new Map<string, Array<string>>()
-  for (const r of resources) if (r.group !== "") seen.set(r.group, [...new Set([...(seen.get(r.group) ?? []), r.version])])
+  for (const r of resources)
+    if (r.group !== "") seen.set(r.group, [...new Set([...(seen.get(r.group) ?? []), r.version])])
   return [...seen].map(([name, versions]) => ({ name, versions }))
 }
 
@@ -95,10 +176,32 @@ export const resourceList = (group: string, version: string) => {
         s === "log"
           ? { name: `${r.plural}/log`, singularName: "", namespaced: true, kind: r.kind, verbs: ["get"] }
           : s === "eviction"
-          ? { name: `${r.plural}/eviction`, singularName: "", namespaced: true, group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] }
-          : s === "scale"
-            ? { name: `${r.plural}/scale`, singularName: "", namespaced: true, group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] }
-            : { name: `${r.plural}/status`, singularName: "", namespaced: r.namespaced, kind: r.kind, verbs: ["get", "patch", "update"] }
+            ? {
+                name: `${r.plural}/eviction`,
+                singularName: "",
+                namespaced: true,
+                group: "policy",
+                version: "v1",
+                kind: "Eviction",
+                verbs: ["create"]
+              }
+            : s === "scale"
+              ? {
+                  name: `${r.plural}/scale`,
+                  singularName: "",
+                  namespaced: true,
+                  group: "autoscaling",
+                  version: "v1",
+                  kind: "Scale",
+                  verbs: ["get", "patch", "update"]
+                }
+              : {
+                  name: `${r.plural}/status`,
+                  singularName: "",
+                  namespaced: r.namespaced,
+                  kind: r.kind,
+                  verbs: ["get", "patch", "update"]
+                }
       )
     ])
   }

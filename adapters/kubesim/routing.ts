@@ -24,7 +24,10 @@ export interface Target {
 export const parsePath = (path: string): { discovery: unknown } | { target: Target } | undefined => {
   let parts: Array<string>
   try {
-    parts = path.split("/").filter((p) => p.length > 0).map(decodeURIComponent)
+    parts = path
+      .split("/")
+      .filter((p) => p.length > 0)
+      .map(decodeURIComponent)
   } catch {
     return undefined // malformed percent-encoding: no such resource
   }
@@ -32,7 +35,14 @@ export const parsePath = (path: string): { discovery: unknown } | { target: Targ
   let ver: string
   let rest: Array<string>
   if (parts[0] === "api") {
-    if (parts.length === 1) return { discovery: { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1" }] } }
+    if (parts.length === 1)
+      return {
+        discovery: {
+          kind: "APIVersions",
+          versions: ["v1"],
+          serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1" }]
+        }
+      }
     if (parts[1] !== "v1") return undefined
     ;[group, ver, rest] = ["", "v1", parts.slice(2)]
   } else if (parts[0] === "apis") {
@@ -41,13 +51,27 @@ export const parsePath = (path: string): { discovery: unknown } | { target: Targ
         discovery: {
           kind: "APIGroupList",
           apiVersion: "v1",
-          groups: groupVersions().map((g) => ({ name: g.name, versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })), preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] } }))
+          groups: groupVersions().map((g) => ({
+            name: g.name,
+            versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })),
+            preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] }
+          }))
         }
       }
     }
     if (parts.length === 2) {
       const g = groupVersions().find((x) => x.name === parts[1])
-      return g === undefined ? undefined : { discovery: { kind: "APIGroup", apiVersion: "v1", name: g.name, versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })), preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] } } }
+      return g === undefined
+        ? undefined
+        : {
+            discovery: {
+              kind: "APIGroup",
+              apiVersion: "v1",
+              name: g.name,
+              versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })),
+              preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] }
+            }
+          }
     }
     ;[group, ver, rest] = [parts[1]!, parts[2]!, parts.slice(3)]
   } else return undefined
@@ -56,10 +80,14 @@ export const parsePath = (path: string): { discovery: unknown } | { target: Targ
     return list === undefined ? undefined : { discovery: list }
   }
   // /namespaces/NS/<plural>/... is namespaced, except the namespace object's own subresources.
-  const namespaced = rest[0] === "namespaces" && rest.length >= 3 && !(rest.length === 3 && (rest[2] === "status" || rest[2] === "finalize"))
+  const namespaced =
+    rest[0] === "namespaces" &&
+    rest.length >= 3 &&
+    !(rest.length === 3 && (rest[2] === "status" || rest[2] === "finalize"))
   const [plural, name, subresource] = namespaced ? rest.slice(2) : rest
   const def = findResource(group, ver, plural!)
-  if (def === undefined || (namespaced && !def.namespaced) || (namespaced ? rest.length > 5 : rest.length > 3)) return undefined
+  if (def === undefined || (namespaced && !def.namespaced) || (namespaced ? rest.length > 5 : rest.length > 3))
+    return undefined
   if (subresource !== undefined && !def.subresources.includes(subresource as never)) return undefined
   return { target: { def, namespace: namespaced ? rest[1] : undefined, name, subresource } }
 }

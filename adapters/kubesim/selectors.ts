@@ -28,28 +28,42 @@ const parseTerm = (term: string): Requirement => {
   const set = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term)
   const equality = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(term)
   const requirement: Requirement | undefined = set
-    ? { op: set[2] as "in" | "notin", key: set[1]!, values: set[3]!.split(",").map((v) => v.trim()).filter((v) => v.length > 0) }
+    ? {
+        op: set[2] as "in" | "notin",
+        key: set[1]!,
+        values: set[3]!
+          .split(",")
+          .map((v) => v.trim())
+          .filter((v) => v.length > 0)
+      }
     : equality
       ? { op: equality[2] === "!=" ? "notin" : "in", key: equality[1]!, values: [equality[3]!] }
       : term.startsWith("!")
         ? { op: "!exists", key: term.slice(1).trim() }
         : { op: "exists", key: term }
-  if (!keyPattern.test(requirement.key)) throw badRequest(`unable to parse requirement: invalid label key "${requirement.key}"`)
+  if (!keyPattern.test(requirement.key))
+    throw badRequest(`unable to parse requirement: invalid label key "${requirement.key}"`)
   return requirement
 }
 
 /** `app=x,tier!=db,env in (a,b),!legacy` as a predicate over a label map. */
-export const parseLabelSelector = (selector: string | undefined): ((labels: Record<string, string> | undefined) => boolean) => {
+export const parseLabelSelector = (
+  selector: string | undefined
+): ((labels: Record<string, string> | undefined) => boolean) => {
   if (selector === undefined || selector.trim() === "") return () => true
   const requirements = terms(selector).map(parseTerm)
   return (labels = {}) =>
     requirements.every((r) => {
       const has = Object.prototype.hasOwnProperty.call(labels, r.key)
       switch (r.op) {
-        case "exists": return has
-        case "!exists": return !has
-        case "in": return has && r.values.includes(labels[r.key]!)
-        case "notin": return !has || !r.values.includes(labels[r.key]!)
+        case "exists":
+          return has
+        case "!exists":
+          return !has
+        case "in":
+          return has && r.values.includes(labels[r.key]!)
+        case "notin":
+          return !has || !r.values.includes(labels[r.key]!)
       }
     })
 }
@@ -58,11 +72,18 @@ export const parseLabelSelector = (selector: string | undefined): ((labels: Reco
 export const matchesLabelSelector = (selector: Obj | undefined, labels: Record<string, string> | undefined) => {
   if (selector === undefined) return false
   const l = labels ?? {}
-  const matchLabels = Object.entries((selector["matchLabels"] ?? {}) as Record<string, string>).every(([k, v]) => l[k] === v)
-  const expressions = ((selector["matchExpressions"] ?? []) as Array<{ key: string; operator: string; values?: Array<string> }>).every((e) =>
-    e.operator === "In" ? e.values?.includes(l[e.key]!) === true
-      : e.operator === "NotIn" ? !(e.key in l) || e.values?.includes(l[e.key]!) !== true
-        : e.operator === "Exists" ? e.key in l
+  const matchLabels = Object.entries((selector["matchLabels"] ?? {}) as Record<string, string>).every(
+    ([k, v]) => l[k] === v
+  )
+  const expressions = (
+    (selector["matchExpressions"] ?? []) as Array<{ key: string; operator: string; values?: Array<string> }>
+  ).every((e) =>
+    e.operator === "In"
+      ? e.values?.includes(l[e.key]!) === true
+      : e.operator === "NotIn"
+        ? !(e.key in l) || e.values?.includes(l[e.key]!) !== true
+        : e.operator === "Exists"
+          ? e.key in l
           : !(e.key in l)
   )
   return matchLabels && expressions

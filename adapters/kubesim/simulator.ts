@@ -13,7 +13,15 @@ import { parsePath, type Target, verbOf, version } from "./routing.ts"
 import { apiVersionOf, keyOf, type ResourceDef } from "./resources.ts"
 import { unknownFields } from "./fields.ts"
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts"
-import { badRequest, conflict, KubeError, methodNotAllowed, notFound, pageNotFound, unsupportedMediaType } from "./status.ts"
+import {
+  badRequest,
+  conflict,
+  KubeError,
+  methodNotAllowed,
+  notFound,
+  pageNotFound,
+  unsupportedMediaType
+} from "./status.ts"
 import { type Obj, makeStore } from "./store.ts"
 import { makeStreams } from "./streams.ts"
 import { tableOf, wantsTable } from "./tables.ts"
@@ -46,7 +54,12 @@ export interface RecordedRequest extends RequestInfo {
   readonly at: string
 }
 
-const patchTypes = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"]
+const patchTypes = [
+  "application/json-patch+json",
+  "application/merge-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/apply-patch+yaml"
+]
 
 const single = (value: string | Array<string> | undefined) => (Array.isArray(value) ? value[0] : value)
 const flag = (value: string | Array<string> | undefined) => {
@@ -76,7 +89,8 @@ const readBody = async (ctx: ParameterizedContext, limit: number): Promise<strin
 /** Bodies are JSON (or YAML for apply); protobuf and CBOR are refused with 415 as a server without them would. */
 const requireJson = (ctx: ParameterizedContext) => {
   const type = ctx.get("content-type").split(";")[0]!.trim().toLowerCase()
-  if (type !== "" && type !== "application/json" && !type.endsWith("+json") && !type.endsWith("+yaml")) throw unsupportedMediaType(type)
+  if (type !== "" && type !== "application/json" && !type.endsWith("+json") && !type.endsWith("+yaml"))
+    throw unsupportedMediaType(type)
 }
 
 const parseJson = (text: string) => {
@@ -89,7 +103,13 @@ const parseJson = (text: string) => {
 
 /** Distinct RBAC triples of recorded requests, sorted. */
 const rulesOf = (requests: ReadonlyArray<RecordedRequest>) =>
-  [...new Set(requests.map((r) => JSON.stringify([r.apiGroup, r.subresource ? `${r.resource}/${r.subresource}` : r.resource, r.verb])))]
+  [
+    ...new Set(
+      requests.map((r) =>
+        JSON.stringify([r.apiGroup, r.subresource ? `${r.resource}/${r.subresource}` : r.resource, r.verb])
+      )
+    )
+  ]
     .sort()
     .map((j) => {
       const [apiGroup, resource, verb] = JSON.parse(j) as [string, string, string]
@@ -113,7 +133,10 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     hangNames: options.hangNames ?? /^hang-/,
     nodes: options.nodes ?? ["kubesim-node-1", "kubesim-node-2"]
   })
-  const streams = makeStreams(store, { logIntervalMs: options.logIntervalMs ?? 1_000, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000 })
+  const streams = makeStreams(store, {
+    logIntervalMs: options.logIntervalMs ?? 1_000,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000
+  })
   const faults = makeFaults()
   const recorded: Array<RecordedRequest> = []
   const maxRecorded = 20_000
@@ -133,16 +156,32 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
   const scaleOf = (deployment: Obj) => ({
     kind: "Scale",
     apiVersion: "autoscaling/v1",
-    metadata: { name: deployment["metadata"].name, namespace: deployment["metadata"].namespace, uid: deployment["metadata"].uid, resourceVersion: deployment["metadata"].resourceVersion, creationTimestamp: deployment["metadata"].creationTimestamp },
+    metadata: {
+      name: deployment["metadata"].name,
+      namespace: deployment["metadata"].namespace,
+      uid: deployment["metadata"].uid,
+      resourceVersion: deployment["metadata"].resourceVersion,
+      creationTimestamp: deployment["metadata"].creationTimestamp
+    },
     spec: { replicas: deployment["spec"]?.replicas ?? 1 },
     status: {
       replicas: deployment["status"]?.replicas ?? 0,
-      selector: Object.entries((deployment["spec"]?.selector?.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(",")
+      selector: Object.entries((deployment["spec"]?.selector?.matchLabels ?? {}) as Record<string, string>)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",")
     }
   })
 
   /** PUT/PATCH of /scale: the new replica count goes to the Deployment's spec. */
-  const writeScale = async (target: Target, namespace: string, method: string, type: string, body: unknown, fieldManager: string | undefined, dryRun: boolean) => {
+  const writeScale = async (
+    target: Target,
+    namespace: string,
+    method: string,
+    type: string,
+    body: unknown,
+    fieldManager: string | undefined,
+    dryRun: boolean
+  ) => {
     const deployment = await objects.get(target.def, namespace, target.name!)
     const scale = scaleOf(deployment)
     let next: Obj
@@ -150,10 +189,33 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     else next = type === "application/json-patch+json" ? jsonPatch(scale, body) : (mergePatch(scale, body) as Obj)
     const replicas = next["spec"]?.replicas
     if (!Number.isInteger(replicas) || replicas < 0) {
-      throw new KubeError(422, "Invalid", `Scale.autoscaling "${target.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, { name: target.name!, group: "autoscaling", kind: "Scale", causes: [{ reason: "FieldValueInvalid", message: "must be greater than or equal to 0", field: "spec.replicas" }] })
+      throw new KubeError(
+        422,
+        "Invalid",
+        `Scale.autoscaling "${target.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+        {
+          name: target.name!,
+          group: "autoscaling",
+          kind: "Scale",
+          causes: [
+            { reason: "FieldValueInvalid", message: "must be greater than or equal to 0", field: "spec.replicas" }
+          ]
+        }
+      )
     }
     const expected = next["metadata"]?.resourceVersion
-    const updated = await objects.patch(target.def, namespace, target.name!, "application/merge-patch+json", { metadata: expected && expected !== scale.metadata.resourceVersion ? { resourceVersion: expected } : {}, spec: { replicas } }, { dryRun, owner: { key: `${fieldManager ?? "unknown"}|scale`, config: { spec: { replicas } } } }, undefined)
+    const updated = await objects.patch(
+      target.def,
+      namespace,
+      target.name!,
+      "application/merge-patch+json",
+      {
+        metadata: expected && expected !== scale.metadata.resourceVersion ? { resourceVersion: expected } : {},
+        spec: { replicas }
+      },
+      { dryRun, owner: { key: `${fieldManager ?? "unknown"}|scale`, config: { spec: { replicas } } } },
+      undefined
+    )
     return scaleOf(updated)
   }
 
@@ -163,12 +225,20 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     ctx.body = body
   }
 
-  const serve = async (ctx: ParameterizedContext, path: string, info: RequestInfo | undefined, target: Target | undefined) => {
+  const serve = async (
+    ctx: ParameterizedContext,
+    path: string,
+    info: RequestInfo | undefined,
+    target: Target | undefined
+  ) => {
     if (path === "/version" || path === "/version/") return respond(ctx, 200, version)
     if (path === "/openapi/v3" || path === "/openapi/v3/") return respond(ctx, 200, openApiIndex())
     if (path.startsWith("/openapi/v3/")) {
       const parts = path.slice("/openapi/v3/".length).split("/")
-      const doc = parts[0] === "api" ? openApiGroupVersion("", parts[1] ?? "") : openApiGroupVersion(parts[1] ?? "", parts[2] ?? "")
+      const doc =
+        parts[0] === "api"
+          ? openApiGroupVersion("", parts[1] ?? "")
+          : openApiGroupVersion(parts[1] ?? "", parts[2] ?? "")
       if (doc === undefined) throw pageNotFound()
       return respond(ctx, 200, doc)
     }
@@ -186,15 +256,20 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     if (!def.namespaced && target!.namespace !== undefined) throw pageNotFound()
     const ns = namespace ?? ""
     const dryRunValue = single(q["dryRun"])
-    if (dryRunValue !== undefined && dryRunValue !== "All") throw badRequest(`unsupported dryRun value: "${dryRunValue}" (supported: "All")`)
+    if (dryRunValue !== undefined && dryRunValue !== "All")
+      throw badRequest(`unsupported dryRun value: "${dryRunValue}" (supported: "All")`)
     const dryRun = dryRunValue === "All"
     const fieldValidation = single(q["fieldValidation"]) ?? "Warn"
-    if (!["Ignore", "Warn", "Strict"].includes(fieldValidation)) throw badRequest(`fieldValidation must be one of Ignore, Warn, Strict (got "${fieldValidation}")`)
+    if (!["Ignore", "Warn", "Strict"].includes(fieldValidation))
+      throw badRequest(`fieldValidation must be one of Ignore, Warn, Strict (got "${fieldValidation}")`)
     /** Unknown fields: refused with Strict, else dropped (with a warning header unless Ignore), as real strict decoding does. */
     const decoded = (document: unknown) => {
       const { fields, pruned } = unknownFields(def, document, subresource)
       if (fields.length === 0) return document
-      if (fieldValidation === "Strict") throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${fields.map((f) => `unknown field "${f}"`).join(", ")}`)
+      if (fieldValidation === "Strict")
+        throw badRequest(
+          `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${fields.map((f) => `unknown field "${f}"`).join(", ")}`
+        )
       if (fieldValidation === "Warn") for (const f of fields) ctx.append("Warning", `299 - "unknown field \\"${f}\\""`)
       return pruned
     }
@@ -208,18 +283,35 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
         if (info!.verb === "watch") {
           if (def.readOnly) throw methodNotAllowed()
           const timeoutSeconds = integer(q["timeoutSeconds"], "timeoutSeconds")
-          return streams.watch(ctx, def, namespace, { resourceVersion: single(q["resourceVersion"]), ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }), allowWatchBookmarks: flag(q["allowWatchBookmarks"]), matches,
-            present: wantsTable(ctx.get("accept")) ? (o) => tableOf(def, { metadata: { resourceVersion: o["metadata"]?.resourceVersion }, items: [o] }) : (o) => o
+          return streams.watch(ctx, def, namespace, {
+            resourceVersion: single(q["resourceVersion"]),
+            ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+            allowWatchBookmarks: flag(q["allowWatchBookmarks"]),
+            matches,
+            present: wantsTable(ctx.get("accept"))
+              ? (o) => tableOf(def, { metadata: { resourceVersion: o["metadata"]?.resourceVersion }, items: [o] })
+              : (o) => o
           })
         }
         if (info!.verb === "deletecollection") {
           const body = await readBody(ctx, maxBodyBytes)
-          const items = await objects.removeCollection(def, namespace, matches, single(q["propagationPolicy"]), body.trim() === "" ? undefined : (parseJson(body) as Obj))
+          const items = await objects.removeCollection(
+            def,
+            namespace,
+            matches,
+            single(q["propagationPolicy"]),
+            body.trim() === "" ? undefined : (parseJson(body) as Obj)
+          )
           return respond(ctx, 200, { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: {}, items })
         }
         const listed = await listOf(def, namespace)
         const items = listed.items.filter(matches).map((o) => ({ ...o, apiVersion: apiVersionOf(def), kind: def.kind }))
-        const list = { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(listed.resourceVersion) }, items }
+        const list = {
+          kind: `${def.kind}List`,
+          apiVersion: apiVersionOf(def),
+          metadata: { resourceVersion: String(listed.resourceVersion) },
+          items
+        }
         return respond(ctx, 200, wantsTable(ctx.get("accept")) ? tableOf(def, list) : list)
       }
       case "get": {
@@ -235,8 +327,10 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
           const limitBytes = integer(q["limitBytes"], "limitBytes")
           const container = single(q["container"])
           const sinceTime = single(q["sinceTime"]) || undefined
-          if (sinceTime !== undefined && Number.isNaN(Date.parse(sinceTime))) throw badRequest(`invalid sinceTime: "${sinceTime}"`)
-          if (sinceTime !== undefined && sinceSeconds !== undefined) throw badRequest("at most one of sinceTime or sinceSeconds may be specified")
+          if (sinceTime !== undefined && Number.isNaN(Date.parse(sinceTime)))
+            throw badRequest(`invalid sinceTime: "${sinceTime}"`)
+          if (sinceTime !== undefined && sinceSeconds !== undefined)
+            throw badRequest("at most one of sinceTime or sinceSeconds may be specified")
           return streams.podLog(ctx, object, {
             follow: flag(q["follow"]),
             timestamps: flag(q["timestamps"]),
@@ -248,13 +342,21 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
           })
         }
         if (subresource === "scale") return respond(ctx, 200, scaleOf(object))
-        return respond(ctx, 200, wantsTable(ctx.get("accept")) ? tableOf(def, { metadata: {}, items: [object] }) : object)
+        return respond(
+          ctx,
+          200,
+          wantsTable(ctx.get("accept")) ? tableOf(def, { metadata: {}, items: [object] }) : object
+        )
       }
       case "create": {
         // policy/v1 Eviction (kubectl drain): the pod goes at once (no PodDisruptionBudgets here); its controller replaces it.
         if (subresource === "eviction") {
           const eviction = parseJson(await readBody(ctx, maxBodyBytes)) as Obj
-          if (eviction?.["kind"] !== "Eviction" || (eviction["metadata"]?.name !== undefined && eviction["metadata"].name !== name)) throw badRequest("the body must be an Eviction of this pod")
+          if (
+            eviction?.["kind"] !== "Eviction" ||
+            (eviction["metadata"]?.name !== undefined && eviction["metadata"].name !== name)
+          )
+            throw badRequest("the body must be an Eviction of this pod")
           await objects.remove(def, ns, name!, eviction["deleteOptions"], undefined, dryRun)
           return respond(ctx, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 })
         }
@@ -265,7 +367,8 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
       }
       case "update": {
         const body = decoded(parseJson(await readBody(ctx, maxBodyBytes)))
-        if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PUT", "", body, single(q["fieldManager"]), dryRun))
+        if (subresource === "scale")
+          return respond(ctx, 200, await writeScale(target!, ns, "PUT", "", body, single(q["fieldManager"]), dryRun))
         return respond(ctx, 200, await objects.replace(def, ns, name!, body, subresource as Subresource, dryRun))
       }
       case "patch": {
@@ -281,15 +384,40 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
           }
         } else document = parseJson(text)
         if (type !== "application/json-patch+json") document = decoded(document)
-        if (subresource === "scale") return respond(ctx, 200, await writeScale(target!, ns, "PATCH", type, document, single(q["fieldManager"]), dryRun))
+        if (subresource === "scale")
+          return respond(
+            ctx,
+            200,
+            await writeScale(target!, ns, "PATCH", type, document, single(q["fieldManager"]), dryRun)
+          )
         const fieldManager = single(q["fieldManager"])
-        const existed = type === "application/apply-patch+yaml" ? (await store.get(keyOf(def), ns, name!)) !== undefined : true
-        const result = await objects.patch(def, ns, name!, type, document, { ...(fieldManager === undefined ? {} : { fieldManager }), force: flag(q["force"]), dryRun }, subresource as Subresource)
+        const existed =
+          type === "application/apply-patch+yaml" ? (await store.get(keyOf(def), ns, name!)) !== undefined : true
+        const result = await objects.patch(
+          def,
+          ns,
+          name!,
+          type,
+          document,
+          { ...(fieldManager === undefined ? {} : { fieldManager }), force: flag(q["force"]), dryRun },
+          subresource as Subresource
+        )
         return respond(ctx, existed ? 200 : 201, result)
       }
       case "delete": {
         const body = await readBody(ctx, maxBodyBytes)
-        return respond(ctx, 200, await objects.remove(def, ns, name!, body.trim() === "" ? undefined : (parseJson(body) as Obj), single(q["propagationPolicy"]), dryRun))
+        return respond(
+          ctx,
+          200,
+          await objects.remove(
+            def,
+            ns,
+            name!,
+            body.trim() === "" ? undefined : (parseJson(body) as Obj),
+            single(q["propagationPolicy"]),
+            dryRun
+          )
+        )
       }
       default:
         throw methodNotAllowed()
@@ -303,11 +431,25 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
           await new Promise((resolve) => setTimeout(resolve, fault.ms))
           break
         case "error":
-          throw new KubeError(fault.status ?? 500, (fault.status ?? 500) === 503 ? "ServiceUnavailable" : (fault.status ?? 500) === 504 ? "Timeout" : "InternalError", fault.message ?? "Internal error occurred: injected failure", (fault.status ?? 500) >= 500 ? { retryAfterSeconds: 1 } : undefined)
+          throw new KubeError(
+            fault.status ?? 500,
+            (fault.status ?? 500) === 503
+              ? "ServiceUnavailable"
+              : (fault.status ?? 500) === 504
+                ? "Timeout"
+                : "InternalError",
+            fault.message ?? "Internal error occurred: injected failure",
+            (fault.status ?? 500) >= 500 ? { retryAfterSeconds: 1 } : undefined
+          )
         case "conflict":
           throw conflict(info.apiGroup, info.resource, info.name)
         case "forbidden":
-          throw new KubeError(403, "Forbidden", `${info.resource}${info.apiGroup === "" ? "" : `.${info.apiGroup}`}${info.name ? ` "${info.name}"` : ""} is forbidden: User "system:serviceaccount:minispod:minispod" cannot ${info.verb} resource "${info.resource}${info.subresource ? `/${info.subresource}` : ""}" in API group "${info.apiGroup}"${info.namespace ? ` in the namespace "${info.namespace}"` : ""}`, { ...(info.name ? { name: info.name } : {}), group: info.apiGroup, kind: info.resource })
+          throw new KubeError(
+            403,
+            "Forbidden",
+            `${info.resource}${info.apiGroup === "" ? "" : `.${info.apiGroup}`}${info.name ? ` "${info.name}"` : ""} is forbidden: User "system:serviceaccount:minispod:minispod" cannot ${info.verb} resource "${info.resource}${info.subresource ? `/${info.subresource}` : ""}" in API group "${info.apiGroup}"${info.namespace ? ` in the namespace "${info.namespace}"` : ""}`,
+            { ...(info.name ? { name: info.name } : {}), group: info.apiGroup, kind: info.resource }
+          )
       }
     }
   }
@@ -317,16 +459,29 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     ctx.type = "application/yaml"
     ctx.body = kubeconfigYaml(options.selfUrl())
   })
-  router.get(`${kubeSimulatorPrefix}/_requests`, (ctx) => respond(ctx, 200, flag(ctx.query["summary"]) ? { rules: rulesOf(recorded) } : { items: recorded }))
+  router.get(`${kubeSimulatorPrefix}/_requests`, (ctx) =>
+    respond(ctx, 200, flag(ctx.query["summary"]) ? { rules: rulesOf(recorded) } : { items: recorded })
+  )
   router.delete(`${kubeSimulatorPrefix}/_requests`, (ctx) => {
     recorded.length = 0
     respond(ctx, 200, { items: [] })
   })
-  router.get(`${kubeSimulatorPrefix}/_faults`, (ctx) => respond(ctx, 200, { items: faults.pending(), openWatches: streams.openWatches(), openLogs: streams.openLogs() }))
+  router.get(`${kubeSimulatorPrefix}/_faults`, (ctx) =>
+    respond(ctx, 200, { items: faults.pending(), openWatches: streams.openWatches(), openLogs: streams.openLogs() })
+  )
   router.post(`${kubeSimulatorPrefix}/_faults`, async (ctx) => {
     const body = (ctx.request.body ?? {}) as Obj
     if (body["kind"] === "dropWatches") return respond(ctx, 200, { dropped: streams.dropWatches() })
-    if (!["error", "delay", "conflict", "forbidden"].includes(body["kind"])) return respond(ctx, 400, new KubeError(400, "BadRequest", 'kind must be one of "error", "delay", "conflict", "forbidden", "dropWatches"').toStatus())
+    if (!["error", "delay", "conflict", "forbidden"].includes(body["kind"]))
+      return respond(
+        ctx,
+        400,
+        new KubeError(
+          400,
+          "BadRequest",
+          'kind must be one of "error", "delay", "conflict", "forbidden", "dropWatches"'
+        ).toStatus()
+      )
     faults.inject(body as Fault)
     respond(ctx, 201, { items: faults.pending() })
   })
@@ -348,7 +503,10 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
       path
     }
     // Recorded when it arrives (a watch may outlive the test that reads the log); status when answered.
-    const entry = info === undefined ? undefined : { ...info, method: ctx.method, status: 0, userAgent: ctx.get("user-agent"), at: new Date().toISOString() }
+    const entry =
+      info === undefined
+        ? undefined
+        : { ...info, method: ctx.method, status: 0, userAgent: ctx.get("user-agent"), at: new Date().toISOString() }
     if (entry !== undefined) {
       if (recorded.length >= maxRecorded) recorded.shift()
       recorded.push(entry)
@@ -358,7 +516,10 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
       if (info !== undefined) await applyFaults(info)
       await serve(ctx, path, info, target)
     } catch (error) {
-      const failure = error instanceof KubeError ? error : new KubeError(500, "InternalError", `Internal error occurred: ${(error as Error).message}`)
+      const failure =
+        error instanceof KubeError
+          ? error
+          : new KubeError(500, "InternalError", `Internal error occurred: ${(error as Error).message}`)
       respond(ctx, failure.code, failure.toStatus())
     } finally {
       if (entry !== undefined) entry.status = ctx.status
@@ -373,7 +534,12 @@ export const makeKubeSimulator = async (options: KubeSimulatorOptions) => {
     /** The distinct (apiGroup, resource[/subresource], verb) used so far: what an RBAC role must grant. */
     requestRules: () => rulesOf(recorded),
     clearRequests: () => void (recorded.length = 0),
-    faults: { inject: faults.inject, clear: faults.clear, dropWatches: streams.dropWatches, dropLogs: streams.dropLogs },
+    faults: {
+      inject: faults.inject,
+      clear: faults.clear,
+      dropWatches: streams.dropWatches,
+      dropLogs: streams.dropLogs
+    },
     /** Resolves once the controller has nothing queued (tests). */
     settled: controller.idle,
     /** Ends open watches and log streams and stops the controller (before the HTTP server closes). */

@@ -45,10 +45,23 @@ export const notFound = (group: string, plural: string, name: string) =>
   new KubeError(404, "NotFound", `${qualified(group, plural)} "${name}" not found`, { name, group, kind: plural })
 
 export const alreadyExists = (group: string, plural: string, name: string) =>
-  new KubeError(409, "AlreadyExists", `${qualified(group, plural)} "${name}" already exists`, { name, group, kind: plural })
+  new KubeError(409, "AlreadyExists", `${qualified(group, plural)} "${name}" already exists`, {
+    name,
+    group,
+    kind: plural
+  })
 
-export const conflict = (group: string, plural: string, name: string, why = "the object has been modified; please apply your changes to the latest version and try again") =>
-  new KubeError(409, "Conflict", `Operation cannot be fulfilled on ${qualified(group, plural)} "${name}": ${why}`, { name, group, kind: plural })
+export const conflict = (
+  group: string,
+  plural: string,
+  name: string,
+  why = "the object has been modified; please apply your changes to the latest version and try again"
+) =>
+  new KubeError(409, "Conflict", `Operation cannot be fulfilled on ${qualified(group, plural)} "${name}": ${why}`, {
+    name,
+    group,
+    kind: plural
+  })
 
 export const invalid = (group: string, kind: string, name: string, causes: ReadonlyArray<StatusCause>) =>
   new KubeError(
@@ -64,7 +77,11 @@ export const methodNotAllowed = (message = "the server does not allow this metho
   new KubeError(405, "MethodNotAllowed", message)
 
 export const unsupportedMediaType = (type: string) =>
-  new KubeError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${type})`)
+  new KubeError(
+    415,
+    "UnsupportedMediaType",
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${type})`
+  )
 
 export const pageNotFound = () => new KubeError(404, "NotFound", "the server could not find the requested resource")
 

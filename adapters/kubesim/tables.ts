@@ -27,16 +27,30 @@ const name: Column = ["Name", "string", (o) => o["metadata"]?.name]
 
 const podStatus = (pod: Obj) => {
   if (pod["metadata"]?.deletionTimestamp) return "Terminating"
-  const waiting = (pod["status"]?.containerStatuses as Array<Obj> | undefined)?.find((c) => c["state"]?.waiting)?.["state"]?.waiting?.reason
+  const waiting = (pod["status"]?.containerStatuses as Array<Obj> | undefined)?.find((c) => c["state"]?.waiting)?.[
+    "state"
+  ]?.waiting?.reason
   return waiting ?? pod["status"]?.phase ?? "Pending"
 }
 
 const columns: Record<string, ReadonlyArray<Column>> = {
   Pod: [
     name,
-    ["Ready", "string", (p) => `${(p["status"]?.containerStatuses ?? []).filter((c: Obj) => c["ready"]).length}/${(p["spec"]?.containers ?? []).length}`],
+    [
+      "Ready",
+      "string",
+      (p) =>
+        `${(p["status"]?.containerStatuses ?? []).filter((c: Obj) => c["ready"]).length}/${(p["spec"]?.containers ?? []).length}`
+    ],
     ["Status", "string", podStatus],
-    ["Restarts", "string", (p) => String((p["status"]?.containerStatuses ?? []).reduce((n: number, c: Obj) => n + Number(c["restartCount"] ?? 0), 0))],
+    [
+      "Restarts",
+      "string",
+      (p) =>
+        String(
+          (p["status"]?.containerStatuses ?? []).reduce((n: number, c: Obj) => n + Number(c["restartCount"] ?? 0), 0)
+        )
+    ],
     age,
     ["IP", "string", (p) => p["status"]?.podIP ?? "<none>", 1],
     ["Node", "string", (p) => p["spec"]?.nodeName ?? "<none>", 1]
@@ -47,7 +61,12 @@ const columns: Record<string, ReadonlyArray<Column>> = {
     ["Up-to-date", "integer", (d) => d["status"]?.updatedReplicas ?? 0],
     ["Available", "integer", (d) => d["status"]?.availableReplicas ?? 0],
     age,
-    ["Containers", "string", (d) => (d["spec"]?.template?.spec?.containers ?? []).map((c: Obj) => c["name"]).join(","), 1],
+    [
+      "Containers",
+      "string",
+      (d) => (d["spec"]?.template?.spec?.containers ?? []).map((c: Obj) => c["name"]).join(","),
+      1
+    ],
     ["Images", "string", (d) => (d["spec"]?.template?.spec?.containers ?? []).map((c: Obj) => c["image"]).join(","), 1]
   ],
   ReplicaSet: [
@@ -62,25 +81,49 @@ const columns: Record<string, ReadonlyArray<Column>> = {
     ["Type", "string", (s) => s["spec"]?.type ?? "ClusterIP"],
     ["Cluster-IP", "string", (s) => s["spec"]?.clusterIP ?? "<none>"],
     ["External-IP", "string", () => "<none>"],
-    ["Port(s)", "string", (s) => (s["spec"]?.ports ?? []).map((p: Obj) => `${p["port"]}/${p["protocol"] ?? "TCP"}`).join(",") || "<none>"],
+    [
+      "Port(s)",
+      "string",
+      (s) => (s["spec"]?.ports ?? []).map((p: Obj) => `${p["port"]}/${p["protocol"] ?? "TCP"}`).join(",") || "<none>"
+    ],
     age
   ],
   Namespace: [name, ["Status", "string", (n) => n["status"]?.phase ?? "Active"], age],
   Node: [
     name,
-    ["Status", "string", (n) => `${((n["status"]?.conditions ?? []) as Array<Obj>).find((c) => c["type"] === "Ready")?.["status"] === "True" ? "Ready" : "NotReady"}${n["spec"]?.unschedulable === true ? ",SchedulingDisabled" : ""}`],
+    [
+      "Status",
+      "string",
+      (n) =>
+        `${((n["status"]?.conditions ?? []) as Array<Obj>).find((c) => c["type"] === "Ready")?.["status"] === "True" ? "Ready" : "NotReady"}${n["spec"]?.unschedulable === true ? ",SchedulingDisabled" : ""}`
+    ],
     ["Roles", "string", () => "<none>"],
     age,
     ["Version", "string", (n) => n["status"]?.nodeInfo?.kubeletVersion ?? ""]
   ],
-  Secret: [name, ["Type", "string", (s) => s["type"] ?? "Opaque"], ["Data", "integer", (s) => Object.keys(s["data"] ?? {}).length], age],
+  Secret: [
+    name,
+    ["Type", "string", (s) => s["type"] ?? "Opaque"],
+    ["Data", "integer", (s) => Object.keys(s["data"] ?? {}).length],
+    age
+  ],
   ConfigMap: [name, ["Data", "integer", (s) => Object.keys(s["data"] ?? {}).length], age],
   PersistentVolumeClaim: [
     name,
     ["Status", "string", (c) => c["status"]?.phase ?? "Pending"],
     ["Volume", "string", (c) => c["spec"]?.volumeName ?? ""],
     ["Capacity", "string", (c) => c["status"]?.capacity?.storage ?? ""],
-    ["Access Modes", "string", (c) => (c["status"]?.accessModes ?? []).map((m: string) => ({ ReadWriteOnce: "RWO", ReadOnlyMany: "ROX", ReadWriteMany: "RWX", ReadWriteOncePod: "RWOP" })[m] ?? m).join(",")],
+    [
+      "Access Modes",
+      "string",
+      (c) =>
+        (c["status"]?.accessModes ?? [])
+          .map(
+            (m: string) =>
+              ({ ReadWriteOnce: "RWO", ReadOnlyMany: "ROX", ReadWriteMany: "RWX", ReadWriteOncePod: "RWOP" })[m] ?? m
+          )
+          .join(",")
+    ],
     ["StorageClass", "string", (c) => c["spec"]?.storageClassName ?? "<unset>"],
     age
   ],
@@ -92,18 +135,49 @@ const columns: Record<string, ReadonlyArray<Column>> = {
     ["Ports", "string", (i) => ((i["spec"]?.tls ?? []).length > 0 ? "80, 443" : "80")],
     age
   ],
-  NetworkPolicy: [name, ["Pod-Selector", "string", (n) => Object.entries(n["spec"]?.podSelector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",") || "<none>"], age],
+  NetworkPolicy: [
+    name,
+    [
+      "Pod-Selector",
+      "string",
+      (n) =>
+        Object.entries(n["spec"]?.podSelector?.matchLabels ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",") || "<none>"
+    ],
+    age
+  ],
   ResourceQuota: [
     name,
     age,
-    ["Request", "string", (q) => Object.keys(q["spec"]?.hard ?? {}).filter((k) => !k.startsWith("limits.")).map((k) => `${k}: ${q["status"]?.used?.[k] ?? "0"}/${q["spec"].hard[k]}`).join(", ")],
-    ["Limit", "string", (q) => Object.keys(q["spec"]?.hard ?? {}).filter((k) => k.startsWith("limits.")).map((k) => `${k}: ${q["status"]?.used?.[k] ?? "0"}/${q["spec"].hard[k]}`).join(", ")]
+    [
+      "Request",
+      "string",
+      (q) =>
+        Object.keys(q["spec"]?.hard ?? {})
+          .filter((k) => !k.startsWith("limits."))
+          .map((k) => `${k}: ${q["status"]?.used?.[k] ?? "0"}/${q["spec"].hard[k]}`)
+          .join(", ")
+    ],
+    [
+      "Limit",
+      "string",
+      (q) =>
+        Object.keys(q["spec"]?.hard ?? {})
+          .filter((k) => k.startsWith("limits."))
+          .map((k) => `${k}: ${q["status"]?.used?.[k] ?? "0"}/${q["spec"].hard[k]}`)
+          .join(", ")
+    ]
   ],
   Event: [
     ["Last Seen", "string", (e) => humanAge(e["lastTimestamp"] ?? e["eventTime"] ?? e["metadata"]?.creationTimestamp)],
     ["Type", "string", (e) => e["type"] ?? ""],
     ["Reason", "string", (e) => e["reason"] ?? ""],
-    ["Object", "string", (e) => `${String(e["involvedObject"]?.kind ?? "").toLowerCase()}/${e["involvedObject"]?.name ?? ""}`],
+    [
+      "Object",
+      "string",
+      (e) => `${String(e["involvedObject"]?.kind ?? "").toLowerCase()}/${e["involvedObject"]?.name ?? ""}`
+    ],
     ["Message", "string", (e) => e["message"] ?? ""]
   ]
 }
@@ -115,7 +189,13 @@ export const tableOf = (def: ResourceDef, list: { metadata: Obj; items: Array<Ob
     kind: "Table",
     apiVersion: "meta.k8s.io/v1",
     metadata: list.metadata,
-    columnDefinitions: cols.map(([n, type, , priority]) => ({ name: n, type, format: n === "Name" ? "name" : "", description: n, priority: priority ?? 0 })),
+    columnDefinitions: cols.map(([n, type, , priority]) => ({
+      name: n,
+      type,
+      format: n === "Name" ? "name" : "",
+      description: n,
+      priority: priority ?? 0
+    })),
     rows: list.items.map((o) => ({
       cells: cols.map(([, , cell]) => cell(o)),
       object: { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o["metadata"] }

@@ -16,7 +16,10 @@ export interface DevMailbox {
   readonly close: () => Promise<void>
 }
 
-export const startDevMailbox = async (options: { readonly sql: Sql; readonly now: () => Date }): Promise<DevMailbox> => {
+export const startDevMailbox = async (options: {
+  readonly sql: Sql
+  readonly now: () => Date
+}): Promise<DevMailbox> => {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -25,13 +28,17 @@ export const startDevMailbox = async (options: { readonly sql: Sql; readonly now
     logger: false,
     onData: (stream, session, callback) => {
       simpleParser(stream)
-        .then((mail) =>
-          options.sql`insert into dev_mailbox (message_id, mail_from, rcpt_to, subject, text_body, html_body, received_at)
+        .then(
+          (mail) =>
+            options.sql`insert into dev_mailbox (message_id, mail_from, rcpt_to, subject, text_body, html_body, received_at)
             values (${mail.messageId ?? null}, ${session.envelope.mailFrom ? session.envelope.mailFrom.address : ""},
               ${session.envelope.rcptTo.map((r) => r.address.toLowerCase())}, ${mail.subject ?? ""}, ${mail.text ?? ""},
               ${typeof mail.html === "string" ? mail.html : ""}, ${options.now()})`
         )
-        .then(() => callback(), (error: Error) => callback(error))
+        .then(
+          () => callback(),
+          (error: Error) => callback(error)
+        )
     }
   })
   await new Promise<void>((resolve, reject) => {
@@ -107,8 +114,14 @@ iframe{width:100%;height:22em;border:1px solid #eee}pre{white-space:pre-wrap}sma
 <h1>Development mailbox</h1>
 <p><small>Mails MinisPod sent over SMTP to its in-process development server (never delivered anywhere). ${total} message(s)${to ? ` to ${escapeHtml(to)}` : ""}; newest first.</small></p>
 <form><input name="to" placeholder="filter by recipient" value="${escapeHtml(to ?? "")}"> <button>Filter</button></form>
-${rows.map((r) => `<details><summary><b>${escapeHtml(r.subject)}</b> — ${escapeHtml(r.rcpt_to.join(", "))} <small>${r.received_at.toISOString()}</small></summary>
-<iframe sandbox srcdoc="${escapeHtml(r.html_body)}"></iframe><pre>${escapeHtml(r.text_body)}</pre></details>`).join("\n")}
+${rows
+  .map(
+    (
+      r
+    ) => `<details><summary><b>${escapeHtml(r.subject)}</b> — ${escapeHtml(r.rcpt_to.join(", "))} <small>${r.received_at.toISOString()}</small></summary>
+<iframe sandbox srcdoc="${escapeHtml(r.html_body)}"></iframe><pre>${escapeHtml(r.text_body)}</pre></details>`
+  )
+  .join("\n")}
 </body></html>`
   })
   return router

@@ -17,7 +17,12 @@ export const MailerSmtp = (options: SmtpOptions) =>
       Effect.acquireRelease(
         Effect.sync(() =>
           nodemailer.createTransport(
-            { url: options.url, connectionTimeout: options.timeoutMs, greetingTimeout: options.timeoutMs, socketTimeout: options.timeoutMs },
+            {
+              url: options.url,
+              connectionTimeout: options.timeoutMs,
+              greetingTimeout: options.timeoutMs,
+              socketTimeout: options.timeoutMs
+            },
             { from: options.from }
           )
         ),
@@ -36,7 +41,8 @@ export const MailerSmtp = (options: SmtpOptions) =>
                   messageId: mail.messageId
                 }),
               // The server's reply or the socket error; nodemailer does not put credentials in it.
-              catch: (error) => new MailDeliveryFailed({ reason: error instanceof Error ? error.message : String(error) })
+              catch: (error) =>
+                new MailDeliveryFailed({ reason: error instanceof Error ? error.message : String(error) })
             }).pipe(Effect.asVoid)
         })
     )

@@ -9,7 +9,13 @@ import {
   type RecordedEvent,
   VersionConflict
 } from "../../application/ports/eventStore.ts"
-import { numberResult, numbersFor, numberTransactions, provisionalIdsIn, provisionalTransactionId } from "../../application/shared/transactionNumbers.ts"
+import {
+  numberResult,
+  numbersFor,
+  numberTransactions,
+  provisionalIdsIn,
+  provisionalTransactionId
+} from "../../application/shared/transactionNumbers.ts"
 import { IdGenerator, TransactionIds } from "../../application/ports/ids.ts"
 import { LeaderLock, PaymentQueries, type PaymentView } from "../../application/ports/paymentQueries.ts"
 import { projectPaymentEvent } from "../../application/payment/paymentProjection.ts"
@@ -19,7 +25,11 @@ import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
 import { isWalletStream } from "../../domain/ledger/index.ts"
 import { isSubscriptionStream } from "../../domain/subscription/index.ts"
 import { projectSubscriptionEvent } from "../../application/subscription/subscriptionProjection.ts"
-import { type RenewalCandidate, SubscriptionQueries, type SubscriptionView } from "../../application/ports/subscriptionQueries.ts"
+import {
+  type RenewalCandidate,
+  SubscriptionQueries,
+  type SubscriptionView
+} from "../../application/ports/subscriptionQueries.ts"
 
 /**
  * In-memory event store with the wallet read model as its inline projection. For domain and
@@ -86,7 +96,12 @@ const makeMemoryLedger = (newEventId: () => string) => {
 
   /** Validates every expected version first, then writes: all or nothing. */
   const write = (
-    appends: ReadonlyArray<{ streamId: string; expectedVersion: number; events: ReadonlyArray<NewEvent>; snapshot?: unknown }>,
+    appends: ReadonlyArray<{
+      streamId: string
+      expectedVersion: number
+      events: ReadonlyArray<NewEvent>
+      snapshot?: unknown
+    }>,
     metadata: EventMetadata,
     recordedAt: Date
   ): Either.Either<ReadonlyArray<RecordedEvent>, VersionConflict> => {
@@ -145,8 +160,13 @@ const makeMemoryLedger = (newEventId: () => string) => {
           }))
           // Numbers for the written transfers only, as the Postgres store takes them from its sequence.
           const provisional = provisionalIdsIn(appends)
-          const numbers = numbersFor(provisional, provisional.map(() => ++transactionNumber))
-          return Either.map(write(numberTransactions(appends, numbers), metadata, recordedAt), () => numberResult(decided.result, numbers))
+          const numbers = numbersFor(
+            provisional,
+            provisional.map(() => ++transactionNumber)
+          )
+          return Either.map(write(numberTransactions(appends, numbers), metadata, recordedAt), () =>
+            numberResult(decided.result, numbers)
+          )
         })
       }),
     load: (streamIds) => Effect.sync(() => new Map(streamIds.map((id) => [id, load(id)]))),
@@ -158,23 +178,25 @@ const makeMemoryLedger = (newEventId: () => string) => {
   const userEntries = (userId: string): Array<LedgerEntry> =>
     [
       ...entries.filter((e) => e.userId === userId),
-      ...[...payments.values()].filter((p) => p.userId === userId && p.status !== "SETTLED").map((p): LedgerEntry => ({
-        transactionId: p.orderId,
-        userId,
-        type: "TOP_UP",
-        status: p.status === "PENDING" ? "PENDING" : p.status === "CANCELLED" ? "CANCELLED" : "FAILED",
-        direction: "CREDIT",
-        amount: p.amount,
-        balanceBefore: null,
-        balanceAfter: null,
-        fromAccount: "gateway:midtrans",
-        toAccount: `wallet:${userId}`,
-        causeType: "payment",
-        causeId: p.orderId,
-        description: `Top-up via ${p.paymentMethod} (${p.status.toLowerCase()})`,
-        position: p.position,
-        createdAt: p.createdAt
-      }))
+      ...[...payments.values()]
+        .filter((p) => p.userId === userId && p.status !== "SETTLED")
+        .map((p): LedgerEntry => ({
+          transactionId: p.orderId,
+          userId,
+          type: "TOP_UP",
+          status: p.status === "PENDING" ? "PENDING" : p.status === "CANCELLED" ? "CANCELLED" : "FAILED",
+          direction: "CREDIT",
+          amount: p.amount,
+          balanceBefore: null,
+          balanceAfter: null,
+          fromAccount: "gateway:midtrans",
+          toAccount: `wallet:${userId}`,
+          causeType: "payment",
+          causeId: p.orderId,
+          description: `Top-up via ${p.paymentMethod} (${p.status.toLowerCase()})`,
+          position: p.position,
+          createdAt: p.createdAt
+        }))
     ].sort((a, b) => b.position - a.position)
 
   const paymentQueries = PaymentQueries.of({
@@ -190,29 +212,45 @@ const makeMemoryLedger = (newEventId: () => string) => {
   })
 
   const queries = WalletQueries.of({
-    summary: (userId) =>
-      Effect.sync(() => wallets.get(userId) ?? { userId, balance: 0, totalTopUp: 0, totalSpent: 0 }),
+    summary: (userId) => Effect.sync(() => wallets.get(userId) ?? { userId, balance: 0, totalTopUp: 0, totalSpent: 0 }),
     transactions: (userId, filter) =>
       Effect.sync(() => {
-        const mine = userEntries(userId)
-          .filter((e) => (filter.type === undefined || e.type === filter.type) && (filter.status === undefined || e.status === filter.status))
+        const mine = userEntries(userId).filter(
+          (e) =>
+            (filter.type === undefined || e.type === filter.type) &&
+            (filter.status === undefined || e.status === filter.status)
+        )
         const start = (filter.page - 1) * filter.limit
         return { items: mine.slice(start, start + filter.limit), total: mine.length }
       }),
-    transaction: (userId, transactionId) => Effect.sync(() => userEntries(userId).find((e) => e.transactionId === transactionId)),
+    transaction: (userId, transactionId) =>
+      Effect.sync(() => userEntries(userId).find((e) => e.transactionId === transactionId)),
     subscriptionTransactions: (userId, subscriptionId) =>
       Effect.sync(() => {
         const mine = entries.filter((e) => e.userId === userId)
-        const charges = new Set(mine.filter((e) => (e.type === "SUBSCRIPTION" || e.type === "UPGRADE") &&
-          (e.causeId.startsWith(`${subscriptionId}@`) || e.causeId.startsWith(`${subscriptionId}#`))).map((e) => e.transactionId))
-        return mine.filter((e) => charges.has(e.transactionId) || (e.type === "REFUND" && charges.has(e.causeId))).reverse()
+        const charges = new Set(
+          mine
+            .filter(
+              (e) =>
+                (e.type === "SUBSCRIPTION" || e.type === "UPGRADE") &&
+                (e.causeId.startsWith(`${subscriptionId}@`) || e.causeId.startsWith(`${subscriptionId}#`))
+            )
+            .map((e) => e.transactionId)
+        )
+        return mine
+          .filter((e) => charges.has(e.transactionId) || (e.type === "REFUND" && charges.has(e.causeId)))
+          .reverse()
       }),
     allTransactions: (filter) =>
       Effect.sync(() => {
-        const all = [...entries].reverse().filter((e) =>
-          (filter.userId === undefined || e.userId === filter.userId) && (filter.type === undefined || e.type === filter.type) &&
-          (filter.status === undefined || e.status === filter.status)
-        )
+        const all = [...entries]
+          .reverse()
+          .filter(
+            (e) =>
+              (filter.userId === undefined || e.userId === filter.userId) &&
+              (filter.type === undefined || e.type === filter.type) &&
+              (filter.status === undefined || e.status === filter.status)
+          )
         const start = (filter.page - 1) * filter.limit
         return { items: all.slice(start, start + filter.limit), total: all.length }
       }),
@@ -228,45 +266,95 @@ const makeMemoryLedger = (newEventId: () => string) => {
   })
 
   const holding = (s: SubscriptionView) => s.status === "PENDING_DEPLOYMENT" || s.status === "ACTIVE"
-  const candidate = (s: SubscriptionView): RenewalCandidate => ({ id: s.id, userId: s.userId, planId: s.planId, serviceId: s.serviceId, instanceName: s.instanceName })
+  const candidate = (s: SubscriptionView): RenewalCandidate => ({
+    id: s.id,
+    userId: s.userId,
+    planId: s.planId,
+    serviceId: s.serviceId,
+    instanceName: s.instanceName
+  })
   const all = () => [...subscriptions.values()]
-  const page = <A>(items: ReadonlyArray<A>, p: number, limit: number) => ({ items: items.slice((p - 1) * limit, p * limit), total: items.length })
+  const page = <A>(items: ReadonlyArray<A>, p: number, limit: number) => ({
+    items: items.slice((p - 1) * limit, p * limit),
+    total: items.length
+  })
   const subscriptionQueries = SubscriptionQueries.of({
     renewalCandidates: (now, limit, skip) =>
       Effect.sync(() => {
         const at = now.toISOString()
         const dayAgo = new Date(now.getTime() - 86_400_000).toISOString()
-        return all().filter((s) =>
-          !skip.includes(s.id) && (
-            (holding(s) && s.graceEndsAt === null && s.periodEnd <= at) ||
-            (s.graceEndsAt !== null && (s.graceEndsAt <= at || (s.renewalAttemptedAt !== null && s.renewalAttemptedAt <= dayAgo))) ||
-            (s.status === "SUSPENDED" && s.retentionEndsAt !== null && s.retentionEndsAt <= at)
+        return all()
+          .filter(
+            (s) =>
+              !skip.includes(s.id) &&
+              ((holding(s) && s.graceEndsAt === null && s.periodEnd <= at) ||
+                (s.graceEndsAt !== null &&
+                  (s.graceEndsAt <= at || (s.renewalAttemptedAt !== null && s.renewalAttemptedAt <= dayAgo))) ||
+                (s.status === "SUSPENDED" && s.retentionEndsAt !== null && s.retentionEndsAt <= at))
           )
-        ).slice(0, limit).map(candidate)
+          .slice(0, limit)
+          .map(candidate)
       }),
     unpaidOf: (userId, now) =>
-      Effect.sync(() => all().filter((s) => s.userId === userId && holding(s) && s.autoRenew && s.periodEnd <= now.toISOString()).map(candidate)),
-    autoRenewingOf: (userId) => Effect.sync(() => all().filter((s) => s.userId === userId && holding(s) && s.autoRenew)),
+      Effect.sync(() =>
+        all()
+          .filter((s) => s.userId === userId && holding(s) && s.autoRenew && s.periodEnd <= now.toISOString())
+          .map(candidate)
+      ),
+    autoRenewingOf: (userId) =>
+      Effect.sync(() => all().filter((s) => s.userId === userId && holding(s) && s.autoRenew)),
     renewalQueue: (queue, now, p, limit) =>
       Effect.sync(() =>
-        page(all().filter((s) =>
-          queue === "due" ? holding(s) && s.graceEndsAt === null && s.periodEnd <= now.toISOString()
-          : queue === "grace" ? s.graceEndsAt !== null
-          : s.status === "SUSPENDED"
-        ), p, limit)),
+        page(
+          all().filter((s) =>
+            queue === "due"
+              ? holding(s) && s.graceEndsAt === null && s.periodEnd <= now.toISOString()
+              : queue === "grace"
+                ? s.graceEndsAt !== null
+                : s.status === "SUSPENDED"
+          ),
+          p,
+          limit
+        )
+      ),
     search: (f) =>
-      Effect.sync(() => page(all().filter((s) => (f.status === undefined || s.status === f.status) && (f.userId === undefined || s.userId === f.userId)), f.page, f.limit)),
+      Effect.sync(() =>
+        page(
+          all().filter(
+            (s) =>
+              (f.status === undefined || s.status === f.status) && (f.userId === undefined || s.userId === f.userId)
+          ),
+          f.page,
+          f.limit
+        )
+      ),
     stats: Effect.sync(() => ({ total: subscriptions.size, byStatus: {}, byPlan: [], monthlyRecurringRevenue: 0 })),
     instanceEnv: () => Effect.succeed({}),
     setInstanceEnv: () => Effect.void,
     allStates: Effect.sync(() => all().map((s) => ({ id: s.id, planId: s.planId, instanceStatus: s.instanceStatus }))),
     find: (id) => Effect.sync(() => subscriptions.get(id)),
-    provisioning: (limit) => Effect.sync(() => all().filter((s) => ["PROVISIONING", "STARTING", "RESTARTING"].includes(s.instanceStatus)).slice(0, limit)),
-    listByUser: (userId, p, limit) => Effect.sync(() => page(all().filter((s) => s.userId === userId).reverse(), p, limit))
+    provisioning: (limit) =>
+      Effect.sync(() =>
+        all()
+          .filter((s) => ["PROVISIONING", "STARTING", "RESTARTING"].includes(s.instanceStatus))
+          .slice(0, limit)
+      ),
+    listByUser: (userId, p, limit) =>
+      Effect.sync(() =>
+        page(
+          all()
+            .filter((s) => s.userId === userId)
+            .reverse(),
+          p,
+          limit
+        )
+      )
   })
 
   let provisionalIssued = 0
-  const transactionIds = TransactionIds.of({ next: Effect.sync(() => provisionalTransactionId(String(++provisionalIssued))) })
+  const transactionIds = TransactionIds.of({
+    next: Effect.sync(() => provisionalTransactionId(String(++provisionalIssued)))
+  })
 
   return { store, queries, transactionIds, paymentQueries, subscriptionQueries }
 }

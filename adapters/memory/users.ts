@@ -20,7 +20,8 @@ export const UsersMemory = Layer.sync(Users, () => {
       Effect.suspend(() => {
         const user = users.get(id)
         if (user === undefined) return Effect.succeed(undefined)
-        if (changes.phone !== undefined && taken("phone", changes.phone, id)) return Effect.fail(new EmailAlreadyRegistered({ field: "phone" }))
+        if (changes.phone !== undefined && taken("phone", changes.phone, id))
+          return Effect.fail(new EmailAlreadyRegistered({ field: "phone" }))
         const updated: User = {
           ...user,
           ...(changes.name === undefined ? {} : { name: changes.name }),
@@ -32,14 +33,26 @@ export const UsersMemory = Layer.sync(Users, () => {
         users.set(id, updated)
         return Effect.succeed(updated)
       }),
-    setPasswordHash: (id, passwordHash, now) => Effect.sync(() => void (users.has(id) && users.set(id, { ...users.get(id)!, passwordHash, updatedAt: now.toISOString() }))),
-    setRole: (id, role, now) => Effect.sync(() => void (users.has(id) && users.set(id, { ...users.get(id)!, role, updatedAt: now.toISOString() }))),
-    setActive: (id, isActive, now) => Effect.sync(() => void (users.has(id) && users.set(id, { ...users.get(id)!, isActive, updatedAt: now.toISOString() }))),
+    setPasswordHash: (id, passwordHash, now) =>
+      Effect.sync(
+        () => void (users.has(id) && users.set(id, { ...users.get(id)!, passwordHash, updatedAt: now.toISOString() }))
+      ),
+    setRole: (id, role, now) =>
+      Effect.sync(
+        () => void (users.has(id) && users.set(id, { ...users.get(id)!, role, updatedAt: now.toISOString() }))
+      ),
+    setActive: (id, isActive, now) =>
+      Effect.sync(
+        () => void (users.has(id) && users.set(id, { ...users.get(id)!, isActive, updatedAt: now.toISOString() }))
+      ),
     search: (f) =>
       Effect.sync(() => {
-        const all = [...users.values()].filter((u) =>
-          (f.q === undefined || [u.name, u.email, u.phone ?? ""].some((v) => v.toLowerCase().includes(f.q!.toLowerCase()))) &&
-          (f.role === undefined || u.role === f.role) && (f.isActive === undefined || u.isActive === f.isActive)
+        const all = [...users.values()].filter(
+          (u) =>
+            (f.q === undefined ||
+              [u.name, u.email, u.phone ?? ""].some((v) => v.toLowerCase().includes(f.q!.toLowerCase()))) &&
+            (f.role === undefined || u.role === f.role) &&
+            (f.isActive === undefined || u.isActive === f.isActive)
         )
         return { items: all.slice((f.page - 1) * f.limit, f.page * f.limit), total: all.length }
       }),

@@ -17,7 +17,11 @@ export interface MidtransOptions {
   readonly coreBaseUrl?: (() => string) | undefined
   readonly snapBaseUrl?: (() => string) | undefined
   readonly timeoutMs: number
-  readonly callbacks: { readonly finish?: string | undefined; readonly unfinish?: string | undefined; readonly error?: string | undefined }
+  readonly callbacks: {
+    readonly finish?: string | undefined
+    readonly unfinish?: string | undefined
+    readonly error?: string | undefined
+  }
   readonly expiryMinutes: number
   /** MIDTRANS_NOTIFICATION_URL: sent with every Snap creation as X-Override-Notification, so each environment gets its own webhooks. */
   readonly notificationUrl?: string | undefined
@@ -38,7 +42,8 @@ const classify = (operation: string) => (error: unknown) => {
     : new GatewayUnavailable({ operation })
 }
 
-const str = (value: unknown) => (typeof value === "string" ? value : value === undefined || value === null ? undefined : String(value))
+const str = (value: unknown) =>
+  typeof value === "string" ? value : value === undefined || value === null ? undefined : String(value)
 
 export const toGatewayTransaction = (body: Record<string, unknown>, orderId: string): GatewayTransaction => ({
   orderId: str(body["order_id"]) ?? orderId,
@@ -60,7 +65,8 @@ export const PaymentGatewayMidtrans = (options: MidtransOptions) => {
   snap.httpClient.http_client.defaults.timeout = options.timeoutMs
   core.httpClient.http_client.defaults.timeout = options.timeoutMs
   // The Snap client only creates transactions: the header rides on each of them.
-  if (options.notificationUrl) snap.httpClient.http_client.defaults.headers.common["X-Override-Notification"] = options.notificationUrl
+  if (options.notificationUrl)
+    snap.httpClient.http_client.defaults.headers.common["X-Override-Notification"] = options.notificationUrl
 
   return Layer.succeed(
     PaymentGateway,
@@ -70,7 +76,9 @@ export const PaymentGatewayMidtrans = (options: MidtransOptions) => {
           try: () =>
             snap.createTransaction({
               transaction_details: { order_id: request.orderId, gross_amount: request.amount },
-              item_details: [{ id: "topup-credit", price: request.amount, quantity: 1, name: "MinisPod credit top-up" }],
+              item_details: [
+                { id: "topup-credit", price: request.amount, quantity: 1, name: "MinisPod credit top-up" }
+              ],
               customer_details: {
                 first_name: request.customer.name,
                 email: request.customer.email,
@@ -91,14 +99,21 @@ export const PaymentGatewayMidtrans = (options: MidtransOptions) => {
           Effect.map((body) => toGatewayTransaction(body, orderId)),
           Effect.catchAll((error) => {
             const typed = classify("transaction.status")(error)
-            return typed._tag === "GatewayRejected" && typed.statusCode === 404 ? Effect.succeed(undefined) : Effect.fail(new GatewayUnavailable({ operation: "transaction.status" }))
+            return typed._tag === "GatewayRejected" && typed.statusCode === 404
+              ? Effect.succeed(undefined)
+              : Effect.fail(new GatewayUnavailable({ operation: "transaction.status" }))
           })
         ),
       cancel: (orderId) =>
-        Effect.tryPromise({ try: () => core.transaction.cancel(orderId), catch: classify("transaction.cancel") }).pipe(Effect.asVoid),
+        Effect.tryPromise({ try: () => core.transaction.cancel(orderId), catch: classify("transaction.cancel") }).pipe(
+          Effect.asVoid
+        ),
       verifySignature: (fields) =>
         Effect.sync(() =>
-          signatureMatches(midtransSignature(fields.orderId, fields.statusCode, fields.grossAmount, options.serverKey), fields.signatureKey)
+          signatureMatches(
+            midtransSignature(fields.orderId, fields.statusCode, fields.grossAmount, options.serverKey),
+            fields.signatureKey
+          )
         )
     })
   )

@@ -77,15 +77,22 @@ export const makeSimulatorRouter = (options: SimulatorOptions) => {
     }
   }
 
-  const find = async (orderId: string) => (await sql<Array<SimRow>>`select * from midtrans_simulator where order_id = ${orderId}`)[0]
+  const find = async (orderId: string) =>
+    (await sql<Array<SimRow>>`select * from midtrans_simulator where order_id = ${orderId}`)[0]
 
   router.post("/snap/v1/transactions", async (ctx) => {
     if (!authorized(ctx.get("authorization"))) {
       ctx.status = 401
-      ctx.body = { error_messages: ["Access denied due to unauthorized transaction, please check client or server key"] }
+      ctx.body = {
+        error_messages: ["Access denied due to unauthorized transaction, please check client or server key"]
+      }
       return
     }
-    const body = ctx.request.body as { transaction_details?: { order_id?: string; gross_amount?: number }; enabled_payments?: Array<string>; customer_details?: { email?: string } }
+    const body = ctx.request.body as {
+      transaction_details?: { order_id?: string; gross_amount?: number }
+      enabled_payments?: Array<string>
+      customer_details?: { email?: string }
+    }
     const orderId = body.transaction_details?.order_id
     const gross = body.transaction_details?.gross_amount
     if (typeof orderId !== "string" || typeof gross !== "number" || !Number.isSafeInteger(gross) || gross <= 0) {
@@ -95,7 +102,8 @@ export const makeSimulatorRouter = (options: SimulatorOptions) => {
     }
     // Midtrans' X-Override-Notification: up to 3 comma-separated URLs replacing the dashboard's.
     const override = ctx.get("x-override-notification").trim() || null
-    const inserted = await sql`insert into midtrans_simulator (order_id, gross_amount, transaction_status, payment_type, customer_email, notification_url, created_at, updated_at)
+    const inserted =
+      await sql`insert into midtrans_simulator (order_id, gross_amount, transaction_status, payment_type, customer_email, notification_url, created_at, updated_at)
       values (${orderId}, ${`${gross}.00`}, 'pending', ${body.enabled_payments?.[0] ?? "bank_transfer"}, ${body.customer_details?.email ?? null}, ${override}, now(), now())
       on conflict do nothing`
     if (inserted.count === 0) {
@@ -104,7 +112,10 @@ export const makeSimulatorRouter = (options: SimulatorOptions) => {
       return
     }
     ctx.status = 201
-    ctx.body = { token: randomUUID(), redirect_url: `${options.selfUrl()}${simulatorPrefix}/pay/${encodeURIComponent(orderId)}` }
+    ctx.body = {
+      token: randomUUID(),
+      redirect_url: `${options.selfUrl()}${simulatorPrefix}/pay/${encodeURIComponent(orderId)}`
+    }
   })
 
   router.get("/v2/:orderId/status", async (ctx) => {
@@ -124,10 +135,14 @@ export const makeSimulatorRouter = (options: SimulatorOptions) => {
       ctx.body = { status_code: "401", status_message: "Unauthorized" }
       return
     }
-    const [row] = await sql<Array<SimRow>>`update midtrans_simulator set transaction_status = 'cancel', updated_at = now()
+    const [row] = await sql<
+      Array<SimRow>
+    >`update midtrans_simulator set transaction_status = 'cancel', updated_at = now()
       where order_id = ${ctx.params["orderId"]!} and transaction_status = 'pending' returning *`
     ctx.status = row ? 200 : 412
-    ctx.body = row ? statusBody(row) : { status_code: "412", status_message: "Merchant cannot modify the status of the transaction" }
+    ctx.body = row
+      ? statusBody(row)
+      : { status_code: "412", status_message: "Merchant cannot modify the status of the transaction" }
   })
 
   router.get("/pay/:orderId", async (ctx) => {
@@ -138,7 +153,8 @@ export const makeSimulatorRouter = (options: SimulatorOptions) => {
       ctx.body = "<!doctype html><title>Unknown order</title><p>Unknown order.</p>"
       return
     }
-    const result = typeof ctx.query["result"] === "string" ? `<p role="status">${escapeHtml(ctx.query["result"])}</p>` : ""
+    const result =
+      typeof ctx.query["result"] === "string" ? `<p role="status">${escapeHtml(ctx.query["result"])}</p>` : ""
     const button = (action: keyof typeof actions, label: string) =>
       `<form method="post" action="${simulatorPrefix}/pay/${encodeURIComponent(row.order_id)}/${action}"><button type="submit">${label}</button></form>`
     ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>Midtrans simulator — ${escapeHtml(row.order_id)}</title></head>
@@ -164,9 +180,23 @@ ${button("settle", "Pay (settle)")}${button("deny", "Deny")}${button("expire", "
       return
     }
     // Deliver the notification as Midtrans would: to the transaction's override URLs, else our own webhook.
-    const targets = row.notification_url?.split(",").map((u) => u.trim()).filter(Boolean).slice(0, 3) ?? [`${options.selfUrl()}/api/webhooks/midtrans`]
-    const answers = await Promise.all(targets.map((target) =>
-      fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(statusBody(row)) }).then((r) => r.status, () => "nothing (unreachable)")))
+    const targets = row.notification_url
+      ?.split(",")
+      .map((u) => u.trim())
+      .filter(Boolean)
+      .slice(0, 3) ?? [`${options.selfUrl()}/api/webhooks/midtrans`]
+    const answers = await Promise.all(
+      targets.map((target) =>
+        fetch(target, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(statusBody(row))
+        }).then(
+          (r) => r.status,
+          () => "nothing (unreachable)"
+        )
+      )
+    )
     const result = `${action.transaction_status}: webhook answered ${answers.join(", ")}`
     ctx.redirect(`${simulatorPrefix}/pay/${encodeURIComponent(orderId)}?result=${encodeURIComponent(result)}`)
     ctx.status = 303

@@ -22,15 +22,25 @@ const render = async (document: BillingDocument, seller: SellerDetails): Promise
       size: "A4",
       margin: left,
       // Fixed dates: the same document renders to the same bytes whenever it is downloaded.
-      info: { Title: `${invoice ? "Invoice" : "Credit note"} ${document.number}`, Author: seller.name, CreationDate: issued, ModDate: issued }
+      info: {
+        Title: `${invoice ? "Invoice" : "Credit note"} ${document.number}`,
+        Author: seller.name,
+        CreationDate: issued,
+        ModDate: issued
+      }
     })
     const chunks: Array<Buffer> = []
     pdf.on("data", (chunk: Buffer) => chunks.push(chunk))
     pdf.on("end", () => resolve(Buffer.concat(chunks)))
     pdf.on("error", reject)
 
-    pdf.font("Helvetica-Bold").fontSize(20).text(invoice ? "INVOICE" : "CREDIT NOTE", left, 50)
-    pdf.font("Helvetica").fontSize(10)
+    pdf
+      .font("Helvetica-Bold")
+      .fontSize(20)
+      .text(invoice ? "INVOICE" : "CREDIT NOTE", left, 50)
+    pdf
+      .font("Helvetica")
+      .fontSize(10)
       .text(`Number: ${document.number}`)
       .text(`Issued: ${day(document.issuedAt)}`)
     if (document.correctsNumber !== null) pdf.text(`Corrects invoice: ${document.correctsNumber}`)
@@ -38,16 +48,30 @@ const render = async (document: BillingDocument, seller: SellerDetails): Promise
 
     const partiesTop = 150
     pdf.font("Helvetica-Bold").text("From", left, partiesTop)
-    pdf.font("Helvetica").text(seller.name).text(seller.address).text(seller.email).text(`Tax ID (NPWP): ${seller.taxId}`)
+    pdf
+      .font("Helvetica")
+      .text(seller.name)
+      .text(seller.address)
+      .text(seller.email)
+      .text(`Tax ID (NPWP): ${seller.taxId}`)
     pdf.font("Helvetica-Bold").text(invoice ? "Bill to" : "Credit to", 320, partiesTop)
     pdf.font("Helvetica")
-    for (const line of [document.buyer.name, document.buyer.email, document.buyer.phone, `Customer ID: ${document.userId}`]) {
+    for (const line of [
+      document.buyer.name,
+      document.buyer.email,
+      document.buyer.phone,
+      `Customer ID: ${document.userId}`
+    ]) {
       if (line !== null) pdf.text(line, 320)
     }
 
     let y = 260
     if (document.plan !== null) {
-      pdf.text(`Service: ${[document.plan.serviceName, document.plan.name].filter((s) => s !== null).join(" - ")}`, left, y)
+      pdf.text(
+        `Service: ${[document.plan.serviceName, document.plan.name].filter((s) => s !== null).join(" - ")}`,
+        left,
+        y
+      )
       y += 20
     }
     const row = (cells: { description: string; quantity: string; unitPrice: string; amount: string }) => {
@@ -60,12 +84,23 @@ const render = async (document: BillingDocument, seller: SellerDetails): Promise
     }
     pdf.font("Helvetica-Bold")
     row({ description: "Description", quantity: "Qty", unitPrice: "Unit price", amount: "Amount" })
-    pdf.moveTo(left, y - 3).lineTo(left + width, y - 3).stroke()
+    pdf
+      .moveTo(left, y - 3)
+      .lineTo(left + width, y - 3)
+      .stroke()
     pdf.font("Helvetica")
     for (const line of document.lines) {
-      row({ description: line.description, quantity: String(line.quantity), unitPrice: rupiah(line.unitPrice), amount: rupiah(line.amount) })
+      row({
+        description: line.description,
+        quantity: String(line.quantity),
+        unitPrice: rupiah(line.unitPrice),
+        amount: rupiah(line.amount)
+      })
     }
-    pdf.moveTo(left, y - 3).lineTo(left + width, y - 3).stroke()
+    pdf
+      .moveTo(left, y - 3)
+      .lineTo(left + width, y - 3)
+      .stroke()
     const total = (label: string, amount: number) => {
       pdf.text(label, columns.unitPrice - 60, y, { width: 140, align: "right" })
       pdf.text(rupiah(amount), columns.amount, y, { width: left + width - columns.amount, align: "right" })
@@ -75,18 +110,26 @@ const render = async (document: BillingDocument, seller: SellerDetails): Promise
     total("Discount", -document.discount)
     pdf.font("Helvetica-Bold")
     total(invoice ? "Total (IDR)" : "Total credited (IDR)", document.total)
-    pdf.font("Helvetica").fontSize(9).text(
-      invoice
-        ? document.total === 0 ? "Granted at no charge: nothing is due." : "Paid from prepaid MinisPod credit: nothing is due."
-        : "Credited to the customer's prepaid MinisPod wallet.",
-      left,
-      y + 20,
-      { width }
-    )
+    pdf
+      .font("Helvetica")
+      .fontSize(9)
+      .text(
+        invoice
+          ? document.total === 0
+            ? "Granted at no charge: nothing is due."
+            : "Paid from prepaid MinisPod credit: nothing is due."
+          : "Credited to the customer's prepaid MinisPod wallet.",
+        left,
+        y + 20,
+        { width }
+      )
     pdf.end()
   })
 }
 
-export const InvoicePdfKit = Layer.succeed(InvoicePdf, InvoicePdf.of({
-  render: (document, seller) => Effect.promise(() => render(document, seller))
-}))
+export const InvoicePdfKit = Layer.succeed(
+  InvoicePdf,
+  InvoicePdf.of({
+    render: (document, seller) => Effect.promise(() => render(document, seller))
+  })
+)

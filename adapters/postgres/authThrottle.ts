@@ -43,5 +43,6 @@ export const AuthThrottlePostgres = (window: ThrottleWindow) =>
                   else t.blocked_until end`
           }).pipe(Effect.asVoid),
         clear: (key) => Effect.promise(() => sql`delete from auth_throttle where key = ${key}`).pipe(Effect.asVoid)
-      }))
+      })
+    )
   )

@@ -32,7 +32,8 @@ export interface DatabaseTimeouts {
 export const processInstanceId = randomInt(1, 2 ** 31 - 1)
 
 /** The instance id a pool's connections carry (see instanceAlive in idempotency). */
-export const instanceIdOf = (sql: Sql): number => Number(String((sql.options.connection as { application_name?: string }).application_name).split(":")[1])
+export const instanceIdOf = (sql: Sql): number =>
+  Number(String((sql.options.connection as { application_name?: string }).application_name).split(":")[1])
 
 /**
  * postgres.js hands each query to the socket as soon as 1 KB has accumulated, so one pipelined
@@ -40,9 +41,15 @@ export const instanceIdOf = (sql: Sql): number => Number(String((sql.options.con
  * the largest single cost of a command on these machines. This socket is corked until the end of
  * the current tick: everything issued in one turn of the event loop leaves in one writev.
  */
-const corkedSocket = (options: { readonly host: ReadonlyArray<string>; readonly port: ReadonlyArray<number> }): Socket => {
+const corkedSocket = (options: {
+  readonly host: ReadonlyArray<string>
+  readonly port: ReadonlyArray<number>
+}): Socket => {
   // host and port as postgres.js sets them on its own sockets: its connection errors name them.
-  const socket = Object.assign(netConnect(options.port[0]!, options.host[0]!), { host: options.host[0], port: options.port[0] })
+  const socket = Object.assign(netConnect(options.port[0]!, options.host[0]!), {
+    host: options.host[0],
+    port: options.port[0]
+  })
   const write = socket.write.bind(socket) as (...args: Array<unknown>) => boolean
   let corked = false
   const uncork = () => {
@@ -65,13 +72,20 @@ const plainSingleHost = (url: string): boolean => {
   try {
     const parsed = new URL(url)
     const params = [...parsed.searchParams.keys()]
-    return !parsed.host.includes(",") && parsed.hostname !== "" && !params.some((p) => ["host", "ssl", "sslmode", "sslnegotiation"].includes(p))
+    return (
+      !parsed.host.includes(",") &&
+      parsed.hostname !== "" &&
+      !params.some((p) => ["host", "ssl", "sslmode", "sslnegotiation"].includes(p))
+    )
   } catch {
     return false
   }
 }
 
-export const connect = (url: string, options: { readonly max?: number; readonly instanceId?: number } & DatabaseTimeouts = {}): Sql =>
+export const connect = (
+  url: string,
+  options: { readonly max?: number; readonly instanceId?: number } & DatabaseTimeouts = {}
+): Sql =>
   postgres(url, {
     ...(plainSingleHost(url) ? { socket: corkedSocket as never } : {}),
     max: options.max ?? 16,
@@ -82,11 +96,13 @@ export const connect = (url: string, options: { readonly max?: number; readonly 
     ...({ max_pipeline: 1000 } as {}),
     types: { bigint: int8AsSafeNumber },
     onnotice: () => {},
-    ...(options.connectTimeoutSeconds === undefined ? {} : {
-      connect_timeout: options.connectTimeoutSeconds,
-      // Retry a lost connection quickly instead of backing off for seconds with queries queued behind it.
-      backoff: () => 0.1
-    }),
+    ...(options.connectTimeoutSeconds === undefined
+      ? {}
+      : {
+          connect_timeout: options.connectTimeoutSeconds,
+          // Retry a lost connection quickly instead of backing off for seconds with queries queued behind it.
+          backoff: () => 0.1
+        }),
     connection: {
       application_name: `minispod:${options.instanceId ?? processInstanceId}`,
       ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs })
@@ -94,10 +110,22 @@ export const connect = (url: string, options: { readonly max?: number; readonly 
   }) as unknown as Sql
 
 const unavailableCodes = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE",
-  "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
   "57014", // statement timeout
-  "57P01", "57P02", "57P03", // shutting down, crashed, not accepting connections yet
+  "57P01",
+  "57P02",
+  "57P03", // shutting down, crashed, not accepting connections yet
   "53300" // too many connections
 ])
 
@@ -107,7 +135,10 @@ export const isDatabaseUnavailable = (error: unknown): boolean => {
   return typeof code === "string" && (unavailableCodes.has(code) || code.startsWith("08"))
 }
 
-export const PgLive = (url: string, options: { readonly max?: number; readonly instanceId?: number } & DatabaseTimeouts = {}) =>
+export const PgLive = (
+  url: string,
+  options: { readonly max?: number; readonly instanceId?: number } & DatabaseTimeouts = {}
+) =>
   Layer.scoped(
     Pg,
     Effect.acquireRelease(

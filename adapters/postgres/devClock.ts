@@ -38,7 +38,9 @@ export const makeDevClock = async (sql: Sql, refreshMs = 1_000): Promise<DevCloc
     clock,
     now: () => new Date(millis()),
     advance: async (ms) => {
-      const [row] = await sql<Array<{ offset_ms: number }>>`update dev_clock set offset_ms = offset_ms + ${Math.floor(ms)} returning offset_ms`
+      const [row] = await sql<
+        Array<{ offset_ms: number }>
+      >`update dev_clock set offset_ms = offset_ms + ${Math.floor(ms)} returning offset_ms`
       offset = Math.max(offset, row!.offset_ms)
       return new Date(millis())
     },

@@ -25,9 +25,11 @@ const selectPage = (tx: Tx, after: number, upTo: number | undefined) =>
 
 /** The last position of every full page, in order: one pass over the primary key's index. */
 const pageEnds = async (tx: Tx): Promise<Array<number>> =>
-  (await tx<Array<{ position: number }>>`
+  (
+    await tx<Array<{ position: number }>>`
     select position from (select position, row_number() over (order by position) as n from events) e
-    where n % ${pageRows} = 0 order by position`).map((r) => r.position)
+    where n % ${pageRows} = 0 order by position`
+  ).map((r) => r.position)
 
 /** More connections in the snapshot `tx` has exported: every one of them sees exactly what it sees. */
 const joinSnapshot = async (sql: Sql, tx: Tx, count: number): Promise<Array<Tx>> => {
@@ -39,7 +41,10 @@ const joinSnapshot = async (sql: Sql, tx: Tx, count: number): Promise<Array<Tx>>
     for (let i = 0; i < count; i++) {
       const reader = (await sql.reserve()) as unknown as Tx
       readers.push(reader)
-      await Promise.all([reader`begin isolation level repeatable read read only`, reader.unsafe(`set transaction snapshot '${id}'`)])
+      await Promise.all([
+        reader`begin isolation level repeatable read read only`,
+        reader.unsafe(`set transaction snapshot '${id}'`)
+      ])
     }
     return readers
   } catch (error) {
@@ -49,10 +54,12 @@ const joinSnapshot = async (sql: Sql, tx: Tx, count: number): Promise<Array<Tx>>
 }
 
 const leave = (readers: ReadonlyArray<Tx>) =>
-  Promise.all(readers.map(async (reader) => {
-    await reader`commit`.catch(() => undefined)
-    reader.release()
-  }))
+  Promise.all(
+    readers.map(async (reader) => {
+      await reader`commit`.catch(() => undefined)
+      reader.release()
+    })
+  )
 
 /**
  * Every event of the snapshot `tx` holds, page by page in position order, each page handed to
@@ -78,7 +85,8 @@ export const forEachPageOf = async (sql: Sql, tx: Tx, onPage: (json: string) => 
       const [page] = await ahead.shift()!
       const rows = page.count
       if (rows > 0) await onPage(page.json)
-      if (done < ends.length && rows !== pageRows) throw new Error(`page ${done + 1} holds ${rows} events, not ${pageRows}`)
+      if (done < ends.length && rows !== pageRows)
+        throw new Error(`page ${done + 1} holds ${rows} events, not ${pageRows}`)
     }
   } finally {
     await Promise.all(ahead.map((p) => p.catch(() => undefined))) // settled before their transactions end

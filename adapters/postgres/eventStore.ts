@@ -11,7 +11,13 @@ import {
 } from "../../application/ports/eventStore.ts"
 import { IdGenerator } from "../../application/ports/ids.ts"
 import { GENESIS_HASH, hashEvent } from "../../application/shared/eventHash.ts"
-import { mentionsProvisional, numberResult, numbersFor, numberTransactions, provisionalIdsIn } from "../../application/shared/transactionNumbers.ts"
+import {
+  mentionsProvisional,
+  numberResult,
+  numbersFor,
+  numberTransactions,
+  provisionalIdsIn
+} from "../../application/shared/transactionNumbers.ts"
 import { isDatabaseUnavailable, isDeadlock, isUniqueViolation, Pg, type Sql, type Tx } from "./client.ts"
 import { projectAll, type Projection } from "./projection.ts"
 
@@ -81,7 +87,16 @@ const chain = (
   let version = head.version
   const chained = events.map((event) => {
     version++
-    const fields = { streamId, version, eventId: newEventId(), type: event.type, data: event.data, metadata, recordedAt, prevHash }
+    const fields = {
+      streamId,
+      version,
+      eventId: newEventId(),
+      type: event.type,
+      data: event.data,
+      metadata,
+      recordedAt,
+      prevHash
+    }
     const hash = hashEvent(fields)
     prevHash = hash
     return { ...fields, hash }
@@ -152,21 +167,40 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
         type text, data jsonb, metadata jsonb, recorded_at timestamptz, prev_hash text, hash text)
       order by n
       returning event_id, position`
-    const snapshotRows = [...snapshots].map(([streamId, s]) => ({ stream_id: streamId, version: s.version, last_hash: s.hash, state: s.state }))
+    const snapshotRows = [...snapshots].map(([streamId, s]) => ({
+      stream_id: streamId,
+      version: s.version,
+      last_hash: s.hash,
+      state: s.state
+    }))
     // Snapshots go before the projections (none reads them): the invoices, registered near the
     // end, then run close to COMMIT (infra/projections.ts says why that matters).
-    const snapshotted = snapshotRows.length === 0 ? [] : [tx`
+    const snapshotted =
+      snapshotRows.length === 0
+        ? []
+        : [
+            tx`
       insert into snapshots (stream_id, version, last_hash, state)
       select stream_id, version, last_hash, state
       from jsonb_to_recordset(${tx.json(snapshotRows as never)}) as s(stream_id text, version integer, last_hash text, state jsonb)
-      on conflict (stream_id) do update set version = excluded.version, last_hash = excluded.last_hash, state = excluded.state`]
+      on conflict (stream_id) do update set version = excluded.version, last_hash = excluded.last_hash, state = excluded.state`
+          ]
     // Projections look positions up by event id, so they can be pipelined behind the insert.
-    const projected = projectAll(projections, tx, pending.map((e) => ({ ...e, position: 0 })))
+    const projected = projectAll(
+      projections,
+      tx,
+      pending.map((e) => ({ ...e, position: 0 }))
+    )
     // postgres.js queries are lazy and run in the order they are awaited: insert, snapshots, projections, COMMIT.
     const settled = await Promise.allSettled([inserted, ...snapshotted, ...projected, tx`commit`])
     const failed = settled.find((r) => r.status === "rejected")
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
-    const positions = new Map((settled[0] as PromiseFulfilledResult<Array<{ event_id: string; position: number }>>).value.map((r) => [r.event_id, r.position]))
+    const positions = new Map(
+      (settled[0] as PromiseFulfilledResult<Array<{ event_id: string; position: number }>>).value.map((r) => [
+        r.event_id,
+        r.position
+      ])
+    )
     return pending.map((e) => ({ ...e, position: positions.get(e.eventId)! }))
   }
 
@@ -219,7 +253,12 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
       // A join, so each stream is an index range scan starting after its snapshot (a correlated
       // subquery in the WHERE clause would scan the whole stream and filter).
       tx<Array<EventRow>>`
-        select ${tx.unsafe(eventColumns.split(", ").map((c) => `e.${c}`).join(", "))}
+        select ${tx.unsafe(
+          eventColumns
+            .split(", ")
+            .map((c) => `e.${c}`)
+            .join(", ")
+        )}
         from unnest(${sorted}::text[]) as ids(id)
         left join snapshots s on s.stream_id = ids.id
         join events e on e.stream_id = ids.id and e.stream_version > coalesce(s.version, 0)
@@ -240,8 +279,8 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
       const head = last
         ? { version: last.version, hash: last.hash }
         : snap
-        ? { version: snap.version, hash: snap.last_hash }
-        : { version: 0, hash: GENESIS_HASH }
+          ? { version: snap.version, hash: snap.last_hash }
+          : { version: 0, hash: GENESIS_HASH }
       loaded.set(id, {
         streamId: id,
         version: head.version,
@@ -288,8 +327,16 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
           const stream = working.get(s.streamId)!
           let version = stream.version
           const events = s.events.map((e): RecordedEvent => ({
-            position: 0, streamId: s.streamId, version: ++version, eventId: "", type: e.type, data: e.data,
-            metadata: command.metadata, recordedAt, prevHash: "", hash: ""
+            position: 0,
+            streamId: s.streamId,
+            version: ++version,
+            eventId: "",
+            type: e.type,
+            data: e.data,
+            metadata: command.metadata,
+            recordedAt,
+            prevHash: "",
+            hash: ""
           }))
           working.set(s.streamId, {
             ...stream,
@@ -321,24 +368,44 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
     tx: Tx,
     loaded: ReadonlyMap<string, LoadedWithHead>,
     accepted: ReadonlyArray<Accepted>
-  ): Promise<{ readonly pending: Array<Unpositioned>; readonly snapshots: Map<string, SnapshotRow>; readonly numbers: ReadonlyMap<string, string> }> => {
+  ): Promise<{
+    readonly pending: Array<Unpositioned>
+    readonly snapshots: Map<string, SnapshotRow>
+    readonly numbers: ReadonlyMap<string, string>
+  }> => {
     const provisional = provisionalIdsIn(accepted.flatMap((a) => a.appends))
-    const taken = provisional.length === 0 ? [] : (await tx<Array<{ n: number }>>`
-      select nextval('transaction_number_seq') as n from generate_series(1, ${provisional.length})`).map((r) => Number(r.n)).sort((a, b) => a - b)
+    const taken =
+      provisional.length === 0
+        ? []
+        : (
+            await tx<Array<{ n: number }>>`
+      select nextval('transaction_number_seq') as n from generate_series(1, ${provisional.length})`
+          )
+            .map((r) => Number(r.n))
+            .sort((a, b) => a - b)
     const numbers = numbersFor(provisional, taken)
     const heads = new Map<string, Head>()
     // A stream named by a freshly numbered transfer starts empty.
-    const headOf = (streamId: string): Head => heads.get(streamId) ?? loaded.get(streamId)?.head ?? { version: 0, hash: GENESIS_HASH }
+    const headOf = (streamId: string): Head =>
+      heads.get(streamId) ?? loaded.get(streamId)?.head ?? { version: 0, hash: GENESIS_HASH }
     const pending: Array<Unpositioned> = []
     const snapshots = new Map<string, SnapshotRow>()
     for (const a of accepted) {
       const appends = numbers.size === 0 ? a.appends : numberTransactions(a.appends, numbers)
       for (const s of appends) {
         if (s.events.length === 0) continue
-        const { events, head } = chain(s.streamId, headOf(s.streamId), s.events, a.command.metadata, a.command.recordedAt.toISOString(), newEventId)
+        const { events, head } = chain(
+          s.streamId,
+          headOf(s.streamId),
+          s.events,
+          a.command.metadata,
+          a.command.recordedAt.toISOString(),
+          newEventId
+        )
         heads.set(s.streamId, head)
         pending.push(...events)
-        if (s.snapshot !== undefined) snapshots.set(s.streamId, { version: head.version, hash: head.hash, state: s.snapshot })
+        if (s.snapshot !== undefined)
+          snapshots.set(s.streamId, { version: head.version, hash: head.hash, state: s.snapshot })
       }
     }
     return { pending, snapshots, numbers }
@@ -349,16 +416,26 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
    * once, each decided in arrival order (decideAll), numbered and chained, written with one
    * COMMIT. Resolves with each command's outcome; rejects if the transaction failed.
    */
-  const transactAll = (commands: ReadonlyArray<Omit<Queued, "resume">>): Promise<Array<Effect.Effect<unknown, unknown>>> =>
+  const transactAll = (
+    commands: ReadonlyArray<Omit<Queued, "resume">>
+  ): Promise<Array<Effect.Effect<unknown, unknown>>> =>
     inTransaction(async (tx) => {
-      const loaded = await lockAndLoad(tx, commands.flatMap((c) => c.streamIds))
+      const loaded = await lockAndLoad(
+        tx,
+        commands.flatMap((c) => c.streamIds)
+      )
       const { outcomes, accepted } = decideAll(new Map(loaded), commands)
       const { pending, snapshots, numbers } = await numberAndChain(tx, loaded, accepted)
-      if (outcomes.some((o) => o !== undefined && mentionsProvisional(o.error, numbers))) throw new RefusalNamesBatchNumber()
+      if (outcomes.some((o) => o !== undefined && mentionsProvisional(o.error, numbers)))
+        throw new RefusalNamesBatchNumber()
       await write(tx, pending, snapshots)
       let done = 0
       // The caller sees the numbers written, not the provisional ids its decision named.
-      return outcomes.map((outcome) => outcome === undefined ? Effect.succeed(numberResult(accepted[done++]!.result, numbers)) : failureOf(outcome.error))
+      return outcomes.map((outcome) =>
+        outcome === undefined
+          ? Effect.succeed(numberResult(accepted[done++]!.result, numbers))
+          : failureOf(outcome.error)
+      )
     })
 
   /** One command, one transaction (also the fallback of a batch that failed in SQL). */
@@ -413,14 +490,24 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
   return EventStore.of({
     append: (appends, metadata, recordedAt) =>
       run(async (tx) => {
-        const loaded = await lockAndLoad(tx, appends.map((a) => a.streamId))
+        const loaded = await lockAndLoad(
+          tx,
+          appends.map((a) => a.streamId)
+        )
         for (const a of appends) {
           if (loaded.get(a.streamId)!.version !== a.expectedVersion) {
             throw new Abort(new VersionConflict({ streamId: a.streamId, expectedVersion: a.expectedVersion }))
           }
         }
         const pending = appends.flatMap((a) => {
-          const chained = chain(a.streamId, loaded.get(a.streamId)!.head, a.events, metadata, recordedAt.toISOString(), newEventId)
+          const chained = chain(
+            a.streamId,
+            loaded.get(a.streamId)!.head,
+            a.events,
+            metadata,
+            recordedAt.toISOString(),
+            newEventId
+          )
           loaded.set(a.streamId, { ...loaded.get(a.streamId)!, head: chained.head })
           return chained.events
         })
@@ -444,17 +531,27 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
           const snapshotRows = await tx<Array<{ stream_id: string; version: number; state: unknown }>>`
             select stream_id, version, state from snapshots where stream_id = any(${sorted})`
           const rows = await tx<Array<EventRow>>`
-            select ${tx.unsafe(eventColumns.split(", ").map((c) => `e.${c}`).join(", "))}
+            select ${tx.unsafe(
+              eventColumns
+                .split(", ")
+                .map((c) => `e.${c}`)
+                .join(", ")
+            )}
             from unnest(${sorted}::text[]) as ids(id)
             left join snapshots s on s.stream_id = ids.id
             join events e on e.stream_id = ids.id and e.stream_version > coalesce(s.version, 0)
             order by e.stream_id, e.stream_version`
-          return new Map(sorted.map((id): [string, LoadedStream] => {
-            const snap = snapshotRows.find((r) => r.stream_id === id)
-            const events = rows.filter((r) => r.stream_id === id).map(toRecordedEvent)
-            const version = events[events.length - 1]?.version ?? snap?.version ?? 0
-            return [id, { streamId: id, version, snapshot: snap && { version: snap.version, state: snap.state }, events }]
-          }))
+          return new Map(
+            sorted.map((id): [string, LoadedStream] => {
+              const snap = snapshotRows.find((r) => r.stream_id === id)
+              const events = rows.filter((r) => r.stream_id === id).map(toRecordedEvent)
+              const version = events[events.length - 1]?.version ?? snap?.version ?? 0
+              return [
+                id,
+                { streamId: id, version, snapshot: snap && { version: snap.version, state: snap.state }, events }
+              ]
+            })
+          )
         })
       ),
     readStream: (streamId) =>
@@ -480,7 +577,7 @@ const makeStore = (sql: Sql, newEventId: () => string, options: EventStoreOption
 export const eventStorePostgres = (options: EventStoreOptions) =>
   Layer.effect(
     EventStore,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const sql = yield* Pg
       const ids = yield* IdGenerator
       return makeStore(sql, () => Effect.runSync(ids.uuid), options)

@@ -31,7 +31,9 @@ export const IdempotencyStorePostgres = Layer.effect(
                 or (k.owner is not null and not exists (
                   select 1 from pg_stat_activity a where a.application_name = 'minispod:' || k.owner::text)))`
           if (retaken.count === 1) return { _tag: "Claimed" as const }
-          const [row] = await sql<Array<{ request_hash: string; status: number | null; body_text: string | null; body: unknown }>>`
+          const [row] = await sql<
+            Array<{ request_hash: string; status: number | null; body_text: string | null; body: unknown }>
+          >`
             select request_hash, status, body_text, body from idempotency_keys where scope = ${scope} and key = ${key}`
           if (row === undefined) return { _tag: "InProgress" as const } // released in between: let the client retry
           if (row.request_hash !== requestHash) return { _tag: "Mismatch" as const }
@@ -40,13 +42,15 @@ export const IdempotencyStorePostgres = Layer.effect(
           return { _tag: "Replay" as const, status: row.status, body: row.body_text ?? JSON.stringify(row.body) }
         }),
       complete: (scope, key, status, body) =>
-        Effect.promise(() =>
-          sql`update idempotency_keys set status = ${status}, body_text = ${body}
+        Effect.promise(
+          () =>
+            sql`update idempotency_keys set status = ${status}, body_text = ${body}
             where scope = ${scope} and key = ${key}`
         ).pipe(Effect.asVoid),
       release: (scope, key) =>
-        Effect.promise(() => sql`delete from idempotency_keys where scope = ${scope} and key = ${key} and status is null`)
-          .pipe(Effect.asVoid)
+        Effect.promise(
+          () => sql`delete from idempotency_keys where scope = ${scope} and key = ${key} and status is null`
+        ).pipe(Effect.asVoid)
     })
   })
 )

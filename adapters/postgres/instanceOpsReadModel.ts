@@ -27,11 +27,17 @@ export const instanceOpsProjection = projection("instance-ops", eventTypesOf(Ins
       case "MaintenanceEnded":
         return tx`update instance_ops set maintenance_by = null, maintenance_reason = null, maintenance_since = null where subscription_id = ${id}`
     }
-  }))
+  })
+)
 
 const toRun = (r: Record<string, any>) => ({
-  replica: r["replica"], startedAt: r["started_at"].toISOString(), finishedAt: r["finished_at"].toISOString(),
-  checked: r["checked"], repaired: r["repaired"], healthChanges: r["health_changes"], failed: r["failed"]
+  replica: r["replica"],
+  startedAt: r["started_at"].toISOString(),
+  finishedAt: r["finished_at"].toISOString(),
+  checked: r["checked"],
+  repaired: r["repaired"],
+  healthChanges: r["health_changes"],
+  failed: r["failed"]
 })
 
 export const InstanceOpsQueriesPostgres = Layer.effect(
@@ -50,8 +56,16 @@ export const InstanceOpsQueriesPostgres = Layer.effect(
             healthReason: row["health_reason"] ?? null,
             healthChangedAt: iso(row["health_changed_at"]),
             lastHealthCheck: iso(row["checked_at"]),
-            maintenance: row["maintenance_by"] ? { by: row["maintenance_by"], reason: row["maintenance_reason"], since: row["maintenance_since"].toISOString() } : null,
-            lastRepair: row["last_repair"] ? { repair: row["last_repair"], at: row["last_repair_at"].toISOString() } : null
+            maintenance: row["maintenance_by"]
+              ? {
+                  by: row["maintenance_by"],
+                  reason: row["maintenance_reason"],
+                  since: row["maintenance_since"].toISOString()
+                }
+              : null,
+            lastRepair: row["last_repair"]
+              ? { repair: row["last_repair"], at: row["last_repair_at"].toISOString() }
+              : null
           }
         }),
       healthCounts: Effect.promise(async () => {
@@ -62,14 +76,17 @@ export const InstanceOpsQueriesPostgres = Layer.effect(
       }),
       markChecked: (ids, at) =>
         Effect.promise(async () => {
-          if (ids.length > 0) await sql`insert into instance_health_checks (subscription_id, checked_at)
+          if (ids.length > 0)
+            await sql`insert into instance_health_checks (subscription_id, checked_at)
             select id, ${at} from unnest(${ids as Array<string>}::uuid[]) as t(id)
             on conflict (subscription_id) do update set checked_at = excluded.checked_at`
         }),
       // The newest 1,000 runs are kept (about 17 hours at the default pace): enough for lag and recent history.
       recordRun: (run) =>
         Effect.promise(async () => {
-          const [row] = await sql<Array<{ id: number }>>`insert into reconciliation_runs (replica, started_at, finished_at, checked, repaired, health_changes, failed)
+          const [row] = await sql<
+            Array<{ id: number }>
+          >`insert into reconciliation_runs (replica, started_at, finished_at, checked, repaired, health_changes, failed)
             values (${run.replica}, ${new Date(run.startedAt)}, ${new Date(run.finishedAt)}, ${run.checked}, ${run.repaired}, ${run.healthChanges}, ${run.failed}) returning id`
           await sql`delete from reconciliation_runs where id <= ${row!.id - 1000}`
         }),
@@ -77,5 +94,6 @@ export const InstanceOpsQueriesPostgres = Layer.effect(
         const [row] = await sql`select * from reconciliation_runs order by id desc limit 1`
         return row === undefined ? undefined : toRun(row)
       })
-    }))
+    })
+  )
 )

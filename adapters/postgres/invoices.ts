@@ -57,10 +57,21 @@ const issue = (tx: Tx, d: DocumentDraft) => tx`
  */
 const issueAll = (tx: Tx, drafts: ReadonlyArray<DocumentDraft>) => {
   const rows = drafts.map((d, n) => ({
-    n, series: d.series, year: d.year, user_id: d.userId, subscription_id: d.subscriptionId, sub_uuid: asUuid(d.subscriptionId),
-    plan_uuid: asUuid(d.planId), transaction_id: d.transactionId, corrects_transaction_id: d.correctsTransactionId,
-    source_event_id: d.sourceEventId, issued_at: d.issuedAt, description: d.description, list_price: d.listPrice,
-    discount_label: d.discountLabel, total: d.total
+    n,
+    series: d.series,
+    year: d.year,
+    user_id: d.userId,
+    subscription_id: d.subscriptionId,
+    sub_uuid: asUuid(d.subscriptionId),
+    plan_uuid: asUuid(d.planId),
+    transaction_id: d.transactionId,
+    corrects_transaction_id: d.correctsTransactionId,
+    source_event_id: d.sourceEventId,
+    issued_at: d.issuedAt,
+    description: d.description,
+    list_price: d.listPrice,
+    discount_label: d.discountLabel,
+    total: d.total
   }))
   return tx`
     with d as (
@@ -178,7 +189,7 @@ const toDocument = (r: DocumentRow): BillingDocument => ({
 
 export const InvoiceQueriesPostgres = Layer.effect(
   InvoiceQueries,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* Pg
     const columns = sql`d.number, d.series, d.year, d.sequence, d.user_id, d.buyer, d.transaction_id, d.corrects_number,
       d.corrects_transaction_id, d.subscription_id, d.plan_id, d.plan_name, d.service_name, d.description, d.lines,
@@ -197,11 +208,24 @@ export const InvoiceQueriesPostgres = Layer.effect(
         }),
       byNumber: (number) =>
         Effect.promise(async () => {
-          const [row] = await sql<Array<DocumentRow>>`select ${columns} from billing_documents d where d.number = ${number}`
+          const [row] = await sql<
+            Array<DocumentRow>
+          >`select ${columns} from billing_documents d where d.number = ${number}`
           return row && toDocument(row)
         }),
       ledgerRows: Effect.promise(async () => {
-        const rows = await sql<Array<{ number: string; series: "INV" | "CN"; year: number; sequence: number; user_id: string; transaction_id: string | null; corrects_transaction_id: string | null; total: number }>>`
+        const rows = await sql<
+          Array<{
+            number: string
+            series: "INV" | "CN"
+            year: number
+            sequence: number
+            user_id: string
+            transaction_id: string | null
+            corrects_transaction_id: string | null
+            total: number
+          }>
+        >`
           select number, series, year, sequence, user_id, transaction_id, corrects_transaction_id, total from billing_documents`
         return rows.map((r) => ({
           number: r.number,
@@ -215,7 +239,9 @@ export const InvoiceQueriesPostgres = Layer.effect(
         }))
       }),
       counters: Effect.promise(async () => {
-        const rows = await sql<Array<{ series: "INV" | "CN"; year: number; last_number: number }>>`select series, year, last_number from document_counters`
+        const rows = await sql<
+          Array<{ series: "INV" | "CN"; year: number; last_number: number }>
+        >`select series, year, last_number from document_counters`
         return rows.map((r) => ({ series: r.series, year: r.year, lastNumber: r.last_number }))
       })
     })

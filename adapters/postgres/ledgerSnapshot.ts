@@ -91,7 +91,7 @@ const toEvent = (row: SnapshotRow): RecordedEvent => ({
 
 /** The existing read-model adapters, built on the snapshot's connection so they read the same instant. */
 const readModelsOf = (tx: Tx): Effect.Effect<ReadModels> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const wallets = yield* WalletQueries
     const payments = yield* PaymentQueries
     const catalog = yield* Catalog
@@ -107,9 +107,13 @@ const readModelsOf = (tx: Tx): Effect.Effect<ReadModels> =>
     }
   }).pipe(
     Effect.provide(
-      Layer.mergeAll(WalletQueriesPostgres, PaymentQueriesPostgres, CatalogPostgres, SubscriptionQueriesPostgres, InvoiceQueriesPostgres).pipe(
-        Layer.provide(Layer.succeed(Pg, tx as unknown as Sql))
-      )
+      Layer.mergeAll(
+        WalletQueriesPostgres,
+        PaymentQueriesPostgres,
+        CatalogPostgres,
+        SubscriptionQueriesPostgres,
+        InvoiceQueriesPostgres
+      ).pipe(Layer.provide(Layer.succeed(Pg, tx as unknown as Sql)))
     )
   )
 
@@ -119,7 +123,8 @@ const snapshotOf = (sql: Sql, tx: Tx, at: SnapshotPosition): LedgerSnapshot => (
     Effect.promise(async () => {
       // Keyset pages (one snapshot, so pages cannot shift); the next page is requested before this
       // one is processed, so Postgres sends while Node verifies.
-      const page = (after: number) => tx<Array<SnapshotRow>>`${selectEvents(tx, filter, after)} limit ${batchRows}`.execute()
+      const page = (after: number) =>
+        tx<Array<SnapshotRow>>`${selectEvents(tx, filter, after)} limit ${batchRows}`.execute()
       let next = page(filter.afterPosition ?? 0)
       for (;;) {
         const rows = await next
@@ -149,12 +154,20 @@ const exportEvents = async (sql: Sql, filter: EventFilter, limit: number | undef
   }
   try {
     const after = filter.afterPosition ?? 0
-    const [{ total }] = await tx<[{ total: number }]>`select count(*)::bigint as total from (${selectEvents(tx, filter, after)}) e`
+    const [{ total }] = await tx<
+      [{ total: number }]
+    >`select count(*)::bigint as total from (${selectEvents(tx, filter, after)}) e`
     const sent = limit === undefined ? total : Math.min(limit, total)
-    const [last] = sent < total && sent > 0
-      ? await tx<Array<{ position: number }>>`select position from (${selectEvents(tx, filter, after)}) e offset ${sent - 1} limit 1`
-      : []
-    const query = limit === undefined ? selectEvents(tx, filter, after) : tx<Array<SnapshotRow>>`${selectEvents(tx, filter, after)} limit ${limit}`
+    const [last] =
+      sent < total && sent > 0
+        ? await tx<
+            Array<{ position: number }>
+          >`select position from (${selectEvents(tx, filter, after)}) e offset ${sent - 1} limit 1`
+        : []
+    const query =
+      limit === undefined
+        ? selectEvents(tx, filter, after)
+        : tx<Array<SnapshotRow>>`${selectEvents(tx, filter, after)} limit ${limit}`
     const batches = query.cursor(batchRows)[Symbol.asyncIterator]()
     const lines: AsyncIterableIterator<string> = {
       [Symbol.asyncIterator]: () => lines,
@@ -198,5 +211,6 @@ export const LedgerSnapshotsPostgres = Layer.effect(
           ({ tx }) => Effect.promise(() => end(tx))
         ),
       exportEvents: (filter, limit) => Effect.promise(() => exportEvents(sql, filter, limit))
-    }))
+    })
+  )
 )

@@ -28,7 +28,9 @@ export const migrate = async (sql: Sql, directory: string): Promise<MigrationRes
       checksum   text        not null,
       applied_at timestamptz not null default now()
     )`)
-    const rows = await conn<Array<{ version: number; checksum: string }>>`select version, checksum from schema_migrations`
+    const rows = await conn<
+      Array<{ version: number; checksum: string }>
+    >`select version, checksum from schema_migrations`
     const known = new Map(rows.map((r) => [r.version, r.checksum]))
     const applied: Array<string> = []
     for (const file of files) {

@@ -1,6 +1,11 @@
 import { Effect, Layer } from "effect"
 import type { RecordedEvent } from "../../application/ports/eventStore.ts"
-import { type ClaimedEmail, type EmailStatus, Notifications, type StoredNotification } from "../../application/ports/notifications.ts"
+import {
+  type ClaimedEmail,
+  type EmailStatus,
+  Notifications,
+  type StoredNotification
+} from "../../application/ports/notifications.ts"
 import { isWalletStream, userIdOfWalletStream } from "../../domain/ledger/index.ts"
 import type { Locale, NotificationKind } from "../../domain/notification/index.ts"
 import { isSubscriptionStream, SubscriptionEvent } from "../../domain/subscription/index.ts"
@@ -14,7 +19,10 @@ const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * (service, instance) come from the read models in the same statement. Event types are matched
  * by name and read loosely, so this table is the only place that maps causes to notifications.
  */
-const subscriptionNotice = (type: string, data: Record<string, unknown>): { kind: NotificationKind; facts: Record<string, unknown> } | undefined => {
+const subscriptionNotice = (
+  type: string,
+  data: Record<string, unknown>
+): { kind: NotificationKind; facts: Record<string, unknown> } | undefined => {
   switch (type) {
     case "SubscriptionCreated":
       return { kind: "subscription_created", facts: { charged: data["charged"], periodEnd: data["periodEnd"] } }
@@ -42,22 +50,41 @@ const subscriptionNotice = (type: string, data: Record<string, unknown>): { kind
  * once per provisioning (a start or restart also ends in InstanceRunning). Never raises for a
  * missing row: a notification must not be able to block money or state changes.
  */
-export const notificationProjection = projection("notifications", ["TopUpCredited", ...eventTypesOf(SubscriptionEvent)], (tx, events) => {
-  const notices = events.flatMap((recorded) => {
-    const notice = isSubscriptionStream(recorded.streamId) ? subscriptionNotice(recorded.type, recorded.data as Record<string, unknown>) : undefined
-    return notice === undefined ? [] : [{ recorded, notice }]
-  })
-  // Several subscription notices (a group-committed batch): one statement for all of them.
-  return notices.length <= 1
-    ? events.flatMap((recorded) => noticeOne(tx, recorded))
-    : [...events.filter((e) => isWalletStream(e.streamId)).flatMap((recorded) => noticeOne(tx, recorded)), noticeAll(tx, notices)]
-})
+export const notificationProjection = projection(
+  "notifications",
+  ["TopUpCredited", ...eventTypesOf(SubscriptionEvent)],
+  (tx, events) => {
+    const notices = events.flatMap((recorded) => {
+      const notice = isSubscriptionStream(recorded.streamId)
+        ? subscriptionNotice(recorded.type, recorded.data as Record<string, unknown>)
+        : undefined
+      return notice === undefined ? [] : [{ recorded, notice }]
+    })
+    // Several subscription notices (a group-committed batch): one statement for all of them.
+    return notices.length <= 1
+      ? events.flatMap((recorded) => noticeOne(tx, recorded))
+      : [
+          ...events.filter((e) => isWalletStream(e.streamId)).flatMap((recorded) => noticeOne(tx, recorded)),
+          noticeAll(tx, notices)
+        ]
+  }
+)
 
 /** `noticeOne` for several subscription notices at once, in event order. */
-const noticeAll = (tx: Tx, notices: ReadonlyArray<{ readonly recorded: RecordedEvent; readonly notice: { kind: NotificationKind; facts: Record<string, unknown> } }>) => {
+const noticeAll = (
+  tx: Tx,
+  notices: ReadonlyArray<{
+    readonly recorded: RecordedEvent
+    readonly notice: { kind: NotificationKind; facts: Record<string, unknown> }
+  }>
+) => {
   const rows = notices.map(({ recorded, notice }, n) => ({
-    n, id: recorded.streamId.slice("subscription-".length), kind: notice.kind, dedupe_key: `${notice.kind}:${recorded.eventId}`,
-    facts: notice.facts, at: recorded.recordedAt
+    n,
+    id: recorded.streamId.slice("subscription-".length),
+    kind: notice.kind,
+    dedupe_key: `${notice.kind}:${recorded.eventId}`,
+    facts: notice.facts,
+    at: recorded.recordedAt
   }))
   return tx`insert into notifications (user_id, kind, dedupe_key, params, created_at, email_next_attempt_at)
     select s.user_id, x.kind,
@@ -83,10 +110,12 @@ const noticeOne = (tx: Tx, recorded: RecordedEvent): ReadonlyArray<Promise<unkno
   if (isWalletStream(recorded.streamId)) {
     if (recorded.type !== "TopUpCredited") return []
     const params = { _tag: "topup_settled", amount: data["amount"], transactionId: data["transactionId"] }
-    return [tx`insert into notifications (user_id, kind, dedupe_key, params, created_at, email_next_attempt_at)
+    return [
+      tx`insert into notifications (user_id, kind, dedupe_key, params, created_at, email_next_attempt_at)
       values (${userIdOfWalletStream(recorded.streamId)}, 'topup_settled', ${`topup_settled:${recorded.eventId}`},
         ${tx.json(params as never)}, ${at}, ${at})
-      on conflict (dedupe_key) do nothing`]
+      on conflict (dedupe_key) do nothing`
+    ]
   }
   if (!isSubscriptionStream(recorded.streamId)) return []
   const notice = subscriptionNotice(recorded.type, data)
@@ -94,10 +123,12 @@ const noticeOne = (tx: Tx, recorded: RecordedEvent): ReadonlyArray<Promise<unkno
   const id = recorded.streamId.slice("subscription-".length)
   const planName = notice.kind === "subscription_created" ? tx`, 'planName', coalesce(p.name, s.plan_type)` : tx``
   const subscriptionId = notice.kind === "service_ready" ? tx`, 'subscriptionId', s.id::text` : tx``
-  const dedupeKey = notice.kind === "service_ready"
-    ? tx`'service_ready:' || s.id || ':' || (extract(epoch from s.provisioning_started_at) * 1000)::bigint`
-    : tx`${`${notice.kind}:${recorded.eventId}`}::text`
-  return [tx`insert into notifications (user_id, kind, dedupe_key, params, created_at, email_next_attempt_at)
+  const dedupeKey =
+    notice.kind === "service_ready"
+      ? tx`'service_ready:' || s.id || ':' || (extract(epoch from s.provisioning_started_at) * 1000)::bigint`
+      : tx`${`${notice.kind}:${recorded.eventId}`}::text`
+  return [
+    tx`insert into notifications (user_id, kind, dedupe_key, params, created_at, email_next_attempt_at)
     select s.user_id, ${notice.kind}, ${dedupeKey},
       jsonb_build_object('_tag', ${notice.kind}::text, 'serviceName', coalesce(sv.name, ''),
         'instanceName', coalesce(s.display_name, s.instance_name) ${planName} ${subscriptionId}) || ${tx.json(notice.facts as never)}::jsonb,
@@ -106,7 +137,8 @@ const noticeOne = (tx: Tx, recorded: RecordedEvent): ReadonlyArray<Promise<unkno
     left join services sv on sv.id = s.service_id
     left join plans p on p.id = s.plan_id
     where s.id = ${id}
-    on conflict (dedupe_key) do nothing`]
+    on conflict (dedupe_key) do nothing`
+  ]
 }
 
 interface NotificationRow {
@@ -150,7 +182,9 @@ export const NotificationsPostgres = Layer.effect(
           const [rows, [counts]] = await Promise.all([
             sql<Array<NotificationRow>>`select * from notifications where user_id = ${userId}
               order by (read_at is not null), created_at desc, id limit ${limit} offset ${(page - 1) * limit}`,
-            sql<Array<{ total: number; unread: number }>>`select count(*)::int as total, count(*) filter (where read_at is null)::int as unread
+            sql<
+              Array<{ total: number; unread: number }>
+            >`select count(*)::int as total, count(*) filter (where read_at is null)::int as unread
               from notifications where user_id = ${userId}`
           ])
           return { items: rows.map(toStored), total: counts?.total ?? 0, unread: counts?.unread ?? 0 }
@@ -163,8 +197,11 @@ export const NotificationsPostgres = Layer.effect(
           return rows.length === 1
         }),
       markAllRead: (userId, at) =>
-        Effect.promise(async () =>
-          (await sql`update notifications set read_at = ${at} where user_id = ${userId} and read_at is null returning 1`).length
+        Effect.promise(
+          async () =>
+            (
+              await sql`update notifications set read_at = ${at} where user_id = ${userId} and read_at is null returning 1`
+            ).length
         ),
       search: (f) =>
         Effect.promise(async () => {
@@ -207,7 +244,9 @@ export const NotificationsPostgres = Layer.effect(
           }))
         }),
       markEmailSent: (id, at) =>
-        Effect.promise(() => sql`update notifications set email_status = 'SENT', email_sent_at = ${at} where id = ${id}`).pipe(Effect.asVoid),
+        Effect.promise(
+          () => sql`update notifications set email_status = 'SENT', email_sent_at = ${at} where id = ${id}`
+        ).pipe(Effect.asVoid),
       markEmailFailed: (id, error, retryAt) =>
         Effect.promise(() =>
           retryAt === undefined
@@ -215,7 +254,9 @@ export const NotificationsPostgres = Layer.effect(
             : sql`update notifications set email_next_attempt_at = ${retryAt}, email_last_error = ${error.slice(0, 500)} where id = ${id}`
         ).pipe(Effect.asVoid),
       markEmailSkipped: (id, reason) =>
-        Effect.promise(() => sql`update notifications set email_status = 'SKIPPED', email_last_error = ${reason} where id = ${id}`).pipe(Effect.asVoid),
+        Effect.promise(
+          () => sql`update notifications set email_status = 'SKIPPED', email_last_error = ${reason} where id = ${id}`
+        ).pipe(Effect.asVoid),
       localeOf: (userId) =>
         Effect.promise(async () => {
           if (!uuidShape.test(userId)) return "id" as const
@@ -226,10 +267,20 @@ export const NotificationsPostgres = Layer.effect(
         Effect.promise(() => sql`update users set locale = ${locale} where id = ${userId}`).pipe(Effect.asVoid),
       reminderCandidates: (now) =>
         Effect.promise(async () => {
-          const rows = await sql<Array<{
-            id: string; user_id: string; service_name: string; instance_name: string; renewal_status: string; auto_renew: boolean
-            period_end: Date; renewal_price: number; grace_ends_at: Date | null; balance: number
-          }>>`
+          const rows = await sql<
+            Array<{
+              id: string
+              user_id: string
+              service_name: string
+              instance_name: string
+              renewal_status: string
+              auto_renew: boolean
+              period_end: Date
+              renewal_price: number
+              grace_ends_at: Date | null
+              balance: number
+            }>
+          >`
             select s.id, s.user_id, coalesce(sv.name, '') as service_name, coalesce(s.display_name, s.instance_name) as instance_name,
               s.renewal_status, s.auto_renew, s.period_end, s.grace_ends_at, coalesce(w.balance, 0) as balance,
               case when s.free_months_left > 0 then 0 else s.monthly_price end as renewal_price
@@ -262,9 +313,11 @@ export const NotificationsPostgres = Layer.effect(
             created_at: at,
             email_next_attempt_at: at
           }))
-          const inserted = await sql`insert into notifications ${sql(rows as never, "user_id", "kind", "dedupe_key", "params", "created_at", "email_next_attempt_at")}
+          const inserted =
+            await sql`insert into notifications ${sql(rows as never, "user_id", "kind", "dedupe_key", "params", "created_at", "email_next_attempt_at")}
             on conflict (dedupe_key) do nothing returning 1`
           return inserted.length
         })
-    }))
+    })
+  )
 )

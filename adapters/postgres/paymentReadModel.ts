@@ -36,7 +36,8 @@ export const paymentProjection = projection("payments", eventTypesOf(PaymentEven
         return update(tx`reversed_amount = reversed_amount + ${event.amount}, shortfall = shortfall + ${event.shortfall},
           gateway_status = ${event.kind}`)
     }
-  }))
+  })
+)
 
 interface PaymentRow {
   order_id: string
@@ -88,7 +89,8 @@ export const PaymentQueriesPostgres = Layer.effect(
             select * from payments where status = 'PENDING' and created_at < ${olderThan} order by created_at limit ${limit}`
           return rows.map(toPaymentView)
         })
-    }))
+    })
+  )
 )
 
 /** Session advisory lock on a reserved connection: one replica runs a job at a time. */
@@ -100,7 +102,9 @@ export const LeaderLockPostgres = Layer.effect(
         Effect.acquireUseRelease(
           Effect.promise(async () => {
             const conn = await sql.reserve()
-            const [row] = await conn<Array<{ locked: boolean }>>`select pg_try_advisory_lock(hashtextextended(${name}, 0)) as locked`
+            const [row] = await conn<
+              Array<{ locked: boolean }>
+            >`select pg_try_advisory_lock(hashtextextended(${name}, 0)) as locked`
             return { conn, locked: row!.locked }
           }),
           ({ locked }) => (locked ? Effect.as(effect, true) : Effect.succeed(false)),
@@ -110,5 +114,6 @@ export const LeaderLockPostgres = Layer.effect(
               conn.release()
             })
         )
-    }))
+    })
+  )
 )

@@ -26,13 +26,18 @@ export const eventTypesOf = (events: Schema.Schema.Any): ReadonlyArray<string> =
   const members = SchemaAST.isUnion(events.ast) ? events.ast.types : [events.ast]
   return members.map((member) => {
     const tag = SchemaAST.getPropertySignatures(member).find((p) => p.name === "_tag")?.type
-    if (tag === undefined || !SchemaAST.isLiteral(tag) || typeof tag.literal !== "string") throw new Error("an event Schema must be tagged structs")
+    if (tag === undefined || !SchemaAST.isLiteral(tag) || typeof tag.literal !== "string")
+      throw new Error("an event Schema must be tagged structs")
     return tag.literal
   })
 }
 
 /** Each projection's statements for the events it handles, in registration order. */
-export const projectAll = (projections: ReadonlyArray<Projection>, tx: Tx, events: ReadonlyArray<RecordedEvent>): ReadonlyArray<Promise<unknown>> =>
+export const projectAll = (
+  projections: ReadonlyArray<Projection>,
+  tx: Tx,
+  events: ReadonlyArray<RecordedEvent>
+): ReadonlyArray<Promise<unknown>> =>
   projections.flatMap((p) => {
     const handled = events.filter((e) => p.handles.has(e.type))
     return handled.length === 0 ? [] : p.project(tx, handled)

@@ -35,28 +35,49 @@ export const RefreshTokensPostgres = (options: RefreshTokenOptions) =>
   Layer.effect(
     RefreshTokens,
     Effect.map(Pg, (sql) => {
-      const successorOf = (token: string) => createHmac("sha256", options.successorKey).update(token).digest("base64url")
+      const successorOf = (token: string) =>
+        createHmac("sha256", options.successorKey).update(token).digest("base64url")
       const cache = sessionCache(options.sessionCacheSeconds * 1000)
       const revoked = (rows: ReadonlyArray<{ family_id: string }>) => cache.forget(rows.map((r) => r.family_id))
       return RefreshTokens.of({
         store: (token, r) =>
-          Effect.promise(() =>
-            sql`insert into refresh_tokens (token_hash, family_id, user_id, expires_at, created_at)
+          Effect.promise(
+            () =>
+              sql`insert into refresh_tokens (token_hash, family_id, user_id, expires_at, created_at)
               values (${hashToken(token)}, ${r.familyId}, ${r.userId}, ${r.expiresAt}, ${r.now})`
           ).pipe(Effect.asVoid),
         rotate: (token, { now, expiresAt }) =>
           Effect.promise(async () => {
             const next = successorOf(token)
             const outcome = await sql.begin(async (tx) => {
-              const [row] = await tx<Array<{ family_id: string; user_id: string; expires_at: Date; rotated_at: Date | null; revoked_at: Date | null }>>`
+              const [row] = await tx<
+                Array<{
+                  family_id: string
+                  user_id: string
+                  expires_at: Date
+                  rotated_at: Date | null
+                  revoked_at: Date | null
+                }>
+              >`
                 select family_id, user_id, expires_at, rotated_at, revoked_at from refresh_tokens
                 where token_hash = ${hashToken(token)} for update`
               if (row === undefined) return { _tag: "Unknown" as const }
-              if (row.revoked_at === null && row.rotated_at !== null && now.getTime() - row.rotated_at.getTime() <= options.graceSeconds * 1000) {
+              if (
+                row.revoked_at === null &&
+                row.rotated_at !== null &&
+                now.getTime() - row.rotated_at.getTime() <= options.graceSeconds * 1000
+              ) {
                 // The same token twice within seconds (two tabs): the same successor, if it is still live.
-                const [successor] = await tx`select 1 from refresh_tokens where token_hash = ${hashToken(next)} and revoked_at is null`
+                const [successor] =
+                  await tx`select 1 from refresh_tokens where token_hash = ${hashToken(next)} and revoked_at is null`
                 if (successor !== undefined) {
-                  return { _tag: "Rotated" as const, userId: row.user_id, familyId: row.family_id, next, issuedAt: row.rotated_at }
+                  return {
+                    _tag: "Rotated" as const,
+                    userId: row.user_id,
+                    familyId: row.family_id,
+                    next,
+                    issuedAt: row.rotated_at
+                  }
                 }
               }
               if (row.rotated_at !== null || row.revoked_at !== null) {
@@ -88,14 +109,16 @@ export const RefreshTokensPostgres = (options: RefreshTokenOptions) =>
             })
           }),
         revokeFamilyOf: (token, now) =>
-          Effect.promise(() =>
-            sql<Array<{ family_id: string }>>`update refresh_tokens set revoked_at = ${now}
+          Effect.promise(
+            () =>
+              sql<Array<{ family_id: string }>>`update refresh_tokens set revoked_at = ${now}
               where revoked_at is null and family_id = (select family_id from refresh_tokens where token_hash = ${hashToken(token)})
               returning family_id`
           ).pipe(Effect.map(revoked)),
         revokeAllOfUser: (userId, now, exceptFamilyId) =>
-          Effect.promise(() =>
-            sql<Array<{ family_id: string }>>`update refresh_tokens set revoked_at = ${now}
+          Effect.promise(
+            () =>
+              sql<Array<{ family_id: string }>>`update refresh_tokens set revoked_at = ${now}
               where user_id = ${userId} and revoked_at is null
               ${exceptFamilyId === undefined ? sql`` : sql`and family_id <> ${exceptFamilyId}`}
               returning family_id`

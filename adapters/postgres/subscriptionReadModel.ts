@@ -1,7 +1,11 @@
 import { Effect, Layer, Schema } from "effect"
 import type postgres from "postgres"
 import type { RecordedEvent } from "../../application/ports/eventStore.ts"
-import { SubscriptionQueries, type SubscriptionView, withSeedNames } from "../../application/ports/subscriptionQueries.ts"
+import {
+  SubscriptionQueries,
+  type SubscriptionView,
+  withSeedNames
+} from "../../application/ports/subscriptionQueries.ts"
 import { SubscriptionEvent } from "../../domain/subscription/index.ts"
 import { Pg, type Tx } from "./client.ts"
 import { eventTypesOf, projection } from "./projection.ts"
@@ -18,8 +22,12 @@ const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  */
 export const subscriptionProjection = projection("subscriptions", eventTypesOf(SubscriptionEvent), (tx, events) => {
   const renewed = events.filter((e) => e.type === "SubscriptionRenewed")
-  if (renewed.length <= 1 || new Set(events.map((e) => e.streamId)).size < events.length) return events.map((e) => projectOne(tx, e))
-  return [renewAll(tx, renewed), ...events.filter((e) => e.type !== "SubscriptionRenewed").map((e) => projectOne(tx, e))]
+  if (renewed.length <= 1 || new Set(events.map((e) => e.streamId)).size < events.length)
+    return events.map((e) => projectOne(tx, e))
+  return [
+    renewAll(tx, renewed),
+    ...events.filter((e) => e.type !== "SubscriptionRenewed").map((e) => projectOne(tx, e))
+  ]
 })
 
 /** SubscriptionRenewed on distinct subscriptions, as `projectOne` applies it to each. */
@@ -27,8 +35,11 @@ const renewAll = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => {
   const rows = events.map((recorded) => {
     const event = decode(recorded.data) as Extract<SubscriptionEvent, { _tag: "SubscriptionRenewed" }>
     return {
-      id: recorded.streamId.slice("subscription-".length), period_start: event.periodStart, period_end: event.periodEnd,
-      free: event.freeMonth ? 1 : 0, at: recorded.recordedAt
+      id: recorded.streamId.slice("subscription-".length),
+      period_start: event.periodStart,
+      period_end: event.periodEnd,
+      free: event.freeMonth ? 1 : 0,
+      at: recorded.recordedAt
     }
   })
   return tx`
@@ -60,7 +71,9 @@ const projectOne = (tx: Tx, recorded: RecordedEvent) => {
           'PENDING_DEPLOYMENT', ${event.instanceName}, 'PROVISIONING', ${event.autoRenew}, ${new Date(event.periodStart)},
           ${new Date(event.periodEnd)}, ${at}, ${at}, ${at}, (select position from events where event_id = ${recorded.eventId}))`
     case "SubscriptionUpgraded":
-      return update(tx`plan_id = ${event.to.planId}, plan_type = ${event.to.planType}, monthly_price = ${event.to.monthlyPrice}`)
+      return update(
+        tx`plan_id = ${event.to.planId}, plan_type = ${event.to.planType}, monthly_price = ${event.to.monthlyPrice}`
+      )
     case "AutoRenewChanged":
       return update(tx`auto_renew = ${event.enabled}`)
     case "SubscriptionCancelled":
@@ -84,7 +97,9 @@ const projectOne = (tx: Tx, recorded: RecordedEvent) => {
       return update(tx`period_start = ${new Date(event.periodStart)}, period_end = ${new Date(event.periodEnd)}, renewal_status = 'ACTIVE',
         grace_ends_at = null, renewal_attempted_at = null, free_months_left = greatest(0, free_months_left - ${event.freeMonth ? 1 : 0})`)
     case "GracePeriodStarted":
-      return update(tx`renewal_status = 'GRACE', grace_ends_at = ${new Date(event.graceEndsAt)}, renewal_attempted_at = ${new Date(event.at)}`)
+      return update(
+        tx`renewal_status = 'GRACE', grace_ends_at = ${new Date(event.graceEndsAt)}, renewal_attempted_at = ${new Date(event.at)}`
+      )
     case "RenewalRetryFailed":
       return update(tx`renewal_attempted_at = ${new Date(event.at)}`)
     case "SubscriptionSuspended":
@@ -98,34 +113,57 @@ const projectOne = (tx: Tx, recorded: RecordedEvent) => {
     case "InstanceRunning":
       return update(tx`status = 'ACTIVE', instance_status = 'RUNNING', instance_error = null, last_started_at = ${at}`)
     case "InstanceProvisioningFailed":
-      return update(tx`status = 'FAILED', instance_status = 'ERROR', auto_renew = false, instance_error = ${event.reason}, renewal_status = 'CANCELLED'`)
+      return update(
+        tx`status = 'FAILED', instance_status = 'ERROR', auto_renew = false, instance_error = ${event.reason}, renewal_status = 'CANCELLED'`
+      )
     case "InstanceTransitioned":
-      return update(event.to === "STOPPED" ? tx`instance_status = ${event.to}, last_stopped_at = ${at}` : tx`instance_status = ${event.to}`)
+      return update(
+        event.to === "STOPPED"
+          ? tx`instance_status = ${event.to}, last_stopped_at = ${at}`
+          : tx`instance_status = ${event.to}`
+      )
   }
 }
 
-const toView = (r: Record<string, any>): SubscriptionView => withSeedNames({
-  id: r["id"], userId: r["user_id"], serviceId: r["service_id"], planId: r["plan_id"], planType: r["plan_type"],
-  monthlyPrice: r["monthly_price"], status: r["status"], instanceName: r["instance_name"], instanceStatus: r["instance_status"],
-  autoRenew: r["auto_renew"], periodStart: r["period_start"].toISOString(), periodEnd: r["period_end"].toISOString(),
-  nextBillingDate: r["auto_renew"] && ["PENDING_DEPLOYMENT", "ACTIVE"].includes(r["status"]) ? r["period_end"].toISOString() : null,
-  renewalStatus: r["renewal_status"],
-  graceEndsAt: r["grace_ends_at"] ? r["grace_ends_at"].toISOString() : null,
-  renewalAttemptedAt: r["renewal_attempted_at"] ? r["renewal_attempted_at"].toISOString() : null,
-  suspendedAt: r["suspended_at"] ? r["suspended_at"].toISOString() : null,
-  retentionEndsAt: r["retention_ends_at"] ? r["retention_ends_at"].toISOString() : null,
-  freeMonthsLeft: r["free_months_left"],
-  createdAt: r["created_at"].toISOString(), updatedAt: r["updated_at"].toISOString(),
-  cancelledAt: r["cancelled_at"] ? r["cancelled_at"].toISOString() : null,
-  instanceError: r["instance_error"] ?? null,
-  provisioningStartedAt: r["provisioning_started_at"].toISOString(),
-  displayName: r["display_name"] ?? r["instance_name"],
-  lastStartedAt: r["last_started_at"] ? r["last_started_at"].toISOString() : null,
-  lastStoppedAt: r["last_stopped_at"] ? r["last_stopped_at"].toISOString() : null
-})
+const toView = (r: Record<string, any>): SubscriptionView =>
+  withSeedNames({
+    id: r["id"],
+    userId: r["user_id"],
+    serviceId: r["service_id"],
+    planId: r["plan_id"],
+    planType: r["plan_type"],
+    monthlyPrice: r["monthly_price"],
+    status: r["status"],
+    instanceName: r["instance_name"],
+    instanceStatus: r["instance_status"],
+    autoRenew: r["auto_renew"],
+    periodStart: r["period_start"].toISOString(),
+    periodEnd: r["period_end"].toISOString(),
+    nextBillingDate:
+      r["auto_renew"] && ["PENDING_DEPLOYMENT", "ACTIVE"].includes(r["status"]) ? r["period_end"].toISOString() : null,
+    renewalStatus: r["renewal_status"],
+    graceEndsAt: r["grace_ends_at"] ? r["grace_ends_at"].toISOString() : null,
+    renewalAttemptedAt: r["renewal_attempted_at"] ? r["renewal_attempted_at"].toISOString() : null,
+    suspendedAt: r["suspended_at"] ? r["suspended_at"].toISOString() : null,
+    retentionEndsAt: r["retention_ends_at"] ? r["retention_ends_at"].toISOString() : null,
+    freeMonthsLeft: r["free_months_left"],
+    createdAt: r["created_at"].toISOString(),
+    updatedAt: r["updated_at"].toISOString(),
+    cancelledAt: r["cancelled_at"] ? r["cancelled_at"].toISOString() : null,
+    instanceError: r["instance_error"] ?? null,
+    provisioningStartedAt: r["provisioning_started_at"].toISOString(),
+    displayName: r["display_name"] ?? r["instance_name"],
+    lastStartedAt: r["last_started_at"] ? r["last_started_at"].toISOString() : null,
+    lastStoppedAt: r["last_stopped_at"] ? r["last_stopped_at"].toISOString() : null
+  })
 
-const candidateOf = (r: { id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }) =>
-  ({ id: r.id, userId: r.user_id, planId: r.plan_id, serviceId: r.service_id, instanceName: r.instance_name })
+const candidateOf = (r: {
+  id: string
+  user_id: string
+  plan_id: string
+  service_id: string
+  instance_name: string
+}) => ({ id: r.id, userId: r.user_id, planId: r.plan_id, serviceId: r.service_id, instanceName: r.instance_name })
 
 export const SubscriptionQueriesPostgres = Layer.effect(
   SubscriptionQueries,
@@ -134,7 +172,9 @@ export const SubscriptionQueriesPostgres = Layer.effect(
       renewalCandidates: (now, limit, skip) =>
         Effect.promise(async () => {
           const dayAgo = new Date(now.getTime() - 86_400_000)
-          const rows = await sql<Array<{ id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }>>`
+          const rows = await sql<
+            Array<{ id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }>
+          >`
             select id, user_id, plan_id, service_id, instance_name from (
               (select * from subscriptions where status in ('PENDING_DEPLOYMENT', 'ACTIVE') and grace_ends_at is null and period_end <= ${now}
                 order by period_end limit ${limit + skip.length})
@@ -149,22 +189,32 @@ export const SubscriptionQueriesPostgres = Layer.effect(
         }),
       unpaidOf: (userId, now) =>
         Effect.promise(async () =>
-          (await sql<Array<{ id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }>>`
+          (
+            await sql<
+              Array<{ id: string; user_id: string; plan_id: string; service_id: string; instance_name: string }>
+            >`
             select id, user_id, plan_id, service_id, instance_name from subscriptions
             where user_id = ${userId} and status in ('PENDING_DEPLOYMENT', 'ACTIVE') and auto_renew and period_end <= ${now}
-            order by period_end`).map(candidateOf)),
+            order by period_end`
+          ).map(candidateOf)
+        ),
       autoRenewingOf: (userId) =>
         Effect.promise(async () =>
-          (await sql`select * from subscriptions where user_id = ${userId} and status in ('PENDING_DEPLOYMENT', 'ACTIVE') and auto_renew
-            order by period_end`).map(toView)),
+          (
+            await sql`select * from subscriptions where user_id = ${userId} and status in ('PENDING_DEPLOYMENT', 'ACTIVE') and auto_renew
+            order by period_end`
+          ).map(toView)
+        ),
       renewalQueue: (queue, now, page, limit) =>
         Effect.promise(async () => {
-          const where = queue === "due"
-            ? sql`status in ('PENDING_DEPLOYMENT', 'ACTIVE') and grace_ends_at is null and period_end <= ${now}`
-            : queue === "grace"
-            ? sql`grace_ends_at is not null`
-            : sql`status = 'SUSPENDED'`
-          const order = queue === "due" ? sql`period_end` : queue === "grace" ? sql`grace_ends_at` : sql`retention_ends_at`
+          const where =
+            queue === "due"
+              ? sql`status in ('PENDING_DEPLOYMENT', 'ACTIVE') and grace_ends_at is null and period_end <= ${now}`
+              : queue === "grace"
+                ? sql`grace_ends_at is not null`
+                : sql`status = 'SUSPENDED'`
+          const order =
+            queue === "due" ? sql`period_end` : queue === "grace" ? sql`grace_ends_at` : sql`retention_ends_at`
           const [rows, [count]] = await Promise.all([
             sql`select * from subscriptions where ${where} order by ${order}, id limit ${limit} offset ${(page - 1) * limit}`,
             sql<Array<{ n: number }>>`select count(*)::int as n from subscriptions where ${where}`
@@ -188,25 +238,36 @@ export const SubscriptionQueriesPostgres = Layer.effect(
           const [rows, [count]] = await Promise.all([
             sql`select s.* from subscriptions s left join users u on u.id::text = s.user_id where ${where}
               order by s.position desc limit ${f.limit} offset ${(f.page - 1) * f.limit}`,
-            sql<Array<{ n: number }>>`select count(*)::int as n from subscriptions s left join users u on u.id::text = s.user_id where ${where}`
+            sql<
+              Array<{ n: number }>
+            >`select count(*)::int as n from subscriptions s left join users u on u.id::text = s.user_id where ${where}`
           ])
           return { items: rows.map(toView), total: count?.n ?? 0 }
         }),
       instanceEnv: (id) =>
         Effect.promise(async () => {
-          const [row] = await sql<Array<{ env: Record<string, string> }>>`select env from instance_env where subscription_id = ${id}`
+          const [row] = await sql<
+            Array<{ env: Record<string, string> }>
+          >`select env from instance_env where subscription_id = ${id}`
           return row?.env ?? {}
         }),
       setInstanceEnv: (id, env, now) =>
-        Effect.promise(() =>
-          sql`insert into instance_env (subscription_id, env, updated_at) values (${id}, ${sql.json(env as never)}, ${now})
+        Effect.promise(
+          () =>
+            sql`insert into instance_env (subscription_id, env, updated_at) values (${id}, ${sql.json(env as never)}, ${now})
             on conflict (subscription_id) do update set env = excluded.env, updated_at = excluded.updated_at`
         ).pipe(Effect.asVoid),
       allStates: Effect.promise(async () =>
-        (await sql<Array<{ id: string; plan_id: string; instance_status: string }>>`select id, plan_id, instance_status from subscriptions`)
-          .map((r) => ({ id: r.id, planId: r.plan_id, instanceStatus: r.instance_status }))),
+        (
+          await sql<
+            Array<{ id: string; plan_id: string; instance_status: string }>
+          >`select id, plan_id, instance_status from subscriptions`
+        ).map((r) => ({ id: r.id, planId: r.plan_id, instanceStatus: r.instance_status }))
+      ),
       stats: Effect.promise(async () => {
-        const byStatus = await sql<Array<{ status: string; n: number }>>`select status, count(*)::int as n from subscriptions group by status`
+        const byStatus = await sql<
+          Array<{ status: string; n: number }>
+        >`select status, count(*)::int as n from subscriptions group by status`
         const byPlan = await sql<Array<{ plan_id: string; plan_type: string; n: number }>>`
           select plan_id, plan_type, count(*)::int as n from subscriptions where status in ('PENDING_DEPLOYMENT', 'ACTIVE') group by plan_id, plan_type`
         const [mrr] = await sql<Array<{ total: number }>>`
@@ -220,7 +281,8 @@ export const SubscriptionQueriesPostgres = Layer.effect(
       }),
       provisioning: (limit) =>
         Effect.promise(async () => {
-          const rows = await sql`select * from subscriptions where instance_status in ('PROVISIONING', 'STARTING', 'RESTARTING') order by created_at limit ${limit}`
+          const rows =
+            await sql`select * from subscriptions where instance_status in ('PROVISIONING', 'STARTING', 'RESTARTING') order by created_at limit ${limit}`
           return rows.map(toView)
         }),
       listByUser: (userId, page, limit) =>
@@ -231,5 +293,6 @@ export const SubscriptionQueriesPostgres = Layer.effect(
           ])
           return { items: rows.map(toView), total: count?.n ?? 0 }
         })
-    }))
+    })
+  )
 )

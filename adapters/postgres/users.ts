@@ -38,7 +38,9 @@ const uniqueField = (error: { constraint_name?: string }) =>
 const guardUnique = <A>(run: () => Promise<A>) =>
   Effect.tryPromise({ try: run, catch: (error) => error }).pipe(
     Effect.catchAll((error) =>
-      isUniqueViolation(error) ? Effect.fail(new EmailAlreadyRegistered({ field: uniqueField(error) })) : Effect.die(error)
+      isUniqueViolation(error)
+        ? Effect.fail(new EmailAlreadyRegistered({ field: uniqueField(error) }))
+        : Effect.die(error)
     )
   )
 
@@ -60,7 +62,9 @@ export const UsersPostgres = Layer.effect(
             ${f.role === undefined ? sql`` : sql`and role = ${f.role}`}
             ${f.isActive === undefined ? sql`` : sql`and is_active = ${f.isActive}`}`
           const [rows, [count]] = await Promise.all([
-            sql<Array<UserRow>>`select * from users where ${where} order by created_at desc limit ${f.limit} offset ${(f.page - 1) * f.limit}`,
+            sql<
+              Array<UserRow>
+            >`select * from users where ${where} order by created_at desc limit ${f.limit} offset ${(f.page - 1) * f.limit}`,
             sql<Array<{ n: number }>>`select count(*)::int as n from users where ${where}`
           ])
           return { items: rows.map(toUser), total: count?.n ?? 0 }
@@ -72,13 +76,21 @@ export const UsersPostgres = Layer.effect(
               count(*) filter (where role = 'ADMINISTRATOR')::int as admins,
               count(*) filter (where created_at > ${new Date(now.getTime() - 30 * 86_400_000)})::int as recent
             from users`
-          return { total: row!.total, active: row!.active, administrators: row!.admins, registeredLast30Days: row!.recent }
+          return {
+            total: row!.total,
+            active: row!.active,
+            administrators: row!.admins,
+            registeredLast30Days: row!.recent
+          }
         }),
       setActive: (id, active, now) =>
-        Effect.promise(() => sql`update users set is_active = ${active}, updated_at = ${now} where id = ${id}`).pipe(Effect.asVoid),
+        Effect.promise(() => sql`update users set is_active = ${active}, updated_at = ${now} where id = ${id}`).pipe(
+          Effect.asVoid
+        ),
       create: (user) =>
-        guardUnique(() =>
-          sql`insert into users (id, name, email, phone, avatar, role, is_active, locale, password_hash, created_at, updated_at)
+        guardUnique(
+          () =>
+            sql`insert into users (id, name, email, phone, avatar, role, is_active, locale, password_hash, created_at, updated_at)
             values (${user.id}, ${user.name}, ${user.email}, ${user.phone}, ${user.avatar}, ${user.role},
               ${user.isActive}, ${user.locale}, ${user.passwordHash}, ${new Date(user.createdAt)}, ${new Date(user.updatedAt)})`
         ).pipe(Effect.asVoid),
@@ -102,10 +114,13 @@ export const UsersPostgres = Layer.effect(
           return row && toUser(row)
         }),
       setPasswordHash: (id, passwordHash, now) =>
-        Effect.promise(() => sql`update users set password_hash = ${passwordHash}, updated_at = ${now} where id = ${id}`)
-          .pipe(Effect.asVoid),
+        Effect.promise(
+          () => sql`update users set password_hash = ${passwordHash}, updated_at = ${now} where id = ${id}`
+        ).pipe(Effect.asVoid),
       setRole: (id, role, now) =>
-        Effect.promise(() => sql`update users set role = ${role}, updated_at = ${now} where id = ${id}`).pipe(Effect.asVoid)
+        Effect.promise(() => sql`update users set role = ${role}, updated_at = ${now} where id = ${id}`).pipe(
+          Effect.asVoid
+        )
     })
   })
 )

@@ -11,7 +11,8 @@ import { eventTypesOf, projection } from "./projection.ts"
  * statement (`projectOne`); several (a group-committed batch): one statement for all of them.
  */
 export const walletProjection = projection("wallet", eventTypesOf(WalletEvent), (tx, events) =>
-  events.length <= 1 ? events.map((event) => projectOne(tx, event)) : [projectBatch(tx, events)])
+  events.length <= 1 ? events.map((event) => projectOne(tx, event)) : [projectBatch(tx, events)]
+)
 
 /**
  * Every wallet's balance row moved once by the sum of its events (created by a net credit, only
@@ -24,9 +25,21 @@ const projectBatch = (tx: Tx, events: ReadonlyArray<RecordedEvent>) => {
     const step = walletProjectionStep(event)
     const e = step.entry
     return {
-      n, user_id: step.userId, balance_delta: step.balanceDelta, top_up_delta: step.topUpDelta, spent_delta: step.spentDelta,
-      transaction_id: e.transactionId, type: e.type, direction: e.direction, amount: e.amount, from_account: e.fromAccount,
-      to_account: e.toAccount, cause_type: e.causeType, cause_id: e.causeId, description: e.description, event_id: event.eventId,
+      n,
+      user_id: step.userId,
+      balance_delta: step.balanceDelta,
+      top_up_delta: step.topUpDelta,
+      spent_delta: step.spentDelta,
+      transaction_id: e.transactionId,
+      type: e.type,
+      direction: e.direction,
+      amount: e.amount,
+      from_account: e.fromAccount,
+      to_account: e.toAccount,
+      cause_type: e.causeType,
+      cause_id: e.causeId,
+      description: e.description,
+      event_id: event.eventId,
       created_at: e.createdAt
     }
   })
@@ -76,15 +89,16 @@ const projectOne = (tx: Tx, event: RecordedEvent) => {
   // A credit (or a 0-rupiah free grant, maybe a user's first line) may create the row; a debit only
   // ever updates it (the balance check applies to the candidate row of an upsert, so a debit cannot
   // go through INSERT … ON CONFLICT).
-  const balance = step.balanceDelta >= 0
-    ? tx`insert into wallet_balances as w (user_id, balance, total_top_up, total_spent)
+  const balance =
+    step.balanceDelta >= 0
+      ? tx`insert into wallet_balances as w (user_id, balance, total_top_up, total_spent)
         values (${step.userId}, ${step.balanceDelta}, ${step.topUpDelta}, ${step.spentDelta})
         on conflict (user_id) do update set
           balance = w.balance + excluded.balance,
           total_top_up = w.total_top_up + excluded.total_top_up,
           total_spent = w.total_spent + excluded.total_spent
         returning balance`
-    : tx`update wallet_balances set
+      : tx`update wallet_balances set
           balance = balance + ${step.balanceDelta},
           total_top_up = total_top_up + ${step.topUpDelta},
           total_spent = total_spent + ${step.spentDelta}
@@ -141,7 +155,7 @@ const toEntry = (r: EntryRow): LedgerEntry => ({
 
 export const WalletQueriesPostgres = Layer.effect(
   WalletQueries,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* Pg
     /** Ledger movements, plus top-ups that have not settled (a settled one is its credit entry). */
     const userEntries = (userId: string) => sql`
@@ -216,7 +230,12 @@ export const WalletQueriesPostgres = Layer.effect(
       allSummaries: Effect.promise(async () => {
         const rows = await sql<Array<{ user_id: string; balance: number; total_top_up: number; total_spent: number }>>`
           select user_id, balance, total_top_up, total_spent from wallet_balances`
-        return rows.map((r) => ({ userId: r.user_id, balance: r.balance, totalTopUp: r.total_top_up, totalSpent: r.total_spent }))
+        return rows.map((r) => ({
+          userId: r.user_id,
+          balance: r.balance,
+          totalTopUp: r.total_top_up,
+          totalSpent: r.total_spent
+        }))
       }),
       accountTotals: Effect.promise(async () => {
         const rows = await sql<Array<{ account: string; total: number }>>`

@@ -4,7 +4,8 @@ import { Worker } from "node:worker_threads"
 import { Effect, Layer } from "effect"
 import { PageHashes } from "../../application/ports/pageHashes.ts"
 
-type Reply = { readonly id: number; readonly mismatches: ReadonlyArray<number> } | { readonly id: number; readonly error: string }
+type Reply =
+  { readonly id: number; readonly mismatches: ReadonlyArray<number> } | { readonly id: number; readonly error: string }
 
 interface Pending {
   readonly resolve: (mismatches: ReadonlyArray<number>) => void
@@ -15,7 +16,10 @@ interface Pending {
 const workerUrl = new URL(`./pageHashWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
 const startWorker = () =>
   workerUrl.pathname.endsWith(".ts")
-    ? new Worker(`import("tsx/esm/api").then(({ tsImport }) => tsImport(${JSON.stringify(workerUrl.href)}, ${JSON.stringify(import.meta.url)}))`, { eval: true })
+    ? new Worker(
+        `import("tsx/esm/api").then(({ tsImport }) => tsImport(${JSON.stringify(workerUrl.href)}, ${JSON.stringify(import.meta.url)}))`,
+        { eval: true }
+      )
     : new Worker(workerUrl)
 
 /**
@@ -27,7 +31,7 @@ const startWorker = () =>
 export const PageHashWorkers = (threads: number) =>
   Layer.scoped(
     PageHashes,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const workers: Array<{ readonly worker: Worker; readonly pending: Map<number, Pending> }> = []
       let failed: Error | undefined
       let sent = 0

@@ -31,7 +31,9 @@ const ended = (status: string) => status === "CANCELLED" || status === "EXPIRED"
 
 const refuse = (socket: Duplex, status: number, message: string, detail = message) => {
   const challenge = status === 401 ? `WWW-Authenticate: Bearer realm="MinisPod"\r\n` : ""
-  socket.write(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\n${challenge}Content-Type: application/json\r\n\r\n${JSON.stringify({ success: false, message: detail })}`)
+  socket.write(
+    `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\n${challenge}Content-Type: application/json\r\n\r\n${JSON.stringify({ success: false, message: detail })}`
+  )
   socket.destroy()
 }
 
@@ -93,14 +95,18 @@ export const attachLogSocket = (
   const recheck = setInterval(() => {
     if (rechecking) return
     rechecking = true
-    void Promise.all(everyStream().map(async ({ ws, principal, instanceId }) => {
-      const allowed = await run(Effect.gen(function*() {
-        if (!(yield* stillAuthenticated(principal))) return "session ended"
-        const view = yield* mayWatch(principal, instanceId)
-        return view === undefined || ended(view.status) ? "subscription ended" : undefined
-      }))
-      if (allowed !== undefined && ws.readyState === WebSocket.OPEN) ws.close(closeCodes.sessionEnded, allowed)
-    })).finally(() => (rechecking = false))
+    void Promise.all(
+      everyStream().map(async ({ ws, principal, instanceId }) => {
+        const allowed = await run(
+          Effect.gen(function* () {
+            if (!(yield* stillAuthenticated(principal))) return "session ended"
+            const view = yield* mayWatch(principal, instanceId)
+            return view === undefined || ended(view.status) ? "subscription ended" : undefined
+          })
+        )
+        if (allowed !== undefined && ws.readyState === WebSocket.OPEN) ws.close(closeCodes.sessionEnded, allowed)
+      })
+    ).finally(() => (rechecking = false))
   }, options.recheckMs)
   recheck.unref()
   // Heartbeat: a peer gone without a close (a dropped network) holds no stream for long.
@@ -126,7 +132,14 @@ export const attachLogSocket = (
         return
       }
       if (dropped > 0) {
-        ws.send(JSON.stringify({ type: "dropped", instanceId, count: dropped, message: `${dropped} lines dropped: the client reads slower than the log is written` }))
+        ws.send(
+          JSON.stringify({
+            type: "dropped",
+            instanceId,
+            count: dropped,
+            message: `${dropped} lines dropped: the client reads slower than the log is written`
+          })
+        )
         dropped = 0
       }
       ws.send(JSON.stringify(message))
@@ -143,17 +156,20 @@ export const attachLogSocket = (
     void (async () => {
       const principal: Principal | undefined = token ? await run(authenticate(token)) : undefined
       if (principal === undefined) return refuse(socket, 401, "Unauthorized")
-      if (container !== "app" && container !== "database") return refuse(socket, 400, "Bad Request", "container must be app or database")
+      if (container !== "app" && container !== "database")
+        return refuse(socket, 400, "Bad Request", "container must be app or database")
       const view = await run(mayWatch(principal, instanceId))
       if (view === undefined || ended(view.status)) return refuse(socket, 404, "Not Found")
       if (container === "database") {
         const service = await run(Effect.flatMap(Catalog, (c) => c.serviceById(view.serviceId)))
-        if (service?.template.database === undefined) return refuse(socket, 400, "Bad Request", "container: this instance has no database container")
+        if (service?.template.database === undefined)
+          return refuse(socket, 400, "Bad Request", "container: this instance has no database container")
       }
       const mine = streamsOf(principal.userId)
       wss.handleUpgrade(req, socket, head, (ws) => {
         // Past the limit the socket opens only to say why it closes: browsers see close codes, not HTTP statuses.
-        if (mine.size >= options.maxStreamsPerUser) return ws.close(closeCodes.tooManyStreams, `at most ${options.maxStreamsPerUser} log streams per user`)
+        if (mine.size >= options.maxStreamsPerUser)
+          return ws.close(closeCodes.tooManyStreams, `at most ${options.maxStreamsPerUser} log streams per user`)
         const watched: Watched = { ws, principal, instanceId, alive: true }
         mine.add(watched)
         let follow: { readonly stop: () => void } | undefined
@@ -168,17 +184,33 @@ export const attachLogSocket = (
         const send = sender(ws, instanceId)
         const onEvent = (event: LogEvent) =>
           event._tag === "Line"
-            ? send({ type: "log", instanceId, container, line: stripVTControlCharacters(event.text), timestamp: event.timestamp })
+            ? send({
+                type: "log",
+                instanceId,
+                container,
+                line: stripVTControlCharacters(event.text),
+                timestamp: event.timestamp
+              })
             : send({
-              type: "attached", instanceId, container, pod: event.pod, previousPod: event.previous,
-              message: event.previous === null ? `following pod ${event.pod}` : `pod ${event.previous} was replaced: now following pod ${event.pod}`
-            })
-        void run(Effect.flatMap(Effect.zip(LogStream, locate(view)), ([logs, at]) => logs.follow(at.namespace, at.name, { tailLines: 100, container }, onEvent)))
-          .then((started) => {
-            if (started === undefined) return ws.close(1011, "logs unavailable")
-            if (closed) return started.stop() // the client left while the follow started
-            follow = started
-          })
+                type: "attached",
+                instanceId,
+                container,
+                pod: event.pod,
+                previousPod: event.previous,
+                message:
+                  event.previous === null
+                    ? `following pod ${event.pod}`
+                    : `pod ${event.previous} was replaced: now following pod ${event.pod}`
+              })
+        void run(
+          Effect.flatMap(Effect.zip(LogStream, locate(view)), ([logs, at]) =>
+            logs.follow(at.namespace, at.name, { tailLines: 100, container }, onEvent)
+          )
+        ).then((started) => {
+          if (started === undefined) return ws.close(1011, "logs unavailable")
+          if (closed) return started.stop() // the client left while the follow started
+          follow = started
+        })
       })
     })()
   })

@@ -10,24 +10,24 @@ import { publicUser } from "./useCases.ts"
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
-const existing = Effect.fn("AdminUsers.existing")(function*(id: string) {
+const existing = Effect.fn("AdminUsers.existing")(function* (id: string) {
   const user = yield* (yield* Users).findById(id)
   if (user === undefined) return yield* new UserNotFound({ userId: id })
   return user
 })
 
-export const searchUsers = Effect.fn("AdminUsers.search")(function*(filter: UserSearch) {
+export const searchUsers = Effect.fn("AdminUsers.search")(function* (filter: UserSearch) {
   const page = yield* (yield* Users).search(filter)
   return { items: page.items.map(publicUser), total: page.total }
 })
 
 /** A user with their wallet, as an administrator sees them. */
-export const userDetail = Effect.fn("AdminUsers.detail")(function*(id: string) {
+export const userDetail = Effect.fn("AdminUsers.detail")(function* (id: string) {
   const user = yield* existing(id)
   return { ...publicUser(user), wallet: yield* (yield* WalletQueries).summary(id) }
 })
 
-export const createUser = Effect.fn("AdminUsers.create")(function*(input: {
+export const createUser = Effect.fn("AdminUsers.create")(function* (input: {
   readonly name: string
   readonly email: string
   readonly password: string
@@ -54,13 +54,17 @@ export const createUser = Effect.fn("AdminUsers.create")(function*(input: {
   return publicUser(user)
 })
 
-export const updateUser = Effect.fn("AdminUsers.update")(function*(id: string, changes: ProfileChanges) {
+export const updateUser = Effect.fn("AdminUsers.update")(function* (id: string, changes: ProfileChanges) {
   yield* existing(id)
   return publicUser((yield* (yield* Users).updateProfile(id, changes, yield* now))!)
 })
 
 /** Deactivation ends every session at once; an administrator cannot lock themselves out. */
-export const setUserActive = Effect.fn("AdminUsers.setActive")(function*(adminId: string, id: string, active: boolean) {
+export const setUserActive = Effect.fn("AdminUsers.setActive")(function* (
+  adminId: string,
+  id: string,
+  active: boolean
+) {
   yield* existing(id)
   if (!active && id === adminId) return yield* new Forbidden()
   const at = yield* now
@@ -69,13 +73,13 @@ export const setUserActive = Effect.fn("AdminUsers.setActive")(function*(adminId
   return publicUser(yield* existing(id))
 })
 
-export const setUserRole = Effect.fn("AdminUsers.setRole")(function*(adminId: string, id: string, role: Role) {
+export const setUserRole = Effect.fn("AdminUsers.setRole")(function* (adminId: string, id: string, role: Role) {
   yield* existing(id)
   if (id === adminId && role !== "ADMINISTRATOR") return yield* new Forbidden()
   yield* (yield* Users).setRole(id, role, yield* now)
   return publicUser(yield* existing(id))
 })
 
-export const userStats = Effect.fn("AdminUsers.stats")(function*() {
+export const userStats = Effect.fn("AdminUsers.stats")(function* () {
   return yield* (yield* Users).stats(yield* now)
 })

@@ -6,7 +6,11 @@ import { FieldInvalid } from "../shared/errors.ts"
 export const normalizeEmail = (email: string) => email.normalize("NFKC").trim().toLowerCase()
 
 /** Refuses passwords a guesser tries first: blank, the email itself, or on the common-password list. */
-export const checkNewPassword = Effect.fn("Accounts.checkNewPassword")(function*(field: string, password: string, email: string) {
+export const checkNewPassword = Effect.fn("Accounts.checkNewPassword")(function* (
+  field: string,
+  password: string,
+  email: string
+) {
   const folded = password.normalize("NFKC").trim().toLowerCase()
   const address = normalizeEmail(email)
   if (folded.length === 0) return yield* new FieldInvalid({ field, problem: "must not be only spaces" })

@@ -59,13 +59,13 @@ const throttleKeys = {
 }
 
 /** Fails with TooManyAttempts while any key is blocked. */
-const notBlocked = Effect.fn("Accounts.notBlocked")(function*(keys: ReadonlyArray<string>) {
+const notBlocked = Effect.fn("Accounts.notBlocked")(function* (keys: ReadonlyArray<string>) {
   const wait = yield* (yield* AuthThrottle).blocked(keys, yield* now)
   if (wait !== undefined) return yield* new TooManyAttempts({ retryAfterSeconds: wait })
 })
 
 /** Starts a new session (refresh-token family) for a user. */
-const openSession = Effect.fn("Accounts.openSession")(function*(user: User, familyId?: string) {
+const openSession = Effect.fn("Accounts.openSession")(function* (user: User, familyId?: string) {
   const at = yield* now
   const ids = yield* IdGenerator
   const policy = yield* AuthPolicy
@@ -87,7 +87,7 @@ const openSession = Effect.fn("Accounts.openSession")(function*(user: User, fami
 })
 
 /** Throttled per client address (each registration costs a hash; "already registered" is a lookup). */
-export const register = Effect.fn("Accounts.register")(function*(input: {
+export const register = Effect.fn("Accounts.register")(function* (input: {
   readonly name: string
   readonly email: string
   readonly password: string
@@ -97,7 +97,10 @@ export const register = Effect.fn("Accounts.register")(function*(input: {
 }) {
   const policy = yield* AuthPolicy
   const throttle = yield* AuthThrottle
-  const keys = { registration: throttleKeys.registration(input.clientAddress), address: throttleKeys.address(input.clientAddress) }
+  const keys = {
+    registration: throttleKeys.registration(input.clientAddress),
+    address: throttleKeys.address(input.clientAddress)
+  }
   // Every registration counts (each costs a hash), before the check: at most `registrationsPerAddress` pass.
   yield* throttle.fail([{ key: keys.registration, free: policy.registrationsPerAddress }], yield* now)
   yield* notBlocked([keys.registration, keys.address])
@@ -117,9 +120,15 @@ export const register = Effect.fn("Accounts.register")(function*(input: {
     createdAt: at.toISOString(),
     updatedAt: at.toISOString()
   }
-  yield* (yield* Users).create(user).pipe(
-    Effect.tapError((e) => e._tag === "EmailAlreadyRegistered" ? throttle.fail([{ key: keys.address, free: policy.failuresPerAddress }], at) : Effect.void)
-  )
+  yield* (yield* Users)
+    .create(user)
+    .pipe(
+      Effect.tapError((e) =>
+        e._tag === "EmailAlreadyRegistered"
+          ? throttle.fail([{ key: keys.address, free: policy.failuresPerAddress }], at)
+          : Effect.void
+      )
+    )
   return yield* openSession(user)
 })
 
@@ -128,7 +137,7 @@ export const register = Effect.fn("Accounts.register")(function*(input: {
  * exponential backoff: strangers' wrong guesses never lock the owner out, and a busy address's
  * successful logins never count. The same answer (and cost) for an unknown email and a bad password.
  */
-export const login = Effect.fn("Accounts.login")(function*(input: {
+export const login = Effect.fn("Accounts.login")(function* (input: {
   readonly email: string
   readonly password: string
   readonly clientAddress: string
@@ -136,23 +145,32 @@ export const login = Effect.fn("Accounts.login")(function*(input: {
   const email = normalizeEmail(input.email)
   const policy = yield* AuthPolicy
   const throttle = yield* AuthThrottle
-  const keys = { accountAddress: throttleKeys.accountAddress(email, input.clientAddress), address: throttleKeys.address(input.clientAddress) }
+  const keys = {
+    accountAddress: throttleKeys.accountAddress(email, input.clientAddress),
+    address: throttleKeys.address(input.clientAddress)
+  }
   yield* notBlocked([keys.accountAddress, keys.address])
   const user = yield* (yield* Users).findByEmail(email)
   const hasher = yield* PasswordHasher
-  const valid = user === undefined ? yield* hasher.verifyNone(input.password) : yield* hasher.verify(input.password, user.passwordHash)
+  const valid =
+    user === undefined
+      ? yield* hasher.verifyNone(input.password)
+      : yield* hasher.verify(input.password, user.passwordHash)
   if (user === undefined || !valid || !user.isActive) {
-    yield* throttle.fail([
-      { key: keys.accountAddress, free: policy.loginFailuresPerAccountAddress },
-      { key: keys.address, free: policy.failuresPerAddress }
-    ], yield* now)
+    yield* throttle.fail(
+      [
+        { key: keys.accountAddress, free: policy.loginFailuresPerAccountAddress },
+        { key: keys.address, free: policy.failuresPerAddress }
+      ],
+      yield* now
+    )
     return yield* new InvalidCredentials()
   }
   yield* throttle.clear(keys.accountAddress)
   return yield* openSession(user)
 })
 
-export const refreshSession = Effect.fn("Accounts.refreshSession")(function*(refreshToken: string) {
+export const refreshSession = Effect.fn("Accounts.refreshSession")(function* (refreshToken: string) {
   const at = yield* now
   const policy = yield* AuthPolicy
   const outcome = yield* (yield* RefreshTokens).rotate(refreshToken, {
@@ -191,51 +209,57 @@ export const refreshSession = Effect.fn("Accounts.refreshSession")(function*(ref
 })
 
 /** Ends the session the refresh token belongs to. Unknown tokens are ignored (logout is idempotent). */
-export const logout = Effect.fn("Accounts.logout")(function*(refreshToken: string) {
+export const logout = Effect.fn("Accounts.logout")(function* (refreshToken: string) {
   yield* (yield* RefreshTokens).revokeFamilyOf(refreshToken, yield* now)
 })
 
 /** Access token → principal, re-checking that the account is active and its session not ended. */
-export const authenticate = Effect.fn("Accounts.authenticate")(function*(accessToken: string) {
+export const authenticate = Effect.fn("Accounts.authenticate")(function* (accessToken: string) {
   const at = yield* now
   const claims = yield* (yield* AccessTokens).verify(accessToken, at)
   if (claims === undefined) return yield* new Unauthenticated({ reason: "invalid or expired access token" })
-  const [user, sessionActive] = yield* Effect.all([
-    Effect.flatMap(Users, (users) => users.findById(claims.userId)),
-    Effect.flatMap(RefreshTokens, (tokens) => tokens.isSessionActive(claims.sessionId, at))
-  ], { concurrency: 2 })
+  const [user, sessionActive] = yield* Effect.all(
+    [
+      Effect.flatMap(Users, (users) => users.findById(claims.userId)),
+      Effect.flatMap(RefreshTokens, (tokens) => tokens.isSessionActive(claims.sessionId, at))
+    ],
+    { concurrency: 2 }
+  )
   if (user === undefined || !user.isActive) return yield* new Unauthenticated({ reason: "account not active" })
   if (!sessionActive) return yield* new Unauthenticated({ reason: "session ended" })
   return { userId: user.id, role: user.role, sessionId: claims.sessionId } satisfies Principal
 })
 
 /** For long-lived connections (log streams): the account is still active and the session not ended. */
-export const stillAuthenticated = Effect.fn("Accounts.stillAuthenticated")(function*(principal: Principal) {
+export const stillAuthenticated = Effect.fn("Accounts.stillAuthenticated")(function* (principal: Principal) {
   const at = yield* now
-  const [user, sessionActive] = yield* Effect.all([
-    Effect.flatMap(Users, (users) => users.findById(principal.userId)),
-    Effect.flatMap(RefreshTokens, (tokens) => tokens.isSessionActive(principal.sessionId, at))
-  ], { concurrency: 2 })
+  const [user, sessionActive] = yield* Effect.all(
+    [
+      Effect.flatMap(Users, (users) => users.findById(principal.userId)),
+      Effect.flatMap(RefreshTokens, (tokens) => tokens.isSessionActive(principal.sessionId, at))
+    ],
+    { concurrency: 2 }
+  )
   return user !== undefined && user.isActive && sessionActive
 })
 
 export const requireAdministrator = (principal: Principal) =>
   principal.role === "ADMINISTRATOR" ? Effect.void : Effect.fail(new Forbidden())
 
-export const getProfile = Effect.fn("Accounts.getProfile")(function*(userId: string) {
+export const getProfile = Effect.fn("Accounts.getProfile")(function* (userId: string) {
   const user = yield* (yield* Users).findById(userId)
   if (user === undefined) return yield* new UserNotFound({ userId })
   return publicUser(user)
 })
 
-export const updateProfile = Effect.fn("Accounts.updateProfile")(function*(userId: string, changes: ProfileChanges) {
+export const updateProfile = Effect.fn("Accounts.updateProfile")(function* (userId: string, changes: ProfileChanges) {
   const user = yield* (yield* Users).updateProfile(userId, changes, yield* now)
   if (user === undefined) return yield* new UserNotFound({ userId })
   return publicUser(user)
 })
 
 /** Checks the current password, stores the new one and ends every other session. */
-export const changePassword = Effect.fn("Accounts.changePassword")(function*(
+export const changePassword = Effect.fn("Accounts.changePassword")(function* (
   principal: Principal,
   input: { readonly currentPassword: string; readonly newPassword: string }
 ) {
@@ -259,7 +283,7 @@ export const changePassword = Effect.fn("Accounts.changePassword")(function*(
 })
 
 /** The first administrator, from ADMIN_EMAIL / ADMIN_PASSWORD at start; an existing account is promoted. */
-export const ensureAdministrator = Effect.fn("Accounts.ensureAdministrator")(function*(input: {
+export const ensureAdministrator = Effect.fn("Accounts.ensureAdministrator")(function* (input: {
   readonly email: string
   readonly password: string
 }) {
@@ -272,18 +296,20 @@ export const ensureAdministrator = Effect.fn("Accounts.ensureAdministrator")(fun
     return existing.id
   }
   const id = yield* (yield* IdGenerator).uuid
-  yield* users.create({
-    id,
-    name: "Administrator",
-    email,
-    phone: null,
-    avatar: null,
-    role: "ADMINISTRATOR",
-    isActive: true,
-    locale: "id",
-    passwordHash: yield* (yield* PasswordHasher).hash(input.password),
-    createdAt: at.toISOString(),
-    updatedAt: at.toISOString()
-  }).pipe(Effect.catchTag("EmailAlreadyRegistered", () => Effect.void)) // another replica won the race
+  yield* users
+    .create({
+      id,
+      name: "Administrator",
+      email,
+      phone: null,
+      avatar: null,
+      role: "ADMINISTRATOR",
+      isActive: true,
+      locale: "id",
+      passwordHash: yield* (yield* PasswordHasher).hash(input.password),
+      createdAt: at.toISOString(),
+      updatedAt: at.toISOString()
+    })
+    .pipe(Effect.catchTag("EmailAlreadyRegistered", () => Effect.void)) // another replica won the race
   return id
 })

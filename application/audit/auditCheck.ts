@@ -41,7 +41,11 @@ export interface StreamHead {
   readonly version: number
 }
 
-export const headOf = (event: RecordedEvent): StreamHead => ({ streamId: event.streamId, position: event.position, version: event.version })
+export const headOf = (event: RecordedEvent): StreamHead => ({
+  streamId: event.streamId,
+  position: event.position,
+  version: event.version
+})
 
 /** The ledger's account balances, for the checks that post transfers (wallets today). */
 export type AccountBalances = Map<string, number>

@@ -1,5 +1,19 @@
-import { emptyQuota, evolveQuota, isQuotaStream, planIdOfQuotaStream, QuotaEvent, type QuotaState } from "../../domain/quota/index.ts"
-import { evolveSubscription, graceDays, isSubscriptionStream, noSubscription, SubscriptionEvent, type SubscriptionState } from "../../domain/subscription/index.ts"
+import {
+  emptyQuota,
+  evolveQuota,
+  isQuotaStream,
+  planIdOfQuotaStream,
+  QuotaEvent,
+  type QuotaState
+} from "../../domain/quota/index.ts"
+import {
+  evolveSubscription,
+  graceDays,
+  isSubscriptionStream,
+  noSubscription,
+  SubscriptionEvent,
+  type SubscriptionState
+} from "../../domain/subscription/index.ts"
 import { fastDecodeSync } from "../shared/fastDecode.ts"
 import { type AuditCheck, eventRef } from "./auditCheck.ts"
 
@@ -26,7 +40,8 @@ export const commerceCheck = (): AuditCheck => {
           const id = event.streamId.slice("subscription-".length)
           const before = subscriptions.get(id) ?? noSubscription
           const subscriptionEvent = decodeSubscription(event.data)
-          for (const problem of renewalProblems(before, subscriptionEvent)) problems.push({ ...eventRef(event), problem })
+          for (const problem of renewalProblems(before, subscriptionEvent))
+            problems.push({ ...eventRef(event), problem })
           subscriptions.set(id, evolveSubscription(before, subscriptionEvent))
         }
       } catch {
@@ -41,21 +56,36 @@ export const commerceCheck = (): AuditCheck => {
       for (const plan of plans) {
         const streamId = `plan-quota-${plan.id}`
         const quota = quotas.get(plan.id) ?? emptyQuota
-        if (quota.used !== plan.usedQuota) problems.push({ streamId, problem: `plans.used_quota ${plan.usedQuota} differs from replay ${quota.used}` })
-        if (quota.capacity !== undefined && quota.capacity !== plan.totalQuota) problems.push({ streamId, problem: `plans.total_quota ${plan.totalQuota} differs from replay ${quota.capacity}` })
-        if (quota.used > (quota.capacity ?? plan.totalQuota)) problems.push({ streamId, problem: "more slots used than the plan has" })
-        if (quota.used !== (holding.get(plan.id) ?? 0)) problems.push({ streamId, problem: `${quota.used} slots used but ${holding.get(plan.id) ?? 0} subscriptions hold one` })
+        if (quota.used !== plan.usedQuota)
+          problems.push({ streamId, problem: `plans.used_quota ${plan.usedQuota} differs from replay ${quota.used}` })
+        if (quota.capacity !== undefined && quota.capacity !== plan.totalQuota)
+          problems.push({
+            streamId,
+            problem: `plans.total_quota ${plan.totalQuota} differs from replay ${quota.capacity}`
+          })
+        if (quota.used > (quota.capacity ?? plan.totalQuota))
+          problems.push({ streamId, problem: "more slots used than the plan has" })
+        if (quota.used !== (holding.get(plan.id) ?? 0))
+          problems.push({
+            streamId,
+            problem: `${quota.used} slots used but ${holding.get(plan.id) ?? 0} subscriptions hold one`
+          })
       }
       for (const [id, sub] of subscriptions) {
         const holds = slotHolders.has(id)
-        if (sub.status === "SUSPENDED" && holds) problems.push({ streamId: `subscription-${id}`, problem: "suspended but still holds a quota slot" })
-        if (sub.status === "ACTIVE" && !holds) problems.push({ streamId: `subscription-${id}`, problem: "active but holds no quota slot" })
+        if (sub.status === "SUSPENDED" && holds)
+          problems.push({ streamId: `subscription-${id}`, problem: "suspended but still holds a quota slot" })
+        if (sub.status === "ACTIVE" && !holds)
+          problems.push({ streamId: `subscription-${id}`, problem: "active but holds no quota slot" })
       }
       const byId = new Map(rows.map((r) => [r.id, r]))
       for (const [id, sub] of subscriptions) {
         const row = byId.get(id)
         if (row === undefined || row.planId !== sub.plan?.planId || row.instanceStatus !== sub.instanceStatus) {
-          problems.push({ streamId: `subscription-${id}`, problem: `subscriptions row ${JSON.stringify(row ?? null)} differs from replay (${sub.plan?.planId}, ${sub.instanceStatus})` })
+          problems.push({
+            streamId: `subscription-${id}`,
+            problem: `subscriptions row ${JSON.stringify(row ?? null)} differs from replay (${sub.plan?.planId}, ${sub.instanceStatus})`
+          })
         }
       }
     },
@@ -73,19 +103,25 @@ const graceMs = graceDays * 86_400_000
 const renewalProblems = (before: SubscriptionState, event: SubscriptionEvent): ReadonlyArray<string> => {
   switch (event._tag) {
     case "SubscriptionRenewed":
-      return event.periodStart === before.periodEnd ? [] : [`renewal starts ${event.periodStart}, not at the period end ${before.periodEnd}`]
+      return event.periodStart === before.periodEnd
+        ? []
+        : [`renewal starts ${event.periodStart}, not at the period end ${before.periodEnd}`]
     case "GracePeriodStarted":
       return [
         ...(before.graceEndsAt !== undefined ? ["grace started while one is open"] : []),
-        ...(event.periodStart !== before.periodEnd ? [`grace for ${event.periodStart}, not for the period end ${before.periodEnd}`] : []),
-        ...(Date.parse(event.graceEndsAt) - Date.parse(event.periodStart) !== graceMs ? [`grace ends ${event.graceEndsAt}: not ${graceDays} days after ${event.periodStart}`] : [])
+        ...(event.periodStart !== before.periodEnd
+          ? [`grace for ${event.periodStart}, not for the period end ${before.periodEnd}`]
+          : []),
+        ...(Date.parse(event.graceEndsAt) - Date.parse(event.periodStart) !== graceMs
+          ? [`grace ends ${event.graceEndsAt}: not ${graceDays} days after ${event.periodStart}`]
+          : [])
       ]
     case "SubscriptionSuspended":
       return before.graceEndsAt === undefined
         ? ["suspended without a grace period"]
         : event.at < before.graceEndsAt
-        ? [`suspended at ${event.at}, before its grace ended at ${before.graceEndsAt}`]
-        : []
+          ? [`suspended at ${event.at}, before its grace ended at ${before.graceEndsAt}`]
+          : []
     case "RenewalRetryFailed":
       return before.graceEndsAt === undefined ? ["renewal retry outside a grace period"] : []
     default:

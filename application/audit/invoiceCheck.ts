@@ -9,7 +9,8 @@ interface Movement {
   readonly chargeTransactionId?: string
 }
 
-const add = (sums: Map<string, number>, userId: string, amount: number) => sums.set(userId, (sums.get(userId) ?? 0) + amount)
+const add = (sums: Map<string, number>, userId: string, amount: number) =>
+  sums.set(userId, (sums.get(userId) ?? 0) + amount)
 
 /**
  * Invoices and credit notes against the ledger: every charge has exactly one invoice of its amount
@@ -29,7 +30,8 @@ export const invoiceCheck = (): AuditCheck => {
       const data = event.data as { transactionId: string; amount: number; chargeTransactionId?: string }
       const userId = userIdOfWalletStream(event.streamId)
       if (event.type === "WalletCharged") charges.set(data.transactionId, { userId, amount: data.amount })
-      else refunds.set(data.transactionId, { userId, amount: data.amount, chargeTransactionId: data.chargeTransactionId! })
+      else
+        refunds.set(data.transactionId, { userId, amount: data.amount, chargeTransactionId: data.chargeTransactionId! })
     },
     compare: ({ billingDocuments }, problems) => {
       if (billingDocuments === undefined) return // a replay without the read model (fed events directly)
@@ -40,20 +42,40 @@ export const invoiceCheck = (): AuditCheck => {
       for (const row of billingDocuments.rows) {
         add(row.series === "INV" ? invoiced : credited, row.userId, row.total)
         if (row.transactionId === null) {
-          if (row.total !== 0) problems.push({ streamId: `wallet-${row.userId}`, problem: `${row.number} totals ${row.total} without a ledger movement` })
+          if (row.total !== 0)
+            problems.push({
+              streamId: `wallet-${row.userId}`,
+              problem: `${row.number} totals ${row.total} without a ledger movement`
+            })
           continue
         }
         byTransaction.set(row.transactionId, row)
         const movement = (row.series === "INV" ? charges : refunds).get(row.transactionId)
-        if (movement === undefined) problems.push({ streamId: `wallet-${row.userId}`, problem: `${row.number} names ${row.transactionId}, which is no ${row.series === "INV" ? "charge" : "refund"} in the ledger` })
+        if (movement === undefined)
+          problems.push({
+            streamId: `wallet-${row.userId}`,
+            problem: `${row.number} names ${row.transactionId}, which is no ${row.series === "INV" ? "charge" : "refund"} in the ledger`
+          })
       }
       const expect = (kind: "INV" | "CN", movements: Map<string, Movement>) => {
         for (const [transactionId, m] of movements) {
           const row = byTransaction.get(transactionId)
           const what = kind === "INV" ? "charge" : "refund"
-          if (row === undefined || row.series !== kind) problems.push({ streamId: `wallet-${m.userId}`, problem: `${what} ${transactionId} has no ${kind === "INV" ? "invoice" : "credit note"}` })
-          else if (row.total !== m.amount || row.userId !== m.userId) problems.push({ streamId: `wallet-${m.userId}`, problem: `${row.number} (${row.userId}, ${row.total}) differs from ${what} ${transactionId} (${m.userId}, ${m.amount})` })
-          else if (kind === "CN" && row.correctsTransactionId !== m.chargeTransactionId) problems.push({ streamId: `wallet-${m.userId}`, problem: `${row.number} corrects ${row.correctsTransactionId}, but refund ${transactionId} returns ${m.chargeTransactionId}` })
+          if (row === undefined || row.series !== kind)
+            problems.push({
+              streamId: `wallet-${m.userId}`,
+              problem: `${what} ${transactionId} has no ${kind === "INV" ? "invoice" : "credit note"}`
+            })
+          else if (row.total !== m.amount || row.userId !== m.userId)
+            problems.push({
+              streamId: `wallet-${m.userId}`,
+              problem: `${row.number} (${row.userId}, ${row.total}) differs from ${what} ${transactionId} (${m.userId}, ${m.amount})`
+            })
+          else if (kind === "CN" && row.correctsTransactionId !== m.chargeTransactionId)
+            problems.push({
+              streamId: `wallet-${m.userId}`,
+              problem: `${row.number} corrects ${row.correctsTransactionId}, but refund ${transactionId} returns ${m.chargeTransactionId}`
+            })
         }
       }
       expect("INV", charges)
@@ -63,7 +85,10 @@ export const invoiceCheck = (): AuditCheck => {
         for (const m of movements.values()) add(ledger, m.userId, m.amount)
         for (const userId of new Set([...ledger.keys(), ...issued.keys()])) {
           if ((ledger.get(userId) ?? 0) !== (issued.get(userId) ?? 0)) {
-            problems.push({ streamId: `wallet-${userId}`, problem: `${kind === "INV" ? "invoices" : "credit notes"} total ${issued.get(userId) ?? 0}, the ledger's ${kind === "INV" ? "charges" : "refunds"} ${ledger.get(userId) ?? 0}` })
+            problems.push({
+              streamId: `wallet-${userId}`,
+              problem: `${kind === "INV" ? "invoices" : "credit notes"} total ${issued.get(userId) ?? 0}, the ledger's ${kind === "INV" ? "charges" : "refunds"} ${ledger.get(userId) ?? 0}`
+            })
           }
         }
       }
@@ -94,8 +119,15 @@ const numberingProblems = (
     const firstWrong = sequences.findIndex((n, i) => n !== i + 1)
     if (firstWrong >= 0) {
       const twice = firstWrong > 0 && sequences[firstWrong] === sequences[firstWrong - 1]
-      problems.push({ problem: twice ? `${key}: number ${sequences[firstWrong]} is issued twice` : `${key}: number ${firstWrong + 1} is missing` })
+      problems.push({
+        problem: twice
+          ? `${key}: number ${sequences[firstWrong]} is issued twice`
+          : `${key}: number ${firstWrong + 1} is missing`
+      })
     }
-    if ((last.get(key) ?? 0) !== sequences.length) problems.push({ problem: `${key}: the counter stands at ${last.get(key) ?? 0} but ${sequences.length} documents are numbered` })
+    if ((last.get(key) ?? 0) !== sequences.length)
+      problems.push({
+        problem: `${key}: the counter stands at ${last.get(key) ?? 0} but ${sequences.length} documents are numbered`
+      })
   }
 }

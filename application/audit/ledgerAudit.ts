@@ -102,17 +102,24 @@ export class LedgerReplay {
       this.cursors.set(event.streamId, cursor)
     }
     if (cursor.broken) return
-    const chainProblem = event.version !== cursor.version + 1
-      ? `stream version ${event.version} follows ${cursor.version} (gap, duplicate or reorder)`
-      : event.prevHash !== cursor.hash
-      ? "prev_hash does not link to the previous event of the stream"
-      : !(hashMatches ?? hashEventWithMetadata(event, this.canonicalMetadata(event.metadata)) === event.hash)
-      ? "hash does not match the event's contents (edited)"
-      : undefined
+    const chainProblem =
+      event.version !== cursor.version + 1
+        ? `stream version ${event.version} follows ${cursor.version} (gap, duplicate or reorder)`
+        : event.prevHash !== cursor.hash
+          ? "prev_hash does not link to the previous event of the stream"
+          : !(hashMatches ?? hashEventWithMetadata(event, this.canonicalMetadata(event.metadata)) === event.hash)
+            ? "hash does not match the event's contents (edited)"
+            : undefined
     if (chainProblem !== undefined) {
       // Everything after a break is unverifiable: the stream is reported once, at the break.
       cursor.broken = true
-      this.problems.push({ position: event.position, streamId: event.streamId, version: event.version, eventId: event.eventId, problem: chainProblem })
+      this.problems.push({
+        position: event.position,
+        streamId: event.streamId,
+        version: event.version,
+        eventId: event.eventId,
+        problem: chainProblem
+      })
       return
     }
     cursor.version = event.version
@@ -200,14 +207,18 @@ export const offThreadFrom = 50_000
  * builds page k + 1, a thread re-hashes page k, this thread checks page k - 1; the findings are
  * those of observing every event in order here.
  */
-export const auditLedger = Effect.fn("Audit.auditLedger")(function*(options: { readonly offThreadFrom?: number } = {}) {
+export const auditLedger = Effect.fn("Audit.auditLedger")(function* (
+  options: { readonly offThreadFrom?: number } = {}
+) {
   const started = yield* Clock.currentTimeMillis
   const hashes = yield* PageHashes
   const result = yield* (yield* LedgerSnapshots).read((snapshot) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const replay = new LedgerReplay()
       const offThread = snapshot.at.events >= (options.offThreadFrom ?? offThreadFrom)
-      let previous: { readonly events: ReadonlyArray<RecordedEvent>; readonly mismatches: Promise<ReadonlyArray<number>> } | undefined
+      let previous:
+        | { readonly events: ReadonlyArray<RecordedEvent>; readonly mismatches: Promise<ReadonlyArray<number>> }
+        | undefined
       const checkPrevious = async () => {
         if (previous !== undefined) replay.observePage(previous.events, await previous.mismatches)
         previous = undefined
@@ -227,6 +238,10 @@ export const auditLedger = Effect.fn("Audit.auditLedger")(function*(options: { r
   const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
   return {
     ...result,
-    report: { ...result.report, seconds, eventsPerSecond: seconds > 0 ? Math.round(result.report.eventsChecked / seconds) : undefined }
+    report: {
+      ...result.report,
+      seconds,
+      eventsPerSecond: seconds > 0 ? Math.round(result.report.eventsChecked / seconds) : undefined
+    }
   }
 })

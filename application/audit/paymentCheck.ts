@@ -4,7 +4,13 @@ import type { PaymentView } from "../ports/paymentQueries.ts"
 import { type AuditCheck, eventRef, headOf, type StreamHead } from "./auditCheck.ts"
 
 const facts = (p: PaymentView | undefined) =>
-  p && { userId: p.userId, amount: p.amount, status: p.status, reversedAmount: p.reversedAmount, shortfall: p.shortfall }
+  p && {
+    userId: p.userId,
+    amount: p.amount,
+    status: p.status,
+    reversedAmount: p.reversedAmount,
+    shortfall: p.shortfall
+  }
 
 /** Payments: the `payments` rows equal the payment streams replayed. */
 export const paymentCheck = (): AuditCheck => {

@@ -43,18 +43,22 @@ export interface Statement {
 const movementOf = (userId: string, event: RecordedEvent) => {
   const transfer = transferOf(userId, walletStream.decode(event))
   const credit = transfer.to === walletAccount(userId)
-  return { transfer, direction: credit ? "CREDIT" as const : "DEBIT" as const, delta: credit ? transfer.amount : -transfer.amount }
+  return {
+    transfer,
+    direction: credit ? ("CREDIT" as const) : ("DEBIT" as const),
+    delta: credit ? transfer.amount : -transfer.amount
+  }
 }
 
 /**
  * A user's statement for a period, from the wallet's events in one snapshot: the balance before
  * the period, every movement in it with its event's position and hash, the balance after.
  */
-export const walletStatement = Effect.fn("Audit.walletStatement")(function*(userId: string, period: Period) {
+export const walletStatement = Effect.fn("Audit.walletStatement")(function* (userId: string, period: Period) {
   const from = period.from.toISOString()
   const to = period.to.toISOString()
   return yield* (yield* LedgerSnapshots).read((snapshot) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       let opening = 0
       let balance = 0
       let credits = 0
@@ -121,23 +125,35 @@ export interface PeriodTotals {
 }
 
 /** The period's totals from the wallet events themselves, in one snapshot. */
-export const periodTotals = Effect.fn("Audit.periodTotals")(function*(period: Period) {
+export const periodTotals = Effect.fn("Audit.periodTotals")(function* (period: Period) {
   return yield* (yield* LedgerSnapshots).read((snapshot) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const sums: Record<TransferKind | "ADMIN_ADJUSTMENT_DEBIT", number> = {
-        TOP_UP: 0, TOP_UP_REVERSAL: 0, SUBSCRIPTION: 0, UPGRADE: 0, REFUND: 0, ADMIN_ADJUSTMENT: 0, ADMIN_ADJUSTMENT_DEBIT: 0, COUPON_CREDIT: 0
+        TOP_UP: 0,
+        TOP_UP_REVERSAL: 0,
+        SUBSCRIPTION: 0,
+        UPGRADE: 0,
+        REFUND: 0,
+        ADMIN_ADJUSTMENT: 0,
+        ADMIN_ADJUSTMENT_DEBIT: 0,
+        COUPON_CREDIT: 0
       }
       const wallets = new Set<string>()
       let movements = 0
-      yield* snapshot.forEachBatch({ streamPrefix: "wallet-", recordedFrom: period.from, recordedBefore: period.to }, (events) => {
-        for (const event of events) {
-          const userId = event.streamId.slice("wallet-".length)
-          const { transfer, direction } = movementOf(userId, event)
-          movements++
-          wallets.add(userId)
-          sums[transfer.kind === "ADMIN_ADJUSTMENT" && direction === "DEBIT" ? "ADMIN_ADJUSTMENT_DEBIT" : transfer.kind] += transfer.amount
+      yield* snapshot.forEachBatch(
+        { streamPrefix: "wallet-", recordedFrom: period.from, recordedBefore: period.to },
+        (events) => {
+          for (const event of events) {
+            const userId = event.streamId.slice("wallet-".length)
+            const { transfer, direction } = movementOf(userId, event)
+            movements++
+            wallets.add(userId)
+            sums[
+              transfer.kind === "ADMIN_ADJUSTMENT" && direction === "DEBIT" ? "ADMIN_ADJUSTMENT_DEBIT" : transfer.kind
+            ] += transfer.amount
+          }
         }
-      })
+      )
       const charges = sums.SUBSCRIPTION + sums.UPGRADE
       return {
         from: period.from.toISOString(),

@@ -51,11 +51,22 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
         return
       }
       if (walletEvent._tag !== event.type) {
-        problems.push({ ...eventRef(event), problem: `type column ${event.type} differs from data ${walletEvent._tag}` })
+        problems.push({
+          ...eventRef(event),
+          problem: `type column ${event.type} differs from data ${walletEvent._tag}`
+        })
       }
       let wallet = wallets.get(userId)
       if (wallet === undefined) {
-        wallet = { balance: 0, totalTopUp: 0, totalSpent: 0, references: new Set(), periodsCharged: new Set(), refundable: new Map(), last: headOf(event) }
+        wallet = {
+          balance: 0,
+          totalTopUp: 0,
+          totalSpent: 0,
+          references: new Set(),
+          periodsCharged: new Set(),
+          refundable: new Map(),
+          last: headOf(event)
+        }
         wallets.set(userId, wallet)
       }
       wallet.last = headOf(event)
@@ -63,22 +74,35 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
         problems.push({ ...eventRef(event), problem: `reference ${walletEvent.reference} applied twice` })
       }
       wallet.references.add(walletEvent.reference)
-      if ((walletEvent._tag === "WalletCharged" || walletEvent._tag === "FreeGrantRecorded") && walletEvent.cause._tag === "SubscriptionPeriod") {
+      if (
+        (walletEvent._tag === "WalletCharged" || walletEvent._tag === "FreeGrantRecorded") &&
+        walletEvent.cause._tag === "SubscriptionPeriod"
+      ) {
         // Per wallet: a subscription's periods are charged (or granted free) to its owner's wallet, once.
         const period = `${walletEvent.cause.subscriptionId}@${walletEvent.cause.periodStart}`
-        if (wallet.periodsCharged.has(period)) problems.push({ ...eventRef(event), problem: `period ${period} charged twice` })
+        if (wallet.periodsCharged.has(period))
+          problems.push({ ...eventRef(event), problem: `period ${period} charged twice` })
         wallet.periodsCharged.add(period)
       }
       if (walletEvent._tag === "WalletCharged") wallet.refundable.set(walletEvent.transactionId, walletEvent.amount)
       if (walletEvent._tag === "ChargeRefunded") {
         const left = wallet.refundable.get(walletEvent.chargeTransactionId)
         if (left === undefined || walletEvent.amount > left) {
-          problems.push({ ...eventRef(event), problem: `refund exceeds what is left of ${walletEvent.chargeTransactionId}` })
+          problems.push({
+            ...eventRef(event),
+            problem: `refund exceeds what is left of ${walletEvent.chargeTransactionId}`
+          })
         } else {
           wallet.refundable.set(walletEvent.chargeTransactionId, left - walletEvent.amount)
         }
       }
-      const before: WalletState = { balance: wallet.balance, totalTopUp: wallet.totalTopUp, totalSpent: wallet.totalSpent, applied: noApplied, charges: noCharges }
+      const before: WalletState = {
+        balance: wallet.balance,
+        totalTopUp: wallet.totalTopUp,
+        totalSpent: wallet.totalSpent,
+        applied: noApplied,
+        charges: noCharges
+      }
       const after = evolveWallet(before, walletEvent)
       wallet.balance = after.balance
       wallet.totalTopUp = after.totalTopUp
@@ -91,7 +115,12 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
       for (const [userId, wallet] of wallets) {
         const row = projected.get(userId)
         const replayed = { balance: wallet.balance, totalTopUp: wallet.totalTopUp, totalSpent: wallet.totalSpent }
-        if (row === undefined || row.balance !== replayed.balance || row.totalTopUp !== replayed.totalTopUp || row.totalSpent !== replayed.totalSpent) {
+        if (
+          row === undefined ||
+          row.balance !== replayed.balance ||
+          row.totalTopUp !== replayed.totalTopUp ||
+          row.totalSpent !== replayed.totalSpent
+        ) {
           problems.push({
             ...wallet.last,
             problem: `projection ${JSON.stringify(row ?? null)} differs from replay ${JSON.stringify(replayed)} (after the stream's last event)`
@@ -111,8 +140,13 @@ export const walletCheck = (accounts: AccountBalances): AuditCheck => {
         const listed = accountTotals.get(account) ?? 0
         const last = account.startsWith("wallet:") ? wallets.get(account.slice("wallet:".length))?.last : undefined
         const at = last ?? {}
-        if (replayed !== listed) problems.push({ ...at, problem: `account ${account}: transaction list sums to ${listed}, replay to ${replayed}` })
-        if (account.startsWith("wallet:") && replayed < 0) problems.push({ ...at, problem: `account ${account} below zero` })
+        if (replayed !== listed)
+          problems.push({
+            ...at,
+            problem: `account ${account}: transaction list sums to ${listed}, replay to ${replayed}`
+          })
+        if (account.startsWith("wallet:") && replayed < 0)
+          problems.push({ ...at, problem: `account ${account} below zero` })
       }
     },
     counts: () => ({ wallets: wallets.size })

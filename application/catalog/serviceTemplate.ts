@@ -10,15 +10,26 @@ import { FieldInvalid } from "../shared/errors.ts"
  */
 const Probe = Schema.Struct({
   kind: Schema.Literal("http", "tcp", "exec"),
-  path: Schema.optional(Schema.String.pipe(Schema.pattern(/^\/\S{0,200}$/, { message: () => "must be an absolute path" }))),
-  command: Schema.optional(Schema.Array(Schema.String.pipe(Schema.maxLength(200))).pipe(Schema.minItems(1), Schema.maxItems(10))),
+  path: Schema.optional(
+    Schema.String.pipe(Schema.pattern(/^\/\S{0,200}$/, { message: () => "must be an absolute path" }))
+  ),
+  command: Schema.optional(
+    Schema.Array(Schema.String.pipe(Schema.maxLength(200))).pipe(Schema.minItems(1), Schema.maxItems(10))
+  ),
   initialDelaySeconds: Schema.optional(Schema.Int.pipe(Schema.between(0, 600)))
-}).pipe(Schema.filter((p) =>
-  p.kind === "http" && p.path === undefined ? { path: ["path"], message: "an http probe needs a path" }
-  : p.kind === "exec" && p.command === undefined ? { path: ["command"], message: "an exec probe needs a command" }
-  : true))
+}).pipe(
+  Schema.filter((p) =>
+    p.kind === "http" && p.path === undefined
+      ? { path: ["path"], message: "an http probe needs a path" }
+      : p.kind === "exec" && p.command === undefined
+        ? { path: ["command"], message: "an exec probe needs a command" }
+        : true
+  )
+)
 
-const Capability = Schema.String.pipe(Schema.pattern(/^[A-Z_]{2,32}$/, { message: () => "must be a Linux capability name such as CHOWN" }))
+const Capability = Schema.String.pipe(
+  Schema.pattern(/^[A-Z_]{2,32}$/, { message: () => "must be a Linux capability name such as CHOWN" })
+)
 
 const SecurityContext = Schema.Struct({
   runAsUser: Schema.optional(Schema.Int.pipe(Schema.between(0, 2_147_483_647))),
@@ -30,7 +41,9 @@ const SecurityContext = Schema.Struct({
 const Volume = Schema.Struct({
   mountPath: Schema.String.pipe(Schema.pattern(/^\/\S{0,200}$/, { message: () => "must be an absolute path" })),
   /** A sub-folder of the volume (databases refuse a data directory holding lost+found). */
-  subPath: Schema.optional(Schema.String.pipe(Schema.pattern(/^[a-z0-9._-]{1,63}$/, { message: () => "must be a folder name" })))
+  subPath: Schema.optional(
+    Schema.String.pipe(Schema.pattern(/^[a-z0-9._-]{1,63}$/, { message: () => "must be a folder name" }))
+  )
 })
 
 const EnvMap = Schema.Record({ key: Schema.String, value: Schema.String.pipe(Schema.maxLength(2000)) }).pipe(
@@ -48,19 +61,25 @@ export const ServiceTemplate = Schema.Struct({
     /** Served over HTTP through the ingress (a database is not). */
     http: Schema.Boolean,
     /** The app's administration page under its public URL ("/wp-admin"), if it has one. */
-    adminPath: Schema.optional(Schema.String.pipe(Schema.pattern(/^\/\S{0,100}$/, { message: () => "must be an absolute path" })))
+    adminPath: Schema.optional(
+      Schema.String.pipe(Schema.pattern(/^\/\S{0,100}$/, { message: () => "must be an absolute path" }))
+    )
   }),
-  database: Schema.optional(Schema.Struct({
-    image: Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9._\-/:@]{0,254}$/i, { message: () => "must be a container image reference" })),
-    port: Schema.Int.pipe(Schema.between(1, 65_535)),
-    env: EnvMap,
-    volume: Volume,
-    probe: Probe,
-    securityContext: SecurityContext,
-    cpuMilli: Schema.Int.pipe(Schema.between(50, 16_000)),
-    memoryMb: Schema.Int.pipe(Schema.between(64, 65_536)),
-    storageGb: Schema.Int.pipe(Schema.between(1, 1000))
-  })),
+  database: Schema.optional(
+    Schema.Struct({
+      image: Schema.String.pipe(
+        Schema.pattern(/^[a-z0-9][a-z0-9._\-/:@]{0,254}$/i, { message: () => "must be a container image reference" })
+      ),
+      port: Schema.Int.pipe(Schema.between(1, 65_535)),
+      env: EnvMap,
+      volume: Volume,
+      probe: Probe,
+      securityContext: SecurityContext,
+      cpuMilli: Schema.Int.pipe(Schema.between(50, 16_000)),
+      memoryMb: Schema.Int.pipe(Schema.between(64, 65_536)),
+      storageGb: Schema.Int.pipe(Schema.between(1, 1000))
+    })
+  ),
   /** What the owner sees at GET /api/instances/:id/credentials: generated variable → label. */
   credentials: Schema.Record({ key: Schema.String, value: Schema.String.pipe(Schema.maxLength(200)) })
 })
@@ -78,39 +97,59 @@ export type RenderContext = Readonly<Record<(typeof contextVariables)[number], s
 
 const placeholder = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g
 
-export const placeholdersOf = (value: string): ReadonlyArray<string> => [...value.matchAll(placeholder)].map((m) => m[1]!)
+export const placeholdersOf = (value: string): ReadonlyArray<string> =>
+  [...value.matchAll(placeholder)].map((m) => m[1]!)
 
 /**
  * Every placeholder of the app's env and the database's env must be known; `db_host`/`db_port`
  * need a database component; a credential must name a generated variable. Names the field.
  */
-export const checkTemplate = (envTemplate: Readonly<Record<string, string>>, template: ServiceTemplate): Either.Either<void, FieldInvalid> => {
+export const checkTemplate = (
+  envTemplate: Readonly<Record<string, string>>,
+  template: ServiceTemplate
+): Either.Either<void, FieldInvalid> => {
   const known = (name: string) =>
     (generatedVariables as ReadonlyArray<string>).includes(name) ||
-    ((contextVariables as ReadonlyArray<string>).includes(name) && (template.database !== undefined || !databaseVariables.has(name)))
-  const envs: Array<[string, Readonly<Record<string, string>>]> = [["envTemplate", envTemplate], ["template.database.env", template.database?.env ?? {}]]
+    ((contextVariables as ReadonlyArray<string>).includes(name) &&
+      (template.database !== undefined || !databaseVariables.has(name)))
+  const envs: Array<[string, Readonly<Record<string, string>>]> = [
+    ["envTemplate", envTemplate],
+    ["template.database.env", template.database?.env ?? {}]
+  ]
   for (const [field, env] of envs) {
     for (const [key, value] of Object.entries(env)) {
       const unknown = placeholdersOf(value).find((p) => !known(p))
       if (unknown !== undefined) {
-        return Either.left(new FieldInvalid({
-          field: `${field}.${key}`,
-          problem: databaseVariables.has(unknown)
-            ? `{{${unknown}}} needs a database component (template.database)`
-            : `unknown placeholder {{${unknown}}}; known: ${[...generatedVariables, ...contextVariables].map((v) => `{{${v}}}`).join(", ")}`
-        }))
+        return Either.left(
+          new FieldInvalid({
+            field: `${field}.${key}`,
+            problem: databaseVariables.has(unknown)
+              ? `{{${unknown}}} needs a database component (template.database)`
+              : `unknown placeholder {{${unknown}}}; known: ${[...generatedVariables, ...contextVariables].map((v) => `{{${v}}}`).join(", ")}`
+          })
+        )
       }
     }
   }
-  const badCredential = Object.keys(template.credentials).find((k) => !(generatedVariables as ReadonlyArray<string>).includes(k))
+  const badCredential = Object.keys(template.credentials).find(
+    (k) => !(generatedVariables as ReadonlyArray<string>).includes(k)
+  )
   if (badCredential !== undefined) {
-    return Either.left(new FieldInvalid({ field: `template.credentials.${badCredential}`, problem: `must be one of ${generatedVariables.join(", ")}` }))
+    return Either.left(
+      new FieldInvalid({
+        field: `template.credentials.${badCredential}`,
+        problem: `must be one of ${generatedVariables.join(", ")}`
+      })
+    )
   }
   return Either.void
 }
 
 /** The generated variables an instance of this service needs (referenced or shown as credentials). */
-export const neededSecrets = (envTemplate: Readonly<Record<string, string>>, template: ServiceTemplate): ReadonlyArray<GeneratedVariable> => {
+export const neededSecrets = (
+  envTemplate: Readonly<Record<string, string>>,
+  template: ServiceTemplate
+): ReadonlyArray<GeneratedVariable> => {
   const used = new Set([
     ...Object.values(envTemplate).flatMap(placeholdersOf),
     ...Object.values(template.database?.env ?? {}).flatMap(placeholdersOf),
@@ -120,8 +159,13 @@ export const neededSecrets = (envTemplate: Readonly<Record<string, string>>, tem
 }
 
 /** Fills the placeholders found in `values`; unknown ones stay (checkTemplate refuses them at write). */
-export const render = (env: Readonly<Record<string, string>>, values: Readonly<Record<string, string>>): Record<string, string> =>
-  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(placeholder, (whole, name: string) => values[name] ?? whole)]))
+export const render = (
+  env: Readonly<Record<string, string>>,
+  values: Readonly<Record<string, string>>
+): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, v.replace(placeholder, (whole, name: string) => values[name] ?? whole)])
+  )
 
 /** A service without a stored template: the app alone, probed on its port. */
 export const defaultTemplate: ServiceTemplate = {

@@ -57,11 +57,15 @@ export const documentNumber = (series: DocumentSeries, year: number, sequence: n
   `${series}-${year}-${String(sequence).padStart(6, "0")}`
 
 /** `INV-2026-000001` → its parts; undefined for anything else. */
-export const parseDocumentNumber = (number: string): { series: DocumentSeries; year: number; sequence: number } | undefined => {
+export const parseDocumentNumber = (
+  number: string
+): { series: DocumentSeries; year: number; sequence: number } | undefined => {
   const match = /^(INV|CN)-(\d{4})-(\d{6,})$/.exec(number)
   if (match === null) return undefined
   const sequence = Number(match[3])
-  return sequence > 0 && Number.isSafeInteger(sequence) ? { series: match[1] as DocumentSeries, year: Number(match[2]), sequence } : undefined
+  return sequence > 0 && Number.isSafeInteger(sequence)
+    ? { series: match[1] as DocumentSeries, year: Number(match[2]), sequence }
+    : undefined
 }
 
 const day = (iso: string) => iso.slice(0, 10)
@@ -87,16 +91,24 @@ interface Sale {
 }
 
 /** What a subscription event sold, if it sold something (a period or an upgrade). */
-const saleOf = (event: RecordedEvent, coupons: ReadonlyMap<string, { code: string; type: string }>): Sale | undefined => {
+const saleOf = (
+  event: RecordedEvent,
+  coupons: ReadonlyMap<string, { code: string; type: string }>
+): Sale | undefined => {
   const subscriptionId = event.streamId.slice("subscription-".length)
   const base = { subscriptionId, event, userId: null, planId: null }
   switch (event.type) {
     case "SubscriptionCreated": {
       const e = decodeCreated(event.data)
       const coupon = coupons.get(subscriptionId)
-      const label = coupon === undefined
-        ? e.charged === 0 ? "Bonus subscription granted by an administrator (100 % discount)" : "Discount"
-        : coupon.type === "FREE_SERVICE" ? `Coupon ${coupon.code}: free month (100 % discount)` : `Coupon ${coupon.code}`
+      const label =
+        coupon === undefined
+          ? e.charged === 0
+            ? "Bonus subscription granted by an administrator (100 % discount)"
+            : "Discount"
+          : coupon.type === "FREE_SERVICE"
+            ? `Coupon ${coupon.code}: free month (100 % discount)`
+            : `Coupon ${coupon.code}`
       return {
         ...base,
         key: `${subscriptionId}@${e.periodStart}`,
@@ -124,11 +136,27 @@ const saleOf = (event: RecordedEvent, coupons: ReadonlyMap<string, { code: strin
     }
     case "SubscriptionReactivated": {
       const e = decodeReactivated(event.data)
-      return { ...base, key: `${subscriptionId}@${e.periodStart}`, description: `Reactivation, ${day(e.periodStart)} – ${day(e.periodEnd)}`, listPrice: e.charged, charged: e.charged, freeGrant: false, discountLabel: "Discount" }
+      return {
+        ...base,
+        key: `${subscriptionId}@${e.periodStart}`,
+        description: `Reactivation, ${day(e.periodStart)} – ${day(e.periodEnd)}`,
+        listPrice: e.charged,
+        charged: e.charged,
+        freeGrant: false,
+        discountLabel: "Discount"
+      }
     }
     case "ProvisioningRetried": {
       const e = decodeRetried(event.data)
-      return { ...base, key: `${subscriptionId}@${e.periodStart}`, description: `Provisioning retried, ${day(e.periodStart)} – ${day(e.periodEnd)}`, listPrice: e.charged, charged: e.charged, freeGrant: false, discountLabel: "Discount" }
+      return {
+        ...base,
+        key: `${subscriptionId}@${e.periodStart}`,
+        description: `Provisioning retried, ${day(e.periodStart)} – ${day(e.periodEnd)}`,
+        listPrice: e.charged,
+        charged: e.charged,
+        freeGrant: false,
+        discountLabel: "Discount"
+      }
     }
     case "SubscriptionUpgraded": {
       const e = decodeUpgraded(event.data)
@@ -174,7 +202,11 @@ export const documentDrafts = (events: ReadonlyArray<RecordedEvent>): ReadonlyAr
       }
     } else if (event.type === "CouponRedeemed") {
       const redeemed = decodeCoupon(event.data)
-      if (redeemed.subscriptionId !== null) coupons.set(redeemed.subscriptionId, { code: event.streamId.slice("coupon-".length), type: redeemed.couponType })
+      if (redeemed.subscriptionId !== null)
+        coupons.set(redeemed.subscriptionId, {
+          code: event.streamId.slice("coupon-".length),
+          type: redeemed.couponType
+        })
     }
   }
   for (const event of events) {
@@ -185,7 +217,9 @@ export const documentDrafts = (events: ReadonlyArray<RecordedEvent>): ReadonlyAr
   const drafts: Array<DocumentDraft> = []
   const invoiced = new Set<RecordedEvent>()
   for (const sale of sales) {
-    const paid = charges.get(sale.key)?.find((c) => !invoiced.has(c.event) && (sale.userId === null || c.userId === sale.userId))
+    const paid = charges
+      .get(sale.key)
+      ?.find((c) => !invoiced.has(c.event) && (sale.userId === null || c.userId === sale.userId))
     if (paid === undefined && sale.charged > 0) continue // a charge recorded elsewhere; invoiced with it
     if (paid === undefined && !sale.freeGrant) continue // nothing sold for money, nothing granted (a free plan)
     if (paid !== undefined) invoiced.add(paid.event)

@@ -27,21 +27,23 @@ export const walletProjectionStep = (event: RecordedEvent): WalletProjectionStep
   const userId = userIdOfWalletStream(event.streamId)
   const walletEvent = walletStream.decode(event)
   const transfer = transferOf(userId, walletEvent)
-  const direction = transfer.to === walletAccount(userId) ? "CREDIT" as const : "DEBIT" as const
+  const direction = transfer.to === walletAccount(userId) ? ("CREDIT" as const) : ("DEBIT" as const)
   const balanceDelta = direction === "CREDIT" ? transfer.amount : -transfer.amount
   return {
     userId,
     balanceDelta,
-    topUpDelta: walletEvent._tag === "TopUpCredited"
-      ? walletEvent.amount
-      : walletEvent._tag === "TopUpReversed"
-      ? -walletEvent.amount
-      : 0,
-    spentDelta: walletEvent._tag === "WalletCharged"
-      ? walletEvent.amount
-      : walletEvent._tag === "ChargeRefunded"
-      ? -walletEvent.amount
-      : 0,
+    topUpDelta:
+      walletEvent._tag === "TopUpCredited"
+        ? walletEvent.amount
+        : walletEvent._tag === "TopUpReversed"
+          ? -walletEvent.amount
+          : 0,
+    spentDelta:
+      walletEvent._tag === "WalletCharged"
+        ? walletEvent.amount
+        : walletEvent._tag === "ChargeRefunded"
+          ? -walletEvent.amount
+          : 0,
     entry: {
       transactionId: transfer.transactionId,
       type: transfer.kind,

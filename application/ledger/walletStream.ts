@@ -12,12 +12,16 @@ export interface WalletMovement {
 
 /** Runs one wallet command through the shared loop and reports the movement it produced. */
 export const executeWalletCommand = (userId: string, command: WalletCommand, metadata: EventMetadata) =>
-  decideOn({ wallet: bind(walletStream, walletStreamId(userId)) }, ({ wallet }) =>
-    Either.map(decideWallet(command, wallet), (events) => ({
-      events: { wallet: events },
-      result: {
-        transactionId: events[0]?.transactionId ?? wallet.applied.get(command.reference) ?? command.transactionId,
-        applied: events.length > 0,
-        balance: replayWallet(wallet, events).balance
-      } satisfies WalletMovement
-    })), metadata)
+  decideOn(
+    { wallet: bind(walletStream, walletStreamId(userId)) },
+    ({ wallet }) =>
+      Either.map(decideWallet(command, wallet), (events) => ({
+        events: { wallet: events },
+        result: {
+          transactionId: events[0]?.transactionId ?? wallet.applied.get(command.reference) ?? command.transactionId,
+          applied: events.length > 0,
+          balance: replayWallet(wallet, events).balance
+        } satisfies WalletMovement
+      })),
+    metadata
+  )

@@ -8,7 +8,13 @@ import {
   renderNotification,
   type RetryPolicy
 } from "../../domain/notification/index.ts"
-import { type AdminNotificationFilter, type ClaimedEmail, Mailer, Notifications, type StoredNotification } from "../ports/notifications.ts"
+import {
+  type AdminNotificationFilter,
+  type ClaimedEmail,
+  Mailer,
+  Notifications,
+  type StoredNotification
+} from "../ports/notifications.ts"
 import { instanceHost } from "../subscription/naming.ts"
 import { NotificationNotFound } from "./errors.ts"
 
@@ -22,14 +28,24 @@ export interface NotificationPolicyService {
   /** This server's public URL, linked from the mails. */
   readonly appUrl: () => string
 }
-export class NotificationPolicy extends Context.Tag("app/NotificationPolicy")<NotificationPolicy, NotificationPolicyService>() {}
+export class NotificationPolicy extends Context.Tag("app/NotificationPolicy")<
+  NotificationPolicy,
+  NotificationPolicyService
+>() {}
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 const decodeContent = Schema.decodeUnknownEither(NotificationContent)
 
-const render = (stored: StoredNotification, locale: Locale, policy: NotificationPolicyService): Either.Either<RenderedNotification, string> =>
+const render = (
+  stored: StoredNotification,
+  locale: Locale,
+  policy: NotificationPolicyService
+): Either.Either<RenderedNotification, string> =>
   Either.map(
-    Either.mapLeft(decodeContent(stored.params), () => `notification ${stored.id}: params do not match kind ${stored.kind}`),
+    Either.mapLeft(
+      decodeContent(stored.params),
+      () => `notification ${stored.id}: params do not match kind ${stored.kind}`
+    ),
     (content) =>
       renderNotification(content, locale, {
         instanceUrl: (name, subscriptionId) => `https://${instanceHost(name, subscriptionId, policy.baseDomain)}`,
@@ -68,7 +84,11 @@ const viewOf = (n: StoredNotification, locale: Locale, policy: NotificationPolic
 }
 
 /** The caller's notifications, unread first, rendered in the caller's language. */
-export const listNotifications = Effect.fn("Notifications.list")(function*(userId: string, page: number, limit: number) {
+export const listNotifications = Effect.fn("Notifications.list")(function* (
+  userId: string,
+  page: number,
+  limit: number
+) {
   const store = yield* Notifications
   const policy = yield* NotificationPolicy
   const locale = yield* store.localeOf(userId)
@@ -77,26 +97,29 @@ export const listNotifications = Effect.fn("Notifications.list")(function*(userI
 })
 
 /** Only the owner's own notifications; anything else is not found (404, never 403). */
-export const markNotificationRead = Effect.fn("Notifications.markRead")(function*(userId: string, notificationId: string) {
+export const markNotificationRead = Effect.fn("Notifications.markRead")(function* (
+  userId: string,
+  notificationId: string
+) {
   const found = yield* (yield* Notifications).markRead(userId, notificationId, yield* now)
   if (!found) return yield* new NotificationNotFound({ notificationId })
 })
 
-export const markAllNotificationsRead = Effect.fn("Notifications.markAllRead")(function*(userId: string) {
+export const markAllNotificationsRead = Effect.fn("Notifications.markAllRead")(function* (userId: string) {
   return yield* (yield* Notifications).markAllRead(userId, yield* now)
 })
 
-export const getNotificationSettings = Effect.fn("Notifications.settings")(function*(userId: string) {
+export const getNotificationSettings = Effect.fn("Notifications.settings")(function* (userId: string) {
   return { locale: yield* (yield* Notifications).localeOf(userId) }
 })
 
-export const setNotificationLocale = Effect.fn("Notifications.setLocale")(function*(userId: string, locale: Locale) {
+export const setNotificationLocale = Effect.fn("Notifications.setLocale")(function* (userId: string, locale: Locale) {
   yield* (yield* Notifications).setLocale(userId, locale)
   return { locale }
 })
 
 /** Administrators: the outbox with its delivery state, newest first, and counts per state. */
-export const searchNotifications = Effect.fn("Notifications.search")(function*(filter: AdminNotificationFilter) {
+export const searchNotifications = Effect.fn("Notifications.search")(function* (filter: AdminNotificationFilter) {
   const store = yield* Notifications
   const [page, counts] = yield* Effect.all([store.search(filter), store.deliveryCounts])
   return { ...page, counts }
@@ -116,14 +139,14 @@ export interface DispatchReport {
  * lease them); at least once (a crash after sending, before recording, sends again once the
  * lease ends — the stable Message-ID lets a receiver drop the duplicate).
  */
-export const dispatchEmails = Effect.fn("Notifications.dispatchEmails")(function*() {
+export const dispatchEmails = Effect.fn("Notifications.dispatchEmails")(function* () {
   const store = yield* Notifications
   const mailer = yield* Mailer
   const policy = yield* NotificationPolicy
   const at = yield* now
   const claimed = yield* store.claimDueEmails(at, new Date(at.getTime() + policy.leaseMs), policy.batchSize)
   const deliver = (c: ClaimedEmail) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const n = c.notification
       if (c.recipient === null) {
         yield* store.markEmailSkipped(n.id, "no such user")
@@ -136,7 +159,9 @@ export const dispatchEmails = Effect.fn("Notifications.dispatchEmails")(function
         return "failed" as const
       }
       const { subject, text, html } = rendered.right
-      const sent = yield* Effect.either(mailer.send({ to: c.recipient.email, subject, text, html, messageId: `<${n.id}@minispod>` }))
+      const sent = yield* Effect.either(
+        mailer.send({ to: c.recipient.email, subject, text, html, messageId: `<${n.id}@minispod>` })
+      )
       const finished = yield* now
       if (Either.isRight(sent)) {
         yield* store.markEmailSent(n.id, finished)
@@ -144,18 +169,32 @@ export const dispatchEmails = Effect.fn("Notifications.dispatchEmails")(function
       }
       const delay = nextAttemptDelay(n.emailAttempts, policy.retry)
       yield* Effect.logWarning("email delivery failed").pipe(
-        Effect.annotateLogs({ notificationId: n.id, attempt: n.emailAttempts, reason: sent.left.reason, willRetry: delay !== undefined })
+        Effect.annotateLogs({
+          notificationId: n.id,
+          attempt: n.emailAttempts,
+          reason: sent.left.reason,
+          willRetry: delay !== undefined
+        })
       )
-      yield* store.markEmailFailed(n.id, sent.left.reason, delay === undefined ? undefined : new Date(finished.getTime() + delay))
-      return delay === undefined ? "failed" as const : "retrying" as const
+      yield* store.markEmailFailed(
+        n.id,
+        sent.left.reason,
+        delay === undefined ? undefined : new Date(finished.getTime() + delay)
+      )
+      return delay === undefined ? ("failed" as const) : ("retrying" as const)
     })
   const outcomes = yield* Effect.forEach(claimed, deliver, { concurrency: 4 })
   const count = (o: string) => outcomes.filter((x) => x === o).length
-  return { sent: count("sent"), retrying: count("retrying"), failed: count("failed"), skipped: count("skipped") } satisfies DispatchReport
+  return {
+    sent: count("sent"),
+    retrying: count("retrying"),
+    failed: count("failed"),
+    skipped: count("skipped")
+  } satisfies DispatchReport
 })
 
 /** The time-driven reminders (low credit, expiring, daily grace reminder) due now; idempotent. */
-export const enqueueReminders = Effect.fn("Notifications.enqueueReminders")(function*() {
+export const enqueueReminders = Effect.fn("Notifications.enqueueReminders")(function* () {
   const store = yield* Notifications
   const at = yield* now
   const due = dueReminders(yield* store.reminderCandidates(at), at.getTime())

@@ -27,7 +27,10 @@ export interface ReconciliationPolicyService {
   /** This process, as the health view names the loop's leader (host:pid). */
   readonly replica: string
 }
-export class ReconciliationPolicy extends Context.Tag("app/ReconciliationPolicy")<ReconciliationPolicy, ReconciliationPolicyService>() {}
+export class ReconciliationPolicy extends Context.Tag("app/ReconciliationPolicy")<
+  ReconciliationPolicy,
+  ReconciliationPolicyService
+>() {}
 
 export interface ReconciliationCounts {
   checked: number
@@ -41,7 +44,7 @@ export interface ReconciliationCounts {
 const loop = { actor: "reconciliation-loop" }
 
 /** Every subscription whose instance should exist in the cluster (ACTIVE, SUSPENDED), page by page. */
-const targets = Effect.gen(function*() {
+const targets = Effect.gen(function* () {
   const queries = yield* SubscriptionQueries
   const all: Array<SubscriptionView> = []
   for (const status of ["ACTIVE", "SUSPENDED"]) {
@@ -54,13 +57,22 @@ const targets = Effect.gen(function*() {
   return all
 })
 
-const record = (subscriptionId: string, decide: (state: InstanceOpsState, now: string) => ReadonlyArray<InstanceOpsEvent>, reason?: string) => {
+const record = (
+  subscriptionId: string,
+  decide: (state: InstanceOpsState, now: string) => ReadonlyArray<InstanceOpsEvent>,
+  reason?: string
+) => {
   const streamId = instanceOpsStreamId(subscriptionId)
   return Effect.flatMap(nowIso, (now) =>
-    runCommand([streamId], (loaded) => {
-      const events = decide(opsStateOf(loaded.get(streamId)), now)
-      return Either.right({ events: opsEvents(streamId, events), result: events })
-    }, reason === undefined ? loop : { ...loop, reason }))
+    runCommand(
+      [streamId],
+      (loaded) => {
+        const events = decide(opsStateOf(loaded.get(streamId)), now)
+        return Either.right({ events: opsEvents(streamId, events), result: events })
+      },
+      reason === undefined ? loop : { ...loop, reason }
+    )
+  )
 }
 
 /**
@@ -69,7 +81,7 @@ const record = (subscriptionId: string, decide: (state: InstanceOpsState, now: s
  * instance-ops stream. Only instance-ops streams are written: the loop never charges or refunds.
  */
 const reconcileOne = (view: SubscriptionView, observed: ObservedInstance | undefined, counts: ReconciliationCounts) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const want = desiredRunOf(view.status, view.instanceStatus)
     if (want === undefined) return false
     const cluster = yield* Cluster
@@ -87,7 +99,9 @@ const reconcileOne = (view: SubscriptionView, observed: ObservedInstance | undef
       }
       counts[planned.repair]++
       yield* record(view.id, (_, now) => decideRepairRecord(view.id, planned, now), planned.found)
-      yield* Effect.logInfo("instance drift repaired").pipe(Effect.annotateLogs({ subscriptionId: view.id, repair: planned.repair, found: planned.found }))
+      yield* Effect.logInfo("instance drift repaired").pipe(
+        Effect.annotateLogs({ subscriptionId: view.id, repair: planned.repair, found: planned.found })
+      )
     } else if (view.instanceStatus === "RUNNING") {
       const verdict = assessHealth(observed, crashLoopRestarts)
       const written = yield* record(view.id, (state, now) => decideHealth(state, view.id, verdict, now))
@@ -101,33 +115,60 @@ const reconcileOne = (view: SubscriptionView, observed: ObservedInstance | undef
  * cluster has (one cluster-wide observation), instance by instance; a failing instance is
  * counted and logged, the others go on.
  */
-export const reconcileInstances = Effect.fn("Operations.reconcile")(function*() {
-  const counts: ReconciliationCounts = { checked: 0, reapplied: 0, scaledUp: 0, scaledDown: 0, healthChanges: 0, failed: 0 }
+export const reconcileInstances = Effect.fn("Operations.reconcile")(function* () {
+  const counts: ReconciliationCounts = {
+    checked: 0,
+    reapplied: 0,
+    scaledUp: 0,
+    scaledDown: 0,
+    healthChanges: 0,
+    failed: 0
+  }
   const observed = new Map((yield* (yield* Cluster).observe).map((o) => [`${o.namespace}/${o.name}`, o]))
   const views = yield* targets
   const checked: Array<string> = []
-  yield* Effect.forEach(views, (view) =>
-    Effect.gen(function*() {
-      const { namespace, name } = yield* locate(view)
-      if (yield* reconcileOne(view, observed.get(`${namespace}/${name}`), counts)) checked.push(view.id)
-    }).pipe(Effect.catchAllCause((cause) =>
-      Effect.sync(() => counts.failed++).pipe(Effect.zipRight(Effect.logWarning("reconciling an instance failed").pipe(Effect.annotateLogs({ subscriptionId: view.id, cause: String(cause) })))))),
-    { concurrency: 4, discard: true })
+  yield* Effect.forEach(
+    views,
+    (view) =>
+      Effect.gen(function* () {
+        const { namespace, name } = yield* locate(view)
+        if (yield* reconcileOne(view, observed.get(`${namespace}/${name}`), counts)) checked.push(view.id)
+      }).pipe(
+        Effect.catchAllCause((cause) =>
+          Effect.sync(() => counts.failed++).pipe(
+            Effect.zipRight(
+              Effect.logWarning("reconciling an instance failed").pipe(
+                Effect.annotateLogs({ subscriptionId: view.id, cause: String(cause) })
+              )
+            )
+          )
+        )
+      ),
+    { concurrency: 4, discard: true }
+  )
   counts.checked = checked.length
   yield* (yield* InstanceOpsQueries).markChecked(checked, new Date(yield* Clock.currentTimeMillis))
   return counts
 })
 
 /** The loop's tick (and the admin's "run now"): only the replica holding the advisory lock runs it, and records the run. */
-export const runReconciliation = Effect.fn("Operations.runReconciliation")(function*() {
+export const runReconciliation = Effect.fn("Operations.runReconciliation")(function* () {
   let counts: ReconciliationCounts | undefined
-  const ran = yield* (yield* LeaderLock).runIfLeader("instances.reconcile", Effect.gen(function*() {
-    const startedAt = yield* nowIso
-    counts = yield* reconcileInstances()
-    yield* (yield* InstanceOpsQueries).recordRun({
-      replica: (yield* ReconciliationPolicy).replica, startedAt, finishedAt: yield* nowIso, checked: counts.checked,
-      repaired: counts.reapplied + counts.scaledUp + counts.scaledDown, healthChanges: counts.healthChanges, failed: counts.failed
+  const ran = yield* (yield* LeaderLock).runIfLeader(
+    "instances.reconcile",
+    Effect.gen(function* () {
+      const startedAt = yield* nowIso
+      counts = yield* reconcileInstances()
+      yield* (yield* InstanceOpsQueries).recordRun({
+        replica: (yield* ReconciliationPolicy).replica,
+        startedAt,
+        finishedAt: yield* nowIso,
+        checked: counts.checked,
+        repaired: counts.reapplied + counts.scaledUp + counts.scaledDown,
+        healthChanges: counts.healthChanges,
+        failed: counts.failed
+      })
     })
-  }))
+  )
   return { ran, counts: counts ?? null }
 })

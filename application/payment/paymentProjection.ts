@@ -43,6 +43,11 @@ export const projectPaymentEvent = (view: PaymentView | undefined, recorded: Rec
     case "TopUpExpired":
       return { ...base, status: "EXPIRED", gatewayStatus: view.gatewayStatus ?? "expire" }
     case "PaymentReversed":
-      return { ...base, reversedAmount: view.reversedAmount + event.amount, shortfall: view.shortfall + event.shortfall, gatewayStatus: event.kind }
+      return {
+        ...base,
+        reversedAmount: view.reversedAmount + event.amount,
+        shortfall: view.shortfall + event.shortfall,
+        gatewayStatus: event.kind
+      }
   }
 }

@@ -8,12 +8,35 @@ export interface Window {
 
 export interface AnalyticsService {
   /** Per period: charges, refunds, net revenue, top-ups and coupon credit, in rupiah. */
-  readonly revenue: (w: Window) => Effect.Effect<ReadonlyArray<{ period: string; charged: number; refunded: number; net: number; toppedUp: number; couponCredit: number }>>
-  readonly quota: Effect.Effect<ReadonlyArray<{ planId: string; planName: string; serviceName: string; totalQuota: number; usedQuota: number; utilisation: number }>>
+  readonly revenue: (w: Window) => Effect.Effect<
+    ReadonlyArray<{
+      period: string
+      charged: number
+      refunded: number
+      net: number
+      toppedUp: number
+      couponCredit: number
+    }>
+  >
+  readonly quota: Effect.Effect<
+    ReadonlyArray<{
+      planId: string
+      planName: string
+      serviceName: string
+      totalQuota: number
+      usedQuota: number
+      utilisation: number
+    }>
+  >
   /** Per period: new subscriptions and cancellations/expiries; plus the current count per status. */
-  readonly subscriptions: (w: Window) => Effect.Effect<{ periods: ReadonlyArray<{ period: string; created: number; ended: number }>; byStatus: Readonly<Record<string, number>> }>
+  readonly subscriptions: (w: Window) => Effect.Effect<{
+    periods: ReadonlyArray<{ period: string; created: number; ended: number }>
+    byStatus: Readonly<Record<string, number>>
+  }>
   /** Per period: instance stops, starts and restarts requested. */
-  readonly serviceControl: (w: Window) => Effect.Effect<ReadonlyArray<{ period: string; stops: number; starts: number; restarts: number }>>
+  readonly serviceControl: (
+    w: Window
+  ) => Effect.Effect<ReadonlyArray<{ period: string; stops: number; starts: number; restarts: number }>>
 }
 
 export class Analytics extends Context.Tag("app/Analytics")<Analytics, AnalyticsService>() {}

@@ -20,7 +20,10 @@ export interface AccessClaims {
 }
 
 export interface AccessTokensService {
-  readonly issue: (claims: AccessClaims, now: Date) => Effect.Effect<{ readonly token: string; readonly expiresAt: Date }>
+  readonly issue: (
+    claims: AccessClaims,
+    now: Date
+  ) => Effect.Effect<{ readonly token: string; readonly expiresAt: Date }>
   /** undefined for a bad, expired or foreign token. */
   readonly verify: (token: string, now: Date) => Effect.Effect<AccessClaims | undefined>
 }
@@ -31,7 +34,13 @@ export type RotationOutcome =
    * `next` is the new refresh token; `issuedAt` the rotation's time. The same token presented
    * again within the grace window (two tabs) gets the same `next` and `issuedAt`.
    */
-  | { readonly _tag: "Rotated"; readonly userId: string; readonly familyId: string; readonly next: string; readonly issuedAt: Date }
+  | {
+      readonly _tag: "Rotated"
+      readonly userId: string
+      readonly familyId: string
+      readonly next: string
+      readonly issuedAt: Date
+    }
   /** The token was already rotated or revoked: its whole family has now been revoked. */
   | { readonly _tag: "Reused"; readonly userId: string; readonly familyId: string }
   | { readonly _tag: "Unknown" }
@@ -44,7 +53,10 @@ export interface RefreshTokensService {
     record: { readonly userId: string; readonly familyId: string; readonly expiresAt: Date; readonly now: Date }
   ) => Effect.Effect<void>
   /** Atomically retires `token` and stores its successor in the same family; reuse after the grace window revokes the family. */
-  readonly rotate: (token: string, times: { readonly now: Date; readonly expiresAt: Date }) => Effect.Effect<RotationOutcome>
+  readonly rotate: (
+    token: string,
+    times: { readonly now: Date; readonly expiresAt: Date }
+  ) => Effect.Effect<RotationOutcome>
   /** Whether a session (refresh-token family) still has a live token; may be cached for seconds. */
   readonly isSessionActive: (familyId: string, now: Date) => Effect.Effect<boolean>
   readonly revokeFamilyOf: (token: string, now: Date) => Effect.Effect<void>

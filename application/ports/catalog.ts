@@ -127,7 +127,9 @@ export type Changes<T> = { readonly [K in keyof T]?: T[K] | undefined }
 
 export interface CatalogService {
   readonly categories: (includeHidden: boolean) => Effect.Effect<ReadonlyArray<CategoryView>>
-  readonly services: (filter: ServiceFilter) => Effect.Effect<{ readonly items: ReadonlyArray<ServiceView>; readonly total: number }>
+  readonly services: (
+    filter: ServiceFilter
+  ) => Effect.Effect<{ readonly items: ReadonlyArray<ServiceView>; readonly total: number }>
   readonly serviceBySlug: (slug: string, includeHidden: boolean) => Effect.Effect<ServiceView | undefined>
   readonly serviceById: (id: string) => Effect.Effect<ServiceView | undefined>
   readonly plansOf: (serviceId: string, includeHidden: boolean) => Effect.Effect<ReadonlyArray<PlanView>>
@@ -145,7 +147,14 @@ export interface CatalogService {
   /** totalQuota is not changed here: capacity goes through the plan's quota stream. */
   readonly updatePlan: (actor: string, id: string, input: Changes<Omit<PlanInput, "totalQuota">>) => Admin<PlanView>
   readonly deletePlan: (actor: string, id: string) => Admin<void>
-  readonly recordAdminAction: (entry: { actor: string; action: string; entity: string; entityId: string; before: unknown; after: unknown }) => Effect.Effect<void>
+  readonly recordAdminAction: (entry: {
+    actor: string
+    action: string
+    entity: string
+    entityId: string
+    before: unknown
+    after: unknown
+  }) => Effect.Effect<void>
 }
 
 export class Catalog extends Context.Tag("app/Catalog")<Catalog, CatalogService>() {}

@@ -6,7 +6,11 @@ export type { ObservedInstance }
 export type ProbeSpec =
   | { readonly kind: "http"; readonly path: string; readonly initialDelaySeconds?: number | undefined }
   | { readonly kind: "tcp"; readonly initialDelaySeconds?: number | undefined }
-  | { readonly kind: "exec"; readonly command: ReadonlyArray<string>; readonly initialDelaySeconds?: number | undefined }
+  | {
+      readonly kind: "exec"
+      readonly command: ReadonlyArray<string>
+      readonly initialDelaySeconds?: number | undefined
+    }
 
 /** One container of an instance, with its own volume: the app, or its companion database. */
 export interface ComponentSpec {
@@ -89,7 +93,12 @@ export interface ClusterNode {
   /** The node's whole capacity and what is allocatable to pods (kubelet's reserve taken off). */
   readonly capacity: { readonly cpuMilli: number; readonly memoryMb: number; readonly pods: number }
   readonly allocatable: { readonly cpuMilli: number; readonly memoryMb: number; readonly pods: number }
-  readonly conditions: ReadonlyArray<{ readonly type: string; readonly status: string; readonly reason: string | null; readonly message: string | null }>
+  readonly conditions: ReadonlyArray<{
+    readonly type: string
+    readonly status: string
+    readonly reason: string | null
+    readonly message: string | null
+  }>
   /** Pods on it (not finished). */
   readonly pods: number
   /** Live usage from metrics.k8s.io NodeMetrics; undefined with `usageUnavailable` saying why. */
@@ -127,7 +136,12 @@ export interface ClusterService {
    * Watches the instance's Deployments and Pods until Ready or Failed; Pending (with the last
    * reason) after `timeoutMs`. `restartedSince`: only a rollout of a restart at or after that time counts.
    */
-  readonly awaitReadiness: (namespace: string, name: string, timeoutMs: number, options?: { readonly restartedSince?: string | undefined }) => Effect.Effect<Readiness, ClusterError>
+  readonly awaitReadiness: (
+    namespace: string,
+    name: string,
+    timeoutMs: number,
+    options?: { readonly restartedSince?: string | undefined }
+  ) => Effect.Effect<Readiness, ClusterError>
   /** Every Deployment of the instance (app and database) to 0 or 1. */
   readonly scale: (namespace: string, name: string, replicas: 0 | 1) => Effect.Effect<void, ClusterError>
   /** Rolling restart (pod-template annotation). */
@@ -135,7 +149,10 @@ export interface ClusterService {
   /** Removes the instance's objects (volumes included); the namespace goes with the tenant's last instance. */
   readonly remove: (namespace: string, name: string) => Effect.Effect<void, ClusterError>
   /** The generated secrets of an instance, from its Secret (undefined: no such instance). */
-  readonly credentials: (namespace: string, name: string) => Effect.Effect<Readonly<Record<string, string>> | undefined, ClusterError>
+  readonly credentials: (
+    namespace: string,
+    name: string
+  ) => Effect.Effect<Readonly<Record<string, string>> | undefined, ClusterError>
   readonly listManaged: Effect.Effect<ReadonlyArray<ManagedResource>, ClusterError>
   readonly metrics: (namespace: string, name: string) => Effect.Effect<InstanceMetrics | undefined, ClusterError>
   readonly nodes: Effect.Effect<ReadonlyArray<ClusterNode>, ClusterError>
@@ -144,7 +161,9 @@ export interface ClusterService {
   /** Cordons (`spec.unschedulable: true`: no new pods there) or uncordons a node; false when there is no such node. */
   readonly cordon: (node: string, unschedulable: boolean) => Effect.Effect<boolean, ClusterError>
   /** Evicts every pod on the node (policy/v1 Eviction; controllers recreate them elsewhere): the pods evicted. */
-  readonly drain: (node: string) => Effect.Effect<ReadonlyArray<{ readonly namespace: string; readonly name: string }>, ClusterError>
+  readonly drain: (
+    node: string
+  ) => Effect.Effect<ReadonlyArray<{ readonly namespace: string; readonly name: string }>, ClusterError>
   /** Whether metrics.k8s.io answers: undefined when it does, else why not (metrics-server absent …). */
   readonly metricsUnavailable: Effect.Effect<string | undefined>
 }

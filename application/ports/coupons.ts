@@ -48,9 +48,16 @@ export interface CouponStatistics {
 export interface CouponsService {
   readonly byCode: (code: string) => Effect.Effect<CouponView | undefined>
   readonly byId: (id: string) => Effect.Effect<CouponView | undefined>
-  readonly list: (page: number, limit: number) => Effect.Effect<{ readonly items: ReadonlyArray<CouponView>; readonly total: number }>
+  readonly list: (
+    page: number,
+    limit: number
+  ) => Effect.Effect<{ readonly items: ReadonlyArray<CouponView>; readonly total: number }>
   readonly create: (actor: string, id: string, input: CouponInput) => Effect.Effect<CouponView, CatalogConflict>
-  readonly update: (actor: string, id: string, input: Changes<Omit<CouponInput, "code" | "type">>) => Effect.Effect<CouponView | undefined>
+  readonly update: (
+    actor: string,
+    id: string,
+    input: Changes<Omit<CouponInput, "code" | "type">>
+  ) => Effect.Effect<CouponView | undefined>
   /** Only a coupon nobody redeemed can be deleted. */
   readonly remove: (actor: string, id: string) => Effect.Effect<"deleted" | "missing" | "used">
   readonly setActive: (actor: string, ids: ReadonlyArray<string>, active: boolean) => Effect.Effect<number>

@@ -19,4 +19,7 @@ export interface IdempotencyStoreService {
   /** A request that failed without a response worth replaying frees its key. */
   readonly release: (scope: string, key: string) => Effect.Effect<void>
 }
-export class IdempotencyStore extends Context.Tag("app/IdempotencyStore")<IdempotencyStore, IdempotencyStoreService>() {}
+export class IdempotencyStore extends Context.Tag("app/IdempotencyStore")<
+  IdempotencyStore,
+  IdempotencyStoreService
+>() {}

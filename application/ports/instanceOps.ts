@@ -31,4 +31,7 @@ export interface InstanceOpsQueriesService {
   readonly lastRun: Effect.Effect<ReconciliationRun | undefined>
 }
 
-export class InstanceOpsQueries extends Context.Tag("app/InstanceOpsQueries")<InstanceOpsQueries, InstanceOpsQueriesService>() {}
+export class InstanceOpsQueries extends Context.Tag("app/InstanceOpsQueries")<
+  InstanceOpsQueries,
+  InstanceOpsQueriesService
+>() {}

@@ -61,7 +61,10 @@ export interface DocumentCounter {
 
 export interface InvoiceQueriesService {
   /** A user's documents, newest first. */
-  readonly list: (userId: string, filter: DocumentFilter) => Effect.Effect<{ readonly items: ReadonlyArray<BillingDocument>; readonly total: number }>
+  readonly list: (
+    userId: string,
+    filter: DocumentFilter
+  ) => Effect.Effect<{ readonly items: ReadonlyArray<BillingDocument>; readonly total: number }>
   readonly byNumber: (number: string) => Effect.Effect<BillingDocument | undefined>
   readonly ledgerRows: Effect.Effect<ReadonlyArray<DocumentLedgerRow>>
   readonly counters: Effect.Effect<ReadonlyArray<DocumentCounter>>

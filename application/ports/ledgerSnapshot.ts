@@ -32,9 +32,14 @@ export interface ReadModels {
   readonly accountTotals: ReadonlyMap<string, number>
   readonly payments: ReadonlyArray<PaymentView>
   readonly plans: ReadonlyArray<PlanView>
-  readonly subscriptions: ReadonlyArray<{ readonly id: string; readonly planId: string; readonly instanceStatus: string }>
+  readonly subscriptions: ReadonlyArray<{
+    readonly id: string
+    readonly planId: string
+    readonly instanceStatus: string
+  }>
   /** Invoices and credit notes with their counters; absent: not compared (a replay fed events directly). */
-  readonly billingDocuments?: { readonly rows: ReadonlyArray<DocumentLedgerRow>; readonly counters: ReadonlyArray<DocumentCounter> } | undefined
+  readonly billingDocuments?:
+    { readonly rows: ReadonlyArray<DocumentLedgerRow>; readonly counters: ReadonlyArray<DocumentCounter> } | undefined
 }
 
 /** One consistent, read-only view of the log and the read models. */

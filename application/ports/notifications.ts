@@ -36,7 +36,11 @@ export interface AdminNotificationFilter {
 
 export interface NotificationsService {
   /** The user's notifications, unread first then newest first. */
-  readonly inbox: (userId: string, page: number, limit: number) => Effect.Effect<{
+  readonly inbox: (
+    userId: string,
+    page: number,
+    limit: number
+  ) => Effect.Effect<{
     readonly items: ReadonlyArray<StoredNotification>
     readonly total: number
     readonly unread: number
@@ -45,7 +49,9 @@ export interface NotificationsService {
   readonly markRead: (userId: string, id: string, at: Date) => Effect.Effect<boolean>
   /** How many were unread. */
   readonly markAllRead: (userId: string, at: Date) => Effect.Effect<number>
-  readonly search: (filter: AdminNotificationFilter) => Effect.Effect<{ readonly items: ReadonlyArray<StoredNotification>; readonly total: number }>
+  readonly search: (
+    filter: AdminNotificationFilter
+  ) => Effect.Effect<{ readonly items: ReadonlyArray<StoredNotification>; readonly total: number }>
   readonly deliveryCounts: Effect.Effect<Readonly<Record<EmailStatus, number>>>
   /**
    * Claims up to `limit` emails due at `now` and leases them until `leaseUntil`: another

@@ -37,7 +37,9 @@ export class GatewayRejected extends Schema.TaggedError<GatewayRejected>()("Gate
 }) {}
 
 export interface PaymentGatewayService {
-  readonly createSnap: (request: SnapRequest) => Effect.Effect<{ readonly token: string; readonly redirectUrl: string }, GatewayUnavailable | GatewayRejected>
+  readonly createSnap: (
+    request: SnapRequest
+  ) => Effect.Effect<{ readonly token: string; readonly redirectUrl: string }, GatewayUnavailable | GatewayRejected>
   /** undefined when the gateway does not know the order (404). */
   readonly status: (orderId: string) => Effect.Effect<GatewayTransaction | undefined, GatewayUnavailable>
   readonly cancel: (orderId: string) => Effect.Effect<void, GatewayUnavailable | GatewayRejected>

@@ -44,7 +44,9 @@ export interface SubscriptionView {
 }
 
 /** Adds the earlier version's field names to a view. */
-export const withSeedNames = (view: Omit<SubscriptionView, "startDate" | "endDate" | "nextBilling">): SubscriptionView => ({
+export const withSeedNames = (
+  view: Omit<SubscriptionView, "startDate" | "endDate" | "nextBilling">
+): SubscriptionView => ({
   ...view,
   startDate: view.periodStart,
   endDate: view.periodEnd,
@@ -87,23 +89,47 @@ export interface SubscriptionQueriesService {
    * Subscriptions the scheduler has something to decide about at `now`: periods over outside
    * grace, grace periods over or not retried for a day, suspensions past retention.
    */
-  readonly renewalCandidates: (now: Date, limit: number, skip: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<RenewalCandidate>>
+  readonly renewalCandidates: (
+    now: Date,
+    limit: number,
+    skip: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<RenewalCandidate>>
   /** A user's subscriptions whose period is over and unpaid (due or in grace): renewed when credit arrives. */
   readonly unpaidOf: (userId: string, now: Date) => Effect.Effect<ReadonlyArray<RenewalCandidate>>
   /** A user's auto-renewing subscriptions that hold a slot (the wallet's runway). */
   readonly autoRenewingOf: (userId: string) => Effect.Effect<ReadonlyArray<SubscriptionView>>
-  readonly renewalQueue: (queue: RenewalQueue, now: Date, page: number, limit: number) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
-  readonly search: (filter: SubscriptionSearch) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
+  readonly renewalQueue: (
+    queue: RenewalQueue,
+    now: Date,
+    page: number,
+    limit: number
+  ) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
+  readonly search: (
+    filter: SubscriptionSearch
+  ) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
   readonly stats: Effect.Effect<SubscriptionStats>
   /** Every subscription's plan and instance status (the audit). */
   /** The owner's environment overrides of an instance (kept out of the event log). */
   readonly instanceEnv: (subscriptionId: string) => Effect.Effect<Readonly<Record<string, string>>>
-  readonly setInstanceEnv: (subscriptionId: string, env: Readonly<Record<string, string>>, now: Date) => Effect.Effect<void>
-  readonly allStates: Effect.Effect<ReadonlyArray<{ readonly id: string; readonly planId: string; readonly instanceStatus: string }>>
+  readonly setInstanceEnv: (
+    subscriptionId: string,
+    env: Readonly<Record<string, string>>,
+    now: Date
+  ) => Effect.Effect<void>
+  readonly allStates: Effect.Effect<
+    ReadonlyArray<{ readonly id: string; readonly planId: string; readonly instanceStatus: string }>
+  >
   readonly find: (id: string) => Effect.Effect<SubscriptionView | undefined>
   /** The provisioning worker's queue: instances provisioning, starting or restarting, oldest first. */
   readonly provisioning: (limit: number) => Effect.Effect<ReadonlyArray<SubscriptionView>>
-  readonly listByUser: (userId: string, page: number, limit: number) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
+  readonly listByUser: (
+    userId: string,
+    page: number,
+    limit: number
+  ) => Effect.Effect<{ readonly items: ReadonlyArray<SubscriptionView>; readonly total: number }>
 }
 
-export class SubscriptionQueries extends Context.Tag("app/SubscriptionQueries")<SubscriptionQueries, SubscriptionQueriesService>() {}
+export class SubscriptionQueries extends Context.Tag("app/SubscriptionQueries")<
+  SubscriptionQueries,
+  SubscriptionQueriesService
+>() {}

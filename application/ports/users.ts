@@ -46,14 +46,20 @@ export interface UserStats {
 }
 
 export interface UsersService {
-  readonly search: (filter: UserSearch) => Effect.Effect<{ readonly items: ReadonlyArray<User>; readonly total: number }>
+  readonly search: (
+    filter: UserSearch
+  ) => Effect.Effect<{ readonly items: ReadonlyArray<User>; readonly total: number }>
   readonly stats: (now: Date) => Effect.Effect<UserStats>
   readonly setActive: (id: string, active: boolean, now: Date) => Effect.Effect<void>
   /** Fails when the email (or phone) is already taken, naming the field. */
   readonly create: (user: User) => Effect.Effect<void, EmailAlreadyRegistered>
   readonly findById: (id: string) => Effect.Effect<User | undefined>
   readonly findByEmail: (email: string) => Effect.Effect<User | undefined>
-  readonly updateProfile: (id: string, changes: ProfileChanges, now: Date) => Effect.Effect<User | undefined, EmailAlreadyRegistered>
+  readonly updateProfile: (
+    id: string,
+    changes: ProfileChanges,
+    now: Date
+  ) => Effect.Effect<User | undefined, EmailAlreadyRegistered>
   readonly setPasswordHash: (id: string, passwordHash: string, now: Date) => Effect.Effect<void>
   readonly setRole: (id: string, role: Role, now: Date) => Effect.Effect<void>
 }

@@ -48,9 +48,14 @@ export interface WalletQueriesService {
   readonly transactions: (userId: string, filter: TransactionFilter) => Effect.Effect<Page<LedgerEntry>>
   readonly transaction: (userId: string, transactionId: string) => Effect.Effect<LedgerEntry | undefined>
   /** A subscription's charges (first months, upgrades) and the refunds of those charges, newest first. */
-  readonly subscriptionTransactions: (userId: string, subscriptionId: string) => Effect.Effect<ReadonlyArray<LedgerEntry>>
+  readonly subscriptionTransactions: (
+    userId: string,
+    subscriptionId: string
+  ) => Effect.Effect<ReadonlyArray<LedgerEntry>>
   /** Every user's ledger entries (admin), newest first. */
-  readonly allTransactions: (filter: TransactionFilter & { readonly userId?: string | undefined }) => Effect.Effect<Page<LedgerEntry>>
+  readonly allTransactions: (
+    filter: TransactionFilter & { readonly userId?: string | undefined }
+  ) => Effect.Effect<Page<LedgerEntry>>
   /** Every wallet's projection row, for the audit. */
   readonly allSummaries: Effect.Effect<ReadonlyArray<WalletSummary>>
   /** Balance of every account as summed from the transaction list, for the audit. */

@@ -44,15 +44,19 @@ class NeedsWideLock {
 
 /** After the commit: a suspended instance goes to 0 replicas, an expired one is deleted (PVC included). */
 const applyToCluster = (c: RenewalCandidate, cluster: RenewalOutcome["cluster"]) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     if (cluster === "none") return
     const port = yield* Cluster
     const { namespace, name } = yield* locate(c)
-    const action = cluster === "remove"
-      ? port.remove(namespace, name)
-      : port.scale(namespace, name, cluster === "scaleUp" ? 1 : 0)
-    yield* action.pipe(Effect.catchAll((error) =>
-      Effect.logWarning("cluster action after a renewal decision failed").pipe(Effect.annotateLogs({ subscriptionId: c.id, action: cluster, error: error._tag }))))
+    const action =
+      cluster === "remove" ? port.remove(namespace, name) : port.scale(namespace, name, cluster === "scaleUp" ? 1 : 0)
+    yield* action.pipe(
+      Effect.catchAll((error) =>
+        Effect.logWarning("cluster action after a renewal decision failed").pipe(
+          Effect.annotateLogs({ subscriptionId: c.id, action: cluster, error: error._tag })
+        )
+      )
+    )
   })
 
 /**
@@ -61,23 +65,42 @@ const applyToCluster = (c: RenewalCandidate, cluster: RenewalOutcome["cluster"])
  * only a renewal is written; grace, suspension and expiry stay the scheduler's.
  */
 const renewalStep = (c: RenewalCandidate, trigger: RenewalTrigger, retentionDays: number, metadata: EventMetadata) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const chargeTransactionId = yield* (yield* TransactionIds).next
     const { wallet, subscription } = lifecycleStreams(c)
     const decide = (states: RenewalStates, now: string) =>
       Either.map(decideRenewal(states, { now, trigger, chargeTransactionId, retentionDays }), (decided) =>
-        trigger === "credit" && decided.subscription[0]?._tag !== "SubscriptionRenewed" ? nothingDone : decided)
+        trigger === "credit" && decided.subscription[0]?._tag !== "SubscriptionRenewed" ? nothingDone : decided
+      )
     const narrow = Effect.flatMap(nowIso, (now) =>
-      decideOn({ wallet, subscription }, (states) =>
-        Either.flatMap(decide({ ...states, quota: emptyQuota, guard: { holder: undefined } }, now), (outcome) =>
-          outcome.cluster !== "none" || outcome.guard.length > 0
-            ? Either.left(new NeedsWideLock())
-            : Either.right({ events: { wallet: outcome.wallet, subscription: outcome.subscription }, result: outcome })), metadata))
+      decideOn(
+        { wallet, subscription },
+        (states) =>
+          Either.flatMap(decide({ ...states, quota: emptyQuota, guard: { holder: undefined } }, now), (outcome) =>
+            outcome.cluster !== "none" || outcome.guard.length > 0
+              ? Either.left(new NeedsWideLock())
+              : Either.right({
+                  events: { wallet: outcome.wallet, subscription: outcome.subscription },
+                  result: outcome
+                })
+          ),
+        metadata
+      )
+    )
     // Re-read by id: an upgrade committed since the candidate was read moves the quota stream.
     const all = Effect.flatMap(nowIso, (now) =>
-      decideOnLifecycle(c.id, (states) =>
-        Either.map(decide(states, now), (outcome) => ({ events: renewalEvents(outcome), result: outcome })), metadata))
-    return yield* narrow.pipe(Effect.catchIf((e): e is NeedsWideLock => e instanceof NeedsWideLock, () => all))
+      decideOnLifecycle(
+        c.id,
+        (states) => Either.map(decide(states, now), (outcome) => ({ events: renewalEvents(outcome), result: outcome })),
+        metadata
+      )
+    )
+    return yield* narrow.pipe(
+      Effect.catchIf(
+        (e): e is NeedsWideLock => e instanceof NeedsWideLock,
+        () => all
+      )
+    )
   })
 
 const nothingDone: RenewalOutcome = { subscription: [], wallet: [], quota: [], guard: [], cluster: "none" }
@@ -91,7 +114,14 @@ export interface RenewalCounts {
   failed: number
 }
 
-const emptyCounts = (): RenewalCounts => ({ renewed: 0, graceStarted: 0, retriesFailed: 0, suspended: 0, expired: 0, failed: 0 })
+const emptyCounts = (): RenewalCounts => ({
+  renewed: 0,
+  graceStarted: 0,
+  retriesFailed: 0,
+  suspended: 0,
+  expired: 0,
+  failed: 0
+})
 
 const count = (counts: RenewalCounts, events: RenewalOutcome["subscription"]) => {
   for (const e of events) {
@@ -105,7 +135,7 @@ const count = (counts: RenewalCounts, events: RenewalOutcome["subscription"]) =>
 
 /** Repeats steps while the subscription stays due (a clock jump over several periods). */
 const settle = (c: RenewalCandidate, counts: RenewalCounts, metadata: EventMetadata, clusterSlots?: Effect.Semaphore) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const retentionDays = (yield* RenewalPolicy).retentionDays
     for (let i = 0; i < 120; i++) {
       const outcome = yield* renewalStep(c, "schedule", retentionDays, metadata)
@@ -118,7 +148,9 @@ const settle = (c: RenewalCandidate, counts: RenewalCounts, metadata: EventMetad
       // periods, a grace already over); a retry waits for tomorrow, a suspension for its retention.
       const now = yield* nowIso
       const last = events[events.length - 1]!
-      const dueAgain = (last._tag === "SubscriptionRenewed" && last.periodEnd <= now) || (last._tag === "GracePeriodStarted" && last.graceEndsAt <= now)
+      const dueAgain =
+        (last._tag === "SubscriptionRenewed" && last.periodEnd <= now) ||
+        (last._tag === "GracePeriodStarted" && last.graceEndsAt <= now)
       if (!dueAgain) return
     }
   })
@@ -132,7 +164,9 @@ const settle = (c: RenewalCandidate, counts: RenewalCounts, metadata: EventMetad
  * 256 keeps several batches (of at most 64) in flight: one locks and decides while another commits;
  * candidates are read 2,000 at a time, so the pass rarely waits for the slowest of a page.
  */
-export const processRenewals = Effect.fn("Renewals.process")(function*(options: { readonly batch?: number; readonly concurrency?: number } = {}) {
+export const processRenewals = Effect.fn("Renewals.process")(function* (
+  options: { readonly batch?: number; readonly concurrency?: number } = {}
+) {
   const queries = yield* SubscriptionQueries
   const clusterSlots = yield* Effect.makeSemaphore(16)
   const counts = emptyCounts()
@@ -142,27 +176,41 @@ export const processRenewals = Effect.fn("Renewals.process")(function*(options: 
     const now = new Date(yield* Clock.currentTimeMillis)
     const due = yield* queries.renewalCandidates(now, batch, failedIds)
     if (due.length === 0) break
-    yield* Effect.forEach(due, (c) =>
-      settle(c, counts, scheduler, clusterSlots).pipe(
-        Effect.catchAllCause((cause) =>
-          Effect.sync(() => {
-            counts.failed++
-            failedIds.push(c.id)
-          }).pipe(Effect.zipRight(Effect.logError("renewal step failed").pipe(Effect.annotateLogs({ subscriptionId: c.id, cause: String(cause) })))))
-      ), { concurrency: options.concurrency ?? 256, discard: true })
+    yield* Effect.forEach(
+      due,
+      (c) =>
+        settle(c, counts, scheduler, clusterSlots).pipe(
+          Effect.catchAllCause((cause) =>
+            Effect.sync(() => {
+              counts.failed++
+              failedIds.push(c.id)
+            }).pipe(
+              Effect.zipRight(
+                Effect.logError("renewal step failed").pipe(
+                  Effect.annotateLogs({ subscriptionId: c.id, cause: String(cause) })
+                )
+              )
+            )
+          )
+        ),
+      { concurrency: options.concurrency ?? 256, discard: true }
+    )
   }
   return counts
 })
 
 /** The scheduler's tick: one replica at a time (advisory lock); the others skip. */
-export const runScheduledRenewals = Effect.fn("Renewals.runScheduled")(function*() {
+export const runScheduledRenewals = Effect.fn("Renewals.runScheduled")(function* () {
   let counts: RenewalCounts | undefined
-  const ran = yield* (yield* LeaderLock).runIfLeader("renewals.run", Effect.map(processRenewals(), (c) => (counts = c)))
+  const ran = yield* (yield* LeaderLock).runIfLeader(
+    "renewals.run",
+    Effect.map(processRenewals(), (c) => (counts = c))
+  )
   return { ran, counts: counts ?? emptyCounts() }
 })
 
 /** Credit reached the wallet: an unpaid period (due or in grace) is renewed now, not at the next tick. */
-export const renewAfterCredit = Effect.fn("Renewals.afterCredit")(function*(userId: string) {
+export const renewAfterCredit = Effect.fn("Renewals.afterCredit")(function* (userId: string) {
   const unpaid = yield* (yield* SubscriptionQueries).unpaidOf(userId, new Date(yield* Clock.currentTimeMillis))
   const counts = emptyCounts()
   for (const c of unpaid) {
@@ -179,15 +227,30 @@ export const renewAfterCredit = Effect.fn("Renewals.afterCredit")(function*(user
 /** Never lets a renewal problem fail the credit that triggered it; the scheduler retries anyway. */
 export const renewAfterCreditQuietly = (userId: string) =>
   renewAfterCredit(userId).pipe(
-    Effect.catchAllCause((cause) => Effect.logWarning("renewal after credit failed; the scheduler will retry").pipe(Effect.annotateLogs({ userId, cause: String(cause) }))),
+    Effect.catchAllCause((cause) =>
+      Effect.logWarning("renewal after credit failed; the scheduler will retry").pipe(
+        Effect.annotateLogs({ userId, cause: String(cause) })
+      )
+    ),
     Effect.asVoid
   )
 
-const candidateOfView = (v: { id: string; userId: string; planId: string; serviceId: string; instanceName: string }): RenewalCandidate =>
-  ({ id: v.id, userId: v.userId, planId: v.planId, serviceId: v.serviceId, instanceName: v.instanceName })
+const candidateOfView = (v: {
+  id: string
+  userId: string
+  planId: string
+  serviceId: string
+  instanceName: string
+}): RenewalCandidate => ({
+  id: v.id,
+  userId: v.userId,
+  planId: v.planId,
+  serviceId: v.serviceId,
+  instanceName: v.instanceName
+})
 
 /** POST /api/admin/subscriptions/:id/retry-renewal: the scheduler's decision for one subscription, now. */
-export const retryRenewal = Effect.fn("Renewals.retry")(function*(adminId: string, subscriptionId: string) {
+export const retryRenewal = Effect.fn("Renewals.retry")(function* (adminId: string, subscriptionId: string) {
   const queries = yield* SubscriptionQueries
   const view = yield* queries.find(subscriptionId)
   if (view === undefined) return yield* new SubscriptionNotFound({ subscriptionId })
@@ -200,25 +263,44 @@ export const retryRenewal = Effect.fn("Renewals.retry")(function*(adminId: strin
  * POST /api/subscriptions/:id/reactivate: a SUSPENDED subscription within retention — a new
  * month from now charged, a slot taken (decideReactivation), then scaled back to 1.
  */
-export const reactivateSubscription = Effect.fn("Renewals.reactivate")(function*(userId: string, subscriptionId: string, metadata: EventMetadata) {
+export const reactivateSubscription = Effect.fn("Renewals.reactivate")(function* (
+  userId: string,
+  subscriptionId: string,
+  metadata: EventMetadata
+) {
   const view = yield* ownSubscription(userId, subscriptionId)
   const plan = yield* (yield* Catalog).planById(view.planId)
   const chargeTransactionId = yield* (yield* TransactionIds).next
   const now = yield* nowIso
   const c = candidateOfView(view)
-  yield* decideOnLifecycle(c.id, (states) =>
-    Either.map(decideReactivation(states, { now, chargeTransactionId, catalogCapacity: plan?.totalQuota ?? 0 }), (outcome) => ({ events: renewalEvents(outcome), result: undefined })), metadata)
+  yield* decideOnLifecycle(
+    c.id,
+    (states) =>
+      Either.map(
+        decideReactivation(states, { now, chargeTransactionId, catalogCapacity: plan?.totalQuota ?? 0 }),
+        (outcome) => ({ events: renewalEvents(outcome), result: undefined })
+      ),
+    metadata
+  )
   yield* applyToCluster(c, "scaleUp")
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!
 })
 
 /** GET /api/wallet/info: the ledger's summary plus the runway of the user's auto-renewing subscriptions. */
-export const walletInfoWithRunway = Effect.fn("Renewals.walletInfo")(function*(userId: string) {
+export const walletInfoWithRunway = Effect.fn("Renewals.walletInfo")(function* (userId: string) {
   const summary = yield* (yield* WalletQueries).summary(userId)
   const subscriptions = yield* (yield* SubscriptionQueries).autoRenewingOf(userId)
   const now = yield* nowIso
   return {
     ...summary,
-    runway: runwayOf(summary.balance, subscriptions.map((s) => ({ monthlyPrice: s.monthlyPrice, nextRenewal: s.periodEnd, freeMonthsLeft: s.freeMonthsLeft })), now)
+    runway: runwayOf(
+      summary.balance,
+      subscriptions.map((s) => ({
+        monthlyPrice: s.monthlyPrice,
+        nextRenewal: s.periodEnd,
+        freeMonthsLeft: s.freeMonthsLeft
+      })),
+      now
+    )
   }
 })

@@ -20,7 +20,18 @@ export const eventsOfPage = (json: string): Array<RecordedEvent> => {
   const events = new Array<RecordedEvent>(rows.length)
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!
-    events[i] = { position: r[0], streamId: r[1], version: r[2], eventId: r[3], type: r[4], data: r[5], metadata: r[6], recordedAt: r[7], prevHash: r[8], hash: r[9] }
+    events[i] = {
+      position: r[0],
+      streamId: r[1],
+      version: r[2],
+      eventId: r[3],
+      type: r[4],
+      data: r[5],
+      metadata: r[6],
+      recordedAt: r[7],
+      prevHash: r[8],
+      hash: r[9]
+    }
   }
   return events
 }

@@ -65,11 +65,11 @@ const compile = (ast: SchemaAST.AST): Check | undefined => {
  * declare are left on it, which no reader of the declared ones sees); anything else, and every
  * schema the predicate cannot express, goes through Schema's decode, which throws its own error.
  */
-export const fastDecodeSync = <A, I>(schema: Schema.Schema<A, I, never>): (input: unknown) => A => {
+export const fastDecodeSync = <A, I>(schema: Schema.Schema<A, I, never>): ((input: unknown) => A) => {
   const decode = Schema.decodeUnknownSync(schema)
   const accepts = compile(schema.ast)
   if (accepts === undefined) return decode
-  return (input) => (accepts(input) ? input as A : decode(input))
+  return (input) => (accepts(input) ? (input as A) : decode(input))
 }
 
 /** For tests: whether the compiled predicate covers the schema, and its verdict. */

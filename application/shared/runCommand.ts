@@ -1,5 +1,11 @@
 import { Clock, Effect, type Either } from "effect"
-import { type Decision, EventStore, type EventMetadata, type LoadedStream, VersionConflict } from "../ports/eventStore.ts"
+import {
+  type Decision,
+  EventStore,
+  type EventMetadata,
+  type LoadedStream,
+  VersionConflict
+} from "../ports/eventStore.ts"
 
 const maxAttempts = 8
 
@@ -13,10 +19,8 @@ export const runCommand = <A, E>(
   decide: (streams: ReadonlyMap<string, LoadedStream>) => Either.Either<Decision<A>, E>,
   metadata: EventMetadata
 ): Effect.Effect<A, E | VersionConflict, EventStore> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* EventStore
     const now = yield* Clock.currentTimeMillis
     return yield* store.transact(streamIds, decide, metadata, new Date(now))
-  }).pipe(
-    Effect.retry({ while: (error) => error instanceof VersionConflict, times: maxAttempts - 1 })
-  )
+  }).pipe(Effect.retry({ while: (error) => error instanceof VersionConflict, times: maxAttempts - 1 }))

@@ -29,10 +29,13 @@ export const provisionalIdsIn = (appends: ReadonlyArray<StreamEvents>): Readonly
 }
 
 const replaceIn = (value: unknown, numbers: ReadonlyMap<string, string>): unknown => {
-  if (typeof value === "string") return value.includes("TXMP-0") ? value.replace(provisionalShape, (id) => numbers.get(id) ?? id) : value
+  if (typeof value === "string")
+    return value.includes("TXMP-0") ? value.replace(provisionalShape, (id) => numbers.get(id) ?? id) : value
   if (Array.isArray(value)) return value.map((v) => replaceIn(v, numbers))
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [replaceIn(k, numbers) as string, replaceIn(v, numbers)]))
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [replaceIn(k, numbers) as string, replaceIn(v, numbers)])
+    )
   }
   return value
 }
@@ -49,7 +52,10 @@ const replaceWhereCarried = (value: unknown, numbers: ReadonlyMap<string, string
 }
 
 /** The appends with every provisional id replaced by its number (`numbers`: provisional → TXMP-n). */
-export const numberTransactions = <A extends StreamEvents>(appends: ReadonlyArray<A>, numbers: ReadonlyMap<string, string>): ReadonlyArray<A> =>
+export const numberTransactions = <A extends StreamEvents>(
+  appends: ReadonlyArray<A>,
+  numbers: ReadonlyMap<string, string>
+): ReadonlyArray<A> =>
   appends.map((append) => ({
     ...append,
     streamId: replaceIn(append.streamId, numbers) as string,
@@ -63,13 +69,15 @@ export const numberTransactions = <A extends StreamEvents>(appends: ReadonlyArra
  * (a Date, a class instance) is returned as it is.
  */
 export const numberResult = <A>(value: A, numbers: ReadonlyMap<string, string>): A =>
-  numbers.size === 0 ? value : replaceInPlain(value, numbers) as A
+  numbers.size === 0 ? value : (replaceInPlain(value, numbers) as A)
 
 const replaceInPlain = (value: unknown, numbers: ReadonlyMap<string, string>): unknown => {
   if (typeof value === "string") return replaceIn(value, numbers)
   if (Array.isArray(value)) return value.map((v) => replaceInPlain(v, numbers))
   if (value !== null && typeof value === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [replaceIn(k, numbers) as string, replaceInPlain(v, numbers)]))
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [replaceIn(k, numbers) as string, replaceInPlain(v, numbers)])
+    )
   }
   return value
 }
@@ -91,5 +99,7 @@ export const mentionsProvisional = (value: unknown, numbers: ReadonlyMap<string,
 }
 
 /** Pairs provisional ids with freshly taken numbers (`taken` in ascending order). */
-export const numbersFor = (provisional: ReadonlyArray<string>, taken: ReadonlyArray<number>): ReadonlyMap<string, string> =>
-  new Map(provisional.map((id, i) => [id, `TXMP-${taken[i]!}`]))
+export const numbersFor = (
+  provisional: ReadonlyArray<string>,
+  taken: ReadonlyArray<number>
+): ReadonlyMap<string, string> => new Map(provisional.map((id, i) => [id, `TXMP-${taken[i]!}`]))

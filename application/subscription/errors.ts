@@ -7,4 +7,3 @@ export class SubscriptionNotFound extends Schema.TaggedError<SubscriptionNotFoun
 export class PlanNotAvailable extends Schema.TaggedError<PlanNotAvailable>()("PlanNotAvailable", {
   planId: Schema.String
 }) {}
-

@@ -20,32 +20,46 @@ const resourcesOf = (plan: Pick<PlanView, "cpuMilli" | "memoryMb" | "storageGb">
  * resources, this one counted with `plan` (an upgrade is applied before it is recorded).
  */
 const tenantBudget = (view: SubscriptionView, own: ReturnType<typeof resourcesOf>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const catalog = yield* Catalog
     const { items } = yield* (yield* SubscriptionQueries).listByUser(view.userId, 1, 100)
-    const others = yield* Effect.forEach(items.filter((s) => s.id !== view.id && !gone.has(s.instanceStatus)), (s) =>
-      Effect.gen(function*() {
-        const [service, plan] = [yield* catalog.serviceById(s.serviceId), yield* catalog.planById(s.planId)]
-        return service && plan ? resourcesOf(plan, service.template) : undefined
-      }))
-    return [own, ...others].reduce<TenantBudget>((sum, r) => r === undefined ? sum : {
-      userId: sum.userId,
-      cpuMilli: sum.cpuMilli + r.cpuMilli,
-      memoryMb: sum.memoryMb + r.memoryMb,
-      storageGb: sum.storageGb + r.storageGb,
-      containers: sum.containers + r.containers
-    }, { userId: view.userId, cpuMilli: 0, memoryMb: 0, storageGb: 0, containers: 0 })
+    const others = yield* Effect.forEach(
+      items.filter((s) => s.id !== view.id && !gone.has(s.instanceStatus)),
+      (s) =>
+        Effect.gen(function* () {
+          const [service, plan] = [yield* catalog.serviceById(s.serviceId), yield* catalog.planById(s.planId)]
+          return service && plan ? resourcesOf(plan, service.template) : undefined
+        })
+    )
+    return [own, ...others].reduce<TenantBudget>(
+      (sum, r) =>
+        r === undefined
+          ? sum
+          : {
+              userId: sum.userId,
+              cpuMilli: sum.cpuMilli + r.cpuMilli,
+              memoryMb: sum.memoryMb + r.memoryMb,
+              storageGb: sum.storageGb + r.storageGb,
+              containers: sum.containers + r.containers
+            },
+      { userId: view.userId, cpuMilli: 0, memoryMb: 0, storageGb: 0, containers: 0 }
+    )
   })
 
 /** Public and admin URLs of an instance (none for a service not served over HTTP). */
 export const instanceUrls = (view: SubscriptionView, service: Pick<ServiceView, "template"> | undefined) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const policy = yield* ProvisioningPolicy
     const { name, namespace } = yield* locate(view)
     const http = service?.template.app.http ?? true
     const publicUrl = http ? `https://${name}.${policy.baseDomain}` : null
     const adminPath = service?.template.app.adminPath
-    return { namespace, host: http ? `${name}.${policy.baseDomain}` : undefined, publicUrl, adminUrl: publicUrl && adminPath ? `${publicUrl}${adminPath}` : null }
+    return {
+      namespace,
+      host: http ? `${name}.${policy.baseDomain}` : undefined,
+      publicUrl,
+      adminUrl: publicUrl && adminPath ? `${publicUrl}${adminPath}` : null
+    }
   })
 
 /**
@@ -53,7 +67,10 @@ export const instanceUrls = (view: SubscriptionView, service: Pick<ServiceView, 
  * own, or `planOverride` for an upgrade being applied): every placeholder rendered except the
  * generated secrets, which the cluster fills from the instance's Secret.
  */
-export const instanceSpecOf = Effect.fn("Provisioning.instanceSpecOf")(function*(view: SubscriptionView, planOverride?: PlanView) {
+export const instanceSpecOf = Effect.fn("Provisioning.instanceSpecOf")(function* (
+  view: SubscriptionView,
+  planOverride?: PlanView
+) {
   const catalog = yield* Catalog
   const service = (yield* catalog.serviceById(view.serviceId))!
   const plan = planOverride ?? (yield* catalog.planById(view.planId))!
@@ -108,7 +125,7 @@ export const instanceSpecOf = Effect.fn("Provisioning.instanceSpecOf")(function*
 })
 
 /** What a user needs to reach an instance: URLs (admin page where the app has one) and its namespace. */
-export const instanceAccess = Effect.fn("Instances.access")(function*(view: SubscriptionView) {
+export const instanceAccess = Effect.fn("Instances.access")(function* (view: SubscriptionView) {
   const service = yield* (yield* Catalog).serviceById(view.serviceId)
   const { namespace, publicUrl, adminUrl } = yield* instanceUrls(view, service)
   return { namespace, publicUrl, adminUrl }

@@ -6,7 +6,10 @@ export interface ProvisioningPolicyService {
   /** Each user's instances live in the namespace `<prefix><userId>`. */
   readonly namespacePrefix: string
 }
-export class ProvisioningPolicy extends Context.Tag("app/ProvisioningPolicy")<ProvisioningPolicy, ProvisioningPolicyService>() {}
+export class ProvisioningPolicy extends Context.Tag("app/ProvisioningPolicy")<
+  ProvisioningPolicy,
+  ProvisioningPolicyService
+>() {}
 
 /**
  * Where an instance lives in the cluster: its owner's namespace, and a name unique there

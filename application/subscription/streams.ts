@@ -1,11 +1,25 @@
 import { Effect, Either } from "effect"
 import { walletStreamId } from "../../domain/ledger/index.ts"
 import { quotaStreamId } from "../../domain/quota/index.ts"
-import { serviceGuardStreamId, type SubscriptionEvent, type SubscriptionState, subscriptionStreamId } from "../../domain/subscription/index.ts"
+import {
+  serviceGuardStreamId,
+  type SubscriptionEvent,
+  type SubscriptionState,
+  subscriptionStreamId
+} from "../../domain/subscription/index.ts"
 import type { EventMetadata } from "../ports/eventStore.ts"
 import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
 import type { Outcome } from "../../domain/shared/index.ts"
-import { bind, decideOn, type EventsOf, quotaStream, serviceGuardStream, type StatesOf, subscriptionStream, walletStream } from "../shared/streams.ts"
+import {
+  bind,
+  decideOn,
+  type EventsOf,
+  quotaStream,
+  serviceGuardStream,
+  type StatesOf,
+  subscriptionStream,
+  walletStream
+} from "../shared/streams.ts"
 
 interface Held {
   readonly id: string
@@ -28,8 +42,12 @@ export const onSubscription = <E>(
   decide: (state: SubscriptionState) => Either.Either<ReadonlyArray<SubscriptionEvent>, E>,
   metadata: EventMetadata
 ) =>
-  decideOn({ subscription: bind(subscriptionStream, subscriptionStreamId(subscriptionId)) }, ({ subscription }) =>
-    Either.map(decide(subscription), (events) => ({ events: { subscription: events }, result: undefined })), metadata)
+  decideOn(
+    { subscription: bind(subscriptionStream, subscriptionStreamId(subscriptionId)) },
+    ({ subscription }) =>
+      Either.map(decide(subscription), (events) => ({ events: { subscription: events }, result: undefined })),
+    metadata
+  )
 
 /** The plan on record moved (an upgrade committed) after the view naming the quota stream was read. */
 class StalePlan {
@@ -49,14 +67,23 @@ export const decideOnLifecycle = <A, E>(
   decide: (states: StatesOf<Lifecycle>) => Either.Either<Outcome<EventsOf<Lifecycle>, A>, E>,
   metadata: EventMetadata
 ) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const view = yield* (yield* SubscriptionQueries).find(subscriptionId)
     if (view === undefined) return yield* Effect.die(new Error(`subscription ${subscriptionId} has no view`))
-    return yield* decideOn(lifecycleStreams(view), (states): Either.Either<Outcome<EventsOf<Lifecycle>, A>, E | StalePlan> => {
-      const planOnRecord = states.subscription.plan?.planId
-      return planOnRecord !== undefined && planOnRecord !== view.planId ? Either.left(new StalePlan()) : decide(states)
-    }, metadata)
+    return yield* decideOn(
+      lifecycleStreams(view),
+      (states): Either.Either<Outcome<EventsOf<Lifecycle>, A>, E | StalePlan> => {
+        const planOnRecord = states.subscription.plan?.planId
+        return planOnRecord !== undefined && planOnRecord !== view.planId
+          ? Either.left(new StalePlan())
+          : decide(states)
+      },
+      metadata
+    )
   }).pipe(
     Effect.retry({ while: (e): boolean => e instanceof StalePlan, times: 5 }),
-    Effect.catchIf((e): e is StalePlan => e instanceof StalePlan, () => Effect.die(new Error(`the plan of ${subscriptionId} kept moving`)))
+    Effect.catchIf(
+      (e): e is StalePlan => e instanceof StalePlan,
+      () => Effect.die(new Error(`the plan of ${subscriptionId} kept moving`))
+    )
   )

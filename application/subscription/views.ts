@@ -28,11 +28,15 @@ export const serviceSummary = (service: ServiceView) => ({
  * What the client asks next about a subscription or instance: its plan and service (embedded,
  * API.md) and how to reach its instance. One catalog read per distinct service, however long the list.
  */
-const catalogOf = Effect.fn("Subscriptions.catalogOf")(function*(views: ReadonlyArray<SubscriptionView>) {
+const catalogOf = Effect.fn("Subscriptions.catalogOf")(function* (views: ReadonlyArray<SubscriptionView>) {
   const catalog = yield* Catalog
   const serviceIds = [...new Set(views.map((v) => v.serviceId))]
-  const found = yield* Effect.forEach(serviceIds, (id) => Effect.all([catalog.serviceById(id), catalog.plansOf(id, true)]), { concurrency: 4 })
-  const services = new Map(found.flatMap(([service]) => service ? [[service.id, service] as const] : []))
+  const found = yield* Effect.forEach(
+    serviceIds,
+    (id) => Effect.all([catalog.serviceById(id), catalog.plansOf(id, true)]),
+    { concurrency: 4 }
+  )
+  const services = new Map(found.flatMap(([service]) => (service ? [[service.id, service] as const] : [])))
   const plans = new Map(found.flatMap(([, plans]) => plans.map((p) => [p.id, p] as const)))
   return { services, plans }
 })
@@ -55,7 +59,7 @@ const instanceOf = (view: SubscriptionView, service: ServiceView | undefined) =>
   }))
 
 /** Subscriptions with `plan`, `service` and `instance` embedded (null where the catalog lost the entry). */
-export const subscriptionViews = Effect.fn("Subscriptions.views")(function*(views: ReadonlyArray<SubscriptionView>) {
+export const subscriptionViews = Effect.fn("Subscriptions.views")(function* (views: ReadonlyArray<SubscriptionView>) {
   const { services, plans } = yield* catalogOf(views)
   return yield* Effect.forEach(views, (view) => {
     const plan = plans.get(view.planId)
@@ -72,11 +76,18 @@ export const subscriptionViews = Effect.fn("Subscriptions.views")(function*(view
 export const subscriptionView = (view: SubscriptionView) => Effect.map(subscriptionViews([view]), (views) => views[0]!)
 
 /** The reconciliation loop's last verdict on an instance (null until it has looked at it). */
-const healthOf = (id: string) => Effect.map(Effect.flatMap(InstanceOpsQueries, (q) => q.find(id)), (o) =>
-  ({ healthStatus: o?.healthStatus ?? null, healthReason: o?.healthReason ?? null, lastHealthCheck: o?.lastHealthCheck ?? null }))
+const healthOf = (id: string) =>
+  Effect.map(
+    Effect.flatMap(InstanceOpsQueries, (q) => q.find(id)),
+    (o) => ({
+      healthStatus: o?.healthStatus ?? null,
+      healthReason: o?.healthReason ?? null,
+      lastHealthCheck: o?.lastHealthCheck ?? null
+    })
+  )
 
 /** Instances (1:1 with their subscriptions, same id) with their URLs, timestamps, plan and service. */
-export const instanceViews = Effect.fn("Instances.views")(function*(views: ReadonlyArray<SubscriptionView>) {
+export const instanceViews = Effect.fn("Instances.views")(function* (views: ReadonlyArray<SubscriptionView>) {
   const { services, plans } = yield* catalogOf(views)
   return yield* Effect.forEach(views, (view) => {
     const plan = plans.get(view.planId)

@@ -19,7 +19,8 @@ export const couponBenefit = (terms: CouponTerms, plan: CouponUse["plan"]): numb
       return terms.value
     case "SUBSCRIPTION_DISCOUNT": {
       const price = plan?.price ?? 0
-      const off = terms.discountKind === "PERCENT" ? Math.floor((price * Math.min(100, terms.value)) / 100) : terms.value
+      const off =
+        terms.discountKind === "PERCENT" ? Math.floor((price * Math.min(100, terms.value)) / 100) : terms.value
       return Math.min(price, Math.max(0, off))
     }
     case "FREE_SERVICE":
@@ -28,21 +29,31 @@ export const couponBenefit = (terms: CouponTerms, plan: CouponUse["plan"]): numb
 }
 
 /** Checks every rule of a coupon against its use count (under the stream's lock: never over-redeemed). */
-export const decideCouponUse = (terms: CouponTerms, use: CouponUse, state: CouponState): Either.Either<ReadonlyArray<CouponEvent>, InvalidCoupon> => {
+export const decideCouponUse = (
+  terms: CouponTerms,
+  use: CouponUse,
+  state: CouponState
+): Either.Either<ReadonlyArray<CouponEvent>, InvalidCoupon> => {
   if (state.redemptions.has(use.redemptionId)) return Either.right([])
-  return Either.map(ensureCouponUsable(terms, use, state), () => [{
-    _tag: "CouponRedeemed",
-    redemptionId: use.redemptionId,
-    userId: use.userId,
-    couponType: terms.type,
-    amount: couponBenefit(terms, use.plan),
-    subscriptionId: null,
-    at: use.now
-  }])
+  return Either.map(ensureCouponUsable(terms, use, state), () => [
+    {
+      _tag: "CouponRedeemed",
+      redemptionId: use.redemptionId,
+      userId: use.userId,
+      couponType: terms.type,
+      amount: couponBenefit(terms, use.plan),
+      subscriptionId: null,
+      at: use.now
+    }
+  ])
 }
 
 /** Every rule of a coupon for a new use (a dry run has no redemption yet). */
-export const ensureCouponUsable = (terms: CouponTerms, use: Omit<CouponUse, "redemptionId">, state: CouponState): Either.Either<void, InvalidCoupon> => {
+export const ensureCouponUsable = (
+  terms: CouponTerms,
+  use: Omit<CouponUse, "redemptionId">,
+  state: CouponState
+): Either.Either<void, InvalidCoupon> => {
   const fail = (reason: InvalidCoupon["reason"]) => Either.left(new InvalidCoupon({ code: terms.code, reason }))
   const types = typeof use.expectedType === "string" ? [use.expectedType] : use.expectedType
   if (!types.includes(terms.type)) return fail("WRONG_TYPE")

@@ -1,5 +1,11 @@
 import { Either } from "effect"
-import { couponCreditReference, decideWallet, type WalletError, type WalletEvent, type WalletState } from "../ledger/index.ts"
+import {
+  couponCreditReference,
+  decideWallet,
+  type WalletError,
+  type WalletEvent,
+  type WalletState
+} from "../ledger/index.ts"
 import type { Outcome } from "../shared/index.ts"
 import { decideCouponUse } from "./decide.ts"
 import type { InvalidCoupon } from "./errors.ts"
@@ -19,17 +25,36 @@ export interface CreditRedemptionRequest {
 export const decideCreditRedemption = (
   states: { readonly coupon: CouponState; readonly wallet: WalletState },
   request: CreditRedemptionRequest
-): Either.Either<Outcome<{ readonly coupon: ReadonlyArray<CouponEvent>; readonly wallet: ReadonlyArray<WalletEvent> }, { readonly credited: number; readonly transactionId: string | null }>, InvalidCoupon | WalletError> =>
-  Either.gen(function*() {
+): Either.Either<
+  Outcome<
+    { readonly coupon: ReadonlyArray<CouponEvent>; readonly wallet: ReadonlyArray<WalletEvent> },
+    { readonly credited: number; readonly transactionId: string | null }
+  >,
+  InvalidCoupon | WalletError
+> =>
+  Either.gen(function* () {
     const { terms, redemptionId } = request
-    const coupon = yield* decideCouponUse(terms, { redemptionId, userId: request.userId, now: request.now, expectedType: "CREDIT_TOPUP" }, states.coupon)
+    const coupon = yield* decideCouponUse(
+      terms,
+      { redemptionId, userId: request.userId, now: request.now, expectedType: "CREDIT_TOPUP" },
+      states.coupon
+    )
     const credited = coupon[0]?.amount ?? 0
-    const wallet = credited === 0 ? [] : yield* decideWallet({
-      _tag: "GrantCouponCredit",
-      transactionId: request.transactionId,
-      amount: credited,
-      reference: couponCreditReference(redemptionId),
-      couponCode: terms.code
-    }, states.wallet)
-    return { events: { coupon, wallet }, result: { credited, transactionId: credited > 0 ? request.transactionId : null } }
+    const wallet =
+      credited === 0
+        ? []
+        : yield* decideWallet(
+            {
+              _tag: "GrantCouponCredit",
+              transactionId: request.transactionId,
+              amount: credited,
+              reference: couponCreditReference(redemptionId),
+              couponCode: terms.code
+            },
+            states.wallet
+          )
+    return {
+      events: { coupon, wallet },
+      result: { credited, transactionId: credited > 0 ? request.transactionId : null }
+    }
   })

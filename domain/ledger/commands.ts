@@ -7,60 +7,60 @@ import type { ChargeCause, FreeGrantReason } from "./events.ts"
  */
 export type WalletCommand =
   | {
-    readonly _tag: "CreditTopUp"
-    readonly transactionId: string
-    readonly amount: number
-    readonly reference: string
-  }
+      readonly _tag: "CreditTopUp"
+      readonly transactionId: string
+      readonly amount: number
+      readonly reference: string
+    }
   | {
-    readonly _tag: "ChargeWallet"
-    readonly transactionId: string
-    readonly amount: number
-    readonly reference: string
-    readonly cause: ChargeCause
-    readonly description: string
-  }
+      readonly _tag: "ChargeWallet"
+      readonly transactionId: string
+      readonly amount: number
+      readonly reference: string
+      readonly cause: ChargeCause
+      readonly description: string
+    }
   | {
-    readonly _tag: "RefundCharge"
-    readonly transactionId: string
-    readonly amount: number
-    readonly reference: string
-    readonly chargeTransactionId: string
-    readonly reason: string
-  }
+      readonly _tag: "RefundCharge"
+      readonly transactionId: string
+      readonly amount: number
+      readonly reference: string
+      readonly chargeTransactionId: string
+      readonly reason: string
+    }
   | {
-    readonly _tag: "AdjustCredit"
-    readonly transactionId: string
-    /** Signed: positive credits the wallet, negative debits it. */
-    readonly amount: number
-    readonly reference: string
-    readonly adminId: string
-    readonly reason: string
-  }
+      readonly _tag: "AdjustCredit"
+      readonly transactionId: string
+      /** Signed: positive credits the wallet, negative debits it. */
+      readonly amount: number
+      readonly reference: string
+      readonly adminId: string
+      readonly reason: string
+    }
   | {
-    readonly _tag: "ReverseTopUp"
-    readonly transactionId: string
-    readonly amount: number
-    readonly reference: string
-    readonly orderId: string
-    readonly kind: "refund" | "partial_refund" | "chargeback"
-  }
+      readonly _tag: "ReverseTopUp"
+      readonly transactionId: string
+      readonly amount: number
+      readonly reference: string
+      readonly orderId: string
+      readonly kind: "refund" | "partial_refund" | "chargeback"
+    }
   | {
-    /** A free period or upgrade on record at 0 rupiah; its reference is the charge's it replaces. */
-    readonly _tag: "RecordFreeGrant"
-    readonly transactionId: string
-    readonly reference: string
-    readonly cause: ChargeCause
-    readonly reason: FreeGrantReason
-    readonly description: string
-  }
+      /** A free period or upgrade on record at 0 rupiah; its reference is the charge's it replaces. */
+      readonly _tag: "RecordFreeGrant"
+      readonly transactionId: string
+      readonly reference: string
+      readonly cause: ChargeCause
+      readonly reason: FreeGrantReason
+      readonly description: string
+    }
   | {
-    readonly _tag: "GrantCouponCredit"
-    readonly transactionId: string
-    readonly amount: number
-    readonly reference: string
-    readonly couponCode: string
-  }
+      readonly _tag: "GrantCouponCredit"
+      readonly transactionId: string
+      readonly amount: number
+      readonly reference: string
+      readonly couponCode: string
+    }
 
 /** The idempotency key of a top-up credit: one per external payment (invariant 3). */
 export const topUpReference = (paymentReference: string): string => `topup:${paymentReference}`

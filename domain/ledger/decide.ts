@@ -14,8 +14,7 @@ import type { WalletState } from "./state.ts"
 
 type Decision = Either.Either<ReadonlyArray<WalletEvent>, WalletError>
 
-const invalid = (field: string, problem: string): Decision =>
-  Either.left(new InvalidLedgerCommand({ field, problem }))
+const invalid = (field: string, problem: string): Decision => Either.left(new InvalidLedgerCommand({ field, problem }))
 
 const one = (event: WalletEvent): Decision => Either.right([event])
 
@@ -24,8 +23,8 @@ export const ensureAffordable = (state: WalletState, amount: number): Either.Eit
   amount <= state.balance
     ? Either.void
     : Either.left(
-      new InsufficientCredit({ required: amount, available: state.balance, shortfall: amount - state.balance })
-    )
+        new InsufficientCredit({ required: amount, available: state.balance, shortfall: amount - state.balance })
+      )
 
 /** Credits must keep the balance a safe integer. */
 const ensureCreditable = (state: WalletState, amount: number): Either.Either<void, WalletError> =>
@@ -42,7 +41,9 @@ export const decideWallet = (command: WalletCommand, state: WalletState): Decisi
   if (state.applied.has(command.reference)) return Either.right([])
   if (command._tag === "RecordFreeGrant") {
     const { transactionId, reference, cause, reason, description } = command
-    return Either.right([{ _tag: "FreeGrantRecorded", transactionId, amount: 0, reference, cause, reason, description }])
+    return Either.right([
+      { _tag: "FreeGrantRecorded", transactionId, amount: 0, reference, cause, reason, description }
+    ])
   }
   const magnitude = command._tag === "AdjustCredit" ? Math.abs(command.amount) : command.amount
   if (!isPositiveRupiah(magnitude)) return invalid("amount", "must be a positive integer number of rupiah")
@@ -50,34 +51,36 @@ export const decideWallet = (command: WalletCommand, state: WalletState): Decisi
 
   switch (command._tag) {
     case "CreditTopUp":
-      return Either.map(
-        ensureCreditable(state, magnitude),
-        () => [{ _tag: "TopUpCredited", transactionId, amount: magnitude, reference }]
-      )
+      return Either.map(ensureCreditable(state, magnitude), () => [
+        { _tag: "TopUpCredited", transactionId, amount: magnitude, reference }
+      ])
     case "GrantCouponCredit":
       if (command.couponCode.length === 0) return invalid("couponCode", "must not be empty")
-      return Either.map(
-        ensureCreditable(state, magnitude),
-        () => [{ _tag: "CouponCreditGranted", transactionId, amount: magnitude, reference, couponCode: command.couponCode }]
-      )
+      return Either.map(ensureCreditable(state, magnitude), () => [
+        { _tag: "CouponCreditGranted", transactionId, amount: magnitude, reference, couponCode: command.couponCode }
+      ])
     case "ReverseTopUp":
-      return Either.map(ensureAffordable(state, magnitude), () => [{
-        _tag: "TopUpReversed",
-        transactionId,
-        amount: magnitude,
-        reference,
-        orderId: command.orderId,
-        kind: command.kind
-      }])
+      return Either.map(ensureAffordable(state, magnitude), () => [
+        {
+          _tag: "TopUpReversed",
+          transactionId,
+          amount: magnitude,
+          reference,
+          orderId: command.orderId,
+          kind: command.kind
+        }
+      ])
     case "ChargeWallet":
-      return Either.map(ensureAffordable(state, magnitude), () => [{
-        _tag: "WalletCharged",
-        transactionId,
-        amount: magnitude,
-        reference,
-        cause: command.cause,
-        description: command.description
-      }])
+      return Either.map(ensureAffordable(state, magnitude), () => [
+        {
+          _tag: "WalletCharged",
+          transactionId,
+          amount: magnitude,
+          reference,
+          cause: command.cause,
+          description: command.description
+        }
+      ])
     case "RefundCharge": {
       if (command.reason.trim().length === 0) return invalid("reason", "is required")
       const charge = state.charges.get(command.chargeTransactionId)
@@ -87,7 +90,11 @@ export const decideWallet = (command: WalletCommand, state: WalletState): Decisi
       const refundable = charge.amount - charge.refunded
       if (magnitude > refundable) {
         return Either.left(
-          new RefundExceedsCharge({ chargeTransactionId: command.chargeTransactionId, requested: magnitude, refundable })
+          new RefundExceedsCharge({
+            chargeTransactionId: command.chargeTransactionId,
+            requested: magnitude,
+            refundable
+          })
         )
       }
       return one({
@@ -102,17 +109,19 @@ export const decideWallet = (command: WalletCommand, state: WalletState): Decisi
     case "AdjustCredit": {
       if (command.reason.trim().length === 0) return invalid("reason", "is required")
       if (command.adminId.length === 0) return invalid("adminId", "is required")
-      const direction = command.amount > 0 ? "CREDIT" as const : "DEBIT" as const
+      const direction = command.amount > 0 ? ("CREDIT" as const) : ("DEBIT" as const)
       const guard = direction === "CREDIT" ? ensureCreditable(state, magnitude) : ensureAffordable(state, magnitude)
-      return Either.map(guard, () => [{
-        _tag: "CreditAdjusted",
-        transactionId,
-        direction,
-        amount: magnitude,
-        reference,
-        adminId: command.adminId,
-        reason: command.reason
-      }])
+      return Either.map(guard, () => [
+        {
+          _tag: "CreditAdjusted",
+          transactionId,
+          direction,
+          amount: magnitude,
+          reference,
+          adminId: command.adminId,
+          reason: command.reason
+        }
+      ])
     }
   }
 }

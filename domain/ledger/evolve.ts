@@ -36,9 +36,13 @@ export const evolveWallet = (state: WalletState, event: WalletEvent): WalletStat
       }
     case "ChargeRefunded": {
       const charge = state.charges.get(event.chargeTransactionId)
-      const charges = charge === undefined
-        ? state.charges
-        : new Map(state.charges).set(event.chargeTransactionId, { ...charge, refunded: charge.refunded + event.amount })
+      const charges =
+        charge === undefined
+          ? state.charges
+          : new Map(state.charges).set(event.chargeTransactionId, {
+              ...charge,
+              refunded: charge.refunded + event.amount
+            })
       return {
         ...state,
         applied,

@@ -4,7 +4,15 @@ import { paymentOfTopUpReference } from "./commands.ts"
 import type { WalletEvent } from "./events.ts"
 
 /** The ledger's kinds of movement, as shown to users (seed TransactionType, plus coupons). */
-export const TransferKind = Schema.Literal("TOP_UP", "TOP_UP_REVERSAL", "SUBSCRIPTION", "UPGRADE", "REFUND", "ADMIN_ADJUSTMENT", "COUPON_CREDIT")
+export const TransferKind = Schema.Literal(
+  "TOP_UP",
+  "TOP_UP_REVERSAL",
+  "SUBSCRIPTION",
+  "UPGRADE",
+  "REFUND",
+  "ADMIN_ADJUSTMENT",
+  "COUPON_CREDIT"
+)
 export type TransferKind = typeof TransferKind.Type
 
 /** A double-entry transfer: `amount` leaves `from` and arrives in `to`. */
@@ -58,9 +66,10 @@ export const transferOf = (userId: string, event: WalletEvent): Transfer => {
         from: wallet,
         to: SystemAccounts.revenue,
         causeType: event.cause._tag === "SubscriptionPeriod" ? "subscription-period" : "upgrade",
-        causeId: event.cause._tag === "SubscriptionPeriod"
-          ? `${event.cause.subscriptionId}@${event.cause.periodStart}`
-          : `${event.cause.subscriptionId}#${event.cause.upgradeId}`,
+        causeId:
+          event.cause._tag === "SubscriptionPeriod"
+            ? `${event.cause.subscriptionId}@${event.cause.periodStart}`
+            : `${event.cause.subscriptionId}#${event.cause.upgradeId}`,
         description: event.description
       }
     case "ChargeRefunded":

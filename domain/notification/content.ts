@@ -21,9 +21,22 @@ export const SubscriptionCreated = Schema.TaggedStruct("subscription_created", {
   periodEnd: Instant
 })
 export const ServiceReady = Schema.TaggedStruct("service_ready", { ...Subject, subscriptionId: Schema.String })
-export const RenewalSucceeded = Schema.TaggedStruct("renewal_succeeded", { ...Subject, charged: Rupiah, periodEnd: Instant })
-export const LowCredit = Schema.TaggedStruct("low_credit", { ...Subject, amountDue: Rupiah, balance: Rupiah, renewalAt: Instant })
-export const GraceStarted = Schema.TaggedStruct("grace_started", { ...Subject, amountDue: Rupiah, graceEndsAt: Instant })
+export const RenewalSucceeded = Schema.TaggedStruct("renewal_succeeded", {
+  ...Subject,
+  charged: Rupiah,
+  periodEnd: Instant
+})
+export const LowCredit = Schema.TaggedStruct("low_credit", {
+  ...Subject,
+  amountDue: Rupiah,
+  balance: Rupiah,
+  renewalAt: Instant
+})
+export const GraceStarted = Schema.TaggedStruct("grace_started", {
+  ...Subject,
+  amountDue: Rupiah,
+  graceEndsAt: Instant
+})
 export const GraceReminder = Schema.TaggedStruct("grace_reminder", {
   ...Subject,
   amountDue: Rupiah,
@@ -53,6 +66,16 @@ export type NotificationContent = typeof NotificationContent.Type
 export type NotificationKind = NotificationContent["_tag"]
 
 export const notificationKinds = [
-  "welcome", "topup_settled", "subscription_created", "service_ready", "renewal_succeeded", "low_credit",
-  "grace_started", "grace_reminder", "suspended", "expiring", "expired", "provisioning_failed"
+  "welcome",
+  "topup_settled",
+  "subscription_created",
+  "service_ready",
+  "renewal_succeeded",
+  "low_credit",
+  "grace_started",
+  "grace_reminder",
+  "suspended",
+  "expiring",
+  "expired",
+  "provisioning_failed"
 ] as const satisfies ReadonlyArray<NotificationKind>

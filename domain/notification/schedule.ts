@@ -42,7 +42,9 @@ export const dueReminders = (candidates: ReadonlyArray<ReminderCandidate>, now: 
   const due: Array<DueReminder> = []
   const renewing = candidates
     .filter((c) => c.renewalStatus === "ACTIVE" && c.autoRenew && Date.parse(c.periodEnd) > now)
-    .sort((a, b) => Date.parse(a.periodEnd) - Date.parse(b.periodEnd) || a.subscriptionId.localeCompare(b.subscriptionId))
+    .sort(
+      (a, b) => Date.parse(a.periodEnd) - Date.parse(b.periodEnd) || a.subscriptionId.localeCompare(b.subscriptionId)
+    )
   const committed = new Map<string, number>()
   for (const c of renewing) {
     const before = committed.get(c.userId) ?? 0

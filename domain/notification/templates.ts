@@ -30,7 +30,7 @@ const dateFormats: Record<Locale, Intl.DateTimeFormat> = {
 export const formatInstant = (iso: string, locale: Locale): string => `${dateFormats[locale].format(new Date(iso))} WIB`
 
 export const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" })[c]!)
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
 
 /**
  * Every interpolated value goes through `v` (or `money`/`date`, which use it): identity for the
@@ -79,7 +79,9 @@ const id: Templates = {
   }),
   service_ready: (c, f, l) => ({
     subject: `${c.serviceName} Anda sudah siap`,
-    paragraphs: [`Instans ${f.v(c.instanceName)} (${f.v(c.serviceName)}) sudah berjalan di ${f.v(l.instanceUrl(c.instanceName, c.subscriptionId))}.`],
+    paragraphs: [
+      `Instans ${f.v(c.instanceName)} (${f.v(c.serviceName)}) sudah berjalan di ${f.v(l.instanceUrl(c.instanceName, c.subscriptionId))}.`
+    ],
     action: { label: "Buka aplikasi", url: l.instanceUrl(c.instanceName, c.subscriptionId) }
   }),
   renewal_succeeded: (c, f) => ({
@@ -131,7 +133,9 @@ const id: Templates = {
   }),
   expired: (c, f) => ({
     subject: `Langganan ${c.serviceName} telah berakhir`,
-    paragraphs: [`Langganan ${f.v(c.serviceName)} (${f.v(c.instanceName)}) telah berakhir dan sumber dayanya dihapus. Terima kasih telah memakai MinisPod.`]
+    paragraphs: [
+      `Langganan ${f.v(c.serviceName)} (${f.v(c.instanceName)}) telah berakhir dan sumber dayanya dihapus. Terima kasih telah memakai MinisPod.`
+    ]
   }),
   provisioning_failed: (c, f) => ({
     subject: `${c.serviceName} gagal disiapkan — dana dikembalikan`,
@@ -165,7 +169,9 @@ const en: Templates = {
   }),
   service_ready: (c, f, l) => ({
     subject: `Your ${c.serviceName} is ready`,
-    paragraphs: [`The instance ${f.v(c.instanceName)} (${f.v(c.serviceName)}) is running at ${f.v(l.instanceUrl(c.instanceName, c.subscriptionId))}.`],
+    paragraphs: [
+      `The instance ${f.v(c.instanceName)} (${f.v(c.serviceName)}) is running at ${f.v(l.instanceUrl(c.instanceName, c.subscriptionId))}.`
+    ],
     action: { label: "Open the app", url: l.instanceUrl(c.instanceName, c.subscriptionId) }
   }),
   renewal_succeeded: (c, f) => ({
@@ -217,7 +223,9 @@ const en: Templates = {
   }),
   expired: (c, f) => ({
     subject: `Your ${c.serviceName} subscription has ended`,
-    paragraphs: [`Your ${f.v(c.serviceName)} subscription (${f.v(c.instanceName)}) has ended and its resources were removed. Thank you for using MinisPod.`]
+    paragraphs: [
+      `Your ${f.v(c.serviceName)} subscription (${f.v(c.instanceName)}) has ended and its resources were removed. Thank you for using MinisPod.`
+    ]
   }),
   provisioning_failed: (c, f) => ({
     subject: `${c.serviceName} could not be set up — refunded`,
@@ -246,22 +254,31 @@ const escaped: (locale: Locale) => Fmt = (locale) => ({
 })
 
 /** Pure: the same content, locale and links always render the same mail. */
-export const renderNotification = (content: NotificationContent, locale: Locale, links: RenderLinks): RenderedNotification => {
+export const renderNotification = (
+  content: NotificationContent,
+  locale: Locale,
+  links: RenderLinks
+): RenderedNotification => {
   const text = draftOf(content, locale, plain(locale), links)
   const html = draftOf(content, locale, escaped(locale), links)
-  const footer = locale === "id"
-    ? "Email ini dikirim otomatis oleh MinisPod."
-    : "This email was sent automatically by MinisPod."
+  const footer =
+    locale === "id" ? "Email ini dikirim otomatis oleh MinisPod." : "This email was sent automatically by MinisPod."
   return {
     subject: text.subject,
     message: text.paragraphs.join("\n\n"),
-    text: [...text.paragraphs, ...(text.action ? [`${text.action.label}: ${text.action.url}`] : []), "—", footer].join("\n\n"),
+    text: [...text.paragraphs, ...(text.action ? [`${text.action.label}: ${text.action.url}`] : []), "—", footer].join(
+      "\n\n"
+    ),
     html: [
       `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(html.subject)}</title></head>`,
       `<body style="font-family:sans-serif;max-width:560px;margin:auto;color:#222">`,
       `<h2 style="color:#0b5">MinisPod</h2>`,
       ...html.paragraphs.map((p) => `<p>${p}</p>`),
-      ...(html.action ? [`<p><a href="${escapeHtml(html.action.url)}" style="background:#0b5;color:#fff;padding:8px 14px;border-radius:4px;text-decoration:none">${escapeHtml(html.action.label)}</a></p>`] : []),
+      ...(html.action
+        ? [
+            `<p><a href="${escapeHtml(html.action.url)}" style="background:#0b5;color:#fff;padding:8px 14px;border-radius:4px;text-decoration:none">${escapeHtml(html.action.label)}</a></p>`
+          ]
+        : []),
       `<hr><p style="color:#888;font-size:12px">${escapeHtml(footer)}</p></body></html>`
     ].join("\n")
   }

@@ -25,16 +25,27 @@ export interface PlannedRepair {
  * (its replicas are then set as wanted), a scaled-up stopped instance is scaled to 0, a
  * scaled-down running one back to 1. Undefined: nothing to repair.
  */
-export const planRepair = (want: DesiredRun, observed: ObservedInstance | undefined, expectsDatabase: boolean): PlannedRepair | undefined => {
+export const planRepair = (
+  want: DesiredRun,
+  observed: ObservedInstance | undefined,
+  expectsDatabase: boolean
+): PlannedRepair | undefined => {
   const deployments = observed?.deployments ?? []
-  const missing = (["app", ...(expectsDatabase ? ["database"] : [])] as const).filter((c) => !deployments.some((d) => d.component === c))
+  const missing = (["app", ...(expectsDatabase ? ["database"] : [])] as const).filter(
+    (c) => !deployments.some((d) => d.component === c)
+  )
   if (missing.length > 0) return { repair: "reapplied", found: `Deployment missing (${missing.join(", ")})` }
   if (want === "stopped") {
     const up = deployments.filter((d) => d.replicas > 0)
-    if (up.length > 0) return { repair: "scaledDown", found: `${up.map((d) => `${d.name} at ${d.replicas} replica(s)`).join(", ")} while stopped` }
+    if (up.length > 0)
+      return {
+        repair: "scaledDown",
+        found: `${up.map((d) => `${d.name} at ${d.replicas} replica(s)`).join(", ")} while stopped`
+      }
   } else {
     const down = deployments.filter((d) => d.replicas === 0)
-    if (down.length > 0) return { repair: "scaledUp", found: `${down.map((d) => `${d.name} at 0 replicas`).join(", ")} while running` }
+    if (down.length > 0)
+      return { repair: "scaledUp", found: `${down.map((d) => `${d.name} at 0 replicas`).join(", ")} while running` }
   }
   return undefined
 }
@@ -48,8 +59,10 @@ const failingReasons = ["ImagePullBackOff", "ErrImagePull", "CreateContainerConf
 
 /** A container that has failed long enough to count: crash-looping past the threshold, or an image that cannot be pulled. */
 const failing = (pod: ObservedPod, crashLoopRestarts: number) =>
-  !pod.terminating && !pod.ready &&
-  ((pod.waitingReason === "CrashLoopBackOff" && pod.restarts >= crashLoopRestarts) || failingReasons.includes(pod.waitingReason ?? ""))
+  !pod.terminating &&
+  !pod.ready &&
+  ((pod.waitingReason === "CrashLoopBackOff" && pod.restarts >= crashLoopRestarts) ||
+    failingReasons.includes(pod.waitingReason ?? ""))
 
 /**
  * The health of an instance that should run: HEALTHY when every Deployment has its replicas
@@ -58,7 +71,10 @@ const failing = (pod: ObservedPod, crashLoopRestarts: number) =>
  * DOWN when the app has none. Undefined: no verdict yet (pods still starting) — the previous
  * one stands.
  */
-export const assessHealth = (observed: ObservedInstance | undefined, crashLoopRestarts: number): HealthVerdict | undefined => {
+export const assessHealth = (
+  observed: ObservedInstance | undefined,
+  crashLoopRestarts: number
+): HealthVerdict | undefined => {
   const app = observed?.deployments.find((d) => d.component === "app")
   if (observed === undefined || app === undefined) return { status: "DOWN", reason: "Deployment missing" }
   const bad = observed.pods.filter((p) => failing(p, crashLoopRestarts))
@@ -70,26 +86,50 @@ export const assessHealth = (observed: ObservedInstance | undefined, crashLoopRe
 }
 
 /** A health event only when the verdict changes (status or reason). */
-export const decideHealth = (state: InstanceOpsState, subscriptionId: string, verdict: HealthVerdict | undefined, now: string): ReadonlyArray<InstanceOpsEvent> =>
+export const decideHealth = (
+  state: InstanceOpsState,
+  subscriptionId: string,
+  verdict: HealthVerdict | undefined,
+  now: string
+): ReadonlyArray<InstanceOpsEvent> =>
   verdict === undefined || (state.health?.status === verdict.status && state.health.reason === verdict.reason)
     ? []
     : [{ _tag: "InstanceHealthChanged", subscriptionId, status: verdict.status, reason: verdict.reason, at: now }]
 
-export const decideRepairRecord = (subscriptionId: string, planned: PlannedRepair, now: string): ReadonlyArray<InstanceOpsEvent> =>
-  [{ _tag: "InstanceDriftRepaired", subscriptionId, repair: planned.repair, found: planned.found, at: now }]
+export const decideRepairRecord = (
+  subscriptionId: string,
+  planned: PlannedRepair,
+  now: string
+): ReadonlyArray<InstanceOpsEvent> => [
+  { _tag: "InstanceDriftRepaired", subscriptionId, repair: planned.repair, found: planned.found, at: now }
+]
 
 /** Maintenance on or off; asking for the state it is already in changes nothing. */
 export const decideMaintenance = (
   state: InstanceOpsState,
-  command: { readonly subscriptionId: string; readonly enabled: boolean; readonly by: string; readonly reason: string; readonly now: string }
+  command: {
+    readonly subscriptionId: string
+    readonly enabled: boolean
+    readonly by: string
+    readonly reason: string
+    readonly now: string
+  }
 ): ReadonlyArray<InstanceOpsEvent> => {
   const { subscriptionId, by, reason, now: at } = command
   if (command.enabled === (state.maintenance !== undefined)) return []
-  return [command.enabled ? { _tag: "MaintenanceStarted", subscriptionId, by, reason, at } : { _tag: "MaintenanceEnded", subscriptionId, by, reason, at }]
+  return [
+    command.enabled
+      ? { _tag: "MaintenanceStarted", subscriptionId, by, reason, at }
+      : { _tag: "MaintenanceEnded", subscriptionId, by, reason, at }
+  ]
 }
 
 /** The owner's start, stop or restart: refused while an administrator holds the instance in maintenance (administrators pass). */
-export const mayControl = (state: InstanceOpsState, subscriptionId: string, byAdministrator: boolean): Either.Either<void, InstanceInMaintenance> =>
+export const mayControl = (
+  state: InstanceOpsState,
+  subscriptionId: string,
+  byAdministrator: boolean
+): Either.Either<void, InstanceInMaintenance> =>
   state.maintenance === undefined || byAdministrator
     ? Either.void
     : Either.left(new InstanceInMaintenance({ subscriptionId, reason: state.maintenance.reason }))

@@ -39,7 +39,12 @@ export const MaintenanceEnded = Schema.TaggedStruct("MaintenanceEnded", {
   at: Schema.String
 })
 
-export const InstanceOpsEvent = Schema.Union(InstanceHealthChanged, InstanceDriftRepaired, MaintenanceStarted, MaintenanceEnded)
+export const InstanceOpsEvent = Schema.Union(
+  InstanceHealthChanged,
+  InstanceDriftRepaired,
+  MaintenanceStarted,
+  MaintenanceEnded
+)
 export type InstanceOpsEvent = typeof InstanceOpsEvent.Type
 
 /** An administrator's confirmed cleanup of orphaned cluster objects (stream cluster-admin): what was deleted, by whom, why. */

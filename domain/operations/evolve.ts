@@ -14,4 +14,5 @@ export const evolveInstanceOps = (state: InstanceOpsState, event: InstanceOpsEve
   }
 }
 
-export const replayInstanceOps = (state: InstanceOpsState, events: ReadonlyArray<InstanceOpsEvent>) => events.reduce(evolveInstanceOps, state)
+export const replayInstanceOps = (state: InstanceOpsState, events: ReadonlyArray<InstanceOpsEvent>) =>
+  events.reduce(evolveInstanceOps, state)

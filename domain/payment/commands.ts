@@ -13,24 +13,24 @@ export interface GatewayReport {
 
 export type PaymentCommand =
   | {
-    readonly _tag: "RequestTopUp"
-    readonly orderId: string
-    readonly userId: string
-    readonly amount: number
-    readonly paymentMethod: PaymentMethod
-    readonly expiresAt: string
-  }
+      readonly _tag: "RequestTopUp"
+      readonly orderId: string
+      readonly userId: string
+      readonly amount: number
+      readonly paymentMethod: PaymentMethod
+      readonly expiresAt: string
+    }
   | { readonly _tag: "RecordSnapTransaction"; readonly snapToken: string; readonly redirectUrl: string }
   | { readonly _tag: "RecordSnapFailure"; readonly reason: string }
   | {
-    readonly _tag: "ApplyGatewayReport"
-    readonly report: GatewayReport
-    /** Id for the wallet credit if this report settles the payment. */
-    readonly creditTransactionId: string
-    /** Id for the wallet debit if this report reverses it. */
-    readonly debitTransactionId: string
-    /** The wallet balance now, to cap a reversal at what the wallet holds. */
-    readonly walletBalance: number
-  }
+      readonly _tag: "ApplyGatewayReport"
+      readonly report: GatewayReport
+      /** Id for the wallet credit if this report settles the payment. */
+      readonly creditTransactionId: string
+      /** Id for the wallet debit if this report reverses it. */
+      readonly debitTransactionId: string
+      /** The wallet balance now, to cap a reversal at what the wallet holds. */
+      readonly walletBalance: number
+    }
   | { readonly _tag: "CancelTopUp"; readonly by: string }
   | { readonly _tag: "ExpireTopUp"; readonly now: string }

@@ -35,9 +35,11 @@ export const classifyReport = (report: GatewayReport): "settle" | "wait" | "fail
 }
 
 const reversalKind = (status: string) =>
-  status === "chargeback" || status === "partial_chargeback" ? "chargeback" as const
-  : status === "partial_refund" ? "partial_refund" as const
-  : "refund" as const
+  status === "chargeback" || status === "partial_chargeback"
+    ? ("chargeback" as const)
+    : status === "partial_refund"
+      ? ("partial_refund" as const)
+      : ("refund" as const)
 
 /**
  * The payment state machine. It never moves a settled payment backwards; money the gateway
@@ -48,27 +50,39 @@ const reversalKind = (status: string) =>
 export const decidePayment = (command: PaymentCommand, state: PaymentState): Decision => {
   switch (command._tag) {
     case "RequestTopUp":
-      return state.status !== "NEW" ? none : Either.right([{
-        _tag: "TopUpRequested",
-        orderId: command.orderId,
-        userId: command.userId,
-        amount: command.amount,
-        paymentMethod: command.paymentMethod,
-        expiresAt: command.expiresAt
-      }])
+      return state.status !== "NEW"
+        ? none
+        : Either.right([
+            {
+              _tag: "TopUpRequested",
+              orderId: command.orderId,
+              userId: command.userId,
+              amount: command.amount,
+              paymentMethod: command.paymentMethod,
+              expiresAt: command.expiresAt
+            }
+          ])
     case "RecordSnapTransaction":
-      return state.status !== "PENDING" || state.snapToken !== undefined ? none : Either.right([{
-        _tag: "SnapTransactionCreated",
-        orderId: state.orderId,
-        snapToken: command.snapToken,
-        redirectUrl: command.redirectUrl
-      }])
+      return state.status !== "PENDING" || state.snapToken !== undefined
+        ? none
+        : Either.right([
+            {
+              _tag: "SnapTransactionCreated",
+              orderId: state.orderId,
+              snapToken: command.snapToken,
+              redirectUrl: command.redirectUrl
+            }
+          ])
     case "RecordSnapFailure":
-      return state.status !== "PENDING" ? none : Either.right([{ _tag: "SnapTransactionFailed", orderId: state.orderId, reason: command.reason }])
+      return state.status !== "PENDING"
+        ? none
+        : Either.right([{ _tag: "SnapTransactionFailed", orderId: state.orderId, reason: command.reason }])
     case "CancelTopUp":
       return state.status === "PENDING"
         ? Either.right([{ _tag: "TopUpCancelled", orderId: state.orderId, by: command.by }])
-        : Either.left(new InvalidPaymentTransition({ orderId: state.orderId, status: state.status, attempted: "cancel" }))
+        : Either.left(
+            new InvalidPaymentTransition({ orderId: state.orderId, status: state.status, attempted: "cancel" })
+          )
     case "ExpireTopUp":
       return state.status === "PENDING" && command.now >= state.expiresAt
         ? Either.right([{ _tag: "TopUpExpired", orderId: state.orderId }])
@@ -76,17 +90,30 @@ export const decidePayment = (command: PaymentCommand, state: PaymentState): Dec
     case "ApplyGatewayReport": {
       const { report } = command
       if (state.status === "NEW") {
-        return Either.left(new InvalidPaymentTransition({ orderId: state.orderId, status: state.status, attempted: report.transactionStatus }))
+        return Either.left(
+          new InvalidPaymentTransition({
+            orderId: state.orderId,
+            status: state.status,
+            attempted: report.transactionStatus
+          })
+        )
       }
       if (report.grossAmount !== state.amount) {
-        return Either.left(new GatewayAmountMismatch({ orderId: state.orderId, expected: state.amount, reported: report.grossAmount }))
+        return Either.left(
+          new GatewayAmountMismatch({ orderId: state.orderId, expected: state.amount, reported: report.grossAmount })
+        )
       }
-      const settle: ReadonlyArray<PaymentEvent> = state.status === "SETTLED" ? [] : [{
-        _tag: "PaymentSettled",
-        orderId: state.orderId,
-        gatewayStatus: report.transactionStatus,
-        creditTransactionId: command.creditTransactionId
-      }]
+      const settle: ReadonlyArray<PaymentEvent> =
+        state.status === "SETTLED"
+          ? []
+          : [
+              {
+                _tag: "PaymentSettled",
+                orderId: state.orderId,
+                gatewayStatus: report.transactionStatus,
+                creditTransactionId: command.creditTransactionId
+              }
+            ]
       switch (classifyReport(report)) {
         case "settle":
           return Either.right(settle)
@@ -107,19 +134,25 @@ export const decidePayment = (command: PaymentCommand, state: PaymentState): Dec
           // partial refunds (reported as 10,000 then 20,000) are two refunds, a re-sent report is none.
           const reversedSoFar = Math.min(report.reversalAmount ?? state.amount, state.amount)
           const key = report.reversalKey ?? `${report.transactionStatus}:${reversedSoFar}`
-          const amount = report.reversalKey === undefined ? reversedSoFar - state.reversed : Math.min(report.reversalAmount ?? left, left)
+          const amount =
+            report.reversalKey === undefined
+              ? reversedSoFar - state.reversed
+              : Math.min(report.reversalAmount ?? left, left)
           if (state.reversalKeys.has(key) || amount <= 0 || !Number.isSafeInteger(amount)) return Either.right(settle)
           const debited = Math.min(amount, balance)
-          return Either.right([...settle, {
-            _tag: "PaymentReversed",
-            orderId: state.orderId,
-            kind: reversalKind(report.transactionStatus),
-            key,
-            amount,
-            debited,
-            shortfall: amount - debited,
-            debitTransactionId: debited > 0 ? command.debitTransactionId : null
-          }])
+          return Either.right([
+            ...settle,
+            {
+              _tag: "PaymentReversed",
+              orderId: state.orderId,
+              kind: reversalKind(report.transactionStatus),
+              key,
+              amount,
+              debited,
+              shortfall: amount - debited,
+              debitTransactionId: debited > 0 ? command.debitTransactionId : null
+            }
+          ])
         }
       }
     }

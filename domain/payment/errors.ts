@@ -1,10 +1,13 @@
 import { Schema } from "effect"
 
-export class InvalidPaymentTransition extends Schema.TaggedError<InvalidPaymentTransition>()("InvalidPaymentTransition", {
-  orderId: Schema.String,
-  status: Schema.String,
-  attempted: Schema.String
-}) {}
+export class InvalidPaymentTransition extends Schema.TaggedError<InvalidPaymentTransition>()(
+  "InvalidPaymentTransition",
+  {
+    orderId: Schema.String,
+    status: Schema.String,
+    attempted: Schema.String
+  }
+) {}
 
 export class GatewayAmountMismatch extends Schema.TaggedError<GatewayAmountMismatch>()("GatewayAmountMismatch", {
   orderId: Schema.String,

@@ -25,7 +25,11 @@ export const evolvePayment = (state: PaymentState, event: PaymentEvent): Payment
     case "TopUpExpired":
       return { ...state, status: "EXPIRED" }
     case "PaymentReversed":
-      return { ...state, reversed: state.reversed + event.amount, reversalKeys: new Set(state.reversalKeys).add(event.key) }
+      return {
+        ...state,
+        reversed: state.reversed + event.amount,
+        reversalKeys: new Set(state.reversalKeys).add(event.key)
+      }
   }
 }
 

@@ -1,5 +1,13 @@
 import { Either } from "effect"
-import { decideWalletCommands, reversalReference, topUpReference, type WalletCommand, type WalletError, type WalletEvent, type WalletState } from "../ledger/index.ts"
+import {
+  decideWalletCommands,
+  reversalReference,
+  topUpReference,
+  type WalletCommand,
+  type WalletError,
+  type WalletEvent,
+  type WalletState
+} from "../ledger/index.ts"
 import type { Outcome } from "../shared/index.ts"
 import type { GatewayReport } from "./commands.ts"
 import { decidePayment } from "./decide.ts"
@@ -34,17 +42,39 @@ export const decideGatewayReport = (
   states: { readonly payment: PaymentState; readonly wallet: WalletState },
   request: GatewayReportRequest
 ): Either.Either<Outcome<GatewayReportEvents, GatewayReportResult>, PaymentError | WalletError> =>
-  Either.gen(function*() {
-    const payment = yield* decidePayment({ _tag: "ApplyGatewayReport", ...request, walletBalance: states.wallet.balance }, states.payment)
+  Either.gen(function* () {
+    const payment = yield* decidePayment(
+      { _tag: "ApplyGatewayReport", ...request, walletBalance: states.wallet.balance },
+      states.payment
+    )
     const commands = payment.flatMap((e): Array<WalletCommand> => {
       if (e._tag === "PaymentSettled") {
-        return [{ _tag: "CreditTopUp", transactionId: e.creditTransactionId, amount: states.payment.amount, reference: topUpReference(e.orderId) }]
+        return [
+          {
+            _tag: "CreditTopUp",
+            transactionId: e.creditTransactionId,
+            amount: states.payment.amount,
+            reference: topUpReference(e.orderId)
+          }
+        ]
       }
       if (e._tag === "PaymentReversed" && e.debited > 0) {
-        return [{ _tag: "ReverseTopUp", transactionId: e.debitTransactionId!, amount: e.debited, reference: reversalReference(e.orderId, e.key), orderId: e.orderId, kind: e.kind }]
+        return [
+          {
+            _tag: "ReverseTopUp",
+            transactionId: e.debitTransactionId!,
+            amount: e.debited,
+            reference: reversalReference(e.orderId, e.key),
+            orderId: e.orderId,
+            kind: e.kind
+          }
+        ]
       }
       return []
     })
     const wallet = yield* decideWalletCommands(commands, states.wallet)
-    return { events: { payment, wallet }, result: { applied: payment.length > 0, settled: payment.some((e) => e._tag === "PaymentSettled") } }
+    return {
+      events: { payment, wallet },
+      result: { applied: payment.length > 0, settled: payment.some((e) => e._tag === "PaymentSettled") }
+    }
   })

@@ -5,7 +5,11 @@ import { evolveQuota } from "./evolve.ts"
 import { emptyQuota, type QuotaState } from "./state.ts"
 
 /** A quota's decision state as stored in its snapshot (v1). */
-const QuotaSnapshot = Schema.Struct({ v: Schema.Literal(1), capacity: Schema.NullOr(Schema.Number), used: Schema.Number })
+const QuotaSnapshot = Schema.Struct({
+  v: Schema.Literal(1),
+  capacity: Schema.NullOr(Schema.Number),
+  used: Schema.Number
+})
 
 /** plan-quota-<planId>: a hot stream (every subscribe to the plan), loaded from its snapshot. */
 export const quotaAggregate: Aggregate<QuotaState, QuotaEvent, typeof QuotaSnapshot.Type> = {

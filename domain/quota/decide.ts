@@ -10,10 +10,15 @@ export const ensureSlotFree = (state: QuotaState, catalogCapacity: number): Eith
   return state.used >= capacity ? Either.left(new QuotaExceeded({ capacity, used: state.used })) : Either.void
 }
 
-export const decideQuota = (command: QuotaCommand, state: QuotaState): Either.Either<ReadonlyArray<QuotaEvent>, QuotaError> => {
+export const decideQuota = (
+  command: QuotaCommand,
+  state: QuotaState
+): Either.Either<ReadonlyArray<QuotaEvent>, QuotaError> => {
   switch (command._tag) {
     case "TakeSlot":
-      return Either.map(ensureSlotFree(state, command.catalogCapacity), () => [{ _tag: "QuotaSlotTaken", subscriptionId: command.subscriptionId }])
+      return Either.map(ensureSlotFree(state, command.catalogCapacity), () => [
+        { _tag: "QuotaSlotTaken", subscriptionId: command.subscriptionId }
+      ])
     case "ReleaseSlot":
       // A release without a held slot would break used = slots held: refuse silently (no event).
       return Either.right(state.used > 0 ? [{ _tag: "QuotaSlotReleased", subscriptionId: command.subscriptionId }] : [])

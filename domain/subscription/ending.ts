@@ -39,7 +39,10 @@ export interface EndingEvents {
 const releaseSlot = (states: Pick<EndingStates, "quota" | "subscription">) =>
   states.subscription.status === "SUSPENDED"
     ? []
-    : Either.getOrElse(decideQuota({ _tag: "ReleaseSlot", subscriptionId: states.subscription.subscriptionId }, states.quota), () => [])
+    : Either.getOrElse(
+        decideQuota({ _tag: "ReleaseSlot", subscriptionId: states.subscription.subscriptionId }, states.quota),
+        () => []
+      )
 
 export interface CancelRequest {
   readonly now: string
@@ -51,11 +54,20 @@ export interface CancelRequest {
 }
 
 /** Cancel now: slot and service released, the unused part of the period refunded (rounded up). */
-export const decideCancel = (states: EndingStates, request: CancelRequest): Either.Either<Outcome<EndingEvents, void>, SubscriptionError | WalletError> =>
-  Either.gen(function*() {
+export const decideCancel = (
+  states: EndingStates,
+  request: CancelRequest
+): Either.Either<Outcome<EndingEvents, void>, SubscriptionError | WalletError> =>
+  Either.gen(function* () {
     const sub = states.subscription
-    const refundable = sub.periodCharges.map((c) => ({ transactionId: c.transactionId, amount: c.amount - (states.wallet.charges.get(c.transactionId)?.refunded ?? 0) }))
-    const subscription = yield* decideSubscription({ _tag: "Cancel", now: request.now, by: request.by, reason: request.reason, refund: request.refund, refundable }, sub)
+    const refundable = sub.periodCharges.map((c) => ({
+      transactionId: c.transactionId,
+      amount: c.amount - (states.wallet.charges.get(c.transactionId)?.refunded ?? 0)
+    }))
+    const subscription = yield* decideSubscription(
+      { _tag: "Cancel", now: request.now, by: request.by, reason: request.reason, refund: request.refund, refundable },
+      sub
+    )
     const cancelled = subscription[0]
     const refunded = cancelled?._tag === "SubscriptionCancelled" ? cancelled.refunded : 0
     const refunds = refundAllocation(refunded, refundable).map((r, i): WalletCommand => ({
@@ -68,7 +80,12 @@ export const decideCancel = (states: EndingStates, request: CancelRequest): Eith
     }))
     const wallet = yield* decideWalletCommands(refunds, states.wallet)
     return {
-      events: { wallet, quota: releaseSlot(states), subscription, guard: releaseService(sub.subscriptionId, states.guard) },
+      events: {
+        wallet,
+        quota: releaseSlot(states),
+        subscription,
+        guard: releaseService(sub.subscriptionId, states.guard)
+      },
       result: undefined
     }
   })
@@ -85,7 +102,11 @@ export const decideExpiry = (
   request: ExpireRequest
 ): Either.Either<Outcome<Omit<EndingEvents, "wallet">, void>, SubscriptionError> =>
   Either.map(decideSubscription({ _tag: "Expire", ...request }, states.subscription), (subscription) => ({
-    events: { quota: releaseSlot(states), subscription, guard: releaseService(states.subscription.subscriptionId, states.guard) },
+    events: {
+      quota: releaseSlot(states),
+      subscription,
+      guard: releaseService(states.subscription.subscriptionId, states.guard)
+    },
     result: undefined
   }))
 
@@ -114,11 +135,24 @@ export const decideAdminRefund = (
     const part = Math.min(left, record ? record.amount - record.refunded : 0)
     if (part <= 0) continue
     const transactionId = request.refundTransactionIds[i]!
-    refunds.push({ _tag: "RefundCharge", transactionId, amount: part, reference: adminRefundReference(transactionId), chargeTransactionId: charge.transactionId, reason: request.reason })
+    refunds.push({
+      _tag: "RefundCharge",
+      transactionId,
+      amount: part,
+      reference: adminRefundReference(transactionId),
+      chargeTransactionId: charge.transactionId,
+      reason: request.reason
+    })
     left -= part
   }
   if (left > 0) {
-    return Either.left(new RefundExceedsCharge({ chargeTransactionId: sub.periodCharges.at(-1)?.transactionId ?? "-", requested: request.amount, refundable: request.amount - left }))
+    return Either.left(
+      new RefundExceedsCharge({
+        chargeTransactionId: sub.periodCharges.at(-1)?.transactionId ?? "-",
+        requested: request.amount,
+        refundable: request.amount - left
+      })
+    )
   }
   return Either.map(decideWalletCommands(refunds, states.wallet), (wallet) => ({
     events: { wallet },

@@ -16,10 +16,13 @@ export class SubscriptionNotActive extends Schema.TaggedError<SubscriptionNotAct
   status: Schema.String
 }) {}
 
-export class InvalidInstanceTransition extends Schema.TaggedError<InvalidInstanceTransition>()("InvalidInstanceTransition", {
-  from: Schema.String,
-  to: Schema.String
-}) {}
+export class InvalidInstanceTransition extends Schema.TaggedError<InvalidInstanceTransition>()(
+  "InvalidInstanceTransition",
+  {
+    from: Schema.String,
+    to: Schema.String
+  }
+) {}
 
 /** Upgrades wait until an overdue renewal is paid: the period being upgraded is not paid for. */
 export class RenewalOverdue extends Schema.TaggedError<RenewalOverdue>()("RenewalOverdue", {
@@ -33,4 +36,5 @@ export class NotReactivatable extends Schema.TaggedError<NotReactivatable>()("No
   reason: Schema.String
 }) {}
 
-export type SubscriptionError = DuplicateSubscription | UpgradeRequired | SubscriptionNotActive | InvalidInstanceTransition | RenewalOverdue
+export type SubscriptionError =
+  DuplicateSubscription | UpgradeRequired | SubscriptionNotActive | InvalidInstanceTransition | RenewalOverdue

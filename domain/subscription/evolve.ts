@@ -16,7 +16,9 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
         periodStart: event.periodStart,
         periodEnd: event.periodEnd,
         autoRenew: event.autoRenew,
-        periodCharges: event.chargeTransactionId ? [{ transactionId: event.chargeTransactionId, amount: event.charged }] : [],
+        periodCharges: event.chargeTransactionId
+          ? [{ transactionId: event.chargeTransactionId, amount: event.charged }]
+          : [],
         instanceStatus: "PROVISIONING"
       }
     case "SubscriptionUpgraded":
@@ -45,7 +47,9 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
         autoRenew: true,
         periodStart: event.periodStart,
         periodEnd: event.periodEnd,
-        periodCharges: event.chargeTransactionId ? [{ transactionId: event.chargeTransactionId, amount: event.charged }] : []
+        periodCharges: event.chargeTransactionId
+          ? [{ transactionId: event.chargeTransactionId, amount: event.charged }]
+          : []
       }
     case "SubscriptionExtended":
       // An extension ends a grace period: the scheduler decides afresh from the new period end.
@@ -60,7 +64,9 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
         ...noGrace,
         periodStart: event.periodStart,
         periodEnd: event.periodEnd,
-        periodCharges: event.chargeTransactionId ? [{ transactionId: event.chargeTransactionId, amount: event.charged }] : [],
+        periodCharges: event.chargeTransactionId
+          ? [{ transactionId: event.chargeTransactionId, amount: event.charged }]
+          : [],
         freeMonthsLeft: event.freeMonth ? Math.max(0, state.freeMonthsLeft - 1) : state.freeMonthsLeft
       }
     case "GracePeriodStarted":
@@ -86,7 +92,9 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
         retentionEndsAt: undefined,
         periodStart: event.periodStart,
         periodEnd: event.periodEnd,
-        periodCharges: event.chargeTransactionId ? [{ transactionId: event.chargeTransactionId, amount: event.charged }] : []
+        periodCharges: event.chargeTransactionId
+          ? [{ transactionId: event.chargeTransactionId, amount: event.charged }]
+          : []
       }
     case "InstanceRunning":
       return { ...state, instanceStatus: "RUNNING" }
@@ -97,14 +105,21 @@ export const evolveSubscription = (state: SubscriptionState, event: Subscription
   }
 }
 
-export const replaySubscription = (initial: SubscriptionState, events: Iterable<SubscriptionEvent>): SubscriptionState => {
+export const replaySubscription = (
+  initial: SubscriptionState,
+  events: Iterable<SubscriptionEvent>
+): SubscriptionState => {
   let state = initial
   for (const e of events) state = evolveSubscription(state, e)
   return state
 }
 
 export const evolveGuard = (state: ServiceGuardState, event: ServiceGuardEvent): ServiceGuardState =>
-  event._tag === "ServiceClaimed" ? { holder: event.subscriptionId } : state.holder === event.subscriptionId ? { holder: undefined } : state
+  event._tag === "ServiceClaimed"
+    ? { holder: event.subscriptionId }
+    : state.holder === event.subscriptionId
+      ? { holder: undefined }
+      : state
 
 export const replayGuard = (events: Iterable<ServiceGuardEvent>): ServiceGuardState => {
   let state: ServiceGuardState = { holder: undefined }

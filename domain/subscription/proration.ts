@@ -9,13 +9,25 @@ const remaining = (now: string, periodStart: string, periodEnd: string) => {
 }
 
 /** Upgrade charge: price difference × remaining fraction of the period, rounded down. */
-export const upgradeCharge = (fromPrice: number, toPrice: number, now: string, periodStart: string, periodEnd: string): number => {
+export const upgradeCharge = (
+  fromPrice: number,
+  toPrice: number,
+  now: string,
+  periodStart: string,
+  periodEnd: string
+): number => {
   const { left, whole } = remaining(now, periodStart, periodEnd)
   return prorate(Math.max(0, toPrice - fromPrice), left, whole, "down")
 }
 
 /** Cancellation refund: current price × unused fraction, rounded up, never more than was paid. */
-export const cancellationRefund = (currentPrice: number, charges: ReadonlyArray<ChargeHeld>, now: string, periodStart: string, periodEnd: string): number => {
+export const cancellationRefund = (
+  currentPrice: number,
+  charges: ReadonlyArray<ChargeHeld>,
+  now: string,
+  periodStart: string,
+  periodEnd: string
+): number => {
   const { left, whole } = remaining(now, periodStart, periodEnd)
   const paid = charges.reduce((sum, c) => sum + c.amount, 0)
   return Math.min(paid, prorate(currentPrice, left, whole, "up"))

@@ -29,10 +29,14 @@ export const decideProvisioningFailure = (
   states: EndingStates,
   request: ProvisioningFailureRequest
 ): Either.Either<Outcome<EndingEvents, void>, SubscriptionError | WalletError> =>
-  Either.gen(function*() {
+  Either.gen(function* () {
     const sub = states.subscription
-    const subscription = yield* decideSubscription({ _tag: "FailProvisioning", now: request.now, reason: request.reason }, sub)
-    if (subscription.length === 0) return { events: { wallet: [], quota: [], subscription, guard: [] }, result: undefined }
+    const subscription = yield* decideSubscription(
+      { _tag: "FailProvisioning", now: request.now, reason: request.reason },
+      sub
+    )
+    if (subscription.length === 0)
+      return { events: { wallet: [], quota: [], subscription, guard: [] }, result: undefined }
     const refunds = sub.periodCharges.map((c, i): WalletCommand => ({
       _tag: "RefundCharge",
       transactionId: request.refundTransactionIds[i]!,
@@ -42,8 +46,14 @@ export const decideProvisioningFailure = (
       reason: `Provisioning of ${request.instanceName} failed: ${request.reason}`
     }))
     const wallet = yield* decideWalletCommands(refunds, states.wallet)
-    const quota = Either.getOrElse(decideQuota({ _tag: "ReleaseSlot", subscriptionId: sub.subscriptionId }, states.quota), () => [])
-    return { events: { wallet, quota, subscription, guard: releaseService(sub.subscriptionId, states.guard) }, result: undefined }
+    const quota = Either.getOrElse(
+      decideQuota({ _tag: "ReleaseSlot", subscriptionId: sub.subscriptionId }, states.quota),
+      () => []
+    )
+    return {
+      events: { wallet, quota, subscription, guard: releaseService(sub.subscriptionId, states.guard) },
+      result: undefined
+    }
   })
 
 export interface ProvisioningRetryRequest {
@@ -60,21 +70,38 @@ export const decideProvisioningRetry = (
   states: EndingStates,
   request: ProvisioningRetryRequest
 ): Either.Either<Outcome<EndingEvents, void>, SubscriptionError | WalletError | QuotaError> =>
-  Either.gen(function*() {
+  Either.gen(function* () {
     const sub = states.subscription
-    const subscription = yield* decideSubscription({ _tag: "RetryProvisioning", now: request.now, chargeTransactionId: request.chargeTransactionId }, sub)
+    const subscription = yield* decideSubscription(
+      { _tag: "RetryProvisioning", now: request.now, chargeTransactionId: request.chargeTransactionId },
+      sub
+    )
     const retried = subscription[0]
-    if (retried?._tag !== "ProvisioningRetried") return { events: { wallet: [], quota: [], subscription: [], guard: [] }, result: undefined }
+    if (retried?._tag !== "ProvisioningRetried")
+      return { events: { wallet: [], quota: [], subscription: [], guard: [] }, result: undefined }
     const guard = yield* claimService(sub.subscriptionId, [], states.guard)
-    const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId: sub.subscriptionId, periodStart: retried.periodStart }
-    const wallet = retried.charged === 0 ? [] : yield* decideWallet({
-      _tag: "ChargeWallet",
-      transactionId: request.chargeTransactionId,
-      amount: retried.charged,
-      reference: chargeReference(cause),
-      cause,
-      description: `${request.plan.name}, provisioning retried`
-    }, states.wallet)
-    const quota = yield* decideQuota({ _tag: "TakeSlot", subscriptionId: sub.subscriptionId, catalogCapacity: request.plan.totalQuota }, states.quota)
+    const cause = {
+      _tag: "SubscriptionPeriod" as const,
+      subscriptionId: sub.subscriptionId,
+      periodStart: retried.periodStart
+    }
+    const wallet =
+      retried.charged === 0
+        ? []
+        : yield* decideWallet(
+            {
+              _tag: "ChargeWallet",
+              transactionId: request.chargeTransactionId,
+              amount: retried.charged,
+              reference: chargeReference(cause),
+              cause,
+              description: `${request.plan.name}, provisioning retried`
+            },
+            states.wallet
+          )
+    const quota = yield* decideQuota(
+      { _tag: "TakeSlot", subscriptionId: sub.subscriptionId, catalogCapacity: request.plan.totalQuota },
+      states.quota
+    )
     return { events: { wallet, quota, subscription, guard }, result: undefined }
   })

@@ -56,7 +56,12 @@ const expire = (states: RenewalStates, now: string, reason: string, holdsSlot: b
   return {
     subscription: [{ _tag: "SubscriptionExpired", at: now, by: "system", reason }],
     wallet: [],
-    quota: holdsSlot ? Either.getOrElse(decideQuota({ _tag: "ReleaseSlot", subscriptionId: sub.subscriptionId }, states.quota), () => []) : [],
+    quota: holdsSlot
+      ? Either.getOrElse(
+          decideQuota({ _tag: "ReleaseSlot", subscriptionId: sub.subscriptionId }, states.quota),
+          () => []
+        )
+      : [],
     guard: releaseService(sub.subscriptionId, states.guard),
     cluster: "remove"
   }
@@ -74,7 +79,10 @@ const expire = (states: RenewalStates, now: string, reason: string, holdsSlot: b
  *   (slot released, scaled to 0); otherwise a daily RenewalRetryFailed (schedule trigger only).
  * A step moves one period at most; the scheduler repeats it while the subscription stays due.
  */
-export const decideRenewal = (states: RenewalStates, ctx: RenewalContext): Either.Either<RenewalOutcome, WalletError> => {
+export const decideRenewal = (
+  states: RenewalStates,
+  ctx: RenewalContext
+): Either.Either<RenewalOutcome, WalletError> => {
   const sub = states.subscription
   const { now } = ctx
   if (sub.status === "SUSPENDED") {
@@ -92,43 +100,80 @@ export const decideRenewal = (states: RenewalStates, ctx: RenewalContext): Eithe
     const reference = chargeReference(cause)
     const description = `Renewal ${periodStart.slice(0, 10)} – ${addMonths(periodStart, 1).slice(0, 10)}`
     // A FREE_SERVICE month is a free grant on record: a 0-rupiah line in the history.
-    const charge = amount === 0
-      ? freeMonth
-        ? decideWallet({ _tag: "RecordFreeGrant", transactionId: ctx.chargeTransactionId, reference, cause, reason: "FREE_SERVICE", description: `${description}, free (FREE_SERVICE coupon)` }, states.wallet)
-        : Either.right([])
-      : decideWallet({ _tag: "ChargeWallet", transactionId: ctx.chargeTransactionId, amount, reference, cause, description }, states.wallet)
+    const charge =
+      amount === 0
+        ? freeMonth
+          ? decideWallet(
+              {
+                _tag: "RecordFreeGrant",
+                transactionId: ctx.chargeTransactionId,
+                reference,
+                cause,
+                reason: "FREE_SERVICE",
+                description: `${description}, free (FREE_SERVICE coupon)`
+              },
+              states.wallet
+            )
+          : Either.right([])
+        : decideWallet(
+            { _tag: "ChargeWallet", transactionId: ctx.chargeTransactionId, amount, reference, cause, description },
+            states.wallet
+          )
     return Either.map(charge, (wallet) => ({
       ...nothing,
       wallet,
-      subscription: [{
-        _tag: "SubscriptionRenewed",
-        at: now,
-        periodStart,
-        periodEnd: addMonths(periodStart, 1),
-        charged: amount,
-        // A period charged already (cannot happen while the two travel together) is not charged again.
-        chargeTransactionId: amount === 0 ? null : (wallet[0]?.transactionId ?? states.wallet.applied.get(reference) ?? null),
-        freeMonth,
-        afterGrace: sub.graceEndsAt !== undefined
-      }]
+      subscription: [
+        {
+          _tag: "SubscriptionRenewed",
+          at: now,
+          periodStart,
+          periodEnd: addMonths(periodStart, 1),
+          charged: amount,
+          // A period charged already (cannot happen while the two travel together) is not charged again.
+          chargeTransactionId:
+            amount === 0 ? null : (wallet[0]?.transactionId ?? states.wallet.applied.get(reference) ?? null),
+          freeMonth,
+          afterGrace: sub.graceEndsAt !== undefined
+        }
+      ]
     }))
   }
   const due = { amountDue: amount, balance: states.wallet.balance, shortfall: amount - states.wallet.balance }
   if (sub.graceEndsAt === undefined) {
-    return Either.right({ ...nothing, subscription: [{ _tag: "GracePeriodStarted", at: now, periodStart, graceEndsAt: plusDays(periodStart, graceDays), ...due }] })
+    return Either.right({
+      ...nothing,
+      subscription: [
+        { _tag: "GracePeriodStarted", at: now, periodStart, graceEndsAt: plusDays(periodStart, graceDays), ...due }
+      ]
+    })
   }
   if (now >= sub.graceEndsAt) {
     return Either.right({
-      subscription: [{ _tag: "SubscriptionSuspended", at: now, graceEndsAt: sub.graceEndsAt, amountDue: amount, retentionEndsAt: plusDays(now, ctx.retentionDays) }],
+      subscription: [
+        {
+          _tag: "SubscriptionSuspended",
+          at: now,
+          graceEndsAt: sub.graceEndsAt,
+          amountDue: amount,
+          retentionEndsAt: plusDays(now, ctx.retentionDays)
+        }
+      ],
       wallet: [],
-      quota: Either.getOrElse(decideQuota({ _tag: "ReleaseSlot", subscriptionId: sub.subscriptionId }, states.quota), () => []),
+      quota: Either.getOrElse(
+        decideQuota({ _tag: "ReleaseSlot", subscriptionId: sub.subscriptionId }, states.quota),
+        () => []
+      ),
       guard: [],
       cluster: "scaleDown"
     })
   }
-  const retriedToday = sub.lastRenewalAttemptAt !== undefined && Date.parse(now) - Date.parse(sub.lastRenewalAttemptAt) < dayMs
+  const retriedToday =
+    sub.lastRenewalAttemptAt !== undefined && Date.parse(now) - Date.parse(sub.lastRenewalAttemptAt) < dayMs
   if (ctx.trigger === "credit" || retriedToday) return Either.right(nothing)
-  return Either.right({ ...nothing, subscription: [{ _tag: "RenewalRetryFailed", at: now, graceEndsAt: sub.graceEndsAt, ...due }] })
+  return Either.right({
+    ...nothing,
+    subscription: [{ _tag: "RenewalRetryFailed", at: now, graceEndsAt: sub.graceEndsAt, ...due }]
+  })
 }
 
 export interface ReactivationContext {
@@ -146,34 +191,57 @@ export const decideReactivation = (
   states: RenewalStates,
   ctx: ReactivationContext
 ): Either.Either<RenewalOutcome, NotReactivatable | WalletError | QuotaError> =>
-  Either.gen(function*() {
+  Either.gen(function* () {
     const sub = states.subscription
     if (sub.status !== "SUSPENDED" || sub.plan === undefined) {
-      return yield* Either.left(new NotReactivatable({ subscriptionId: sub.subscriptionId, status: sub.status, reason: "only a suspended subscription can be reactivated" }))
+      return yield* Either.left(
+        new NotReactivatable({
+          subscriptionId: sub.subscriptionId,
+          status: sub.status,
+          reason: "only a suspended subscription can be reactivated"
+        })
+      )
     }
     if (sub.retentionEndsAt !== undefined && ctx.now >= sub.retentionEndsAt) {
-      return yield* Either.left(new NotReactivatable({ subscriptionId: sub.subscriptionId, status: sub.status, reason: "the retention window is over" }))
+      return yield* Either.left(
+        new NotReactivatable({
+          subscriptionId: sub.subscriptionId,
+          status: sub.status,
+          reason: "the retention window is over"
+        })
+      )
     }
     const amount = sub.plan.monthlyPrice
     const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId: sub.subscriptionId, periodStart: ctx.now }
-    const wallet = amount === 0 ? [] : yield* decideWallet({
-      _tag: "ChargeWallet",
-      transactionId: ctx.chargeTransactionId,
-      amount,
-      reference: chargeReference(cause),
-      cause,
-      description: `Reactivation ${ctx.now.slice(0, 10)} – ${addMonths(ctx.now, 1).slice(0, 10)}`
-    }, states.wallet)
-    const quota = yield* decideQuota({ _tag: "TakeSlot", subscriptionId: sub.subscriptionId, catalogCapacity: ctx.catalogCapacity }, states.quota)
+    const wallet =
+      amount === 0
+        ? []
+        : yield* decideWallet(
+            {
+              _tag: "ChargeWallet",
+              transactionId: ctx.chargeTransactionId,
+              amount,
+              reference: chargeReference(cause),
+              cause,
+              description: `Reactivation ${ctx.now.slice(0, 10)} – ${addMonths(ctx.now, 1).slice(0, 10)}`
+            },
+            states.wallet
+          )
+    const quota = yield* decideQuota(
+      { _tag: "TakeSlot", subscriptionId: sub.subscriptionId, catalogCapacity: ctx.catalogCapacity },
+      states.quota
+    )
     return {
-      subscription: [{
-        _tag: "SubscriptionReactivated",
-        at: ctx.now,
-        periodStart: ctx.now,
-        periodEnd: addMonths(ctx.now, 1),
-        charged: amount,
-        chargeTransactionId: amount === 0 ? null : ctx.chargeTransactionId
-      }],
+      subscription: [
+        {
+          _tag: "SubscriptionReactivated",
+          at: ctx.now,
+          periodStart: ctx.now,
+          periodEnd: addMonths(ctx.now, 1),
+          charged: amount,
+          chargeTransactionId: amount === 0 ? null : ctx.chargeTransactionId
+        }
+      ],
       wallet,
       quota,
       guard: [],

@@ -27,7 +27,9 @@ export const runwayOf = (balance: number, subscriptions: ReadonlyArray<RenewingS
   const monthlyCost = subscriptions.reduce((sum, s) => sum + s.monthlyPrice, 0)
   if (monthlyCost === 0) return { monthlyCost, renewalsCovered: null, firstFailureAt: null }
   const horizon = addMonths(now, horizonMonths)
-  const queue = subscriptions.filter((s) => s.monthlyPrice > 0).map((s) => ({ at: s.nextRenewal, price: s.monthlyPrice, free: s.freeMonthsLeft, months: 0 }))
+  const queue = subscriptions
+    .filter((s) => s.monthlyPrice > 0)
+    .map((s) => ({ at: s.nextRenewal, price: s.monthlyPrice, free: s.freeMonthsLeft, months: 0 }))
   let left = balance
   let covered = 0
   for (;;) {

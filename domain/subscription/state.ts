@@ -72,10 +72,10 @@ export const renewalStatusOf = (state: Pick<SubscriptionState, "status" | "grace
   state.status === "SUSPENDED" || state.status === "EXPIRED"
     ? state.status
     : state.status === "CANCELLED" || state.status === "FAILED"
-    ? "CANCELLED"
-    : state.graceEndsAt !== undefined
-    ? "GRACE"
-    : "ACTIVE"
+      ? "CANCELLED"
+      : state.graceEndsAt !== undefined
+        ? "GRACE"
+        : "ACTIVE"
 
 /** The guard's state: the subscription holding the user's place on a service, if any. */
 export interface ServiceGuardState {

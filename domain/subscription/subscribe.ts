@@ -1,6 +1,22 @@
 import { Either } from "effect"
-import { type CouponEvent, type CouponState, type CouponTerms, couponBenefit, decideCouponUse, ensureCouponUsable, type InvalidCoupon, unusedCoupon } from "../coupon/index.ts"
-import { chargeReference, decideWallet, ensureAffordable, type WalletError, type WalletEvent, type WalletState } from "../ledger/index.ts"
+import {
+  type CouponEvent,
+  type CouponState,
+  type CouponTerms,
+  couponBenefit,
+  decideCouponUse,
+  ensureCouponUsable,
+  type InvalidCoupon,
+  unusedCoupon
+} from "../coupon/index.ts"
+import {
+  chargeReference,
+  decideWallet,
+  ensureAffordable,
+  type WalletError,
+  type WalletEvent,
+  type WalletState
+} from "../ledger/index.ts"
 import { decideQuota, ensureSlotFree, type QuotaError, type QuotaEvent, type QuotaState } from "../quota/index.ts"
 import type { Outcome } from "../shared/index.ts"
 import { claimService, decideSubscription } from "./decide.ts"
@@ -54,7 +70,8 @@ export interface SubscribeIds {
 }
 
 /** `<service slug>-<first 8 characters of the id>` when the user names none. */
-export const defaultInstanceName = (serviceSlug: string, subscriptionId: string) => `${serviceSlug}-${subscriptionId.slice(0, 8)}`
+export const defaultInstanceName = (serviceSlug: string, subscriptionId: string) =>
+  `${serviceSlug}-${subscriptionId.slice(0, 8)}`
 
 const couponUse = (request: SubscribeRequest) => ({
   userId: request.userId,
@@ -68,10 +85,15 @@ const couponUse = (request: SubscribeRequest) => ({
  * coupon, credit for the price after the coupon, a free slot), without ids: what a dry run
  * reports and what `decideSubscribe` checks first.
  */
-export const quoteSubscribe = (states: SubscribeStates, request: SubscribeRequest): Either.Either<SubscribeQuote, SubscribeError> =>
-  Either.gen(function*() {
+export const quoteSubscribe = (
+  states: SubscribeStates,
+  request: SubscribeRequest
+): Either.Either<SubscribeQuote, SubscribeError> =>
+  Either.gen(function* () {
     if (states.guard.holder !== undefined) {
-      return yield* Either.left(new DuplicateSubscription({ existingSubscriptionId: states.guard.holder, upgradeOptions: [] }))
+      return yield* Either.left(
+        new DuplicateSubscription({ existingSubscriptionId: states.guard.holder, upgradeOptions: [] })
+      )
     }
     const use = couponUse(request)
     if (request.coupon !== undefined) yield* ensureCouponUsable(request.coupon, use, states.coupon ?? unusedCoupon)
@@ -101,51 +123,76 @@ export const decideSubscribe = (
   request: SubscribeRequest,
   ids: SubscribeIds
 ): Either.Either<Outcome<SubscribeEvents, SubscribeQuote>, SubscribeError> =>
-  Either.gen(function*() {
+  Either.gen(function* () {
     const quote = yield* quoteSubscribe(states, request)
     const { subscriptionId } = ids
     const guard = yield* claimService(subscriptionId, [], states.guard)
-    const coupon = request.coupon === undefined ? [] : (yield* decideCouponUse(
-      request.coupon,
-      { ...couponUse(request), redemptionId: subscriptionId },
-      states.coupon ?? unusedCoupon
-    )).map((e) => ({ ...e, subscriptionId }))
+    const coupon =
+      request.coupon === undefined
+        ? []
+        : (yield* decideCouponUse(
+            request.coupon,
+            { ...couponUse(request), redemptionId: subscriptionId },
+            states.coupon ?? unusedCoupon
+          )).map((e) => ({ ...e, subscriptionId }))
     const cause = { _tag: "SubscriptionPeriod" as const, subscriptionId, periodStart: request.now }
     const freeService = request.coupon?.type === "FREE_SERVICE" && coupon.length > 0 && !request.bonus
     // A bonus or FREE_SERVICE first month is a free grant on record: a 0-rupiah line in the history.
-    const freeGrant = request.plan.monthlyPrice === 0 ? undefined : request.bonus ? "BONUS" as const : freeService ? "FREE_SERVICE" as const : undefined
-    const wallet = quote.price > 0
-      ? yield* decideWallet({
-        _tag: "ChargeWallet",
-        transactionId: ids.chargeTransactionId,
-        amount: quote.price,
-        reference: chargeReference(cause),
-        cause,
-        description: `${request.plan.name}, first month`
-      }, states.wallet)
-      : freeGrant === undefined
-      ? []
-      : yield* decideWallet({
-        _tag: "RecordFreeGrant",
-        transactionId: ids.chargeTransactionId,
-        reference: chargeReference(cause),
-        cause,
-        reason: freeGrant,
-        description: `${request.plan.name}, first month free (${freeGrant === "BONUS" ? "bonus subscription" : `FREE_SERVICE coupon ${request.coupon!.code}`})`
-      }, states.wallet)
-    const quota = yield* decideQuota({ _tag: "TakeSlot", subscriptionId, catalogCapacity: request.plan.totalQuota }, states.quota)
-    const subscription = yield* decideSubscription({
-      _tag: "Subscribe",
-      subscriptionId,
-      userId: request.userId,
-      serviceId: request.service.id,
-      plan: { planId: request.plan.id, planType: request.plan.planType, monthlyPrice: request.plan.monthlyPrice },
-      charged: quote.price,
-      chargeTransactionId: quote.price > 0 ? ids.chargeTransactionId : null,
-      now: request.now,
-      autoRenew: request.autoRenew,
-      instanceName: request.instanceName ?? defaultInstanceName(request.service.slug, subscriptionId),
-      freeMonths: freeService ? { couponCode: request.coupon!.code, months: Math.max(0, (request.coupon!.freeMonths ?? 1) - 1) } : undefined
-    }, noSubscription)
+    const freeGrant =
+      request.plan.monthlyPrice === 0
+        ? undefined
+        : request.bonus
+          ? ("BONUS" as const)
+          : freeService
+            ? ("FREE_SERVICE" as const)
+            : undefined
+    const wallet =
+      quote.price > 0
+        ? yield* decideWallet(
+            {
+              _tag: "ChargeWallet",
+              transactionId: ids.chargeTransactionId,
+              amount: quote.price,
+              reference: chargeReference(cause),
+              cause,
+              description: `${request.plan.name}, first month`
+            },
+            states.wallet
+          )
+        : freeGrant === undefined
+          ? []
+          : yield* decideWallet(
+              {
+                _tag: "RecordFreeGrant",
+                transactionId: ids.chargeTransactionId,
+                reference: chargeReference(cause),
+                cause,
+                reason: freeGrant,
+                description: `${request.plan.name}, first month free (${freeGrant === "BONUS" ? "bonus subscription" : `FREE_SERVICE coupon ${request.coupon!.code}`})`
+              },
+              states.wallet
+            )
+    const quota = yield* decideQuota(
+      { _tag: "TakeSlot", subscriptionId, catalogCapacity: request.plan.totalQuota },
+      states.quota
+    )
+    const subscription = yield* decideSubscription(
+      {
+        _tag: "Subscribe",
+        subscriptionId,
+        userId: request.userId,
+        serviceId: request.service.id,
+        plan: { planId: request.plan.id, planType: request.plan.planType, monthlyPrice: request.plan.monthlyPrice },
+        charged: quote.price,
+        chargeTransactionId: quote.price > 0 ? ids.chargeTransactionId : null,
+        now: request.now,
+        autoRenew: request.autoRenew,
+        instanceName: request.instanceName ?? defaultInstanceName(request.service.slug, subscriptionId),
+        freeMonths: freeService
+          ? { couponCode: request.coupon!.code, months: Math.max(0, (request.coupon!.freeMonths ?? 1) - 1) }
+          : undefined
+      },
+      noSubscription
+    )
     return { events: { guard, coupon, wallet, quota, subscription }, result: quote }
   })

@@ -41,40 +41,54 @@ export const decideUpgrade = (
   states: UpgradeStates,
   request: UpgradeRequest
 ): Either.Either<Outcome<UpgradeEvents, void>, SubscriptionError | QuotaError | WalletError> =>
-  Either.gen(function*() {
+  Either.gen(function* () {
     const sub = states.subscription
-    const subscription = yield* decideSubscription({
-      _tag: "Upgrade",
-      upgradeId: request.upgradeId,
-      to: { planId: request.to.id, planType: request.to.planType, monthlyPrice: request.to.monthlyPrice },
-      now: request.now,
-      chargeTransactionId: request.chargeTransactionId,
-      bonus: request.bonus
-    }, sub)
+    const subscription = yield* decideSubscription(
+      {
+        _tag: "Upgrade",
+        upgradeId: request.upgradeId,
+        to: { planId: request.to.id, planType: request.to.planType, monthlyPrice: request.to.monthlyPrice },
+        now: request.now,
+        chargeTransactionId: request.chargeTransactionId,
+        bonus: request.bonus
+      },
+      sub
+    )
     const upgraded = subscription[0]
-    if (upgraded?._tag !== "SubscriptionUpgraded") return { events: { wallet: [], oldQuota: [], newQuota: [], subscription }, result: undefined }
+    if (upgraded?._tag !== "SubscriptionUpgraded")
+      return { events: { wallet: [], oldQuota: [], newQuota: [], subscription }, result: undefined }
     const oldQuota = yield* decideQuota({ _tag: "ReleaseSlot", subscriptionId: sub.subscriptionId }, states.oldQuota)
-    const newQuota = yield* decideQuota({ _tag: "TakeSlot", subscriptionId: sub.subscriptionId, catalogCapacity: request.to.totalQuota }, states.newQuota)
+    const newQuota = yield* decideQuota(
+      { _tag: "TakeSlot", subscriptionId: sub.subscriptionId, catalogCapacity: request.to.totalQuota },
+      states.newQuota
+    )
     const cause = { _tag: "Upgrade" as const, subscriptionId: sub.subscriptionId, upgradeId: request.upgradeId }
-    const wallet = upgraded.charged > 0
-      ? yield* decideWallet({
-        _tag: "ChargeWallet",
-        transactionId: request.chargeTransactionId,
-        amount: upgraded.charged,
-        reference: chargeReference(cause),
-        cause,
-        description: `Upgrade to ${request.to.name}, prorated`
-      }, states.wallet)
-      : request.bonus
-      // A bonus upgrade is a free grant on record: a 0-rupiah line in the history.
-      ? yield* decideWallet({
-        _tag: "RecordFreeGrant",
-        transactionId: request.chargeTransactionId,
-        reference: chargeReference(cause),
-        cause,
-        reason: "BONUS",
-        description: `Upgrade to ${request.to.name}, free (bonus upgrade)`
-      }, states.wallet)
-      : []
+    const wallet =
+      upgraded.charged > 0
+        ? yield* decideWallet(
+            {
+              _tag: "ChargeWallet",
+              transactionId: request.chargeTransactionId,
+              amount: upgraded.charged,
+              reference: chargeReference(cause),
+              cause,
+              description: `Upgrade to ${request.to.name}, prorated`
+            },
+            states.wallet
+          )
+        : request.bonus
+          ? // A bonus upgrade is a free grant on record: a 0-rupiah line in the history.
+            yield* decideWallet(
+              {
+                _tag: "RecordFreeGrant",
+                transactionId: request.chargeTransactionId,
+                reference: chargeReference(cause),
+                cause,
+                reason: "BONUS",
+                description: `Upgrade to ${request.to.name}, free (bonus upgrade)`
+              },
+              states.wallet
+            )
+          : []
     return { events: { wallet, oldQuota, newQuota, subscription }, result: undefined }
   })

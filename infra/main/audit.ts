@@ -18,22 +18,42 @@ const n = (x: number) => x.toLocaleString("en")
 const summaryLines = (report: AuditReport, database: string): Array<string> => {
   const lines = [`MinisPod ledger audit — ${database}`]
   const at = report.consistentUpTo
-  if (at) lines.push(`consistent up to position ${n(at.position)}: ${n(at.events)} committed events, snapshot ${at.snapshot}`)
-  lines.push(`events checked: ${report.eventsChecked}${report.seconds === undefined ? "" : ` in ${report.seconds.toFixed(2)} s (${n(report.eventsPerSecond ?? 0)} events/s)`}`)
-  const kinds = Object.entries(report.streamsByKind).sort(([, a], [, b]) => b - a).map(([k, c]) => `${k} ${c}`).join(", ")
+  if (at)
+    lines.push(`consistent up to position ${n(at.position)}: ${n(at.events)} committed events, snapshot ${at.snapshot}`)
+  lines.push(
+    `events checked: ${report.eventsChecked}${report.seconds === undefined ? "" : ` in ${report.seconds.toFixed(2)} s (${n(report.eventsPerSecond ?? 0)} events/s)`}`
+  )
+  const kinds = Object.entries(report.streamsByKind)
+    .sort(([, a], [, b]) => b - a)
+    .map(([k, c]) => `${k} ${c}`)
+    .join(", ")
   lines.push(`streams: ${report.streamsChecked}${kinds ? ` (${kinds})` : ""}`)
-  lines.push(`checked: ${Object.entries(report.checked).map(([k, c]) => `${k}: ${c}`).join(", ")}`)
+  lines.push(
+    `checked: ${Object.entries(report.checked)
+      .map(([k, c]) => `${k}: ${c}`)
+      .join(", ")}`
+  )
   lines.push("accounts by kind (replayed):")
   for (const [kind, { accounts, total }] of Object.entries(report.accountsByKind)) {
-    lines.push(`  ${kind.padEnd(24)} ${`${n(accounts)} account${accounts === 1 ? "" : "s"}`.padStart(16)}   total ${n(total).padStart(20)}`)
+    lines.push(
+      `  ${kind.padEnd(24)} ${`${n(accounts)} account${accounts === 1 ? "" : "s"}`.padStart(16)}   total ${n(total).padStart(20)}`
+    )
   }
   lines.push(`  ${"sum over all accounts".padEnd(24)} ${"".padStart(16)}   total ${n(report.accountSum).padStart(20)}`)
   lines.push(verdictLine(report))
   const [first, ...rest] = report.problems
   if (first) {
-    lines.push(`first bad event: position=${first.position ?? "-"} stream=${first.streamId ?? "-"} version=${first.version ?? "-"} event=${first.eventId ?? "-"}: ${first.problem}`)
-    for (const p of rest) lines.push(`  - position=${p.position ?? "-"} stream=${p.streamId ?? "-"} version=${p.version ?? "-"}: ${p.problem}`)
-    if (report.problemCount > report.problems.length) lines.push(`  … and ${n(report.problemCount - report.problems.length)} more (--out report.json has the first ${report.problems.length})`)
+    lines.push(
+      `first bad event: position=${first.position ?? "-"} stream=${first.streamId ?? "-"} version=${first.version ?? "-"} event=${first.eventId ?? "-"}: ${first.problem}`
+    )
+    for (const p of rest)
+      lines.push(
+        `  - position=${p.position ?? "-"} stream=${p.streamId ?? "-"} version=${p.version ?? "-"}: ${p.problem}`
+      )
+    if (report.problemCount > report.problems.length)
+      lines.push(
+        `  … and ${n(report.problemCount - report.problems.length)} more (--out report.json has the first ${report.problems.length})`
+      )
   }
   return lines
 }
@@ -55,7 +75,9 @@ let exitCode = 2
 try {
   const config = await loadConfig()
   const database = await openDatabase(config)
-  const runtime = ManagedRuntime.make(Layer.merge(postgresLayer(database.url, 4), effectLogging(makeLog("warning", stderr()), "warning")))
+  const runtime = ManagedRuntime.make(
+    Layer.merge(postgresLayer(database.url, 4), effectLogging(makeLog("warning", stderr()), "warning"))
+  )
   try {
     const { report, accounts } = await runtime.runPromise(auditLedger())
     const out = summaryLines(report, database.description)

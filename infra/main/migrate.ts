@@ -11,7 +11,9 @@ let exitCode = 0
 try {
   const result = await migrate(sql, fileURLToPath(new URL("../../migrations", import.meta.url)))
   process.stdout.write(`database: ${database.description}\n`)
-  process.stdout.write(`applied: ${result.applied.length === 0 ? "none" : result.applied.join(", ")}; already applied: ${result.alreadyApplied}\n`)
+  process.stdout.write(
+    `applied: ${result.applied.length === 0 ? "none" : result.applied.join(", ")}; already applied: ${result.alreadyApplied}\n`
+  )
 } catch (error) {
   process.stderr.write(`migration failed: ${error instanceof Error ? error.message : String(error)}\n`)
   exitCode = 1

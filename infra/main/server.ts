@@ -55,8 +55,11 @@ try {
 
 // Without JWT_SECRET the embedded setup keeps a generated secret beside its data, so sessions survive restarts.
 const jwtFile = database.embeddedDataDir === undefined ? undefined : `${database.embeddedDataDir}.jwt-secret`
-const keptSecret = Option.isNone(config.jwtSecret) && jwtFile !== undefined ? await persistedJwtSecret(jwtFile) : undefined
-const jwt = keptSecret ? { secret: keptSecret.secret, generated: false } : jwtSecretOf(config, () => randomBytes(32).toString("base64url"))
+const keptSecret =
+  Option.isNone(config.jwtSecret) && jwtFile !== undefined ? await persistedJwtSecret(jwtFile) : undefined
+const jwt = keptSecret
+  ? { secret: keptSecret.secret, generated: false }
+  : jwtSecretOf(config, () => randomBytes(32).toString("base64url"))
 const serverKey = Option.match(config.midtransServerKey, {
   onNone: () => ({ value: `SB-Mid-server-dev-${randomBytes(12).toString("base64url")}`, generated: true }),
   onSome: (key) => ({ value: Redacted.value(key), generated: false })
@@ -65,7 +68,11 @@ let selfUrl = ""
 const gateway = { serverKey: serverKey.value, selfUrl: () => selfUrl }
 // The development clock: only with DEV_CLOCK=true while every external system is simulated; one
 // boolean, never true in production.
-const devClockEnabled = config.devClock && config.midtransMode === "simulator" && config.clusterMode === "simulator" && mayServeDevSurfaces(config)
+const devClockEnabled =
+  config.devClock &&
+  config.midtransMode === "simulator" &&
+  config.clusterMode === "simulator" &&
+  mayServeDevSurfaces(config)
 const devClockSql = devClockEnabled ? connect(database.url, { max: 2 }) : undefined
 const devClock = devClockSql ? await makeDevClock(devClockSql) : undefined
 // The development mailbox: a real SMTP server in this process, only on simulated systems.
@@ -74,7 +81,9 @@ const devMailbox = mailboxSql && (await startDevMailbox({ sql: mailboxSql, now: 
 const smtpUrl = devMailbox?.url ?? Option.getOrUndefined(Option.map(config.smtpUrl, Redacted.value))
 const runtime = ManagedRuntime.make(
   Layer.mergeAll(
-    notificationLayer(config, { smtpUrl, appUrl: () => selfUrl }).pipe(Layer.provideMerge(appLayer(database.url, config, jwt.secret, gateway))),
+    notificationLayer(config, { smtpUrl, appUrl: () => selfUrl }).pipe(
+      Layer.provideMerge(appLayer(database.url, config, jwt.secret, gateway))
+    ),
     effectLogging(log, config.logLevel),
     devClock ? Layer.setClock(devClock.clock) : Layer.empty
   )
@@ -86,28 +95,41 @@ const admin = {
 }
 await runtime.runPromise(ensureAdministrator(admin))
 
-const simulator = config.midtransMode === "simulator" && mayServeDevSurfaces(config)
-  ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
-  : []
+const simulator =
+  config.midtransMode === "simulator" && mayServeDevSurfaces(config)
+    ? [makeSimulatorRouter({ sql: await runtime.runPromise(Pg), serverKey: serverKey.value, selfUrl: () => selfUrl })]
+    : []
 
 // After a development-clock advance the time-driven jobs run at once, as their ticks would have.
 const renewNow = () =>
-  runtime.runPromise(Effect.all({
-    renewals: processRenewals(),
-    payments: reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 }),
-    reminders: enqueueReminders()
-  }))
+  runtime.runPromise(
+    Effect.all({
+      renewals: processRenewals(),
+      payments: reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 }),
+      reminders: enqueueReminders()
+    })
+  )
 const devClockRouters = devClock ? [makeDevClockRouter(devClock, renewNow)] : []
 
 // The Kubernetes API simulator (CLUSTER_MODE=simulator): the cluster adapter talks to it over HTTP.
-const kubeSimulator = config.clusterMode === "simulator" && mayServeDevSurfaces(config)
-  ? await makeKubeSimulator({ sql: await runtime.runPromise(Pg), selfUrl: () => selfUrl, readyDelayMs: config.simulatedReadyMs })
-  : undefined
+const kubeSimulator =
+  config.clusterMode === "simulator" && mayServeDevSurfaces(config)
+    ? await makeKubeSimulator({
+        sql: await runtime.runPromise(Pg),
+        selfUrl: () => selfUrl,
+        readyDelayMs: config.simulatedReadyMs
+      })
+    : undefined
 const kubeconfigFile = resolve(config.simulatorKubeconfigPath)
 
 const cors = corsPolicy(config.corsOrigins)
 const { app, drained, metricsText } = makeHttpApp({
-  extraRouters: [...simulator, ...(kubeSimulator ? [kubeSimulator.router] : []), ...devClockRouters, ...(mailboxSql ? [makeMailboxRouter({ sql: mailboxSql })] : [])],
+  extraRouters: [
+    ...simulator,
+    ...(kubeSimulator ? [kubeSimulator.router] : []),
+    ...devClockRouters,
+    ...(mailboxSql ? [makeMailboxRouter({ sql: mailboxSql })] : [])
+  ],
   cors,
   checkResponses: config.checkResponses,
   routes,
@@ -134,37 +156,55 @@ const metricsServer = metricsServing(config).startSeparate({ metricsText })
 // Browsers send Origin: only this server's own origin (or PUBLIC_BASE_URL) and CORS_ORIGINS may open a log socket.
 const logSocket = attachLogSocket(server, {
   run: (effect) => runtime.runPromiseExit(effect),
-  allowedOrigins: (req) => req.headers.origin === undefined || req.headers.origin === new URL(selfUrl).origin || cors.allows(req.headers.origin),
+  allowedOrigins: (req) =>
+    req.headers.origin === undefined ||
+    req.headers.origin === new URL(selfUrl).origin ||
+    cors.allows(req.headers.origin),
   maxStreamsPerUser: config.logStreamsPerUser,
   recheckMs: config.logStreamRecheckSeconds * 1000,
   pingMs: config.logStreamPingSeconds * 1000,
   maxBufferedBytes: config.logStreamBufferBytes
 })
 // The reconciliation job: every replica schedules it; one at a time runs it (advisory lock).
-const reconciliation = cron.schedule(config.reconcileCron, () => {
-  runtime.runPromise(reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 })).then(
-    (r) => r.checked > 0 && logger.info("payments reconciled", r),
-    (error: unknown) => logger.error("payment reconciliation failed", { error: String(error) })
-  )
-}, { noOverlap: true })
+const reconciliation = cron.schedule(
+  config.reconcileCron,
+  () => {
+    runtime.runPromise(reconcilePendingPayments({ olderThanSeconds: config.reconcileAfterSeconds, limit: 500 })).then(
+      (r) => r.checked > 0 && logger.info("payments reconciled", r),
+      (error: unknown) => logger.error("payment reconciliation failed", { error: String(error) })
+    )
+  },
+  { noOverlap: true }
+)
 
 // The renewal job: every replica schedules it; one at a time runs it (advisory lock).
-const renewals = cron.schedule(config.renewalCron, () => {
-  runtime.runPromise(runScheduledRenewals()).then(
-    (r) => r.ran && logger.info("renewals", { ...r.counts }),
-    (error: unknown) => logger.error("renewal run failed", { error: String(error) })
-  )
-}, { noOverlap: true })
+const renewals = cron.schedule(
+  config.renewalCron,
+  () => {
+    runtime.runPromise(runScheduledRenewals()).then(
+      (r) => r.ran && logger.info("renewals", { ...r.counts }),
+      (error: unknown) => logger.error("renewal run failed", { error: String(error) })
+    )
+  },
+  { noOverlap: true }
+)
 
 // The instance reconciliation loop (drift repair, health): every replica ticks, one at a time runs it (advisory lock).
 let reconcilingInstances = false
 const instanceReconciliation = setInterval(() => {
   if (reconcilingInstances) return
   reconcilingInstances = true
-  runtime.runPromise(runReconciliation()).then(
-    (r) => r.ran && r.counts !== null && r.counts.reapplied + r.counts.scaledUp + r.counts.scaledDown + r.counts.healthChanges + r.counts.failed > 0 && logger.info("instances reconciled", { ...r.counts }),
-    (error: unknown) => logger.error("instance reconciliation failed", { error: String(error) })
-  ).finally(() => (reconcilingInstances = false))
+  runtime
+    .runPromise(runReconciliation())
+    .then(
+      (r) =>
+        r.ran &&
+        r.counts !== null &&
+        r.counts.reapplied + r.counts.scaledUp + r.counts.scaledDown + r.counts.healthChanges + r.counts.failed > 0 &&
+        logger.info("instances reconciled", { ...r.counts }),
+      (error: unknown) => logger.error("instance reconciliation failed", { error: String(error) })
+    )
+    .finally(() => (reconcilingInstances = false))
 }, config.instanceReconcileSeconds * 1000)
 
 // The provisioning worker: its queue is the read model, so work survives restarts; each instance
@@ -179,29 +219,45 @@ const every = (ms: number, name: string, pass: () => Promise<unknown>) => {
   return setInterval(() => {
     if (busy) return
     busy = true
-    pass().catch((error: unknown) => logger.error(`${name} failed`, { error: String(error) })).finally(() => (busy = false))
+    pass()
+      .catch((error: unknown) => logger.error(`${name} failed`, { error: String(error) }))
+      .finally(() => (busy = false))
   }, ms)
 }
 const notificationJobs = [
-  ...(smtpUrl === undefined ? [] : [every(config.notifyPollMs, "email dispatch", async () => {
-    // Full batches mean a backlog: keep going (bounded) instead of waiting for the next tick.
-    for (let pass = 0; pass < 20; pass++) {
-      const r = await runtime.runPromise(dispatchEmails())
-      if (r.sent + r.retrying + r.failed > 0) logger.info("emails dispatched", { ...r })
-      if (r.sent + r.retrying + r.failed + r.skipped < notificationBatchSize) return
-    }
-  })]),
+  ...(smtpUrl === undefined
+    ? []
+    : [
+        every(config.notifyPollMs, "email dispatch", async () => {
+          // Full batches mean a backlog: keep going (bounded) instead of waiting for the next tick.
+          for (let pass = 0; pass < 20; pass++) {
+            const r = await runtime.runPromise(dispatchEmails())
+            if (r.sent + r.retrying + r.failed > 0) logger.info("emails dispatched", { ...r })
+            if (r.sent + r.retrying + r.failed + r.skipped < notificationBatchSize) return
+          }
+        })
+      ]),
   every(config.notifyReminderPollMs, "reminders", () =>
-    runtime.runPromise(enqueueReminders()).then((n) => n > 0 && logger.info("reminders queued", { count: n })))
+    runtime.runPromise(enqueueReminders()).then((n) => n > 0 && logger.info("reminders queued", { count: n }))
+  )
 ]
 
 server.listen(config.port, config.host, async () => {
   const { port } = server.address() as AddressInfo
   const listenHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host
-  selfUrl = Option.match(config.publicBaseUrl, { onNone: () => `http://${listenHost}:${port}`, onSome: (u) => u.toString().replace(/\/$/, "") })
-  const kubeconfigWritten = kubeSimulator === undefined
-    ? undefined
-    : await mkdir(dirname(kubeconfigFile), { recursive: true }).then(() => writeFile(kubeconfigFile, kubeSimulator.kubeconfig())).then(() => true, (error: unknown) => String(error))
+  selfUrl = Option.match(config.publicBaseUrl, {
+    onNone: () => `http://${listenHost}:${port}`,
+    onSome: (u) => u.toString().replace(/\/$/, "")
+  })
+  const kubeconfigWritten =
+    kubeSimulator === undefined
+      ? undefined
+      : await mkdir(dirname(kubeconfigFile), { recursive: true })
+          .then(() => writeFile(kubeconfigFile, kubeSimulator.kubeconfig()))
+          .then(
+            () => true,
+            (error: unknown) => String(error)
+          )
   const lines = [
     `MinisPod listening on http://${config.host}:${port}`,
     `  database: ${database.description}`,
@@ -211,10 +267,14 @@ server.listen(config.port, config.host, async () => {
       : `  admin: ${admin.email} (from ADMIN_EMAIL)`,
     keptSecret
       ? `  jwt: ${keptSecret.created ? "generated and kept" : "kept"} in ${jwtFile} (mode 600; sessions survive restarts; set JWT_SECRET for replicas)`
-      : jwt.generated ? "  jwt: generated for this run (set JWT_SECRET so tokens survive restarts and replicas)" : "  jwt: JWT_SECRET",
+      : jwt.generated
+        ? "  jwt: generated for this run (set JWT_SECRET so tokens survive restarts and replicas)"
+        : "  jwt: JWT_SECRET",
     config.midtransMode === "simulator"
       ? `  payments: LOCAL MIDTRANS SIMULATOR (no real money): top-ups pay at ${selfUrl}/dev/midtrans/pay/<transactionId>` +
-        (serverKey.generated ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)` : "; server key from MIDTRANS_SERVER_KEY")
+        (serverKey.generated
+          ? `; dev server key ${serverKey.value} (set MIDTRANS_SERVER_KEY)`
+          : "; server key from MIDTRANS_SERVER_KEY")
       : `  payments: Midtrans ${config.midtransMode} (server key from MIDTRANS_SERVER_KEY)`,
     config.clusterMode === "kubernetes"
       ? `  cluster: Kubernetes (${Option.getOrElse(config.kubeconfigPath, () => "in-cluster service account")}), namespaces ${config.clusterNamespacePrefix}<userId>, hosts *.${config.clusterBaseDomain}`
@@ -222,13 +282,17 @@ server.listen(config.port, config.host, async () => {
     devMailbox
       ? `  mail: DEVELOPMENT MAILBOX (nothing leaves this machine): SMTP at ${devMailbox.url}, read at ${selfUrl}/dev/mailbox (set SMTP_URL for real mail)`
       : smtpUrl === undefined
-      ? "  mail: OFF (no SMTP_URL): notifications are in-app only; emails wait in the outbox"
-      : "  mail: SMTP from SMTP_URL",
+        ? "  mail: OFF (no SMTP_URL): notifications are in-app only; emails wait in the outbox"
+        : "  mail: SMTP from SMTP_URL",
     `  metrics: ${metricsServing(config).description}`,
     ...startWarnings(config),
     `  renewals: ${config.renewalCron} (RENEWAL_CRON); suspended subscriptions kept ${config.suspensionRetentionDays} days`,
     `  instances: reconciled every ${config.instanceReconcileSeconds} s (INSTANCE_RECONCILE_SECONDS): drift repaired, health recorded`,
-    ...(devClock ? [`  clock: DEVELOPMENT CLOCK (DEV_CLOCK=true): now ${devClock.now().toISOString()}; POST ${selfUrl}/dev/clock/advance {"days": n}`] : [])
+    ...(devClock
+      ? [
+          `  clock: DEVELOPMENT CLOCK (DEV_CLOCK=true): now ${devClock.now().toISOString()}; POST ${selfUrl}/dev/clock/advance {"days": n}`
+        ]
+      : [])
   ]
   logger.info(lines[0]!, { details: lines.slice(1).map((l) => l.trim()) })
 })

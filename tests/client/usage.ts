@@ -21,15 +21,23 @@ export const minispod = (baseUrl: string, accessToken: string) => {
       return data.data.redirectUrl
     },
     cheapestPlan: async (serviceSlug: string) => {
-      const { data } = await client.GET("/api/catalog/services/{serviceSlug}/plans", { params: { path: { serviceSlug }, query: { page: 1, limit: 100 } } })
+      const { data } = await client.GET("/api/catalog/services/{serviceSlug}/plans", {
+        params: { path: { serviceSlug }, query: { page: 1, limit: 100 } }
+      })
       const plans = data?.data.items ?? []
       const prices: Array<number> = plans.map((p) => p.monthlyPrice)
       return { total: data?.data.pagination.total, lowest: Math.min(...prices) }
     },
     invoiceTotals: async () => {
-      const { data, error } = await client.GET("/api/wallet/invoices", { params: { query: { page: 1, limit: 100, type: "INVOICE" } } })
+      const { data, error } = await client.GET("/api/wallet/invoices", {
+        params: { query: { page: 1, limit: 100, type: "INVOICE" } }
+      })
       if (error) throw new Error(error.error.code)
-      return data.data.items.map((d): [string, number, ReadonlyArray<number>] => [d.number, d.total, d.lines.map((l) => l.amount)])
+      return data.data.items.map((d): [string, number, ReadonlyArray<number>] => [
+        d.number,
+        d.total,
+        d.lines.map((l) => l.amount)
+      ])
     },
     invoicePdfLink: async (number: string): Promise<string> => {
       const { data, error } = await client.GET("/api/wallet/invoices/{number}", { params: { path: { number } } })

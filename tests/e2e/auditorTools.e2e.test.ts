@@ -23,13 +23,20 @@ const python = (...args: Array<string>) =>
   )
 
 const exportLedger = async () => {
-  const response = await fetch(`${server.baseUrl}/api/admin/audit/events`, { headers: { authorization: `Bearer ${admin}` } })
+  const response = await fetch(`${server.baseUrl}/api/admin/audit/events`, {
+    headers: { authorization: `Bearer ${admin}` }
+  })
   return { headers: response.headers, body: await response.text() }
 }
 
 beforeAll(async () => {
   db = await createTestDatabase({ migrate: false })
-  server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "auditor-e2e-secret-auditor-e2e-secret", SIM_CLUSTER_READY_MS: "100", PROVISIONING_POLL_MS: "100" })
+  server = await startServer({
+    DATABASE_URL: db.url,
+    JWT_SECRET: "auditor-e2e-secret-auditor-e2e-secret",
+    SIM_CLUSTER_READY_MS: "100",
+    PROVISIONING_POLL_MS: "100"
+  })
   http = api(server.baseUrl)
   admin = await adminToken(http)
   dir = await mkdtemp(join(tmpdir(), "auditor-e2e-"))
@@ -39,10 +46,19 @@ beforeAll(async () => {
   users.push(a, b)
   const topUp = (await http.post("/api/wallet/topup", { amount: 125_000, paymentMethod: "QRIS" }, a.token)).body.data
   expect((await fetch(`${topUp.redirectUrl}/settle`, { method: "POST", redirect: "manual" })).status).toBe(303)
-  const plan = ((await http.get("/api/catalog/services/n8n/plans", a.token)).body.data.items as Array<{ id: string; planType: string }>).find((p) => p.planType === "BASIC")!
+  const plan = (
+    (await http.get("/api/catalog/services/n8n/plans", a.token)).body.data.items as Array<{
+      id: string
+      planType: string
+    }>
+  ).find((p) => p.planType === "BASIC")!
   const sub = (await http.post("/api/subscriptions", { planId: plan.id, instanceName: "audited" }, a.token)).body.data
   expect((await http.delete(`/api/subscriptions/${sub.id}`, a.token)).status).toBe(200)
-  await http.post("/api/admin/coupons", { code: "AUDIT25", name: "Audit", type: "CREDIT_TOPUP", value: 25_000, maxUses: 10 }, admin)
+  await http.post(
+    "/api/admin/coupons",
+    { code: "AUDIT25", name: "Audit", type: "CREDIT_TOPUP", value: 25_000, maxUses: 10 },
+    admin
+  )
   expect((await http.post("/api/wallet/redeem-coupon", { code: "AUDIT25" }, b.token)).status).toBe(201)
   await http.post(`/api/admin/users/${b.id}/credit-adjustment`, { amount: -30_000, reason: "correction" }, admin)
 })
@@ -80,7 +96,8 @@ describe("an outside auditor's tools", () => {
     expect(failed.stdout).toMatch(/hash does not match/)
 
     // A limit is announced in the headers; tail=true is the commit-safe read for a follower.
-    const get = (query: string) => fetch(`${server.baseUrl}/api/admin/audit/events?${query}`, { headers: { authorization: `Bearer ${admin}` } })
+    const get = (query: string) =>
+      fetch(`${server.baseUrl}/api/admin/audit/events?${query}`, { headers: { authorization: `Bearer ${admin}` } })
     const cut = await get("limit=2")
     expect((await cut.text()).trim().split("\n")).toEqual(lines.slice(0, 2))
     expect(cut.headers.get("x-truncated")).toBe("true")
@@ -91,7 +108,9 @@ describe("an outside auditor's tools", () => {
     const tail = await get(`tail=true&limit=2&after=${after}`)
     const tailed = (await tail.text()).split("\n").filter((l) => l !== "")
     expect(tailed).toEqual(lines.slice(2, 2 + tailed.length))
-    expect(tail.headers.get("x-next-after")).toBe(String(tailed.length ? JSON.parse(tailed[tailed.length - 1]!).position : after))
+    expect(tail.headers.get("x-next-after")).toBe(
+      String(tailed.length ? JSON.parse(tailed[tailed.length - 1]!).position : after)
+    )
 
     // The specification's worked example verifies too.
     expect((await python("tools/example-ledger.ndjson")).code).toBe(0)
@@ -101,15 +120,40 @@ describe("an outside auditor's tools", () => {
     const to = new Date(Date.now() + 60_000).toISOString()
     const window = `from=${encodeURIComponent(started)}&to=${encodeURIComponent(to)}`
     const totals = (await http.get(`/api/admin/audit/totals?${window}`, admin)).body.data
-    const revenue = (await http.get(`/api/admin/analytics/revenue?${window}&groupBy=month`, admin)).body.data as Array<Record<string, number>>
+    const revenue = (await http.get(`/api/admin/analytics/revenue?${window}&groupBy=month`, admin)).body.data as Array<
+      Record<string, number>
+    >
     const sum = (key: string) => revenue.reduce((s, r) => s + r[key]!, 0)
-    expect({ charges: totals.charges, refunds: totals.refunds, topUps: totals.topUps, couponCredits: totals.couponCredits, netRevenue: totals.netRevenue })
-      .toEqual({ charges: sum("charged"), refunds: sum("refunded"), topUps: sum("toppedUp"), couponCredits: sum("couponCredit"), netRevenue: sum("net") })
-    expect(totals).toMatchObject({ topUps: 125_000, couponCredits: 25_000, adjustmentCredits: 500_000, adjustmentDebits: 30_000, wallets: 2 })
+    expect({
+      charges: totals.charges,
+      refunds: totals.refunds,
+      topUps: totals.topUps,
+      couponCredits: totals.couponCredits,
+      netRevenue: totals.netRevenue
+    }).toEqual({
+      charges: sum("charged"),
+      refunds: sum("refunded"),
+      topUps: sum("toppedUp"),
+      couponCredits: sum("couponCredit"),
+      netRevenue: sum("net")
+    })
+    expect(totals).toMatchObject({
+      topUps: 125_000,
+      couponCredits: 25_000,
+      adjustmentCredits: 500_000,
+      adjustmentDebits: 30_000,
+      wallets: 2
+    })
     expect(totals.charges).toBeGreaterThan(0)
     expect(totals.refunds).toBeGreaterThan(0)
 
-    const exported = new Map((await exportLedger()).body.trim().split("\n").map((l) => JSON.parse(l)).map((e) => [e.position, e]))
+    const exported = new Map(
+      (await exportLedger()).body
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .map((e) => [e.position, e])
+    )
     const byKind: Record<string, number> = {}
     for (const user of users) {
       const statement = (await http.get(`/api/admin/audit/statement?userId=${user.id}&${window}`, admin)).body.data
@@ -118,33 +162,62 @@ describe("an outside auditor's tools", () => {
       expect(statement.closingBalance).toBe(await balanceOf(http, user.token))
       expect(statement.closingBalance).toBe(statement.openingBalance + statement.credits - statement.debits)
       for (const line of statement.lines) {
-        expect(exported.get(line.position)).toMatchObject({ hash: line.hash, eventId: line.eventId, streamId: `wallet-${user.id}` })
+        expect(exported.get(line.position)).toMatchObject({
+          hash: line.hash,
+          eventId: line.eventId,
+          streamId: `wallet-${user.id}`
+        })
         const key = line.kind === "ADMIN_ADJUSTMENT" ? `ADMIN_ADJUSTMENT_${line.direction}` : line.kind
         byKind[key] = (byKind[key] ?? 0) + line.amount
       }
       // A later opening: the balance after the first line.
       const [first, second] = statement.lines
       if (second && second.recordedAt > first.recordedAt) {
-        const later = (await http.get(`/api/admin/audit/statement?userId=${user.id}&from=${encodeURIComponent(second.recordedAt)}&to=${encodeURIComponent(to)}`, admin)).body.data
+        const later = (
+          await http.get(
+            `/api/admin/audit/statement?userId=${user.id}&from=${encodeURIComponent(second.recordedAt)}&to=${encodeURIComponent(to)}`,
+            admin
+          )
+        ).body.data
         expect(later.openingBalance).toBe(first.balanceAfter)
         expect(later.closingBalance).toBe(statement.closingBalance)
       }
     }
     expect({
-      topUps: byKind["TOP_UP"] ?? 0, charges: (byKind["SUBSCRIPTION"] ?? 0) + (byKind["UPGRADE"] ?? 0), refunds: byKind["REFUND"] ?? 0,
-      couponCredits: byKind["COUPON_CREDIT"] ?? 0, adjustmentCredits: byKind["ADMIN_ADJUSTMENT_CREDIT"] ?? 0, adjustmentDebits: byKind["ADMIN_ADJUSTMENT_DEBIT"] ?? 0,
+      topUps: byKind["TOP_UP"] ?? 0,
+      charges: (byKind["SUBSCRIPTION"] ?? 0) + (byKind["UPGRADE"] ?? 0),
+      refunds: byKind["REFUND"] ?? 0,
+      couponCredits: byKind["COUPON_CREDIT"] ?? 0,
+      adjustmentCredits: byKind["ADMIN_ADJUSTMENT_CREDIT"] ?? 0,
+      adjustmentDebits: byKind["ADMIN_ADJUSTMENT_DEBIT"] ?? 0,
       topUpReversals: byKind["TOP_UP_REVERSAL"] ?? 0
     }).toEqual({
-      topUps: totals.topUps, charges: totals.charges, refunds: totals.refunds, couponCredits: totals.couponCredits,
-      adjustmentCredits: totals.adjustmentCredits, adjustmentDebits: totals.adjustmentDebits, topUpReversals: totals.topUpReversals
+      topUps: totals.topUps,
+      charges: totals.charges,
+      refunds: totals.refunds,
+      couponCredits: totals.couponCredits,
+      adjustmentCredits: totals.adjustmentCredits,
+      adjustmentDebits: totals.adjustmentDebits,
+      topUpReversals: totals.topUpReversals
     })
 
-    const backwards = await http.get(`/api/admin/audit/totals?from=${encodeURIComponent(to)}&to=${encodeURIComponent(started)}`, admin)
+    const backwards = await http.get(
+      `/api/admin/audit/totals?from=${encodeURIComponent(to)}&to=${encodeURIComponent(started)}`,
+      admin
+    )
     expect(backwards.status).toBe(400)
     expect(backwards.body.error.details).toEqual([{ field: "to", message: "must be after from" }])
     expect((await http.get(`/api/admin/audit/statement?userId=nope&${window}`, admin)).status).toBe(400)
     expect((await http.get(`/api/admin/audit/totals?${window}`, users[0]!.token)).status).toBe(403)
     const documented = Object.keys((await http.get("/openapi.json")).body.paths)
-    expect(documented).toEqual(expect.arrayContaining(["/api/wallet/statement", "/api/admin/audit/statement", "/api/admin/audit/totals", "/api/admin/audit/events", "/api/admin/audit/ledger"]))
+    expect(documented).toEqual(
+      expect.arrayContaining([
+        "/api/wallet/statement",
+        "/api/admin/audit/statement",
+        "/api/admin/audit/totals",
+        "/api/admin/audit/events",
+        "/api/admin/audit/ledger"
+      ])
+    )
   })
 })

@@ -8,20 +8,25 @@ const { ghostBasic } = seededPlans
 let server: StartedServer
 let http: Api
 let admin: string
-serverForFile({
-  JWT_SECRET: "timeline-e2e-secret-timeline-e2e-secret",
-  DEV_CLOCK: "true",
-  SIM_CLUSTER_READY_MS: "0",
-  PROVISIONING_POLL_MS: "100",
-  NOTIFY_POLL_MS: "100"
-}, (world) => ({ server, http, admin } = world))
+serverForFile(
+  {
+    JWT_SECRET: "timeline-e2e-secret-timeline-e2e-secret",
+    DEV_CLOCK: "true",
+    SIM_CLUSTER_READY_MS: "0",
+    PROVISIONING_POLL_MS: "100",
+    NOTIFY_POLL_MS: "100"
+  },
+  (world) => ({ server, http, admin } = world)
+)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const clockNow = async () => Date.parse((await http.get("/dev/clock")).body.data.now)
 /** The customer's session; access tokens expire on the application clock, so each jump logs in again. */
 const session = { email: "", password: "", token: "" }
 const login = async () => {
-  session.token = (await http.post("/api/auth/login", { email: session.email, password: session.password })).body.data.accessToken
+  session.token = (
+    await http.post("/api/auth/login", { email: session.email, password: session.password })
+  ).body.data.accessToken
 }
 /** Moves the development clock to `iso` + `marginSeconds` (the jobs run right after). */
 const advanceTo = async (iso: string, marginSeconds = 60) => {
@@ -38,7 +43,8 @@ const advanceDays = async (days: number) => {
 const subjectsTo = async (email: string, count: number) => {
   let subjects: Array<string> = []
   for (let i = 0; i < 150; i++) {
-    const items = (await http.get(`/dev/mailbox/messages?to=${encodeURIComponent(email)}&limit=100`)).body.data.items as Array<{ subject: string }>
+    const items = (await http.get(`/dev/mailbox/messages?to=${encodeURIComponent(email)}&limit=100`)).body.data
+      .items as Array<{ subject: string }>
     subjects = items.map((m) => m.subject).reverse()
     if (subjects.length >= count) return subjects
     await sleep(100)
@@ -46,15 +52,23 @@ const subjectsTo = async (email: string, count: number) => {
   throw new Error(`mailbox for ${email} holds only: ${subjects.join(" | ")}`)
 }
 
-const subscriptionOf = async (token: string, id: string) => (await http.get(`/api/subscriptions/${id}`, token)).body.data
+const subscriptionOf = async (token: string, id: string) =>
+  (await http.get(`/api/subscriptions/${id}`, token)).body.data
 const ghostAvailable = async (token: string) =>
-  ((await http.get("/api/catalog/services/ghost/plans", token)).body.data.items as Array<{ id: string; availableQuota: number }>)
-    .find((p) => p.id === ghostBasic)!.availableQuota
+  (
+    (await http.get("/api/catalog/services/ghost/plans", token)).body.data.items as Array<{
+      id: string
+      availableQuota: number
+    }>
+  ).find((p) => p.id === ghostBasic)!.availableQuota
 
 /** A top-up paid through the Midtrans simulator's page. */
 const topUp = async (token: string, amount: number) => {
   const created = (await http.post("/api/wallet/topup", { amount, paymentMethod: "QRIS" }, token)).body.data
-  const paid = await fetch(`${server.baseUrl}/dev/midtrans/pay/${created.transactionId}/settle`, { method: "POST", redirect: "manual" })
+  const paid = await fetch(`${server.baseUrl}/dev/midtrans/pay/${created.transactionId}/settle`, {
+    method: "POST",
+    redirect: "manual"
+  })
   expect(paid.status).toBe(303)
 }
 
@@ -63,9 +77,17 @@ describe("a subscription's life on the development clock, told by the developmen
     const user = newUser("timeline")
     const account = (await http.post("/api/auth/register", user)).body.data
     Object.assign(session, { email: user.email, password: user.password, token: account.accessToken })
-    await http.post(`/api/admin/users/${account.user.id}/credit-adjustment`, { amount: 150_000, reason: "test credit" }, admin)
+    await http.post(
+      `/api/admin/users/${account.user.id}/credit-adjustment`,
+      { amount: 150_000, reason: "test credit" },
+      admin
+    )
     let mails = 1 // welcome
-    const subscribed = await http.post("/api/subscriptions", { planId: ghostBasic, instanceName: "diary" }, session.token)
+    const subscribed = await http.post(
+      "/api/subscriptions",
+      { planId: ghostBasic, instanceName: "diary" },
+      session.token
+    )
     expect(subscribed.status).toBe(201)
     const id = subscribed.body.data.id as string
     let sub = subscribed.body.data
@@ -76,7 +98,10 @@ describe("a subscription's life on the development clock, told by the developmen
     expect(sub.instanceStatus).toBe("RUNNING")
     mails += 2 // subscription created, service ready
     // Sent in one dispatcher pass, so in either order.
-    expect((await subjectsTo(user.email, mails)).slice(1).sort()).toEqual(["Ghost Anda sudah siap", "Langganan Ghost dibuat"])
+    expect((await subjectsTo(user.email, mails)).slice(1).sort()).toEqual([
+      "Ghost Anda sudah siap",
+      "Langganan Ghost dibuat"
+    ])
 
     // Renewal with enough credit.
     await advanceTo(sub.periodEnd)
@@ -111,7 +136,9 @@ describe("a subscription's life on the development clock, told by the developmen
     expect(sub.periodStart).toBe(unpaidPeriodStart)
     expect(await balanceOf(http, session.token)).toBe(0)
     mails += 2
-    expect((await subjectsTo(user.email, mails)).slice(-2).sort()).toEqual(["Isi saldo Rp\u00a075.000 berhasil", "Langganan Ghost diperpanjang"].sort())
+    expect((await subjectsTo(user.email, mails)).slice(-2).sort()).toEqual(
+      ["Isi saldo Rp\u00a075.000 berhasil", "Langganan Ghost diperpanjang"].sort()
+    )
 
     // Out of credit again: grace, then suspended at its end (scaled to 0, slot released).
     const slotsWhileHeld = await ghostAvailable(session.token)
@@ -128,7 +155,9 @@ describe("a subscription's life on the development clock, told by the developmen
     expect((await subjectsTo(user.email, mails)).at(-1)).toBe("Ghost dihentikan sementara")
 
     // Reactivation: a new month from now, charged; the slot taken again.
-    expect((await http.post(`/api/subscriptions/${id}/reactivate`, {}, session.token)).body.error.code).toBe("INSUFFICIENT_CREDIT")
+    expect((await http.post(`/api/subscriptions/${id}/reactivate`, {}, session.token)).body.error.code).toBe(
+      "INSUFFICIENT_CREDIT"
+    )
     await topUp(session.token, 75_000)
     mails += 1
     expect((await subjectsTo(user.email, mails)).at(-1)).toBe("Isi saldo Rp\u00a075.000 berhasil")
@@ -153,9 +182,20 @@ describe("a subscription's life on the development clock, told by the developmen
     // The in-app inbox holds the same story, unread first.
     const inbox = (await http.get("/api/notifications?limit=100", session.token)).body.data
     expect(inbox.unread).toBe(inbox.pagination.total)
-    expect(new Set(inbox.items.map((n: { kind: string }) => n.kind))).toEqual(new Set([
-      "welcome", "subscription_created", "service_ready", "renewal_succeeded", "low_credit", "grace_started", "grace_reminder",
-      "topup_settled", "suspended", "expiring", "expired"
-    ]))
+    expect(new Set(inbox.items.map((n: { kind: string }) => n.kind))).toEqual(
+      new Set([
+        "welcome",
+        "subscription_created",
+        "service_ready",
+        "renewal_succeeded",
+        "low_credit",
+        "grace_started",
+        "grace_reminder",
+        "topup_settled",
+        "suspended",
+        "expiring",
+        "expired"
+      ])
+    )
   })
 })

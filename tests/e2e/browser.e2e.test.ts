@@ -8,7 +8,8 @@ import { api, customer, adminToken, balanceOf, type StartedServer, startServer }
 // it says so loudly rather than pass silently.
 const executablePath = "/usr/bin/chromium"
 const haveChromium = existsSync(executablePath)
-if (!haveChromium) console.warn(`\n*** BROWSER CHECK SKIPPED: ${executablePath} is missing (apt-get install -y chromium) ***\n`)
+if (!haveChromium)
+  console.warn(`\n*** BROWSER CHECK SKIPPED: ${executablePath} is missing (apt-get install -y chromium) ***\n`)
 
 let db: TestDatabase
 let server: StartedServer
@@ -18,7 +19,10 @@ beforeAll(async () => {
   if (!haveChromium) return
   db = await createTestDatabase({ migrate: false })
   server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "browser-e2e-secret-browser-e2e-secret-x" })
-  browser = await chromium.launch({ executablePath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] })
+  browser = await chromium.launch({
+    executablePath,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+  })
 })
 afterAll(async () => {
   if (!haveChromium) return
@@ -35,7 +39,14 @@ describe.skipIf(!haveChromium)("in a browser", () => {
     await page.goto(`${server.baseUrl}/docs`)
     await page.locator(".opblock").first().waitFor({ timeout: 20_000 })
     const paths = await page.locator(".opblock-summary-path").allTextContents()
-    expect(paths.map((p) => p.replace(/\u200b/g, ""))).toEqual(expect.arrayContaining(["/api/wallet/topup", "/api/auth/login", "/api/catalog/services/{serviceSlug}/plans", "/healthz"]))
+    expect(paths.map((p) => p.replace(/\u200b/g, ""))).toEqual(
+      expect.arrayContaining([
+        "/api/wallet/topup",
+        "/api/auth/login",
+        "/api/catalog/services/{serviceSlug}/plans",
+        "/healthz"
+      ])
+    )
     expect(paths.length).toBeGreaterThan(60)
     expect(await page.getByText("MinisPod API").first().isVisible()).toBe(true)
     expect(requested.filter((url) => !url.startsWith(server.baseUrl) && !url.startsWith("data:"))).toEqual([])
@@ -45,7 +56,8 @@ describe.skipIf(!haveChromium)("in a browser", () => {
   it("pays a top-up on the Midtrans simulator page and sees it settled", async () => {
     const http = api(server.baseUrl)
     const user = await customer(http, await adminToken(http), "browser", 0)
-    const topUp = (await http.post("/api/wallet/topup", { amount: 75_000, paymentMethod: "QRIS" }, user.token)).body.data
+    const topUp = (await http.post("/api/wallet/topup", { amount: 75_000, paymentMethod: "QRIS" }, user.token)).body
+      .data
     const page = await browser.newPage()
     await page.goto(topUp.redirectUrl)
     await expect.poll(() => page.locator("#status").textContent()).toBe("pending")

@@ -25,11 +25,21 @@ describe("catalog", () => {
     const categories = (await http.get("/api/catalog/categories", user)).body.data
     expect(categories.items).toHaveLength(3)
     expect(categories.pagination).toEqual({ page: 1, limit: 20, total: 3, totalPages: 1 })
-    expect((await http.get("/api/catalog/categories?page=2&limit=2", user)).body.data).toMatchObject({ items: [expect.anything()], pagination: { page: 2, limit: 2, total: 3, totalPages: 2 } })
+    expect((await http.get("/api/catalog/categories?page=2&limit=2", user)).body.data).toMatchObject({
+      items: [expect.anything()],
+      pagination: { page: 2, limit: 2, total: 3, totalPages: 2 }
+    })
     const services = (await http.get("/api/catalog/services", user)).body.data
-    expect(services.items.map((s: { slug: string }) => s.slug).sort()).toEqual(["ghost", "n8n", "postgresql", "wordpress"])
+    expect(services.items.map((s: { slug: string }) => s.slug).sort()).toEqual([
+      "ghost",
+      "n8n",
+      "postgresql",
+      "wordpress"
+    ])
     expect(services.pagination).toMatchObject({ page: 1, total: 4 })
-    const ports = Object.fromEntries(services.items.map((s: { slug: string; defaultPort: number }) => [s.slug, s.defaultPort]))
+    const ports = Object.fromEntries(
+      services.items.map((s: { slug: string; defaultPort: number }) => [s.slug, s.defaultPort])
+    )
     expect(ports).toEqual({ n8n: 5678, ghost: 2368, wordpress: 80, postgresql: 5432 })
     let plans = 0
     let free = 0
@@ -44,11 +54,21 @@ describe("catalog", () => {
   })
 
   it("serves category listings, detail, search and featured; unknown slugs are 404", async () => {
-    expect((await http.get("/api/catalog/categories/cms/services", user)).body.data.items.map((s: { slug: string }) => s.slug).sort()).toEqual(["ghost", "wordpress"])
+    expect(
+      (await http.get("/api/catalog/categories/cms/services", user)).body.data.items
+        .map((s: { slug: string }) => s.slug)
+        .sort()
+    ).toEqual(["ghost", "wordpress"])
     const n8n = (await http.get("/api/catalog/services/n8n", user)).body.data
     expect(n8n).toMatchObject({ slug: "n8n", dockerImage: expect.stringContaining("n8n"), plans: expect.any(Array) })
-    expect((await http.get("/api/catalog/search?q=newsletter", user)).body.data.items.map((s: { slug: string }) => s.slug)).toContain("ghost")
-    expect((await http.get("/api/catalog/featured", user)).body.data.items.every((s: { isFeatured: boolean }) => s.isFeatured)).toBe(true)
+    expect(
+      (await http.get("/api/catalog/search?q=newsletter", user)).body.data.items.map((s: { slug: string }) => s.slug)
+    ).toContain("ghost")
+    expect(
+      (await http.get("/api/catalog/featured", user)).body.data.items.every(
+        (s: { isFeatured: boolean }) => s.isFeatured
+      )
+    ).toBe(true)
     expect((await http.get("/api/catalog/services/nope", user)).status).toBe(404)
     expect((await http.get("/api/catalog/services/Bad_Slug", user)).status).toBe(400)
     expect((await http.get("/api/catalog/services")).status).toBe(401)
@@ -59,28 +79,78 @@ describe("admin catalog", () => {
   it("creates, updates and deletes categories, services and plans, with an audit log; users get 403", async () => {
     const category = await http.post("/api/admin/categories", { name: "Analytics", slug: "analytics" }, admin)
     expect(category.status).toBe(201)
-    expect((await http.post("/api/admin/categories", { name: "Analytics 2", slug: "analytics" }, admin)).status).toBe(409)
-    const service = await http.post("/api/admin/services", {
-      categoryId: category.body.data.id, name: "Umami", slug: "umami", dockerImage: "ghcr.io/umami-software/umami:postgresql-latest",
-      defaultPort: 3000, envTemplate: { DATABASE_TYPE: "postgresql" }, tags: ["analytics"]
-    }, admin)
+    expect((await http.post("/api/admin/categories", { name: "Analytics 2", slug: "analytics" }, admin)).status).toBe(
+      409
+    )
+    const service = await http.post(
+      "/api/admin/services",
+      {
+        categoryId: category.body.data.id,
+        name: "Umami",
+        slug: "umami",
+        dockerImage: "ghcr.io/umami-software/umami:postgresql-latest",
+        defaultPort: 3000,
+        envTemplate: { DATABASE_TYPE: "postgresql" },
+        tags: ["analytics"]
+      },
+      admin
+    )
     expect(service.status).toBe(201)
-    const plan = await http.post(`/api/admin/services/${service.body.data.id}/plans`, {
-      name: "Umami Basic", planType: "BASIC", monthlyPrice: 40_000, cpuMilli: 250, memoryMb: 256, storageGb: 2, bandwidthGb: 20, totalQuota: 5, features: ["1 site"]
-    }, admin)
+    const plan = await http.post(
+      `/api/admin/services/${service.body.data.id}/plans`,
+      {
+        name: "Umami Basic",
+        planType: "BASIC",
+        monthlyPrice: 40_000,
+        cpuMilli: 250,
+        memoryMb: 256,
+        storageGb: 2,
+        bandwidthGb: 20,
+        totalQuota: 5,
+        features: ["1 site"]
+      },
+      admin
+    )
     expect(plan.status).toBe(201)
     expect(plan.body.data).toMatchObject({ availableQuota: 5, usedQuota: 0 })
-    const updated = await http.put(`/api/admin/services/${service.body.data.id}`, { isFeatured: true, description: "Privacy-first analytics" }, admin)
+    const updated = await http.put(
+      `/api/admin/services/${service.body.data.id}`,
+      { isFeatured: true, description: "Privacy-first analytics" },
+      admin
+    )
     expect(updated.body.data).toMatchObject({ isFeatured: true, description: "Privacy-first analytics", slug: "umami" })
-    const env = await http.put(`/api/admin/services/${service.body.data.id}`, { envTemplate: { DATABASE_TYPE: "mysql", APP_SECRET: "{{secret}}" } }, admin)
+    const env = await http.put(
+      `/api/admin/services/${service.body.data.id}`,
+      { envTemplate: { DATABASE_TYPE: "mysql", APP_SECRET: "{{secret}}" } },
+      admin
+    )
     expect(env.body.data.envTemplate).toEqual({ DATABASE_TYPE: "mysql", APP_SECRET: "{{secret}}" })
-    expect((await http.put(`/api/admin/services/${service.body.data.id}`, { envTemplate: { "bad key": "x" } }, admin)).status).toBe(400)
-    const unknown = await http.put(`/api/admin/services/${service.body.data.id}`, { envTemplate: { APP_SECRET: "{{secret}}", DB: "{{db_pasword}}" } }, admin)
+    expect(
+      (await http.put(`/api/admin/services/${service.body.data.id}`, { envTemplate: { "bad key": "x" } }, admin)).status
+    ).toBe(400)
+    const unknown = await http.put(
+      `/api/admin/services/${service.body.data.id}`,
+      { envTemplate: { APP_SECRET: "{{secret}}", DB: "{{db_pasword}}" } },
+      admin
+    )
     expect(unknown.status).toBe(400)
-    expect(unknown.body.error.details).toEqual([{ field: "envTemplate.DB", message: expect.stringContaining("unknown placeholder {{db_pasword}}") }])
-    const noDatabase = await http.put(`/api/admin/services/${service.body.data.id}`, { envTemplate: { HOST: "{{db_host}}" } }, admin)
-    expect(noDatabase.body.error.details[0]).toMatchObject({ field: "envTemplate.HOST", message: expect.stringContaining("needs a database component") })
-    const features = await http.put(`/api/admin/services/${service.body.data.id}/plans/${plan.body.data.id}`, { features: ["2 sites", "email reports"], monthlyPrice: 45_000 }, admin)
+    expect(unknown.body.error.details).toEqual([
+      { field: "envTemplate.DB", message: expect.stringContaining("unknown placeholder {{db_pasword}}") }
+    ])
+    const noDatabase = await http.put(
+      `/api/admin/services/${service.body.data.id}`,
+      { envTemplate: { HOST: "{{db_host}}" } },
+      admin
+    )
+    expect(noDatabase.body.error.details[0]).toMatchObject({
+      field: "envTemplate.HOST",
+      message: expect.stringContaining("needs a database component")
+    })
+    const features = await http.put(
+      `/api/admin/services/${service.body.data.id}/plans/${plan.body.data.id}`,
+      { features: ["2 sites", "email reports"], monthlyPrice: 45_000 },
+      admin
+    )
     expect(features.body.data).toMatchObject({ features: ["2 sites", "email reports"], monthlyPrice: 45_000 })
     const quota = await http.put(`/api/admin/plans/${plan.body.data.id}/quota`, { totalQuota: 8 }, admin)
     expect(quota.body.data).toMatchObject({ totalQuota: 8, availableQuota: 8 })
@@ -97,7 +167,11 @@ describe("admin catalog", () => {
   })
 
   it("validates admin input naming the fields", async () => {
-    const response = await http.post("/api/admin/services", { categoryId: "nope", name: "", slug: "Bad Slug", dockerImage: "x y", defaultPort: 70000 }, admin)
+    const response = await http.post(
+      "/api/admin/services",
+      { categoryId: "nope", name: "", slug: "Bad Slug", dockerImage: "x y", defaultPort: 70000 },
+      admin
+    )
     expect(response.status).toBe(400)
     expect(response.body.error.details.map((d: { field: string }) => d.field)).toEqual(
       expect.arrayContaining(["body.categoryId", "body.name", "body.slug", "body.dockerImage", "body.defaultPort"])

@@ -12,7 +12,12 @@ let http: ReturnType<typeof api>
 
 beforeAll(async () => {
   db = await createTestDatabase({ migrate: false })
-  server = await startServer({ DATABASE_URL: db.url, JWT_SECRET: "flow-e2e-secret-flow-e2e-secret-flow", SIM_CLUSTER_READY_MS: "200", PROVISIONING_POLL_MS: "100" })
+  server = await startServer({
+    DATABASE_URL: db.url,
+    JWT_SECRET: "flow-e2e-secret-flow-e2e-secret-flow",
+    SIM_CLUSTER_READY_MS: "200",
+    PROVISIONING_POLL_MS: "100"
+  })
   http = api(server.baseUrl)
 })
 afterAll(async () => {
@@ -36,10 +41,17 @@ describe("the whole commerce flow on a started server", () => {
     const admin = await adminToken(http)
     await http.post(`/api/admin/users/${user.user.id}/credit-adjustment`, { amount: 300_000, reason: "welcome" }, admin)
 
-    const plans = (await http.get("/api/catalog/services/n8n/plans", token)).body.data.items as Array<{ id: string; planType: string; monthlyPrice: number }>
+    const plans = (await http.get("/api/catalog/services/n8n/plans", token)).body.data.items as Array<{
+      id: string
+      planType: string
+      monthlyPrice: number
+    }>
     const basic = plans.find((p) => p.planType === "BASIC")!
     const pro = plans.find((p) => p.planType === "PRO")!
-    expect((await http.post("/api/subscriptions/validate", { planId: basic.id }, token)).body.data).toMatchObject({ valid: true, balanceAfter: 300_000 - basic.monthlyPrice })
+    expect((await http.post("/api/subscriptions/validate", { planId: basic.id }, token)).body.data).toMatchObject({
+      valid: true,
+      balanceAfter: 300_000 - basic.monthlyPrice
+    })
 
     const sub = (await http.post("/api/subscriptions", { planId: basic.id, instanceName: "flow" }, token)).body.data
     expect(await waitForStatus(token, sub.id, "RUNNING")).toBe("RUNNING")
@@ -68,20 +80,41 @@ describe("the whole commerce flow on a started server", () => {
     const c1 = Date.now()
     const refund = (await http.get("/api/wallet/info", token)).body.data.balance - beforeCancel
     const paid = basic.monthlyPrice + charge
-    expect(refund).toBeLessThanOrEqual(Math.min(paid, Math.ceil((pro.monthlyPrice * (Date.parse(sub.periodEnd) - (c0 - 5))) / period)))
-    expect(refund).toBeGreaterThanOrEqual(Math.min(paid, Math.ceil((pro.monthlyPrice * (Date.parse(sub.periodEnd) - (c1 + 5))) / period)))
-    expect((await http.get(`/api/subscriptions/${sub.id}`, token)).body.data.transactions.map((t: { type: string }) => t.type).sort())
-      .toEqual(["REFUND", "REFUND", "SUBSCRIPTION", "UPGRADE"])
+    expect(refund).toBeLessThanOrEqual(
+      Math.min(paid, Math.ceil((pro.monthlyPrice * (Date.parse(sub.periodEnd) - (c0 - 5))) / period))
+    )
+    expect(refund).toBeGreaterThanOrEqual(
+      Math.min(paid, Math.ceil((pro.monthlyPrice * (Date.parse(sub.periodEnd) - (c1 + 5))) / period))
+    )
+    expect(
+      (await http.get(`/api/subscriptions/${sub.id}`, token)).body.data.transactions
+        .map((t: { type: string }) => t.type)
+        .sort()
+    ).toEqual(["REFUND", "REFUND", "SUBSCRIPTION", "UPGRADE"])
 
-    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], {
+      env: { ...process.env, DATABASE_URL: db.url }
+    })
     expect(audit.stdout).toMatch(/AUDIT OK/)
 
     // The analytics see the same day.
     const [revenue] = (await http.get("/api/admin/analytics/revenue", admin)).body.data
-    expect(revenue).toMatchObject({ charged: basic.monthlyPrice + charge, refunded: refund, net: basic.monthlyPrice + charge - refund })
-    expect((await http.get("/api/admin/analytics/service-control?groupBy=month", admin)).body.data[0]).toMatchObject({ stops: 1, starts: 1, restarts: 1 })
+    expect(revenue).toMatchObject({
+      charged: basic.monthlyPrice + charge,
+      refunded: refund,
+      net: basic.monthlyPrice + charge - refund
+    })
+    expect((await http.get("/api/admin/analytics/service-control?groupBy=month", admin)).body.data[0]).toMatchObject({
+      stops: 1,
+      starts: 1,
+      restarts: 1
+    })
     expect((await http.get("/api/admin/analytics/subscriptions", admin)).body.data.byStatus).toEqual({ CANCELLED: 1 })
-    expect((await http.get("/api/admin/analytics/quota", admin)).body.data.find((p: { planId: string }) => p.planId === pro.id)).toMatchObject({ usedQuota: 0 })
+    expect(
+      (await http.get("/api/admin/analytics/quota", admin)).body.data.find(
+        (p: { planId: string }) => p.planId === pro.id
+      )
+    ).toMatchObject({ usedQuota: 0 })
     expect((await http.get("/api/admin/analytics/revenue?groupBy=week", admin)).status).toBe(400)
     expect((await http.get("/api/admin/analytics/revenue", token)).status).toBe(403)
   })

@@ -71,7 +71,9 @@ describe("zero-setup start on the embedded PostgreSQL", () => {
     const body = JSON.stringify({ email: user.email, password: user.password })
     const socket = connect({ host: hostname, port: Number(port) })
     await once(socket, "connect")
-    socket.write(`POST /api/auth/login HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`)
+    socket.write(
+      `POST /api/auth/login HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`
+    )
     await new Promise((resolve) => setTimeout(resolve, 200))
     const exitCode = second.stop("SIGTERM")
     await new Promise((resolve) => setTimeout(resolve, 200))
@@ -87,36 +89,57 @@ describe("zero-setup start on the embedded PostgreSQL", () => {
 
   // As root the database runs as the `postgres` user, which cannot pass a mode-700 folder: neither
   // to the data folder nor to the binaries in node_modules (initdb failed with EACCES).
-  it.skipIf(userInfo().uid !== 0)("starts as root from a checkout under a mode-700 folder", async () => {
-    const home = await mkdtemp(join(tmpdir(), "minispod-home-"))
-    const leftovers = [home]
-    try {
-      await chmod(home, 0o700)
-      const checkout = join(home, "minispod")
-      await mkdir(checkout)
-      // The checkout with its installed packages, hard-linked (a clone and `npm ci` take minutes).
-      for (const entry of ["package.json", "tsconfig.json", "domain", "application", "adapters", "infra", "migrations", "node_modules"]) {
-        await exec("cp", ["-al", join(root, entry), join(checkout, entry)])
-      }
-      const server = await startServer({ EMBEDDED_PG_PORT: String(await freePort()) }, { command: fromSources, cwd: checkout })
-      const fallback = /using (\S+)\/postgres\b/.exec(server.output())?.[1]
-      if (fallback) leftovers.push(fallback)
+  it.skipIf(userInfo().uid !== 0)(
+    "starts as root from a checkout under a mode-700 folder",
+    async () => {
+      const home = await mkdtemp(join(tmpdir(), "minispod-home-"))
+      const leftovers = [home]
       try {
-        expect(server.output()).toMatch(/binaries in \S+ are not reachable by the postgres user .*; running them from /)
-        expect(server.output()).toMatch(/\.data\/postgres is not reachable by the postgres user .*; using /)
-        expect((await api(server.baseUrl).post("/api/auth/register", newUser("mode700"))).status).toBe(201)
+        await chmod(home, 0o700)
+        const checkout = join(home, "minispod")
+        await mkdir(checkout)
+        // The checkout with its installed packages, hard-linked (a clone and `npm ci` take minutes).
+        for (const entry of [
+          "package.json",
+          "tsconfig.json",
+          "domain",
+          "application",
+          "adapters",
+          "infra",
+          "migrations",
+          "node_modules"
+        ]) {
+          await exec("cp", ["-al", join(root, entry), join(checkout, entry)])
+        }
+        const server = await startServer(
+          { EMBEDDED_PG_PORT: String(await freePort()) },
+          { command: fromSources, cwd: checkout }
+        )
+        const fallback = /using (\S+)\/postgres\b/.exec(server.output())?.[1]
+        if (fallback) leftovers.push(fallback)
+        try {
+          expect(server.output()).toMatch(
+            /binaries in \S+ are not reachable by the postgres user .*; running them from /
+          )
+          expect(server.output()).toMatch(/\.data\/postgres is not reachable by the postgres user .*; using /)
+          expect((await api(server.baseUrl).post("/api/auth/register", newUser("mode700"))).status).toBe(201)
+        } finally {
+          expect(await server.stop("SIGTERM")).toBe(0)
+        }
       } finally {
-        expect(await server.stop("SIGTERM")).toBe(0)
+        for (const dir of leftovers) await rm(dir, { recursive: true, force: true })
       }
-    } finally {
-      for (const dir of leftovers) await rm(dir, { recursive: true, force: true })
-    }
-  }, 180_000) // a copy of the checkout, tsx's first compile of it, initdb
+    },
+    180_000
+  ) // a copy of the checkout, tsx's first compile of it, initdb
 
   it("refuses a bad configuration value at start, naming the variable", async () => {
     const result = await exec(process.execPath, [compiledScript("server")], {
       env: { ...process.env, PORT: "not-a-port", JWT_SECRET: "short" }
-    }).then(() => expect.unreachable("must fail"), (error: { code: number; stderr: string }) => error)
+    }).then(
+      () => expect.unreachable("must fail"),
+      (error: { code: number; stderr: string }) => error
+    )
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/PORT/)
     expect(result.stderr).toMatch(/JWT_SECRET: must be at least 32 characters/)
@@ -125,13 +148,33 @@ describe("zero-setup start on the embedded PostgreSQL", () => {
 
   it("refuses bad cluster settings at start, naming each variable", async () => {
     const result = await exec(process.execPath, [compiledScript("server")], {
-      env: { ...process.env, CLUSTER_MODE: "kubernetes", KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "", CLUSTER_NAMESPACE_PREFIX: "Bad_Prefix", CLUSTER_BASE_DOMAIN: "not a domain", CLUSTER_INGRESS_CLASS: "Nginx!" }
-    }).then(() => expect.unreachable("must fail"), (error: { code: number; stderr: string }) => error)
+      env: {
+        ...process.env,
+        CLUSTER_MODE: "kubernetes",
+        KUBECONFIG: "/nonexistent/kubeconfig",
+        KUBERNETES_SERVICE_HOST: "",
+        CLUSTER_NAMESPACE_PREFIX: "Bad_Prefix",
+        CLUSTER_BASE_DOMAIN: "not a domain",
+        CLUSTER_INGRESS_CLASS: "Nginx!"
+      }
+    }).then(
+      () => expect.unreachable("must fail"),
+      (error: { code: number; stderr: string }) => error
+    )
     expect(result.code).toBe(2)
-    for (const variable of ["CLUSTER_NAMESPACE_PREFIX", "CLUSTER_BASE_DOMAIN", "CLUSTER_INGRESS_CLASS"]) expect(result.stderr).toMatch(new RegExp(`${variable}: must`))
+    for (const variable of ["CLUSTER_NAMESPACE_PREFIX", "CLUSTER_BASE_DOMAIN", "CLUSTER_INGRESS_CLASS"])
+      expect(result.stderr).toMatch(new RegExp(`${variable}: must`))
     const mode = await exec(process.execPath, [compiledScript("server")], {
-      env: { ...process.env, CLUSTER_MODE: "kubernetes", KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "" }
-    }).then(() => expect.unreachable("must fail"), (error: { code: number; stderr: string }) => error)
+      env: {
+        ...process.env,
+        CLUSTER_MODE: "kubernetes",
+        KUBECONFIG: "/nonexistent/kubeconfig",
+        KUBERNETES_SERVICE_HOST: ""
+      }
+    }).then(
+      () => expect.unreachable("must fail"),
+      (error: { code: number; stderr: string }) => error
+    )
     expect(mode.stderr).toMatch(/KUBECONFIG: no such file/)
   })
 })

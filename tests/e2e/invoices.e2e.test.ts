@@ -31,7 +31,12 @@ afterAll(async () => {
 /** A PDF download, as bytes (the JSON client would decode it as text). */
 const download = async (path: string, token: string) => {
   const response = await fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })
-  return { status: response.status, type: response.headers.get("content-type"), disposition: response.headers.get("content-disposition"), bytes: new Uint8Array(await response.arrayBuffer()) }
+  return {
+    status: response.status,
+    type: response.headers.get("content-type"),
+    disposition: response.headers.get("content-disposition"),
+    bytes: new Uint8Array(await response.arrayBuffer())
+  }
 }
 
 describe("invoices and credit notes over HTTP", () => {
@@ -54,14 +59,19 @@ describe("invoices and credit notes over HTTP", () => {
     for (const d of items) expect(d.number).toMatch(/^(INV|CN)-\d{4}-\d{6}$/)
     // Totals equal the ledger: what the wallet paid for charges, and got back from refunds.
     const ledger: Array<any> = (await http.get("/api/wallet/transactions?limit=100", user.token)).body.data.items
-    const sum = (xs: Array<{ amount?: number; total?: number }>) => xs.reduce((s, x) => s + (x.total ?? x.amount ?? 0), 0)
+    const sum = (xs: Array<{ amount?: number; total?: number }>) =>
+      xs.reduce((s, x) => s + (x.total ?? x.amount ?? 0), 0)
     expect(sum(invoices)).toBe(sum(ledger.filter((e) => e.type === "SUBSCRIPTION" || e.type === "UPGRADE")))
     expect(sum(notes)).toBe(sum(ledger.filter((e) => e.type === "REFUND")))
     for (const note of notes) expect(invoices.map((i) => i.number)).toContain(note.correctsNumber)
 
     const first = invoices.find((d) => d.plan.id === n8nBasic)
     expect(first).toMatchObject({
-      currency: "IDR", total: 50_000, subtotal: 50_000, discount: 0, subscriptionId: sub.id,
+      currency: "IDR",
+      total: 50_000,
+      subtotal: 50_000,
+      discount: 0,
+      subscriptionId: sub.id,
       seller: { name: "PT Minis Pod Indonesia", taxId: "01.234.567.8-901.000", address: "Jakarta, Indonesia" },
       buyer: { userId: user.id, email: user.email, name: "Test invoiced" },
       plan: { name: "n8n Basic", serviceName: "n8n" },
@@ -75,9 +85,15 @@ describe("invoices and credit notes over HTTP", () => {
     expect(one.status).toBe(200)
     expect(one.body.data).toEqual(first)
     const pdf = await download(first.pdfUrl, user.token)
-    expect(pdf).toMatchObject({ status: 200, type: "application/pdf", disposition: `inline; filename="${first.number}.pdf"` })
+    expect(pdf).toMatchObject({
+      status: 200,
+      type: "application/pdf",
+      disposition: `inline; filename="${first.number}.pdf"`
+    })
     const parsed = await parsePdf(pdf.bytes)
-    expect(parsed.lines).toEqual(expect.arrayContaining([`Number: ${first.number}`, "PT Minis Pod Indonesia", user.email, "Rp 50.000"]))
+    expect(parsed.lines).toEqual(
+      expect.arrayContaining([`Number: ${first.number}`, "PT Minis Pod Indonesia", user.email, "Rp 50.000"])
+    )
     expect(parsed.lines.filter((l) => /^-?Rp /.test(l)).at(-1)).toBe("Rp 50.000")
 
     // Another user's document is indistinguishable from none; a malformed number names the field.
@@ -94,7 +110,11 @@ describe("invoices and credit notes over HTTP", () => {
     const byUser = await http.get(`/api/admin/users/${user.id}/invoices?limit=10`, admin)
     expect(byUser.body.data.items.map((d: { number: string }) => d.number)).toEqual(items.map((d) => d.number))
     const adminOne = await http.get(`/api/admin/invoices/${first.number}`, admin)
-    expect(adminOne.body.data).toMatchObject({ number: first.number, total: 50_000, pdfUrl: `/api/admin/invoices/${first.number}/pdf` })
+    expect(adminOne.body.data).toMatchObject({
+      number: first.number,
+      total: 50_000,
+      pdfUrl: `/api/admin/invoices/${first.number}/pdf`
+    })
     const adminPdf = await download(`/api/admin/invoices/${first.number}/pdf`, admin)
     expect(adminPdf.status).toBe(200)
     expect((await parsePdf(adminPdf.bytes)).lines).toContain(`Number: ${first.number}`)
@@ -104,12 +124,20 @@ describe("invoices and credit notes over HTTP", () => {
     // The audit agrees: every charge and refund has its document, numbers without gaps.
     const audit = await http.get("/api/admin/audit/ledger", admin)
     expect(audit.body.data.problems).toEqual([])
-    expect(audit.body.data.checked).toMatchObject({ invoicedCharges: 2, creditedRefunds: notes.length, billingDocuments: items.length })
+    expect(audit.body.data.checked).toMatchObject({
+      invoicedCharges: 2,
+      creditedRefunds: notes.length,
+      billingDocuments: items.length
+    })
   })
 
   it("pages: newest first, limit ≤ 100", async () => {
     const user = await customer(http, admin, "pager", 1_000_000)
-    for (const plan of ["90000000-0000-4000-8000-000000000004", "90000000-0000-4000-8000-000000000006", "90000000-0000-4000-8000-000000000008"]) {
+    for (const plan of [
+      "90000000-0000-4000-8000-000000000004",
+      "90000000-0000-4000-8000-000000000006",
+      "90000000-0000-4000-8000-000000000008"
+    ]) {
       expect((await http.post("/api/subscriptions", { planId: plan }, user.token)).status).toBe(201)
     }
     const page1 = (await http.get("/api/wallet/invoices?page=1&limit=2", user.token)).body.data

@@ -51,14 +51,19 @@ describe("process lifecycle", () => {
 
     const code = await server.stop("SIGTERM") // the signal goes to npm's pid only, as a supervisor sends it
     expect(code).toBe(0)
-    const logLines = server.output().split("\n").flatMap((line) => {
-      try {
-        return [JSON.parse(line) as unknown]
-      } catch {
-        return []
-      }
-    })
-    expect(logLines).toContainEqual(expect.objectContaining({ message: "shutting down", context: { signal: "SIGTERM" } }))
+    const logLines = server
+      .output()
+      .split("\n")
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as unknown]
+        } catch {
+          return []
+        }
+      })
+    expect(logLines).toContainEqual(
+      expect.objectContaining({ message: "shutting down", context: { signal: "SIGTERM" } })
+    )
     expect(logLines).toContainEqual(expect.objectContaining({ message: "stopped" }))
     // Before the start script exec'd node, npm and sh exited here and node kept serving.
     expect(await listening(server.baseUrl)).toBe(false)
@@ -76,12 +81,17 @@ describe("process lifecycle", () => {
     const body = JSON.stringify({ email: "nobody@example.com", password: "not-the-password" })
     const held = connect({ host: hostname, port: Number(port) })
     await once(held, "connect")
-    held.write(`POST /api/auth/login HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`)
+    held.write(
+      `POST /api/auth/login HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`
+    )
     let response = ""
     held.on("data", (chunk: Buffer) => (response += chunk.toString()))
 
     const exit = server.stop("SIGTERM")
-    const readiness = await eventually(() => http.get("/readyz"), (r) => r.status === 503)
+    const readiness = await eventually(
+      () => http.get("/readyz"),
+      (r) => r.status === 503
+    )
     expect(readiness.status).toBe(503)
     expect(readiness.body).toMatchObject({ success: false, message: "shutting down" })
     expect(readiness.headers.get("connection")).toBe("close") // keep-alive clients move to another replica
@@ -91,7 +101,12 @@ describe("process lifecycle", () => {
     expect(scraped.status).toBe(200)
     expect(scraped.body).toMatch(/http_requests_total\{method="GET",route="\/readyz",status="503"\} [1-9]/)
 
-    expect(await eventually(() => listening(server.baseUrl), (open) => !open)).toBe(false)
+    expect(
+      await eventually(
+        () => listening(server.baseUrl),
+        (open) => !open
+      )
+    ).toBe(false)
     expect(await listening(metricsUrl)).toBe(false)
     expect(server.process.exitCode).toBeNull() // draining: the held request keeps it alive
     expect(response).toBe("")

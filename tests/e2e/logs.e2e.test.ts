@@ -12,8 +12,12 @@ let admin: string
 beforeAll(async () => {
   db = await createTestDatabase({ migrate: false })
   server = await startServer({
-    DATABASE_URL: db.url, JWT_SECRET: "logs-e2e-secret-logs-e2e-secret-logs", SIM_CLUSTER_READY_MS: "100", PROVISIONING_POLL_MS: "100",
-    LOG_STREAM_PING_SECONDS: "1", LOG_STREAM_BUFFER_BYTES: "65536"
+    DATABASE_URL: db.url,
+    JWT_SECRET: "logs-e2e-secret-logs-e2e-secret-logs",
+    SIM_CLUSTER_READY_MS: "100",
+    PROVISIONING_POLL_MS: "100",
+    LOG_STREAM_PING_SECONDS: "1",
+    LOG_STREAM_BUFFER_BYTES: "65536"
   })
   http = api(server.baseUrl)
   admin = await adminToken(http)
@@ -24,7 +28,8 @@ afterAll(async () => {
 })
 
 const ghostBasic = "90000000-0000-4000-8000-000000000004"
-const wsUrl = (instanceId: string, query = "") => `${server.baseUrl.replace("http", "ws")}/ws/logs?instanceId=${instanceId}${query}`
+const wsUrl = (instanceId: string, query = "") =>
+  `${server.baseUrl.replace("http", "ws")}/ws/logs?instanceId=${instanceId}${query}`
 
 interface Message {
   readonly type: string
@@ -37,7 +42,13 @@ interface Message {
 }
 
 /** Opens a log socket; resolves with the first `count` messages or the refusal's HTTP status. */
-const openLogs = (instanceId: string, protocols: Array<string>, count: number, headers: Record<string, string> = {}, query = "") =>
+const openLogs = (
+  instanceId: string,
+  protocols: Array<string>,
+  count: number,
+  headers: Record<string, string> = {},
+  query = ""
+) =>
   new Promise<{ status: number; messages: Array<Message> }>((resolve, reject) => {
     const ws = new WebSocket(wsUrl(instanceId, query), protocols, { headers })
     const messages: Array<Message> = []
@@ -49,7 +60,9 @@ const openLogs = (instanceId: string, protocols: Array<string>, count: number, h
         resolve({ status: 101, messages })
       }
     })
-    ws.on("error", (e) => !messages.length && e.message.includes("Unexpected server response") ? undefined : reject(e))
+    ws.on("error", (e) =>
+      !messages.length && e.message.includes("Unexpected server response") ? undefined : reject(e)
+    )
     setTimeout(() => reject(new Error("no log lines in time")), 10_000)
   })
 
@@ -65,7 +78,10 @@ const watch = (instanceId: string, token: string, options: ConstructorParameters
   const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)))
   const until = (predicate: (m: Message, i: number) => boolean, from = 0, timeoutMs = 20_000) =>
     new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no such message in time: ${JSON.stringify(messages.slice(-3))}`)), timeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`no such message in time: ${JSON.stringify(messages.slice(-3))}`)),
+        timeoutMs
+      )
       const check = () => {
         const i = messages.findIndex((m, j) => j >= from && predicate(m, j))
         if (i >= 0) {
@@ -81,11 +97,13 @@ const watch = (instanceId: string, token: string, options: ConstructorParameters
 
 const subscribe = async (label: string, credit: number) => {
   const owner = await customer(http, admin, label, credit)
-  const sub = (await http.post("/api/subscriptions", { planId: ghostBasic, instanceName: label }, owner.token)).body.data
+  const sub = (await http.post("/api/subscriptions", { planId: ghostBasic, instanceName: label }, owner.token)).body
+    .data
   return { owner, sub }
 }
 
-const openLogStreams = async () => ((await (await fetch(`${server.baseUrl}/dev/kube/_faults`)).json()) as { openLogs: number }).openLogs
+const openLogStreams = async () =>
+  ((await (await fetch(`${server.baseUrl}/dev/kube/_faults`)).json()) as { openLogs: number }).openLogs
 
 describe("WS /ws/logs", () => {
   it("streams the owner's instance logs, ANSI codes stripped, timestamps apart; others get 404, no token 401, a foreign Origin 403, a bad container 400", async () => {
@@ -107,14 +125,23 @@ describe("WS /ws/logs", () => {
     // The companion database's container, by choice.
     const database = await openLogs(sub.id, [logsProtocol, `bearer.${owner.token}`], 3, {}, "&container=database")
     expect(database.messages[0]).toMatchObject({ type: "attached", container: "database" })
-    expect(database.messages.slice(1).map((m) => m.line).join("\n")).toMatch(/MariaDB|InnoDB|mysql/i)
-    expect((await openLogs(sub.id, [logsProtocol, `bearer.${owner.token}`], 1, {}, "&container=sidecar")).status).toBe(400)
+    expect(
+      database.messages
+        .slice(1)
+        .map((m) => m.line)
+        .join("\n")
+    ).toMatch(/MariaDB|InnoDB|mysql/i)
+    expect((await openLogs(sub.id, [logsProtocol, `bearer.${owner.token}`], 1, {}, "&container=sidecar")).status).toBe(
+      400
+    )
 
     expect((await openLogs(sub.id, [logsProtocol, `bearer.${admin}`], 1)).status).toBe(101) // administrators too
     expect((await openLogs(sub.id, [logsProtocol], 1, { authorization: `Bearer ${owner.token}` })).status).toBe(101)
     expect((await openLogs(sub.id, [logsProtocol, `bearer.${other.token}`], 1)).status).toBe(404)
     expect((await openLogs(sub.id, [logsProtocol], 1)).status).toBe(401)
-    expect((await openLogs(sub.id, [logsProtocol, `bearer.${owner.token}`], 1, { origin: "https://evil.example" })).status).toBe(403)
+    expect(
+      (await openLogs(sub.id, [logsProtocol, `bearer.${owner.token}`], 1, { origin: "https://evil.example" })).status
+    ).toBe(403)
   })
 
   it("re-attaches to the new pod after a restart and says so; the pod's log request ends when the client leaves", async () => {
@@ -135,14 +162,33 @@ describe("WS /ws/logs", () => {
 
   it("drops lines for a client that does not read, and says how many", { timeout: 180_000 }, async () => {
     const { owner, sub } = await subscribe("logs-chatty", 100_000)
-    const podOf = async () => ((await http.get("/api/admin/pods?limit=100", admin)).body.data.items as Array<{ namespace: string; name: string; instanceId: string }>).find((p) => p.instanceId === sub.id)
+    const podOf = async () =>
+      (
+        (await http.get("/api/admin/pods?limit=100", admin)).body.data.items as Array<{
+          namespace: string
+          name: string
+          instanceId: string
+        }>
+      ).find((p) => p.instanceId === sub.id)
     await expect.poll(podOf, { timeout: 10_000 }).toBeDefined()
     const pod = (await podOf())!
     // A chatty app: two thousand 2 KiB lines a second (the simulator's annotations, set as kubectl patch would).
-    const patched = await fetch(`${server.baseUrl}/dev/kube/apis/apps/v1/namespaces/${pod.namespace}/deployments/${pod.name}`, {
-      method: "PATCH", headers: { "content-type": "application/merge-patch+json" },
-      body: JSON.stringify({ spec: { template: { metadata: { annotations: { "sim.minispod.dev/log-interval-ms": "0.5", "sim.minispod.dev/log-line-bytes": "2048" } } } } })
-    })
+    const patched = await fetch(
+      `${server.baseUrl}/dev/kube/apis/apps/v1/namespaces/${pod.namespace}/deployments/${pod.name}`,
+      {
+        method: "PATCH",
+        headers: { "content-type": "application/merge-patch+json" },
+        body: JSON.stringify({
+          spec: {
+            template: {
+              metadata: {
+                annotations: { "sim.minispod.dev/log-interval-ms": "0.5", "sim.minispod.dev/log-line-bytes": "2048" }
+              }
+            }
+          }
+        })
+      }
+    )
     expect(patched.status).toBe(200)
     const stream = watch(sub.id, owner.token)
     await stream.until((m) => m.type === "log")

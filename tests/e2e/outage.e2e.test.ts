@@ -12,7 +12,12 @@ beforeAll(async () => {
   db = await createTestDatabase({ migrate: false })
   proxy = databaseProxy(new URL(db.url))
   await proxy.up()
-  server = await startServer({ DATABASE_URL: proxy.url(), JWT_SECRET: "outage-e2e-secret-outage-e2e-secret-outage", REQUEST_TIMEOUT_MS: "1500", DATABASE_POOL_SIZE: "4" })
+  server = await startServer({
+    DATABASE_URL: proxy.url(),
+    JWT_SECRET: "outage-e2e-secret-outage-e2e-secret-outage",
+    REQUEST_TIMEOUT_MS: "1500",
+    DATABASE_POOL_SIZE: "4"
+  })
   http = api(server.baseUrl)
 })
 afterAll(async () => {
@@ -21,7 +26,11 @@ afterAll(async () => {
   await db.drop()
 })
 
-const unavailable = { success: false, message: expect.any(String), error: { code: "SERVICE_UNAVAILABLE", details: { retryAfterSeconds: 2 } } }
+const unavailable = {
+  success: false,
+  message: expect.any(String),
+  error: { code: "SERVICE_UNAVAILABLE", details: { retryAfterSeconds: 2 } }
+}
 
 describe("a database outage", () => {
   it("answers a fast 503 with the envelope and Retry-After, then recovers", async () => {
@@ -30,7 +39,9 @@ describe("a database outage", () => {
     await proxy.down()
     const single = performance.now()
     const first = await http.get("/api/admin/users", admin)
-    process.stdout.write(`database down: first request answered ${first.status} in ${Math.round(performance.now() - single)} ms\n`)
+    process.stdout.write(
+      `database down: first request answered ${first.status} in ${Math.round(performance.now() - single)} ms\n`
+    )
     expect(first.status).toBe(503)
     const started = performance.now()
     const answers = await Promise.all(Array.from({ length: 20 }, () => http.get("/api/admin/users", admin)))
@@ -43,7 +54,9 @@ describe("a database outage", () => {
     }
     expect((await http.get("/readyz")).status).toBe(503)
     await proxy.up()
-    await expect.poll(async () => (await http.get("/api/admin/users", admin)).status, { interval: 200, timeout: 20_000 }).toBe(200)
+    await expect
+      .poll(async () => (await http.get("/api/admin/users", admin)).status, { interval: 200, timeout: 20_000 })
+      .toBe(200)
   })
 
   // Without a request deadline these requests waited on open connections that never answer
@@ -52,7 +65,9 @@ describe("a database outage", () => {
     const admin = await adminToken(http)
     const user = await customer(http, admin, "frozen", 0)
     const adjust = () =>
-      http.post(`/api/admin/users/${user.id}/credit-adjustment`, { amount: 25_000, reason: "frozen database" }, admin, { "idempotency-key": `frozen-${user.id}` })
+      http.post(`/api/admin/users/${user.id}/credit-adjustment`, { amount: 25_000, reason: "frozen database" }, admin, {
+        "idempotency-key": `frozen-${user.id}`
+      })
     // Every pooled connection open first: a frozen database accepts no new ones (a connect timeout would answer).
     await Promise.all(Array.from({ length: 12 }, () => http.get("/api/admin/users", admin)))
     proxy.freeze()

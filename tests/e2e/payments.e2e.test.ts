@@ -42,7 +42,18 @@ const topUp = async (token: string, amount: number) => {
 
 const balance = (token: string) => balanceOf(http, token)
 
-const statusCodes: Record<string, string> = { settlement: "200", capture: "200", pending: "201", deny: "202", expire: "407", cancel: "200", failure: "202", refund: "200", partial_refund: "200", chargeback: "200" }
+const statusCodes: Record<string, string> = {
+  settlement: "200",
+  capture: "200",
+  pending: "201",
+  deny: "202",
+  expire: "407",
+  cancel: "200",
+  failure: "202",
+  refund: "200",
+  partial_refund: "200",
+  chargeback: "200"
+}
 
 /** A notification as Midtrans sends it, extra fields included, signed with the server key. */
 const notification = (orderId: string, amount: number, status: string, extra: Record<string, unknown> = {}) => {
@@ -97,7 +108,12 @@ describe("top-up through the local Midtrans simulator", () => {
     expect(page).toContain("Midtrans simulator")
     expect(page).toContain(`${created.transactionId}`)
     const pending = await http.get("/api/wallet/transactions", user.token)
-    expect(pending.body.data.items[0]).toMatchObject({ transactionId: created.transactionId, status: "PENDING", type: "TOP_UP", amount: 125_000 })
+    expect(pending.body.data.items[0]).toMatchObject({
+      transactionId: created.transactionId,
+      status: "PENDING",
+      type: "TOP_UP",
+      amount: 125_000
+    })
 
     const pressed = await fetch(`${created.redirectUrl}/settle`, { method: "POST", redirect: "manual" })
     expect(pressed.status).toBe(303)
@@ -105,9 +121,15 @@ describe("top-up through the local Midtrans simulator", () => {
     expect(await balance(user.token)).toBe(125_000)
     const done = await http.get("/api/wallet/transactions", user.token)
     expect(done.body.data.items).toHaveLength(1)
-    expect(done.body.data.items[0]).toMatchObject({ transactionId: created.transactionId, status: "COMPLETED", balanceAfter: 125_000 })
+    expect(done.body.data.items[0]).toMatchObject({
+      transactionId: created.transactionId,
+      status: "COMPLETED",
+      balanceAfter: 125_000
+    })
 
-    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], {
+      env: { ...process.env, DATABASE_URL: db.url }
+    })
     expect(audit.stdout).toMatch(/AUDIT OK/)
   })
 
@@ -124,7 +146,12 @@ describe("top-up through the local Midtrans simulator", () => {
       expect(response.body.error.details.map((d: { field: string }) => d.field)).toContain(field)
     }
     const methods = await http.get("/api/wallet/payment-methods", user.token)
-    expect(methods.body.data.items.map((m: { code: string }) => m.code)).toEqual(["BANK_TRANSFER", "E_WALLET", "CREDIT_CARD", "QRIS"])
+    expect(methods.body.data.items.map((m: { code: string }) => m.code)).toEqual([
+      "BANK_TRANSFER",
+      "E_WALLET",
+      "CREDIT_CARD",
+      "QRIS"
+    ])
     expect(methods.body.data.pagination).toEqual({ page: 1, limit: 20, total: 4, totalPages: 1 })
     expect(methods.body.data.items[0]).toMatchObject({ minAmount: 10_000, maxAmount: 10_000_000 })
   })
@@ -141,7 +168,7 @@ describe("the webhook", () => {
     expect(JSON.stringify(forgedResponse.body)).not.toContain(serverKey)
     expect((await webhook(notification(transactionId, 61_000, "settlement"))).status).toBe(400) // signed, but not our amount
     expect((await webhook(notification("TXMP-999999", 60_000, "settlement"))).status).toBe(404)
-    expect((await http.raw("POST", "/api/webhooks/midtrans", "{\"order_id\":")).status).toBe(400)
+    expect((await http.raw("POST", "/api/webhooks/midtrans", '{"order_id":')).status).toBe(400)
     const missing = await webhook({ order_id: transactionId })
     expect(missing.status).toBe(400)
     expect(missing.body.error.details.map((d: { field: string }) => d.field)).toContain("body.signature_key")
@@ -192,17 +219,27 @@ describe("the webhook", () => {
     const user = await register("reversal")
     const { transactionId } = await topUp(user.token, 100_000)
     await confirmedWebhook(notification(transactionId, 100_000, "settlement"))
-    await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "30000.00", refund_key: "rf-1" }))
-    await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "30000.00", refund_key: "rf-1" })) // duplicate
+    await confirmedWebhook(
+      notification(transactionId, 100_000, "partial_refund", { refund_amount: "30000.00", refund_key: "rf-1" })
+    )
+    await confirmedWebhook(
+      notification(transactionId, 100_000, "partial_refund", { refund_amount: "30000.00", refund_key: "rf-1" })
+    ) // duplicate
     expect(await balance(user.token)).toBe(70_000)
     // The user spends most of it, then a chargeback of the rest arrives.
     const admin = await adminToken(http)
-    await http.post(`/api/admin/users/${user.id}/credit-adjustment`, { amount: -60_000, reason: "spent elsewhere" }, admin)
+    await http.post(
+      `/api/admin/users/${user.id}/credit-adjustment`,
+      { amount: -60_000, reason: "spent elsewhere" },
+      admin
+    )
     await confirmedWebhook(notification(transactionId, 100_000, "chargeback"))
     expect(await balance(user.token)).toBe(0)
     const status = await http.get(`/api/wallet/transactions/${transactionId}/status`, user.token)
     expect(status.body.data).toMatchObject({ status: "SETTLED", reversedAmount: 100_000, gatewayStatus: "chargeback" })
-    const [row] = await db.sql<Array<{ shortfall: number }>>`select shortfall from payments where order_id = ${transactionId}`
+    const [row] = await db.sql<
+      Array<{ shortfall: number }>
+    >`select shortfall from payments where order_id = ${transactionId}`
     expect(row!.shortfall).toBe(60_000)
   })
 })
@@ -221,7 +258,9 @@ describe("reversals without a refund key, and partial chargebacks, over HTTP", (
     expect(await balance(user.token)).toBe(80_000)
     await confirmedWebhook(notification(transactionId, 100_000, "partial_refund", { refund_amount: "20000.00" })) // and its retry
     expect(await balance(user.token)).toBe(80_000)
-    await confirmedWebhook(notification(transactionId, 100_000, "partial_chargeback", { refund_amount: "15000.00", refund_key: "cb-1" }))
+    await confirmedWebhook(
+      notification(transactionId, 100_000, "partial_chargeback", { refund_amount: "15000.00", refund_key: "cb-1" })
+    )
     expect(await balance(user.token)).toBe(65_000)
     const status = await http.get(`/api/wallet/transactions/${transactionId}/status`, user.token)
     expect(status.body.data).toMatchObject({ status: "SETTLED", reversedAmount: 35_000 })
@@ -274,13 +313,21 @@ describe("cancel, refresh and reconciliation", () => {
 
 describe("after all of the above", () => {
   it("npm run audit replays every wallet and payment and finds nothing wrong", async () => {
-    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], {
+      env: { ...process.env, DATABASE_URL: db.url }
+    })
     expect(audit.stdout).toMatch(/AUDIT OK/)
     expect(audit.stdout).toMatch(/payments: [1-9]\d*/)
     // A payments row edited behind the log's back is caught.
-    const edited = await db.sql<Array<{ order_id: string }>>`update payments set status = 'SETTLED' where status = 'CANCELLED' returning order_id`
-    const failed = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
-      .then(() => expect.unreachable("audit must fail"), (error: { code: number; stdout: string }) => error)
+    const edited = await db.sql<
+      Array<{ order_id: string }>
+    >`update payments set status = 'SETTLED' where status = 'CANCELLED' returning order_id`
+    const failed = await exec(process.execPath, [compiledScript("audit")], {
+      env: { ...process.env, DATABASE_URL: db.url }
+    }).then(
+      () => expect.unreachable("audit must fail"),
+      (error: { code: number; stdout: string }) => error
+    )
     expect(failed.code).toBe(1)
     expect(failed.stdout).toMatch(/payments row .* differs from replay/)
     // Put back, for the run's closing audit.

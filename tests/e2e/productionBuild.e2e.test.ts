@@ -51,7 +51,11 @@ const imageLikeFolder = async () => {
   return app
 }
 
-const baseEnv = { PATH: process.env["PATH"], HOME: process.env["HOME"], JWT_SECRET: "compiled-secret-compiled-secret-000" }
+const baseEnv = {
+  PATH: process.env["PATH"],
+  HOME: process.env["HOME"],
+  JWT_SECRET: "compiled-secret-compiled-secret-000"
+}
 
 describe("production build", () => {
   it("`npm run build` compiles JavaScript that migrates and serves with production dependencies only, and on the embedded database", async () => {
@@ -59,12 +63,18 @@ describe("production build", () => {
     await exec("npm", ["run", "build", "--silent", "--", "--noCheck"], { cwd: root })
     const app = await imageLikeFolder()
     const node = (script: string, env: Record<string, string | undefined>, cwd: string) =>
-      exec(process.execPath, [`dist/infra/main/${script}.js`], { cwd, env: { ...baseEnv, ...env } as NodeJS.ProcessEnv })
+      exec(process.execPath, [`dist/infra/main/${script}.js`], {
+        cwd,
+        env: { ...baseEnv, ...env } as NodeJS.ProcessEnv
+      })
 
     const migrated = await node("migrate", { DATABASE_URL: db.url }, app)
     expect(migrated.stdout).toMatch(/applied: 001_/)
 
-    const server = await startServer({ DATABASE_URL: db.url, ...baseEnv }, { command: [process.execPath, "dist/infra/main/server.js"], cwd: app })
+    const server = await startServer(
+      { DATABASE_URL: db.url, ...baseEnv },
+      { command: [process.execPath, "dist/infra/main/server.js"], cwd: app }
+    )
     const http = api(server.baseUrl)
     expect((await http.get("/healthz")).status).toBe(200)
     expect((await http.get("/readyz")).status).toBe(200)
@@ -83,7 +93,11 @@ describe("production build", () => {
     // In a checkout (development dependencies installed) the compiled code loads the embedded one.
     const dataDir = await makeReachableTempDir("minispod-compiled-pg")
     temporary.push(dirname(dataDir))
-    const embedded = await node("migrate", { EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) }, root)
+    const embedded = await node(
+      "migrate",
+      { EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) },
+      root
+    )
     expect(embedded.stdout).toMatch(/database: embedded PostgreSQL in /)
     expect(embedded.stdout).toMatch(/applied: 001_/)
   }, 180_000) // a whole compilation on a shared machine

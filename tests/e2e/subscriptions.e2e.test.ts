@@ -12,23 +12,46 @@ const exec = promisify(execFile)
 let db: TestDatabase
 let http: Api
 let admin: string
-serverForFile({ JWT_SECRET: "subs-e2e-secret-subs-e2e-secret-subs", SIM_CLUSTER_READY_MS: "600000" }, (world) => ({ db, http, admin } = world))
+serverForFile(
+  { JWT_SECRET: "subs-e2e-secret-subs-e2e-secret-subs", SIM_CLUSTER_READY_MS: "600000" },
+  (world) => ({ db, http, admin } = world)
+)
 
 const balance = (token: string) => balanceOf(http, token)
 
 describe("subscriptions", () => {
   it("validate reports exactly what subscribe does; subscribe charges, takes a slot, creates the instance", async () => {
     const user = await customer(http, admin, "subscriber", 200_000)
-    const before = (await http.get("/api/catalog/services/n8n/plans", user.token)).body.data.items.find((p: { id: string }) => p.id === plans.n8nBasic)
+    const before = (await http.get("/api/catalog/services/n8n/plans", user.token)).body.data.items.find(
+      (p: { id: string }) => p.id === plans.n8nBasic
+    )
     const validation = await http.post("/api/subscriptions/validate", { planId: plans.n8nBasic }, user.token)
-    expect(validation.body.data).toMatchObject({ valid: true, price: 50_000, balance: 200_000, balanceAfter: 150_000, errors: [] })
+    expect(validation.body.data).toMatchObject({
+      valid: true,
+      price: 50_000,
+      balance: 200_000,
+      balanceAfter: 150_000,
+      errors: []
+    })
     expect(await balance(user.token)).toBe(200_000) // validate changes nothing
 
-    const created = await http.post("/api/subscriptions", { planId: plans.n8nBasic, instanceName: "my-flows" }, user.token)
+    const created = await http.post(
+      "/api/subscriptions",
+      { planId: plans.n8nBasic, instanceName: "my-flows" },
+      user.token
+    )
     expect(created.status).toBe(201)
-    expect(created.body.data).toMatchObject({ planId: plans.n8nBasic, status: "PENDING_DEPLOYMENT", instanceStatus: "PROVISIONING", instanceName: "my-flows", autoRenew: true })
+    expect(created.body.data).toMatchObject({
+      planId: plans.n8nBasic,
+      status: "PENDING_DEPLOYMENT",
+      instanceStatus: "PROVISIONING",
+      instanceName: "my-flows",
+      autoRenew: true
+    })
     expect(await balance(user.token)).toBe(150_000)
-    const after = (await http.get("/api/catalog/services/n8n/plans", user.token)).body.data.items.find((p: { id: string }) => p.id === plans.n8nBasic)
+    const after = (await http.get("/api/catalog/services/n8n/plans", user.token)).body.data.items.find(
+      (p: { id: string }) => p.id === plans.n8nBasic
+    )
     expect(after.usedQuota).toBe(before.usedQuota + 1)
 
     const duplicate = await http.post("/api/subscriptions", { planId: plans.n8nFree }, user.token)
@@ -49,7 +72,10 @@ describe("subscriptions", () => {
     const [before] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events`
     const refused = await http.post("/api/subscriptions", { planId: plans.ghostBasic }, user.token)
     expect(refused.status).toBe(402)
-    expect(refused.body.error).toMatchObject({ code: "INSUFFICIENT_CREDIT", details: { required: 75_000, available: 10_000, shortfall: 65_000 } })
+    expect(refused.body.error).toMatchObject({
+      code: "INSUFFICIENT_CREDIT",
+      details: { required: 75_000, available: 10_000, shortfall: 65_000 }
+    })
     const [after] = await db.sql<Array<{ n: number }>>`select count(*)::int as n from events`
     expect(after!.n).toBe(before!.n)
   })
@@ -93,7 +119,9 @@ describe("subscriptions", () => {
     const old = (await http.get(`/api/subscriptions/${sub.id}`, user.token)).body.data.transactions
     expect(old.map((t: { type: string }) => t.type).sort()).toEqual(["REFUND", "REFUND", "SUBSCRIPTION", "UPGRADE"])
 
-    const audit = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
+    const audit = await exec(process.execPath, [compiledScript("audit")], {
+      env: { ...process.env, DATABASE_URL: db.url }
+    })
     expect(audit.stdout).toMatch(/AUDIT OK/)
   })
 
@@ -103,13 +131,19 @@ describe("subscriptions", () => {
     const sub = (await http.post("/api/subscriptions", { planId: plans.n8nFree }, owner.token)).body.data
     expect((await http.get(`/api/subscriptions/${sub.id}`, intruder.token)).status).toBe(404)
     expect((await http.delete(`/api/subscriptions/${sub.id}`, intruder.token)).status).toBe(404)
-    expect((await http.put(`/api/subscriptions/${sub.id}/auto-renew`, { enabled: false }, intruder.token)).status).toBe(404)
+    expect((await http.put(`/api/subscriptions/${sub.id}/auto-renew`, { enabled: false }, intruder.token)).status).toBe(
+      404
+    )
     const renew = await http.put(`/api/subscriptions/${sub.id}/auto-renew`, { enabled: false }, owner.token)
     expect(renew.body.data).toMatchObject({ autoRenew: false, nextBillingDate: null })
     const detail = await http.get(`/api/subscriptions/${sub.id}`, owner.token)
     expect(detail.body.data.instance).toMatchObject({ name: sub.instanceName, status: "PROVISIONING" })
     expect((await http.get("/api/subscriptions", owner.token)).body.data.items).toHaveLength(1)
-    const coupon = await http.post("/api/subscriptions", { planId: plans.ghostBasic, couponCode: "WELCOME" }, owner.token)
+    const coupon = await http.post(
+      "/api/subscriptions",
+      { planId: plans.ghostBasic, couponCode: "WELCOME" },
+      owner.token
+    )
     expect(coupon.status).toBe(422)
     expect((await http.post("/api/subscriptions", { planId: "not-a-uuid" }, owner.token)).status).toBe(400)
   })
@@ -128,11 +162,17 @@ describe("subscriptions", () => {
   })
 
   it("the audit replays quotas and subscriptions: a quota row edited behind the log is reported", async () => {
-    const clean = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
+    const clean = await exec(process.execPath, [compiledScript("audit")], {
+      env: { ...process.env, DATABASE_URL: db.url }
+    })
     expect(clean.stdout).toMatch(/AUDIT OK/)
     await db.sql`update plans set used_quota = used_quota + 1 where id = ${plans.n8nPro}`
-    const failed = await exec(process.execPath, [compiledScript("audit")], { env: { ...process.env, DATABASE_URL: db.url } })
-      .then(() => expect.unreachable("audit must fail"), (error: { code: number; stdout: string }) => error)
+    const failed = await exec(process.execPath, [compiledScript("audit")], {
+      env: { ...process.env, DATABASE_URL: db.url }
+    }).then(
+      () => expect.unreachable("audit must fail"),
+      (error: { code: number; stdout: string }) => error
+    )
     expect(failed.code).toBe(1)
     expect(failed.stdout).toMatch(/plans\.used_quota .* differs from replay/)
     await db.sql`update plans set used_quota = used_quota - 1 where id = ${plans.n8nPro}` // put back, for the run's closing audit

@@ -32,16 +32,27 @@ afterAll(async () => {
 })
 
 const topUps = (userId: string, from: number, count: number) =>
-  Promise.all(Array.from({ length: count }, (_, i) =>
-    runtime.runPromise(creditTopUp({ userId, paymentReference: `pay-${from + i}`, amount: 1_000 }, system))))
+  Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      runtime.runPromise(creditTopUp({ userId, paymentReference: `pay-${from + i}`, amount: 1_000 }, system))
+    )
+  )
 
 const readAll = () => runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readAll(0, 100_000)))
 
 const exportEvents = async (afterPosition: number, limit: number | undefined) => {
-  const exported = await runtime.runPromise(Effect.flatMap(LedgerSnapshots, (s) => s.exportEvents({ afterPosition }, limit)))
+  const exported = await runtime.runPromise(
+    Effect.flatMap(LedgerSnapshots, (s) => s.exportEvents({ afterPosition }, limit))
+  )
   let body = ""
   for await (const chunk of exported.lines) body += chunk
-  return { ...exported, lines: body.trim().split("\n").map((l) => JSON.parse(l) as { position: number }) }
+  return {
+    ...exported,
+    lines: body
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { position: number })
+  }
 }
 const exportAll = () => exportEvents(0, undefined)
 
@@ -87,22 +98,24 @@ describe("the audit reads one consistent snapshot", () => {
   it("sees neither the events nor the read-model rows of a command that commits while it reads", async () => {
     const userId = "33333333-0000-0000-0000-000000000002"
     await topUps(userId, 100, 2)
-    const { report, before, after } = await runtime.runPromise(Effect.gen(function*() {
-      return yield* (yield* LedgerSnapshots).read((snapshot) =>
-        Effect.gen(function*() {
-          const before = snapshot.at.events
-          // Commits on another connection after the snapshot was taken.
-          yield* Effect.promise(() => topUps(userId, 200, 3))
-          const replay = new LedgerReplay()
-          let after = 0
-          yield* snapshot.forEachBatch({}, (events) => {
-            after += events.length
-            events.forEach((e) => replay.observe(e))
+    const { report, before, after } = await runtime.runPromise(
+      Effect.gen(function* () {
+        return yield* (yield* LedgerSnapshots).read((snapshot) =>
+          Effect.gen(function* () {
+            const before = snapshot.at.events
+            // Commits on another connection after the snapshot was taken.
+            yield* Effect.promise(() => topUps(userId, 200, 3))
+            const replay = new LedgerReplay()
+            let after = 0
+            yield* snapshot.forEachBatch({}, (events) => {
+              after += events.length
+              events.forEach((e) => replay.observe(e))
+            })
+            return { ...replay.report(yield* snapshot.readModels, snapshot.at), before, after }
           })
-          return { ...replay.report(yield* snapshot.readModels, snapshot.at), before, after }
-        })
-      )
-    }))
+        )
+      })
+    )
     expect(after).toBe(before)
     expect(report.problems).toEqual([])
     // …and the next audit sees them.
@@ -143,8 +156,12 @@ describe("npm run audit", () => {
     const quiet = await exec(process.execPath, [compiledScript("audit")], { env })
     expect(quiet.stdout).not.toMatch(/wallet:33333333/)
 
-    const broken = await exec(process.execPath, [compiledScript("audit")], { env: { ...env, DATABASE_URL: db.url.replace(/\/[^/]+$/, "/no_such_database") } })
-      .then(() => expect.unreachable("must fail"), (e: { code: number; stderr: string }) => e)
+    const broken = await exec(process.execPath, [compiledScript("audit")], {
+      env: { ...env, DATABASE_URL: db.url.replace(/\/[^/]+$/, "/no_such_database") }
+    }).then(
+      () => expect.unreachable("must fail"),
+      (e: { code: number; stderr: string }) => e
+    )
     expect(broken.code).toBe(2)
     expect(broken.stderr).toMatch(/audit could not run/)
   }, 180_000) // three CLI processes, each compiling the sources through tsx: ~15 s each on a loaded machine
@@ -156,26 +173,88 @@ describe("statements and period totals", () => {
     const at = (day: number) => new Date(Date.UTC(2020, 0, day))
     const moves: ReadonlyArray<[number, WalletEvent]> = [
       [1, { _tag: "TopUpCredited", transactionId: "TXMP-9001", amount: 100_000, reference: "topup:o-1" }],
-      [2, { _tag: "WalletCharged", transactionId: "TXMP-9002", amount: 30_000, reference: "c-1", cause: period("s-1", "2020-01-02"), description: "period" }],
-      [3, { _tag: "ChargeRefunded", transactionId: "TXMP-9003", amount: 10_000, reference: "r-1", chargeTransactionId: "TXMP-9002", reason: "sorry" }],
-      [4, { _tag: "CreditAdjusted", transactionId: "TXMP-9004", direction: "DEBIT", amount: 5_000, reference: "a-1", adminId: "admin", reason: "fix" }],
+      [
+        2,
+        {
+          _tag: "WalletCharged",
+          transactionId: "TXMP-9002",
+          amount: 30_000,
+          reference: "c-1",
+          cause: period("s-1", "2020-01-02"),
+          description: "period"
+        }
+      ],
+      [
+        3,
+        {
+          _tag: "ChargeRefunded",
+          transactionId: "TXMP-9003",
+          amount: 10_000,
+          reference: "r-1",
+          chargeTransactionId: "TXMP-9002",
+          reason: "sorry"
+        }
+      ],
+      [
+        4,
+        {
+          _tag: "CreditAdjusted",
+          transactionId: "TXMP-9004",
+          direction: "DEBIT",
+          amount: 5_000,
+          reference: "a-1",
+          adminId: "admin",
+          reason: "fix"
+        }
+      ],
       [5, { _tag: "CouponCreditGranted", transactionId: "TXMP-9005", amount: 7_000, reference: "k-1", couponCode: "K" }]
     ]
     for (const [version, [day, event]] of moves.entries()) {
-      await runtime.runPromise(Effect.flatMap(EventStore, (s) =>
-        s.append([{ streamId: walletStreamId(userId), expectedVersion: version, events: [{ type: event._tag, data: encodeWalletEvent(event) }] }], system, at(day))))
+      await runtime.runPromise(
+        Effect.flatMap(EventStore, (s) =>
+          s.append(
+            [
+              {
+                streamId: walletStreamId(userId),
+                expectedVersion: version,
+                events: [{ type: event._tag, data: encodeWalletEvent(event) }]
+              }
+            ],
+            system,
+            at(day)
+          )
+        )
+      )
     }
     const statement = await runtime.runPromise(walletStatement(userId, { from: at(2), to: at(5) }))
-    expect(statement).toMatchObject({ openingBalance: 100_000, credits: 10_000, debits: 35_000, closingBalance: 75_000 })
-    expect(statement.lines.map((l) => [l.transactionId, l.kind, l.direction, l.amount, l.balanceAfter, l.counterparty])).toEqual([
+    expect(statement).toMatchObject({
+      openingBalance: 100_000,
+      credits: 10_000,
+      debits: 35_000,
+      closingBalance: 75_000
+    })
+    expect(
+      statement.lines.map((l) => [l.transactionId, l.kind, l.direction, l.amount, l.balanceAfter, l.counterparty])
+    ).toEqual([
       ["TXMP-9002", "SUBSCRIPTION", "DEBIT", 30_000, 70_000, "revenue:subscriptions"],
       ["TXMP-9003", "REFUND", "CREDIT", 10_000, 80_000, "revenue:subscriptions"],
       ["TXMP-9004", "ADMIN_ADJUSTMENT", "DEBIT", 5_000, 75_000, "adjustments"]
     ])
     const stream = await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.readStream(walletStreamId(userId))))
-    expect(statement.lines.map((l) => [l.position, l.hash])).toEqual(stream.events.slice(1, 4).map((e) => [e.position, e.hash]))
+    expect(statement.lines.map((l) => [l.position, l.hash])).toEqual(
+      stream.events.slice(1, 4).map((e) => [e.position, e.hash])
+    )
 
     const totals = await runtime.runPromise(periodTotals({ from: at(2), to: at(5) }))
-    expect(totals).toMatchObject({ movements: 3, wallets: 1, topUps: 0, charges: 30_000, refunds: 10_000, adjustmentDebits: 5_000, couponCredits: 0, netRevenue: 20_000 })
+    expect(totals).toMatchObject({
+      movements: 3,
+      wallets: 1,
+      topUps: 0,
+      charges: 30_000,
+      refunds: 10_000,
+      adjustmentDebits: 5_000,
+      couponCredits: 0,
+      netRevenue: 20_000
+    })
   })
 })

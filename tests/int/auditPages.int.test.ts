@@ -13,7 +13,13 @@ const encode = Schema.encodeSync(WalletEvent)
 let db: TestDatabase
 let runtime: ReturnType<typeof postgresLedgerRuntime>
 
-const awkward = ['quote " and backslash \\', "line\nbreak\ttab\u0001", "Kompensasi gangguan — maaf", "emoji 😀 and \u2028", "ünïcödé"]
+const awkward = [
+  'quote " and backslash \\',
+  "line\nbreak\ttab\u0001",
+  "Kompensasi gangguan — maaf",
+  "emoji 😀 and \u2028",
+  "ünïcödé"
+]
 const users = 56 // 100 events each: more than one page of 5,000, so the reader connections take part
 
 beforeAll(async () => {
@@ -24,15 +30,28 @@ beforeAll(async () => {
     expectedVersion: 0,
     events: Array.from({ length: 100 }, (_, k) => {
       const n = u * 1_000 + k
-      const event: WalletEvent = k % 10 === 9
-        ? { _tag: "CreditAdjusted", transactionId: `TXMP-${n}`, direction: "CREDIT", amount: 1, reference: `adjust:${n}`, adminId: "admin", reason: awkward[n % awkward.length]! }
-        : { _tag: "TopUpCredited", transactionId: `TXMP-${n}`, amount: 1_000 + k, reference: `topup:${n}` }
+      const event: WalletEvent =
+        k % 10 === 9
+          ? {
+              _tag: "CreditAdjusted",
+              transactionId: `TXMP-${n}`,
+              direction: "CREDIT",
+              amount: 1,
+              reference: `adjust:${n}`,
+              adminId: "admin",
+              reason: awkward[n % awkward.length]!
+            }
+          : { _tag: "TopUpCredited", transactionId: `TXMP-${n}`, amount: 1_000 + k, reference: `topup:${n}` }
       return { type: event._tag, data: encode(event) }
     })
   })
   for (let from = 0; from < users; from += 8) {
     const appends = Array.from({ length: Math.min(8, users - from) }, (_, i) => appendFor(from + i))
-    await runtime.runPromise(Effect.flatMap(EventStore, (s) => s.append(appends, { actor: "test", reason: awkward[from % awkward.length]! }, new Date())))
+    await runtime.runPromise(
+      Effect.flatMap(EventStore, (s) =>
+        s.append(appends, { actor: "test", reason: awkward[from % awkward.length]! }, new Date())
+      )
+    )
   }
 }, 180_000)
 afterAll(async () => {
@@ -42,33 +61,44 @@ afterAll(async () => {
 
 /** The reference reader: keyset rows through postgres.js, every event observed here. */
 const referenceAudit = () =>
-  runtime.runPromise(Effect.flatMap(LedgerSnapshots, (snapshots) =>
-    snapshots.read((snapshot) =>
-      Effect.gen(function*() {
-        const replay = new LedgerReplay()
-        yield* snapshot.forEachBatch({}, (events) => events.forEach((e) => replay.observe(e)))
-        return replay.report(yield* snapshot.readModels, snapshot.at)
-      })
-    )))
+  runtime.runPromise(
+    Effect.flatMap(LedgerSnapshots, (snapshots) =>
+      snapshots.read((snapshot) =>
+        Effect.gen(function* () {
+          const replay = new LedgerReplay()
+          yield* snapshot.forEachBatch({}, (events) => events.forEach((e) => replay.observe(e)))
+          return replay.report(yield* snapshot.readModels, snapshot.at)
+        })
+      )
+    )
+  )
 
 const bothReaders = () =>
-  runtime.runPromise(Effect.flatMap(LedgerSnapshots, (snapshots) =>
-    snapshots.read((snapshot) =>
-      Effect.gen(function*() {
-        const batches: Array<RecordedEvent> = []
-        const pages: Array<RecordedEvent> = []
-        let pageCount = 0
-        yield* snapshot.forEachBatch({}, (events) => void batches.push(...events))
-        yield* snapshot.forEachPage(async (json) => {
-          pageCount++
-          pages.push(...eventsOfPage(json))
+  runtime.runPromise(
+    Effect.flatMap(LedgerSnapshots, (snapshots) =>
+      snapshots.read((snapshot) =>
+        Effect.gen(function* () {
+          const batches: Array<RecordedEvent> = []
+          const pages: Array<RecordedEvent> = []
+          let pageCount = 0
+          yield* snapshot.forEachBatch({}, (events) => void batches.push(...events))
+          yield* snapshot.forEachPage(async (json) => {
+            pageCount++
+            pages.push(...eventsOfPage(json))
+          })
+          return { batches, pages, pageCount, at: snapshot.at }
         })
-        return { batches, pages, pageCount, at: snapshot.at }
-      })
-    )))
+      )
+    )
+  )
 
 /** The same report, with the timing figures left out. */
-const findings = ({ report, accounts }: Awaited<ReturnType<typeof referenceAudit>>) => ({ ...report, seconds: undefined, eventsPerSecond: undefined, accounts })
+const findings = ({ report, accounts }: Awaited<ReturnType<typeof referenceAudit>>) => ({
+  ...report,
+  seconds: undefined,
+  eventsPerSecond: undefined,
+  accounts
+})
 
 describe("the audit's pages", () => {
   it("carry exactly the events the row reader gives, in order, across pages built on several connections", async () => {
@@ -85,7 +115,12 @@ describe("the audit's pages", () => {
     expect(findings(await runtime.runPromise(auditLedger({ offThreadFrom: 0 })))).toEqual(findings(clean))
 
     // Three streams (each user's 100 events are contiguous): one in each page, one at the second page's start.
-    const at = async (offset: number) => (await db.sql<Array<{ position: number }>>`select position from events order by position offset ${offset} limit 1`)[0]!.position
+    const at = async (offset: number) =>
+      (
+        await db.sql<
+          Array<{ position: number }>
+        >`select position from events order by position offset ${offset} limit 1`
+      )[0]!.position
     const [first, second, third] = [await at(5_150), await at(5_000), await at(3_250)]
     await db.sql.begin(async (tx) => {
       await tx`set local session_replication_role = replica` // superuser: the append-only triggers off
@@ -97,6 +132,8 @@ describe("the audit's pages", () => {
     expect(tampered.report.ok).toBe(false)
     expect(tampered.report.problems.map((p) => p.position)).toEqual(expect.arrayContaining([first, second, third! + 1]))
     expect(findings(await runtime.runPromise(auditLedger({ offThreadFrom: 0 })))).toEqual(findings(tampered))
-    expect(findings(await runtime.runPromise(auditLedger({ offThreadFrom: Number.POSITIVE_INFINITY })))).toEqual(findings(tampered))
+    expect(findings(await runtime.runPromise(auditLedger({ offThreadFrom: Number.POSITIVE_INFINITY })))).toEqual(
+      findings(tampered)
+    )
   })
 })

@@ -9,7 +9,9 @@ let db: TestDatabase
 let runtime: ManagedRuntime.ManagedRuntime<AuthThrottle, never>
 beforeAll(async () => {
   db = await createTestDatabase()
-  runtime = ManagedRuntime.make(AuthThrottlePostgres({ windowSeconds: 900, maxBlockSeconds: 60 }).pipe(Layer.provide(PgLive(db.url, { max: 8 }))))
+  runtime = ManagedRuntime.make(
+    AuthThrottlePostgres({ windowSeconds: 900, maxBlockSeconds: 60 }).pipe(Layer.provide(PgLive(db.url, { max: 8 })))
+  )
 })
 afterAll(async () => {
   await runtime.dispose()
@@ -18,8 +20,10 @@ afterAll(async () => {
 
 const t0 = new Date("2026-11-22T10:00:00.000Z")
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000)
-const fail = (key: string, free: number, when: Date) => runtime.runPromise(Effect.flatMap(AuthThrottle, (t) => t.fail([{ key, free }], when)))
-const blocked = (key: string, when: Date) => runtime.runPromise(Effect.flatMap(AuthThrottle, (t) => t.blocked([key, "other"], when)))
+const fail = (key: string, free: number, when: Date) =>
+  runtime.runPromise(Effect.flatMap(AuthThrottle, (t) => t.fail([{ key, free }], when)))
+const blocked = (key: string, when: Date) =>
+  runtime.runPromise(Effect.flatMap(AuthThrottle, (t) => t.blocked([key, "other"], when)))
 
 describe("the authentication throttle (Postgres)", () => {
   it("allows `free` failures, then blocks 1 s, 2 s, 4 s … up to the maximum", async () => {

@@ -30,7 +30,8 @@ afterAll(async () => {
 })
 
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
-const get = (apiVersion: string, kind: string, namespace: string | undefined, name: string) => run(kube.read(apiVersion, kind, namespace, name)) as Promise<any>
+const get = (apiVersion: string, kind: string, namespace: string | undefined, name: string) =>
+  run(kube.read(apiVersion, kind, namespace, name)) as Promise<any>
 const names = async (apiVersion: string, kind: string, namespace: string) =>
   ((await run(kube.list(apiVersion, kind, namespace))).items.map((o: any) => o.metadata.name) as Array<string>).sort()
 const provision = async (spec: InstanceSpec) => {
@@ -46,9 +47,18 @@ describe("Cluster port on the Kubernetes adapter", () => {
     expect(await provision(spec)).toEqual({ _tag: "Ready" })
     console.log(`API calls for one provisioning (apply + watched readiness): ${kube.calls() - before}`)
     const ns = spec.namespace
-    expect((await get("v1", "Namespace", undefined, ns)).metadata.labels).toMatchObject({ "app.kubernetes.io/managed-by": "minispod", "minispod.io/user-id": spec.tenant.userId })
-    expect(await names("networking.k8s.io/v1", "NetworkPolicy", ns)).toEqual(["allow-from-ingress-controller", `${spec.name}-db`, "default-deny-ingress"].sort())
-    expect((await get("v1", "ResourceQuota", ns, "tenant-quota")).spec.hard).toMatchObject({ "limits.cpu": "4000m", "limits.memory": "4096Mi", "requests.storage": "100Gi" })
+    expect((await get("v1", "Namespace", undefined, ns)).metadata.labels).toMatchObject({
+      "app.kubernetes.io/managed-by": "minispod",
+      "minispod.io/user-id": spec.tenant.userId
+    })
+    expect(await names("networking.k8s.io/v1", "NetworkPolicy", ns)).toEqual(
+      ["allow-from-ingress-controller", `${spec.name}-db`, "default-deny-ingress"].sort()
+    )
+    expect((await get("v1", "ResourceQuota", ns, "tenant-quota")).spec.hard).toMatchObject({
+      "limits.cpu": "4000m",
+      "limits.memory": "4096Mi",
+      "requests.storage": "100Gi"
+    })
     expect(await names("v1", "LimitRange", ns)).toEqual(["tenant-limits"])
     expect(await names("apps/v1", "Deployment", ns)).toEqual([spec.name, `${spec.name}-db`])
     expect(await names("v1", "PersistentVolumeClaim", ns)).toEqual([`${spec.name}-data`, `${spec.name}-db-data`])
@@ -56,8 +66,12 @@ describe("Cluster port on the Kubernetes adapter", () => {
 
     const deployment = await get("apps/v1", "Deployment", ns, spec.name)
     expect(deployment.metadata.labels).toEqual({
-      "app.kubernetes.io/name": "ghost", "app.kubernetes.io/instance": spec.name, "app.kubernetes.io/managed-by": "minispod",
-      "app.kubernetes.io/component": "app", "minispod.io/user-id": spec.tenant.userId, "minispod.io/instance-id": spec.instanceId,
+      "app.kubernetes.io/name": "ghost",
+      "app.kubernetes.io/instance": spec.name,
+      "app.kubernetes.io/managed-by": "minispod",
+      "app.kubernetes.io/component": "app",
+      "minispod.io/user-id": spec.tenant.userId,
+      "minispod.io/instance-id": spec.instanceId,
       "minispod.io/subscription-id": spec.subscriptionId
     })
     expect(deployment.metadata.managedFields.map((f: any) => `${f.manager}/${f.operation}`)).toContain("minispod/Apply")
@@ -73,20 +87,38 @@ describe("Cluster port on the Kubernetes adapter", () => {
       securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } }
     })
     // Env comes from the instance's Secret only; the Deployment holds no value.
-    expect(container.env.every((e: any) => e.value === undefined && e.valueFrom.secretKeyRef.name === spec.name)).toBe(true)
+    expect(container.env.every((e: any) => e.value === undefined && e.valueFrom.secretKeyRef.name === spec.name)).toBe(
+      true
+    )
     const ingress = await get("networking.k8s.io/v1", "Ingress", ns, spec.name)
     expect(ingress.metadata.annotations["cert-manager.io/cluster-issuer"]).toBe("letsencrypt")
-    expect(ingress.spec).toMatchObject({ ingressClassName: "nginx", tls: [{ hosts: [spec.host], secretName: `${spec.name}-tls` }] })
-    expect((await get("v1", "PersistentVolumeClaim", ns, `${spec.name}-data`)).spec).toMatchObject({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } } })
+    expect(ingress.spec).toMatchObject({
+      ingressClassName: "nginx",
+      tls: [{ hosts: [spec.host], secretName: `${spec.name}-tls` }]
+    })
+    expect((await get("v1", "PersistentVolumeClaim", ns, `${spec.name}-data`)).spec).toMatchObject({
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: "5Gi" } }
+    })
 
     const secret = await get("v1", "Secret", ns, spec.name)
-    const data = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]))
+    const data = Object.fromEntries(
+      Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()])
+    )
     expect(Object.values(data).join("\n")).not.toMatch(/\{\{/) // every placeholder rendered
     expect(data["app.database__connection__password"]).toBe(data["db.MYSQL_PASSWORD"])
     expect(data["credential.db_password"]).toHaveLength(32)
-    expect(await run(cluster.credentials(ns, spec.name))).toEqual({ secret: data["credential.secret"], db_password: data["credential.db_password"], db_root_password: data["credential.db_root_password"] })
+    expect(await run(cluster.credentials(ns, spec.name))).toEqual({
+      secret: data["credential.secret"],
+      db_password: data["credential.db_password"],
+      db_root_password: data["credential.db_root_password"]
+    })
     expect(await run(cluster.awaitReadiness(ns, spec.name, 1_000))).toEqual({ _tag: "Ready" }) // at once when already ready
-    expect((await run(cluster.listManaged)).find((m) => m.instanceId === spec.instanceId)).toEqual({ namespace: ns, name: spec.name, instanceId: spec.instanceId })
+    expect((await run(cluster.listManaged)).find((m) => m.instanceId === spec.instanceId)).toEqual({
+      namespace: ns,
+      name: spec.name,
+      instanceId: spec.instanceId
+    })
   })
 
   it("converges when applied again: same objects, secrets kept; another instance gets its own secrets", async () => {
@@ -117,11 +149,17 @@ describe("Cluster port on the Kubernetes adapter", () => {
     expect(await run(cluster.awaitReadiness(spec.namespace, spec.name, 10_000))).toEqual({ _tag: "Ready" })
     await run(cluster.restart(spec.namespace, spec.name, "2026-11-22T03:00:00.000Z"))
     const restarted = await get("apps/v1", "Deployment", spec.namespace, spec.name)
-    expect(restarted.spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]).toBe("2026-11-22T03:00:00.000Z")
+    expect(restarted.spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]).toBe(
+      "2026-11-22T03:00:00.000Z"
+    )
     expect(restarted.spec.template.spec.containers[0].image).toBe("ghost:5-alpine") // the partial apply kept the rest
     expect(await run(cluster.awaitReadiness(spec.namespace, spec.name, 10_000))).toEqual({ _tag: "Ready" })
     await run(cluster.apply(spec)) // the main apply leaves the restart annotation alone
-    expect((await get("apps/v1", "Deployment", spec.namespace, spec.name)).spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]).toBe("2026-11-22T03:00:00.000Z")
+    expect(
+      (await get("apps/v1", "Deployment", spec.namespace, spec.name)).spec.template.metadata.annotations[
+        "kubectl.kubernetes.io/restartedAt"
+      ]
+    ).toBe("2026-11-22T03:00:00.000Z")
   })
 
   it("upgrades: new resources applied, the volume grows and never shrinks", async () => {
@@ -130,9 +168,13 @@ describe("Cluster port on the Kubernetes adapter", () => {
     await run(cluster.apply({ ...spec, app: { ...spec.app, cpuMilli: 1000, memoryMb: 1024, storageGb: 20 } }))
     const container = (await get("apps/v1", "Deployment", spec.namespace, spec.name)).spec.template.spec.containers[0]
     expect(container.resources.limits).toEqual({ cpu: "1000m", memory: "1024Mi" })
-    expect((await get("v1", "PersistentVolumeClaim", spec.namespace, `${spec.name}-data`)).spec.resources.requests.storage).toBe("20Gi")
+    expect(
+      (await get("v1", "PersistentVolumeClaim", spec.namespace, `${spec.name}-data`)).spec.resources.requests.storage
+    ).toBe("20Gi")
     await run(cluster.apply(spec)) // back to the smaller plan: resources follow, storage stays
-    expect((await get("v1", "PersistentVolumeClaim", spec.namespace, `${spec.name}-data`)).spec.resources.requests.storage).toBe("20Gi")
+    expect(
+      (await get("v1", "PersistentVolumeClaim", spec.namespace, `${spec.name}-data`)).spec.resources.requests.storage
+    ).toBe("20Gi")
     expect(await run(cluster.awaitReadiness(spec.namespace, spec.name, 10_000))).toEqual({ _tag: "Ready" })
   })
 
@@ -154,12 +196,21 @@ describe("Cluster port on the Kubernetes adapter", () => {
 
   it("reports Kubernetes' reasons in plain words", async () => {
     const pull = instanceSpec({ name: "fail-site" })
-    expect(await provision(pull)).toMatchObject({ _tag: "Failed", reason: expect.stringContaining("could not be pulled (ImagePullBackOff)") })
+    expect(await provision(pull)).toMatchObject({
+      _tag: "Failed",
+      reason: expect.stringContaining("could not be pulled (ImagePullBackOff)")
+    })
     const crash = instanceSpec({ name: "crash-site" })
-    expect(await provision(crash)).toMatchObject({ _tag: "Failed", reason: expect.stringContaining("keeps crashing (CrashLoopBackOff") })
+    expect(await provision(crash)).toMatchObject({
+      _tag: "Failed",
+      reason: expect.stringContaining("keeps crashing (CrashLoopBackOff")
+    })
     const squeezed = instanceSpec({ name: "squeezed" })
     const tight = { ...squeezed, tenant: { ...squeezed.tenant, cpuMilli: 600 } } // the app fits, its database does not
-    expect(await provision(tight)).toMatchObject({ _tag: "Failed", reason: expect.stringContaining("resource quota is exceeded") })
+    expect(await provision(tight)).toMatchObject({
+      _tag: "Failed",
+      reason: expect.stringContaining("resource quota is exceeded")
+    })
     const hang = instanceSpec({ name: "hang-site" })
     await run(cluster.apply(hang))
     expect((await run(cluster.awaitReadiness(hang.namespace, hang.name, 500)))._tag).toBe("Pending")
@@ -185,7 +236,10 @@ describe("Cluster port on the Kubernetes adapter", () => {
       sim.simulator.faults.inject({ kind: "error", status: 500, verb: "patch", resource: "deployments", count: 50 })
       const failed = await run(Effect.either(cluster.apply(spec)))
       sim.simulator.faults.clear()
-      expect(Either.isLeft(failed) && failed.left).toMatchObject({ _tag: "ClusterUnavailable", reason: expect.stringContaining("500") })
+      expect(Either.isLeft(failed) && failed.left).toMatchObject({
+        _tag: "ClusterUnavailable",
+        reason: expect.stringContaining("500")
+      })
     })
 
     it("refuses for good on RBAC 403 and on invalid objects (no retry)", async () => {
@@ -193,7 +247,11 @@ describe("Cluster port on the Kubernetes adapter", () => {
       sim.simulator.faults.inject({ kind: "forbidden", verb: "patch", resource: "namespaces", count: 1 })
       const before = kube.calls()
       const forbidden = await run(Effect.either(cluster.apply(spec)))
-      expect(Either.isLeft(forbidden) && forbidden.left).toMatchObject({ _tag: "ClusterRejected", status: 403, reason: expect.stringContaining("RBAC") })
+      expect(Either.isLeft(forbidden) && forbidden.left).toMatchObject({
+        _tag: "ClusterRejected",
+        status: 403,
+        reason: expect.stringContaining("RBAC")
+      })
       expect(kube.calls() - before).toBe(1)
       const invalid = await run(Effect.either(cluster.apply({ ...spec, name: "Not_A_DNS_Name" })))
       expect(Either.isLeft(invalid) && invalid.left).toMatchObject({ _tag: "ClusterRejected", status: 422 })
@@ -211,7 +269,9 @@ describe("Cluster port on the Kubernetes adapter", () => {
       sim.simulator.clearRequests()
       await run(cluster.apply(spec))
       expect(await waiting).toEqual({ _tag: "Ready" })
-      const watches = sim.simulator.requests().filter((r: { verb: string; namespace: string }) => r.verb === "watch" && r.namespace === spec.namespace)
+      const watches = sim.simulator
+        .requests()
+        .filter((r: { verb: string; namespace: string }) => r.verb === "watch" && r.namespace === spec.namespace)
       expect(watches.length).toBeGreaterThan(0)
     })
   })

@@ -28,9 +28,13 @@ describe("orphaned resources", () => {
     const orphans = await runtime.runPromise(orphanedPods())
     expect(orphans.map((o) => o.name)).toEqual([expect.stringMatching(/^leftover-/)])
     expect((await runtime.runPromise(clusterHealth())).orphaned).toBe(1)
-    const refused = await runtime.runPromise(Effect.either(cleanupOrphans(false, { adminId: "admin-1", reason: "test" })))
+    const refused = await runtime.runPromise(
+      Effect.either(cleanupOrphans(false, { adminId: "admin-1", reason: "test" }))
+    )
     expect(Either.isLeft(refused) && refused.left._tag).toBe("FieldInvalid")
-    expect((await runtime.runPromise(cleanupOrphans(true, { adminId: "admin-1", reason: "test" }))).removed).toEqual([{ namespace: orphans[0]!.namespace, name: orphans[0]!.name }])
+    expect((await runtime.runPromise(cleanupOrphans(true, { adminId: "admin-1", reason: "test" }))).removed).toEqual([
+      { namespace: orphans[0]!.namespace, name: orphans[0]!.name }
+    ])
     expect(await runtime.runPromise(orphanedPods())).toEqual([])
   })
 })

@@ -16,7 +16,8 @@ afterAll(async () => {
   await db.drop()
 })
 
-const claim = (key: string, hash: string, at: Date) => runtime.runPromise(Effect.flatMap(IdempotencyStore, (s) => s.claim("u1 POST /x", key, hash, at)))
+const claim = (key: string, hash: string, at: Date) =>
+  runtime.runPromise(Effect.flatMap(IdempotencyStore, (s) => s.claim("u1 POST /x", key, hash, at)))
 const t0 = new Date("2026-11-21T10:00:00.000Z")
 
 describe("Idempotency-Key records", () => {
@@ -50,14 +51,19 @@ describe("Idempotency-Key records", () => {
 describe("Idempotency-Key claims of a dead process", () => {
   it("are retakable at once when the claiming process is gone (its connections dropped, as after kill -9)", async () => {
     const otherProcess = 1_234_567
-    const other = ManagedRuntime.make(IdempotencyStorePostgres.pipe(Layer.provide(PgLive(db.url, { max: 2, instanceId: otherProcess }))))
-    const claimBy = (r: typeof runtime, key: string) => r.runPromise(Effect.flatMap(IdempotencyStore, (s) => s.claim("u1 POST /x", key, "h", t0)))
+    const other = ManagedRuntime.make(
+      IdempotencyStorePostgres.pipe(Layer.provide(PgLive(db.url, { max: 2, instanceId: otherProcess })))
+    )
+    const claimBy = (r: typeof runtime, key: string) =>
+      r.runPromise(Effect.flatMap(IdempotencyStore, (s) => s.claim("u1 POST /x", key, "h", t0)))
     expect((await claimBy(other, "dead-1"))._tag).toBe("Claimed")
     // The claimer lives: the same request elsewhere is in progress.
     expect((await claimBy(runtime, "dead-1"))._tag).toBe("InProgress")
     // kill -9 of that process as Postgres sees it: its connections are gone.
     await db.sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${`minispod:${otherProcess}`}`
-    await expect.poll(async () => (await claimBy(runtime, "dead-1"))._tag, { interval: 20, timeout: 5_000 }).toBe("Claimed")
+    await expect
+      .poll(async () => (await claimBy(runtime, "dead-1"))._tag, { interval: 20, timeout: 5_000 })
+      .toBe("Claimed")
     await other.dispose()
   })
 })

@@ -1,5 +1,17 @@
 import { PassThrough } from "node:stream"
-import { ApiException, AppsV1Api, CoreV1Api, KubernetesObjectApi, Log, Metrics, NetworkingV1Api, PatchStrategy, setHeaderOptions, Watch, type V1Deployment } from "@kubernetes/client-node"
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubernetesObjectApi,
+  Log,
+  Metrics,
+  NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+  type V1Deployment
+} from "@kubernetes/client-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "../support/database.ts"
 import { type RunningKubeSimulator, startKubeSimulator } from "../support/kubeSimulator.ts"
@@ -15,7 +27,10 @@ const strategic = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergeP
 const jsonPatch = setHeaderOptions("Content-Type", PatchStrategy.JsonPatch)
 
 /** Object mother: a Deployment as the adapter would apply it. */
-const deployment = (name: string, extra: { replicas?: number; image?: string; annotations?: Record<string, string> } = {}): V1Deployment => ({
+const deployment = (
+  name: string,
+  extra: { replicas?: number; image?: string; annotations?: Record<string, string> } = {}
+): V1Deployment => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
   metadata: { name, labels: { "app.kubernetes.io/name": "ghost", "app.kubernetes.io/instance": name } },
@@ -23,8 +38,19 @@ const deployment = (name: string, extra: { replicas?: number; image?: string; an
     replicas: extra.replicas ?? 1,
     selector: { matchLabels: { "app.kubernetes.io/instance": name } },
     template: {
-      metadata: { labels: { "app.kubernetes.io/instance": name }, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
-      spec: { containers: [{ name: "app", image: extra.image ?? "ghost:5", resources: { limits: { cpu: "500m", memory: "512Mi" }, requests: { cpu: "100m", memory: "256Mi" } } }] }
+      metadata: {
+        labels: { "app.kubernetes.io/instance": name },
+        ...(extra.annotations ? { annotations: extra.annotations } : {})
+      },
+      spec: {
+        containers: [
+          {
+            name: "app",
+            image: extra.image ?? "ghost:5",
+            resources: { limits: { cpu: "500m", memory: "512Mi" }, requests: { cpu: "100m", memory: "256Mi" } }
+          }
+        ]
+      }
     }
   }
 })
@@ -33,7 +59,15 @@ const failure = async (promise: Promise<unknown>) => {
   try {
     await promise
   } catch (error) {
-    if (error instanceof ApiException) return { code: error.code, body: (typeof error.body === "string" ? JSON.parse(error.body) : error.body) as { reason: string; message: string; details?: { causes?: Array<{ field?: string }> } } }
+    if (error instanceof ApiException)
+      return {
+        code: error.code,
+        body: (typeof error.body === "string" ? JSON.parse(error.body) : error.body) as {
+          reason: string
+          message: string
+          details?: { causes?: Array<{ field?: string }> }
+        }
+      }
     throw error
   }
   throw new Error("expected the call to fail")
@@ -44,7 +78,8 @@ const until = async <A>(read: () => Promise<A>, done: (a: A) => boolean, timeout
   for (;;) {
     const value = await read()
     if (done(value)) return value
-    if (Date.now() > deadline) throw new Error(`condition not reached; last value: ${JSON.stringify(value).slice(0, 500)}`)
+    if (Date.now() > deadline)
+      throw new Error(`condition not reached; last value: ${JSON.stringify(value).slice(0, 500)}`)
     await new Promise((r) => setTimeout(r, 50))
   }
 }
@@ -71,13 +106,22 @@ afterAll(async () => {
 describe("Kubernetes API simulator with @kubernetes/client-node", () => {
   it("creates, reads, replaces, lists and deletes with real API-server answers", async () => {
     const ns = await namespace()
-    const created = await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "env", labels: { tier: "app" } }, stringData: { KEY: "value" } } })
+    const created = await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: "env", labels: { tier: "app" } }, stringData: { KEY: "value" } }
+    })
     expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/)
     expect(created.data).toEqual({ KEY: Buffer.from("value").toString("base64") })
-    expect((await failure(core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "env" } } }))).code).toBe(409)
+    expect(
+      (await failure(core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "env" } } }))).code
+    ).toBe(409)
 
     const read = await core.readNamespacedSecret({ name: "env", namespace: ns })
-    const replaced = await core.replaceNamespacedSecret({ name: "env", namespace: ns, body: { ...read, data: { KEY: Buffer.from("v2").toString("base64") } } })
+    const replaced = await core.replaceNamespacedSecret({
+      name: "env",
+      namespace: ns,
+      body: { ...read, data: { KEY: Buffer.from("v2").toString("base64") } }
+    })
     expect(Number(replaced.metadata!.resourceVersion)).toBeGreaterThan(Number(read.metadata!.resourceVersion))
     const stale = await failure(core.replaceNamespacedSecret({ name: "env", namespace: ns, body: read }))
     expect(stale.code).toBe(409)
@@ -85,44 +129,103 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
 
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "db", labels: { tier: "db" } } } })
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "plain" } } })
-    const names = async (labelSelector: string) => (await core.listNamespacedSecret({ namespace: ns, labelSelector })).items.map((s) => s.metadata!.name).sort()
+    const names = async (labelSelector: string) =>
+      (await core.listNamespacedSecret({ namespace: ns, labelSelector })).items.map((s) => s.metadata!.name).sort()
     expect(await names("tier=app")).toEqual(["env"])
     expect(await names("tier!=app")).toEqual(["db", "plain"])
     expect(await names("tier in (app,db)")).toEqual(["db", "env"])
     expect(await names("tier notin (app)")).toEqual(["db", "plain"])
     expect(await names("tier")).toEqual(["db", "env"])
     expect(await names("!tier")).toEqual(["plain"])
-    expect((await core.listNamespacedSecret({ namespace: ns, fieldSelector: "metadata.name=db" })).items.map((s) => s.metadata!.name)).toEqual(["db"])
+    expect(
+      (await core.listNamespacedSecret({ namespace: ns, fieldSelector: "metadata.name=db" })).items.map(
+        (s) => s.metadata!.name
+      )
+    ).toEqual(["db"])
 
     await core.deleteNamespacedSecret({ name: "env", namespace: ns })
     const missing = await failure(core.readNamespacedSecret({ name: "env", namespace: ns }))
     expect(missing.code).toBe(404)
     expect(missing.body.reason).toBe("NotFound")
     expect((await failure(core.deleteNamespacedSecret({ name: "env", namespace: ns }))).code).toBe(404)
-    expect((await failure(core.createNamespacedSecret({ namespace: "no-such-namespace", body: { metadata: { name: "x" } } }))).code).toBe(404)
+    expect(
+      (
+        await failure(
+          core.createNamespacedSecret({ namespace: "no-such-namespace", body: { metadata: { name: "x" } } })
+        )
+      ).code
+    ).toBe(404)
     expect((await fetch(`${sim.baseUrl}/dev/kube/api/v1/namespaces/%E0%A4%A`)).status).toBe(404)
-    const badJson = await fetch(`${sim.baseUrl}/dev/kube/api/v1/namespaces/${ns}/configmaps/x`, { method: "PATCH", headers: { "content-type": "application/merge-patch+json" }, body: "{not json" })
+    const badJson = await fetch(`${sim.baseUrl}/dev/kube/api/v1/namespaces/${ns}/configmaps/x`, {
+      method: "PATCH",
+      headers: { "content-type": "application/merge-patch+json" },
+      body: "{not json"
+    })
     expect(badJson.status).toBe(400)
     expect(((await badJson.json()) as { kind: string }).kind).toBe("Status")
   })
 
   it("server-side apply creates, converges on a second apply, merges others' fields and drops fields no longer applied", async () => {
     const ns = await namespace()
-    const service = { apiVersion: "v1", kind: "Service", metadata: { name: "web", labels: { a: "b" } }, spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } }
-    const firstService = await core.patchNamespacedService({ name: "web", namespace: ns, body: service, fieldManager: "minispod", force: true }, apply)
-    const againService = await core.patchNamespacedService({ name: "web", namespace: ns, body: service, fieldManager: "minispod", force: true }, apply)
+    const service = {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web", labels: { a: "b" } },
+      spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] }
+    }
+    const firstService = await core.patchNamespacedService(
+      { name: "web", namespace: ns, body: service, fieldManager: "minispod", force: true },
+      apply
+    )
+    const againService = await core.patchNamespacedService(
+      { name: "web", namespace: ns, body: service, fieldManager: "minispod", force: true },
+      apply
+    )
     expect(againService.metadata!.resourceVersion).toBe(firstService.metadata!.resourceVersion)
 
-    await apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web", { annotations: { a: "1" } }), fieldManager: "minispod", force: true }, apply)
-    await until(() => apps.readNamespacedDeployment({ name: "web", namespace: ns }), (d) => d.status?.availableReplicas === 1)
+    await apps.patchNamespacedDeployment(
+      {
+        name: "web",
+        namespace: ns,
+        body: deployment("web", { annotations: { a: "1" } }),
+        fieldManager: "minispod",
+        force: true
+      },
+      apply
+    )
+    await until(
+      () => apps.readNamespacedDeployment({ name: "web", namespace: ns }),
+      (d) => d.status?.availableReplicas === 1
+    )
     await sim.simulator.settled()
     const settled = await apps.readNamespacedDeployment({ name: "web", namespace: ns })
-    const again = await apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web", { annotations: { a: "1" } }), fieldManager: "minispod", force: true }, apply)
+    const again = await apps.patchNamespacedDeployment(
+      {
+        name: "web",
+        namespace: ns,
+        body: deployment("web", { annotations: { a: "1" } }),
+        fieldManager: "minispod",
+        force: true
+      },
+      apply
+    )
     expect(again.metadata!.resourceVersion).toBe(settled.metadata!.resourceVersion)
     expect(again.metadata!.generation).toBe(1)
 
-    await apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: { metadata: { labels: { extra: "kept" } } }, fieldManager: "someone-else" }, merge)
-    const changed = await apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web", { image: "ghost:6" }), fieldManager: "minispod", force: true }, apply)
+    await apps.patchNamespacedDeployment(
+      { name: "web", namespace: ns, body: { metadata: { labels: { extra: "kept" } } }, fieldManager: "someone-else" },
+      merge
+    )
+    const changed = await apps.patchNamespacedDeployment(
+      {
+        name: "web",
+        namespace: ns,
+        body: deployment("web", { image: "ghost:6" }),
+        fieldManager: "minispod",
+        force: true
+      },
+      apply
+    )
     expect(changed.metadata!.labels!["extra"]).toBe("kept")
     expect(changed.spec!.template.metadata!.annotations?.["a"]).toBeUndefined()
     expect(changed.spec!.template.spec!.containers[0]!.image).toBe("ghost:6")
@@ -130,35 +233,132 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(changed.metadata!.managedFields?.map((m) => m.manager)).toContain("minispod")
 
     // The scale subresource owns spec.replicas apart: a re-apply without replicas keeps the scaled count.
-    await apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web", { image: "ghost:6", replicas: 2 }), fieldManager: "minispod", force: true }, apply)
-    await apps.patchNamespacedDeploymentScale({ name: "web", namespace: ns, body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "web" }, spec: { replicas: 0 } }, fieldManager: "minispod", force: true }, apply)
+    await apps.patchNamespacedDeployment(
+      {
+        name: "web",
+        namespace: ns,
+        body: deployment("web", { image: "ghost:6", replicas: 2 }),
+        fieldManager: "minispod",
+        force: true
+      },
+      apply
+    )
+    await apps.patchNamespacedDeploymentScale(
+      {
+        name: "web",
+        namespace: ns,
+        body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "web" }, spec: { replicas: 0 } },
+        fieldManager: "minispod",
+        force: true
+      },
+      apply
+    )
     const { replicas: _, ...withoutReplicas } = deployment("web", { image: "ghost:6" }).spec!
-    const reapplied = await apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: { ...deployment("web"), spec: withoutReplicas }, fieldManager: "minispod", force: true }, apply)
+    const reapplied = await apps.patchNamespacedDeployment(
+      {
+        name: "web",
+        namespace: ns,
+        body: { ...deployment("web"), spec: withoutReplicas },
+        fieldManager: "minispod",
+        force: true
+      },
+      apply
+    )
     expect(reapplied.spec!.replicas).toBe(0)
     expect(reapplied.metadata!.managedFields?.find((m) => m.subresource === "scale")?.manager).toBe("minispod")
 
-    const conflict = await failure(apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web", { image: "nginx" }), fieldManager: "other" }, apply))
+    const conflict = await failure(
+      apps.patchNamespacedDeployment(
+        { name: "web", namespace: ns, body: deployment("web", { image: "nginx" }), fieldManager: "other" },
+        apply
+      )
+    )
     expect(conflict.code).toBe(409)
-    const noManager = await failure(apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web") } as never, apply))
+    const noManager = await failure(
+      apps.patchNamespacedDeployment({ name: "web", namespace: ns, body: deployment("web") } as never, apply)
+    )
     expect(noManager.code).toBe(400)
   })
 
   it("patches with strategic merge (containers and env by name), JSON patch (test op guards) and honours dryRun", async () => {
     const ns = await namespace()
     const base = deployment("patched")
-    base.spec!.template.spec!.containers[0]!.env = [{ name: "A", value: "1" }, { name: "B", value: "2" }]
+    base.spec!.template.spec!.containers[0]!.env = [
+      { name: "A", value: "1" },
+      { name: "B", value: "2" }
+    ]
     base.spec!.template.spec!.containers.push({ name: "sidecar", image: "busybox:1.36" })
     await apps.createNamespacedDeployment({ namespace: ns, body: base })
-    const smp = await apps.patchNamespacedDeployment({ name: "patched", namespace: ns, body: { spec: { template: { spec: { containers: [{ name: "app", env: [{ name: "B", value: "two" }, { name: "C", value: "3" }] }] } } } } }, strategic)
+    const smp = await apps.patchNamespacedDeployment(
+      {
+        name: "patched",
+        namespace: ns,
+        body: {
+          spec: {
+            template: {
+              spec: {
+                containers: [
+                  {
+                    name: "app",
+                    env: [
+                      { name: "B", value: "two" },
+                      { name: "C", value: "3" }
+                    ]
+                  }
+                ]
+              }
+            }
+          }
+        }
+      },
+      strategic
+    )
     const containers = smp.spec!.template.spec!.containers
     expect(containers.map((c) => c.name)).toEqual(["app", "sidecar"])
-    expect(containers[0]!.env).toEqual([{ name: "A", value: "1" }, { name: "B", value: "two" }, { name: "C", value: "3" }])
-    const removed = await apps.patchNamespacedDeployment({ name: "patched", namespace: ns, body: { spec: { template: { spec: { containers: [{ name: "sidecar", $patch: "delete" }] } } } } }, strategic)
+    expect(containers[0]!.env).toEqual([
+      { name: "A", value: "1" },
+      { name: "B", value: "two" },
+      { name: "C", value: "3" }
+    ])
+    const removed = await apps.patchNamespacedDeployment(
+      {
+        name: "patched",
+        namespace: ns,
+        body: { spec: { template: { spec: { containers: [{ name: "sidecar", $patch: "delete" }] } } } }
+      },
+      strategic
+    )
     expect(removed.spec!.template.spec!.containers.map((c) => c.name)).toEqual(["app"])
 
-    const patched = await apps.patchNamespacedDeployment({ name: "patched", namespace: ns, body: [{ op: "test", path: "/spec/replicas", value: 1 }, { op: "replace", path: "/spec/replicas", value: 3 }] }, jsonPatch)
+    const patched = await apps.patchNamespacedDeployment(
+      {
+        name: "patched",
+        namespace: ns,
+        body: [
+          { op: "test", path: "/spec/replicas", value: 1 },
+          { op: "replace", path: "/spec/replicas", value: 3 }
+        ]
+      },
+      jsonPatch
+    )
     expect(patched.spec!.replicas).toBe(3)
-    expect((await failure(apps.patchNamespacedDeployment({ name: "patched", namespace: ns, body: [{ op: "test", path: "/spec/replicas", value: 1 }, { op: "replace", path: "/spec/replicas", value: 5 }] }, jsonPatch))).code).toBe(422)
+    expect(
+      (
+        await failure(
+          apps.patchNamespacedDeployment(
+            {
+              name: "patched",
+              namespace: ns,
+              body: [
+                { op: "test", path: "/spec/replicas", value: 1 },
+                { op: "replace", path: "/spec/replicas", value: 5 }
+              ]
+            },
+            jsonPatch
+          )
+        )
+      ).code
+    ).toBe(422)
 
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "dry" } }, dryRun: "All" })
     expect((await failure(core.readNamespacedConfigMap({ name: "dry", namespace: ns }))).code).toBe(404)
@@ -168,7 +368,19 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     const ns = await namespace()
     const objectApi = KubernetesObjectApi.makeApiClient(sim.kubeConfig)
     for (const name of ["a", "b", "c"]) {
-      await objectApi.patch({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns, labels: { group: name === "c" ? "other" : "mine" } }, data: { k: name } } as never, undefined, undefined, "minispod", true, PatchStrategy.ServerSideApply)
+      await objectApi.patch(
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name, namespace: ns, labels: { group: name === "c" ? "other" : "mine" } },
+          data: { k: name }
+        } as never,
+        undefined,
+        undefined,
+        "minispod",
+        true,
+        PatchStrategy.ServerSideApply
+      )
     }
     const read = await objectApi.read({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: ns } })
     expect((read as unknown as { data: Record<string, string> }).data).toEqual({ k: "a" })
@@ -178,18 +390,49 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
 
   it("enforces a namespace's ResourceQuota and LimitRange on the pods a Deployment creates", async () => {
     const ns = await namespace()
-    await core.createNamespacedLimitRange({ namespace: ns, body: { metadata: { name: "limits" }, spec: { limits: [{ type: "Container", _default: { cpu: "250m", memory: "128Mi" }, defaultRequest: { cpu: "100m", memory: "64Mi" } }] } } })
-    await core.createNamespacedResourceQuota({ namespace: ns, body: { metadata: { name: "quota" }, spec: { hard: { pods: "1", "limits.cpu": "1" } } } })
+    await core.createNamespacedLimitRange({
+      namespace: ns,
+      body: {
+        metadata: { name: "limits" },
+        spec: {
+          limits: [
+            {
+              type: "Container",
+              _default: { cpu: "250m", memory: "128Mi" },
+              defaultRequest: { cpu: "100m", memory: "64Mi" }
+            }
+          ]
+        }
+      }
+    })
+    await core.createNamespacedResourceQuota({
+      namespace: ns,
+      body: { metadata: { name: "quota" }, spec: { hard: { pods: "1", "limits.cpu": "1" } } }
+    })
     const plain = deployment("plain")
     delete plain.spec!.template.spec!.containers[0]!.resources
     await apps.createNamespacedDeployment({ namespace: ns, body: plain })
-    const pod = (await until(() => core.listNamespacedPod({ namespace: ns }), (l) => l.items.length === 1)).items[0]!
-    expect(pod.spec!.containers[0]!.resources).toEqual({ limits: { cpu: "250m", memory: "128Mi" }, requests: { cpu: "100m", memory: "64Mi" } })
+    const pod = (
+      await until(
+        () => core.listNamespacedPod({ namespace: ns }),
+        (l) => l.items.length === 1
+      )
+    ).items[0]!
+    expect(pod.spec!.containers[0]!.resources).toEqual({
+      limits: { cpu: "250m", memory: "128Mi" },
+      requests: { cpu: "100m", memory: "64Mi" }
+    })
 
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment("over") })
-    const over = await until(() => apps.readNamespacedDeployment({ name: "over", namespace: ns }), (d) => d.status?.conditions?.some((c) => c.type === "ReplicaFailure") === true)
+    const over = await until(
+      () => apps.readNamespacedDeployment({ name: "over", namespace: ns }),
+      (d) => d.status?.conditions?.some((c) => c.type === "ReplicaFailure") === true
+    )
     expect(over.status!.conditions!.find((c) => c.type === "ReplicaFailure")!.message).toMatch(/exceeded quota: quota/)
-    const quota = await until(() => core.readNamespacedResourceQuota({ name: "quota", namespace: ns }), (q) => q.status?.used?.["pods"] === "1")
+    const quota = await until(
+      () => core.readNamespacedResourceQuota({ name: "quota", namespace: ns }),
+      (q) => q.status?.used?.["pods"] === "1"
+    )
     expect(quota.status!.hard).toEqual({ pods: "1", "limits.cpu": "1" })
     const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "reason=FailedCreate" })
     expect(events.items.length).toBeGreaterThan(0)
@@ -202,7 +445,9 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     const invalid = await failure(apps.createNamespacedDeployment({ namespace: ns, body: bad }))
     expect(invalid.code).toBe(422)
     expect(invalid.body.reason).toBe("Invalid")
-    expect(invalid.body.details?.causes?.map((c) => c.field)).toContain("spec.template.spec.containers[0].ports[0].containerPort")
+    expect(invalid.body.details?.causes?.map((c) => c.field)).toContain(
+      "spec.template.spec.containers[0].ports[0].containerPort"
+    )
 
     // Unknown fields (sent raw: client-node's serializer drops them itself): dropped with a warning
     // by default, refused with fieldValidation=Strict (what kubectl sends).
@@ -222,15 +467,45 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
 
     const mismatch = deployment("mismatch")
     mismatch.spec!.template.metadata!.labels = { other: "x" }
-    expect((await failure(apps.createNamespacedDeployment({ namespace: ns, body: mismatch }))).body.details?.causes?.map((c) => c.field)).toEqual(["spec.template.metadata.labels"])
-    expect((await failure(core.createNamespacedService({ namespace: ns, body: { metadata: { name: "Not_A_Name" }, spec: { ports: [{ port: 80 }] } } }))).code).toBe(422)
+    expect(
+      (await failure(apps.createNamespacedDeployment({ namespace: ns, body: mismatch }))).body.details?.causes?.map(
+        (c) => c.field
+      )
+    ).toEqual(["spec.template.metadata.labels"])
+    expect(
+      (
+        await failure(
+          core.createNamespacedService({
+            namespace: ns,
+            body: { metadata: { name: "Not_A_Name" }, spec: { ports: [{ port: 80 }] } }
+          })
+        )
+      ).code
+    ).toBe(422)
 
-    await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } } } })
-    const shrink = await failure(core.patchNamespacedPersistentVolumeClaim({ name: "data", namespace: ns, body: { spec: { resources: { requests: { storage: "1Gi" } } } } }, merge))
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: ns,
+      body: {
+        metadata: { name: "data" },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } }
+      }
+    })
+    const shrink = await failure(
+      core.patchNamespacedPersistentVolumeClaim(
+        { name: "data", namespace: ns, body: { spec: { resources: { requests: { storage: "1Gi" } } } } },
+        merge
+      )
+    )
     expect(shrink.code).toBe(422)
-    const grown = await core.patchNamespacedPersistentVolumeClaim({ name: "data", namespace: ns, body: { spec: { resources: { requests: { storage: "5Gi" } } } } }, merge)
+    const grown = await core.patchNamespacedPersistentVolumeClaim(
+      { name: "data", namespace: ns, body: { spec: { resources: { requests: { storage: "5Gi" } } } } },
+      merge
+    )
     expect(grown.spec!.resources!.requests!["storage"]).toBe("5Gi")
-    const bound = await until(() => core.readNamespacedPersistentVolumeClaim({ name: "data", namespace: ns }), (c) => c.status?.capacity?.["storage"] === "5Gi")
+    const bound = await until(
+      () => core.readNamespacedPersistentVolumeClaim({ name: "data", namespace: ns }),
+      (c) => c.status?.capacity?.["storage"] === "5Gi"
+    )
     expect(bound.status!.phase).toBe("Bound")
   })
 
@@ -238,20 +513,42 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     const ns = await namespace()
     const list = await core.listNamespacedConfigMap({ namespace: ns })
     const events: Array<string> = []
-    const watch = await new Watch(sim.kubeConfig).watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: list.metadata!.resourceVersion, labelSelector: "watched=yes" }, (type, object) => events.push(`${type} ${object.metadata.name}`), () => {})
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "a", labels: { watched: "yes" } }, data: { k: "1" } } })
+    const watch = await new Watch(sim.kubeConfig).watch(
+      `/api/v1/namespaces/${ns}/configmaps`,
+      { resourceVersion: list.metadata!.resourceVersion, labelSelector: "watched=yes" },
+      (type, object) => events.push(`${type} ${object.metadata.name}`),
+      () => {}
+    )
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: "a", labels: { watched: "yes" } }, data: { k: "1" } }
+    })
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "ignored" } } })
     await core.patchNamespacedConfigMap({ name: "a", namespace: ns, body: { data: { k: "2" } } }, merge)
-    await core.patchNamespacedConfigMap({ name: "ignored", namespace: ns, body: { metadata: { labels: { watched: "yes" } } } }, merge)
-    await core.patchNamespacedConfigMap({ name: "ignored", namespace: ns, body: { metadata: { labels: { watched: "no" } } } }, merge)
+    await core.patchNamespacedConfigMap(
+      { name: "ignored", namespace: ns, body: { metadata: { labels: { watched: "yes" } } } },
+      merge
+    )
+    await core.patchNamespacedConfigMap(
+      { name: "ignored", namespace: ns, body: { metadata: { labels: { watched: "no" } } } },
+      merge
+    )
     await core.deleteNamespacedConfigMap({ name: "a", namespace: ns })
-    await until(async () => events, (e) => e.length >= 5)
+    await until(
+      async () => events,
+      (e) => e.length >= 5
+    )
     watch.abort()
     expect(events).toEqual(["ADDED a", "MODIFIED a", "ADDED ignored", "DELETED ignored", "DELETED a"])
 
     await db.sql`update kubesim_compaction set compacted_rv = ${Number(list.metadata!.resourceVersion) + 1}`
     const expired = await new Promise<unknown>((resolve) => {
-      void new Watch(sim.kubeConfig).watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: list.metadata!.resourceVersion }, (type, object) => type === "ERROR" && resolve(object), (err) => resolve(err))
+      void new Watch(sim.kubeConfig).watch(
+        `/api/v1/namespaces/${ns}/configmaps`,
+        { resourceVersion: list.metadata!.resourceVersion },
+        (type, object) => type === "ERROR" && resolve(object),
+        (err) => resolve(err)
+      )
     })
     expect((expired as { code?: number }).code).toBe(410)
     await db.sql`update kubesim_compaction set compacted_rv = 0`
@@ -259,47 +556,124 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
 
   it("runs a Deployment: pods from the template become ready, scale to 0 removes them, a template change rolls them", async () => {
     const ns = await namespace()
-    await apps.patchNamespacedDeployment({ name: "blog", namespace: ns, body: deployment("blog", { replicas: 2 }), fieldManager: "minispod", force: true }, apply)
-    const available = await until(() => apps.readNamespacedDeployment({ name: "blog", namespace: ns }), (d) => d.status?.availableReplicas === 2)
+    await apps.patchNamespacedDeployment(
+      { name: "blog", namespace: ns, body: deployment("blog", { replicas: 2 }), fieldManager: "minispod", force: true },
+      apply
+    )
+    const available = await until(
+      () => apps.readNamespacedDeployment({ name: "blog", namespace: ns }),
+      (d) => d.status?.availableReplicas === 2
+    )
     expect(available.status!.conditions?.find((c) => c.type === "Available")?.status).toBe("True")
     expect(available.status!.observedGeneration).toBe(available.metadata!.generation)
     const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/instance=blog" })
     expect(pods.items).toHaveLength(2)
-    expect(pods.items.every((p) => p.status?.phase === "Running" && p.spec?.nodeName !== undefined && p.metadata?.ownerReferences?.[0]?.kind === "ReplicaSet")).toBe(true)
+    expect(
+      pods.items.every(
+        (p) =>
+          p.status?.phase === "Running" &&
+          p.spec?.nodeName !== undefined &&
+          p.metadata?.ownerReferences?.[0]?.kind === "ReplicaSet"
+      )
+    ).toBe(true)
 
     await apps.patchNamespacedDeploymentScale({ name: "blog", namespace: ns, body: { spec: { replicas: 0 } } }, merge)
-    await until(() => core.listNamespacedPod({ namespace: ns }), (l) => l.items.length === 0)
+    await until(
+      () => core.listNamespacedPod({ namespace: ns }),
+      (l) => l.items.length === 0
+    )
 
     await apps.patchNamespacedDeploymentScale({ name: "blog", namespace: ns, body: { spec: { replicas: 1 } } }, merge)
-    const before = await until(() => core.listNamespacedPod({ namespace: ns }), (l) => l.items.length === 1)
-    await apps.patchNamespacedDeployment({ name: "blog", namespace: ns, body: { spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } } } } } }, merge)
-    const after = await until(() => core.listNamespacedPod({ namespace: ns }), (l) => l.items.length === 1 && l.items[0]!.metadata!.name !== before.items[0]!.metadata!.name && l.items[0]!.status?.phase === "Running")
+    const before = await until(
+      () => core.listNamespacedPod({ namespace: ns }),
+      (l) => l.items.length === 1
+    )
+    await apps.patchNamespacedDeployment(
+      {
+        name: "blog",
+        namespace: ns,
+        body: {
+          spec: {
+            template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } } }
+          }
+        }
+      },
+      merge
+    )
+    const after = await until(
+      () => core.listNamespacedPod({ namespace: ns }),
+      (l) =>
+        l.items.length === 1 &&
+        l.items[0]!.metadata!.name !== before.items[0]!.metadata!.name &&
+        l.items[0]!.status?.phase === "Running"
+    )
     expect(after.items[0]!.metadata!.annotations?.["kubectl.kubernetes.io/restartedAt"]).toBeDefined()
   })
 
   it("fails, crashes and hangs deployments by name, and refuses template changes to nopatch- deployments", async () => {
     const ns = await namespace()
-    for (const name of ["fail-app", "crash-app", "hang-app", "nopatch-app"]) await apps.createNamespacedDeployment({ namespace: ns, body: deployment(name) })
-    const failed = await until(() => apps.readNamespacedDeployment({ name: "fail-app", namespace: ns }), (d) => d.status?.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true)
+    for (const name of ["fail-app", "crash-app", "hang-app", "nopatch-app"])
+      await apps.createNamespacedDeployment({ namespace: ns, body: deployment(name) })
+    const failed = await until(
+      () => apps.readNamespacedDeployment({ name: "fail-app", namespace: ns }),
+      (d) => d.status?.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true
+    )
     expect(failed.status!.conditions!.find((c) => c.type === "Progressing")!.reason).toBe("ProgressDeadlineExceeded")
-    const failedPod = (await core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/instance=fail-app" })).items[0]!
+    const failedPod = (
+      await core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/instance=fail-app" })
+    ).items[0]!
     expect(failedPod.status!.containerStatuses![0]!.state!.waiting!.reason).toBe("ImagePullBackOff")
-    const crashed = await until(() => core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/instance=crash-app" }), (l) => l.items[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CrashLoopBackOff")
+    const crashed = await until(
+      () => core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/instance=crash-app" }),
+      (l) => l.items[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CrashLoopBackOff"
+    )
     expect(crashed.items[0]!.status!.containerStatuses![0]!.restartCount).toBeGreaterThan(0)
-    await until(() => core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/instance=crash-app" }), (l) => (l.items[0]?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2)
-    await until(() => apps.readNamespacedDeployment({ name: "nopatch-app", namespace: ns }), (d) => d.status?.availableReplicas === 1)
-    expect((await apps.readNamespacedDeployment({ name: "hang-app", namespace: ns })).status?.availableReplicas).toBeUndefined()
+    await until(
+      () => core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/instance=crash-app" }),
+      (l) => (l.items[0]?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2
+    )
+    await until(
+      () => apps.readNamespacedDeployment({ name: "nopatch-app", namespace: ns }),
+      (d) => d.status?.availableReplicas === 1
+    )
+    expect(
+      (await apps.readNamespacedDeployment({ name: "hang-app", namespace: ns })).status?.availableReplicas
+    ).toBeUndefined()
 
-    const refused = await failure(apps.patchNamespacedDeployment({ name: "nopatch-app", namespace: ns, body: deployment("nopatch-app", { image: "ghost:6" }), fieldManager: "minispod", force: true }, apply))
+    const refused = await failure(
+      apps.patchNamespacedDeployment(
+        {
+          name: "nopatch-app",
+          namespace: ns,
+          body: deployment("nopatch-app", { image: "ghost:6" }),
+          fieldManager: "minispod",
+          force: true
+        },
+        apply
+      )
+    )
     expect(refused.code).toBe(422)
-    await apps.patchNamespacedDeploymentScale({ name: "nopatch-app", namespace: ns, body: { spec: { replicas: 0 } } }, merge)
+    await apps.patchNamespacedDeploymentScale(
+      { name: "nopatch-app", namespace: ns, body: { spec: { replicas: 0 } } },
+      merge
+    )
   })
 
   it("serves pod logs (tail, timestamps, follow) and plausible metrics within limits", async () => {
     const ns = await namespace()
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment("logs") })
-    const pod = (await until(() => core.listNamespacedPod({ namespace: ns }), (l) => l.items[0]?.status?.phase === "Running")).items[0]!
-    const tail = await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: ns, tailLines: 2, timestamps: true })
+    const pod = (
+      await until(
+        () => core.listNamespacedPod({ namespace: ns }),
+        (l) => l.items[0]?.status?.phase === "Running"
+      )
+    ).items[0]!
+    const tail = await core.readNamespacedPodLog({
+      name: pod.metadata!.name!,
+      namespace: ns,
+      tailLines: 2,
+      timestamps: true
+    })
     expect(tail.trim().split("\n")).toHaveLength(2)
     expect(tail).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /)
     expect(tail).toContain("\u001b[")
@@ -307,8 +681,14 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     const out = new PassThrough()
     let followed = ""
     out.on("data", (chunk: Buffer) => (followed += chunk.toString()))
-    const stream = await new Log(sim.kubeConfig).log(ns, pod.metadata!.name!, "app", out, { follow: true, tailLines: 1 })
-    await until(async () => followed.split("\n").filter((l) => l.length > 0).length, (n) => n >= 4)
+    const stream = await new Log(sim.kubeConfig).log(ns, pod.metadata!.name!, "app", out, {
+      follow: true,
+      tailLines: 1
+    })
+    await until(
+      async () => followed.split("\n").filter((l) => l.length > 0).length,
+      (n) => n >= 4
+    )
     stream.abort()
 
     const metrics = await new Metrics(sim.kubeConfig).getPodMetrics(ns)
@@ -327,14 +707,23 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
   it("deleting a namespace deletes everything in it; deleting a Deployment deletes its pods", async () => {
     const ns = await namespace()
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment("gone") })
-    await until(() => core.listNamespacedPod({ namespace: ns }), (l) => l.items.length === 1)
+    await until(
+      () => core.listNamespacedPod({ namespace: ns }),
+      (l) => l.items.length === 1
+    )
     await apps.deleteNamespacedDeployment({ name: "gone", namespace: ns, propagationPolicy: "Foreground" })
     expect((await core.listNamespacedPod({ namespace: ns })).items).toHaveLength(0)
     expect((await apps.listNamespacedReplicaSet({ namespace: ns })).items).toHaveLength(0)
 
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment("kept") })
-    await sim.kubeConfig.makeApiClient(NetworkingV1Api).createNamespacedNetworkPolicy({ namespace: ns, body: { metadata: { name: "deny" }, spec: { podSelector: {}, policyTypes: ["Ingress"] } } })
-    await until(() => core.listNamespacedPod({ namespace: ns }), (l) => l.items.length === 1)
+    await sim.kubeConfig.makeApiClient(NetworkingV1Api).createNamespacedNetworkPolicy({
+      namespace: ns,
+      body: { metadata: { name: "deny" }, spec: { podSelector: {}, policyTypes: ["Ingress"] } }
+    })
+    await until(
+      () => core.listNamespacedPod({ namespace: ns }),
+      (l) => l.items.length === 1
+    )
     await core.deleteNamespace({ name: ns })
     expect((await failure(core.readNamespace({ name: ns }))).code).toBe(404)
     expect((await db.sql`select count(*)::int as n from kubesim_objects where namespace = ${ns}`)[0]!["n"]).toBe(0)
@@ -349,17 +738,25 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect((await failure(core.readNamespacedSecret({ name: "x", namespace: ns }))).code).toBe(404)
 
     sim.simulator.faults.inject({ kind: "conflict", verb: "create" })
-    expect((await failure(core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "c" } } }))).code).toBe(409)
+    expect(
+      (await failure(core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "c" } } }))).code
+    ).toBe(409)
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "c" } } })
 
     sim.simulator.faults.inject({ kind: "forbidden", verb: "delete", resource: "configmaps" })
     const forbidden = await failure(core.deleteNamespacedConfigMap({ name: "c", namespace: ns }))
     expect(forbidden.code).toBe(403)
-    expect(forbidden.body.message).toContain("cannot delete resource \"configmaps\"")
+    expect(forbidden.body.message).toContain('cannot delete resource "configmaps"')
 
-    const viaEndpoint = await fetch(`${sim.baseUrl}/dev/kube/_faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ kind: "error", status: 500, verb: "create", resource: "secrets" }) })
+    const viaEndpoint = await fetch(`${sim.baseUrl}/dev/kube/_faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ kind: "error", status: 500, verb: "create", resource: "secrets" })
+    })
     expect(viaEndpoint.status).toBe(201)
-    expect((await failure(core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "s" } } }))).code).toBe(500)
+    expect(
+      (await failure(core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "s" } } }))).code
+    ).toBe(500)
 
     sim.simulator.faults.inject({ kind: "delay", ms: 300, verb: "list", resource: "configmaps" })
     const started = performance.now()
@@ -367,15 +764,38 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(290)
 
     let ended: unknown = "open"
-    await new Watch(sim.kubeConfig).watch(`/api/v1/namespaces/${ns}/configmaps`, {}, () => {}, (err) => (ended = err ?? null))
-    await until(async () => sim.simulator.faults.dropWatches(), (n) => n === 1)
-    await until(async () => ended, (e) => e !== "open")
+    await new Watch(sim.kubeConfig).watch(
+      `/api/v1/namespaces/${ns}/configmaps`,
+      {},
+      () => {},
+      (err) => (ended = err ?? null)
+    )
+    await until(
+      async () => sim.simulator.faults.dropWatches(),
+      (n) => n === 1
+    )
+    await until(
+      async () => ended,
+      (e) => e !== "open"
+    )
 
-    const seen = sim.simulator.requests().map((r) => `${r.verb} ${r.apiGroup}/${r.resource}${r.subresource ? `/${r.subresource}` : ""}`)
-    expect(seen).toEqual(expect.arrayContaining(["get /secrets", "create /configmaps", "delete /configmaps", "list /configmaps", "watch /configmaps"]))
-    const viaHttp = await (await fetch(`${sim.baseUrl}/dev/kube/_requests`)).json() as { items: Array<unknown> }
+    const seen = sim.simulator
+      .requests()
+      .map((r) => `${r.verb} ${r.apiGroup}/${r.resource}${r.subresource ? `/${r.subresource}` : ""}`)
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        "get /secrets",
+        "create /configmaps",
+        "delete /configmaps",
+        "list /configmaps",
+        "watch /configmaps"
+      ])
+    )
+    const viaHttp = (await (await fetch(`${sim.baseUrl}/dev/kube/_requests`)).json()) as { items: Array<unknown> }
     expect(viaHttp.items.length).toBe(sim.simulator.requests().length)
-    const rules = await (await fetch(`${sim.baseUrl}/dev/kube/_requests?summary=true`)).json() as { rules: Array<{ apiGroup: string; resource: string; verb: string }> }
+    const rules = (await (await fetch(`${sim.baseUrl}/dev/kube/_requests?summary=true`)).json()) as {
+      rules: Array<{ apiGroup: string; resource: string; verb: string }>
+    }
     expect(rules.rules).toEqual(sim.simulator.requestRules())
     expect(rules.rules).toContainEqual({ apiGroup: "", resource: "configmaps", verb: "watch" })
     expect(new Set(rules.rules.map((r) => JSON.stringify(r))).size).toBe(rules.rules.length)
@@ -384,7 +804,10 @@ describe("Kubernetes API simulator with @kubernetes/client-node", () => {
   it("keeps everything across a restart: a new simulator over the same database sees the same objects and ready pods", async () => {
     const ns = await namespace()
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment("durable", { replicas: 2 }) })
-    await until(() => apps.readNamespacedDeployment({ name: "durable", namespace: ns }), (d) => d.status?.availableReplicas === 2)
+    await until(
+      () => apps.readNamespacedDeployment({ name: "durable", namespace: ns }),
+      (d) => d.status?.availableReplicas === 2
+    )
     const pods = (await core.listNamespacedPod({ namespace: ns })).items.map((p) => p.metadata!.uid).sort()
     await sim.stop()
     sim = await startKubeSimulator(db.sql)

@@ -52,10 +52,20 @@ const permissionsOf = (r: RecordedRequest): Array<Permission> => {
 }
 
 const clusterRole = () => {
-  const documents = parseAllDocuments(readFileSync(resolve(import.meta.dirname, "../../infra/kubernetes/rbac.yaml"), "utf8")).map((d) => d.toJS())
+  const documents = parseAllDocuments(
+    readFileSync(resolve(import.meta.dirname, "../../infra/kubernetes/rbac.yaml"), "utf8")
+  ).map((d) => d.toJS())
   const roles = documents.filter((d) => d.kind === "ClusterRole")
   expect(roles).toHaveLength(1)
-  return roles[0] as { rules: Array<{ apiGroups: Array<string>; resources: Array<string>; verbs: Array<string>; resourceNames?: unknown; nonResourceURLs?: unknown }> }
+  return roles[0] as {
+    rules: Array<{
+      apiGroups: Array<string>
+      resources: Array<string>
+      verbs: Array<string>
+      resourceNames?: unknown
+      nonResourceURLs?: unknown
+    }>
+  }
 }
 
 describe("the ClusterRole of infra/kubernetes against the Cluster adapter's requests", () => {
@@ -80,7 +90,9 @@ describe("the ClusterRole of infra/kubernetes against the Cluster adapter's requ
     await run(cluster.apply(blog))
     await run(cluster.apply(other))
     expect(await run(cluster.awaitReadiness(ns, blog.name, 20_000))).toEqual({ _tag: "Ready" })
-    expect(Object.keys((await run(cluster.credentials(ns, blog.name)))!)).toEqual(expect.arrayContaining(["secret", "db_password"]))
+    expect(Object.keys((await run(cluster.credentials(ns, blog.name)))!)).toEqual(
+      expect.arrayContaining(["secret", "db_password"])
+    )
     expect((await run(cluster.metrics(ns, blog.name)))?.phase).toBe("Running")
     expect((await run(cluster.listManaged)).map((m) => m.name)).toEqual(expect.arrayContaining([blog.name, other.name]))
     expect((await run(cluster.nodes)).length).toBeGreaterThan(0)
@@ -111,7 +123,8 @@ describe("the ClusterRole of infra/kubernetes against the Cluster adapter's requ
     // client-node's discovery GETs (/api, /apis/<group>/<version>) are non-resource requests every
     // authenticated account may make (the built-in system:discovery role): not this role's business.
     const resourceRequests = requests.filter((r) => r.resource !== "")
-    for (const r of requests.filter((q) => q.resource === "")) expect(`${r.method} ${r.path}`).toMatch(/^GET \/apis?(\/[^/]+){0,2}\/?$/)
+    for (const r of requests.filter((q) => q.resource === ""))
+      expect(`${r.method} ${r.path}`).toMatch(/^GET \/apis?(\/[^/]+){0,2}\/?$/)
     expect(resourceRequests.length).toBeGreaterThan(30)
     const needed = new Set(resourceRequests.flatMap(permissionsOf))
 
@@ -120,7 +133,9 @@ describe("the ClusterRole of infra/kubernetes against the Cluster adapter's requ
     for (const rule of rules) {
       expect(rule.resourceNames ?? rule.nonResourceURLs).toBeUndefined()
       for (const list of [rule.apiGroups, rule.resources, rule.verbs]) expect(list).not.toContain("*")
-      for (const group of rule.apiGroups) for (const resource of rule.resources) for (const verb of rule.verbs) granted.add(`${group} ${resource} ${verb}`)
+      for (const group of rule.apiGroups)
+        for (const resource of rule.resources)
+          for (const verb of rule.verbs) granted.add(`${group} ${resource} ${verb}`)
     }
     const missing = [...needed].filter((p) => !granted.has(p)).sort()
     const unused = [...granted].filter((p) => !needed.has(p)).sort()

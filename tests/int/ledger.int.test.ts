@@ -35,7 +35,8 @@ afterAll(async () => {
   await db.drop()
 })
 
-const run = <A, E>(effect: Effect.Effect<A, E, ManagedRuntime.ManagedRuntime.Context<typeof runtime>>) => runtime.runPromise(effect)
+const run = <A, E>(effect: Effect.Effect<A, E, ManagedRuntime.ManagedRuntime.Context<typeof runtime>>) =>
+  runtime.runPromise(effect)
 
 const fund = (userId: string, amount: number, ref = `fund-${userId}-${amount}`) =>
   run(creditTopUp({ userId, paymentReference: ref, amount }, system))
@@ -46,7 +47,11 @@ describe("ledger on Postgres under concurrency", () => {
     await fund(userId, 100_000)
     const results = await Promise.all(
       Array.from({ length: 64 }, (_, i) =>
-        run(Effect.either(chargeWallet({ userId, amount: 3_000, cause: period(`sub-${i}`), description: "period" }, system)))
+        run(
+          Effect.either(
+            chargeWallet({ userId, amount: 3_000, cause: period(`sub-${i}`), description: "period" }, system)
+          )
+        )
       )
     )
     const succeeded = results.filter(Either.isRight)
@@ -61,7 +66,9 @@ describe("ledger on Postgres under concurrency", () => {
     expect(walletStream.load(stream).balance).toBe(summary.balance)
     // The charges were group-committed (one ledger statement per batch): each line still carries
     // the balances before and after it, in log order, as if appended one by one.
-    const lines = await db.sql<Array<{ balance_before: number; balance_after: number; amount: number; direction: string }>>`
+    const lines = await db.sql<
+      Array<{ balance_before: number; balance_after: number; amount: number; direction: string }>
+    >`
       select balance_before, balance_after, amount, direction from ledger_entries where user_id = ${userId} order by position`
     expect(lines).toHaveLength(34)
     let balance = 0
@@ -76,7 +83,9 @@ describe("ledger on Postgres under concurrency", () => {
   it("10 concurrent identical top-up credits produce one event", async () => {
     const userId = "11111111-0000-0000-0000-000000000010"
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => run(creditTopUp({ userId, paymentReference: "TXMP-5000", amount: 50_000 }, system)))
+      Array.from({ length: 10 }, () =>
+        run(creditTopUp({ userId, paymentReference: "TXMP-5000", amount: 50_000 }, system))
+      )
     )
     expect(results.filter((r) => r.applied)).toHaveLength(1)
     expect(new Set(results.map((r) => r.transactionId)).size).toBe(1) // replays report the original transaction
@@ -96,10 +105,27 @@ describe("ledger on Postgres under concurrency", () => {
   it("two concurrent refunds of one charge never exceed it", async () => {
     const userId = "11111111-0000-0000-0000-000000000030"
     await fund(userId, 10_000)
-    const charge = await run(chargeWallet({ userId, amount: 10_000, cause: period("sub-r"), description: "period" }, system))
-    const results = await Promise.all([1, 2].map((n) =>
-      run(Effect.either(refundCharge({ userId, chargeTransactionId: charge.transactionId, amount: 6_000, reason: "cancel", reference: `r-${n}` }, system)))
-    ))
+    const charge = await run(
+      chargeWallet({ userId, amount: 10_000, cause: period("sub-r"), description: "period" }, system)
+    )
+    const results = await Promise.all(
+      [1, 2].map((n) =>
+        run(
+          Effect.either(
+            refundCharge(
+              {
+                userId,
+                chargeTransactionId: charge.transactionId,
+                amount: 6_000,
+                reason: "cancel",
+                reference: `r-${n}`
+              },
+              system
+            )
+          )
+        )
+      )
+    )
     expect(results.filter(Either.isRight)).toHaveLength(1)
     expect(results.filter(Either.isLeft).map((r) => r.left._tag)).toEqual(["RefundExceedsCharge"])
     expect((await run(Effect.flatMap(WalletQueries, (q) => q.summary(userId)))).balance).toBe(6_000)
@@ -119,7 +145,12 @@ describe("inline projections", () => {
     const before = await run(Effect.flatMap(EventStore, (s) => s.readStream(walletStreamId(userId))))
     const attempt = await runtime.runPromiseExit(
       Effect.flatMap(EventStore, () =>
-        executeWalletCommand(userId, { _tag: "CreditTopUp", transactionId: taken, amount: 5_000, reference: "topup:clash" }, system))
+        executeWalletCommand(
+          userId,
+          { _tag: "CreditTopUp", transactionId: taken, amount: 5_000, reference: "topup:clash" },
+          system
+        )
+      )
     )
     expect(attempt._tag).toBe("Failure")
     const after = await run(Effect.flatMap(EventStore, (s) => s.readStream(walletStreamId(userId))))
@@ -142,12 +173,29 @@ describe("events table", () => {
     try {
       await open`begin`
       // A well-formed event (the run's closing audit replays this database too), just slow to commit.
-      const slow = { streamId: "slow-1", version: 1, eventId: randomUUID(), type: "Noted", data: {}, metadata: system, recordedAt: new Date().toISOString(), prevHash: GENESIS_HASH }
+      const slow = {
+        streamId: "slow-1",
+        version: 1,
+        eventId: randomUUID(),
+        type: "Noted",
+        data: {},
+        metadata: system,
+        recordedAt: new Date().toISOString(),
+        prevHash: GENESIS_HASH
+      }
       await open`insert into events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash)
         values (${slow.streamId}, 1, ${slow.eventId}, 'Noted', '{}', ${open.json(system)}, ${slow.recordedAt}, ${GENESIS_HASH}, ${hashEvent(slow)})`
       const [row] = await db.sql<Array<{ max: number }>>`select coalesce(max(position), 0)::bigint as max from events`
       const max = row!.max
-      await run(Effect.flatMap(EventStore, (s) => s.append([{ streamId: "fast-1", expectedVersion: 0, events: [{ type: "Noted", data: {} }] }], system, new Date())))
+      await run(
+        Effect.flatMap(EventStore, (s) =>
+          s.append(
+            [{ streamId: "fast-1", expectedVersion: 0, events: [{ type: "Noted", data: {} }] }],
+            system,
+            new Date()
+          )
+        )
+      )
       const whileOpen = await run(Effect.flatMap(EventStore, (s) => s.readAll(0, 100_000)))
       expect(whileOpen.some((e) => e.streamId === "fast-1")).toBe(false)
       expect(whileOpen.every((e) => e.position <= max)).toBe(true)
@@ -190,14 +238,18 @@ describe("audit", () => {
       })
       const failed = await auditCli(env)
       expect(failed.code).toBe(1)
-      expect(failed.stdout).toMatch(new RegExp(`first bad event: position=${target!.position} stream=wallet-${userId} version=2`))
+      expect(failed.stdout).toMatch(
+        new RegExp(`first bad event: position=${target!.position} stream=wallet-${userId} version=2`)
+      )
 
       // A read model edited behind the ledger's back is reported too.
       const other = "22222222-0000-0000-0000-000000000002"
       await freshRuntime.runPromise(creditTopUp({ userId: other, paymentReference: "pay-x", amount: 5_000 }, system))
       await fresh.sql`update wallet_balances set balance = balance + 1000000 where user_id = ${other}`
       const { report: drift } = await freshRuntime.runPromise(auditLedger())
-      expect(drift.problems.map((p) => p.problem).join("\n")).toMatch(new RegExp(`wallet-${other}[\\s\\S]*differs from replay|projection .*differs from replay`))
+      expect(drift.problems.map((p) => p.problem).join("\n")).toMatch(
+        new RegExp(`wallet-${other}[\\s\\S]*differs from replay|projection .*differs from replay`)
+      )
     } finally {
       await freshRuntime.dispose()
       await fresh.drop()

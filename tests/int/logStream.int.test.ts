@@ -24,13 +24,20 @@ afterAll(async () => {
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
 
 /** The events of one follow, and a way to wait for one matching. */
-const following = async (logs: Effect.Effect.Success<typeof LogStream>, namespace: string, name: string, container: "app" | "database") => {
+const following = async (
+  logs: Effect.Effect.Success<typeof LogStream>,
+  namespace: string,
+  name: string,
+  container: "app" | "database"
+) => {
   const events: Array<LogEvent> = []
   const waiters: Array<() => void> = []
-  const follow = await run(logs.follow(namespace, name, { tailLines: 5, container }, (e) => {
-    events.push(e)
-    for (const w of waiters.splice(0)) w()
-  }))
+  const follow = await run(
+    logs.follow(namespace, name, { tailLines: 5, container }, (e) => {
+      events.push(e)
+      for (const w of waiters.splice(0)) w()
+    })
+  )
   const until = (predicate: (e: LogEvent, i: number) => boolean) =>
     new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not seen: ${JSON.stringify(events.slice(-3))}`)), 15_000)

@@ -15,15 +15,15 @@ afterAll(() => fake.close())
 beforeEach(() => fake.behave({ kind: "ok" }))
 
 const gatewayOptions = {
-    serverKey,
-    clientKey: "SB-Mid-client-test",
-    isProduction: false,
-    coreBaseUrl: () => fake.url,
-    snapBaseUrl: () => `${fake.url}/snap/v1`,
-    timeoutMs: 300,
-    callbacks: { finish: "https://app.example/topup/finish", unfinish: undefined, error: undefined },
-    expiryMinutes: 60
-  }
+  serverKey,
+  clientKey: "SB-Mid-client-test",
+  isProduction: false,
+  coreBaseUrl: () => fake.url,
+  snapBaseUrl: () => `${fake.url}/snap/v1`,
+  timeoutMs: 300,
+  callbacks: { finish: "https://app.example/topup/finish", unfinish: undefined, error: undefined },
+  expiryMinutes: 60
+}
 const gateway = () => PaymentGatewayMidtrans(gatewayOptions)
 
 const run = <A, E>(f: (g: PaymentGateway["Type"]) => Effect.Effect<A, E>) =>
@@ -53,10 +53,18 @@ describe("Midtrans adapter (midtrans-client against a fake Midtrans over HTTP)",
   })
 
   it("sends MIDTRANS_NOTIFICATION_URL as X-Override-Notification on each Snap creation, and nothing without it", async () => {
-    const notifying = PaymentGatewayMidtrans({ ...gatewayOptions, notificationUrl: "https://staging.example/api/webhooks/midtrans/notification" })
+    const notifying = PaymentGatewayMidtrans({
+      ...gatewayOptions,
+      notificationUrl: "https://staging.example/api/webhooks/midtrans/notification"
+    })
     for (const orderId of ["TXMP-910", "TXMP-911"]) {
-      await Effect.runPromise(Effect.flatMap(PaymentGateway, (g) => g.createSnap(snapRequest(orderId))).pipe(Effect.provide(notifying)))
-      expect(fake.requests.at(-1)).toMatchObject({ path: "/snap/v1/transactions", overrideNotification: "https://staging.example/api/webhooks/midtrans/notification" })
+      await Effect.runPromise(
+        Effect.flatMap(PaymentGateway, (g) => g.createSnap(snapRequest(orderId))).pipe(Effect.provide(notifying))
+      )
+      expect(fake.requests.at(-1)).toMatchObject({
+        path: "/snap/v1/transactions",
+        overrideNotification: "https://staging.example/api/webhooks/midtrans/notification"
+      })
     }
     await run((g) => g.createSnap(snapRequest("TXMP-912")))
     expect(fake.requests.at(-1)!.overrideNotification).toBeUndefined()
@@ -65,7 +73,11 @@ describe("Midtrans adapter (midtrans-client against a fake Midtrans over HTTP)",
   it("reads a transaction's status, and an unknown order as undefined", async () => {
     await run((g) => g.createSnap(snapRequest("TXMP-901")))
     const known = await run((g) => g.status("TXMP-901"))
-    expect(Either.getOrThrow(known)).toMatchObject({ orderId: "TXMP-901", transactionStatus: "pending", grossAmount: "75000.00" })
+    expect(Either.getOrThrow(known)).toMatchObject({
+      orderId: "TXMP-901",
+      transactionStatus: "pending",
+      grossAmount: "75000.00"
+    })
     expect(await run((g) => g.status("TXMP-404"))).toEqual(Either.right(undefined))
   })
 
@@ -91,8 +103,17 @@ describe("Midtrans adapter (midtrans-client against a fake Midtrans over HTTP)",
     const fields = { orderId: "TXMP-905", statusCode: "200", grossAmount: "75000.00" }
     const good = midtransSignature(fields.orderId, fields.statusCode, fields.grossAmount, serverKey)
     expect(await run((g) => g.verifySignature({ ...fields, signatureKey: good }))).toEqual(Either.right(true))
-    expect(await run((g) => g.verifySignature({ ...fields, signatureKey: good.replace(/.$/, "0") === good ? good.replace(/.$/, "1") : good.replace(/.$/, "0") }))).toEqual(Either.right(false))
-    expect(await run((g) => g.verifySignature({ ...fields, grossAmount: "75001.00", signatureKey: good }))).toEqual(Either.right(false))
+    expect(
+      await run((g) =>
+        g.verifySignature({
+          ...fields,
+          signatureKey: good.replace(/.$/, "0") === good ? good.replace(/.$/, "1") : good.replace(/.$/, "0")
+        })
+      )
+    ).toEqual(Either.right(false))
+    expect(await run((g) => g.verifySignature({ ...fields, grossAmount: "75001.00", signatureKey: good }))).toEqual(
+      Either.right(false)
+    )
     expect(await run((g) => g.verifySignature({ ...fields, signatureKey: "short" }))).toEqual(Either.right(false))
   })
 })

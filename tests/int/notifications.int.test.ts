@@ -32,24 +32,35 @@ const movableClock: Clock.Clock = {
 
 const retry = { maxAttempts: 3, baseDelayMs: 30_000, maxDelayMs: 3_600_000 }
 const makeRuntime = (url: string, smtpUrl: string) =>
-  ManagedRuntime.make(Layer.mergeAll(
-    NotificationsPostgres,
-    clusterOn(sim),
-    MailerSmtp({ url: smtpUrl, from: "MinisPod <no-reply@minispod.test>", timeoutMs: 5_000 }),
-    Layer.succeed(NotificationPolicy, { retry, leaseMs: 60_000, batchSize: 20, baseDomain: "apps.test", appUrl: () => "https://minispod.test" })
-  ).pipe(Layer.provideMerge(postgresLayer(url, 20))))
+  ManagedRuntime.make(
+    Layer.mergeAll(
+      NotificationsPostgres,
+      clusterOn(sim),
+      MailerSmtp({ url: smtpUrl, from: "MinisPod <no-reply@minispod.test>", timeoutMs: 5_000 }),
+      Layer.succeed(NotificationPolicy, {
+        retry,
+        leaseMs: 60_000,
+        batchSize: 20,
+        baseDomain: "apps.test",
+        appUrl: () => "https://minispod.test"
+      })
+    ).pipe(Layer.provideMerge(postgresLayer(url, 20)))
+  )
 
 let db: TestDatabase
 let sim: RunningKubeSimulator
 let sink: SmtpSink
 /** One pass of the provisioning worker: every instance in a transitional state brought up (or failed) and watched. */
 const provisionPending = () =>
-  Effect.flatMap(SubscriptionQueries, (q) => q.provisioning(200)).pipe(Effect.flatMap((views) => Effect.forEach(views, bringUp, { discard: true })))
+  Effect.flatMap(SubscriptionQueries, (q) => q.provisioning(200)).pipe(
+    Effect.flatMap((views) => Effect.forEach(views, bringUp, { discard: true }))
+  )
 
 let replicaA: ReturnType<typeof makeRuntime>
 let replicaB: ReturnType<typeof makeRuntime>
 type Services = ManagedRuntime.ManagedRuntime.Context<typeof replicaA>
-const run = <A, E>(effect: Effect.Effect<A, E, Services>, replica = replicaA) => replica.runPromise(Effect.withClock(effect, movableClock))
+const run = <A, E>(effect: Effect.Effect<A, E, Services>, replica = replicaA) =>
+  replica.runPromise(Effect.withClock(effect, movableClock))
 
 beforeAll(async () => {
   db = await createTestDatabase()
@@ -82,9 +93,20 @@ const newCustomer = async (locale: "id" | "en" = "id") => {
   return { id, email: `customer${n}@example.com` }
 }
 const rowsOf = (userId: string, kind?: string) =>
-  db.sql<Array<{ id: string; kind: string; params: any; email_status: string; email_attempts: number; email_next_attempt_at: Date; email_last_error: string | null }>>`
+  db.sql<
+    Array<{
+      id: string
+      kind: string
+      params: any
+      email_status: string
+      email_attempts: number
+      email_next_attempt_at: Date
+      email_last_error: string | null
+    }>
+  >`
     select * from notifications where user_id = ${userId} ${kind === undefined ? db.sql`` : db.sql`and kind = ${kind}`} order by created_at`
-const fund = (userId: string, amount: number, reference: string) => run(creditTopUp({ userId, paymentReference: reference, amount }, system))
+const fund = (userId: string, amount: number, reference: string) =>
+  run(creditTopUp({ userId, paymentReference: reference, amount }, system))
 
 /** Dispatch passes on both replicas at once until nothing is due now. */
 const drain = async () => {
@@ -111,7 +133,10 @@ describe("the notification outbox", () => {
     const topUps = await rowsOf(customer.id, "topup_settled")
     expect(topUps).toHaveLength(11)
     expect(topUps.filter((r) => r.params.amount === 150_000)).toHaveLength(1)
-    expect(topUps[0]!.params).toMatchObject({ _tag: "topup_settled", transactionId: expect.stringMatching(/^TXMP-\d+$/) })
+    expect(topUps[0]!.params).toMatchObject({
+      _tag: "topup_settled",
+      transactionId: expect.stringMatching(/^TXMP-\d+$/)
+    })
   })
 
   it("a subscription notifies its creation and, once per provisioning, its readiness (a stop/start is not a new service)", async () => {
@@ -119,7 +144,14 @@ describe("the notification outbox", () => {
     await fund(customer.id, 75_000, "sub-funds")
     const sub = await run(subscribe({ userId: customer.id, planId: ghostBasic, instanceName: "blog" }, system))
     const created = await rowsOf(customer.id, "subscription_created")
-    expect(created.map((r) => r.params)).toEqual([expect.objectContaining({ serviceName: "Ghost", planName: expect.any(String), instanceName: "blog", charged: 75_000 })])
+    expect(created.map((r) => r.params)).toEqual([
+      expect.objectContaining({
+        serviceName: "Ghost",
+        planName: expect.any(String),
+        instanceName: "blog",
+        charged: 75_000
+      })
+    ])
     const running = async () => {
       for (let i = 0; i < 20; i++) {
         await run(provisionPending())
@@ -133,14 +165,17 @@ describe("the notification outbox", () => {
     await run(controlInstance(customer.id, sub.id, "start"))
     await running()
     const ready = await rowsOf(customer.id, "service_ready")
-    expect(ready.map((r) => r.params)).toEqual([{ _tag: "service_ready", serviceName: "Ghost", instanceName: "blog", subscriptionId: sub.id }])
+    expect(ready.map((r) => r.params)).toEqual([
+      { _tag: "service_ready", serviceName: "Ghost", instanceName: "blog", subscriptionId: sub.id }
+    ])
   })
 
   it("a failed provisioning notifies the refund", async () => {
     const customer = await newCustomer()
     await fund(customer.id, 75_000, "fail-funds")
     await run(subscribe({ userId: customer.id, planId: n8nBasic, instanceName: "fail-app" }, system))
-    for (let i = 0; i < 5 && (await rowsOf(customer.id, "provisioning_failed")).length === 0; i++) await run(provisionPending())
+    for (let i = 0; i < 5 && (await rowsOf(customer.id, "provisioning_failed")).length === 0; i++)
+      await run(provisionPending())
     const failed = await rowsOf(customer.id, "provisioning_failed")
     expect(failed).toHaveLength(1)
     expect(failed[0]!.params.refunded).toBeGreaterThan(0)
@@ -149,7 +184,10 @@ describe("the notification outbox", () => {
 
 describe("the email dispatcher (nodemailer to a real SMTP server)", () => {
   it("two replicas dispatching at once deliver every email exactly once, in the recipient's language", async () => {
-    const customers = [...(await Promise.all(Array.from({ length: 15 }, () => newCustomer("id")))), ...(await Promise.all(Array.from({ length: 15 }, () => newCustomer("en"))))]
+    const customers = [
+      ...(await Promise.all(Array.from({ length: 15 }, () => newCustomer("id")))),
+      ...(await Promise.all(Array.from({ length: 15 }, () => newCustomer("en"))))
+    ]
     await Promise.all(customers.map((c, i) => fund(c.id, 20_000 + i, `dispatch-${i}`)))
     await drain()
     // 30 welcomes + 30 top-ups
@@ -174,7 +212,11 @@ describe("the email dispatcher (nodemailer to a real SMTP server)", () => {
     const pass = () => run(dispatchEmails())
     expect(await pass()).toMatchObject({ retrying: 1, sent: 0 })
     let [row] = await rowsOf(customer.id)
-    expect(row).toMatchObject({ email_status: "PENDING", email_attempts: 1, email_last_error: expect.stringContaining("451") })
+    expect(row).toMatchObject({
+      email_status: "PENDING",
+      email_attempts: 1,
+      email_last_error: expect.stringContaining("451")
+    })
     expect(row!.email_next_attempt_at.getTime()).toBe(start + 30_000)
     nowMs = start + 29_999
     expect(await pass()).toMatchObject({ retrying: 0, sent: 0 }) // not due yet
@@ -197,11 +239,17 @@ describe("the email dispatcher (nodemailer to a real SMTP server)", () => {
       nowMs += 3_600_000
     }
     const [row] = await rowsOf(customer.id)
-    expect(row).toMatchObject({ email_status: "FAILED", email_attempts: 3, email_last_error: expect.stringContaining("451") })
+    expect(row).toMatchObject({
+      email_status: "FAILED",
+      email_attempts: 3,
+      email_last_error: expect.stringContaining("451")
+    })
     sink.refuseNext = 0
     await fund("66666666-dead-4000-8000-000000000000", 10_000, "orphan")
     await drain()
-    expect(await rowsOf("66666666-dead-4000-8000-000000000000")).toEqual([expect.objectContaining({ email_status: "SKIPPED" })])
+    expect(await rowsOf("66666666-dead-4000-8000-000000000000")).toEqual([
+      expect.objectContaining({ email_status: "SKIPPED" })
+    ])
     expect(sink.received).toEqual([])
   })
 })
@@ -216,11 +264,17 @@ describe("time-driven reminders", () => {
     await run(enqueueReminders())
     expect(await rowsOf(customer.id, "low_credit")).toEqual([])
     nowMs = Date.parse(view.periodEnd) - 6 * 86_400_000
-    await Promise.all([run(enqueueReminders(), replicaA), run(enqueueReminders(), replicaB), run(enqueueReminders(), replicaA)])
+    await Promise.all([
+      run(enqueueReminders(), replicaA),
+      run(enqueueReminders(), replicaB),
+      run(enqueueReminders(), replicaA)
+    ])
     nowMs += 86_400_000
     await run(enqueueReminders())
     const low = await rowsOf(customer.id, "low_credit")
-    expect(low.map((r) => r.params)).toEqual([expect.objectContaining({ amountDue: 75_000, balance: 0, renewalAt: view.periodEnd, serviceName: "Ghost" })])
+    expect(low.map((r) => r.params)).toEqual([
+      expect.objectContaining({ amountDue: 75_000, balance: 0, renewalAt: view.periodEnd, serviceName: "Ghost" })
+    ])
   })
 })
 
@@ -235,15 +289,46 @@ describe("billing-clock events", () => {
     const nextEnd = periodEnd + 31 * 86_400_000
     const graceEndsAt = iso(nextEnd + 7 * 86_400_000)
     const append = async (events: ReadonlyArray<{ type: string; data: unknown }>) =>
-      run(Effect.gen(function*() {
-        const store = yield* EventStore
-        const loaded = yield* store.readStream(stream)
-        return yield* store.append([{ streamId: stream, expectedVersion: loaded.version, events }], system, new Date(nowMs))
-      }))
-    await append([{ type: "SubscriptionRenewed", data: { _tag: "SubscriptionRenewed", at: iso(periodEnd), periodStart: sub.periodEnd,
-      periodEnd: iso(nextEnd), charged: 75_000, chargeTransactionId: "TXMP-999999", freeMonth: false, afterGrace: false } }])
-    await append([{ type: "GracePeriodStarted", data: { _tag: "GracePeriodStarted", at: iso(nextEnd), periodStart: iso(nextEnd), graceEndsAt,
-      amountDue: 75_000, balance: 0, shortfall: 75_000 } }])
+      run(
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const loaded = yield* store.readStream(stream)
+          return yield* store.append(
+            [{ streamId: stream, expectedVersion: loaded.version, events }],
+            system,
+            new Date(nowMs)
+          )
+        })
+      )
+    await append([
+      {
+        type: "SubscriptionRenewed",
+        data: {
+          _tag: "SubscriptionRenewed",
+          at: iso(periodEnd),
+          periodStart: sub.periodEnd,
+          periodEnd: iso(nextEnd),
+          charged: 75_000,
+          chargeTransactionId: "TXMP-999999",
+          freeMonth: false,
+          afterGrace: false
+        }
+      }
+    ])
+    await append([
+      {
+        type: "GracePeriodStarted",
+        data: {
+          _tag: "GracePeriodStarted",
+          at: iso(nextEnd),
+          periodStart: iso(nextEnd),
+          graceEndsAt,
+          amountDue: 75_000,
+          balance: 0,
+          shortfall: 75_000
+        }
+      }
+    ])
     nowMs = nextEnd + 3_600_000
     await run(enqueueReminders()) // the day grace started: its own notice is enough
     nowMs = nextEnd + 86_400_000 + 3_600_000
@@ -253,13 +338,38 @@ describe("billing-clock events", () => {
     nowMs += 86_400_000
     await run(enqueueReminders()) // next day: one more
     const retentionEndsAt = iso(Date.parse(graceEndsAt) + 30 * 86_400_000)
-    await append([{ type: "SubscriptionSuspended", data: { _tag: "SubscriptionSuspended", at: graceEndsAt, graceEndsAt, amountDue: 75_000, retentionEndsAt } }])
+    await append([
+      {
+        type: "SubscriptionSuspended",
+        data: { _tag: "SubscriptionSuspended", at: graceEndsAt, graceEndsAt, amountDue: 75_000, retentionEndsAt }
+      }
+    ])
     nowMs += 86_400_000
     await run(enqueueReminders()) // suspended: no more grace reminders
-    await append([{ type: "SubscriptionExpired", data: { _tag: "SubscriptionExpired", at: retentionEndsAt, by: "system", reason: "SUSPENSION_RETENTION_OVER" } }])
+    await append([
+      {
+        type: "SubscriptionExpired",
+        data: { _tag: "SubscriptionExpired", at: retentionEndsAt, by: "system", reason: "SUSPENSION_RETENTION_OVER" }
+      }
+    ])
     const kinds = (await rowsOf(customer.id)).map((r) => r.kind).filter((k) => k !== "welcome" && k !== "topup_settled")
-    expect(kinds.sort()).toEqual(["subscription_created", "renewal_succeeded", "grace_started", "grace_reminder", "grace_reminder", "suspended", "expired"].sort())
-    expect((await rowsOf(customer.id, "renewal_succeeded"))[0]!.params).toMatchObject({ charged: 75_000, periodEnd: iso(nextEnd), serviceName: "Ghost", instanceName: "news" })
+    expect(kinds.sort()).toEqual(
+      [
+        "subscription_created",
+        "renewal_succeeded",
+        "grace_started",
+        "grace_reminder",
+        "grace_reminder",
+        "suspended",
+        "expired"
+      ].sort()
+    )
+    expect((await rowsOf(customer.id, "renewal_succeeded"))[0]!.params).toMatchObject({
+      charged: 75_000,
+      periodEnd: iso(nextEnd),
+      serviceName: "Ghost",
+      instanceName: "news"
+    })
     expect((await rowsOf(customer.id, "grace_started"))[0]!.params).toMatchObject({ amountDue: 75_000, graceEndsAt })
     expect((await rowsOf(customer.id, "grace_reminder")).map((r) => r.params.daysLeft)).toEqual([6, 5])
     expect((await rowsOf(customer.id, "suspended"))[0]!.params).toMatchObject({ retentionEndsAt })

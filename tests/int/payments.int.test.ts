@@ -2,7 +2,12 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { PaymentGatewayMidtrans } from "../../adapters/midtrans/gateway.ts"
 import { midtransSignature } from "../../adapters/midtrans/signature.ts"
-import { handleMidtransNotification, PaymentPolicy, reconcilePendingPayments, requestTopUp } from "../../application/payment/useCases.ts"
+import {
+  handleMidtransNotification,
+  PaymentPolicy,
+  reconcilePendingPayments,
+  requestTopUp
+} from "../../application/payment/useCases.ts"
 import { LeaderLock, PaymentQueries } from "../../application/ports/paymentQueries.ts"
 import { Users } from "../../application/ports/users.ts"
 import { WalletQueries } from "../../application/ports/walletQueries.ts"
@@ -16,19 +21,21 @@ let fake: Awaited<ReturnType<typeof startFakeMidtrans>>
 const userId = "33333333-0000-4000-8000-000000000001"
 
 const makeRuntime = () =>
-  ManagedRuntime.make(Layer.mergeAll(
-    PaymentGatewayMidtrans({
-      serverKey,
-      clientKey: "",
-      isProduction: false,
-      coreBaseUrl: () => fake.url,
-      snapBaseUrl: () => `${fake.url}/snap/v1`,
-      timeoutMs: 2_000,
-      callbacks: {},
-      expiryMinutes: 60
-    }),
-    Layer.succeed(PaymentPolicy, { topUpExpirySeconds: 3600, confirmWithStatusApi: true })
-  ).pipe(Layer.provideMerge(postgresLayer(db.url, 8))))
+  ManagedRuntime.make(
+    Layer.mergeAll(
+      PaymentGatewayMidtrans({
+        serverKey,
+        clientKey: "",
+        isProduction: false,
+        coreBaseUrl: () => fake.url,
+        snapBaseUrl: () => `${fake.url}/snap/v1`,
+        timeoutMs: 2_000,
+        callbacks: {},
+        expiryMinutes: 60
+      }),
+      Layer.succeed(PaymentPolicy, { topUpExpirySeconds: 3600, confirmWithStatusApi: true })
+    ).pipe(Layer.provideMerge(postgresLayer(db.url, 8)))
+  )
 
 let runtime: ReturnType<typeof makeRuntime>
 
@@ -36,10 +43,23 @@ beforeAll(async () => {
   db = await createTestDatabase()
   fake = await startFakeMidtrans()
   runtime = makeRuntime()
-  await runtime.runPromise(Effect.flatMap(Users, (u) => u.create({
-    id: userId, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true, locale: "id",
-    passwordHash: "x", createdAt: new Date().toISOString(), updatedAt: new Date().toISOString()
-  })))
+  await runtime.runPromise(
+    Effect.flatMap(Users, (u) =>
+      u.create({
+        id: userId,
+        name: "Ayu",
+        email: "ayu@example.com",
+        phone: null,
+        avatar: null,
+        role: "USER",
+        isActive: true,
+        locale: "id",
+        passwordHash: "x",
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString()
+      })
+    )
+  )
 })
 afterAll(async () => {
   await runtime.dispose()
@@ -59,18 +79,24 @@ const balance = () => runtime.runPromise(Effect.flatMap(WalletQueries, (q) => q.
 
 describe("payments on Postgres with status confirmation", () => {
   it("applies what the status API says, not what a (validly signed) notification claims", async () => {
-    const { transactionId } = await runtime.runPromise(requestTopUp({ userId, amount: 80_000, paymentMethod: "QRIS" }, {}))
+    const { transactionId } = await runtime.runPromise(
+      requestTopUp({ userId, amount: 80_000, paymentMethod: "QRIS" }, {})
+    )
     // The gateway still says pending: a settlement claim is not credited.
     await runtime.runPromise(handleMidtransNotification(signed(transactionId, "settlement", "80000.00"), {}))
     expect(await balance()).toBe(0)
     fake.transactions.get(transactionId)!["transaction_status"] = "settlement"
-    const applied = await runtime.runPromise(handleMidtransNotification(signed(transactionId, "settlement", "80000.00"), {}))
+    const applied = await runtime.runPromise(
+      handleMidtransNotification(signed(transactionId, "settlement", "80000.00"), {})
+    )
     expect(applied.applied).toBe(true)
     expect(await balance()).toBe(80_000)
   })
 
   it("reconciliation runs on one replica at a time and credits a settled payment once", async () => {
-    const { transactionId } = await runtime.runPromise(requestTopUp({ userId, amount: 20_000, paymentMethod: "QRIS" }, {}))
+    const { transactionId } = await runtime.runPromise(
+      requestTopUp({ userId, amount: 20_000, paymentMethod: "QRIS" }, {})
+    )
     fake.transactions.get(transactionId)!["transaction_status"] = "settlement"
     const other = makeRuntime() // a second replica with its own pool
     try {
@@ -97,10 +123,20 @@ describe("payments on Postgres with status confirmation", () => {
       const running = new Promise<void>((resolve) => (started = resolve))
       let release!: () => void
       const released = new Promise<void>((resolve) => (release = resolve))
-      const firstJob = Effect.sync(() => started()).pipe(Effect.zipRight(Effect.promise(() => released)), Effect.tap(() => Effect.sync(() => order.push("first"))))
+      const firstJob = Effect.sync(() => started()).pipe(
+        Effect.zipRight(Effect.promise(() => released)),
+        Effect.tap(() => Effect.sync(() => order.push("first")))
+      )
       const slow = runtime.runPromise(Effect.flatMap(LeaderLock, (l) => l.runIfLeader("test.job", firstJob)))
       await running
-      const second = await other.runPromise(Effect.flatMap(LeaderLock, (l) => l.runIfLeader("test.job", Effect.sync(() => order.push("second")))))
+      const second = await other.runPromise(
+        Effect.flatMap(LeaderLock, (l) =>
+          l.runIfLeader(
+            "test.job",
+            Effect.sync(() => order.push("second"))
+          )
+        )
+      )
       release()
       expect(second).toBe(false)
       expect(await slow).toBe(true)
@@ -115,7 +151,9 @@ describe("payments on Postgres with status confirmation", () => {
     try {
       const exit = await runtime.runPromiseExit(requestTopUp({ userId, amount: 30_000, paymentMethod: "QRIS" }, {}))
       expect(exit._tag).toBe("Failure")
-      const [row] = await db.sql<Array<{ status: string; gateway_status: string }>>`select status, gateway_status from payments order by position desc limit 1`
+      const [row] = await db.sql<
+        Array<{ status: string; gateway_status: string }>
+      >`select status, gateway_status from payments order by position desc limit 1`
       expect(row).toEqual({ status: "FAILED", gateway_status: "snap_failed" })
       expect(await balance()).toBe(100_000)
     } finally {
@@ -125,33 +163,46 @@ describe("payments on Postgres with status confirmation", () => {
 
   it("with the status API down or hanging, a signed settlement is refused (Midtrans retries) and moves no money; the retry credits once", async () => {
     const before = await balance()
-    const { transactionId } = await runtime.runPromise(requestTopUp({ userId, amount: 15_000, paymentMethod: "QRIS" }, {}))
+    const { transactionId } = await runtime.runPromise(
+      requestTopUp({ userId, amount: 15_000, paymentMethod: "QRIS" }, {})
+    )
     fake.transactions.get(transactionId)!["transaction_status"] = "settlement"
     for (const outage of [{ kind: "status", status: 503, body: { status_code: "503" } }, { kind: "hang" }] as const) {
       fake.behave(outage)
       try {
-        const exit = await runtime.runPromiseExit(handleMidtransNotification(signed(transactionId, "settlement", "15000.00"), {}))
+        const exit = await runtime.runPromiseExit(
+          handleMidtransNotification(signed(transactionId, "settlement", "15000.00"), {})
+        )
         expect(exit._tag === "Failure" && JSON.stringify(exit.cause)).toContain("GatewayUnavailable")
       } finally {
         fake.behave({ kind: "ok" })
       }
       expect(await balance()).toBe(before)
     }
-    const retried = await runtime.runPromise(handleMidtransNotification(signed(transactionId, "settlement", "15000.00"), {}))
+    const retried = await runtime.runPromise(
+      handleMidtransNotification(signed(transactionId, "settlement", "15000.00"), {})
+    )
     expect(retried.applied).toBe(true)
     expect(await balance()).toBe(before + 15_000)
-    expect((await runtime.runPromise(handleMidtransNotification(signed(transactionId, "settlement", "15000.00"), {}))).applied).toBe(false)
+    expect(
+      (await runtime.runPromise(handleMidtransNotification(signed(transactionId, "settlement", "15000.00"), {})))
+        .applied
+    ).toBe(false)
     expect(await balance()).toBe(before + 15_000)
   })
 
   it("when the status API does not know the order, only what the signature vouches for applies: a settlement, never a refund", async () => {
     const before = await balance()
-    const { transactionId } = await runtime.runPromise(requestTopUp({ userId, amount: 12_000, paymentMethod: "QRIS" }, {}))
+    const { transactionId } = await runtime.runPromise(
+      requestTopUp({ userId, amount: 12_000, paymentMethod: "QRIS" }, {})
+    )
     fake.transactions.delete(transactionId)
     const refund = await runtime.runPromise(handleMidtransNotification(signed(transactionId, "refund", "12000.00"), {}))
     expect(refund.applied).toBe(false)
     expect(await balance()).toBe(before)
-    const settlement = await runtime.runPromise(handleMidtransNotification(signed(transactionId, "settlement", "12000.00"), {}))
+    const settlement = await runtime.runPromise(
+      handleMidtransNotification(signed(transactionId, "settlement", "12000.00"), {})
+    )
     expect(settlement.applied).toBe(true)
     expect(await balance()).toBe(before + 12_000)
   })

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeKubeClient } from "../../adapters/kubernetes/client.ts"
 import { crashAnnotation } from "../../adapters/kubesim/controller.ts"
 import { creditTopUp } from "../../application/ledger/useCases.ts"
-import { reconcileInstances, ReconciliationPolicy, runReconciliation } from "../../application/operations/reconciliation.ts"
+import {
+  reconcileInstances,
+  ReconciliationPolicy,
+  runReconciliation
+} from "../../application/operations/reconciliation.ts"
 import { Cluster } from "../../application/ports/cluster.ts"
 import { InstanceOpsQueries } from "../../application/ports/instanceOps.ts"
 import { SubscriptionQueries } from "../../application/ports/subscriptionQueries.ts"
@@ -25,7 +29,11 @@ let db: TestDatabase
 let sim: RunningKubeSimulator
 let kube: ReturnType<typeof makeKubeClient>
 const replicaLayer = (replica: string) =>
-  Layer.mergeAll(postgresLayer(db.url, 8), clusterOn(sim), Layer.succeed(ReconciliationPolicy, { crashLoopRestarts: 3, replica }))
+  Layer.mergeAll(
+    postgresLayer(db.url, 8),
+    clusterOn(sim),
+    Layer.succeed(ReconciliationPolicy, { crashLoopRestarts: 3, replica })
+  )
 let runtime: ManagedRuntime.ManagedRuntime<Layer.Layer.Success<ReturnType<typeof replicaLayer>>, never>
 
 beforeAll(async () => {
@@ -62,10 +70,13 @@ const runningInstance = async (planId = n8nBasic, instanceName?: string) => {
   expect(view!.instanceStatus).toBe("RUNNING")
   return { view: view!, at: await run(locate(view!)) }
 }
-const deployment = (namespace: string, name: string) => Effect.runPromise(kube.read("apps/v1", "Deployment", namespace, name)) as Promise<any>
+const deployment = (namespace: string, name: string) =>
+  Effect.runPromise(kube.read("apps/v1", "Deployment", namespace, name)) as Promise<any>
 const opsOf = (id: string) => run(Effect.flatMap(InstanceOpsQueries, (q) => q.find(id)))
-const balanceOf = (userId: string) => run(Effect.flatMap(WalletQueries, (q) => q.summary(userId))).then((s) => s.balance)
-const businessEvents = async () => (await db.sql`select count(*)::int as n from events where stream_id not like 'instance-ops-%'`)[0]!["n"] as number
+const balanceOf = (userId: string) =>
+  run(Effect.flatMap(WalletQueries, (q) => q.summary(userId))).then((s) => s.balance)
+const businessEvents = async () =>
+  (await db.sql`select count(*)::int as n from events where stream_id not like 'instance-ops-%'`)[0]!["n"] as number
 
 describe("the reconciliation loop", () => {
   it("re-applies a Deployment deleted behind MinisPod's back within one run, and writes nothing but its own record", async () => {
@@ -101,36 +112,65 @@ describe("the reconciliation loop", () => {
   it("an injected crash loop: the database's → DEGRADED, the app's → DOWN (with the reason), recovered → HEALTHY", async () => {
     const { view, at } = await runningInstance(ghostBasic)
     await run(reconcileInstances())
-    expect(await opsOf(view.id)).toMatchObject({ healthStatus: "HEALTHY", healthReason: null, lastHealthCheck: expect.any(String) })
-    const inject = (deploymentName: string, crash: string) => Effect.runPromise(kube.apply({
-      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: deploymentName, namespace: at.namespace },
-      spec: { template: { metadata: { annotations: { [crashAnnotation]: crash } } } }
-    } as never, "fault-injection"))
+    expect(await opsOf(view.id)).toMatchObject({
+      healthStatus: "HEALTHY",
+      healthReason: null,
+      lastHealthCheck: expect.any(String)
+    })
+    const inject = (deploymentName: string, crash: string) =>
+      Effect.runPromise(
+        kube.apply(
+          {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: deploymentName, namespace: at.namespace },
+            spec: { template: { metadata: { annotations: { [crashAnnotation]: crash } } } }
+          } as never,
+          "fault-injection"
+        )
+      )
     const observed = async () => (await run(Effect.flatMap(Cluster, (c) => c.observe))).find((o) => o.name === at.name)
     // Wait for the cluster's condition (restarts past the threshold), not for a time.
     const crashLooping = (component: string) =>
-      until(async () => (await observed())?.pods.some((p) => p.component === component && p.waitingReason === "CrashLoopBackOff" && p.restarts >= 3), `the ${component} crash-looping past 3 restarts`)
+      until(
+        async () =>
+          (await observed())?.pods.some(
+            (p) => p.component === component && p.waitingReason === "CrashLoopBackOff" && p.restarts >= 3
+          ),
+        `the ${component} crash-looping past 3 restarts`
+      )
 
     await inject(`${at.name}-db`, "true")
     await crashLooping("database")
     expect((await run(reconcileInstances())).healthChanges).toBe(1)
-    expect(await opsOf(view.id)).toMatchObject({ healthStatus: "DEGRADED", healthReason: expect.stringMatching(/^database pod .*: CrashLoopBackOff$/) })
+    expect(await opsOf(view.id)).toMatchObject({
+      healthStatus: "DEGRADED",
+      healthReason: expect.stringMatching(/^database pod .*: CrashLoopBackOff$/)
+    })
     expect((await run(reconcileInstances())).healthChanges).toBe(0) // the same verdict: no new event
 
     await inject(at.name, "true")
     await crashLooping("app")
     await run(reconcileInstances())
-    expect(await opsOf(view.id)).toMatchObject({ healthStatus: "DOWN", healthReason: expect.stringContaining("app pod") })
+    expect(await opsOf(view.id)).toMatchObject({
+      healthStatus: "DOWN",
+      healthReason: expect.stringContaining("app pod")
+    })
 
     await inject(`${at.name}-db`, "false")
     await inject(at.name, "false")
     await until(async () => {
       const o = await observed()
-      return o !== undefined && o.deployments.every((d) => d.readyReplicas === 1) && o.pods.every((p) => p.ready || p.terminating)
+      return (
+        o !== undefined &&
+        o.deployments.every((d) => d.readyReplicas === 1) &&
+        o.pods.every((p) => p.ready || p.terminating)
+      )
     }, "the rollout of healthy pods")
     await run(reconcileInstances())
     expect(await opsOf(view.id)).toMatchObject({ healthStatus: "HEALTHY", healthReason: null })
-    const health = await db.sql`select data from events where stream_id = ${`instance-ops-${view.id}`} and type = 'InstanceHealthChanged' order by position`
+    const health =
+      await db.sql`select data from events where stream_id = ${`instance-ops-${view.id}`} and type = 'InstanceHealthChanged' order by position`
     expect(health.map((e) => e["data"]["status"])).toEqual(["HEALTHY", "DEGRADED", "DOWN", "HEALTHY"])
   })
 
@@ -141,7 +181,11 @@ describe("the reconciliation loop", () => {
       // Replica A's observation is slowed, so it holds the lock while B tries.
       sim.simulator.faults.inject({ kind: "delay", ms: 1_500, verb: "list", resource: "deployments" })
       const first = run(runReconciliation())
-      await until(async () => (await db.sql`select 1 from pg_locks where locktype = 'advisory' and granted and objid <> 0`).length > 0, "replica A taking the lock")
+      await until(
+        async () =>
+          (await db.sql`select 1 from pg_locks where locktype = 'advisory' and granted and objid <> 0`).length > 0,
+        "replica A taking the lock"
+      )
       const second = await other.runPromise(runReconciliation())
       expect(second.ran).toBe(false)
       expect((await first).ran).toBe(true)

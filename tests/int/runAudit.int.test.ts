@@ -18,19 +18,26 @@ describe("the run's closing ledger audit", () => {
     ])
     for (const db of [clean, edited]) {
       const runtime = ManagedRuntime.make(postgresLayer(db.url, 2))
-      await runtime.runPromise(Effect.asVoid(creditTopUp({ userId: "u-1", paymentReference: "pay-1", amount: 10_000 }, system)))
+      await runtime.runPromise(
+        Effect.asVoid(creditTopUp({ userId: "u-1", paymentReference: "pay-1", amount: 10_000 }, system))
+      )
       await runtime.dispose()
     }
     await edited.sql`update wallet_balances set balance = balance + 1`
     await Promise.all([clean, edited, unmigrated].map((db) => db.sql.end()))
     const adminUrl = inject("adminDatabaseUrl")
     try {
-      const result = await auditAndDrop(adminUrl, [clean, edited, unmigrated].map((db) => nameOf(db.url)))
+      const result = await auditAndDrop(
+        adminUrl,
+        [clean, edited, unmigrated].map((db) => nameOf(db.url))
+      )
       expect(result.audited).toBe(3)
       expect(result.failed.map((f) => f.database)).toEqual([nameOf(edited.url)])
       expect(result.failed[0]!.problems.join("\n")).toMatch(/differs from replay/)
       const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
-      const left = await admin<Array<{ datname: string }>>`select datname from pg_database where datname = any(${[clean, edited, unmigrated].map((db) => nameOf(db.url))})`
+      const left = await admin<
+        Array<{ datname: string }>
+      >`select datname from pg_database where datname = any(${[clean, edited, unmigrated].map((db) => nameOf(db.url))})`
       await admin.end()
       expect(left.map((r) => r.datname)).toEqual([nameOf(edited.url)])
     } finally {

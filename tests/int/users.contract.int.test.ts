@@ -36,13 +36,17 @@ const contract = (name: string, make: () => Promise<{ layer: Layer.Layer<Users>;
       await runtime.dispose()
       await close()
     })
-    const run = <A, E>(f: (u: Users["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.either(Effect.flatMap(Users, f)))
+    const run = <A, E>(f: (u: Users["Type"]) => Effect.Effect<A, E>) =>
+      runtime.runPromise(Effect.either(Effect.flatMap(Users, f)))
 
     it("creates and finds users; a taken email or phone is a typed error naming the field", async () => {
       expect(Either.isRight(await run((u) => u.create(person(1, { phone: "+6281111111" }))))).toBe(true)
       expect(Either.getOrThrow(await run((u) => u.findByEmail("person1@example.com")))?.id).toBe(person(1).id)
       const sameEmail = await run((u) => u.create(person(2, { email: "person1@example.com" })))
-      expect(Either.isLeft(sameEmail) && sameEmail.left).toMatchObject({ _tag: "EmailAlreadyRegistered", field: "email" })
+      expect(Either.isLeft(sameEmail) && sameEmail.left).toMatchObject({
+        _tag: "EmailAlreadyRegistered",
+        field: "email"
+      })
       const samePhone = await run((u) => u.create(person(3, { phone: "+6281111111" })))
       expect(Either.isLeft(samePhone) && samePhone.left).toMatchObject({ field: "phone" })
       expect(Either.getOrThrow(await run((u) => u.findById("not-an-id")))).toBeUndefined()
@@ -50,17 +54,24 @@ const contract = (name: string, make: () => Promise<{ layer: Layer.Layer<Users>;
 
     it("updates profiles, roles and activity; searches and counts", async () => {
       await run((u) => u.create(person(4, { name: "Budi Santoso" })))
-      const updated = Either.getOrThrow(await run((u) => u.updateProfile(person(4).id, { name: "Budi S.", avatar: "https://x/a.png" }, at)))
+      const updated = Either.getOrThrow(
+        await run((u) => u.updateProfile(person(4).id, { name: "Budi S.", avatar: "https://x/a.png" }, at))
+      )
       expect(updated).toMatchObject({ name: "Budi S.", avatar: "https://x/a.png", phone: null, locale: "id" })
       // The locale is kept as chosen and changed only when asked.
-      expect(Either.getOrThrow(await run((u) => u.updateProfile(person(4).id, { locale: "en" }, at)))).toMatchObject({ name: "Budi S.", locale: "en" })
+      expect(Either.getOrThrow(await run((u) => u.updateProfile(person(4).id, { locale: "en" }, at)))).toMatchObject({
+        name: "Budi S.",
+        locale: "en"
+      })
       expect(Either.getOrThrow(await run((u) => u.findById(person(4).id)))?.locale).toBe("en")
       await run((u) => u.setRole(person(4).id, "ADMINISTRATOR", at))
       await run((u) => u.setActive(person(1).id, false, at))
       const admins = Either.getOrThrow(await run((u) => u.search({ role: "ADMINISTRATOR", page: 1, limit: 10 })))
       expect(admins.items.map((x) => x.id)).toEqual([person(4).id])
       expect(Either.getOrThrow(await run((u) => u.search({ q: "budi", page: 1, limit: 10 }))).total).toBe(1)
-      expect(Either.getOrThrow(await run((u) => u.search({ isActive: false, page: 1, limit: 10 }))).items.map((x) => x.id)).toEqual([person(1).id])
+      expect(
+        Either.getOrThrow(await run((u) => u.search({ isActive: false, page: 1, limit: 10 }))).items.map((x) => x.id)
+      ).toEqual([person(1).id])
       expect(Either.getOrThrow(await run((u) => u.stats(at)))).toMatchObject({ total: 2, active: 1, administrators: 1 })
     })
   })

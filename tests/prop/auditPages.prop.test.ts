@@ -15,11 +15,23 @@ const threads = ManagedRuntime.make(PageHashWorkers(1))
 afterAll(() => threads.dispose())
 const offThread = (json: string) => threads.runPromise(PageHashes).then((hashes) => hashes.mismatches(json))
 
-const awkward = fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.constantFrom('"', "\\", "\n\t\u0000", "é€😀", "\u2028", "Kompensasi — maaf"))
+const awkward = fc.oneof(
+  fc.string(),
+  fc.string({ unit: "grapheme" }),
+  fc.constantFrom('"', "\\", "\n\t\u0000", "é€😀", "\u2028", "Kompensasi — maaf")
+)
 
 /** Event contents: mostly valid wallet events, some that no schema accepts. */
 const walletData = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ _tag: fc.constant("TopUpCredited"), transactionId: fc.nat().map((n) => `TXMP-${n}`), amount: fc.integer({ min: 1, max: 1_000_000 }), reference: fc.string({ minLength: 1 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      _tag: fc.constant("TopUpCredited"),
+      transactionId: fc.nat().map((n) => `TXMP-${n}`),
+      amount: fc.integer({ min: 1, max: 1_000_000 }),
+      reference: fc.string({ minLength: 1 })
+    })
+  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -27,14 +39,29 @@ const walletData = fc.oneof(
       transactionId: fc.nat().map((n) => `TXMP-${n}`),
       amount: fc.integer({ min: 1, max: 1_000 }),
       reference: fc.string({ minLength: 1 }),
-      cause: fc.record({ _tag: fc.constant("SubscriptionPeriod"), subscriptionId: fc.constantFrom("s-1", "s-2"), periodStart: fc.constantFrom("2026-01", "2026-02") }),
+      cause: fc.record({
+        _tag: fc.constant("SubscriptionPeriod"),
+        subscriptionId: fc.constantFrom("s-1", "s-2"),
+        periodStart: fc.constantFrom("2026-01", "2026-02")
+      }),
       description: awkward
     })
   },
-  { weight: 1, arbitrary: fc.record({ _tag: fc.constantFrom("TopUpCredited", "Nonsense"), amount: fc.oneof(fc.integer(), fc.string()), extra: awkward }) }
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      _tag: fc.constantFrom("TopUpCredited", "Nonsense"),
+      amount: fc.oneof(fc.integer(), fc.string()),
+      extra: awkward
+    })
+  }
 )
 
-interface Draft { readonly stream: number; readonly data: Record<string, unknown>; readonly metadata: Record<string, unknown> }
+interface Draft {
+  readonly stream: number
+  readonly data: Record<string, unknown>
+  readonly metadata: Record<string, unknown>
+}
 
 /** A hash-chained log over a few wallet streams (and one payment stream of junk), interleaved. */
 const chained = (drafts: ReadonlyArray<Draft>): Array<RecordedEvent> => {
@@ -59,7 +86,11 @@ const chained = (drafts: ReadonlyArray<Draft>): Array<RecordedEvent> => {
 }
 
 type Tamper =
-  | { readonly kind: "edit" | "rehashedEdit" | "delete" | "bumpVersion" | "relink"; readonly at: number; readonly text: string }
+  | {
+      readonly kind: "edit" | "rehashedEdit" | "delete" | "bumpVersion" | "relink"
+      readonly at: number
+      readonly text: string
+    }
   | { readonly kind: "swap"; readonly at: number; readonly text: string }
 
 const tampered = (events: ReadonlyArray<RecordedEvent>, tampers: ReadonlyArray<Tamper>): Array<RecordedEvent> => {
@@ -97,12 +128,37 @@ const tampered = (events: ReadonlyArray<RecordedEvent>, tampers: ReadonlyArray<T
 }
 
 const scenario = fc.record({
-  drafts: fc.array(fc.record({ stream: fc.nat(3), data: walletData, metadata: fc.record({ actor: awkward, reason: fc.option(awkward, { nil: undefined }) }) }), { minLength: 1, maxLength: 40 }),
-  tampers: fc.array(fc.record({ kind: fc.constantFrom("edit", "rehashedEdit", "delete", "bumpVersion", "relink", "swap"), at: fc.nat(), text: awkward }), { maxLength: 3 }),
+  drafts: fc.array(
+    fc.record({
+      stream: fc.nat(3),
+      data: walletData,
+      metadata: fc.record({ actor: awkward, reason: fc.option(awkward, { nil: undefined }) })
+    }),
+    { minLength: 1, maxLength: 40 }
+  ),
+  tampers: fc.array(
+    fc.record({
+      kind: fc.constantFrom("edit", "rehashedEdit", "delete", "bumpVersion", "relink", "swap"),
+      at: fc.nat(),
+      text: awkward
+    }),
+    { maxLength: 3 }
+  ),
   cuts: fc.array(fc.integer({ min: 1, max: 15 }), { minLength: 1, maxLength: 10 })
 })
 
-const toRow = (e: RecordedEvent): PageRow => [e.position, e.streamId, e.version, e.eventId, e.type, e.data, e.metadata, e.recordedAt, e.prevHash, e.hash]
+const toRow = (e: RecordedEvent): PageRow => [
+  e.position,
+  e.streamId,
+  e.version,
+  e.eventId,
+  e.type,
+  e.data,
+  e.metadata,
+  e.recordedAt,
+  e.prevHash,
+  e.hash
+]
 
 /** The log cut into pages of the given sizes (the last size repeated), each as the JSON text a page carries. */
 const pagesOf = (log: ReadonlyArray<RecordedEvent>, cuts: ReadonlyArray<number>): Array<string> => {
@@ -135,7 +191,8 @@ describe("the audit's page path", () => {
         }
         expect(here.report({})).toEqual(expected)
         expect(threaded.report({})).toEqual(expected)
-        if (tampers.length === 0) expect(expected.report.problems.filter((p) => /hash|prev_hash|stream version/.test(p.problem))).toEqual([])
+        if (tampers.length === 0)
+          expect(expected.report.problems.filter((p) => /hash|prev_hash|stream version/.test(p.problem))).toEqual([])
       }),
       { numRuns: Math.ceil(numRuns / 4) }
     )

@@ -18,7 +18,12 @@ const reference = (value: unknown): string => {
 }
 
 // Strings with quotes, backslashes, controls, non-ASCII, astral characters and lone surrogates.
-const awkward = fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.string({ unit: "binary" }), fc.constantFrom('"', "\\", "\u0000\u001f", "\ud800", "é€😀", "\u2028"))
+const awkward = fc.oneof(
+  fc.string(),
+  fc.string({ unit: "grapheme" }),
+  fc.string({ unit: "binary" }),
+  fc.constantFrom('"', "\\", "\u0000\u001f", "\ud800", "é€😀", "\u2028")
+)
 const json = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: "small" },
@@ -35,21 +40,32 @@ const json = fc.letrec((tie) => ({
 
 describe("canonical JSON", () => {
   it("the fast encoder writes exactly the reference encoding", () => {
-    fc.assert(fc.property(json, (value) => {
-      expect(canonicalEncode(value)).toBe(reference(value))
-    }), { numRuns })
+    fc.assert(
+      fc.property(json, (value) => {
+        expect(canonicalEncode(value)).toBe(reference(value))
+      }),
+      { numRuns }
+    )
   })
 
   it("an event's hash is SHA-256 over the canonical JSON of its eight fields", () => {
     const event = fc.record({
-      streamId: awkward, version: fc.integer({ min: 1 }), eventId: fc.uuid(), type: awkward,
-      data: json, metadata: fc.dictionary(awkward, awkward), recordedAt: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      streamId: awkward,
+      version: fc.integer({ min: 1 }),
+      eventId: fc.uuid(),
+      type: awkward,
+      data: json,
+      metadata: fc.dictionary(awkward, awkward),
+      recordedAt: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
       prevHash: fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 64, maxLength: 64 })
     })
-    fc.assert(fc.property(event, (e) => {
-      const input = reference({ ...e })
-      expect(hashInput(e)).toBe(input)
-      expect(hashEvent(e)).toBe(createHash("sha256").update(input, "utf8").digest("hex"))
-    }), { numRuns })
+    fc.assert(
+      fc.property(event, (e) => {
+        const input = reference({ ...e })
+        expect(hashInput(e)).toBe(input)
+        expect(hashEvent(e)).toBe(createHash("sha256").update(input, "utf8").digest("hex"))
+      }),
+      { numRuns }
+    )
   })
 })

@@ -11,26 +11,52 @@ const numRuns = Number(process.env["PROPERTY_RUNS"] ?? 1000)
 
 /** A valid value bent out of shape: a member dropped, retyped, set to null or an awkward value, or a member added. */
 const bent = (valid: fc.Arbitrary<unknown>) =>
-  fc.tuple(valid, fc.nat(), fc.constantFrom("drop", "null", "string", "number", "negative", "float", "empty", "add", "array"), fc.nat()).map(([value, pick, how, depth]) => {
-    const copy = structuredClone(value) as Record<string, unknown>
-    let target = copy
-    const objects = Object.values(copy).filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null)
-    if (depth % 3 === 0 && objects.length > 0) target = objects[depth % objects.length]!
-    const keys = Object.keys(target)
-    const key = keys[pick % Math.max(1, keys.length)] ?? "x"
-    switch (how) {
-      case "drop": delete target[key]; break
-      case "null": target[key] = null; break
-      case "string": target[key] = String(target[key]); break
-      case "number": target[key] = 1; break
-      case "negative": target[key] = -5; break
-      case "float": target[key] = 1.5; break
-      case "empty": target[key] = ""; break
-      case "add": target["unexpected"] = { nested: true }; break
-      case "array": return [copy]
-    }
-    return copy
-  })
+  fc
+    .tuple(
+      valid,
+      fc.nat(),
+      fc.constantFrom("drop", "null", "string", "number", "negative", "float", "empty", "add", "array"),
+      fc.nat()
+    )
+    .map(([value, pick, how, depth]) => {
+      const copy = structuredClone(value) as Record<string, unknown>
+      let target = copy
+      const objects = Object.values(copy).filter(
+        (v): v is Record<string, unknown> => typeof v === "object" && v !== null
+      )
+      if (depth % 3 === 0 && objects.length > 0) target = objects[depth % objects.length]!
+      const keys = Object.keys(target)
+      const key = keys[pick % Math.max(1, keys.length)] ?? "x"
+      switch (how) {
+        case "drop":
+          delete target[key]
+          break
+        case "null":
+          target[key] = null
+          break
+        case "string":
+          target[key] = String(target[key])
+          break
+        case "number":
+          target[key] = 1
+          break
+        case "negative":
+          target[key] = -5
+          break
+        case "float":
+          target[key] = 1.5
+          break
+        case "empty":
+          target[key] = ""
+          break
+        case "add":
+          target["unexpected"] = { nested: true }
+          break
+        case "array":
+          return [copy]
+      }
+      return copy
+    })
 
 /** `actual` carries every member `expected` has, recursively, with the same value (undeclared members may remain). */
 const expectDeclared = (actual: unknown, expected: unknown): void => {
@@ -40,7 +66,8 @@ const expectDeclared = (actual: unknown, expected: unknown): void => {
 }
 
 /** effect's Arbitrary is built on its own copy of fast-check; the two copies' arbitraries work together. */
-const arbitrary = (schema: Schema.Schema<unknown, unknown>) => Arbitrary.make(schema) as unknown as fc.Arbitrary<unknown>
+const arbitrary = (schema: Schema.Schema<unknown, unknown>) =>
+  Arbitrary.make(schema) as unknown as fc.Arbitrary<unknown>
 
 const schemas = { WalletEvent, PaymentEvent, QuotaEvent, SubscriptionEvent } as const
 
@@ -69,9 +96,12 @@ describe("fastDecodeSync", () => {
 
   it("covers every wallet and payment event without falling back to Schema (the audit's bulk)", () => {
     for (const schema of [WalletEvent, PaymentEvent] as const) {
-      fc.assert(fc.property(arbitrary(schema as Schema.Schema<unknown, unknown>), (input) => {
-        expect(fastAccepts(schema, input)).toBe(true)
-      }), { numRuns: Math.ceil(numRuns / 4) })
+      fc.assert(
+        fc.property(arbitrary(schema as Schema.Schema<unknown, unknown>), (input) => {
+          expect(fastAccepts(schema, input)).toBe(true)
+        }),
+        { numRuns: Math.ceil(numRuns / 4) }
+      )
     }
   })
 })

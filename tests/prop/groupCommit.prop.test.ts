@@ -46,8 +46,18 @@ const step: fc.Arbitrary<Step> = fc.record({
   what: fc.oneof(
     { weight: 3, arbitrary: fc.record({ kind: fc.constant("topUp" as const), payment: fc.nat(3), amount }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant("charge" as const), subscription: fc.nat(3), amount }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant("refund" as const), charge: fc.nat(30), amount, refund: fc.nat(2) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant("adjust" as const), amount: fc.integer({ min: -60_000, max: 60_000 }).filter((n) => n !== 0), key: fc.nat(2) }) }
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant("refund" as const), charge: fc.nat(30), amount, refund: fc.nat(2) })
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant("adjust" as const),
+        amount: fc.integer({ min: -60_000, max: 60_000 }).filter((n) => n !== 0),
+        key: fc.nat(2)
+      })
+    }
   )
 })
 // Few transactions in flight, so commands queue and batches form (as under load).
@@ -71,17 +81,42 @@ const commandOf = (s: Step, i: number, run: number): WalletCommand => {
     case "topUp":
       return { _tag: "CreditTopUp", transactionId, amount: s.what.amount, reference: `topup:${s.what.payment}` }
     case "charge":
-      return { _tag: "ChargeWallet", transactionId, amount: s.what.amount, reference: `period:${s.what.subscription}`, cause: period(`sub-${s.what.subscription}`), description: "period" }
+      return {
+        _tag: "ChargeWallet",
+        transactionId,
+        amount: s.what.amount,
+        reference: `period:${s.what.subscription}`,
+        cause: period(`sub-${s.what.subscription}`),
+        description: "period"
+      }
     case "refund":
-      return { _tag: "RefundCharge", transactionId, amount: s.what.amount, reference: `refund:${s.what.refund}`, chargeTransactionId: txmp(run, s.what.charge), reason: "test" }
+      return {
+        _tag: "RefundCharge",
+        transactionId,
+        amount: s.what.amount,
+        reference: `refund:${s.what.refund}`,
+        chargeTransactionId: txmp(run, s.what.charge),
+        reason: "test"
+      }
     case "adjust":
-      return { _tag: "AdjustCredit", transactionId, amount: s.what.amount, reference: `adjust:${s.what.key}`, adminId: "admin", reason: "correction" }
+      return {
+        _tag: "AdjustCredit",
+        transactionId,
+        amount: s.what.amount,
+        reference: `adjust:${s.what.key}`,
+        adminId: "admin",
+        reason: "correction"
+      }
   }
 }
 
-type Outcome = { readonly ok: { readonly applied: boolean; readonly balance: number; readonly transactionId: string } } | { readonly error: string }
+type Outcome =
+  | { readonly ok: { readonly applied: boolean; readonly balance: number; readonly transactionId: string } }
+  | { readonly error: string }
 
-const outcomeOf = (exit: Exit.Exit<{ applied: boolean; balance: number; transactionId: string }, { _tag: string }>): Outcome =>
+const outcomeOf = (
+  exit: Exit.Exit<{ applied: boolean; balance: number; transactionId: string }, { _tag: string }>
+): Outcome =>
   Exit.isSuccess(exit)
     ? { ok: { applied: exit.value.applied, balance: exit.value.balance, transactionId: exit.value.transactionId } }
     : { error: Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error._tag : "defect" }
@@ -101,11 +136,17 @@ describe("group commit on Postgres", () => {
             EventStore.of({
               ...inner,
               transact: (ids, decide, metadata, at) =>
-                inner.transact(ids, (streams) => {
-                  decided.push(metadata.correlationId!)
-                  return decide(streams)
-                }, metadata, at)
-            }))
+                inner.transact(
+                  ids,
+                  (streams) => {
+                    decided.push(metadata.correlationId!)
+                    return decide(streams)
+                  },
+                  metadata,
+                  at
+                )
+            })
+          )
         ).pipe(Layer.provide(eventStorePostgres({ projections: readModels, groupCommit })))
         const runtime = ManagedRuntime.make(
           Layer.mergeAll(observed, WalletQueriesPostgres, LedgerSnapshotsPostgres, PageHashWorkers(1)).pipe(
@@ -122,10 +163,16 @@ describe("group commit on Postgres", () => {
               balance_after, from_account, to_account, cause_type, cause_id, description, position, created_at)
               values (${commands[i]!.transactionId}, 'poison', 'TOP_UP', 'COMPLETED', 'CREDIT', 1, 0, 1, 'a', 'b', 'c', 'd', 'e', 0, now())`
           }
-          const outcomes: ReadonlyArray<Outcome> = await Promise.all(steps.map(async (s, i) => {
-            if (s.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, s.delayMs))
-            return outcomeOf(await runtime.runPromiseExit(executeWalletCommand(users[s.user]!, commands[i]!, { actor: "prop", correlationId: String(i) })))
-          }))
+          const outcomes: ReadonlyArray<Outcome> = await Promise.all(
+            steps.map(async (s, i) => {
+              if (s.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, s.delayMs))
+              return outcomeOf(
+                await runtime.runPromiseExit(
+                  executeWalletCommand(users[s.user]!, commands[i]!, { actor: "prop", correlationId: String(i) })
+                )
+              )
+            })
+          )
           for (const [i, s] of steps.entries()) {
             if (!s.poisoned) continue
             expect(outcomes[i], `poisoned command ${i}`).not.toHaveProperty("ok.applied", true)
@@ -139,8 +186,14 @@ describe("group commit on Postgres", () => {
           const model = ManagedRuntime.make(memoryLedgerLayer())
           try {
             for (const i of order) {
-              const expected = outcomeOf(await model.runPromiseExit(executeWalletCommand(users[steps[i]!.user]!, commands[i]!, { actor: "prop" })))
-              expect(outcomes[i], `command ${i} (${commands[i]!._tag}) in serial order ${order.join(",")}`).toEqual(expected)
+              const expected = outcomeOf(
+                await model.runPromiseExit(
+                  executeWalletCommand(users[steps[i]!.user]!, commands[i]!, { actor: "prop" })
+                )
+              )
+              expect(outcomes[i], `command ${i} (${commands[i]!._tag}) in serial order ${order.join(",")}`).toEqual(
+                expected
+              )
             }
             for (const u of users) {
               const [pg, mem] = await Promise.all([

@@ -12,7 +12,7 @@ const numRuns = Number(process.env["PROPERTY_RUNS"] ?? 1000)
 
 /** A valid log of one wallet's top-ups, with the read models that go with it. */
 const buildLog = (amounts: ReadonlyArray<number>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     for (const [i, amount] of amounts.entries()) {
       yield* creditTopUp({ userId: "u1", paymentReference: `pay-${i}`, amount }, system)
     }
@@ -53,10 +53,18 @@ const scenario = fc.array(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 2
   fc.tuple(
     fc.constant(amounts),
     fc.oneof(
-      fc.record({ kind: fc.constant("edit" as const), index: fc.nat(amounts.length - 1), amount: fc.integer({ min: 1, max: 2_000_000 }) }),
+      fc.record({
+        kind: fc.constant("edit" as const),
+        index: fc.nat(amounts.length - 1),
+        amount: fc.integer({ min: 1, max: 2_000_000 })
+      }),
       fc.record({ kind: fc.constant("delete" as const), index: fc.nat(amounts.length - 1) }),
       fc.nat(amounts.length - 2).chain((index) =>
-        fc.record({ kind: fc.constant("swap" as const), index: fc.constant(index), other: fc.integer({ min: index + 1, max: amounts.length - 1 }) })
+        fc.record({
+          kind: fc.constant("swap" as const),
+          index: fc.constant(index),
+          other: fc.integer({ min: index + 1, max: amounts.length - 1 })
+        })
       )
     )
   )

@@ -8,7 +8,11 @@ import { SubscriptionEvent } from "../../domain/subscription/index.ts"
 
 const at = "2026-05-01T00:00:00.000Z"
 const subId = (n: number) => `22222222-0000-4000-8000-${String(n).padStart(12, "0")}`
-const plan = (price: number) => ({ planId: "90000000-0000-4000-8000-000000000002", planType: "BASIC" as const, monthlyPrice: price })
+const plan = (price: number) => ({
+  planId: "90000000-0000-4000-8000-000000000002",
+  planType: "BASIC" as const,
+  monthlyPrice: price
+})
 
 /** One thing an append may hold: a paid sale (charge + its subscription event), a bare charge, a free grant, a refund, a top-up. */
 type Item =
@@ -33,8 +37,18 @@ const appendOf = (items: ReadonlyArray<Item>, order: ReadonlyArray<number>): Arr
   let tx = 0
   const push = (streamId: string, event: WalletEvent | SubscriptionEvent) =>
     events.push({
-      position: 0, streamId, version: 1, eventId: `e${events.length}`, type: event._tag, metadata: {}, recordedAt: at, prevHash: "", hash: "",
-      data: streamId.startsWith("wallet-") ? Schema.encodeSync(WalletEvent)(event as WalletEvent) : Schema.encodeSync(SubscriptionEvent)(event as SubscriptionEvent)
+      position: 0,
+      streamId,
+      version: 1,
+      eventId: `e${events.length}`,
+      type: event._tag,
+      metadata: {},
+      recordedAt: at,
+      prevHash: "",
+      hash: "",
+      data: streamId.startsWith("wallet-")
+        ? Schema.encodeSync(WalletEvent)(event as WalletEvent)
+        : Schema.encodeSync(SubscriptionEvent)(event as SubscriptionEvent)
     })
   items.forEach((it, i) => {
     // Distinct subscriptions per item: one append never sells the same period twice.
@@ -44,28 +58,82 @@ const appendOf = (items: ReadonlyArray<Item>, order: ReadonlyArray<number>): Arr
       case "paidSubscribe": {
         const charged = Math.max(1, it.price - Math.floor((it.price * it.discount) / 100))
         const transactionId = `TXMP-${++tx}`
-        push("wallet-u", { _tag: "WalletCharged", transactionId, amount: charged, reference: "r", cause, description: "first month" })
-        push(`subscription-${id}`, { _tag: "SubscriptionCreated", subscriptionId: id, userId: "u", serviceId: "s", plan: plan(it.price), charged, chargeTransactionId: transactionId, periodStart: at, periodEnd: at, autoRenew: true, instanceName: "x" })
+        push("wallet-u", {
+          _tag: "WalletCharged",
+          transactionId,
+          amount: charged,
+          reference: "r",
+          cause,
+          description: "first month"
+        })
+        push(`subscription-${id}`, {
+          _tag: "SubscriptionCreated",
+          subscriptionId: id,
+          userId: "u",
+          serviceId: "s",
+          plan: plan(it.price),
+          charged,
+          chargeTransactionId: transactionId,
+          periodStart: at,
+          periodEnd: at,
+          autoRenew: true,
+          instanceName: "x"
+        })
         return
       }
       case "bareCharge":
-        push("wallet-u", { _tag: "WalletCharged", transactionId: `TXMP-${++tx}`, amount: it.amount, reference: "r", cause, description: "charge" })
+        push("wallet-u", {
+          _tag: "WalletCharged",
+          transactionId: `TXMP-${++tx}`,
+          amount: it.amount,
+          reference: "r",
+          cause,
+          description: "charge"
+        })
         return
       case "grant":
-        push(`subscription-${id}`, { _tag: "SubscriptionCreated", subscriptionId: id, userId: "u", serviceId: "s", plan: plan(it.price), charged: 0, chargeTransactionId: null, periodStart: at, periodEnd: at, autoRenew: true, instanceName: "x" })
+        push(`subscription-${id}`, {
+          _tag: "SubscriptionCreated",
+          subscriptionId: id,
+          userId: "u",
+          serviceId: "s",
+          plan: plan(it.price),
+          charged: 0,
+          chargeTransactionId: null,
+          periodStart: at,
+          periodEnd: at,
+          autoRenew: true,
+          instanceName: "x"
+        })
         return
       case "refund":
-        push("wallet-u", { _tag: "ChargeRefunded", transactionId: `TXMP-${++tx}`, amount: it.amount, reference: "r", chargeTransactionId: `TXMP-${900 + it.charge}`, reason: "refund" })
+        push("wallet-u", {
+          _tag: "ChargeRefunded",
+          transactionId: `TXMP-${++tx}`,
+          amount: it.amount,
+          reference: "r",
+          chargeTransactionId: `TXMP-${900 + it.charge}`,
+          reason: "refund"
+        })
         return
       case "topUp":
-        push("wallet-u", { _tag: "TopUpCredited", transactionId: `TXMP-${++tx}`, amount: it.amount, reference: `topup:${tx}` })
+        push("wallet-u", {
+          _tag: "TopUpCredited",
+          transactionId: `TXMP-${++tx}`,
+          amount: it.amount,
+          reference: `topup:${tx}`
+        })
     }
   })
   // Shuffled by the random keys in `order` (ties and missing keys keep the written order).
-  return events.map((e, i) => ({ e, key: order[i] ?? 0, i })).sort((a, b) => a.key - b.key || a.i - b.i).map((x) => x.e)
+  return events
+    .map((e, i) => ({ e, key: order[i] ?? 0, i }))
+    .sort((a, b) => a.key - b.key || a.i - b.i)
+    .map((x) => x.e)
 }
 
-const sum = (xs: ReadonlyArray<{ readonly amount?: number; readonly total?: number }>) => xs.reduce((s, x) => s + (x.total ?? x.amount ?? 0), 0)
+const sum = (xs: ReadonlyArray<{ readonly amount?: number; readonly total?: number }>) =>
+  xs.reduce((s, x) => s + (x.total ?? x.amount ?? 0), 0)
 
 describe("documentDrafts over random appends", () => {
   it("one invoice per charge and one credit note per refund, of their amounts; grants at 0; list price ≥ total; invoices before credit notes", () => {
@@ -73,7 +141,9 @@ describe("documentDrafts over random appends", () => {
       fc.property(fc.array(item, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 40 }), (items, order) => {
         const events = appendOf(items, order)
         const drafts = documentDrafts(events)
-        const wallet = events.filter((e) => e.streamId.startsWith("wallet-")).map((e) => Schema.decodeUnknownSync(WalletEvent)(e.data))
+        const wallet = events
+          .filter((e) => e.streamId.startsWith("wallet-"))
+          .map((e) => Schema.decodeUnknownSync(WalletEvent)(e.data))
         const charges = wallet.filter((e) => e._tag === "WalletCharged")
         const refunds = wallet.filter((e) => e._tag === "ChargeRefunded")
         const invoices = drafts.filter((d) => d.series === "INV")
@@ -82,7 +152,12 @@ describe("documentDrafts over random appends", () => {
         const byTx = new Map(drafts.filter((d) => d.transactionId !== null).map((d) => [d.transactionId!, d]))
         expect(byTx.size).toBe(charges.length + refunds.length)
         for (const c of charges) expect(byTx.get(c.transactionId)).toMatchObject({ series: "INV", total: c.amount })
-        for (const r of refunds) expect(byTx.get(r.transactionId)).toMatchObject({ series: "CN", total: r.amount, correctsTransactionId: r.chargeTransactionId })
+        for (const r of refunds)
+          expect(byTx.get(r.transactionId)).toMatchObject({
+            series: "CN",
+            total: r.amount,
+            correctsTransactionId: r.chargeTransactionId
+          })
         expect(sum(invoices)).toBe(sum(charges))
         expect(sum(notes)).toBe(sum(refunds))
         // Grants: one 0-rupiah invoice per free subscription with a list price; none for a free plan.

@@ -53,22 +53,48 @@ const runCommand = (c: Command, chargeId: string) => {
     case "topUp":
       return creditTopUp({ userId: c.user, paymentReference: `${c.user}-pay-${c.payment}`, amount: c.amount }, meta)
     case "charge":
-      return chargeWallet({ userId: c.user, amount: c.amount, cause: period(`sub-${c.user}-${c.subscription}`, `2026-0${c.month + 1}-01`), description: "period" }, meta)
-    case "coupon":
-      return grantCouponCredit({ userId: c.user, amount: c.amount, couponCode: "PROMO", redemptionId: `r${c.redemption}` }, meta)
-    case "adjust":
-      return Effect.flatMap(TransactionIds, (ids) => ids.next).pipe(Effect.flatMap((transactionId) =>
-        executeWalletCommand(c.user, {
-          _tag: "AdjustCredit",
-          transactionId,
+      return chargeWallet(
+        {
+          userId: c.user,
           amount: c.amount,
-          reference: `adjust:${c.key}`,
-          adminId: "admin-1",
-          reason: c.reason
-        }, meta)
-      ))
+          cause: period(`sub-${c.user}-${c.subscription}`, `2026-0${c.month + 1}-01`),
+          description: "period"
+        },
+        meta
+      )
+    case "coupon":
+      return grantCouponCredit(
+        { userId: c.user, amount: c.amount, couponCode: "PROMO", redemptionId: `r${c.redemption}` },
+        meta
+      )
+    case "adjust":
+      return Effect.flatMap(TransactionIds, (ids) => ids.next).pipe(
+        Effect.flatMap((transactionId) =>
+          executeWalletCommand(
+            c.user,
+            {
+              _tag: "AdjustCredit",
+              transactionId,
+              amount: c.amount,
+              reference: `adjust:${c.key}`,
+              adminId: "admin-1",
+              reason: c.reason
+            },
+            meta
+          )
+        )
+      )
     case "refund":
-      return refundCharge({ userId: c.user, chargeTransactionId: chargeId, amount: c.amount, reason: "test", reference: `ref-${c.refund}` }, meta)
+      return refundCharge(
+        {
+          userId: c.user,
+          chargeTransactionId: chargeId,
+          amount: c.amount,
+          reason: "test",
+          reference: `ref-${c.refund}`
+        },
+        meta
+      )
   }
 }
 
@@ -77,21 +103,30 @@ const expectOf = (o: Oracle, c: Command, chargeId: string | undefined): { outcom
   const b = o.bal(c.user)
   switch (c.kind) {
     case "topUp":
-      return o.seen.has(`${c.user}|topup:${c.user}-pay-${c.payment}`) ? { outcome: "replay", delta: 0 } : { outcome: "ok", delta: c.amount }
+      return o.seen.has(`${c.user}|topup:${c.user}-pay-${c.payment}`)
+        ? { outcome: "replay", delta: 0 }
+        : { outcome: "ok", delta: c.amount }
     case "coupon":
-      return o.seen.has(`${c.user}|coupon:r${c.redemption}`) ? { outcome: "replay", delta: 0 } : { outcome: "ok", delta: c.amount }
+      return o.seen.has(`${c.user}|coupon:r${c.redemption}`)
+        ? { outcome: "replay", delta: 0 }
+        : { outcome: "ok", delta: c.amount }
     case "charge":
-      if (o.seen.has(`${c.user}|period:sub-${c.user}-${c.subscription}:2026-0${c.month + 1}-01`)) return { outcome: "replay", delta: 0 }
+      if (o.seen.has(`${c.user}|period:sub-${c.user}-${c.subscription}:2026-0${c.month + 1}-01`))
+        return { outcome: "replay", delta: 0 }
       return c.amount <= b ? { outcome: "ok", delta: -c.amount } : { outcome: "InsufficientCredit", delta: 0 }
     case "adjust":
       if (o.seen.has(`${c.user}|adjust:${c.key}`)) return { outcome: "replay", delta: 0 }
       if (c.reason === "") return { outcome: "InvalidLedgerCommand", delta: 0 }
-      return c.amount < 0 && -c.amount > b ? { outcome: "InsufficientCredit", delta: 0 } : { outcome: "ok", delta: c.amount }
+      return c.amount < 0 && -c.amount > b
+        ? { outcome: "InsufficientCredit", delta: 0 }
+        : { outcome: "ok", delta: c.amount }
     case "refund": {
       if (o.seen.has(`${c.user}|refund:ref-${c.refund}`)) return { outcome: "replay", delta: 0 }
       const charge = (o.charges.get(c.user) ?? []).find((x) => x.id === chargeId)
       if (charge === undefined) return { outcome: "ChargeNotFound", delta: 0 }
-      return c.amount <= charge.amount - charge.refunded ? { outcome: "ok", delta: c.amount } : { outcome: "RefundExceedsCharge", delta: 0 }
+      return c.amount <= charge.amount - charge.refunded
+        ? { outcome: "ok", delta: c.amount }
+        : { outcome: "RefundExceedsCharge", delta: 0 }
     }
   }
 }
@@ -112,13 +147,14 @@ const referenceOf = (c: Command) => {
 }
 
 const simulate = (commands: ReadonlyArray<Command>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* EventStore
     const queries = yield* WalletQueries
     const oracle = new Oracle()
     for (const c of commands) {
       const charges = oracle.charges.get(c.user) ?? []
-      const chargeId = charges[c.kind === "refund" ? c.chargeIndex % Math.max(1, charges.length) : 0]?.id ?? "TXMP-999999"
+      const chargeId =
+        charges[c.kind === "refund" ? c.chargeIndex % Math.max(1, charges.length) : 0]?.id ?? "TXMP-999999"
       const expected = expectOf(oracle, c, chargeId)
       const before = (yield* store.readAll(0, 1_000_000)).length
       const result = yield* Effect.either(runCommand(c, chargeId))
@@ -133,7 +169,8 @@ const simulate = (commands: ReadonlyArray<Command>) =>
       if (!result.right.applied) continue
       oracle.seen.add(`${c.user}|${referenceOf(c)}`)
       oracle.balance.set(c.user, oracle.bal(c.user) + expected.delta)
-      if (c.kind === "charge") oracle.charges.set(c.user, [...charges, { id: result.right.transactionId, amount: c.amount, refunded: 0 }])
+      if (c.kind === "charge")
+        oracle.charges.set(c.user, [...charges, { id: result.right.transactionId, amount: c.amount, refunded: 0 }])
       if (c.kind === "refund") charges.find((x) => x.id === chargeId)!.refunded += c.amount
       expect(result.right.balance).toBe(oracle.bal(c.user))
       expect((yield* queries.summary(c.user)).balance).toBeGreaterThanOrEqual(0)
@@ -147,40 +184,49 @@ describe("wallet ledger over random command sequences", () => {
   it("matches the oracle; replay = projection; no wallet < 0; one credit per payment; refunds bounded; debits have causes; accounts sum to 0", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { maxLength: 40 }), async (commands) => {
-        await Effect.runPromise(Effect.gen(function*() {
-          const { oracle, events } = yield* simulate(commands)
-          const queries = yield* WalletQueries
-          const store = yield* EventStore
-          for (const u of users) {
-            // Invariant 1: the projection equals the replay of the stream.
-            const replayed = walletStream.load(yield* store.readStream(walletStreamId(u)))
-            const projected = yield* queries.summary(u)
-            expect(projected.balance).toBe(replayed.balance)
-            expect(projected.totalTopUp).toBe(replayed.totalTopUp)
-            expect(projected.totalSpent).toBe(replayed.totalSpent)
-            expect(replayed.balance).toBe(oracle.bal(u))
-          }
-          const walletEvents: Array<[string, WalletEvent]> = events.map((e) => [e.streamId, walletStream.decode(e)])
-          // Invariant 3: one credit per payment reference.
-          const credits = walletEvents.filter(([, e]) => e._tag === "TopUpCredited").map(([s, e]) => `${s}|${e.reference}`)
-          expect(new Set(credits).size).toBe(credits.length)
-          // Invariant 4: refunds bounded by their charge; every debit names its cause.
-          const refunded = new Map<string, number>()
-          for (const [, e] of walletEvents) {
-            if (e._tag === "ChargeRefunded") refunded.set(e.chargeTransactionId, (refunded.get(e.chargeTransactionId) ?? 0) + e.amount)
-            if (e._tag === "WalletCharged") expect(e.cause.subscriptionId.length).toBeGreaterThan(0)
-            if (e._tag === "CreditAdjusted" && e.direction === "DEBIT") expect(e.reason.trim().length).toBeGreaterThan(0)
-          }
-          for (const [, e] of walletEvents) {
-            if (e._tag === "WalletCharged") expect(refunded.get(e.transactionId) ?? 0).toBeLessThanOrEqual(e.amount)
-          }
-          // Invariants 1, 2, 7 and the hash chains, as the audit sees them.
-          const replay = new LedgerReplay()
-          events.forEach((e) => replay.observe(e))
-          const { report } = replay.report({ walletSummaries: yield* queries.allSummaries, accountTotals: yield* queries.accountTotals })
-          expect(report.problems).toEqual([])
-          expect(report.accountSum).toBe(0)
-        }).pipe(Effect.provide(memoryLedgerLayer())))
+        await Effect.runPromise(
+          Effect.gen(function* () {
+            const { oracle, events } = yield* simulate(commands)
+            const queries = yield* WalletQueries
+            const store = yield* EventStore
+            for (const u of users) {
+              // Invariant 1: the projection equals the replay of the stream.
+              const replayed = walletStream.load(yield* store.readStream(walletStreamId(u)))
+              const projected = yield* queries.summary(u)
+              expect(projected.balance).toBe(replayed.balance)
+              expect(projected.totalTopUp).toBe(replayed.totalTopUp)
+              expect(projected.totalSpent).toBe(replayed.totalSpent)
+              expect(replayed.balance).toBe(oracle.bal(u))
+            }
+            const walletEvents: Array<[string, WalletEvent]> = events.map((e) => [e.streamId, walletStream.decode(e)])
+            // Invariant 3: one credit per payment reference.
+            const credits = walletEvents
+              .filter(([, e]) => e._tag === "TopUpCredited")
+              .map(([s, e]) => `${s}|${e.reference}`)
+            expect(new Set(credits).size).toBe(credits.length)
+            // Invariant 4: refunds bounded by their charge; every debit names its cause.
+            const refunded = new Map<string, number>()
+            for (const [, e] of walletEvents) {
+              if (e._tag === "ChargeRefunded")
+                refunded.set(e.chargeTransactionId, (refunded.get(e.chargeTransactionId) ?? 0) + e.amount)
+              if (e._tag === "WalletCharged") expect(e.cause.subscriptionId.length).toBeGreaterThan(0)
+              if (e._tag === "CreditAdjusted" && e.direction === "DEBIT")
+                expect(e.reason.trim().length).toBeGreaterThan(0)
+            }
+            for (const [, e] of walletEvents) {
+              if (e._tag === "WalletCharged") expect(refunded.get(e.transactionId) ?? 0).toBeLessThanOrEqual(e.amount)
+            }
+            // Invariants 1, 2, 7 and the hash chains, as the audit sees them.
+            const replay = new LedgerReplay()
+            events.forEach((e) => replay.observe(e))
+            const { report } = replay.report({
+              walletSummaries: yield* queries.allSummaries,
+              accountTotals: yield* queries.accountTotals
+            })
+            expect(report.problems).toEqual([])
+            expect(report.accountSum).toBe(0)
+          }).pipe(Effect.provide(memoryLedgerLayer()))
+        )
       }),
       { numRuns }
     )

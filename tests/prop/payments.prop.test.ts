@@ -19,29 +19,49 @@ const numRuns = Number(process.env["PROPERTY_RUNS"] ?? 200)
 const userId = "u-1"
 
 const layer = () =>
-  Layer.mergeAll(PaymentGatewayStub, UsersMemory, Layer.succeed(PaymentPolicy, { topUpExpirySeconds: 3600, confirmWithStatusApi: false }))
-    .pipe(Layer.provideMerge(memoryLedgerLayer()))
+  Layer.mergeAll(
+    PaymentGatewayStub,
+    UsersMemory,
+    Layer.succeed(PaymentPolicy, { topUpExpirySeconds: 3600, confirmWithStatusApi: false })
+  ).pipe(Layer.provideMerge(memoryLedgerLayer()))
 
 const forward = ["settlement", "capture", "pending", "deny", "cancel", "expire", "failure"] as const
 const reversals = ["refund", "partial_refund", "chargeback", "partial_chargeback"] as const
 type Status = (typeof forward)[number] | (typeof reversals)[number]
 type Step =
-  | { kind: "report"; order: number; status: Status; fraud: string | undefined; reversalAmount: number | undefined; key: string | undefined }
+  | {
+      kind: "report"
+      order: number
+      status: Status
+      fraud: string | undefined
+      reversalAmount: number | undefined
+      key: string | undefined
+    }
   | { kind: "spend"; amount: number; period: number }
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({
-    kind: fc.constant("report" as const),
-    order: fc.nat(2),
-    status: fc.oneof(fc.constantFrom(...forward), fc.constantFrom(...reversals)),
-    fraud: fc.constantFrom(undefined, "accept", "challenge", "deny"),
-    // Partial amounts often fit the order, sometimes exceed what is left; full reversals usually carry none.
-    reversalAmount: fc.option(fc.integer({ min: 1, max: 160_000 }), { nil: undefined, freq: 3 }),
-    // Keyless reversals carry the running total: a re-sent one takes nothing, a larger one takes the difference.
-    key: fc.constantFrom(undefined, undefined, "rk-1", "rk-2", "rk-3")
-  }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("report" as const),
+      order: fc.nat(2),
+      status: fc.oneof(fc.constantFrom(...forward), fc.constantFrom(...reversals)),
+      fraud: fc.constantFrom(undefined, "accept", "challenge", "deny"),
+      // Partial amounts often fit the order, sometimes exceed what is left; full reversals usually carry none.
+      reversalAmount: fc.option(fc.integer({ min: 1, max: 160_000 }), { nil: undefined, freq: 3 }),
+      // Keyless reversals carry the running total: a re-sent one takes nothing, a larger one takes the difference.
+      key: fc.constantFrom(undefined, undefined, "rk-1", "rk-2", "rk-3")
+    })
+  },
   // Spending between reports is what makes a later reversal find too little in the wallet.
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("spend" as const), amount: fc.integer({ min: 1, max: 60_000 }), period: fc.nat(50) }) }
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("spend" as const),
+      amount: fc.integer({ min: 1, max: 60_000 }),
+      period: fc.nat(50)
+    })
+  }
 )
 
 /**
@@ -53,7 +73,13 @@ class PaymentsModel {
   balance = 0
   credits = 0
   spent = new Set<number>()
-  orders: Array<{ amount: number; status: "PENDING" | "SETTLED" | "FAILED"; reversed: number; shortfall: number; keys: Set<string> }>
+  orders: Array<{
+    amount: number
+    status: "PENDING" | "SETTLED" | "FAILED"
+    reversed: number
+    shortfall: number
+    keys: Set<string>
+  }>
 
   constructor(amounts: ReadonlyArray<number>) {
     this.orders = amounts.map((amount) => ({ amount, status: "PENDING", reversed: 0, shortfall: 0, keys: new Set() }))
@@ -68,8 +94,10 @@ class PaymentsModel {
 
   report(s: Extract<Step, { kind: "report" }>) {
     const order = this.orders[s.order % this.orders.length]!
-    const settles = s.status === "settlement" || (s.status === "capture" && s.fraud !== "challenge" && s.fraud !== "deny")
-    const fails = ["deny", "cancel", "expire", "failure"].includes(s.status) || (s.status === "capture" && s.fraud === "deny")
+    const settles =
+      s.status === "settlement" || (s.status === "capture" && s.fraud !== "challenge" && s.fraud !== "deny")
+    const fails =
+      ["deny", "cancel", "expire", "failure"].includes(s.status) || (s.status === "capture" && s.fraud === "deny")
     const reverses = ["refund", "partial_refund", "chargeback", "partial_chargeback"].includes(s.status)
     if (settles) this.settle(order)
     if (fails && order.status === "PENDING") order.status = "FAILED"
@@ -108,53 +136,82 @@ describe("payments over random notification sequences, against a naive model", (
         fc.array(step, { minLength: 8, maxLength: 30 }),
         async (amounts, steps) => {
           const model = new PaymentsModel(amounts)
-          await Effect.runPromise(Effect.gen(function*() {
-            yield* (yield* Users).create({
-              id: userId, name: "Ayu", email: "ayu@example.com", phone: null, avatar: null, role: "USER", isActive: true, locale: "id",
-              passwordHash: "x", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z"
-            })
-            const orders: Array<string> = []
-            for (const amount of amounts) {
-              orders.push((yield* requestTopUp({ userId, amount, paymentMethod: "QRIS" }, {})).transactionId)
-            }
-            const queries = yield* PaymentQueries
-            for (const s of steps) {
-              if (s.kind === "spend") {
-                const charged = yield* Effect.either(chargeWallet({ userId, amount: s.amount, cause: period("sub-1", `p${s.period}`), description: "period" }, system))
-                expect(Either.isRight(charged)).toBe(model.spend(s))
-                continue
+          await Effect.runPromise(
+            Effect.gen(function* () {
+              yield* (yield* Users).create({
+                id: userId,
+                name: "Ayu",
+                email: "ayu@example.com",
+                phone: null,
+                avatar: null,
+                role: "USER",
+                isActive: true,
+                locale: "id",
+                passwordHash: "x",
+                createdAt: "2026-01-01T00:00:00.000Z",
+                updatedAt: "2026-01-01T00:00:00.000Z"
+              })
+              const orders: Array<string> = []
+              for (const amount of amounts) {
+                orders.push((yield* requestTopUp({ userId, amount, paymentMethod: "QRIS" }, {})).transactionId)
               }
-              const orderId = orders[s.order % orders.length]!
-              const payment = (yield* queries.find(orderId))!
-              yield* applyGatewayTransaction(payment, {
-                orderId,
-                transactionStatus: s.status,
-                fraudStatus: s.fraud,
-                statusCode: "200",
-                grossAmount: `${payment.amount}.00`,
-                refundAmount: s.reversalAmount === undefined ? undefined : `${s.reversalAmount}`,
-                refundKey: s.key
-              }, {})
-              model.report(s)
-              if (s.key === undefined && s.status.startsWith("partial")) keylessPartials++
-            }
-            for (const [i, orderId] of orders.entries()) {
-              const expected = model.orders[i]!
-              const actual = (yield* queries.find(orderId))!
-              expect({ status: actual.status, reversed: actual.reversedAmount, shortfall: actual.shortfall })
-                .toEqual({ status: expected.status, reversed: expected.reversed, shortfall: expected.shortfall })
-              if (expected.shortfall > 0) shortfalls++
-            }
-            const summary = yield* (yield* WalletQueries).summary(userId)
-            expect(summary.balance).toBe(model.balance)
-            const events = yield* (yield* EventStore).readAll(0, 1_000_000)
-            expect(events.filter((e) => e.type === "TopUpCredited").length).toBe(model.credits)
-            expect(walletStream.load(yield* (yield* EventStore).readStream(walletStreamId(userId))).balance).toBe(model.balance)
-            const replay = new LedgerReplay()
-            events.forEach((e) => replay.observe(e))
-            const wq = yield* WalletQueries
-            expect(replay.report({ walletSummaries: yield* wq.allSummaries, accountTotals: yield* wq.accountTotals, payments: yield* queries.all }).report.problems).toEqual([])
-          }).pipe(Effect.provide(layer())))
+              const queries = yield* PaymentQueries
+              for (const s of steps) {
+                if (s.kind === "spend") {
+                  const charged = yield* Effect.either(
+                    chargeWallet(
+                      { userId, amount: s.amount, cause: period("sub-1", `p${s.period}`), description: "period" },
+                      system
+                    )
+                  )
+                  expect(Either.isRight(charged)).toBe(model.spend(s))
+                  continue
+                }
+                const orderId = orders[s.order % orders.length]!
+                const payment = (yield* queries.find(orderId))!
+                yield* applyGatewayTransaction(
+                  payment,
+                  {
+                    orderId,
+                    transactionStatus: s.status,
+                    fraudStatus: s.fraud,
+                    statusCode: "200",
+                    grossAmount: `${payment.amount}.00`,
+                    refundAmount: s.reversalAmount === undefined ? undefined : `${s.reversalAmount}`,
+                    refundKey: s.key
+                  },
+                  {}
+                )
+                model.report(s)
+                if (s.key === undefined && s.status.startsWith("partial")) keylessPartials++
+              }
+              for (const [i, orderId] of orders.entries()) {
+                const expected = model.orders[i]!
+                const actual = (yield* queries.find(orderId))!
+                expect({ status: actual.status, reversed: actual.reversedAmount, shortfall: actual.shortfall }).toEqual(
+                  { status: expected.status, reversed: expected.reversed, shortfall: expected.shortfall }
+                )
+                if (expected.shortfall > 0) shortfalls++
+              }
+              const summary = yield* (yield* WalletQueries).summary(userId)
+              expect(summary.balance).toBe(model.balance)
+              const events = yield* (yield* EventStore).readAll(0, 1_000_000)
+              expect(events.filter((e) => e.type === "TopUpCredited").length).toBe(model.credits)
+              expect(walletStream.load(yield* (yield* EventStore).readStream(walletStreamId(userId))).balance).toBe(
+                model.balance
+              )
+              const replay = new LedgerReplay()
+              events.forEach((e) => replay.observe(e))
+              const wq = yield* WalletQueries
+              expect(
+                replay.report({
+                  walletSummaries: yield* wq.allSummaries,
+                  accountTotals: yield* wq.accountTotals,
+                  payments: yield* queries.all
+                }).report.problems
+              ).toEqual([])
+            }).pipe(Effect.provide(layer()))
+          )
         }
       ),
       { numRuns }

@@ -16,7 +16,20 @@ const root = resolve(import.meta.dirname, "../..")
  */
 export const compileForTests = async (): Promise<{ readonly dir: string; readonly remove: () => Promise<void> }> => {
   const dir = await mkdtemp(join(tmpdir(), "minispod-compiled-"))
-  await exec(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json", "--noCheck", "--sourceMap", "false", "--outDir", dir], { cwd: root })
+  await exec(
+    process.execPath,
+    [
+      join(root, "node_modules/typescript/bin/tsc"),
+      "-p",
+      "tsconfig.build.json",
+      "--noCheck",
+      "--sourceMap",
+      "false",
+      "--outDir",
+      dir
+    ],
+    { cwd: root }
+  )
   await cp(join(root, "migrations"), join(dir, "migrations"), { recursive: true })
   await cp(join(root, "package.json"), join(dir, "package.json"))
   await symlink(join(root, "node_modules"), join(dir, "node_modules"), "dir")

@@ -5,4 +5,5 @@ import { inject } from "vitest"
 export const compiledRoot = () => inject("compiledRoot")
 
 /** The compiled JavaScript of one of infra/main's programs, run with `node <path>`. */
-export const compiledScript = (program: "server" | "audit" | "migrate") => join(compiledRoot(), "infra/main", `${program}.js`)
+export const compiledScript = (program: "server" | "audit" | "migrate") =>
+  join(compiledRoot(), "infra/main", `${program}.js`)

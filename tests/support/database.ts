@@ -34,7 +34,9 @@ export const dropDatabase = async (adminUrl: string, name: string) => {
  * setup's teardown audits every database the run created, then drops it) — unless the file
  * damages the ledger on purpose (`audited: false`: tamper and drift tests), then it goes at once.
  */
-export const createTestDatabase = async (options: { readonly migrate?: boolean; readonly audited?: boolean } = {}): Promise<TestDatabase> => {
+export const createTestDatabase = async (
+  options: { readonly migrate?: boolean; readonly audited?: boolean } = {}
+): Promise<TestDatabase> => {
   const adminUrl = inject("adminDatabaseUrl")
   const name = `minispod_test_${randomBytes(6).toString("hex")}`
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })

@@ -36,10 +36,12 @@ export const deciderSpecification = <Command, Event, State, Output, Failure>(
         return {
           then: (expected: Output | Failure): void => {
             if (expected instanceof Error) {
-              if (Either.isRight(decision)) expect.fail(`expected ${JSON.stringify(fieldsOf(expected))}, decided ${JSON.stringify(decision.right)}`)
+              if (Either.isRight(decision))
+                expect.fail(`expected ${JSON.stringify(fieldsOf(expected))}, decided ${JSON.stringify(decision.right)}`)
               expect(fieldsOf(decision.left)).toEqual(fieldsOf(expected))
             } else {
-              if (Either.isLeft(decision)) expect.fail(`expected a decision, failed with ${JSON.stringify(fieldsOf(decision.left))}`)
+              if (Either.isLeft(decision))
+                expect.fail(`expected a decision, failed with ${JSON.stringify(fieldsOf(decision.left))}`)
               expect(decision.right).toEqual(expected)
             }
           },

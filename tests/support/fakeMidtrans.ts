@@ -9,10 +9,7 @@ export interface RecordedRequest {
   readonly body: any
 }
 
-export type FakeBehaviour =
-  | { kind: "ok" }
-  | { kind: "status"; status: number; body: unknown }
-  | { kind: "hang" }
+export type FakeBehaviour = { kind: "ok" } | { kind: "status"; status: number; body: unknown } | { kind: "hang" }
 
 /**
  * A fake Midtrans (Snap + Core API) over HTTP for the real midtrans-client: records requests,
@@ -31,7 +28,13 @@ export const startFakeMidtrans = async () => {
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req)
     const path = (req.url ?? "").split("?")[0]!
-    requests.push({ method: req.method ?? "", path, authorization: req.headers.authorization, overrideNotification: req.headers["x-override-notification"] as string | undefined, body: raw ? JSON.parse(raw) : undefined })
+    requests.push({
+      method: req.method ?? "",
+      path,
+      authorization: req.headers.authorization,
+      overrideNotification: req.headers["x-override-notification"] as string | undefined,
+      body: raw ? JSON.parse(raw) : undefined
+    })
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" })
       res.end(JSON.stringify(body))
@@ -46,12 +49,17 @@ export const startFakeMidtrans = async () => {
         transaction_status: "pending",
         status_code: "201"
       })
-      return send(201, { token: `token-${body.transaction_details.order_id}`, redirect_url: `https://fake/pay/${body.transaction_details.order_id}` })
+      return send(201, {
+        token: `token-${body.transaction_details.order_id}`,
+        redirect_url: `https://fake/pay/${body.transaction_details.order_id}`
+      })
     }
     const status = /^\/v2\/([^/]+)\/status$/.exec(path)
     if (req.method === "GET" && status) {
       const t = transactions.get(decodeURIComponent(status[1]!))
-      return t ? send(200, { status_message: "Success", ...t }) : send(404, { status_code: "404", status_message: "Transaction doesn't exist." })
+      return t
+        ? send(200, { status_message: "Success", ...t })
+        : send(404, { status_code: "404", status_message: "Transaction doesn't exist." })
     }
     const cancel = /^\/v2\/([^/]+)\/cancel$/.exec(path)
     if (req.method === "POST" && cancel) {

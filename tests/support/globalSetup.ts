@@ -44,8 +44,16 @@ const auditTheRun = async (adminUrl: string, listDir: string) => {
     return
   }
   process.exitCode = 1
-  process.stderr.write(`ledger audit after the run: AUDIT FAILED in ${failed.length} of ${audited} databases (${took})\n`)
-  for (const f of failed) process.stderr.write(`  ${f.database}:\n${f.problems.slice(0, 5).map((p) => `    ${p}`).join("\n")}\n`)
+  process.stderr.write(
+    `ledger audit after the run: AUDIT FAILED in ${failed.length} of ${audited} databases (${took})\n`
+  )
+  for (const f of failed)
+    process.stderr.write(
+      `  ${f.database}:\n${f.problems
+        .slice(0, 5)
+        .map((p) => `    ${p}`)
+        .join("\n")}\n`
+    )
 }
 
 /** DATABASE_URL when set; otherwise one embedded PostgreSQL for the whole run. */

@@ -26,7 +26,13 @@ export const startKubeSimulator = async (
   onRequest?: (request: IncomingMessage) => void
 ): Promise<RunningKubeSimulator> => {
   let selfUrl = ""
-  const simulator = await makeKubeSimulator({ readyDelayMs: 200, logIntervalMs: 100, ...options, sql, selfUrl: () => selfUrl })
+  const simulator = await makeKubeSimulator({
+    readyDelayMs: 200,
+    logIntervalMs: 100,
+    ...options,
+    sql,
+    selfUrl: () => selfUrl
+  })
   const { app, drained } = makeHttpApp({
     routes: [],
     extraRouters: [simulator.router],

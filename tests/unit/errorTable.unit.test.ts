@@ -29,7 +29,9 @@ describe("the error table (the compiler holds routes to it; `tsc` checks this fi
     type SubscribeFailure = Effect.Effect.Error<ReturnType<typeof subscribe>>
     expect(allMapped(Effect.fail(shortOfCredit) as Effect.Effect<never, SubscribeFailure>)).toBe(true)
     // @ts-expect-error the union grew a tag without a row.
-    expect(allMapped(Effect.fail(new NotInTheTable()) as Effect.Effect<never, SubscribeFailure | NotInTheTable>)).toBe(true)
+    expect(allMapped(Effect.fail(new NotInTheTable()) as Effect.Effect<never, SubscribeFailure | NotInTheTable>)).toBe(
+      true
+    )
   })
 
   it("at run time an unmapped tag has no row (a 500), whatever it is called", () => {

@@ -4,7 +4,9 @@ import type { RecordedEvent } from "../../application/ports/eventStore.ts"
 import { hashInput, verifyChain } from "../../application/shared/eventHash.ts"
 
 const example = readFileSync(new URL("../../tools/example-ledger.ndjson", import.meta.url), "utf8")
-  .trim().split("\n").map((line) => JSON.parse(line) as RecordedEvent)
+  .trim()
+  .split("\n")
+  .map((line) => JSON.parse(line) as RecordedEvent)
 const spec = readFileSync(new URL("../../docs/ledger-hash-spec.md", import.meta.url), "utf8")
 
 describe("the published hash specification", () => {

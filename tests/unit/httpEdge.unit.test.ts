@@ -15,7 +15,11 @@ const edge = async (options: { readonly requestTimeoutMs?: number; readonly trus
   const finished = new Promise<void>((resolve) => (finish = resolve))
   let ran = false
   const slow = route({
-    method: "post", path: "/api/slow", summary: "slow", tag: "test", access: "public",
+    method: "post",
+    path: "/api/slow",
+    summary: "slow",
+    tag: "test",
+    access: "public",
     handle: () => Effect.promise(() => finished).pipe(Effect.map(() => ((ran = true), ok("done", { done: true }))))
   })
   const { app, drained } = makeHttpApp({
@@ -39,7 +43,10 @@ describe("the request deadline", () => {
     const response = await fetch(`${url}/api/slow`, { method: "POST" })
     expect(response.status).toBe(503)
     expect(response.headers.get("retry-after")).toBe("2")
-    expect(await response.json()).toMatchObject({ success: false, error: { code: "SERVICE_UNAVAILABLE", details: { retryAfterSeconds: 2 } } })
+    expect(await response.json()).toMatchObject({
+      success: false,
+      error: { code: "SERVICE_UNAVAILABLE", details: { retryAfterSeconds: 2 } }
+    })
     let drainedYet = false
     const draining = drained().then(() => (drainedYet = true))
     await new Promise((resolve) => setTimeout(resolve, 20))

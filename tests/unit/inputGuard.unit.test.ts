@@ -4,7 +4,10 @@ import { containsPattern } from "../../adapters/postgres/like.ts"
 
 describe("the input guard", () => {
   it("names the field holding a NUL, a lone surrogate or an invalid key", () => {
-    expect(inspectInput({ a: [{ b: "x\u0000" }] }, "body")).toEqual({ field: "body.a.0.b", message: "must not contain NUL characters" })
+    expect(inspectInput({ a: [{ b: "x\u0000" }] }, "body")).toEqual({
+      field: "body.a.0.b",
+      message: "must not contain NUL characters"
+    })
     expect(inspectInput({ name: "\uDC00" }, "body")?.field).toBe("body.name")
     expect(inspectInput({ "k\u0000": 1 }, "body")?.message).toMatch(/^key /)
     expect(inspectInput({ emoji: "😀 ok", n: 1, z: null }, "body")).toBeUndefined()

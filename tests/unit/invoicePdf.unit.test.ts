@@ -4,7 +4,12 @@ import { InvoicePdfKit, rupiah } from "../../adapters/pdf/invoicePdf.ts"
 import { type BillingDocument, InvoicePdf } from "../../application/ports/invoices.ts"
 import { parsePdf } from "../support/pdfText.ts"
 
-const seller = { name: "PT Minis Pod Indonesia", address: "Jl. Sudirman 1, Jakarta", email: "billing@minispod.example", taxId: "01.234.567.8-901.000" }
+const seller = {
+  name: "PT Minis Pod Indonesia",
+  address: "Jl. Sudirman 1, Jakarta",
+  email: "billing@minispod.example",
+  taxId: "01.234.567.8-901.000"
+}
 
 const invoice: BillingDocument = {
   number: "INV-2026-000042",
@@ -32,7 +37,8 @@ const invoice: BillingDocument = {
   position: 99
 }
 
-const render = (document: BillingDocument) => Effect.runPromise(Effect.flatMap(InvoicePdf, (p) => p.render(document, seller)).pipe(Effect.provide(InvoicePdfKit)))
+const render = (document: BillingDocument) =>
+  Effect.runPromise(Effect.flatMap(InvoicePdf, (p) => p.render(document, seller)).pipe(Effect.provide(InvoicePdfKit)))
 
 describe("invoice PDF (pdfkit), read back with PDF.js", () => {
   it("formats rupiah the Indonesian way", () => {
@@ -47,19 +53,59 @@ describe("invoice PDF (pdfkit), read back with PDF.js", () => {
     const pdf = await parsePdf(bytes)
     expect(pdf.pages).toBe(1)
     expect(pdf.info["Title"]).toBe("Invoice INV-2026-000042")
-    for (const text of ["INVOICE", "Number: INV-2026-000042", "Issued: 2026-03-01", "Transaction: TXMP-1234", seller.name, seller.address, `Tax ID (NPWP): ${seller.taxId}`, "Ayu Lestari", "ayu@example.com", "Service: Ghost - Ghost Basic", "Coupon HEMAT20"]) {
+    for (const text of [
+      "INVOICE",
+      "Number: INV-2026-000042",
+      "Issued: 2026-03-01",
+      "Transaction: TXMP-1234",
+      seller.name,
+      seller.address,
+      `Tax ID (NPWP): ${seller.taxId}`,
+      "Ayu Lestari",
+      "ayu@example.com",
+      "Service: Ghost - Ghost Basic",
+      "Coupon HEMAT20"
+    ]) {
       expect(pdf.lines).toContain(text)
     }
     // The totals column, in order: the lines, then subtotal, discount and total.
     const amounts = pdf.lines.filter((l) => /^-?Rp /.test(l))
-    expect(amounts).toEqual(["Rp 1.250.000", "Rp 1.250.000", "-Rp 250.000", "-Rp 250.000", "Rp 1.250.000", "-Rp 250.000", "Rp 1.000.000"])
+    expect(amounts).toEqual([
+      "Rp 1.250.000",
+      "Rp 1.250.000",
+      "-Rp 250.000",
+      "-Rp 250.000",
+      "Rp 1.250.000",
+      "-Rp 250.000",
+      "Rp 1.000.000"
+    ])
   })
 
   it("a credit note names the invoice it corrects; the same document renders to the same bytes", async () => {
-    const note: BillingDocument = { ...invoice, number: "CN-2026-000007", series: "CN", sequence: 7, correctsNumber: "INV-2026-000042", correctsTransactionId: "TXMP-1234", transactionId: "TXMP-1300", lines: [{ description: "Cancellation: moving away", quantity: 1, unitPrice: 400_000, amount: 400_000 }], subtotal: 400_000, discount: 0, total: 400_000 }
+    const note: BillingDocument = {
+      ...invoice,
+      number: "CN-2026-000007",
+      series: "CN",
+      sequence: 7,
+      correctsNumber: "INV-2026-000042",
+      correctsTransactionId: "TXMP-1234",
+      transactionId: "TXMP-1300",
+      lines: [{ description: "Cancellation: moving away", quantity: 1, unitPrice: 400_000, amount: 400_000 }],
+      subtotal: 400_000,
+      discount: 0,
+      total: 400_000
+    }
     const bytes = await render(note)
     const pdf = await parsePdf(bytes)
-    expect(pdf.lines).toEqual(expect.arrayContaining(["CREDIT NOTE", "Number: CN-2026-000007", "Corrects invoice: INV-2026-000042", "Credit to", "Total credited (IDR)"]))
+    expect(pdf.lines).toEqual(
+      expect.arrayContaining([
+        "CREDIT NOTE",
+        "Number: CN-2026-000007",
+        "Corrects invoice: INV-2026-000042",
+        "Credit to",
+        "Total credited (IDR)"
+      ])
+    )
     expect(pdf.lines.filter((l) => /^-?Rp /.test(l)).at(-1)).toBe("Rp 400.000")
     expect(Buffer.from(await render(note)).equals(Buffer.from(bytes))).toBe(true)
   })

@@ -28,7 +28,12 @@ describe("label selectors", () => {
   })
 
   it("evaluates LabelSelector objects with matchExpressions", () => {
-    expect(matchesLabelSelector({ matchLabels: { app: "ghost" }, matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }] }, labels)).toBe(true)
+    expect(
+      matchesLabelSelector(
+        { matchLabels: { app: "ghost" }, matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }] },
+        labels
+      )
+    ).toBe(true)
     expect(matchesLabelSelector({ matchExpressions: [{ key: "tier", operator: "DoesNotExist" }] }, labels)).toBe(false)
   })
 
@@ -41,39 +46,97 @@ describe("label selectors", () => {
 
 describe("patches", () => {
   it("merge patch: objects merge, null deletes, arrays replace", () => {
-    expect(mergePatch({ a: { b: 1, c: 2 }, l: [1, 2] }, { a: { c: null, d: 3 }, l: [3] })).toEqual({ a: { b: 1, d: 3 }, l: [3] })
+    expect(mergePatch({ a: { b: 1, c: 2 }, l: [1, 2] }, { a: { c: null, d: 3 }, l: [3] })).toEqual({
+      a: { b: 1, d: 3 },
+      l: [3]
+    })
   })
 
   it("strategic merge patch merges containers by name and ports by containerPort", () => {
-    const live = { containers: [{ name: "a", image: "x", ports: [{ containerPort: 80, name: "http" }] }, { name: "b", image: "y" }] }
+    const live = {
+      containers: [
+        { name: "a", image: "x", ports: [{ containerPort: 80, name: "http" }] },
+        { name: "b", image: "y" }
+      ]
+    }
     const patched = strategicMergePatch(live, { containers: [{ name: "a", ports: [{ containerPort: 443 }] }] })
-    expect(patched).toEqual({ containers: [{ name: "a", image: "x", ports: [{ containerPort: 80, name: "http" }, { containerPort: 443 }] }, { name: "b", image: "y" }] })
+    expect(patched).toEqual({
+      containers: [
+        { name: "a", image: "x", ports: [{ containerPort: 80, name: "http" }, { containerPort: 443 }] },
+        { name: "b", image: "y" }
+      ]
+    })
   })
 
   it("server-side apply removes what the manager stopped applying and keeps others' fields", () => {
-    const live = { metadata: { labels: { mine: "1", theirs: "2" } }, spec: { env: [{ name: "A", value: "1" }, { name: "B", value: "2" }, { name: "X", value: "other" }] } }
-    const previous = { metadata: { labels: { mine: "1" } }, spec: { env: [{ name: "A", value: "1" }, { name: "B", value: "2" }] } }
+    const live = {
+      metadata: { labels: { mine: "1", theirs: "2" } },
+      spec: {
+        env: [
+          { name: "A", value: "1" },
+          { name: "B", value: "2" },
+          { name: "X", value: "other" }
+        ]
+      }
+    }
+    const previous = {
+      metadata: { labels: { mine: "1" } },
+      spec: {
+        env: [
+          { name: "A", value: "1" },
+          { name: "B", value: "2" }
+        ]
+      }
+    }
     const next = { metadata: { labels: {} }, spec: { env: [{ name: "A", value: "one" }] } }
-    expect(serverSideApply(live, previous, next)).toEqual({ metadata: { labels: { theirs: "2" } }, spec: { env: [{ name: "A", value: "one" }, { name: "X", value: "other" }] } })
+    expect(serverSideApply(live, previous, next)).toEqual({
+      metadata: { labels: { theirs: "2" } },
+      spec: {
+        env: [
+          { name: "A", value: "one" },
+          { name: "X", value: "other" }
+        ]
+      }
+    })
   })
 
   it("server-side apply keeps a field another manager still sets, and a forced apply takes a field from its owner", () => {
     const live = { spec: { replicas: 0, paused: false } }
-    expect(serverSideApply(live, { spec: { replicas: 2, paused: false } }, { spec: { paused: false } }, [{ spec: { replicas: 0 } }])).toEqual(live)
-    expect(withoutPath({ spec: { replicas: 0 }, metadata: { labels: { a: "1" } } }, ".spec.replicas")).toEqual({ metadata: { labels: { a: "1" } } })
+    expect(
+      serverSideApply(live, { spec: { replicas: 2, paused: false } }, { spec: { paused: false } }, [
+        { spec: { replicas: 0 } }
+      ])
+    ).toEqual(live)
+    expect(withoutPath({ spec: { replicas: 0 }, metadata: { labels: { a: "1" } } }, ".spec.replicas")).toEqual({
+      metadata: { labels: { a: "1" } }
+    })
   })
 
-  const json = fc.dictionary(fc.constantFrom("a", "b", "c", "labels", "spec"), fc.oneof(fc.integer(), fc.string(), fc.dictionary(fc.constantFrom("x", "y"), fc.integer())), { maxKeys: 4 })
+  const json = fc.dictionary(
+    fc.constantFrom("a", "b", "c", "labels", "spec"),
+    fc.oneof(fc.integer(), fc.string(), fc.dictionary(fc.constantFrom("x", "y"), fc.integer())),
+    { maxKeys: 4 }
+  )
   it("server-side apply is idempotent: applying the same configuration twice changes nothing more", () => {
-    fc.assert(fc.property(json, json, json, (live, previous, config) => {
-      const once = serverSideApply(live, previous, config)
-      expect(sameJson(serverSideApply(once, config, config), once)).toBe(true)
-    }))
+    fc.assert(
+      fc.property(json, json, json, (live, previous, config) => {
+        const once = serverSideApply(live, previous, config)
+        expect(sameJson(serverSideApply(once, config, config), once)).toBe(true)
+      })
+    )
   })
 })
 
 describe("quantities", () => {
-  it.each([["500m", 0.5], ["2", 2], ["1Gi", 2 ** 30], ["512Mi", 512 * 2 ** 20], ["1G", 1e9], ["250000000n", 0.25], ["1e3", 1000]])("%s = %d", (q, n) => {
+  it.each([
+    ["500m", 0.5],
+    ["2", 2],
+    ["1Gi", 2 ** 30],
+    ["512Mi", 512 * 2 ** 20],
+    ["1G", 1e9],
+    ["250000000n", 0.25],
+    ["1e3", 1000]
+  ])("%s = %d", (q, n) => {
     expect(parseQuantity(q)).toBeCloseTo(n)
   })
   it("an unknown suffix is not a number", () => {

@@ -12,7 +12,12 @@ import {
 } from "../../domain/ledger/index.ts"
 import { period } from "../support/chargeCauseMother.ts"
 
-const topUp = (amount: number, reference = "topup:p1"): WalletCommand => ({ _tag: "CreditTopUp", transactionId: "TXMP-101", amount, reference })
+const topUp = (amount: number, reference = "topup:p1"): WalletCommand => ({
+  _tag: "CreditTopUp",
+  transactionId: "TXMP-101",
+  amount,
+  reference
+})
 const charge = (amount: number, reference = "period:s1:2026-11-01"): WalletCommand => ({
   _tag: "ChargeWallet",
   transactionId: "TXMP-102",
@@ -38,7 +43,12 @@ describe("decideWallet", () => {
   it("refuses a charge it cannot afford, with the shortfall", () => {
     const state = apply(emptyWallet, topUp(30_000))
     const decision = decideWallet(charge(50_000), state)
-    expect(Either.isLeft(decision) && decision.left).toMatchObject({ _tag: "InsufficientCredit", required: 50_000, available: 30_000, shortfall: 20_000 })
+    expect(Either.isLeft(decision) && decision.left).toMatchObject({
+      _tag: "InsufficientCredit",
+      required: 50_000,
+      available: 30_000,
+      shortfall: 20_000
+    })
   })
 
   it("bounds refunds by what is left of the charge", () => {
@@ -64,19 +74,30 @@ describe("decideWallet", () => {
       const decision = decideWallet(topUp(amount), emptyWallet)
       expect(Either.isLeft(decision) && decision.left._tag, String(amount)).toBe("InvalidLedgerCommand")
     }
-    const noReason = decideWallet({ _tag: "AdjustCredit", transactionId: "TXMP-1", amount: 10, reference: "adjust:x", adminId: "a", reason: "  " }, emptyWallet)
+    const noReason = decideWallet(
+      { _tag: "AdjustCredit", transactionId: "TXMP-1", amount: 10, reference: "adjust:x", adminId: "a", reason: "  " },
+      emptyWallet
+    )
     expect(Either.isLeft(noReason) && noReason.left).toMatchObject({ _tag: "InvalidLedgerCommand", field: "reason" })
   })
 
   it("maps each event to one double-entry transfer touching the wallet", () => {
     const [event] = Either.getOrThrow(decideWallet(charge(10_000), apply(emptyWallet, topUp(10_000))))
-    expect(transferOf("u1", event!)).toMatchObject({ from: "wallet:u1", to: SystemAccounts.revenue, amount: 10_000, kind: "SUBSCRIPTION", causeType: "subscription-period" })
+    expect(transferOf("u1", event!)).toMatchObject({
+      from: "wallet:u1",
+      to: SystemAccounts.revenue,
+      amount: 10_000,
+      kind: "SUBSCRIPTION",
+      causeType: "subscription-period"
+    })
   })
 })
 
 describe("canonicalEncode", () => {
   it("sorts keys at every depth, writes bigint as a decimal string and drops undefined members", () => {
-    expect(canonicalEncode({ b: 1, a: { d: [2n, "x"], c: undefined, b: null } })).toBe('{"a":{"b":null,"d":["2","x"]},"b":1}')
+    expect(canonicalEncode({ b: 1, a: { d: [2n, "x"], c: undefined, b: null } })).toBe(
+      '{"a":{"b":null,"d":["2","x"]},"b":1}'
+    )
   })
 
   it("refuses values JSON cannot carry faithfully", () => {
@@ -86,18 +107,43 @@ describe("canonicalEncode", () => {
 })
 
 describe("a free grant on record (RecordFreeGrant)", () => {
-  const grant: WalletCommand = { _tag: "RecordFreeGrant", transactionId: "TXMP-103", reference: "period:s2:2026-11-01", cause: period("s2"), reason: "BONUS", description: "Ghost Pro, first month free (bonus subscription)" }
+  const grant: WalletCommand = {
+    _tag: "RecordFreeGrant",
+    transactionId: "TXMP-103",
+    reference: "period:s2:2026-11-01",
+    cause: period("s2"),
+    reason: "BONUS",
+    description: "Ghost Pro, first month free (bonus subscription)"
+  }
 
   it("given an empty wallet, when a bonus period is granted, then a 0-rupiah charge to revenue is recorded and the balance is unchanged", () => {
     const decision = Either.getOrThrow(decideWallet(grant, emptyWallet))
-    expect(decision).toEqual([{ _tag: "FreeGrantRecorded", transactionId: "TXMP-103", amount: 0, reference: "period:s2:2026-11-01", cause: period("s2"), reason: "BONUS", description: "Ghost Pro, first month free (bonus subscription)" }])
-    expect(transferOf("u1", decision[0]!)).toMatchObject({ kind: "SUBSCRIPTION", from: "wallet:u1", to: SystemAccounts.revenue, amount: 0, causeId: "s2@2026-11-01" })
+    expect(decision).toEqual([
+      {
+        _tag: "FreeGrantRecorded",
+        transactionId: "TXMP-103",
+        amount: 0,
+        reference: "period:s2:2026-11-01",
+        cause: period("s2"),
+        reason: "BONUS",
+        description: "Ghost Pro, first month free (bonus subscription)"
+      }
+    ])
+    expect(transferOf("u1", decision[0]!)).toMatchObject({
+      kind: "SUBSCRIPTION",
+      from: "wallet:u1",
+      to: SystemAccounts.revenue,
+      amount: 0,
+      causeId: "s2@2026-11-01"
+    })
     expect(replayWallet(emptyWallet, decision)).toMatchObject({ balance: 0, totalSpent: 0 })
   })
 
   it("given the period was granted already, when it is granted (or charged) again, then nothing is recorded", () => {
     const granted = apply(emptyWallet, grant)
     expect(decideWallet(grant, granted)).toEqual(Either.right([]))
-    expect(decideWallet(charge(10_000, "period:s2:2026-11-01"), apply(granted, topUp(50_000)))).toEqual(Either.right([]))
+    expect(decideWallet(charge(10_000, "period:s2:2026-11-01"), apply(granted, topUp(50_000)))).toEqual(
+      Either.right([])
+    )
   })
 })

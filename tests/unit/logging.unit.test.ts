@@ -31,19 +31,35 @@ describe("the log stream", () => {
 
   it("carries Effect's logs with their annotations, spans and request id, filtered by level", async () => {
     const { log, lines } = capture("info")
-    const program = Effect.gen(function*() {
+    const program = Effect.gen(function* () {
       yield* Effect.logDebug("not shown")
       yield* Effect.logWarning("refused").pipe(Effect.annotateLogs({ orderId: "TXMP-9" }))
     }).pipe(Effect.annotateLogs({ requestId: "r-3" }), Effect.withLogSpan("webhook"))
     await Effect.runPromise(Effect.provide(program, effectLogging(log, "info")))
     expect(lines).toEqual([
-      { time: expect.any(String), level: "warning", message: "refused", requestId: "r-3", context: { orderId: "TXMP-9", spans: ["webhook"] } }
+      {
+        time: expect.any(String),
+        level: "warning",
+        message: "refused",
+        requestId: "r-3",
+        context: { orderId: "TXMP-9", spans: ["webhook"] }
+      }
     ])
   })
 
   it("redacts fields named like secrets, should one ever be passed", () => {
     const { log, lines } = capture("debug")
-    jsonLogger(log).info("oops", { password: "hunter22", refreshToken: "rt", nested: { authorization: "Bearer x" }, kept: 1 })
-    expect(lines[0]!["context"]).toEqual({ password: "[redacted]", refreshToken: "[redacted]", nested: { authorization: "[redacted]" }, kept: 1 })
+    jsonLogger(log).info("oops", {
+      password: "hunter22",
+      refreshToken: "rt",
+      nested: { authorization: "Bearer x" },
+      kept: 1
+    })
+    expect(lines[0]!["context"]).toEqual({
+      password: "[redacted]",
+      refreshToken: "[redacted]",
+      nested: { authorization: "[redacted]" },
+      kept: 1
+    })
   })
 })

@@ -20,7 +20,10 @@ const configOf = (env: Record<string, string>) =>
 describe("/metrics placement", () => {
   it("is open on the API port by default, and behind its token when METRICS_TOKEN is set", () => {
     expect(metricsServing(configOf({})).onApiPort).toEqual({ served: true, token: undefined })
-    expect(metricsServing(configOf({ METRICS_TOKEN: "0123456789abcdef" })).onApiPort).toEqual({ served: true, token: "0123456789abcdef" })
+    expect(metricsServing(configOf({ METRICS_TOKEN: "0123456789abcdef" })).onApiPort).toEqual({
+      served: true,
+      token: "0123456789abcdef"
+    })
   })
 
   it("with METRICS_PORT is served on that port only, with the token when set", async () => {
@@ -34,7 +37,10 @@ describe("/metrics placement", () => {
       expect((await fetch(url)).status).toBe(401)
       const ok = await fetch(url, { headers: { authorization: "Bearer 0123456789abcdef" } })
       expect([ok.status, await ok.text()]).toEqual([200, "up 1\n"])
-      expect((await fetch(`http://127.0.0.1:${port}/other`, { headers: { authorization: "Bearer 0123456789abcdef" } })).status).toBe(404)
+      expect(
+        (await fetch(`http://127.0.0.1:${port}/other`, { headers: { authorization: "Bearer 0123456789abcdef" } }))
+          .status
+      ).toBe(404)
     } finally {
       server.close()
     }

@@ -16,7 +16,8 @@ describe("notification templates", () => {
   it("cover every kind, and every kind's content round-trips through its Schema", () => {
     const contents = contentOfEveryKind()
     expect(contents.map((c) => c._tag)).toEqual([...notificationKinds])
-    for (const c of contents) expect(Schema.decodeUnknownSync(NotificationContent)(Schema.encodeSync(NotificationContent)(c))).toEqual(c)
+    for (const c of contents)
+      expect(Schema.decodeUnknownSync(NotificationContent)(Schema.encodeSync(NotificationContent)(c))).toEqual(c)
   })
 
   it("format rupiah the Indonesian way", () => {
@@ -41,7 +42,8 @@ describe("notification templates", () => {
             expect(mail.text).toContain("Rp\u00a01.250.000")
             expect(mail.html).toContain("Rp\u00a01.250.000")
           }
-          if (content._tag === "service_ready") expect(mail.text).toContain(links.instanceUrl(content.instanceName, content.subscriptionId))
+          if (content._tag === "service_ready")
+            expect(mail.text).toContain(links.instanceUrl(content.instanceName, content.subscriptionId))
         })
       }
     })
@@ -62,7 +64,9 @@ describe("time-driven reminders", () => {
 
   it("given a renewal in 5 days the balance cannot pay, when the job runs, then low credit once for that period", () => {
     const due = dueReminders([candidate({ balance: 10_000 })], now)
-    expect(due).toEqual([expect.objectContaining({ dedupeKey: "low_credit:sub-1:2026-12-10T00:00:00.000Z", userId: "user-1" })])
+    expect(due).toEqual([
+      expect.objectContaining({ dedupeKey: "low_credit:sub-1:2026-12-10T00:00:00.000Z", userId: "user-1" })
+    ])
     expect(due[0]!.content).toMatchObject({ _tag: "low_credit", amountDue: 75_000, balance: 10_000 })
   })
 
@@ -73,21 +77,31 @@ describe("time-driven reminders", () => {
   })
 
   it("given two renewals the balance covers one of, then only the later one is low on credit", () => {
-    const due = dueReminders([
-      candidate({ subscriptionId: "late", periodEnd: "2026-12-11T00:00:00.000Z", balance: 100_000 }),
-      candidate({ subscriptionId: "early", periodEnd: "2026-12-07T00:00:00.000Z", balance: 100_000 })
-    ], now)
+    const due = dueReminders(
+      [
+        candidate({ subscriptionId: "late", periodEnd: "2026-12-11T00:00:00.000Z", balance: 100_000 }),
+        candidate({ subscriptionId: "early", periodEnd: "2026-12-07T00:00:00.000Z", balance: 100_000 })
+      ],
+      now
+    )
     expect(due.map((d) => d.dedupeKey)).toEqual(["low_credit:late:2026-12-11T00:00:00.000Z"])
   })
 
   it("given auto-renew off, then expiring within 3 days only", () => {
-    expect(dueReminders([candidate({ autoRenew: false, periodEnd: "2026-12-08T00:00:00.000Z" })], now).map((d) => d.dedupeKey))
-      .toEqual(["expiring:sub-1:2026-12-08T00:00:00.000Z"])
+    expect(
+      dueReminders([candidate({ autoRenew: false, periodEnd: "2026-12-08T00:00:00.000Z" })], now).map(
+        (d) => d.dedupeKey
+      )
+    ).toEqual(["expiring:sub-1:2026-12-08T00:00:00.000Z"])
     expect(dueReminders([candidate({ autoRenew: false, periodEnd: "2026-12-08T00:00:01.000Z" })], now)).toEqual([])
   })
 
   it("given grace, then one reminder per day after the day it started, keyed by the day", () => {
-    const grace = candidate({ renewalStatus: "GRACE", periodEnd: "2026-12-03T10:00:00.000Z", graceEndsAt: "2026-12-10T10:00:00.000Z" })
+    const grace = candidate({
+      renewalStatus: "GRACE",
+      periodEnd: "2026-12-03T10:00:00.000Z",
+      graceEndsAt: "2026-12-10T10:00:00.000Z"
+    })
     const onDay = (iso: string) => dueReminders([grace], at(iso)).map((d) => d.dedupeKey)
     expect(onDay("2026-12-03T23:00:00.000Z")).toEqual([]) // the grace-started notice's own day
     expect(onDay("2026-12-04T01:00:00.000Z")).toEqual(["grace_reminder:sub-1:2026-12-10T10:00:00.000Z:2026-12-04"])
@@ -97,13 +111,24 @@ describe("time-driven reminders", () => {
   })
 
   it("given a suspended or cancelled subscription, then nothing", () => {
-    expect(dueReminders([candidate({ renewalStatus: "SUSPENDED", balance: 0 }), candidate({ renewalStatus: "CANCELLED" })], now)).toEqual([])
+    expect(
+      dueReminders(
+        [candidate({ renewalStatus: "SUSPENDED", balance: 0 }), candidate({ renewalStatus: "CANCELLED" })],
+        now
+      )
+    ).toEqual([])
   })
 })
 
 describe("email retry policy", () => {
   const policy = { maxAttempts: 5, baseDelayMs: 30_000, maxDelayMs: 100_000 }
   it("backs off exponentially up to the cap, then gives up", () => {
-    expect([1, 2, 3, 4, 5].map((n) => nextAttemptDelay(n, policy))).toEqual([30_000, 60_000, 100_000, 100_000, undefined])
+    expect([1, 2, 3, 4, 5].map((n) => nextAttemptDelay(n, policy))).toEqual([
+      30_000,
+      60_000,
+      100_000,
+      100_000,
+      undefined
+    ])
   })
 })

@@ -14,9 +14,15 @@ describe("password hashing", () => {
 
   it("runs at most `concurrency` computations with a bounded wait; beyond it the caller is told to retry", async () => {
     const { service } = await Effect.runPromise(makePasswordHasher({ concurrency: 1, waiting: 2 }))
-    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => Effect.runPromise(Effect.either(service.hash(`password ${i}`)))))
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => Effect.runPromise(Effect.either(service.hash(`password ${i}`))))
+    )
     expect(outcomes.filter(Either.isRight)).toHaveLength(3)
-    expect(outcomes.filter(Either.isLeft).map((e) => Either.isLeft(e) && e.left._tag)).toEqual(["PasswordWorkBusy", "PasswordWorkBusy", "PasswordWorkBusy"])
+    expect(outcomes.filter(Either.isLeft).map((e) => Either.isLeft(e) && e.left._tag)).toEqual([
+      "PasswordWorkBusy",
+      "PasswordWorkBusy",
+      "PasswordWorkBusy"
+    ])
     // Once the queue drains, work is admitted again.
     expect(Either.isRight(await Effect.runPromise(Effect.either(service.hash("later"))))).toBe(true)
   })

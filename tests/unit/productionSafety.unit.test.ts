@@ -27,8 +27,19 @@ describe("the production-safety rule", () => {
   })
 
   it("refuses production with a simulator, a generated JWT secret, the dev admin password or unconfirmed notifications, naming each", () => {
-    const refusals = productionRefusals(configOf({ NODE_ENV: "production", MIDTRANS_CONFIRM_STATUS: "false", DEV_CLOCK: "true" }), { midtransModeSet: false })
-    expect(refusals.map((line) => line.trim().split(":")[0])).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE", "DEV_CLOCK", "SMTP_URL", "JWT_SECRET", "ADMIN_PASSWORD", "MIDTRANS_CONFIRM_STATUS"])
+    const refusals = productionRefusals(
+      configOf({ NODE_ENV: "production", MIDTRANS_CONFIRM_STATUS: "false", DEV_CLOCK: "true" }),
+      { midtransModeSet: false }
+    )
+    expect(refusals.map((line) => line.trim().split(":")[0])).toEqual([
+      "MIDTRANS_MODE",
+      "CLUSTER_MODE",
+      "DEV_CLOCK",
+      "SMTP_URL",
+      "JWT_SECRET",
+      "ADMIN_PASSWORD",
+      "MIDTRANS_CONFIRM_STATUS"
+    ])
     // The same rule for MINISPOD_ENV.
     expect(productionRefusals(configOf({ MINISPOD_ENV: "production" }), { midtransModeSet: false })).toHaveLength(5)
   })
@@ -36,10 +47,16 @@ describe("the production-safety rule", () => {
   it.each(["production", "Production", "PRODUCTION", " production ", "production\n"])(
     "never serves the Midtrans simulator with NODE_ENV=%j, chosen explicitly on a loopback HOST or defaulted",
     (nodeEnv) => {
-      for (const env of [{ NODE_ENV: nodeEnv }, { NODE_ENV: nodeEnv, MIDTRANS_MODE: "simulator", HOST: "127.0.0.1" }, { MINISPOD_ENV: nodeEnv, MIDTRANS_MODE: "simulator" }]) {
+      for (const env of [
+        { NODE_ENV: nodeEnv },
+        { NODE_ENV: nodeEnv, MIDTRANS_MODE: "simulator", HOST: "127.0.0.1" },
+        { MINISPOD_ENV: nodeEnv, MIDTRANS_MODE: "simulator" }
+      ]) {
         const config = configOf(env)
         expect(mayServeDevSurfaces(config)).toBe(false)
-        expect(productionRefusals(config, { midtransModeSet: "MIDTRANS_MODE" in env })[0]).toMatch(/^ {2}MIDTRANS_MODE: the Midtrans simulator .* never runs in production/)
+        expect(productionRefusals(config, { midtransModeSet: "MIDTRANS_MODE" in env })[0]).toMatch(
+          /^ {2}MIDTRANS_MODE: the Midtrans simulator .* never runs in production/
+        )
       }
     }
   )
@@ -52,13 +69,32 @@ describe("the production-safety rule", () => {
     const defaulted = productionRefusals(configOf({ HOST: "0.0.0.0" }), { midtransModeSet: false })
     expect(defaulted.map((l) => l.trim().split(":")[0])).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE", "SMTP_URL"])
     expect(defaulted[0]).toMatch(/MIDTRANS_MODE: .*loopback HOST \(HOST=0\.0\.0\.0\).*explicitly/)
-    expect(productionRefusals(configOf({ HOST: "0.0.0.0", MIDTRANS_MODE: "sandbox", MIDTRANS_SERVER_KEY: "k", CLUSTER_MODE: "kubernetes" }), { midtransModeSet: true })).toEqual([])
-    expect(productionRefusals(configOf({ HOST: "0.0.0.0", MIDTRANS_MODE: "sandbox", MIDTRANS_SERVER_KEY: "k", CLUSTER_MODE: "kubernetes", DEV_CLOCK: "true" }), { midtransModeSet: true })
-      .map((l) => l.trim().split(":")[0])).toEqual(["DEV_CLOCK"])
+    expect(
+      productionRefusals(
+        configOf({ HOST: "0.0.0.0", MIDTRANS_MODE: "sandbox", MIDTRANS_SERVER_KEY: "k", CLUSTER_MODE: "kubernetes" }),
+        { midtransModeSet: true }
+      )
+    ).toEqual([])
+    expect(
+      productionRefusals(
+        configOf({
+          HOST: "0.0.0.0",
+          MIDTRANS_MODE: "sandbox",
+          MIDTRANS_SERVER_KEY: "k",
+          CLUSTER_MODE: "kubernetes",
+          DEV_CLOCK: "true"
+        }),
+        { midtransModeSet: true }
+      ).map((l) => l.trim().split(":")[0])
+    ).toEqual(["DEV_CLOCK"])
   })
 
   it("lists every dev surface in one place and warns when notifications are not confirmed", () => {
-    expect(devSurfacesOf(configOf({})).filter((s) => s.active).map((s) => s.variable)).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE", "SMTP_URL"])
+    expect(
+      devSurfacesOf(configOf({}))
+        .filter((s) => s.active)
+        .map((s) => s.variable)
+    ).toEqual(["MIDTRANS_MODE", "CLUSTER_MODE", "SMTP_URL"])
     expect(startWarnings(configOf({ MIDTRANS_CONFIRM_STATUS: "false" }))).toHaveLength(1)
     expect(startWarnings(configOf({}))).toEqual([])
   })

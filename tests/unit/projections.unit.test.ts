@@ -9,7 +9,16 @@ import { ServiceGuardEvent, SubscriptionEvent } from "../../domain/subscription/
 import { readModels } from "../../infra/projections.ts"
 
 /** Every stream's event Schema: the store hands a read model events by type, so types must not repeat. */
-const streams = { WalletEvent, PaymentEvent, QuotaEvent, SubscriptionEvent, ServiceGuardEvent, CouponEvent, InstanceOpsEvent, ClusterAdminEvent }
+const streams = {
+  WalletEvent,
+  PaymentEvent,
+  QuotaEvent,
+  SubscriptionEvent,
+  ServiceGuardEvent,
+  CouponEvent,
+  InstanceOpsEvent,
+  ClusterAdminEvent
+}
 
 describe("read model registration", () => {
   it("reads an event Schema's types from its tagged structs", () => {
@@ -27,7 +36,9 @@ describe("read model registration", () => {
 
   it("every type a read model handles is a stored event type (a misspelt one would never arrive)", () => {
     const stored = new Set(Object.values(streams).flatMap(eventTypesOf))
-    const unknown = readModels.flatMap((p) => [...p.handles].filter((type) => !stored.has(type)).map((type) => `${p.name}: ${type}`))
+    const unknown = readModels.flatMap((p) =>
+      [...p.handles].filter((type) => !stored.has(type)).map((type) => `${p.name}: ${type}`)
+    )
     expect(unknown).toEqual([])
   })
 

@@ -7,13 +7,26 @@ import { persistedJwtSecret } from "../../infra/jwtSecretFile.ts"
 import { parseSeedDuration, tokenLifetime } from "../../infra/seedDurations.ts"
 
 const lifetime = (env: Record<string, string>) =>
-  Effect.runSync(Effect.either(Effect.withConfigProvider(tokenLifetime("ACCESS_TOKEN_TTL_SECONDS", "JWT_EXPIRES_IN", 900), ConfigProvider.fromJson(env))))
+  Effect.runSync(
+    Effect.either(
+      Effect.withConfigProvider(
+        tokenLifetime("ACCESS_TOKEN_TTL_SECONDS", "JWT_EXPIRES_IN", 900),
+        ConfigProvider.fromJson(env)
+      )
+    )
+  )
 
 describe("the seeds' token lifetimes (JWT_EXPIRES_IN, JWT_REFRESH_EXPIRES_IN)", () => {
   it("reads jsonwebtoken-style durations with a unit", () => {
-    expect([parseSeedDuration("30s"), parseSeedDuration("15m"), parseSeedDuration("24h"), parseSeedDuration("7d"), parseSeedDuration("2w")])
-      .toEqual([30, 900, 86_400, 604_800, 1_209_600])
-    for (const bad of ["900", "15", "0m", "-5m", "1.5h", "7 days", "", "15M"]) expect(parseSeedDuration(bad), bad).toBeUndefined()
+    expect([
+      parseSeedDuration("30s"),
+      parseSeedDuration("15m"),
+      parseSeedDuration("24h"),
+      parseSeedDuration("7d"),
+      parseSeedDuration("2w")
+    ]).toEqual([30, 900, 86_400, 604_800, 1_209_600])
+    for (const bad of ["900", "15", "0m", "-5m", "1.5h", "7 days", "", "15M"])
+      expect(parseSeedDuration(bad), bad).toBeUndefined()
   })
 
   it("uses ours, else the seeds' name, else the default; both set must agree; a bad value names the variable", () => {
@@ -21,7 +34,9 @@ describe("the seeds' token lifetimes (JWT_EXPIRES_IN, JWT_REFRESH_EXPIRES_IN)", 
     expect(lifetime({ JWT_EXPIRES_IN: "24h" })).toEqual(Either.right(86_400))
     expect(lifetime({ ACCESS_TOKEN_TTL_SECONDS: "60" })).toEqual(Either.right(60))
     expect(lifetime({ ACCESS_TOKEN_TTL_SECONDS: "60", JWT_EXPIRES_IN: "1m" })).toEqual(Either.right(60))
-    expect(String(Either.getLeft(lifetime({ ACCESS_TOKEN_TTL_SECONDS: "60", JWT_EXPIRES_IN: "2m" })))).toMatch(/both set and disagree/)
+    expect(String(Either.getLeft(lifetime({ ACCESS_TOKEN_TTL_SECONDS: "60", JWT_EXPIRES_IN: "2m" })))).toMatch(
+      /both set and disagree/
+    )
     expect(String(Either.getLeft(lifetime({ JWT_EXPIRES_IN: "900" })))).toMatch(/JWT_EXPIRES_IN[\s\S]*with a unit/)
   })
 })

@@ -6,7 +6,9 @@ import { BoolFromString, PageQuery, trimmed } from "../schemas.ts"
 export const Email = Schema.Trim.pipe(
   Schema.maxLength(254),
   // Invisible characters (zero-width spaces and joiners, BOM, soft hyphen) make look-alike accounts.
-  Schema.filter((s) => !/[\p{Cc}\p{Cf}]/u.test(s), { message: () => "must not contain invisible or control characters" }),
+  Schema.filter((s) => !/[\p{Cc}\p{Cf}]/u.test(s), {
+    message: () => "must not contain invisible or control characters"
+  }),
   Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "must be an email address" }),
   Schema.annotations({ description: "email address", examples: ["ayu@example.com"] })
 )
@@ -41,10 +43,14 @@ export const RefreshBody = Schema.Struct({
 export const ProfileBody = Schema.Struct({
   name: Schema.optional(trimmed(1, 100)),
   phone: Schema.optional(Schema.NullOr(Phone)),
-  avatar: Schema.optional(Schema.NullOr(Schema.String.pipe(
-    Schema.maxLength(2048),
-    Schema.pattern(/^https?:\/\/\S+$/, { message: () => "must be an http(s) URL" })
-  ))),
+  avatar: Schema.optional(
+    Schema.NullOr(
+      Schema.String.pipe(
+        Schema.maxLength(2048),
+        Schema.pattern(/^https?:\/\/\S+$/, { message: () => "must be an http(s) URL" })
+      )
+    )
+  ),
   locale: Schema.optional(Locale.annotations({ description: "id or en: the language of notifications and mails" }))
 })
 
@@ -60,6 +66,9 @@ export const AdminUsersQuery = Schema.Struct({
   isActive: Schema.optional(BoolFromString)
 })
 
-export const AdminCreateUserBody = Schema.Struct({ ...RegisterBody.fields, role: Schema.optionalWith(Role, { default: () => "USER" as const }) })
+export const AdminCreateUserBody = Schema.Struct({
+  ...RegisterBody.fields,
+  role: Schema.optionalWith(Role, { default: () => "USER" as const })
+})
 
 export const RoleBody = Schema.Struct({ role: Role })

@@ -13,19 +13,59 @@ const windowOf = (query: { from?: string | undefined; to?: string | undefined; g
 
 export const analyticsRoutes = [
   route({
-    method: "get", path: "/api/admin/analytics/revenue", summary: "Charges, refunds, net revenue, top-ups and coupon credit per period", tag: "admin", access: "admin", response: RevenueReport, query: AnalyticsQuery,
-    handle: ({ query }) => Effect.map(Effect.flatMap(windowOf(query), (w) => Effect.flatMap(Analytics, (a) => a.revenue(w))), (r) => ok("Revenue", r))
+    method: "get",
+    path: "/api/admin/analytics/revenue",
+    summary: "Charges, refunds, net revenue, top-ups and coupon credit per period",
+    tag: "admin",
+    access: "admin",
+    response: RevenueReport,
+    query: AnalyticsQuery,
+    handle: ({ query }) =>
+      Effect.map(
+        Effect.flatMap(windowOf(query), (w) => Effect.flatMap(Analytics, (a) => a.revenue(w))),
+        (r) => ok("Revenue", r)
+      )
   }),
   route({
-    method: "get", path: "/api/admin/analytics/quota", summary: "Quota utilisation per plan", tag: "admin", access: "admin", response: QuotaReport, query: AnalyticsQuery,
-    handle: () => Effect.map(Effect.flatMap(Analytics, (a) => a.quota), (r) => ok("Quota", r))
+    method: "get",
+    path: "/api/admin/analytics/quota",
+    summary: "Quota utilisation per plan",
+    tag: "admin",
+    access: "admin",
+    response: QuotaReport,
+    query: AnalyticsQuery,
+    handle: () =>
+      Effect.map(
+        Effect.flatMap(Analytics, (a) => a.quota),
+        (r) => ok("Quota", r)
+      )
   }),
   route({
-    method: "get", path: "/api/admin/analytics/subscriptions", summary: "New and ended subscriptions per period; current count per status", tag: "admin", access: "admin", response: SubscriptionsReport, query: AnalyticsQuery,
-    handle: ({ query }) => Effect.map(Effect.flatMap(windowOf(query), (w) => Effect.flatMap(Analytics, (a) => a.subscriptions(w))), (r) => ok("Subscriptions", r))
+    method: "get",
+    path: "/api/admin/analytics/subscriptions",
+    summary: "New and ended subscriptions per period; current count per status",
+    tag: "admin",
+    access: "admin",
+    response: SubscriptionsReport,
+    query: AnalyticsQuery,
+    handle: ({ query }) =>
+      Effect.map(
+        Effect.flatMap(windowOf(query), (w) => Effect.flatMap(Analytics, (a) => a.subscriptions(w))),
+        (r) => ok("Subscriptions", r)
+      )
   }),
   route({
-    method: "get", path: "/api/admin/analytics/service-control", summary: "Instance stops, starts and restarts per period", tag: "admin", access: "admin", response: ServiceControlReport, query: AnalyticsQuery,
-    handle: ({ query }) => Effect.map(Effect.flatMap(windowOf(query), (w) => Effect.flatMap(Analytics, (a) => a.serviceControl(w))), (r) => ok("Service control", r))
+    method: "get",
+    path: "/api/admin/analytics/service-control",
+    summary: "Instance stops, starts and restarts per period",
+    tag: "admin",
+    access: "admin",
+    response: ServiceControlReport,
+    query: AnalyticsQuery,
+    handle: ({ query }) =>
+      Effect.map(
+        Effect.flatMap(windowOf(query), (w) => Effect.flatMap(Analytics, (a) => a.serviceControl(w))),
+        (r) => ok("Service control", r)
+      )
   })
 ]

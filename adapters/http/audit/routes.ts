@@ -12,31 +12,38 @@ export const auditRoutes = [
   route({
     method: "get",
     path: "/api/admin/audit/ledger",
-    summary: "Replay summary from one snapshot: verdict, first problems with their events, events/streams/accounts by kind (accounts=true adds every balance)",
+    summary:
+      "Replay summary from one snapshot: verdict, first problems with their events, events/streams/accounts by kind (accounts=true adds every balance)",
     tag: "admin",
     access: "admin",
     response: AuditReport,
     query: AuditLedgerQuery,
     handle: ({ query }) =>
       Effect.map(auditLedger(), ({ report, accounts }) =>
-        ok(report.ok ? "Audit clean" : "Audit found problems", query.accounts === "true" ? { ...report, accounts } : report))
+        ok(
+          report.ok ? "Audit clean" : "Audit found problems",
+          query.accounts === "true" ? { ...report, accounts } : report
+        )
+      )
   }),
   route({
     method: "get",
     path: "/api/admin/audit/events",
-    summary: "NDJSON export of the event log from one snapshot (X-Ledger-Position, X-Events-Total/-Sent, X-Next-After when a limit cuts it); tail=true: commit-safe order for a consumer that follows the log",
+    summary:
+      "NDJSON export of the event log from one snapshot (X-Ledger-Position, X-Events-Total/-Sent, X-Next-After when a limit cuts it); tail=true: commit-safe order for a consumer that follows the log",
     tag: "admin",
     access: "admin",
     rawResponse: ndjson,
     query: AuditEventsQuery,
     handle: ({ query }) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         if (query.tail === "true") {
           const store = yield* EventStore
           const limit = query.limit ?? 1_000
-          const events = query.stream === undefined
-            ? yield* store.readAll(query.after, limit)
-            : (yield* store.readStream(query.stream)).events.filter((e) => e.position > query.after).slice(0, limit)
+          const events =
+            query.stream === undefined
+              ? yield* store.readAll(query.after, limit)
+              : (yield* store.readStream(query.stream)).events.filter((e) => e.position > query.after).slice(0, limit)
           const last = events[events.length - 1]
           return {
             message: "Events",
@@ -48,7 +55,10 @@ export const auditRoutes = [
             }
           }
         }
-        const exported = yield* (yield* LedgerSnapshots).exportEvents({ afterPosition: query.after, streamId: query.stream }, query.limit)
+        const exported = yield* (yield* LedgerSnapshots).exportEvents(
+          { afterPosition: query.after, streamId: query.stream },
+          query.limit
+        )
         const headers: Record<string, string> = {
           "X-Ledger-Position": String(exported.at.position),
           "X-Ledger-Snapshot": exported.at.snapshot,

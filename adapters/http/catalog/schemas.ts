@@ -3,7 +3,10 @@ import { ServiceTemplate } from "../../../application/catalog/serviceTemplate.ts
 import { PlanType } from "../../../domain/subscription/index.ts"
 import { BoolFromString, Name, PageQuery, Uuid } from "../schemas.ts"
 
-const Slug = Schema.String.pipe(Schema.pattern(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { message: () => "must be lowercase letters, digits and dashes" }), Schema.maxLength(64))
+const Slug = Schema.String.pipe(
+  Schema.pattern(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { message: () => "must be lowercase letters, digits and dashes" }),
+  Schema.maxLength(64)
+)
 
 const SortOrder = Schema.Int.pipe(Schema.between(-10_000, 10_000))
 
@@ -13,9 +16,16 @@ export const CategorySlugParams = Schema.Struct({ categorySlug: Slug })
 
 export const PlanParams = Schema.Struct({ id: Uuid, planId: Uuid })
 
-export const ServicesQuery = Schema.Struct({ ...PageQuery, category: Schema.optional(Slug), featured: Schema.optional(BoolFromString) })
+export const ServicesQuery = Schema.Struct({
+  ...PageQuery,
+  category: Schema.optional(Slug),
+  featured: Schema.optional(BoolFromString)
+})
 
-export const SearchQuery = Schema.Struct({ ...PageQuery, q: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100)) })
+export const SearchQuery = Schema.Struct({
+  ...PageQuery,
+  q: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))
+})
 
 export const CategoryBody = Schema.Struct({
   name: Name,
@@ -37,12 +47,20 @@ export const ServiceBody = Schema.Struct({
   name: Name,
   slug: Slug,
   description: Schema.optional(Schema.String.pipe(Schema.maxLength(5000))),
-  icon: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(2048))).annotations({ description: "a URL or an icon name" })),
-  dockerImage: Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9._\-/:@]{0,254}$/i, { message: () => "must be a container image reference" })),
+  icon: Schema.optional(
+    Schema.NullOr(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(2048))).annotations({
+      description: "a URL or an icon name"
+    })
+  ),
+  dockerImage: Schema.String.pipe(
+    Schema.pattern(/^[a-z0-9][a-z0-9._\-/:@]{0,254}$/i, { message: () => "must be a container image reference" })
+  ),
   defaultPort: Schema.Int.pipe(Schema.between(1, 65_535)),
   envTemplate: Schema.optional(EnvTemplate),
   template: Schema.optional(ServiceTemplate),
-  tags: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(40))).pipe(Schema.maxItems(20))),
+  tags: Schema.optional(
+    Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(40))).pipe(Schema.maxItems(20))
+  ),
   isFeatured: Schema.optional(Schema.Boolean),
   isActive: Schema.optional(Schema.Boolean),
   isPublic: Schema.optional(Schema.Boolean),
@@ -61,9 +79,16 @@ const planFields = {
   memoryMb: Positive(262_144),
   storageGb: Positive(10_000),
   bandwidthGb: Schema.optional(Bandwidth),
-  bandwidth: Schema.optional(Bandwidth.annotations({ description: "Deprecated: the earlier version's name of `bandwidthGb`", jsonSchema: { deprecated: true } })),
+  bandwidth: Schema.optional(
+    Bandwidth.annotations({
+      description: "Deprecated: the earlier version's name of `bandwidthGb`",
+      jsonSchema: { deprecated: true }
+    })
+  ),
   totalQuota: Schema.Int.pipe(Schema.between(0, 1_000_000)),
-  features: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))).pipe(Schema.maxItems(30))),
+  features: Schema.optional(
+    Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))).pipe(Schema.maxItems(30))
+  ),
   maxInstancesPerUser: Schema.optional(Positive(100)),
   isActive: Schema.optional(Schema.Boolean),
   isPopular: Schema.optional(Schema.Boolean),
@@ -71,17 +96,29 @@ const planFields = {
 }
 
 /** `bandwidth` (the earlier version's name) and `bandwidthGb` are one field: both given must agree. */
-const oneBandwidth = (required: boolean) => (plan: { readonly bandwidthGb?: number | undefined; readonly bandwidth?: number | undefined }) =>
-  plan.bandwidthGb !== undefined && plan.bandwidth !== undefined && plan.bandwidthGb !== plan.bandwidth
-    ? { path: ["bandwidth"], message: "must equal bandwidthGb (it is its deprecated name)" }
-    : !required || plan.bandwidthGb !== undefined || plan.bandwidth !== undefined || { path: ["bandwidthGb"], message: "is missing" }
+const oneBandwidth =
+  (required: boolean) =>
+  (plan: { readonly bandwidthGb?: number | undefined; readonly bandwidth?: number | undefined }) =>
+    plan.bandwidthGb !== undefined && plan.bandwidth !== undefined && plan.bandwidthGb !== plan.bandwidth
+      ? { path: ["bandwidth"], message: "must equal bandwidthGb (it is its deprecated name)" }
+      : !required ||
+        plan.bandwidthGb !== undefined ||
+        plan.bandwidth !== undefined || { path: ["bandwidthGb"], message: "is missing" }
 
 export const PlanBody = Schema.Struct(planFields).pipe(Schema.filter(oneBandwidth(true)))
 
-export const PlanUpdateBody = Schema.Struct(planFields).pipe(Schema.omit("totalQuota"), Schema.partial, Schema.filter(oneBandwidth(false)))
+export const PlanUpdateBody = Schema.Struct(planFields).pipe(
+  Schema.omit("totalQuota"),
+  Schema.partial,
+  Schema.filter(oneBandwidth(false))
+)
 
 /** The plan fields under our names (`bandwidth` folded into `bandwidthGb`). */
-export const planInput = <P extends { readonly bandwidthGb?: number | undefined; readonly bandwidth?: number | undefined }>({ bandwidth, ...plan }: P) =>
-  ({ ...plan, bandwidthGb: plan.bandwidthGb ?? bandwidth })
+export const planInput = <
+  P extends { readonly bandwidthGb?: number | undefined; readonly bandwidth?: number | undefined }
+>({
+  bandwidth,
+  ...plan
+}: P) => ({ ...plan, bandwidthGb: plan.bandwidthGb ?? bandwidth })
 
 export const QuotaBody = Schema.Struct({ totalQuota: Schema.Int.pipe(Schema.between(0, 1_000_000)) })

@@ -2,7 +2,11 @@ import { Schema } from "effect"
 import { CouponType } from "../../../domain/coupon/index.ts"
 import { IsoDate, Name, Uuid } from "../schemas.ts"
 
-const CouponCode = Schema.Trim.pipe(Schema.minLength(3), Schema.maxLength(40), Schema.pattern(/^[A-Za-z0-9_-]+$/, { message: () => "must be letters, digits, dashes or underscores" }))
+const CouponCode = Schema.Trim.pipe(
+  Schema.minLength(3),
+  Schema.maxLength(40),
+  Schema.pattern(/^[A-Za-z0-9_-]+$/, { message: () => "must be letters, digits, dashes or underscores" })
+)
 
 export const ValidateCouponBody = Schema.Struct({ code: CouponCode, planId: Schema.optional(Uuid) })
 
@@ -23,13 +27,19 @@ export const CouponBody = Schema.Struct({
   maxUses: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 10_000_000)))),
   maxUsesPerUser: Schema.optional(Schema.Int.pipe(Schema.between(1, 1_000))),
   isActive: Schema.optional(Schema.Boolean)
-}).pipe(Schema.filter((c) => {
-  if (c.type === "SUBSCRIPTION_DISCOUNT" && !c.discountKind) return { path: ["discountKind"], message: "is required for SUBSCRIPTION_DISCOUNT" }
-  if (c.type === "SUBSCRIPTION_DISCOUNT" && c.discountKind === "PERCENT" && (c.value < 1 || c.value > 100)) return { path: ["value"], message: "must be a percent between 1 and 100" }
-  if (c.type === "FREE_SERVICE" && (!c.freePlanId || !c.freeMonths)) return { path: ["freePlanId"], message: "freePlanId and freeMonths are required for FREE_SERVICE" }
-  if (c.type === "CREDIT_TOPUP" && c.value < 1) return { path: ["value"], message: "must be at least 1 rupiah of credit" }
-  return true
-}))
+}).pipe(
+  Schema.filter((c) => {
+    if (c.type === "SUBSCRIPTION_DISCOUNT" && !c.discountKind)
+      return { path: ["discountKind"], message: "is required for SUBSCRIPTION_DISCOUNT" }
+    if (c.type === "SUBSCRIPTION_DISCOUNT" && c.discountKind === "PERCENT" && (c.value < 1 || c.value > 100))
+      return { path: ["value"], message: "must be a percent between 1 and 100" }
+    if (c.type === "FREE_SERVICE" && (!c.freePlanId || !c.freeMonths))
+      return { path: ["freePlanId"], message: "freePlanId and freeMonths are required for FREE_SERVICE" }
+    if (c.type === "CREDIT_TOPUP" && c.value < 1)
+      return { path: ["value"], message: "must be at least 1 rupiah of credit" }
+    return true
+  })
+)
 
 export const CouponUpdateBody = Schema.Struct({
   name: Schema.optional(Name),
@@ -41,4 +51,7 @@ export const CouponUpdateBody = Schema.Struct({
   isActive: Schema.optional(Schema.Boolean)
 })
 
-export const BulkStatusBody = Schema.Struct({ ids: Schema.Array(Uuid).pipe(Schema.minItems(1), Schema.maxItems(500)), isActive: Schema.Boolean })
+export const BulkStatusBody = Schema.Struct({
+  ids: Schema.Array(Uuid).pipe(Schema.minItems(1), Schema.maxItems(500)),
+  isActive: Schema.Boolean
+})

@@ -33,7 +33,12 @@ export const toFailure = (error: unknown): Failure => {
 }
 
 /** Decodes one part of the request; a failure names every bad field. */
-export const decode = (schema: Schema.Schema<any, any> | undefined, value: unknown, where: string, unknownFields: "error" | "ignore" = "ignore") => {
+export const decode = (
+  schema: Schema.Schema<any, any> | undefined,
+  value: unknown,
+  where: string,
+  unknownFields: "error" | "ignore" = "ignore"
+) => {
   if (schema === undefined) return undefined
   const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: unknownFields })(value)
   if (Either.isRight(result)) return result.right
@@ -44,7 +49,11 @@ export const decode = (schema: Schema.Schema<any, any> | undefined, value: unkno
     if (!byField.has(field)) byField.set(field, message) // first reason per field is the useful one
   }
   const sentence = [...byField.values()].find((m) => sentenceMessages.has(m))
-  throw fail("RequestInvalid", [...byField].map(([field, message]) => ({ field, message })), sentence)
+  throw fail(
+    "RequestInvalid",
+    [...byField].map(([field, message]) => ({ field, message })),
+    sentence
+  )
 }
 
 /** A route without a body Schema takes no fields: any sent is refused by name (`{}` or no body is fine). */
@@ -52,5 +61,8 @@ export const refuseBody = (body: unknown): undefined => {
   if (body === undefined || body === null) return undefined
   const fields = typeof body === "object" ? Object.keys(body) : ["(value)"]
   if (fields.length === 0) return undefined
-  throw fail("RequestInvalid", fields.map((field) => ({ field: `body.${field}`, message: "is not a field of this request" })))
+  throw fail(
+    "RequestInvalid",
+    fields.map((field) => ({ field: `body.${field}`, message: "is not a field of this request" }))
+  )
 }

@@ -18,8 +18,10 @@ export const makeInFlight = () => {
   }
   const middleware: Koa.Middleware = (_ctx, next) => track(next())
   const drained = () =>
-    inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
-      onDrained = resolve
-    })
+    inFlight === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          onDrained = resolve
+        })
   return { track, middleware, drained }
 }

@@ -17,7 +17,11 @@ export const mountProbes = (router: Router, options: ProbeOptions, metrics: Http
   router.get("/readyz", async (ctx) => {
     if (options.draining?.()) {
       ctx.status = 503
-      ctx.body = { success: false, message: "shutting down", error: { code: "INTERNAL", details: { shuttingDown: true } } }
+      ctx.body = {
+        success: false,
+        message: "shutting down",
+        error: { code: "INTERNAL", details: { shuttingDown: true } }
+      }
       return
     }
     const ready = await options.ready().catch(() => false)
@@ -29,7 +33,8 @@ export const mountProbes = (router: Router, options: ProbeOptions, metrics: Http
   if (options.metrics?.served !== false) {
     router.get("/metrics", async (ctx) => {
       const token = options.metrics?.token
-      if (token !== undefined && !bearerMatches(ctx.get("authorization"), token)) throw fail("Unauthenticated", { reason: "metrics token required" })
+      if (token !== undefined && !bearerMatches(ctx.get("authorization"), token))
+        throw fail("Unauthenticated", { reason: "metrics token required" })
       const { contentType, body } = await metrics.text()
       ctx.type = contentType
       ctx.body = body

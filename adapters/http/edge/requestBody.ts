@@ -5,7 +5,8 @@ import { fail } from "./failure.ts"
 
 /** JSON only: a body of another type is refused by name rather than misread as empty. */
 export const jsonOnly: Koa.Middleware = async (ctx, next) => {
-  const hasBody = ctx.get("content-length") !== "" && ctx.get("content-length") !== "0" || ctx.get("transfer-encoding") !== ""
+  const hasBody =
+    (ctx.get("content-length") !== "" && ctx.get("content-length") !== "0") || ctx.get("transfer-encoding") !== ""
   if (ctx.path.startsWith("/api/") && hasBody && !ctx.is("application/json", "application/*+json")) {
     throw fail("UnsupportedMediaType", { contentType: ctx.get("content-type") || null, expected: "application/json" })
   }
@@ -32,7 +33,8 @@ export const jsonBody = (limitBytes: number) =>
  * connections open and never errs), the client gets a 503 it can act on. The work itself goes
  * on — a money request may still commit — and its Idempotency-Key replay tells the outcome.
  */
-export const requestDeadline = (timeoutMs: number, track: (work: Promise<unknown>) => unknown, logger: HttpLogger): Koa.Middleware =>
+export const requestDeadline =
+  (timeoutMs: number, track: (work: Promise<unknown>) => unknown, logger: HttpLogger): Koa.Middleware =>
   async (ctx, next) => {
     if (!ctx.path.startsWith("/api/")) return next()
     let timer: NodeJS.Timeout | undefined
@@ -41,7 +43,12 @@ export const requestDeadline = (timeoutMs: number, track: (work: Promise<unknown
     const first = await Promise.race([work, deadline]).finally(() => clearTimeout(timer))
     if (first === "timedOut") {
       track(work)
-      logger.warn("request deadline passed; its work goes on", { requestId: ctx.state["requestId"], method: ctx.method, path: ctx.path, timeoutMs })
+      logger.warn("request deadline passed; its work goes on", {
+        requestId: ctx.state["requestId"],
+        method: ctx.method,
+        path: ctx.path,
+        timeoutMs
+      })
       throw fail("RequestTimedOut", { retryAfterSeconds: 2 })
     }
   }

@@ -64,22 +64,31 @@ export const routeHandler = <R>(r: Route<R>, options: RouteHandlerOptions<R>) =>
     const params = decode(r.params, ctx.params, "params")
     const query = decode(r.query, ctx.query, "query")
     // An unknown body field is refused by name (a misspelt field must not be a silent 200).
-    const body = r.body === undefined ? refuseBody(ctx.request.body) : decode(r.body, ctx.request.body ?? {}, "body", r.acceptsUnknownFields ? "ignore" : "error")
+    const body =
+      r.body === undefined
+        ? refuseBody(ctx.request.body)
+        : decode(r.body, ctx.request.body ?? {}, "body", r.acceptsUnknownFields ? "ignore" : "error")
     const idempotencyKey = r.idempotent ? ctx.get("idempotency-key") || undefined : undefined
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-      throw fail("RequestInvalid", [{ field: "headers.idempotency-key", message: "must be 1-255 visible ASCII characters" }])
+      throw fail("RequestInvalid", [
+        { field: "headers.idempotency-key", message: "must be 1-255 visible ASCII characters" }
+      ])
     }
     const handle = () =>
-      execute(r.handle({
-        params,
-        query,
-        body,
-        principal: principal!,
-        requestId,
-        clientAddress: ctx.ip,
-        idempotencyKey
-      }), requestId).then((reply) => {
-        if (options.checkResponses && r.response !== undefined) checkResponse(r.response, reply.data, `${r.method} ${r.path}`)
+      execute(
+        r.handle({
+          params,
+          query,
+          body,
+          principal: principal!,
+          requestId,
+          clientAddress: ctx.ip,
+          idempotencyKey
+        }),
+        requestId
+      ).then((reply) => {
+        if (options.checkResponses && r.response !== undefined)
+          checkResponse(r.response, reply.data, `${r.method} ${r.path}`)
         return reply
       })
 
@@ -90,28 +99,37 @@ export const routeHandler = <R>(r: Route<R>, options: RouteHandlerOptions<R>) =>
         ctx.type = reply.raw.contentType
         if (reply.raw.headers) ctx.set(reply.raw.headers)
         const body = reply.raw.body
-        ctx.body = typeof body === "string" ? body : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : Readable.from(body)
+        ctx.body =
+          typeof body === "string"
+            ? body
+            : body instanceof Uint8Array
+              ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+              : Readable.from(body)
         return
       }
       ctx.body = { success: true, message: reply.message, data: reply.data }
       return
     }
     const scope = `${principal?.userId ?? "anonymous"} ${r.method.toUpperCase()} ${ctx.path}`
-    const requestHash = createHash("sha256").update(canonicalEncode(ctx.request.body ?? null)).digest("hex")
+    const requestHash = createHash("sha256")
+      .update(canonicalEncode(ctx.request.body ?? null))
+      .digest("hex")
     // A duplicate arriving while the first is in flight waits briefly for its outcome.
-    const claimOnce = Effect.flatMap(
-      Effect.zip(IdempotencyStore, Clock.currentTimeMillis),
-      ([store, now]) => store.claim(scope, idempotencyKey, requestHash, new Date(now))
+    const claimOnce = Effect.flatMap(Effect.zip(IdempotencyStore, Clock.currentTimeMillis), ([store, now]) =>
+      store.claim(scope, idempotencyKey, requestHash, new Date(now))
     )
     const waitMs = options.idempotencyWaitMs ?? 5_000
-    const claim = await execute(Effect.gen(function*() {
-      const started = yield* Clock.currentTimeMillis
-      for (;;) {
-        const outcome = yield* claimOnce
-        if (outcome._tag !== "InProgress" || (yield* Clock.currentTimeMillis) - started >= waitMs) return outcome
-        yield* Effect.sleep("50 millis")
-      }
-    }), requestId)
+    const claim = await execute(
+      Effect.gen(function* () {
+        const started = yield* Clock.currentTimeMillis
+        for (;;) {
+          const outcome = yield* claimOnce
+          if (outcome._tag !== "InProgress" || (yield* Clock.currentTimeMillis) - started >= waitMs) return outcome
+          yield* Effect.sleep("50 millis")
+        }
+      }),
+      requestId
+    )
     if (claim._tag === "Mismatch") throw fail("IdempotencyKeyReused")
     if (claim._tag === "InProgress") throw fail("IdempotencyKeyInProgress")
     if (claim._tag === "Replay") {
@@ -125,13 +143,19 @@ export const routeHandler = <R>(r: Route<R>, options: RouteHandlerOptions<R>) =>
       const reply = await handle()
       const status = reply.status ?? 200
       const responseBody = JSON.stringify({ success: true, message: reply.message, data: reply.data })
-      await execute(Effect.flatMap(IdempotencyStore, (s) => s.complete(scope, idempotencyKey, status, responseBody)), requestId)
+      await execute(
+        Effect.flatMap(IdempotencyStore, (s) => s.complete(scope, idempotencyKey, status, responseBody)),
+        requestId
+      )
       ctx.status = status
       ctx.type = "application/json"
       ctx.body = responseBody
     } catch (error) {
       // Only successes are replayed; a failed attempt frees the key for a retry.
-      await execute(Effect.flatMap(IdempotencyStore, (s) => s.release(scope, idempotencyKey)), requestId).catch(() => undefined)
+      await execute(
+        Effect.flatMap(IdempotencyStore, (s) => s.release(scope, idempotencyKey)),
+        requestId
+      ).catch(() => undefined)
       throw error
     }
   }
@@ -139,8 +163,12 @@ export const routeHandler = <R>(r: Route<R>, options: RouteHandlerOptions<R>) =>
 
 /** The data as a client receives it (JSON) must decode with the route's documented Schema. */
 const checkResponse = (schema: Schema.Schema<any, any>, data: unknown, route: string) => {
-  const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(JSON.parse(JSON.stringify(data) ?? "null"))
+  const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(
+    JSON.parse(JSON.stringify(data) ?? "null")
+  )
   if (Either.isLeft(result)) {
-    throw new Error(`${route}: response does not match its documented schema: ${ParseResult.TreeFormatter.formatErrorSync(result.left)}`)
+    throw new Error(
+      `${route}: response does not match its documented schema: ${ParseResult.TreeFormatter.formatErrorSync(result.left)}`
+    )
   }
 }

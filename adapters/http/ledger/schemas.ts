@@ -2,7 +2,6 @@ import { Schema } from "effect"
 import { TransferKind } from "../../../domain/ledger/index.ts"
 import { PageQuery, trimmed, Uuid } from "../schemas.ts"
 
-
 export const TransactionStatus = Schema.Literal("PENDING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDED")
 
 export const TransactionsQuery = Schema.Struct({

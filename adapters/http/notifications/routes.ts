@@ -22,7 +22,9 @@ const NotificationItem = Schema.Struct({
   kind: Schema.String.annotations({ description: `one of ${notificationKinds.join(", ")}` }),
   title: Schema.String,
   message: Schema.String,
-  data: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({ description: "the values the message was written from (amounts, names, dates)" }),
+  data: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+    description: "the values the message was written from (amounts, names, dates)"
+  }),
   read: Schema.Boolean,
   readAt: Schema.NullOr(Timestamp),
   createdAt: Timestamp
@@ -77,7 +79,8 @@ export const notificationRoutes = [
     response: Inbox,
     handle: ({ principal, query }) =>
       Effect.map(Notify.listNotifications(principal.userId, query.page, query.limit), (r) =>
-        ok("Notifications", { ...pageOf(r.items, r.total, query.page, query.limit), unread: r.unread }))
+        ok("Notifications", { ...pageOf(r.items, r.total, query.page, query.limit), unread: r.unread })
+      )
   }),
   route({
     method: "put",
@@ -87,7 +90,9 @@ export const notificationRoutes = [
     access: "user",
     response: Schema.Struct({ marked: Schema.Int }),
     handle: ({ principal }) =>
-      Effect.map(Notify.markAllNotificationsRead(principal.userId), (marked) => ok("All notifications read", { marked }))
+      Effect.map(Notify.markAllNotificationsRead(principal.userId), (marked) =>
+        ok("All notifications read", { marked })
+      )
   }),
   route({
     method: "put",
@@ -98,7 +103,9 @@ export const notificationRoutes = [
     params: IdParams,
     response: Schema.Struct({ id: Id, read: Schema.Literal(true) }),
     handle: ({ principal, params }) =>
-      Effect.map(Notify.markNotificationRead(principal.userId, params.id), () => ok("Notification read", { id: params.id, read: true as const }))
+      Effect.map(Notify.markNotificationRead(principal.userId, params.id), () =>
+        ok("Notification read", { id: params.id, read: true as const })
+      )
   }),
   route({
     method: "get",
@@ -107,7 +114,8 @@ export const notificationRoutes = [
     tag: "notifications",
     access: "user",
     response: Settings,
-    handle: ({ principal }) => Effect.map(Notify.getNotificationSettings(principal.userId), (s) => ok("Notification settings", s))
+    handle: ({ principal }) =>
+      Effect.map(Notify.getNotificationSettings(principal.userId), (s) => ok("Notification settings", s))
   }),
   route({
     method: "put",
@@ -117,20 +125,32 @@ export const notificationRoutes = [
     access: "user",
     body: SettingsBody,
     response: Settings,
-    handle: ({ principal, body }) => Effect.map(Notify.setNotificationLocale(principal.userId, body.locale), (s) => ok("Notification settings", s))
+    handle: ({ principal, body }) =>
+      Effect.map(Notify.setNotificationLocale(principal.userId, body.locale), (s) => ok("Notification settings", s))
   }),
   route({
     method: "get",
     path: "/api/admin/notifications",
-    summary: "The notification outbox with each email's delivery state (attempts, next attempt, last error), newest first",
+    summary:
+      "The notification outbox with each email's delivery state (attempts, next attempt, last error), newest first",
     tag: "admin",
     access: "admin",
     query: AdminNotificationsQuery,
     response: Outbox,
     handle: ({ query }) =>
       Effect.map(
-        Notify.searchNotifications({ page: query.page, limit: query.limit, userId: query.userId, kind: query.kind, emailStatus: query.status }),
-        (r) => ok("Notification outbox", { ...pageOf(r.items.map(deliveryView), r.total, query.page, query.limit), counts: r.counts })
+        Notify.searchNotifications({
+          page: query.page,
+          limit: query.limit,
+          userId: query.userId,
+          kind: query.kind,
+          emailStatus: query.status
+        }),
+        (r) =>
+          ok("Notification outbox", {
+            ...pageOf(r.items.map(deliveryView), r.total, query.page, query.limit),
+            counts: r.counts
+          })
       )
   })
 ]

@@ -16,17 +16,49 @@ const PodsQuery = Schema.Struct({
 
 export const clusterAdminRoutes = [
   route({
-    method: "get", path: "/api/admin/pods", summary: "All managed instances with node placement, status, restarts and live metrics; filters userId, service, status, node", tag: "admin", access: "admin", response: Paginated(Pod), query: PodsQuery,
+    method: "get",
+    path: "/api/admin/pods",
+    summary:
+      "All managed instances with node placement, status, restarts and live metrics; filters userId, service, status, node",
+    tag: "admin",
+    access: "admin",
+    response: Paginated(Pod),
+    query: PodsQuery,
     handle: ({ query }) => Effect.map(ClusterAdmin.listPods(query), (p) => ok("Pods", pageSlice(p, query)))
   }),
   route({
-    method: "get", path: "/api/admin/pods/orphaned", summary: "Resources no active subscription holds", tag: "admin", access: "admin", response: Paginated(Pod), query: PageListQuery,
+    method: "get",
+    path: "/api/admin/pods/orphaned",
+    summary: "Resources no active subscription holds",
+    tag: "admin",
+    access: "admin",
+    response: Paginated(Pod),
+    query: PageListQuery,
     handle: ({ query }) => Effect.map(ClusterAdmin.orphanedPods(), (p) => ok("Orphaned pods", pageSlice(p, query)))
   }),
   route({
-    method: "get", path: "/api/admin/nodes", summary: "Cluster nodes: capacity, allocatable, conditions, requests, pod count, live usage, cordoned or not", tag: "admin", access: "admin", response: Paginated(Node), query: PageListQuery,
+    method: "get",
+    path: "/api/admin/nodes",
+    summary: "Cluster nodes: capacity, allocatable, conditions, requests, pod count, live usage, cordoned or not",
+    tag: "admin",
+    access: "admin",
+    response: Paginated(Node),
+    query: PageListQuery,
     handle: ({ query }) =>
-      Effect.map(Effect.flatMap(Cluster, (c) => c.nodes), (nodes) =>
-        ok("Nodes", pageSlice(nodes.map(({ usage, usageUnavailable, ...n }) => ({ ...n, usage: usage ?? null, usageReason: usageUnavailable ?? null })), query)))
+      Effect.map(
+        Effect.flatMap(Cluster, (c) => c.nodes),
+        (nodes) =>
+          ok(
+            "Nodes",
+            pageSlice(
+              nodes.map(({ usage, usageUnavailable, ...n }) => ({
+                ...n,
+                usage: usage ?? null,
+                usageReason: usageUnavailable ?? null
+              })),
+              query
+            )
+          )
+      )
   })
 ]

@@ -21,7 +21,11 @@ const paymentView = (p: PaymentView) => ({
 })
 
 const methods = [
-  { code: "BANK_TRANSFER", name: "Bank transfer (virtual account)", channels: ["BCA", "BNI", "BRI", "Mandiri", "Permata"] },
+  {
+    code: "BANK_TRANSFER",
+    name: "Bank transfer (virtual account)",
+    channels: ["BCA", "BNI", "BRI", "Mandiri", "Permata"]
+  },
   { code: "E_WALLET", name: "E-wallet", channels: ["GoPay", "ShopeePay"] },
   { code: "CREDIT_CARD", name: "Credit card", channels: ["Visa", "Mastercard"] },
   { code: "QRIS", name: "QRIS", channels: ["QRIS"] }
@@ -31,16 +35,18 @@ const midtransWebhook = (path: string, deprecated: boolean) =>
   route({
     method: "post",
     path,
-    summary: deprecated ? "Deprecated alias of POST /api/webhooks/midtrans (the earlier version's path)" : "Midtrans payment notification (signature verified)",
+    summary: deprecated
+      ? "Deprecated alias of POST /api/webhooks/midtrans (the earlier version's path)"
+      : "Midtrans payment notification (signature verified)",
     tag: "webhooks",
-    access: "public", response: NotificationOutcome,
+    access: "public",
+    response: NotificationOutcome,
     body: MidtransNotificationBody,
     acceptsUnknownFields: true,
     deprecated,
     handle: ({ body, requestId }) =>
-      Effect.map(
-        Payments.handleMidtransNotification(body, { actor: "midtrans", correlationId: requestId }),
-        (r) => ok(r.applied ? "Notification applied" : "Notification already applied", r)
+      Effect.map(Payments.handleMidtransNotification(body, { actor: "midtrans", correlationId: requestId }), (r) =>
+        ok(r.applied ? "Notification applied" : "Notification already applied", r)
       )
   })
 
@@ -50,12 +56,16 @@ export const paymentRoutes = [
     path: "/api/wallet/topup",
     summary: "Start a top-up through Midtrans Snap",
     tag: "wallet",
-    access: "user", response: TopUp,
+    access: "user",
+    response: TopUp,
     body: TopUpBody,
     idempotent: true,
     handle: ({ principal, body, requestId }) =>
       Effect.map(
-        Payments.requestTopUp({ userId: principal.userId, amount: body.amount, paymentMethod: body.paymentMethod }, { actor: principal.userId, correlationId: requestId }),
+        Payments.requestTopUp(
+          { userId: principal.userId, amount: body.amount, paymentMethod: body.paymentMethod },
+          { actor: principal.userId, correlationId: requestId }
+        ),
         (t) => ok("Top-up created", t, 201)
       )
   }),
@@ -64,7 +74,8 @@ export const paymentRoutes = [
     path: "/api/wallet/payment-methods",
     summary: "Payment methods and their limits",
     tag: "wallet",
-    access: "user", response: Paginated(PaymentMethod),
+    access: "user",
+    response: Paginated(PaymentMethod),
     query: PageListQuery,
     handle: ({ query }) => Effect.succeed(ok("Payment methods", pageSlice(methods, query)))
   }),
@@ -73,20 +84,28 @@ export const paymentRoutes = [
     path: "/api/wallet/transactions/:id/status",
     summary: "Refresh a top-up from the gateway",
     tag: "wallet",
-    access: "user", response: Payment,
+    access: "user",
+    response: Payment,
     params: TransactionIdParams,
     handle: ({ principal, params, requestId }) =>
-      Effect.map(Payments.refreshTopUp(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), (p) => ok("Top-up status", paymentView(p)))
+      Effect.map(
+        Payments.refreshTopUp(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }),
+        (p) => ok("Top-up status", paymentView(p))
+      )
   }),
   route({
     method: "post",
     path: "/api/wallet/transactions/:id/cancel",
     summary: "Cancel one of the caller's pending top-ups",
     tag: "wallet",
-    access: "user", response: Payment,
+    access: "user",
+    response: Payment,
     params: TransactionIdParams,
     handle: ({ principal, params, requestId }) =>
-      Effect.map(Payments.cancelTopUp(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }), (p) => ok("Top-up cancelled", paymentView(p)))
+      Effect.map(
+        Payments.cancelTopUp(principal.userId, params.id, { actor: principal.userId, correlationId: requestId }),
+        (p) => ok("Top-up cancelled", paymentView(p))
+      )
   }),
   midtransWebhook("/api/webhooks/midtrans", false),
   // The earlier version's paths, so a Midtrans dashboard configured for it keeps crediting wallets.
