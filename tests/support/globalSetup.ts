@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises"
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
@@ -37,10 +37,10 @@ const auditTheRun = async (adminUrl: string, listDir: string) => {
   const databases = await readdir(listDir)
   const started = performance.now()
   const { audited, events, failed } = await auditAndDrop(adminUrl, databases)
-  await rm(listDir, { recursive: true, force: true })
   const took = `${((performance.now() - started) / 1000).toFixed(1)} s`
   if (failed.length === 0) {
     process.stdout.write(`ledger audit after the run: ${audited} databases, ${events} events, AUDIT OK (${took})\n`)
+    await rm(listDir, { recursive: true, force: true })
     return
   }
   process.exitCode = 1
@@ -49,11 +49,12 @@ const auditTheRun = async (adminUrl: string, listDir: string) => {
   )
   for (const f of failed)
     process.stderr.write(
-      `  ${f.database}:\n${f.problems
+      `  ${f.database} (${await readFile(join(listDir, f.database), "utf8").catch(() => "?")}):\n${f.problems
         .slice(0, 5)
         .map((p) => `    ${p}`)
         .join("\n")}\n`
     )
+  await rm(listDir, { recursive: true, force: true })
 }
 
 /** DATABASE_URL when set; otherwise one embedded PostgreSQL for the whole run. */
