@@ -13,6 +13,7 @@ export default defineConfig({
     include: ["tests/unit/**/*.unit.test.ts", "tests/prop/**/*.prop.test.ts"],
     exclude: [
       "tests/unit/containerImage.unit.test.ts",
+      "tests/unit/invoiceConfig.unit.test.ts",
       "tests/unit/hashSpec.unit.test.ts",
       "tests/unit/kubernetesManifests.unit.test.ts",
       "tests/unit/kubesim.unit.test.ts",
@@ -23,6 +24,7 @@ export default defineConfig({
       "tests/unit/seedConfig.unit.test.ts",
       "tests/unit/renewalAudit.unit.test.ts",
       "tests/prop/canonicalJson.prop.test.ts",
+      "tests/prop/groupCommit.prop.test.ts",
       "tests/prop/hashChain.prop.test.ts",
       "tests/prop/ledger.prop.test.ts",
       "tests/prop/payments.prop.test.ts",
