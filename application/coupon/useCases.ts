@@ -1,28 +1,13 @@
 import { renewAfterCreditQuietly } from "../renewals/useCases.ts"
 import { Effect, Either } from "effect"
-import {
-  couponBenefit,
-  couponStreamId,
-  decideCreditRedemption,
-  ensureCouponUsable,
-  InvalidCoupon
-} from "../../domain/coupon/index.ts"
+import { couponBenefit, couponStreamId, decideCreditRedemption, ensureCouponUsable } from "../../domain/coupon/index.ts"
 import { walletStreamId } from "../../domain/ledger/index.ts"
 import { Catalog } from "../ports/catalog.ts"
-import { Coupons } from "../ports/coupons.ts"
 import type { EventMetadata } from "../ports/eventStore.ts"
 import { IdGenerator, TransactionIds } from "../ports/ids.ts"
 import { nowIso } from "../shared/clock.ts"
+import { couponTerms } from "./terms.ts"
 import { bind, couponStream, decideOn, peekAt, walletStream } from "../shared/streams.ts"
-
-export const normalizeCode = (code: string) => code.trim().toUpperCase()
-
-/** The coupon's terms, or INVALID_COUPON (NOT_FOUND). */
-export const couponTerms = Effect.fn("Coupons.terms")(function* (code: string) {
-  const coupon = yield* (yield* Coupons).byCode(normalizeCode(code))
-  if (coupon === undefined) return yield* new InvalidCoupon({ code: normalizeCode(code), reason: "NOT_FOUND" })
-  return coupon
-})
 
 /** POST /api/wallet/validate-coupon: what the coupon would give now; redeems nothing. */
 export const validateCoupon = Effect.fn("Coupons.validate")(function* (

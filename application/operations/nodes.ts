@@ -1,9 +1,8 @@
-import { Clock, Effect, Either, Schema } from "effect"
-import { ClusterAdminEvent, clusterAdminStreamId, NodeNotFound } from "../../domain/operations/index.ts"
+import { Clock, Effect, Either } from "effect"
+import { clusterAdminStreamId, NodeNotFound } from "../../domain/operations/index.ts"
 import { Cluster } from "../ports/cluster.ts"
 import { runCommand } from "../shared/runCommand.ts"
-
-const encode = Schema.encodeSync(ClusterAdminEvent)
+import { clusterAdminEvents } from "./streams.ts"
 
 export type NodeAction = "cordon" | "uncordon" | "drain"
 
@@ -26,17 +25,7 @@ export const operateNode = Effect.fn("Operations.node")(function* (
     [clusterAdminStreamId],
     () =>
       Either.right({
-        events: [
-          {
-            streamId: clusterAdminStreamId,
-            events: [
-              {
-                type: "NodeOperated",
-                data: encode({ _tag: "NodeOperated", by: adminId, reason, node, action, evicted, at })
-              }
-            ]
-          }
-        ],
+        events: clusterAdminEvents([{ _tag: "NodeOperated", by: adminId, reason, node, action, evicted, at }]),
         result: undefined
       }),
     { actor: adminId, reason }

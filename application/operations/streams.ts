@@ -1,22 +1,16 @@
-import { Effect, Either, Schema } from "effect"
+import { Effect, Either } from "effect"
 import {
-  InstanceOpsEvent,
+  type ClusterAdminEvent,
+  clusterAdminStreamId,
+  type InstanceOpsEvent,
   instanceOpsStreamId,
-  mayControl,
-  noInstanceOps,
-  replayInstanceOps
+  mayControl
 } from "../../domain/operations/index.ts"
 import { EventStore, type LoadedStream, type StreamEvents } from "../ports/eventStore.ts"
+import { clusterAdminStream, instanceOpsStream } from "../shared/streams.ts"
 
-/** Codec and loader of the instance-ops-<subscriptionId> streams. */
-const decode = Schema.decodeUnknownSync(InstanceOpsEvent)
-const encode = Schema.encodeSync(InstanceOpsEvent)
-
-export const opsStateOf = (s: LoadedStream | undefined) =>
-  replayInstanceOps(
-    noInstanceOps,
-    (s?.events ?? []).map((e) => decode(e.data))
-  )
+/** The state of an instance-ops-<subscriptionId> stream (derived from its aggregate definition). */
+export const opsStateOf = (s: LoadedStream | undefined) => instanceOpsStream.load(s)
 
 /**
  * Refuses (InstanceInMaintenance) while an administrator holds the instance in maintenance: the
@@ -32,5 +26,10 @@ export const ownerMayChange = (subscriptionId: string) =>
       })
   )
 
-export const opsEvents = (streamId: string, events: ReadonlyArray<InstanceOpsEvent>): Array<StreamEvents> =>
-  events.length === 0 ? [] : [{ streamId, events: events.map((e) => ({ type: e._tag, data: encode(e) })) }]
+/** What to append for events decided on an instance-ops stream (no snapshot: `before` is not needed). */
+export const opsEvents = (streamId: string, events: ReadonlyArray<InstanceOpsEvent>): ReadonlyArray<StreamEvents> =>
+  instanceOpsStream.encode(streamId, instanceOpsStream.load(undefined), events)
+
+/** What to append to the cluster-admin record. */
+export const clusterAdminEvents = (events: ReadonlyArray<ClusterAdminEvent>): ReadonlyArray<StreamEvents> =>
+  clusterAdminStream.encode(clusterAdminStreamId, null, events)

@@ -1,6 +1,7 @@
 import { Effect, Either, Schema } from "effect"
 import { couponAggregate } from "../../domain/coupon/index.ts"
 import { walletAggregate } from "../../domain/ledger/index.ts"
+import { clusterAdminAggregate, instanceOpsAggregate } from "../../domain/operations/index.ts"
 import { paymentAggregate } from "../../domain/payment/index.ts"
 import { quotaAggregate } from "../../domain/quota/index.ts"
 import { type Aggregate, fold, type Outcome } from "../../domain/shared/index.ts"
@@ -67,6 +68,8 @@ export const couponStream = streamOf(couponAggregate)
 export const paymentStream = streamOf(paymentAggregate)
 export const subscriptionStream = streamOf(subscriptionAggregate)
 export const serviceGuardStream = streamOf(serviceGuardAggregate)
+export const instanceOpsStream = streamOf(instanceOpsAggregate)
+export const clusterAdminStream = streamOf(clusterAdminAggregate)
 
 /** One stream a command reads and may write, and how to load and encode it. */
 export interface Bound<State, Event> {

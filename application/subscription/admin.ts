@@ -13,7 +13,7 @@ import { bind, decideOn, subscriptionStream, walletStream } from "../shared/stre
 import { periodRefundIds } from "../shared/transactionIds.ts"
 import { SubscriptionNotFound } from "./errors.ts"
 import { locate } from "./naming.ts"
-import { lifecycleStreams, onSubscription } from "./streams.ts"
+import { decideOnLifecycle, onSubscription } from "./streams.ts"
 import { cancelSubscription, subscribe, upgradeSubscription } from "./useCases.ts"
 
 /** Every admin action carries the admin and the reason into the event metadata. */
@@ -110,8 +110,12 @@ export const expireSubscription = Effect.fn("AdminSubscriptions.expire")(functio
 ) {
   const view = yield* anySubscription(subscriptionId)
   const now = yield* nowIso
-  const { wallet: _, ...streams } = lifecycleStreams(view)
-  yield* decideOn(streams, (states) => decideExpiry(states, { now, by: adminId, reason }), adminMeta(adminId, reason))
+  // Re-read under the locks: an upgrade committed since the view was read moves the quota stream.
+  yield* decideOnLifecycle(
+    view.id,
+    (states) => decideExpiry(states, { now, by: adminId, reason }),
+    adminMeta(adminId, reason)
+  )
   const at = yield* locate(view)
   yield* (yield* Cluster).remove(at.namespace, at.name).pipe(Effect.catchAll(() => Effect.void))
   return (yield* (yield* SubscriptionQueries).find(subscriptionId))!

@@ -1,12 +1,11 @@
-import { Clock, Effect, Either, Schema } from "effect"
-import { ClusterAdminEvent, clusterAdminStreamId } from "../../domain/operations/index.ts"
+import { Clock, Effect, Either } from "effect"
+import { clusterAdminStreamId } from "../../domain/operations/index.ts"
+import { clusterAdminEvents } from "../operations/streams.ts"
 import { runCommand } from "../shared/runCommand.ts"
 import { Catalog } from "../ports/catalog.ts"
 import { Cluster } from "../ports/cluster.ts"
 import { SubscriptionQueries } from "../ports/subscriptionQueries.ts"
 import { FieldInvalid } from "../shared/errors.ts"
-
-const encodeClusterAdmin = Schema.encodeSync(ClusterAdminEvent)
 
 /** GET /api/admin/pods filters: owner, service (slug or id), instance status, node. */
 export interface PodFilter {
@@ -104,23 +103,15 @@ export const cleanupOrphans = Effect.fn("ClusterAdmin.cleanupOrphans")(function*
             [clusterAdminStreamId],
             () =>
               Either.right({
-                events: [
+                events: clusterAdminEvents([
                   {
-                    streamId: clusterAdminStreamId,
-                    events: [
-                      {
-                        type: "OrphansRemoved",
-                        data: encodeClusterAdmin({
-                          _tag: "OrphansRemoved",
-                          by: audit.adminId,
-                          reason: audit.reason,
-                          removed,
-                          at: new Date(ms).toISOString()
-                        })
-                      }
-                    ]
+                    _tag: "OrphansRemoved",
+                    by: audit.adminId,
+                    reason: audit.reason,
+                    removed,
+                    at: new Date(ms).toISOString()
                   }
-                ],
+                ]),
                 result: undefined
               }),
             { actor: audit.adminId, reason: audit.reason }

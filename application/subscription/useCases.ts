@@ -16,7 +16,7 @@ import {
   UpgradeRequired
 } from "../../domain/subscription/index.ts"
 import { couponStreamId } from "../../domain/coupon/index.ts"
-import { couponTerms } from "../coupon/useCases.ts"
+import { couponTerms } from "../coupon/terms.ts"
 import { Catalog, type PlanView } from "../ports/catalog.ts"
 import { Cluster } from "../ports/cluster.ts"
 import { instanceSpecOf } from "./instanceSpec.ts"

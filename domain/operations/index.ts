@@ -5,6 +5,7 @@ export const isInstanceOpsStream = (streamId: string): boolean => streamId.start
 /** Administrators' cluster-wide actions (orphan cleanups). */
 export const clusterAdminStreamId = "cluster-admin"
 
+export * from "./aggregate.ts"
 export * from "./decide.ts"
 export * from "./errors.ts"
 export * from "./events.ts"

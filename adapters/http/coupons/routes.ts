@@ -1,5 +1,6 @@
 import { Effect } from "effect"
-import { normalizeCode, redeemCreditCoupon, validateCoupon } from "../../../application/coupon/useCases.ts"
+import { normalizeCode } from "../../../application/coupon/terms.ts"
+import { redeemCreditCoupon, validateCoupon } from "../../../application/coupon/useCases.ts"
 import { CatalogConflict, CatalogEntryNotFound } from "../../../application/ports/catalog.ts"
 import { Coupons } from "../../../application/ports/coupons.ts"
 import { IdGenerator } from "../../../application/ports/ids.ts"
