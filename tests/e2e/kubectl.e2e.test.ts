@@ -156,17 +156,18 @@ describe("kubectl v1.32 against the Kubernetes API simulator of a started server
     let watched = ""
     watcher.stdout.on("data", (c: Buffer) => (watched += c.toString()))
     const watcherExit = once(watcher, "exit")
+    // kubectl get --watch asks for Tables: the two listed pods, then their deletion events, all rows with the same columns.
+    const rows = () =>
+      watched.split("\n").filter((l) => /^shop\s+blog-\w+-\w+\s+1\/1\s+Running\s+0\s+\S+$/.test(l)).length
+    // The deletions must come after the watch's first list (a slow kubectl start would list nothing).
+    await expect.poll(rows, { timeout: 30_000, interval: 100 }).toBe(2)
 
     expect(await kubectl("delete", "deployment", "blog", "-n", "shop")).toMatch(/deployment\.apps "blog" deleted/)
     expect(await kubectl("get", "pods", "-n", "shop", "-o", "name")).toBe("")
     expect(await kubectl("delete", "namespace", "shop")).toMatch(/namespace "shop" deleted/)
     await expect(kubectl("get", "service", "blog", "-n", "shop")).rejects.toThrow(/NotFound|not found/)
 
-    // kubectl get --watch asks for Tables: the two listed pods, then their deletion events, all rows with the same columns.
-    const rows = () =>
-      watched.split("\n").filter((l) => /^shop\s+blog-\w+-\w+\s+1\/1\s+Running\s+0\s+\S+$/.test(l)).length
-    for (let i = 0; i < 100 && rows() < 4; i++) await new Promise((r) => setTimeout(r, 100))
-    expect(rows()).toBe(4)
+    await expect.poll(rows, { timeout: 30_000, interval: 100 }).toBe(4)
     expect(await server.stop()).toBe(0)
     await watcherExit
   })
