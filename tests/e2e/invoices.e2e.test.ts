@@ -1,32 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, type TestDatabase } from "../support/database.ts"
+import { describe, expect, it } from "vitest"
+import { serverForFile } from "../support/e2eServer.ts"
 import { parsePdf } from "../support/pdfText.ts"
-import { adminToken, api, customer, type StartedServer, startServer } from "../support/server.ts"
+import { type Api, customer, type StartedServer } from "../support/server.ts"
 
 const n8nBasic = "90000000-0000-4000-8000-000000000002"
 const n8nPro = "90000000-0000-4000-8000-000000000003"
 
-let db: TestDatabase
 let server: StartedServer
-let http: ReturnType<typeof api>
+let http: Api
 let admin: string
 
-beforeAll(async () => {
-  db = await createTestDatabase({ migrate: false })
-  server = await startServer({
-    DATABASE_URL: db.url,
+serverForFile(
+  {
     JWT_SECRET: "invoices-e2e-secret-invoices-e2e-secret",
     SIM_CLUSTER_READY_MS: "600000",
     INVOICE_SELLER_NAME: "PT Minis Pod Indonesia",
     INVOICE_SELLER_TAX_ID: "01.234.567.8-901.000"
-  })
-  http = api(server.baseUrl)
-  admin = await adminToken(http)
-})
-afterAll(async () => {
-  await server.stop()
-  await db.drop()
-})
+  },
+  (world) => ({ server, http, admin } = world)
+)
 
 /** A PDF download, as bytes (the JSON client would decode it as text). */
 const download = async (path: string, token: string) => {

@@ -1,31 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { WebSocket } from "ws"
 import { logsProtocol } from "../../adapters/ws/logs.ts"
-import { createTestDatabase, type TestDatabase } from "../support/database.ts"
-import { adminToken, api, customer, type StartedServer, startServer } from "../support/server.ts"
+import { serverForFile } from "../support/e2eServer.ts"
+import { type Api, customer, type StartedServer } from "../support/server.ts"
 
-let db: TestDatabase
 let server: StartedServer
-let http: ReturnType<typeof api>
+let http: Api
 let admin: string
 
-beforeAll(async () => {
-  db = await createTestDatabase({ migrate: false })
-  server = await startServer({
-    DATABASE_URL: db.url,
+serverForFile(
+  {
     JWT_SECRET: "logs-e2e-secret-logs-e2e-secret-logs",
     SIM_CLUSTER_READY_MS: "100",
     PROVISIONING_POLL_MS: "100",
     LOG_STREAM_PING_SECONDS: "1",
     LOG_STREAM_BUFFER_BYTES: "65536"
-  })
-  http = api(server.baseUrl)
-  admin = await adminToken(http)
-})
-afterAll(async () => {
-  await server.stop()
-  await db.drop()
-})
+  },
+  (world) => ({ server, http, admin } = world)
+)
 
 const ghostBasic = "90000000-0000-4000-8000-000000000004"
 const wsUrl = (instanceId: string, query = "") =>
